@@ -1,0 +1,15 @@
+export { VERSION } from './version.js';
+export * from './errors.js';
+export type * from './spec.js';
+export { BaseReward, failedResult, clamp01, type BaseRewardInit } from './base-reward.js';
+export * from './prompt-spec/types.js';
+export * from './prompt-spec/schema.js';
+export * from './prompt-spec/convert.js';
+export * from './prompt-spec/parser.js';
+export * from './prompt-spec/relations.js';
+export * from './images/index.js';
+export * from './ensemble/index.js';
+export * from './config/index.js';
+export * from './runtime/index.js';
+export * from './validation.js';
+export * from './examples.js';

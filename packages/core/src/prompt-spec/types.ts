@@ -1,0 +1,58 @@
+/**
+ * The structured view of a prompt that compositional experts check (DESIGN §2).
+ * Object names are singular and lower-case ("dog", "sports ball"); counts are integers ≥ 0.
+ */
+export type SpatialRelation =
+  | 'left of'
+  | 'right of'
+  | 'above' // also "on the top of", "on top of", "over"
+  | 'below' // also "on the bottom of", "under", "beneath"
+  | 'near'
+  | 'next to'
+  | 'on side of'
+  | 'in front of' // needs depth: unsupported by 2D experts
+  | 'behind'; // needs depth: unsupported by 2D experts
+
+export const SPATIAL_RELATIONS: readonly SpatialRelation[] = [
+  'left of', 'right of', 'above', 'below', 'near', 'next to', 'on side of', 'in front of', 'behind',
+];
+
+export interface PromptObject {
+  /** Singular, lower-case noun (phrase), e.g. "dog", "wine glass". */
+  name: string;
+  /** How many the prompt asks for, when it says ("three dogs" → 3, "a dog" → 1 only when counting matters). */
+  count?: number;
+  /** Attribute words (color / shape / texture / other), e.g. ["red"], ["wooden"]. */
+  attributes?: string[];
+  /** The attribute-noun phrase as a VQA question would use it, e.g. "red car" (defaults to attributes + name). */
+  phrase?: string;
+}
+
+export interface PromptRelation {
+  /** `name` of the subject object ("a dog on the left of a cat": "dog"). */
+  subject: string;
+  /** Canonical relation. */
+  relation: SpatialRelation;
+  /** `name` of the reference object ("cat"). */
+  object: string;
+  /** The words of the prompt that expressed it, e.g. "on the left of". */
+  phrase?: string;
+}
+
+export interface PromptExclusion {
+  /** Object that must NOT appear `count` or more times (GenEval `exclude`). */
+  name: string;
+  count: number;
+}
+
+export interface PromptSpec {
+  /** The prompt text this spec describes. */
+  prompt?: string;
+  /** Benchmark category / task type, e.g. "color", "spatial", "numeracy", "two_object". */
+  category?: string;
+  objects: PromptObject[];
+  relations: PromptRelation[];
+  exclude?: PromptExclusion[];
+  /** Where it came from: a metadata converter or the rule-based parser. */
+  source?: 't2i-r1' | 'geneval' | 'parser' | 'user';
+}

@@ -1,0 +1,2 @@
+// The reward contract suite (`@t2i-reward/core/test`): implemented by the foundation work (issue 2).
+export {};
