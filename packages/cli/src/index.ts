@@ -1,1 +1,2 @@
-export {};
+export { createProgram, runCli } from './program.js';
+export { VERSION } from './version.js';

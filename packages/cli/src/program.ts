@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from './version.js';
+import { registerScoreCommand } from './commands/score.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerModelsCommand } from './commands/models.js';
+
+/** Builds the `t2ir` program; each command lives in commands/<name>.ts. */
+export function createProgram(): Command {
+  const program = new Command('t2ir')
+    .description('Image reward models for text-to-image RL and evaluation (the T2I-R1 reward ensemble).')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerScoreCommand(program);
+  registerBenchCommand(program);
+  registerServeCommand(program);
+  registerTrainCommand(program);
+  registerModelsCommand(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (bad flags: 2 with a one-line reason on stderr). */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`t2ir: ${message}\n`);
+    return 1;
+  }
+}
