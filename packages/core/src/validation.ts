@@ -1,2 +1,99 @@
-// Implemented by the foundation work (issue 2); placeholder so the index resolves.
-export {};
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { InvalidConfigError } from './errors.js';
+
+/** A JSON Schema (draft 2020-12 by default; draft-07 when its `$schema` says so). */
+export type JSONSchema = Record<string, unknown>;
+
+/** One schema violation: `path` is the JSON pointer of the bad key without the leading slash ("experts/0/weight"). */
+export interface SchemaViolation {
+  path: string;
+  message: string;
+}
+
+// Ajv2020 and Ajv share their core class; one type serves both.
+type AjvCore = Ajv;
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: AjvCore) => AjvCore;
+const withFormats = (ajv: AjvCore): AjvCore => addFormats(ajv);
+
+// strict: false so plugin schemas may carry annotations (title, examples, x-*) without failing to compile.
+const ajvOptions = { allErrors: true, strict: false } as const;
+let ajv2020: AjvCore | undefined;
+let ajvDraft07: AjvCore | undefined;
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function compile(schema: JSONSchema): ValidateFunction {
+  const cached = compiled.get(schema);
+  if (cached) return cached;
+  const draft07 = typeof schema.$schema === 'string' && schema.$schema.includes('draft-07');
+  const ajv = draft07
+    ? (ajvDraft07 ??= withFormats(new Ajv(ajvOptions)))
+    : (ajv2020 ??= withFormats(new Ajv2020(ajvOptions) as unknown as AjvCore));
+  // A schema with an $id compiled before (another object, same id) is reused rather than rejected by ajv.
+  const id = typeof schema.$id === 'string' ? schema.$id : undefined;
+  const validate = (id ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
+  compiled.set(schema, validate);
+  return validate;
+}
+
+function joinPath(prefix: string, pointer: string): string {
+  const parts = [prefix, pointer.replace(/^\//, '')].filter((part) => part.length > 0);
+  return parts.join('/');
+}
+
+/** Turns ajv errors into messages that name the bad key, e.g. "experts/0/weight must be number". */
+export function describeSchemaErrors(errors: readonly ErrorObject[], pathPrefix = ''): SchemaViolation[] {
+  const violations: SchemaViolation[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    let path = joinPath(pathPrefix, error.instancePath);
+    let message: string;
+    const params = error.params as Record<string, unknown>;
+    switch (error.keyword) {
+      case 'additionalProperties':
+        path = joinPath(path, String(params.additionalProperty));
+        message = 'is not a known key';
+        break;
+      case 'required':
+        path = joinPath(path, String(params.missingProperty));
+        message = 'is required';
+        break;
+      case 'enum':
+        message = `must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+        break;
+      case 'if':
+        // The branch's own errors say what is wrong; "must match then schema" adds nothing.
+        continue;
+      default:
+        message = error.message ?? `fails ${error.keyword}`;
+    }
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    violations.push({ path, message });
+  }
+  return violations;
+}
+
+export interface ValidateOptions {
+  /** Prepended to every error path, e.g. "experts/2" when validating one expert entry of a config. */
+  pathPrefix?: string;
+}
+
+/**
+ * Validates `value` against `schema` (ajv, all errors) and returns it typed, or throws InvalidConfigError whose
+ * message lists every violation with its JSON path and whose `data.path` is the first bad path
+ * (`data.errors` holds them all). `what` names the thing for the message ("ensemble config", "detector options").
+ */
+export function validateWithSchema<T>(schema: JSONSchema, value: unknown, what: string, options: ValidateOptions = {}): T {
+  const validate = compile(schema);
+  if (validate(value)) return value as T;
+  const violations = describeSchemaErrors(validate.errors ?? [], options.pathPrefix ?? '');
+  const list = violations.map((violation) => (violation.path ? `${violation.path} ${violation.message}` : violation.message));
+  throw new InvalidConfigError(`invalid ${what}: ${list.join('; ')}`, {
+    data: { path: violations[0]?.path ?? '', errors: violations },
+  });
+}
