@@ -1,2 +1,13 @@
-// Implemented by the foundation work (issue 2); placeholder so the index resolves.
-export {};
+export {
+  loadImage,
+  loadImages,
+  createRgbImage,
+  encodeImage,
+  hashPixels,
+  isUrlAllowed,
+  DEFAULT_MAX_IMAGE_BYTES,
+  DEFAULT_MAX_IMAGE_PIXELS,
+  type ImageInput,
+  type ImageLoadOptions,
+  type RawPixelsInput,
+} from './load.js';
