@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { answerWordOf, findYesNoTokenIds, ratioFromLogMasses, yesNoProbabilities, yesNoTokenIdsFor } from './yes-no.js';
+
+/** The textbook formula, for moderate logits only (overflows otherwise). */
+function naive(logits: number[], yes: number[], no: number[], temperature = 1) {
+  const exps = logits.map((l) => Math.exp(l / temperature));
+  const z = exps.reduce((a, b) => a + b, 0);
+  const pYes = yes.reduce((a, i) => a + exps[i]!, 0) / z;
+  const pNo = no.reduce((a, i) => a + exps[i]!, 0) / z;
+  return { pYes, pNo, ratio: pYes / (pYes + pNo) };
+}
+
+describe('answerWordOf / findYesNoTokenIds', () => {
+  it('merges every spelling of yes and no and skips continuations and specials', () => {
+    const vocab = {
+      yes: 0, Yes: 1, ' yes': 2, '\u2581yes': 3, '\u0120Yes': 4, YES: 5, no: 6, '\u2581No': 7, NO: 8,
+      '##yes': 9, '<yes>': 10, yesterday: 11, nope: 12, not: 13, ' no ': 14,
+    };
+    const ids = findYesNoTokenIds(vocab);
+    expect(ids.yes).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(ids.no).toEqual([6, 7, 8, 14]);
+    expect(answerWordOf('##no')).toBeUndefined();
+    expect(answerWordOf('\u2581')).toBeUndefined();
+  });
+
+  it('accepts a Map and memoises per tokenizer', () => {
+    const tokenizer = {};
+    let reads = 0;
+    const read = () => {
+      reads++;
+      return new Map([['yes', 3], ['no', 1]]);
+    };
+    expect(yesNoTokenIdsFor(tokenizer, read)).toEqual({ yes: [3], no: [1] });
+    expect(yesNoTokenIdsFor(tokenizer, read)).toEqual({ yes: [3], no: [1] });
+    expect(reads).toBe(1);
+  });
+});
+
+describe('yesNoProbabilities', () => {
+  it('matches the textbook softmax on moderate logits, with and without temperature', () => {
+    const logits = [0.5, 2, -1, 1.5, 0.2, -0.7];
+    const ids = { yes: [1, 3], no: [2, 5] };
+    for (const temperature of [1, 0.3, 2]) {
+      const got = yesNoProbabilities(logits, ids, { temperature });
+      const want = naive(logits, ids.yes, ids.no, temperature);
+      expect(got.pYes).toBeCloseTo(want.pYes, 12);
+      expect(got.pNo).toBeCloseTo(want.pNo, 12);
+      expect(got.ratio).toBeCloseTo(want.ratio, 12);
+    }
+  });
+
+  it('property: agrees with the naive formula and is shift-invariant', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: 4, maxLength: 40 }),
+        fc.double({ min: 0.1, max: 5, noNaN: true }),
+        fc.double({ min: -1000, max: 1000, noNaN: true }),
+        (logits, temperature, shift) => {
+          const ids = { yes: [0, 2], no: [1] };
+          const got = yesNoProbabilities(logits, ids, { temperature });
+          const want = naive(logits, ids.yes, ids.no, temperature);
+          expect(got.ratio).toBeCloseTo(want.ratio, 9);
+          expect(got.pYes + got.pNo).toBeLessThanOrEqual(1 + 1e-12);
+          const shifted = yesNoProbabilities(logits.map((l) => l + shift), ids, { temperature });
+          expect(shifted.ratio).toBeCloseTo(got.ratio, 9);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('stays finite where the naive formula overflows or underflows', () => {
+    // exp(2000) overflows a double; a temperature of 0.01 makes it worse.
+    const logits = new Float32Array([2000, 1999, 3000, 0]);
+    const got = yesNoProbabilities(logits, { yes: [0], no: [1] }, { temperature: 0.3 });
+    expect(got.pYes).toBe(0); // the mass sits on token 2
+    expect(got.ratio).toBeCloseTo(1 / (1 + Math.exp(-1 / 0.3)), 12);
+    expect(Number.isFinite(got.ratio)).toBe(true);
+  });
+
+  it('rejects bad ids and temperatures', () => {
+    expect(() => yesNoProbabilities([0, 1], { yes: [5], no: [0] })).toThrow(RangeError);
+    expect(() => yesNoProbabilities([0, 1], { yes: [], no: [0] })).toThrow(/no spelling/);
+    expect(() => yesNoProbabilities([0, 1], { yes: [1], no: [0] }, { temperature: 0 })).toThrow(/temperature/);
+  });
+
+  it('ratioFromLogMasses is a stable logistic', () => {
+    expect(ratioFromLogMasses(-1e6, -1e6 - 1)).toBeCloseTo(1 / (1 + Math.exp(-1)), 12);
+    expect(ratioFromLogMasses(0, -Infinity)).toBe(1);
+    expect(ratioFromLogMasses(-Infinity, 0)).toBe(0);
+    expect(Number.isNaN(ratioFromLogMasses(-Infinity, -Infinity))).toBe(true);
+  });
+});
