@@ -1,0 +1,198 @@
+/**
+ * Group-relative advantages (GRPO, DESIGN.md §3). Pure number-array functions, no TF.js.
+ *
+ * A reward that failed is `null`, `undefined` or NaN: it is left out of every statistic and its sample gets
+ * `valid: false` (advantage 0), so the trainer can drop it from the loss instead of treating it as a 0 reward.
+ */
+
+/** How the centred reward is scaled: by its group's std, by the whole batch's std, or not at all (Dr. GRPO). */
+export type StdScaling = 'group' | 'batch' | 'none';
+/** `sample` divides by n − 1 (Bessel; torch.std, TRL, T2I-R1); `population` divides by n (numpy.std, Flow-GRPO). */
+export type StdEstimator = 'sample' | 'population';
+/** A group is a contiguous run of `groupSize` samples, or an explicit key per sample (e.g. the prompt). */
+export type Groups = number | readonly (string | number)[];
+export type MaybeReward = number | null | undefined;
+
+export interface AdvantageOptions {
+  /** Default `group`. */
+  scale?: StdScaling;
+  /** Added to the std before dividing; default 1e-4 (T2I-R1, TRL). */
+  epsilon?: number;
+  /** Default `sample` (Bessel-corrected, as TRL). */
+  std?: StdEstimator;
+}
+
+export interface AdvantageResult {
+  /** Per sample; 0 where `valid` is false. */
+  advantages: number[];
+  /** False where the reward was missing (null / NaN): leave that sample out of the loss. */
+  valid: boolean[];
+  /** The group mean and the std used for each sample's scaling (NaN for an invalid sample). */
+  baseline: number[];
+  scaleStd: number[];
+}
+
+export const DEFAULT_EPSILON = 1e-4;
+
+export function isValidReward(value: MaybeReward): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Mean of the valid values; NaN when there are none. */
+export function nanMean(values: readonly MaybeReward[]): number {
+  let sum = 0;
+  let count = 0;
+  for (const value of values) {
+    if (isValidReward(value)) {
+      sum += value;
+      count += 1;
+    }
+  }
+  return count === 0 ? Number.NaN : sum / count;
+}
+
+/**
+ * Std of the valid values. With fewer than two values (one for `population`) the spread is 0: a lone sample
+ * carries no relative signal, and dividing 0 by ε keeps its advantage at 0.
+ */
+export function nanStd(values: readonly MaybeReward[], estimator: StdEstimator = 'sample'): number {
+  const valid = values.filter(isValidReward);
+  const n = valid.length;
+  const dof = estimator === 'sample' ? n - 1 : n;
+  if (dof <= 0) return 0;
+  const mean = valid.reduce((a, b) => a + b, 0) / n;
+  const squares = valid.reduce((acc, v) => acc + (v - mean) * (v - mean), 0);
+  return Math.sqrt(squares / dof);
+}
+
+/** Sample indices of each group, in first-seen order. */
+export function groupIndices(count: number, groups: Groups): number[][] {
+  if (typeof groups === 'number') {
+    if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`groupSize must be a positive integer, got ${groups}`);
+    if (count % groups !== 0) throw new RangeError(`${count} samples do not split into groups of ${groups}`);
+    const out: number[][] = [];
+    for (let start = 0; start < count; start += groups) {
+      out.push(Array.from({ length: groups }, (_, k) => start + k));
+    }
+    return out;
+  }
+  if (groups.length !== count) throw new RangeError(`${count} rewards but ${groups.length} group keys`);
+  const byKey = new Map<string | number, number[]>();
+  groups.forEach((key, index) => {
+    const members = byKey.get(key);
+    if (members) members.push(index);
+    else byKey.set(key, [index]);
+  });
+  return [...byKey.values()];
+}
+
+/** A_i = (r_i − mean_group) / (std + ε), std per `scale`; `none` gives r_i − mean_group (Dr. GRPO). */
+export function groupAdvantages(
+  rewards: readonly MaybeReward[],
+  groups: Groups,
+  options: AdvantageOptions = {},
+): AdvantageResult {
+  const scale = options.scale ?? 'group';
+  const epsilon = options.epsilon ?? DEFAULT_EPSILON;
+  const estimator = options.std ?? 'sample';
+  const n = rewards.length;
+  const advantages = new Array<number>(n).fill(0);
+  const valid = rewards.map(isValidReward);
+  const baseline = new Array<number>(n).fill(Number.NaN);
+  const scaleStd = new Array<number>(n).fill(Number.NaN);
+  const batchStd = scale === 'batch' ? nanStd(rewards, estimator) : 0;
+  for (const members of groupIndices(n, groups)) {
+    const groupRewards = members.map((i) => rewards[i]);
+    const mean = nanMean(groupRewards);
+    const std = scale === 'group' ? nanStd(groupRewards, estimator) : scale === 'batch' ? batchStd : Number.NaN;
+    for (const i of members) {
+      const reward = rewards[i];
+      if (!isValidReward(reward)) continue;
+      baseline[i] = mean;
+      scaleStd[i] = std;
+      advantages[i] = scale === 'none' ? reward - mean : (reward - mean) / (std + epsilon);
+    }
+  }
+  return { advantages, valid, baseline, scaleStd };
+}
+
+/** How several rewards per sample (one per expert) become one advantage. */
+export type MultiRewardMode = 'sum-then-normalize' | 'normalize-then-sum';
+
+export interface MultiRewardOptions extends AdvantageOptions {
+  /** `sum-then-normalize` (T2I-R1, TRL default) or `normalize-then-sum` (GDPO / DanceGRPO). */
+  mode?: MultiRewardMode;
+  /** One weight per reward column; default 1 each. */
+  weights?: readonly number[];
+}
+
+export interface MultiRewardResult extends AdvantageResult {
+  /** `sum-then-normalize`: the weighted sum each sample was normalised from (NaN when all its rewards were missing). */
+  combined: number[];
+}
+
+/**
+ * Advantages from a [sample][reward] matrix. Missing entries are skipped in the weighted sum (like TRL's
+ * nansum); a sample whose rewards are all missing is invalid (TRL would count it as 0). In
+ * `normalize-then-sum` each column is group-normalised on its own valid entries, then the weighted sum is taken.
+ */
+export function multiRewardAdvantages(
+  rewards: readonly (readonly MaybeReward[])[],
+  groups: Groups,
+  options: MultiRewardOptions = {},
+): MultiRewardResult {
+  const mode = options.mode ?? 'sum-then-normalize';
+  const columns = rewards.length === 0 ? 0 : Math.max(...rewards.map((row) => row.length));
+  const weights = options.weights ?? new Array<number>(columns).fill(1);
+  if (weights.length !== columns) throw new RangeError(`${columns} reward columns but ${weights.length} weights`);
+  const combined = rewards.map((row) => {
+    let sum = 0;
+    let any = false;
+    row.forEach((value, k) => {
+      if (isValidReward(value)) {
+        sum += (weights[k] ?? 1) * value;
+        any = true;
+      }
+    });
+    return any ? sum : Number.NaN;
+  });
+  if (mode === 'sum-then-normalize') {
+    return { ...groupAdvantages(combined, groups, options), combined };
+  }
+  const n = rewards.length;
+  const advantages = new Array<number>(n).fill(0);
+  const valid = new Array<boolean>(n).fill(false);
+  for (let k = 0; k < columns; k += 1) {
+    const column = groupAdvantages(
+      rewards.map((row) => row[k]),
+      groups,
+      options,
+    );
+    column.advantages.forEach((a, i) => {
+      if (column.valid[i]) {
+        advantages[i] = (advantages[i] ?? 0) + (weights[k] ?? 1) * a;
+        valid[i] = true;
+      }
+    });
+  }
+  return {
+    advantages,
+    valid,
+    baseline: new Array<number>(n).fill(Number.NaN),
+    scaleStd: new Array<number>(n).fill(Number.NaN),
+    combined,
+  };
+}
+
+/** Mean / std / min / max of the valid entries, for metrics. */
+export function summarize(values: readonly MaybeReward[]): { mean: number; std: number; min: number; max: number; count: number } {
+  const valid = values.filter(isValidReward);
+  if (valid.length === 0) return { mean: Number.NaN, std: Number.NaN, min: Number.NaN, max: Number.NaN, count: 0 };
+  return {
+    mean: nanMean(valid),
+    std: nanStd(valid, 'population'),
+    min: Math.min(...valid),
+    max: Math.max(...valid),
+    count: valid.length,
+  };
+}
