@@ -1,5 +1,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type * as OnnxRuntime from 'onnxruntime-node';
+import type * as Transformers from '@huggingface/transformers';
+import type * as Tfjs from '@tensorflow/tfjs';
+import type * as TfjsWasm from '@tensorflow/tfjs-backend-wasm';
 import { RuntimeUnavailableError, T2IRewardError } from '../errors.js';
 
 /**
@@ -13,9 +17,9 @@ export type RuntimeName =
   | '@tensorflow/tfjs-backend-wasm'
   | '@tensorflow/tfjs-node-gpu';
 
-export type OnnxRuntimeModule = typeof import('onnxruntime-node');
-export type TransformersModule = typeof import('@huggingface/transformers');
-export type TfjsModule = typeof import('@tensorflow/tfjs');
+export type OnnxRuntimeModule = typeof OnnxRuntime;
+export type TransformersModule = typeof Transformers;
+export type TfjsModule = typeof Tfjs;
 
 const injected = new Map<RuntimeName, unknown>();
 const memo = new Map<string, Promise<unknown>>();
@@ -144,7 +148,7 @@ async function loadTfjsNodeGpu(): Promise<LoadedTfjs> {
 
 async function loadTfjsWasm(wasmPaths: string | undefined): Promise<LoadedTfjs> {
   const tf = await importRuntime<TfjsModule>('@tensorflow/tfjs', () => import('@tensorflow/tfjs'), 'tensor');
-  const wasm = await importRuntime<typeof import('@tensorflow/tfjs-backend-wasm')>(
+  const wasm = await importRuntime<typeof TfjsWasm>(
     '@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), 'setWasmPaths');
   if (tf.findBackend('wasm') === null || tf.getBackend() !== 'wasm') {
     try {
