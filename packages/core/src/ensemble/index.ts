@@ -1,2 +1,19 @@
-// Implemented by the foundation work (issue 2); placeholder so the index resolves.
-export {};
+export {
+  createEnsemble,
+  aggregateOutcomes,
+  assertSupportedModel,
+  ensembleResultToJson,
+  outcomeToJson,
+  AGGREGATIONS,
+  MISSING_POLICIES,
+  type Aggregation,
+  type MissingPolicy,
+  type Ensemble,
+  type EnsembleExpert,
+  type EnsembleExpertInput,
+  type EnsembleOptions,
+  type EnsembleItemResult,
+  type EnsembleScoreOptions,
+  type ExpertOutcome,
+  type ScoreInput,
+} from './ensemble.js';

@@ -1,2 +1,51 @@
-// The reward contract suite (`@t2i-reward/core/test`): implemented by the foundation work (issue 2).
-export {};
+/**
+ * `@t2i-reward/core/test`: the reward contract every expert package runs, plus test helpers.
+ * `describeRewardContract` needs vitest (an optional peer); `checkRewardContract` runs anywhere.
+ */
+import type { RewardModelV1 } from '../spec.js';
+import { CONTRACT_CHECKS, ContractContext, runContractCheck, type RewardContractOptions } from './contract.js';
+
+export {
+  checkRewardContract,
+  CONTRACT_CHECKS,
+  type ContractCheck,
+  type ContractViolation,
+  type RewardContractOptions,
+  type RewardContractReport,
+} from './contract.js';
+export { createMockReward, createTestImage, meanBrightness, MockReward, type MockRewardOptions } from './mock.js';
+
+// Loaded only if installed, so that checkRewardContract and the helpers work without vitest.
+const vitest = await import('vitest').catch(() => undefined);
+
+/**
+ * Registers a vitest suite "<name>: reward contract" with one test per check (identity, empty-batch,
+ * batch-length, result-shape, order, determinism, per-item-error, abort, dispose) on one model from
+ * `createModel`, created before the first test and disposed by the last.
+ */
+export function describeRewardContract(
+  name: string,
+  createModel: () => RewardModelV1 | Promise<RewardModelV1>,
+  options: RewardContractOptions = {},
+): void {
+  if (!vitest) throw new Error('describeRewardContract needs vitest; use checkRewardContract elsewhere');
+  const { describe, it, beforeAll, afterAll } = vitest;
+  const timeout = (options.checkTimeoutMs ?? 120_000) + 5_000;
+  describe(`${name}: reward contract`, () => {
+    let context: ContractContext | undefined;
+    beforeAll(async () => {
+      context = new ContractContext(await createModel(), options);
+    }, timeout);
+    afterAll(async () => {
+      await Promise.resolve(context?.model.dispose()).catch(() => undefined);
+    });
+    for (const check of CONTRACT_CHECKS) {
+      it(`${check.name}: ${check.description}`, async (test) => {
+        if (!context) throw new Error('the model could not be created');
+        const outcome = await runContractCheck(check, context);
+        if (outcome.status === 'skipped') test.skip(outcome.reason);
+        else if (outcome.status === 'failed') throw new Error(`reward contract violated (${check.name}):\n- ${outcome.messages.join('\n- ')}`);
+      }, timeout);
+    }
+  });
+}

@@ -1,0 +1,447 @@
+import {
+  ExpertFailedError,
+  InvalidConfigError,
+  ModelDisposedError,
+  RewardAbortedError,
+  T2IRewardError,
+  UnsupportedModelVersionError,
+  throwIfAborted,
+  toRewardError,
+} from '../errors.js';
+import { loadImages, type ImageInput, type ImageLoadOptions } from '../images/load.js';
+import type { PromptSpec } from '../prompt-spec/types.js';
+import type { RewardCallOptions, RewardItemResult, RewardModelV1, RewardSample, RgbImage } from '../spec.js';
+import { VERSION } from '../version.js';
+
+/**
+ * How expert scores combine into one reward.
+ * - `mean`: R = (1/N) Σ R_i over the experts that scored (the T2I-R1 paper); weights are not used.
+ * - `weighted-mean`: Σ w_i R_i / Σ w_i over the experts that scored.
+ * - `sum`: Σ w_i R_i (the T2I-R1 released code, with weights 1).
+ */
+export type Aggregation = 'mean' | 'weighted-mean' | 'sum';
+
+/**
+ * What a missing expert score (null, or the expert failed on that item) does to the item.
+ * - `skip` (default): left out of the aggregate; the item has no reward only when no expert scored.
+ * - `zero`: counted as 0.
+ * - `fail`: the item fails (reward null, `error` set).
+ */
+export type MissingPolicy = 'skip' | 'zero' | 'fail';
+
+export const AGGREGATIONS: readonly Aggregation[] = ['mean', 'weighted-mean', 'sum'];
+export const MISSING_POLICIES: readonly MissingPolicy[] = ['skip', 'zero', 'fail'];
+
+export interface EnsembleExpertInput {
+  /** Key of this expert in results (default: its kind; "detector-2" for a second detector). */
+  name?: string;
+  model: RewardModelV1;
+  /** Default 1; must be finite and ≥ 0. */
+  weight?: number;
+}
+
+export interface EnsembleExpert {
+  readonly name: string;
+  readonly model: RewardModelV1;
+  readonly weight: number;
+}
+
+export interface EnsembleOptions {
+  experts: readonly EnsembleExpertInput[];
+  aggregate?: Aggregation;
+  onMissing?: MissingPolicy;
+  /** Limits and allow-lists for decoding inputs in `score`. */
+  image?: ImageLoadOptions;
+  /** Items per expert call; `onProgress` reports after each (default 16). */
+  batchSize?: number;
+  /**
+   * Fills `spec` for samples that have none. Default: none (experts that need a spec parse the prompt
+   * themselves); pass core's `resolveSpec` to parse once for all experts.
+   */
+  resolveSpec?: (sample: RewardSample) => PromptSpec | undefined;
+}
+
+/** One item to score: any image input, decoded once for all experts. */
+export interface ScoreInput {
+  image: ImageInput;
+  prompt: string;
+  spec?: PromptSpec;
+  metadata?: Record<string, unknown>;
+}
+
+export type ExpertOutcome = RewardItemResult & { kind: string; modelId: string; weight: number };
+
+export interface EnsembleItemResult {
+  /** The aggregate, or null when the item failed or no expert scored it. */
+  reward: number | null;
+  /** Every expert's own result (score, raw, details, warnings, error) by expert name. */
+  experts: Record<string, ExpertOutcome>;
+  /** The item's own warnings and its experts', prefixed with the expert name. */
+  warnings: string[];
+  /** Set when the item failed: bad image, every expert failed, or `onMissing: 'fail'` with a missing score. */
+  error?: T2IRewardError;
+  /** The decoded image's identity (absent when decoding failed). */
+  image?: { hash: string; width: number; height: number; source?: string };
+}
+
+export interface EnsembleScoreOptions extends RewardCallOptions {
+  /** Called after each batch with the number of items done and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A set of experts scored together; it is itself a RewardModelV1 (kind 'ensemble') and can nest. */
+export interface Ensemble extends RewardModelV1 {
+  readonly kind: 'ensemble';
+  readonly experts: readonly EnsembleExpert[];
+  readonly aggregate: Aggregation;
+  readonly onMissing: MissingPolicy;
+  /** Decodes each input once, runs the experts concurrently, aggregates; per-item failures stay per item. */
+  score(inputs: readonly ScoreInput[], options?: EnsembleScoreOptions): Promise<EnsembleItemResult[]>;
+  /** Like `doScore` but keeping each expert's outcome. */
+  scoreSamples(samples: readonly RewardSample[], options?: RewardCallOptions): Promise<EnsembleItemResult[]>;
+}
+
+/** Checks the model implements a specification version this core knows. */
+export function assertSupportedModel(model: RewardModelV1, label: string): void {
+  const version = (model as { specificationVersion?: unknown } | null)?.specificationVersion;
+  if (version !== 'v1') {
+    throw new UnsupportedModelVersionError(
+      `${label} implements reward specification ${JSON.stringify(version)}; this @t2i-reward/core (${VERSION}) supports 'v1'`,
+      { data: { specificationVersion: version } },
+    );
+  }
+  if (typeof model.doScore !== 'function' || typeof model.dispose !== 'function') {
+    throw new UnsupportedModelVersionError(`${label} does not implement doScore() and dispose()`);
+  }
+}
+
+function nameExperts(inputs: readonly EnsembleExpertInput[]): EnsembleExpert[] {
+  const used = new Set<string>();
+  return inputs.map((input, index) => {
+    assertSupportedModel(input.model, `expert ${index} (${input.name ?? input.model?.kind})`);
+    const weight = input.weight ?? 1;
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      throw new InvalidConfigError(`experts/${index}/weight must be a finite number ≥ 0, got ${String(weight)}`, {
+        data: { path: `experts/${index}/weight` },
+      });
+    }
+    let name = input.name ?? input.model.kind;
+    if (input.name !== undefined && used.has(name)) {
+      throw new InvalidConfigError(`experts/${index}/name '${name}' is used twice`, { data: { path: `experts/${index}/name` } });
+    }
+    for (let suffix = 2; used.has(name); suffix++) name = `${input.model.kind}-${suffix}`;
+    used.add(name);
+    return { name, model: input.model, weight };
+  });
+}
+
+/** Rejects as soon as the signal aborts, even if `promise` (a misbehaving expert) never settles. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Checks one expert's result, turning malformed ones into a per-item error instead of a bad number. */
+function sanitise(result: RewardItemResult | undefined, expert: EnsembleExpert): RewardItemResult {
+  if (!result || typeof result !== 'object') {
+    return { score: null, raw: null, warnings: [], error: new ExpertFailedError(`${expert.name} returned no result for this item`) };
+  }
+  const warnings = Array.isArray(result.warnings) ? result.warnings.map(String) : [];
+  if (result.error !== undefined) {
+    return { score: null, raw: null, ...(result.details ? { details: result.details } : {}), warnings, error: toRewardError(result.error, `${expert.name} failed`) };
+  }
+  const score = result.score;
+  if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) {
+    return { score: null, raw: null, warnings, error: new ExpertFailedError(`${expert.name} returned a non-finite score (${String(score)})`) };
+  }
+  const raw = typeof result.raw === 'number' && Number.isFinite(result.raw) ? result.raw : null;
+  return { score, raw, ...(result.details ? { details: result.details } : {}), warnings };
+}
+
+async function runExpert(expert: EnsembleExpert, samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
+  let results: RewardItemResult[];
+  try {
+    results = await raceAbort(expert.model.doScore(samples, signal ? { signal } : {}), signal);
+  } catch (error) {
+    throwIfAborted(signal);
+    if (RewardAbortedError.isInstance(error)) throw error;
+    // A whole-call failure (model load, disposed, a bug): every item of this expert is missing, with the reason.
+    const failure = toRewardError(error, 'doScore rejected');
+    return samples.map(() => ({ score: null, raw: null, warnings: [], error: failure }));
+  }
+  if (!Array.isArray(results) || results.length !== samples.length) {
+    const failure = new ExpertFailedError(
+      `${expert.name} returned ${Array.isArray(results) ? results.length : 'no'} results for ${samples.length} samples`,
+    );
+    return samples.map(() => ({ score: null, raw: null, warnings: [], error: failure }));
+  }
+  return results.map((result) => sanitise(result, expert));
+}
+
+interface Aggregated {
+  reward: number | null;
+  error?: T2IRewardError;
+  warnings: string[];
+}
+
+/** Combines one item's expert outcomes per the aggregation and missing policy. */
+export function aggregateOutcomes(
+  outcomes: readonly { name: string; weight: number; result: RewardItemResult }[],
+  aggregate: Aggregation,
+  onMissing: MissingPolicy,
+): Aggregated {
+  const warnings: string[] = [];
+  let total = 0;
+  let weightTotal = 0;
+  let counted = 0;
+  const missing: { name: string; error?: T2IRewardError }[] = [];
+  for (const { name, weight, result } of outcomes) {
+    let score = result.score;
+    if (score === null) {
+      missing.push(result.error ? { name, error: result.error } : { name });
+      if (onMissing === 'skip') continue;
+      if (onMissing === 'fail') continue;
+      score = 0;
+    }
+    counted++;
+    total += aggregate === 'mean' ? score : weight * score;
+    weightTotal += weight;
+  }
+  if (missing.length > 0 && onMissing === 'fail') {
+    const first = missing[0]!;
+    const names = missing.map((entry) => entry.name).join(', ');
+    return {
+      reward: null,
+      warnings,
+      error: new ExpertFailedError(`no score from ${names}${first.error ? `: ${first.error.message}` : ''}`, {
+        ...(first.error ? { cause: first.error } : {}),
+        data: { experts: missing.map((entry) => entry.name) },
+      }),
+    };
+  }
+  if (outcomes.length > 0 && missing.length === outcomes.length && missing.every((entry) => entry.error)) {
+    const first = missing[0]!;
+    return {
+      reward: null,
+      warnings,
+      error: new ExpertFailedError(`every expert failed on this item (${first.name}: ${first.error!.message})`, {
+        cause: first.error,
+        data: { experts: missing.map((entry) => entry.name) },
+      }),
+    };
+  }
+  if (counted === 0) {
+    if (outcomes.length > 0) warnings.push('no expert scored this item');
+    return { reward: null, warnings };
+  }
+  if (missing.length > 0 && onMissing === 'skip') warnings.push(`aggregated without ${missing.map((entry) => entry.name).join(', ')}`);
+  switch (aggregate) {
+    case 'mean':
+      return { reward: total / counted, warnings };
+    case 'weighted-mean':
+      if (weightTotal === 0) {
+        warnings.push('the experts that scored all have weight 0');
+        return { reward: null, warnings };
+      }
+      return { reward: total / weightTotal, warnings };
+    case 'sum':
+      return { reward: total, warnings };
+  }
+}
+
+class RewardEnsemble implements Ensemble {
+  readonly specificationVersion = 'v1' as const;
+  readonly kind = 'ensemble' as const;
+  readonly version = VERSION;
+  readonly modelId: string;
+  readonly experts: readonly EnsembleExpert[];
+  readonly aggregate: Aggregation;
+  readonly onMissing: MissingPolicy;
+  readonly #image: ImageLoadOptions;
+  readonly #batchSize: number;
+  readonly #resolveSpec: ((sample: RewardSample) => PromptSpec | undefined) | undefined;
+  #disposed = false;
+
+  constructor(options: EnsembleOptions) {
+    const aggregate = options.aggregate ?? 'mean';
+    const onMissing = options.onMissing ?? 'skip';
+    if (!AGGREGATIONS.includes(aggregate)) {
+      throw new InvalidConfigError(`aggregate must be one of ${AGGREGATIONS.join(', ')}, got '${String(aggregate)}'`, { data: { path: 'aggregate' } });
+    }
+    if (!MISSING_POLICIES.includes(onMissing)) {
+      throw new InvalidConfigError(`onMissing must be one of ${MISSING_POLICIES.join(', ')}, got '${String(onMissing)}'`, { data: { path: 'onMissing' } });
+    }
+    const batchSize = options.batchSize ?? 16;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new InvalidConfigError(`batchSize must be a positive integer, got ${String(batchSize)}`, { data: { path: 'batchSize' } });
+    }
+    if (!Array.isArray(options.experts) || options.experts.length === 0) {
+      throw new InvalidConfigError('an ensemble needs at least one expert', { data: { path: 'experts' } });
+    }
+    this.experts = Object.freeze(nameExperts(options.experts));
+    this.aggregate = aggregate;
+    this.onMissing = onMissing;
+    this.#image = options.image ?? {};
+    this.#batchSize = batchSize;
+    this.#resolveSpec = options.resolveSpec;
+    const parts = this.experts.map((expert) => `${expert.name}=${expert.model.modelId}${aggregate === 'mean' ? '' : `*${expert.weight}`}`);
+    this.modelId = `ensemble/${aggregate}/${onMissing}(${parts.join(',')})`;
+  }
+
+  #assertUsable(): void {
+    if (this.#disposed) throw new ModelDisposedError('the ensemble was disposed');
+  }
+
+  #withSpecs(samples: readonly RewardSample[]): { samples: RewardSample[]; warnings: string[][] } {
+    const warnings = samples.map((): string[] => []);
+    if (!this.#resolveSpec) return { samples: [...samples], warnings };
+    const resolve = this.#resolveSpec;
+    const withSpecs = samples.map((sample, index) => {
+      if (sample.spec) return sample;
+      try {
+        const spec = resolve(sample);
+        return spec ? { ...sample, spec } : sample;
+      } catch (error) {
+        warnings[index]!.push(`prompt could not be parsed: ${(error as Error).message}`);
+        return sample;
+      }
+    });
+    return { samples: withSpecs, warnings };
+  }
+
+  async scoreSamples(samples: readonly RewardSample[], options: RewardCallOptions = {}): Promise<EnsembleItemResult[]> {
+    this.#assertUsable();
+    throwIfAborted(options.signal);
+    if (samples.length === 0) return [];
+    const { samples: prepared, warnings: specWarnings } = this.#withSpecs(samples);
+    const perExpert = await Promise.all(this.experts.map((expert) => runExpert(expert, prepared, options.signal)));
+    throwIfAborted(options.signal);
+    return prepared.map((sample, index) => {
+      const experts: Record<string, ExpertOutcome> = {};
+      const warnings = [...specWarnings[index]!];
+      const outcomes = this.experts.map((expert, expertIndex) => {
+        const result = perExpert[expertIndex]![index]!;
+        experts[expert.name] = { ...result, kind: expert.model.kind, modelId: expert.model.modelId, weight: expert.weight };
+        for (const warning of result.warnings) warnings.push(`${expert.name}: ${warning}`);
+        if (result.error) warnings.push(`${expert.name} failed: ${result.error.message}`);
+        return { name: expert.name, weight: expert.weight, result };
+      });
+      const aggregated = aggregateOutcomes(outcomes, this.aggregate, this.onMissing);
+      warnings.push(...aggregated.warnings);
+      const { image } = sample;
+      return {
+        reward: aggregated.reward,
+        experts,
+        warnings,
+        ...(aggregated.error ? { error: aggregated.error } : {}),
+        image: { hash: image.hash, width: image.width, height: image.height, ...(image.source ? { source: image.source } : {}) },
+      };
+    });
+  }
+
+  async score(inputs: readonly ScoreInput[], options: EnsembleScoreOptions = {}): Promise<EnsembleItemResult[]> {
+    this.#assertUsable();
+    const { signal, onProgress } = options;
+    throwIfAborted(signal);
+    const results: EnsembleItemResult[] = [];
+    for (let start = 0; start < inputs.length; start += this.#batchSize) {
+      throwIfAborted(signal);
+      const chunk = inputs.slice(start, start + this.#batchSize);
+      const images = await loadImages(chunk.map((input) => input.image), signal ? { ...this.#image, signal } : this.#image);
+      const decoded: { index: number; sample: RewardSample }[] = [];
+      const chunkResults = chunk.map((input, index): EnsembleItemResult | undefined => {
+        const image = images[index]!;
+        if (T2IRewardError.isInstance(image)) {
+          return { reward: null, experts: {}, warnings: [], error: image };
+        }
+        if (typeof input.prompt !== 'string') {
+          return { reward: null, experts: {}, warnings: [], error: new InvalidConfigError(`item ${start + index}: prompt must be a string`) };
+        }
+        decoded.push({ index, sample: toSample(input, image) });
+        return undefined;
+      });
+      const scored = await this.scoreSamples(decoded.map((entry) => entry.sample), signal ? { signal } : {});
+      decoded.forEach((entry, position) => {
+        chunkResults[entry.index] = scored[position]!;
+      });
+      results.push(...(chunkResults as EnsembleItemResult[]));
+      onProgress?.(results.length, inputs.length);
+    }
+    return results;
+  }
+
+  async doScore(samples: readonly RewardSample[], options: RewardCallOptions = {}): Promise<RewardItemResult[]> {
+    const results = await this.scoreSamples(samples, options);
+    return results.map((result) => ({
+      score: result.reward,
+      raw: result.reward,
+      details: { experts: Object.fromEntries(Object.entries(result.experts).map(([name, outcome]) => [name, outcomeToJson(outcome)])) },
+      warnings: result.warnings,
+      ...(result.error ? { error: result.error } : {}),
+    }));
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const settled = await Promise.allSettled(this.experts.map((expert) => expert.model.dispose()));
+    const failed = settled.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected');
+    if (failed) throw toRewardError(failed.reason, 'disposing an expert failed');
+  }
+}
+
+function toSample(input: ScoreInput, image: RgbImage): RewardSample {
+  return {
+    image,
+    prompt: input.prompt,
+    ...(input.spec ? { spec: input.spec } : {}),
+    ...(input.metadata ? { metadata: input.metadata } : {}),
+  };
+}
+
+/** An expert outcome as plain JSON (errors as `{name, code, message}`), for reports and HTTP answers. */
+export function outcomeToJson(outcome: ExpertOutcome): Record<string, unknown> {
+  return {
+    kind: outcome.kind,
+    modelId: outcome.modelId,
+    weight: outcome.weight,
+    score: outcome.score,
+    raw: outcome.raw,
+    ...(outcome.details ? { details: outcome.details } : {}),
+    warnings: outcome.warnings,
+    ...(outcome.error ? { error: outcome.error.toJSON() } : {}),
+  };
+}
+
+/** An ensemble result as plain JSON. */
+export function ensembleResultToJson(result: EnsembleItemResult): Record<string, unknown> {
+  return {
+    reward: result.reward,
+    experts: Object.fromEntries(Object.entries(result.experts).map(([name, outcome]) => [name, outcomeToJson(outcome)])),
+    warnings: result.warnings,
+    ...(result.error ? { error: result.error.toJSON() } : {}),
+    ...(result.image ? { image: result.image } : {}),
+  };
+}
+
+/**
+ * Builds an ensemble. Throws UnsupportedModelVersionError for a model of an unknown specification version and
+ * InvalidConfigError for bad weights, names or policies.
+ */
+export function createEnsemble(options: EnsembleOptions): Ensemble {
+  return new RewardEnsemble(options);
+}
