@@ -1,0 +1,77 @@
+import type { RgbImage } from '@t2i-reward/core';
+
+/**
+ * One yes/no question about an image. The three parts are joined as `prefix + body + suffix` and sent as the
+ * text of a user turn placed after the image. `body` is user-supplied text (a prompt, a phrase): it is inserted
+ * as data, never parsed as a template, and it is what gets truncated when the input is over the model's limit.
+ */
+export interface YesNoQuery {
+  prefix?: string;
+  body: string;
+  suffix?: string;
+}
+
+export interface YesNoAnswer {
+  /** Probability mass of every "yes" spelling (see each backend's README section for its exact meaning). */
+  pYes: number | null;
+  pNo: number | null;
+  /** P(yes) / (P(yes) + P(no)) at the requested temperature; null when the model gave neither. */
+  ratio: number | null;
+  warnings: string[];
+}
+
+export interface YesNoAskOptions {
+  /** Logits are divided by it before the softmax (default 1). */
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+/** Counters a backend keeps so tests and benches can see what work ran. */
+export interface YesNoBackendStats {
+  /** Vision encoder runs (one per image per call when questions share the image's encoding). */
+  imageEncodings: number;
+  /** Language-model forward passes (a batch of questions counts once). */
+  decoderRuns: number;
+  /** Remote requests sent, retries included. */
+  requests: number;
+}
+
+/**
+ * A vision-language model that answers yes/no questions with probabilities from its first answer token.
+ * `ask` answers all questions about one image, encoding the image once.
+ */
+export interface YesNoBackend {
+  /** Backend type and model, used in modelId ("transformers/llava-hf/llava-1.5-7b-hf"). */
+  readonly id: string;
+  readonly stats: YesNoBackendStats;
+  /** Loads the model (idempotent); throws ModelLoadError / RuntimeUnavailableError. */
+  load(): Promise<void>;
+  ask(image: RgbImage, queries: readonly YesNoQuery[], options?: YesNoAskOptions): Promise<YesNoAnswer[]>;
+  dispose(): Promise<void>;
+}
+
+export function queryText(query: YesNoQuery): string {
+  return (query.prefix ?? '') + query.body + (query.suffix ?? '');
+}
+
+export function newStats(): YesNoBackendStats {
+  return { imageEncodings: 0, decoderRuns: 0, requests: 0 };
+}
+
+/**
+ * Removes the tokenizer's special-token strings (e.g. "<image>", "<|im_end|>") from user text, so a prompt can
+ * neither add image placeholders nor close the chat turn. Returns the cleaned text and a warning when it changed.
+ */
+export function stripSpecialTokens(text: string, specialTokens: readonly string[]): { text: string; warning?: string } {
+  let cleaned = text;
+  const found: string[] = [];
+  for (const token of [...specialTokens].filter((t) => t.length > 0).sort((a, b) => b.length - a.length)) {
+    if (cleaned.includes(token)) {
+      found.push(token);
+      cleaned = cleaned.split(token).join('');
+    }
+  }
+  return found.length === 0
+    ? { text: cleaned }
+    : { text: cleaned, warning: `removed special token text ${found.map((t) => JSON.stringify(t)).join(', ')} from the prompt` };
+}

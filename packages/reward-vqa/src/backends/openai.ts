@@ -1,0 +1,274 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import pRetry, { AbortError } from 'p-retry';
+import {
+  RemoteServiceError,
+  RewardAbortedError,
+  RewardTimeoutError,
+  T2IRewardError,
+  encodeImage,
+  type RgbImage,
+} from '@t2i-reward/core';
+import { newStats, queryText, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
+import { answerWordOf, ratioFromLogMasses } from '../yes-no.js';
+
+export interface OpenAiBackendOptions {
+  /** Server root including the API prefix, e.g. "http://localhost:8000/v1" (vLLM, SGLang, llama.cpp server). */
+  baseURL: string;
+  /** The served model name. */
+  model: string;
+  /** Sent as `Authorization: Bearer ...` when set. */
+  apiKey?: string;
+  /** Per-request deadline in ms (default 60 000). */
+  timeoutMs?: number;
+  /** Requests in flight at once, across all calls on this backend (default 8). */
+  concurrency?: number;
+  /** Retries after a 429, a 5xx, a timeout or a refused connection (default 3). */
+  maxRetries?: number;
+  /** First backoff delay in ms, doubled on each retry with jitter; a Retry-After header wins (default 500). */
+  retryBaseMs?: number;
+  /** Image encoding of the data URL (default 'png': lossless). */
+  imageFormat?: 'png' | 'jpeg';
+  /** User text longer than this many characters is truncated with a warning (default 8000). */
+  maxPromptChars?: number;
+  /** Logprobs requested per position (default 20, the OpenAI maximum). */
+  topLogprobs?: number;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** A fetch implementation (default the global one). */
+  fetch?: typeof fetch;
+}
+
+/** The part of an OpenAI / vLLM chat-completions response this backend reads. */
+interface ChatCompletionResponse {
+  choices?: {
+    logprobs?: { content?: { token: string; logprob: number; top_logprobs?: { token: string; logprob: number }[] }[] | null } | null;
+  }[];
+}
+
+class RetryableError extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+/**
+ * Yes/no answers from an OpenAI-compatible chat-completions server: one request per question with
+ * `max_tokens: 1, logprobs: true, top_logprobs: 20` and the image as a data URL before the text.
+ * P(yes) = Σ exp(logprob) over the returned top tokens that spell "yes" (trimmed, lower-cased; "▁"/"Ġ" markers
+ * dropped). The temperature is applied here, to the returned logprobs (ratio = Σ exp(lp/T) over yes / (… yes + … no):
+ * the normaliser cancels), and the request asks for temperature 0 so servers that report processed logprobs agree.
+ */
+export class OpenAiYesNoBackend implements YesNoBackend {
+  readonly id: string;
+  readonly stats = newStats();
+  readonly #options: Required<Omit<OpenAiBackendOptions, 'apiKey' | 'headers' | 'fetch'>> & Pick<OpenAiBackendOptions, 'apiKey' | 'headers'>;
+  readonly #fetch: typeof fetch;
+  readonly #limit: LimitFunction;
+  readonly #endpoint: string;
+  readonly #imageCache = new Map<string, Promise<string>>();
+
+  constructor(options: OpenAiBackendOptions) {
+    this.#options = {
+      timeoutMs: 60_000, concurrency: 8, maxRetries: 3, retryBaseMs: 500, imageFormat: 'png', maxPromptChars: 8000,
+      topLogprobs: 20, ...options,
+    };
+    this.#fetch = options.fetch ?? fetch;
+    this.#limit = pLimit(this.#options.concurrency);
+    this.#endpoint = `${options.baseURL.replace(/\/+$/, '')}/chat/completions`;
+    this.id = `openai/${options.model}`;
+  }
+
+  async load(): Promise<void> {}
+
+  async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
+    const url = await this.#dataUrl(image);
+    try {
+      return await Promise.all(queries.map((query) => this.#limit(() => this.#askOne(url, query, options))));
+    } finally {
+      this.#imageCache.delete(image.hash);
+    }
+  }
+
+  /** Encodes an image once per `ask` even when its questions run concurrently. */
+  #dataUrl(image: RgbImage): Promise<string> {
+    let url = this.#imageCache.get(image.hash);
+    if (!url) {
+      const format = this.#options.imageFormat;
+      url = encodeImage(image, format).then((bytes) => `data:image/${format};base64,${bytes.toString('base64')}`);
+      this.stats.imageEncodings++;
+      this.#imageCache.set(image.hash, url);
+    }
+    return url;
+  }
+
+  async #askOne(imageUrl: string, query: YesNoQuery, options: YesNoAskOptions): Promise<YesNoAnswer> {
+    const warnings: string[] = [];
+    let body = query.body;
+    const budget = this.#options.maxPromptChars - (query.prefix ?? '').length - (query.suffix ?? '').length;
+    if (body.length > budget) {
+      warnings.push(`prompt truncated from ${body.length} to ${Math.max(budget, 0)} characters (maxPromptChars ${this.#options.maxPromptChars})`);
+      body = body.slice(0, Math.max(budget, 0));
+    }
+    const request = {
+      model: this.#options.model,
+      messages: [{
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: imageUrl } },
+          { type: 'text', text: queryText({ ...query, body }) },
+        ],
+      }],
+      max_tokens: 1,
+      temperature: 0,
+      logprobs: true,
+      top_logprobs: this.#options.topLogprobs,
+    };
+    const answer = readYesNo(await this.#post(request, options.signal), options.temperature ?? 1, this.#endpoint);
+    return { ...answer, warnings: [...warnings, ...answer.warnings] };
+  }
+
+  async #post(request: unknown, signal: AbortSignal | undefined): Promise<ChatCompletionResponse> {
+    const server = this.#endpoint;
+    const { timeoutMs } = this.#options;
+    const attempt = async (): Promise<ChatCompletionResponse> => {
+      if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
+      this.stats.requests++;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      let response: Response;
+      try {
+        response = await this.#fetch(server, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}),
+            ...this.#options.headers,
+          },
+          body: JSON.stringify(request),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
+        if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
+        throw new RetryableError(`request failed: ${(error as Error).message}`);
+      }
+      const text = await readBody(response, signal, timeout).catch((error: unknown) => {
+        if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
+        if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
+        throw new RetryableError(`reading the response failed: ${(error as Error).message}`);
+      });
+      if (response.status === 429 || response.status >= 500) {
+        throw new RetryableError(`HTTP ${response.status}: ${snippet(text)}`, retryAfterMs(response.headers.get('retry-after')));
+      }
+      if (!response.ok) {
+        throw new AbortError(new RemoteServiceError(`${server} answered HTTP ${response.status}: ${snippet(text)}`, {
+          data: { server, status: response.status },
+        }));
+      }
+      try {
+        return JSON.parse(text) as ChatCompletionResponse;
+      } catch (error) {
+        throw new AbortError(new RemoteServiceError(`${server} answered with invalid JSON: ${snippet(text)}`, { cause: error, data: { server } }));
+      }
+    };
+    let lastRetryable: RetryableError | undefined;
+    try {
+      return await pRetry(attempt, {
+        retries: this.#options.maxRetries,
+        minTimeout: this.#options.retryBaseMs,
+        factor: 2,
+        randomize: true,
+        ...(signal ? { signal } : {}),
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          if (error instanceof RetryableError) {
+            lastRetryable = error;
+            // Honour Retry-After on top of the exponential backoff p-retry adds.
+            if (retriesLeft > 0 && error.retryAfterMs !== undefined) await sleep(error.retryAfterMs, signal);
+          }
+        },
+        shouldRetry: ({ error }) => error instanceof RetryableError,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw new RewardAbortedError('scoring aborted', { cause: signal.reason });
+      if (T2IRewardError.isInstance(error)) throw error;
+      const failure = error instanceof RetryableError ? error : lastRetryable;
+      const attempts = this.#options.maxRetries + 1;
+      if (failure && /no answer within/.test(failure.message)) {
+        throw new RewardTimeoutError(`${server}: ${failure.message} (${attempts} attempts)`, { cause: failure, data: { server } });
+      }
+      throw new RemoteServiceError(`${server}: ${(failure ?? (error as Error)).message} (${attempts} attempts)`, {
+        cause: error,
+        data: { server },
+      });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.#limit.clearQueue();
+  }
+}
+
+/** Reads the yes/no masses from a chat-completions response's first generated position. */
+export function readYesNo(response: ChatCompletionResponse, temperature: number, server = 'server'): YesNoAnswer {
+  const first = response.choices?.[0]?.logprobs?.content?.[0];
+  if (!first) {
+    throw new RemoteServiceError(`${server} returned no logprobs (does it support "logprobs": true?)`, { data: { server } });
+  }
+  const candidates = first.top_logprobs && first.top_logprobs.length > 0 ? first.top_logprobs : [first];
+  const yes: number[] = [];
+  const no: number[] = [];
+  for (const { token, logprob } of candidates) {
+    if (typeof logprob !== 'number' || Number.isNaN(logprob)) continue;
+    const word = answerWordOf(token);
+    if (word === 'yes') yes.push(logprob);
+    else if (word === 'no') no.push(logprob);
+  }
+  const sumExp = (values: number[]) => values.reduce((sum, lp) => sum + Math.exp(lp), 0);
+  if (yes.length === 0 && no.length === 0) {
+    const top = candidates.slice(0, 5).map((c) => JSON.stringify(c.token)).join(', ');
+    return { pYes: null, pNo: null, ratio: null, warnings: [`neither "yes" nor "no" among the ${candidates.length} top tokens (top: ${top})`] };
+  }
+  const warnings = yes.length === 0 || no.length === 0
+    ? [`only "${yes.length === 0 ? 'no' : 'yes'}" among the ${candidates.length} top tokens: the other's mass is taken as 0`]
+    : [];
+  const logMass = (values: number[]) => {
+    if (values.length === 0) return -Infinity;
+    const scaled = values.map((lp) => lp / temperature);
+    const max = Math.max(...scaled);
+    return max + Math.log(scaled.reduce((sum, v) => sum + Math.exp(v - max), 0));
+  };
+  return { pYes: sumExp(yes), pNo: sumExp(no), ratio: ratioFromLogMasses(logMass(yes), logMass(no)), warnings };
+}
+
+async function readBody(response: Response, signal: AbortSignal | undefined, timeout: AbortSignal): Promise<string> {
+  // fetch's signal also covers the body; this race only guards bodies that stall without an error.
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(new Error('aborted while reading the body'));
+    timeout.addEventListener('abort', fail, { once: true });
+    signal?.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {});
+  return Promise.race([response.text(), aborted]);
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.min(Math.max(seconds, 0) * 1000, 60_000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(date - Date.now(), 0), 60_000);
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || '(empty body)';
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
