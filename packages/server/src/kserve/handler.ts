@@ -1,0 +1,195 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, sendBytes, sendJson } from '../http.js';
+import type { RawItem, ServerContext } from '../server.js';
+import type { EnsembleItemResult } from '@t2i-reward/core';
+import { VERSION } from '../version.js';
+import {
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  KServeProtocolError,
+  bytesAsStrings,
+  decodeInferMessage,
+  encodeInferMessage,
+  type DecodedTensor,
+  type KServeInferRequest,
+  type KServeRequestedOutput,
+  type OutgoingTensor,
+} from './codec.js';
+
+/**
+ * KServe v2 / Triton protocol. Models: the ensemble (`modelName`) and each expert by name.
+ * Inputs: IMAGE (BYTES [N]: encoded image bytes in the binary form, or in JSON a string in any form /v1/score
+ * takes), PROMPT (BYTES [N]), optional SPEC (BYTES [N], PromptSpec JSON, "" for none).
+ * Outputs: REWARD (FP32 [N], NaN when an item could not be scored); the ensemble adds SCORE_<expert> and
+ * RAW_<expert> (FP32 [N]); an expert model adds RAW (FP32 [N]); INFO (BYTES [N], JSON: warnings, errors).
+ */
+export const KSERVE_INPUTS = { image: 'IMAGE', prompt: 'PROMPT', spec: 'SPEC' } as const;
+export const KSERVE_VERSION = '1';
+
+interface ModelView {
+  name: string;
+  /** undefined: the whole ensemble; otherwise the expert whose columns this model returns. */
+  expert: string | undefined;
+}
+
+function findModel(context: ServerContext, name: string): ModelView | undefined {
+  if (name === context.modelName) return { name, expert: undefined };
+  if (context.experts.some((expert) => expert.name === name)) return { name, expert: name };
+  return undefined;
+}
+
+function outputNames(context: ServerContext, model: ModelView): string[] {
+  if (model.expert !== undefined) return ['REWARD', 'RAW', 'INFO'];
+  return ['REWARD', ...context.experts.flatMap((expert) => [`SCORE_${expert.name}`, `RAW_${expert.name}`]), 'INFO'];
+}
+
+function modelMetadata(context: ServerContext, model: ModelView): Record<string, unknown> {
+  const expert = context.experts.find((candidate) => candidate.name === model.expert);
+  return {
+    name: model.name,
+    versions: [KSERVE_VERSION],
+    platform: 't2i-reward',
+    ...(expert ? { parameters: { kind: expert.kind, modelId: expert.modelId } } : {}),
+    inputs: [
+      { name: KSERVE_INPUTS.image, datatype: 'BYTES', shape: [-1] },
+      { name: KSERVE_INPUTS.prompt, datatype: 'BYTES', shape: [-1] },
+      { name: KSERVE_INPUTS.spec, datatype: 'BYTES', shape: [-1], optional: true },
+    ],
+    outputs: outputNames(context, model).map((name) => ({ name, datatype: name === 'INFO' ? 'BYTES' : 'FP32', shape: [-1] })),
+  };
+}
+
+function nanIfNull(value: number | null | undefined): number {
+  return typeof value === 'number' ? value : Number.NaN;
+}
+
+function infoJson(result: EnsembleItemResult, expert: string | undefined): string {
+  const errorJson = (error: { code: string; message: string } | undefined) => (error ? { code: error.code, message: error.message } : undefined);
+  if (expert !== undefined) {
+    const outcome = result.experts[expert];
+    return JSON.stringify({
+      warnings: [...result.warnings, ...(outcome?.warnings ?? [])],
+      error: errorJson(outcome?.error ?? result.error ?? (outcome ? undefined : { code: 'EXPERT_FAILED', message: `expert ${expert} returned no result` })),
+    });
+  }
+  const experts: Record<string, unknown> = {};
+  for (const [name, outcome] of Object.entries(result.experts)) experts[name] = { warnings: outcome.warnings, error: errorJson(outcome.error) };
+  return JSON.stringify({ warnings: result.warnings, error: errorJson(result.error), experts });
+}
+
+function buildOutputs(context: ServerContext, model: ModelView, results: readonly EnsembleItemResult[]): Map<string, Omit<OutgoingTensor, 'binary'>> {
+  const shape = [results.length];
+  const outputs = new Map<string, Omit<OutgoingTensor, 'binary'>>();
+  const fp32 = (name: string, values: number[]) => outputs.set(name, { name, datatype: 'FP32', shape, values });
+  if (model.expert !== undefined) {
+    const name = model.expert;
+    fp32('REWARD', results.map((result) => nanIfNull(result.experts[name]?.score)));
+    fp32('RAW', results.map((result) => nanIfNull(result.experts[name]?.raw)));
+  } else {
+    fp32('REWARD', results.map((result) => nanIfNull(result.reward)));
+    for (const expert of context.experts) {
+      fp32(`SCORE_${expert.name}`, results.map((result) => nanIfNull(result.experts[expert.name]?.score)));
+      fp32(`RAW_${expert.name}`, results.map((result) => nanIfNull(result.experts[expert.name]?.raw)));
+    }
+  }
+  outputs.set('INFO', { name: 'INFO', datatype: 'BYTES', shape, values: results.map((result) => infoJson(result, model.expert)) });
+  return outputs;
+}
+
+function findInput(tensors: readonly DecodedTensor[], name: string): DecodedTensor | undefined {
+  return tensors.find((tensor) => tensor.name.toUpperCase() === name);
+}
+
+function itemsFromTensors(tensors: readonly DecodedTensor[]): RawItem[] {
+  const image = findInput(tensors, KSERVE_INPUTS.image);
+  const prompt = findInput(tensors, KSERVE_INPUTS.prompt);
+  if (!image || !prompt) throw new HttpError(400, 'missing_input', `inputs ${KSERVE_INPUTS.image} and ${KSERVE_INPUTS.prompt} are required`);
+  if (image.datatype !== 'BYTES' || prompt.datatype !== 'BYTES') throw new HttpError(400, 'bad_datatype', `${KSERVE_INPUTS.image} and ${KSERVE_INPUTS.prompt} must be BYTES`);
+  const prompts = bytesAsStrings(prompt);
+  const images = image.values as (Buffer | string)[];
+  if (prompts.length !== images.length) {
+    throw new HttpError(400, 'shape_mismatch', `${images.length} images but ${prompts.length} prompts`);
+  }
+  if (images.length === 0) throw new HttpError(400, 'empty', 'no items');
+  const specInput = findInput(tensors, KSERVE_INPUTS.spec);
+  const specs = specInput ? bytesAsStrings(specInput) : [];
+  if (specInput && specs.length !== images.length) throw new HttpError(400, 'shape_mismatch', `${images.length} images but ${specs.length} specs`);
+  return images.map((value, index) => {
+    const specText = specs[index];
+    let spec: unknown;
+    if (specText !== undefined && specText.trim() !== '') {
+      try {
+        spec = JSON.parse(specText);
+      } catch {
+        throw new HttpError(400, 'invalid_spec', `${KSERVE_INPUTS.spec}[${index}] is not JSON`);
+      }
+    }
+    // Binary BYTES elements are the encoded image itself; JSON strings take the /v1/score string forms.
+    const reference = typeof value === 'string' ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return { image: reference, prompt: prompts[index]!, ...(spec !== undefined ? { spec } : {}) };
+  });
+}
+
+/** Serves /v2 routes; returns false when the path is not one of them (the caller answers 404). */
+export async function handleKServe(
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  context: ServerContext,
+  withDeadline: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>,
+): Promise<boolean> {
+  const method = request.method ?? 'GET';
+  const { pathname } = url;
+  if (pathname === '/v2' && method === 'GET') {
+    sendJson(response, 200, { name: 't2i-reward', version: VERSION, extensions: ['binary_tensor_data'] });
+    return true;
+  }
+  if (pathname === '/v2/health/ready') {
+    sendJson(response, context.isReady() ? 200 : 503, { ready: context.isReady() });
+    return true;
+  }
+  const match = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/.exec(pathname);
+  if (!match) return false;
+  const model = findModel(context, decodeURIComponent(match[1]!));
+  if (!model) throw new HttpError(404, 'unknown_model', `unknown model ${decodeURIComponent(match[1]!)}`);
+  if (match[2] !== undefined && match[2] !== KSERVE_VERSION) throw new HttpError(404, 'unknown_version', `model ${model.name} has no version ${match[2]}`);
+  const action = match[3];
+  if (action === undefined && method === 'GET') {
+    sendJson(response, 200, modelMetadata(context, model));
+    return true;
+  }
+  if (action === '/ready' && method === 'GET') {
+    sendJson(response, context.isReady() ? 200 : 503, { name: model.name, ready: context.isReady() });
+    return true;
+  }
+  if (action !== '/infer' || method !== 'POST') return false;
+
+  const body = await context.readBody(request);
+  const headerValue = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
+  const headerLength = headerValue === undefined ? undefined : Number(headerValue);
+  let decoded: { header: KServeInferRequest; tensors: DecodedTensor[] };
+  try {
+    decoded = decodeInferMessage<KServeInferRequest>(body, headerLength, 'inputs');
+  } catch (error) {
+    if (error instanceof KServeProtocolError) throw new HttpError(400, 'bad_request', error.message);
+    throw error;
+  }
+  const items = itemsFromTensors(decoded.tensors);
+  const results = await withDeadline((signal) => context.scoreItems(items, signal));
+  const available = buildOutputs(context, model, results);
+  const binaryByDefault = decoded.header.parameters?.binary_data_output === true;
+  const requested: KServeRequestedOutput[] = decoded.header.outputs && decoded.header.outputs.length > 0 ? decoded.header.outputs : [...available.keys()].map((name) => ({ name }));
+  const outgoing: OutgoingTensor[] = requested.map((wanted) => {
+    const tensor = available.get(wanted.name);
+    if (!tensor) throw new HttpError(400, 'unknown_output', `model ${model.name} has no output ${wanted.name}`);
+    const binary = typeof wanted.parameters?.binary_data === 'boolean' ? wanted.parameters.binary_data : binaryByDefault;
+    return { ...tensor, binary };
+  });
+  const header = { model_name: model.name, model_version: KSERVE_VERSION, ...(decoded.header.id !== undefined ? { id: decoded.header.id } : {}) };
+  const { body: responseBody, headerLength: responseHeaderLength } = encodeInferMessage(header, 'outputs', outgoing);
+  if (responseHeaderLength === undefined) {
+    sendBytes(response, 200, responseBody, { 'content-type': 'application/json' });
+  } else {
+    sendBytes(response, 200, responseBody, { 'content-type': 'application/octet-stream', [INFERENCE_HEADER_CONTENT_LENGTH]: String(responseHeaderLength) });
+  }
+  return true;
+}
