@@ -1,0 +1,176 @@
+import type { PromptSpec } from '@t2i-reward/core';
+import { type Box, type Detection, detectionsOf } from './boxes.js';
+import { type PositionResult, positionScore } from './position.js';
+
+/** The scoring rules a detector reward can apply; see the README for each one's source. */
+export type ScoringFormula = 't2i-r1' | 't2i-r1-code' | 'compbench' | 'geneval';
+export const SCORING_FORMULAS: readonly ScoringFormula[] = ['t2i-r1', 't2i-r1-code', 'compbench', 'geneval'];
+
+/** Which rule of a formula applies to a prompt. */
+export type PromptTask = 'spatial' | 'numeracy' | 'existence';
+
+export interface ScoringInput {
+  spec: PromptSpec;
+  /** All detections of the image (image pixels), before any score threshold. */
+  detections: readonly Detection[];
+  image: { width: number; height: number };
+  /** Detector label of a prompt noun; undefined when the detector cannot name it (closed vocabulary). */
+  resolveLabel: (noun: string) => string | undefined;
+  /** Colour of a detected box (GenEval colour rule); supplied by the reward when a colour classifier is set. */
+  colorOf?: (detection: Detection) => string | undefined;
+}
+
+export interface ScoringOptions {
+  /** Boxes below this score are ignored (T2I-R1: 0.3). */
+  boxThreshold: number;
+  /** Class-aware NMS IoU for counting (T2I-R1: 0.5). */
+  nmsIou: number;
+  /** Same-class duplicates merged above this IoU or containment (T2I-CompBench: 0.9). */
+  duplicateThreshold: number;
+  /** Near-distance threshold in pixels at a 512 px image; scaled with the image's longer side. */
+  nearThresholdPx: number;
+  /** `t2i-r1-code` only: re-create the released code's two quirks. */
+  reproduceBugs: boolean;
+  /** Relations the position function cannot judge (in front of / behind): null score, or existence only. */
+  unsupportedRelations: 'null' | 'existence';
+  /** T2I-CompBench's UniDet confidence threshold. */
+  compbenchMinConfidence: number;
+  /** GenEval detection thresholds (generic, counting) and per-class cap. */
+  genevalThreshold: number;
+  genevalCountingThreshold: number;
+  genevalMaxPerClass: number;
+}
+
+export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
+  boxThreshold: 0.3,
+  nmsIou: 0.5,
+  duplicateThreshold: 0.9,
+  nearThresholdPx: 150,
+  reproduceBugs: false,
+  unsupportedRelations: 'null',
+  compbenchMinConfidence: 0.5,
+  genevalThreshold: 0.3,
+  genevalCountingThreshold: 0.9,
+  genevalMaxPerClass: 16,
+};
+
+export interface ScoreOutcome {
+  /** In [0, 1]; null when the detector cannot judge this prompt (see `warnings`). */
+  score: number | null;
+  details: Record<string, unknown>;
+  warnings: string[];
+}
+
+const NUMERACY_CATEGORIES = new Set(['numeracy', 'counting']);
+
+/**
+ * Which rule applies: relations → spatial; counts → numeracy when the category says so or no category is
+ * given (a GenEval "single_object" spec carries count 1 without being a counting task); else existence.
+ */
+export function promptTask(spec: PromptSpec): PromptTask {
+  if (spec.relations.length > 0) return 'spatial';
+  const hasCounts = spec.objects.some((o) => o.count !== undefined);
+  if (hasCounts && (spec.category === undefined || NUMERACY_CATEGORIES.has(spec.category))) return 'numeracy';
+  return 'existence';
+}
+
+export interface ResolvedObject {
+  name: string;
+  /** Detector label, or null when the detector cannot name it. */
+  label: string | null;
+  count: number | undefined;
+  /** 1-based rank among the prompt's objects sharing this label: the k-th needs k boxes to exist. */
+  rank: number;
+}
+
+/** Resolves every prompt object (and relation argument not listed as an object) to a detector label. */
+export function resolveObjects(spec: PromptSpec, resolveLabel: (noun: string) => string | undefined, warnings: string[]): ResolvedObject[] {
+  const names = spec.objects.map((o) => ({ name: o.name, count: o.count }));
+  for (const relation of spec.relations) {
+    for (const name of [relation.subject, relation.object]) {
+      if (!names.some((n) => n.name === name)) names.push({ name, count: undefined });
+    }
+  }
+  const perLabel = new Map<string, number>();
+  return names.map(({ name, count }) => {
+    const label = resolveLabel(name) ?? null;
+    if (label === null) warnings.push(`object '${name}' is not a class the detector can name: its part is not judged (null)`);
+    const rank = label === null ? 0 : (perLabel.get(label) ?? 0) + 1;
+    if (label !== null) perLabel.set(label, rank);
+    return { name, label, count, rank };
+  });
+}
+
+export function warnSharedLabels(objects: readonly ResolvedObject[], warnings: string[]): void {
+  const byLabel = new Map<string, string[]>();
+  for (const o of objects) if (o.label) byLabel.set(o.label, [...(byLabel.get(o.label) ?? []), o.name]);
+  for (const [label, names] of byLabel) {
+    if (names.length > 1 && new Set(names).size > 1) warnings.push(`${names.map((n) => `'${n}'`).join(', ')} all map to '${label}': the detector cannot tell them apart`);
+  }
+}
+
+export interface RelationVerdict {
+  subject: string;
+  relation: string;
+  object: string;
+  /** Position score; null when not judgeable (unsupported relation, unnameable object). */
+  score: number | null;
+  verdict: string;
+  subjectBox?: Box;
+  objectBox?: Box;
+}
+
+/**
+ * The boxes a relation is judged on: each side's most confident box. When both sides have the same label
+ * the pair must be two distinct boxes; the best-scoring ordered pair among the top 5 is taken.
+ */
+export function judgeRelation(
+  subjectBoxes: readonly Detection[],
+  objectBoxes: readonly Detection[],
+  sameLabel: boolean,
+  position: (subject: Box, object: Box) => PositionResult,
+): { result: PositionResult; subject: Detection; object: Detection } | undefined {
+  if (!sameLabel) {
+    const [subject] = subjectBoxes;
+    const [object] = objectBoxes;
+    if (!subject || !object) return undefined;
+    return { result: position(subject.box, object.box), subject, object };
+  }
+  let best: { result: PositionResult; subject: Detection; object: Detection } | undefined;
+  const top = subjectBoxes.slice(0, 5);
+  for (const subject of top) {
+    for (const object of top) {
+      if (subject === object) continue;
+      const result = position(subject.box, object.box);
+      if (!best || (result.score ?? 0) > (best.result.score ?? 0)) best = { result, subject, object };
+    }
+  }
+  return best;
+}
+
+/** Position function bound to an image's scaled near threshold. */
+export function positionFor(relation: string, image: { width: number; height: number }, nearThresholdPx: number) {
+  const nearThreshold = (nearThresholdPx * Math.max(image.width, image.height)) / 512;
+  return (subject: Box, object: Box) => positionScore(relation, subject, object, { nearThreshold });
+}
+
+export function boxesBy(detections: readonly Detection[], label: string | null, minScore = 0): Detection[] {
+  return label === null ? [] : detectionsOf(detections, label, minScore);
+}
+
+export function describeBoxes(detections: readonly Detection[]): { label: string; score: number; box: number[] }[] {
+  return detections.map((d) => ({ label: d.label, score: round(d.score), box: d.box.map((v) => Math.round(v * 10) / 10) }));
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function round(value: number): number {
+  return Math.round(value * 10000) / 10000;
+}
+
+/** Sum of the asked counts of the objects sharing `label` (an object without a count asks for one). */
+export function askedForLabel(objects: readonly ResolvedObject[], label: string): number {
+  return objects.filter((o) => o.label === label).reduce((sum, o) => sum + (o.count ?? 1), 0);
+}

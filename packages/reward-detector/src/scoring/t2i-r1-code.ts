@@ -1,0 +1,101 @@
+import { type Box, nonMaxSuppression } from './boxes.js';
+import {
+  type ScoreOutcome, type ScoringInput, type ScoringOptions,
+  boxesBy, describeBoxes, judgeRelation, mean, positionFor, promptTask, resolveObjects, round,
+} from './common.js';
+import { positionScore } from './position.js';
+
+/** Relation phrases the released code never matched when asked for "above" (always position 0). */
+const UNMATCHED_ABOVE_PHRASES = new Set(['above', 'on top of']);
+
+/**
+ * T2I-R1, released-code form (github CaraJ7/T2I-R1): spatial → 0.2·e1 + 0.2·e2 + pos/2 (max 0.9) on each
+ * object's most confident box; numeracy → Σ over objects (weight 1/n) of 1 for the exact count after NMS
+ * (IoU 0.5), 0.2 for a wrong non-zero count, 0 when absent; otherwise the fraction of nouns found (an empty
+ * noun list scores 1). `reproduceBugs` re-creates the code's two quirks: boxes normalised to [0, 1] against
+ * a 150 threshold (every found pair is "near"), and "above" / "on top of" never matched (position 0).
+ */
+export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
+  const warnings: string[] = [];
+  const boxes = input.detections.filter((d) => d.score >= options.boxThreshold).sort((a, b) => b.score - a.score);
+  const objects = resolveObjects(input.spec, input.resolveLabel, warnings);
+  const base = { formula: 't2i-r1-code', reproduceBugs: options.reproduceBugs, boxThreshold: options.boxThreshold, boxes: describeBoxes(boxes) };
+  const task = promptTask(input.spec);
+
+  if (task === 'spatial') {
+    const relations = input.spec.relations.map((relation) => {
+      const subject = objects.find((o) => o.name === relation.subject);
+      const object = objects.find((o) => o.name === relation.object);
+      const head = { subject: relation.subject, relation: relation.relation, object: relation.object };
+      if (!subject?.label || !object?.label) return { ...head, reward: null, verdict: 'not judged: an object the detector cannot name' };
+      const subjectBoxes = boxesBy(boxes, subject.label);
+      const objectBoxes = boxesBy(boxes, object.label);
+      const e1 = subjectBoxes.length > 0 ? 1 : 0;
+      const e2 = objectBoxes.length > 0 ? 1 : 0;
+      let pos = 0;
+      let verdict = 'pos = 0: both objects must be found';
+      if (options.reproduceBugs) {
+        const phrase = (relation.phrase ?? relation.relation).toLowerCase().trim();
+        const [s, o] = [subjectBoxes[0], objectBoxes[0]];
+        if (relation.relation === 'above' && UNMATCHED_ABOVE_PHRASES.has(phrase)) {
+          verdict = `pos = 0: the released code never matches '${phrase}' (reproduceBugs)`;
+        } else if (s && o) {
+          // The code compares boxes normalised to [0, 1] with a 150 (pixel) distance threshold.
+          const result = positionScore(relation.relation, normalise(s.box, input.image), normalise(o.box, input.image), { nearThreshold: 150 });
+          if (result.score === null) return { ...head, reward: null, verdict: result.verdict };
+          pos = result.score;
+          verdict = `${result.verdict} (normalised boxes, reproduceBugs)`;
+        }
+      } else {
+        const position = positionFor(relation.relation, input.image, options.nearThresholdPx);
+        if (position([0, 0, 1, 1], [0, 0, 1, 1]).score === null) {
+          warnings.push(`relation '${relation.relation}' cannot be judged from 2D boxes: not judged`);
+          return { ...head, reward: null, verdict: position([0, 0, 1, 1], [0, 0, 1, 1]).verdict };
+        }
+        const judged = judgeRelation(subjectBoxes, objectBoxes, subject.label === object.label, position);
+        if (judged) {
+          pos = judged.result.score ?? 0;
+          verdict = judged.result.verdict;
+        }
+      }
+      return { ...head, e1, e2, pos: round(pos), reward: 0.2 * e1 + 0.2 * e2 + pos / 2, verdict };
+    });
+    const judged = relations.map((r) => r.reward).filter((r): r is number => r !== null);
+    const details = { ...base, task, rule: '0.2·e1 + 0.2·e2 + pos/2', relations };
+    if (judged.length > 0) return { score: mean(judged), details, warnings };
+    if (options.unsupportedRelations === 'null') {
+      warnings.push('no relation of the prompt can be judged from 2D boxes: score is null');
+      return { score: null, details, warnings };
+    }
+    warnings.push('relations not judgeable from 2D boxes: scored on the fraction of nouns found');
+  }
+
+  const judgeable = objects.filter((o) => o.label !== null);
+  if (task === 'numeracy') {
+    const counted = nonMaxSuppression(boxes, options.nmsIou);
+    const perObject = judgeable.map((o) => {
+      const found = boxesBy(counted, o.label).length;
+      const asked = o.count ?? 1;
+      const value = found === asked ? 1 : found > 0 ? 0.2 : 0;
+      return { name: o.name, label: o.label, asked, found, value };
+    });
+    const details = { ...base, task, rule: 'Σ (1/n)·(exact 1 | wrong 0.2 | none 0)', objects: perObject };
+    if (perObject.length === 0) return { score: objects.length === 0 ? 1 : null, details, warnings: noNouns(objects.length, warnings) };
+    return { score: mean(perObject.map((o) => o.value)), details, warnings };
+  }
+
+  const perObject = judgeable.map((o) => ({ name: o.name, label: o.label, found: boxesBy(boxes, o.label).length > 0 }));
+  const details = { ...base, task: 'existence', rule: 'fraction of nouns found (empty list → 1)', objects: perObject };
+  if (perObject.length === 0) return { score: objects.length === 0 ? 1 : null, details, warnings: noNouns(objects.length, warnings) };
+  return { score: mean(perObject.map((o) => (o.found ? 1 : 0))), details, warnings };
+}
+
+function noNouns(objectCount: number, warnings: string[]): string[] {
+  if (objectCount === 0) warnings.push('the prompt names no object: the released code scores an empty noun list 1');
+  return warnings;
+}
+
+function normalise(box: Box, image: { width: number; height: number }): Box {
+  return [box[0] / image.width, box[1] / image.height, box[2] / image.width, box[3] / image.height];
+}
+
