@@ -1,0 +1,253 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError } from '../errors.js';
+import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptions } from '../ensemble/ensemble.js';
+import type { ImageLoadOptions } from '../images/load.js';
+import type { RewardModelV1 } from '../spec.js';
+import { validateWithSchema, type JSONSchema } from '../validation.js';
+import { ensembleConfigSchema, type EnsembleConfig, type ExpertConfig } from './schema.js';
+
+/** What a plugin's `create` gets besides its own config entry. */
+export interface ExpertPluginContext {
+  /** Folder relative paths are resolved against (the config file's folder, else the working directory). */
+  configDir: string;
+  /** JSON path of this expert's entry, e.g. "experts/1", for error messages. */
+  path: string;
+  /** Resolves a path relative to `configDir` (absolute paths pass through). */
+  resolvePath(relativePath: string): string;
+  /** The ensemble's image limits, for experts that fetch or decode more images themselves. */
+  image: ImageLoadOptions;
+}
+
+/**
+ * How a package makes its expert nameable by `kind` in config files. Expert packages export one as
+ * `expertPlugin`; others call `registerExpertPlugin`.
+ */
+export interface ExpertPlugin {
+  kind: string;
+  /** One line for `t2ir models`. */
+  description?: string;
+  /** Supported `backend.type` values; the first is the default when the config gives no backend. */
+  backends: readonly string[];
+  /**
+   * JSON Schema of this kind's whole expert entry ({kind, name, weight, backend, options}); declare the keys you
+   * read (e.g. `backend.model`, `options.threshold`). Errors are reported with the entry's path ("experts/0/...").
+   */
+  configSchema?: JSONSchema;
+  create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
+}
+
+/** Kinds shipped as @t2i-reward/<kind> packages, imported on first use. */
+export const BUILTIN_EXPERT_KINDS: readonly string[] = ['detector', 'vqa', 'orm', 'hpm'];
+
+const registry = new Map<string, ExpertPlugin>();
+
+function assertPlugin(plugin: unknown, where: string): asserts plugin is ExpertPlugin {
+  const candidate = plugin as Partial<ExpertPlugin> | null;
+  if (!candidate || typeof candidate !== 'object' || typeof candidate.kind !== 'string' || typeof candidate.create !== 'function' || !Array.isArray(candidate.backends)) {
+    throw new InvalidConfigError(`${where} is not an ExpertPlugin ({ kind, backends, create })`);
+  }
+}
+
+/** Makes `plugin.kind` usable in config files (replacing an earlier registration of that kind). */
+export function registerExpertPlugin(plugin: ExpertPlugin): void {
+  assertPlugin(plugin, `plugin ${JSON.stringify((plugin as { kind?: unknown })?.kind)}`);
+  registry.set(plugin.kind, plugin);
+}
+
+export function unregisterExpertPlugin(kind: string): boolean {
+  return registry.delete(kind);
+}
+
+/** The plugins registered so far (built-in kinds appear once resolved). */
+export function listExpertPlugins(): ExpertPlugin[] {
+  return [...registry.values()];
+}
+
+export interface PluginResolveOptions {
+  /** Plugins to use before the registry (not registered globally). */
+  plugins?: readonly ExpertPlugin[];
+  /** Imports a package by name (default: dynamic `import()`); tests and bundlers substitute it. */
+  importModule?: (specifier: string) => Promise<unknown>;
+}
+
+/** The package a kind lives in: @t2i-reward/<kind> for built-ins, the kind itself when it is a package name. */
+export function expertPackageName(kind: string): string | undefined {
+  if (BUILTIN_EXPERT_KINDS.includes(kind)) return `@t2i-reward/${kind}`;
+  if (/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(kind) && (kind.startsWith('@') || kind.includes('-'))) return kind;
+  return undefined;
+}
+
+function isModuleNotFound(error: unknown, specifier: string): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+    && String((error as Error).message).includes(specifier);
+}
+
+/**
+ * Finds the plugin for `kind`: `options.plugins`, then the registry, then the package (@t2i-reward/<kind> for
+ * detector / vqa / orm / hpm, or the kind itself when it names a package) and its `expertPlugin` export, which
+ * is then registered. Throws InvalidConfigError for an unknown kind and RuntimeUnavailableError when the
+ * package is not installed or exports no plugin.
+ */
+export async function resolveExpertPlugin(kind: string, options: PluginResolveOptions = {}): Promise<ExpertPlugin> {
+  const given = options.plugins?.find((plugin) => plugin.kind === kind);
+  if (given) return given;
+  const registered = registry.get(kind);
+  if (registered) return registered;
+  const packageName = expertPackageName(kind);
+  if (!packageName) {
+    const known = [...new Set([...BUILTIN_EXPERT_KINDS, ...registry.keys(), ...(options.plugins ?? []).map((plugin) => plugin.kind)])];
+    throw new InvalidConfigError(`unknown expert kind '${kind}' (known: ${known.join(', ')}; or an npm package exporting expertPlugin)`, {
+      data: { path: 'kind', kind },
+    });
+  }
+  const importModule = options.importModule ?? ((specifier: string) => import(specifier));
+  let module: unknown;
+  try {
+    module = await importModule(packageName);
+  } catch (error) {
+    if (isModuleNotFound(error, packageName)) {
+      throw new RuntimeUnavailableError(`expert kind '${kind}' needs the package ${packageName}, which is not installed (npm install ${packageName})`, {
+        cause: error,
+        data: { kind, package: packageName, reason: 'not-installed' },
+      });
+    }
+    throw new RuntimeUnavailableError(`${packageName} failed to load: ${(error as Error).message}`, {
+      cause: error,
+      data: { kind, package: packageName, reason: 'load-failed' },
+    });
+  }
+  const plugin = (module as { expertPlugin?: unknown } | null)?.expertPlugin;
+  if (plugin === undefined) {
+    throw new RuntimeUnavailableError(`${packageName} does not export expertPlugin (is it a t2i-reward expert package, and recent enough?)`, {
+      data: { kind, package: packageName, reason: 'no-plugin' },
+    });
+  }
+  assertPlugin(plugin, `${packageName}'s expertPlugin`);
+  if (plugin.kind !== kind && packageName !== kind) {
+    throw new RuntimeUnavailableError(`${packageName}'s expertPlugin is of kind '${plugin.kind}', expected '${kind}'`, { data: { kind, package: packageName } });
+  }
+  registry.set(kind, plugin);
+  return plugin;
+}
+
+/** Validates a parsed JSON value as an ensemble config; InvalidConfigError names each bad key ("experts/0/weight"). */
+export function parseEnsembleConfig(value: unknown): EnsembleConfig {
+  return validateWithSchema<EnsembleConfig>(ensembleConfigSchema, value, 'ensemble config');
+}
+
+/** Reads and validates a JSON config file; relative paths in it will resolve against its folder. */
+export async function loadEnsembleConfig(file: string): Promise<EnsembleConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidConfigError(`cannot read config file ${file}: ${(error as Error).message}`, { cause: error, data: { path: '', file } });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`, { cause: error, data: { path: '', file } });
+  }
+  let config: EnsembleConfig;
+  try {
+    config = parseEnsembleConfig(json);
+  } catch (error) {
+    if (InvalidConfigError.isInstance(error)) {
+      throw new InvalidConfigError(`${file}: ${error.message}`, { cause: error, data: { ...error.data, file } });
+    }
+    throw error;
+  }
+  return { ...config, configDir: path.dirname(path.resolve(file)) };
+}
+
+export interface CreateFromConfigOptions extends PluginResolveOptions {
+  /** Overrides `config.configDir` (default: the working directory). */
+  configDir?: string;
+  /** Passed to the ensemble (e.g. core's `resolveSpec`, or a custom one). */
+  resolveSpec?: EnsembleOptions['resolveSpec'];
+  /** Merged over `config.image` (e.g. the CLI's --allow-url). */
+  image?: ImageLoadOptions;
+}
+
+function resolveRelative(configDir: string, value: string): string {
+  return path.isAbsolute(value) ? value : path.resolve(configDir, value);
+}
+
+/** Explicitly relative paths (./x, ../x) in backend.model are made absolute; names and hub ids stay as they are. */
+function withResolvedPaths(expert: ExpertConfig, configDir: string): ExpertConfig {
+  const model = expert.backend?.model;
+  if (expert.backend && typeof model === 'string' && /^\.{1,2}[\\/]/.test(model)) {
+    return { ...expert, backend: { ...expert.backend, model: resolveRelative(configDir, model) } };
+  }
+  return expert;
+}
+
+function atPath(error: unknown, prefix: string): unknown {
+  if (!T2IRewardError.isInstance(error)) return error;
+  const inner = typeof error.data?.path === 'string' ? error.data.path : '';
+  if (inner.startsWith(prefix)) return error;
+  const fullPath = inner ? `${prefix}/${inner}` : prefix;
+  const ErrorClass = error.constructor as new (message: string, options: object) => T2IRewardError;
+  return new ErrorClass(`${fullPath}: ${error.message}`, { cause: error.cause ?? error, data: { ...error.data, path: fullPath } });
+}
+
+/**
+ * Builds the ensemble a config describes: resolves each expert's plugin, checks `backend.type` against the
+ * plugin's backends, validates the entry with the plugin's schema, creates the models (disposing those already
+ * created if one fails) and checks their specification version.
+ */
+export async function createEnsembleFromConfig(value: EnsembleConfig, options: CreateFromConfigOptions = {}): Promise<Ensemble> {
+  const { configDir: storedDir, ...fileConfig } = value;
+  const config = parseEnsembleConfig(fileConfig);
+  const configDir = path.resolve(options.configDir ?? storedDir ?? process.cwd());
+  const image: ImageLoadOptions = {
+    ...config.image,
+    ...(config.image?.allowedRoot ? { allowedRoot: resolveRelative(configDir, config.image.allowedRoot) } : {}),
+    ...options.image,
+  };
+  const created: { name?: string; model: RewardModelV1; weight?: number }[] = [];
+  try {
+    for (const [index, entry] of config.experts.entries()) {
+      const where = `experts/${index}`;
+      let plugin: ExpertPlugin;
+      try {
+        plugin = await resolveExpertPlugin(entry.kind, options);
+      } catch (error) {
+        throw atPath(error, where);
+      }
+      let expert = entry;
+      if (expert.backend === undefined && plugin.backends[0] !== undefined) expert = { ...expert, backend: { type: plugin.backends[0] } };
+      if (expert.backend && !plugin.backends.includes(expert.backend.type)) {
+        throw new InvalidConfigError(
+          `${where}/backend/type: '${expert.backend.type}' is not a backend of ${entry.kind} (${plugin.backends.join(', ')})`,
+          { data: { path: `${where}/backend/type` } },
+        );
+      }
+      if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
+      expert = withResolvedPaths(expert, configDir);
+      const context: ExpertPluginContext = { configDir, path: where, resolvePath: (relative) => resolveRelative(configDir, relative), image };
+      let model: RewardModelV1;
+      try {
+        model = await plugin.create(expert, context);
+        assertSupportedModel(model, `the model of ${entry.kind}`);
+      } catch (error) {
+        throw atPath(error, where);
+      }
+      created.push({ model, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.weight !== undefined ? { weight: entry.weight } : {}) });
+    }
+    return createEnsemble({
+      experts: created,
+      ...(config.aggregate ? { aggregate: config.aggregate } : {}),
+      ...(config.onMissing ? { onMissing: config.onMissing } : {}),
+      ...(config.batchSize ? { batchSize: config.batchSize } : {}),
+      ...(options.resolveSpec ? { resolveSpec: options.resolveSpec } : {}),
+      image,
+    });
+  } catch (error) {
+    await Promise.allSettled(created.map((expert) => expert.model.dispose()));
+    throw error;
+  }
+}
