@@ -406,8 +406,159 @@ def main():
         make_git(os.path.join(VQA_MODELS, 'tiny-git'), 2)
 
 
+# ---------------------------------------------------------------------------------------------- GIT
+class GitCfg:
+    image_size = 32
+    patch = 8
+    vision_hidden = 16
+    hidden = 16
+    heads = 2
+    ff = 32
+    max_positions = 32
+
+
+class GitVision(VisionEncoder):
+    """CLIP vision tower + GIT's visual projection (Linear + LayerNorm) over all tokens (CLS included)."""
+
+    def __init__(self, c):
+        super().__init__(Cfg())
+        self.visual_proj = nn.Linear(c.vision_hidden, c.hidden)
+        self.visual_ln = nn.LayerNorm(c.hidden)
+
+    def forward(self, pixel_values):
+        x = self.patch(pixel_values).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], dim=1) + self.pos
+        x = self.pre_ln(x)
+        h = self.ln1(x)
+        b, n, d = h.shape
+        q, k, v = self.qkv(h).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        attn = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d // self.heads), dim=-1) @ v
+        x = x + self.out(attn.transpose(1, 2).reshape(b, n, d))
+        h = self.fc1(self.ln2(x))
+        x = x + self.fc2(h * torch.sigmoid(1.702 * h))
+        return self.visual_ln(self.visual_proj(x))
+
+
+class GitDecoder(nn.Module):
+    """GIT's text side: word + absolute position embeddings, one post-LN BERT layer over [image tokens, text]
+    (image tokens attend to image tokens, text attends to every image token and causally to text), LM head."""
+
+    def __init__(self, c, vocab_size):
+        super().__init__()
+        self.c = c
+        self.words = nn.Embedding(vocab_size, c.hidden)
+        self.positions = nn.Embedding(c.max_positions, c.hidden)
+        self.emb_ln = nn.LayerNorm(c.hidden)
+        self.qkv = nn.Linear(c.hidden, 3 * c.hidden)
+        self.attn_out = nn.Linear(c.hidden, c.hidden)
+        self.ln1 = nn.LayerNorm(c.hidden)
+        self.fc1 = nn.Linear(c.hidden, c.ff)
+        self.fc2 = nn.Linear(c.ff, c.hidden)
+        self.ln2 = nn.LayerNorm(c.hidden)
+        self.lm_head = nn.Linear(c.hidden, vocab_size)
+
+    def forward(self, image_features, input_ids):
+        c = self.c
+        b, t = input_ids.shape
+        n = image_features.shape[1]
+        text = self.emb_ln(self.words(input_ids) + self.positions(torch.arange(t)[None]))
+        x = torch.cat([image_features, text], dim=1)
+        rows = torch.arange(n + t)[:, None]
+        cols = torch.arange(n + t)[None, :]
+        allowed = (cols < n) | ((rows >= n) & (cols <= rows))
+        bias = torch.zeros(allowed.shape, dtype=torch.float32).masked_fill(~allowed, torch.finfo(torch.float32).min)
+        q, k, v = self.qkv(x).view(b, n + t, 3, c.heads, c.hidden // c.heads).permute(2, 0, 3, 1, 4)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(c.hidden // c.heads) + bias
+        attn = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(b, n + t, c.hidden)
+        x = self.ln1(x + self.attn_out(attn))
+        x = self.ln2(x + self.fc2(F.gelu(self.fc1(x))))
+        return self.lm_head(x[:, n:])
+
+
+GIT_WORDS = ('yes no what is the this a an red blue green yellow car dog cat bird wooden metal round square photo '
+             'of on left right near next to there').split()
+
+
+def bert_tokenize(text, vocab):
+    """BertNormalizer (lower-case) + BertPreTokenizer (whitespace, every punctuation character alone) + WordPiece."""
+    ids = []
+    for word in re.findall(r'\w+|[^\w\s]', text.lower()):
+        ids.extend(wordpiece(word, vocab))
+    return ids
+
+
 def make_git(out_dir, seed):
-    pass
+    torch.manual_seed(seed)
+    c = GitCfg()
+    specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
+    vocab = {}
+    lower = [ch for ch in CHARS if not ch.isupper()]
+    for token in specials + GIT_WORDS + lower + ['##' + ch for ch in lower]:
+        vocab.setdefault(token, len(vocab))
+    vision, decoder = GitVision(c), GitDecoder(c, len(vocab))
+    with torch.no_grad():
+        for module in (vision, decoder):
+            for p in module.parameters():
+                if p.dim() > 1:
+                    p.normal_(0, 0.35)
+    vision.eval(), decoder.eval()
+    os.makedirs(os.path.join(out_dir, 'onnx'), exist_ok=True)
+    with torch.no_grad():
+        export(vision, (torch.randn(1, 3, c.image_size, c.image_size),), os.path.join(out_dir, 'onnx', 'vision_encoder.onnx'),
+               ['pixel_values'], ['image_features'],
+               {'pixel_values': {0: 'batch_size'}, 'image_features': {0: 'batch_size', 1: 'num_image_tokens'}})
+        export(decoder, (torch.randn(2, 17, c.hidden), torch.tensor([[2, 7, 8], [2, 9, 10]])),
+               os.path.join(out_dir, 'onnx', 'decoder_model.onnx'), ['image_features', 'input_ids'], ['logits'],
+               {'image_features': {0: 'batch_size', 1: 'num_image_tokens'}, 'input_ids': {0: 'batch_size', 1: 'sequence_length'},
+                'logits': {0: 'batch_size', 1: 'sequence_length'}})
+    added = [{'id': vocab[s], 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False,
+              'special': True} for s in specials]
+    with open(os.path.join(out_dir, 'tokenizer.json'), 'w') as f:
+        json.dump({
+            'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': added,
+            'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True,
+                           'strip_accents': None, 'lowercase': True},
+            'pre_tokenizer': {'type': 'BertPreTokenizer'},
+            'post_processor': {'type': 'TemplateProcessing',
+                               'single': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
+                                          {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}],
+                               'pair': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
+                                        {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}, {'Sequence': {'id': 'B', 'type_id': 1}},
+                                        {'SpecialToken': {'id': '[SEP]', 'type_id': 1}}],
+                               'special_tokens': {s: {'id': s, 'ids': [vocab[s]], 'tokens': [s]} for s in ('[CLS]', '[SEP]')}},
+            'decoder': {'type': 'WordPiece', 'prefix': '##', 'cleanup': True},
+            'model': {'type': 'WordPiece', 'unk_token': '[UNK]', 'continuing_subword_prefix': '##',
+                      'max_input_chars_per_word': 100, 'vocab': vocab},
+        }, f)
+    with open(os.path.join(out_dir, 'tokenizer_config.json'), 'w') as f:
+        json.dump({'tokenizer_class': 'BertTokenizer', 'do_lower_case': True, 'cls_token': '[CLS]', 'sep_token': '[SEP]',
+                   'pad_token': '[PAD]', 'unk_token': '[UNK]', 'mask_token': '[MASK]', 'model_max_length': c.max_positions},
+                  f, indent=1)
+    with open(os.path.join(out_dir, 'config.json'), 'w') as f:
+        json.dump({'architectures': ['GitForCausalLM'], 'model_type': 'git', 'hidden_size': c.hidden,
+                   'num_attention_heads': c.heads, 'num_hidden_layers': 1, 'intermediate_size': c.ff,
+                   'max_position_embeddings': c.max_positions, 'vocab_size': len(vocab), 'bos_token_id': vocab['[CLS]'],
+                   'eos_token_id': vocab['[SEP]'], 'pad_token_id': vocab['[PAD]'],
+                   'vision_config': {'model_type': 'git_vision_model', 'hidden_size': c.vision_hidden, 'image_size': c.image_size,
+                                     'patch_size': c.patch}}, f, indent=1)
+    with open(os.path.join(out_dir, 'preprocessor_config.json'), 'w') as f:
+        json.dump({'image_processor_type': 'CLIPImageProcessor', 'do_resize': True, 'size': {'shortest_edge': c.image_size},
+                   'resample': 3, 'do_center_crop': True, 'crop_size': {'height': c.image_size, 'width': c.image_size},
+                   'do_rescale': True, 'rescale_factor': 1 / 255, 'do_normalize': True, 'image_mean': MEAN, 'image_std': STD,
+                   'do_convert_rgb': True}, f, indent=1)
+    image = fixed_image(c.image_size)
+    results = []
+    with torch.no_grad():
+        features = vision(clip_pixel_values(image))
+        for question in ['red car?', 'Is THE dog wooden?', 'a photo of a blue bird on the left of a green cat?']:
+            # GIT VQA: [CLS] + question tokens, no [SEP]; the answer's first token is predicted at the last position.
+            ids = [vocab['[CLS]']] + bert_tokenize(question, vocab)
+            logits = decoder(features, torch.tensor([ids]))
+            results.append({'kind': 'vqa', 'text': question, 'inputIds': ids, **yes_no(logits[0, -1], vocab)})
+    with open(os.path.join(out_dir, 'reference.json'), 'w') as f:
+        json.dump({'generator': 'packages/reward-vqa/scripts/make_fixtures.py', 'seed': seed, 'torch': torch.__version__,
+                   'image': {'width': c.image_size, 'height': c.image_size, 'rgbHex': bytes(image.flatten().tolist()).hex()},
+                   'numImageTokens': int(features.shape[1]), 'cases': results}, f, indent=1)
 
 
 if __name__ == '__main__':

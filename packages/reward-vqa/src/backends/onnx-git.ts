@@ -1,0 +1,176 @@
+import path from 'node:path';
+import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, throwIfAborted, type RgbImage } from '@t2i-reward/core';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import {
+  newStats,
+  stripSpecialTokens,
+  type YesNoAnswer,
+  type YesNoAskOptions,
+  type YesNoBackend,
+  type YesNoQuery,
+} from '../backend.js';
+import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
+
+export interface OnnxGitBackendOptions {
+  /**
+   * Local folder holding a GIT-style export (see the README's ONNX contract):
+   * onnx/vision_encoder.onnx, onnx/decoder_model.onnx, tokenizer.json, tokenizer_config.json, preprocessor_config.json.
+   */
+  model: string;
+  /** onnxruntime execution providers (default ['cpu']). */
+  executionProviders?: string[];
+  intraOpNumThreads?: number;
+  /** Text positions of the decoder; default the tokenizer's model_max_length. */
+  maxInputTokens?: number;
+}
+
+interface Tokenizer {
+  config: { cls_token?: string | { content: string } };
+  bos_token_id?: number;
+  model_max_length: number;
+  all_special_tokens: string[];
+  get_vocab(): Map<string, number> | Record<string, number>;
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+}
+interface ImageProcessor {
+  (image: unknown): Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
+}
+interface Loaded {
+  ort: typeof import('onnxruntime-node');
+  vision: InferenceSession;
+  decoder: InferenceSession;
+  tokenizer: Tokenizer;
+  imageProcessor: ImageProcessor;
+  RawImage: new (data: Uint8ClampedArray, width: number, height: number, channels: number) => unknown;
+  yesNo: YesNoTokenIds;
+  startId: number;
+  limit: number;
+}
+
+/**
+ * GIT-style VQA exports (e.g. microsoft/git-base-vqav2, exported with scripts/export_git_onnx.py) on raw
+ * onnxruntime-node: transformers.js has no GIT / BLIP model class. The image is encoded once per `ask`; each
+ * question runs the decoder on `[CLS] + question tokens` and reads the logits of the last position.
+ * Tokenizer and image preprocessing come from the export's own tokenizer.json / preprocessor_config.json
+ * through transformers.js (only its tokenizer and image processor are used).
+ */
+export class OnnxGitYesNoBackend implements YesNoBackend {
+  readonly id: string;
+  readonly stats = newStats();
+  readonly #options: OnnxGitBackendOptions;
+  #loaded: Promise<Loaded> | undefined;
+
+  constructor(options: OnnxGitBackendOptions) {
+    this.#options = options;
+    this.id = `onnx/${options.model}`;
+  }
+
+  async load(): Promise<void> {
+    await this.#load();
+  }
+
+  #load(): Promise<Loaded> {
+    this.#loaded ??= this.#doLoad().catch((error: unknown) => {
+      this.#loaded = undefined;
+      throw error;
+    });
+    return this.#loaded;
+  }
+
+  async #doLoad(): Promise<Loaded> {
+    const dir = path.resolve(this.#options.model);
+    const [ort, transformers] = await Promise.all([loadOnnxRuntime(), loadTransformers()]);
+    const tf = transformers as unknown as {
+      AutoTokenizer: { from_pretrained(id: string): Promise<Tokenizer> };
+      AutoImageProcessor: { from_pretrained(id: string): Promise<ImageProcessor> };
+      RawImage: Loaded['RawImage'];
+    };
+    const sessionOptions: InferenceSession.SessionOptions = {
+      executionProviders: this.#options.executionProviders ?? ['cpu'],
+      ...(this.#options.intraOpNumThreads ? { intraOpNumThreads: this.#options.intraOpNumThreads } : {}),
+    };
+    try {
+      const [vision, decoder, tokenizer, imageProcessor] = await Promise.all([
+        ort.InferenceSession.create(path.join(dir, 'onnx', 'vision_encoder.onnx'), sessionOptions),
+        ort.InferenceSession.create(path.join(dir, 'onnx', 'decoder_model.onnx'), sessionOptions),
+        tf.AutoTokenizer.from_pretrained(dir),
+        tf.AutoImageProcessor.from_pretrained(dir),
+      ]);
+      for (const [session, inputs, output] of [[vision, ['pixel_values'], 'image_features'], [decoder, ['image_features', 'input_ids'], 'logits']] as const) {
+        const missing = inputs.filter((name) => !session.inputNames.includes(name));
+        if (missing.length > 0 || !session.outputNames.includes(output)) {
+          throw new Error(`session has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected inputs [${inputs.join(', ')}] and output ${output}`);
+        }
+      }
+      // GIT starts every text with [CLS] (its BOS); take it from the tokenizer config.
+      const cls = tokenizer.config.cls_token;
+      const clsToken = typeof cls === 'string' ? cls : cls?.content;
+      const vocab = tokenizer.get_vocab();
+      const clsId = clsToken === undefined ? undefined : vocab instanceof Map ? vocab.get(clsToken) : vocab[clsToken];
+      const startId = clsId ?? tokenizer.bos_token_id ?? undefined;
+      if (startId === undefined) throw new Error('the tokenizer has no [CLS] / BOS token to start the question');
+      const limitFromTokenizer = Number.isFinite(tokenizer.model_max_length) && tokenizer.model_max_length < 1e7 ? tokenizer.model_max_length : undefined;
+      return {
+        ort, vision, decoder, tokenizer, imageProcessor, RawImage: tf.RawImage, startId,
+        yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
+        limit: this.#options.maxInputTokens ?? limitFromTokenizer ?? Infinity,
+      };
+    } catch (error) {
+      throw new ModelLoadError(`cannot load the GIT-style ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
+    }
+  }
+
+  /** Runs the vision encoder once; its output feeds every question about the image. */
+  async encode(loaded: Loaded, image: RgbImage): Promise<OrtTensor> {
+    const raw = new loaded.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+    const { pixel_values } = await loaded.imageProcessor(raw);
+    this.stats.imageEncodings++;
+    const output = await loaded.vision.run({ pixel_values: new loaded.ort.Tensor('float32', pixel_values.data, pixel_values.dims) });
+    return output['image_features']!;
+  }
+
+  async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
+    const loaded = await this.#load();
+    const features = await this.encode(loaded, image);
+    const answers: YesNoAnswer[] = [];
+    for (const query of queries) {
+      throwIfAborted(options.signal);
+      const { ids, warnings } = this.#tokenize(loaded, query);
+      const input = new loaded.ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
+      this.stats.decoderRuns++;
+      const { logits } = await loaded.decoder.run({ image_features: features, input_ids: input });
+      const [, positions, vocab] = logits!.dims as [number, number, number];
+      const data = logits!.data as Float32Array;
+      const p = yesNoProbabilities(data.subarray((positions - 1) * vocab, positions * vocab), loaded.yesNo, options);
+      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, warnings });
+    }
+    return answers;
+  }
+
+  /** `[CLS] + tokens(prefix + body + suffix)`, the body cut from its end when over the limit. */
+  #tokenize(loaded: Loaded, query: YesNoQuery): { ids: number[]; warnings: string[] } {
+    const { tokenizer, limit } = loaded;
+    const warnings: string[] = [];
+    const cleaned = stripSpecialTokens(query.body, tokenizer.all_special_tokens);
+    if (cleaned.warning) warnings.push(cleaned.warning);
+    const encode = (text: string) => (text ? tokenizer.encode(text, { add_special_tokens: false }) : []);
+    const prefix = encode(query.prefix ?? '');
+    const suffix = encode(query.suffix ?? '');
+    let body = encode(cleaned.text);
+    const room = limit - 1 - prefix.length - suffix.length;
+    if (body.length > room) {
+      if (room <= 0) throw new UnsupportedInputError(`the question template alone is over the model's limit of ${limit} tokens`);
+      warnings.push(`prompt truncated from ${body.length} to ${room} tokens to fit the model limit of ${limit} tokens`);
+      body = body.slice(0, room);
+    }
+    return { ids: [loaded.startId, ...prefix, ...body, ...suffix], warnings };
+  }
+
+  async dispose(): Promise<void> {
+    const loading = this.#loaded;
+    this.#loaded = undefined;
+    const loaded = await loading?.catch(() => undefined);
+    await loaded?.vision.release();
+    await loaded?.decoder.release();
+  }
+}
