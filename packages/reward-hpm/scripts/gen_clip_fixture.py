@@ -6,6 +6,8 @@ final/post layer norms, bias-free projections, EOS pooling by argmax of input_id
 the names transformers.js feeds and reads:
   onnx/text_model.onnx    input_ids int64 [batch_size, sequence_length] -> text_embeds [batch_size, D], last_hidden_state
   onnx/vision_model.onnx  pixel_values float32 [batch_size, 3, H, W]   -> image_embeds [batch_size, D], last_hidden_state
+  onnx/model.onnx         (tiny preset: the combined CLIPModel layout) input_ids + pixel_values ->
+                          logits_per_image, logits_per_text, text_embeds, image_embeds (normalised, as HF CLIPModel)
 Embeddings are NOT normalised (as in HF): the scorer L2-normalises them.
 
 --preset tiny     the committed test fixture (fixtures/tiny-clip, ~60 KB). The token embedding is factorised
@@ -136,6 +138,22 @@ class VisionModelWithProjection(nn.Module):
         return self.visual_projection(self.post_layernorm(x[:, 0])), x
 
 
+class CombinedModel(nn.Module):
+    """HF CLIPModel's ONNX face (onnx/model.onnx): both towers, L2-normalised embeddings and the logits."""
+    def __init__(self, text, vision, logit_scale=math.log(100.0)):
+        super().__init__()
+        self.text, self.vision = text, vision
+        self.logit_scale = nn.Parameter(torch.tensor(logit_scale))
+
+    def forward(self, input_ids, pixel_values):
+        t = self.text(input_ids)[0]
+        i = self.vision(pixel_values)[0]
+        t = t / t.norm(dim=-1, keepdim=True)
+        i = i / i.norm(dim=-1, keepdim=True)
+        logits_per_image = self.logit_scale.exp() * i @ t.t()
+        return logits_per_image, logits_per_image.t(), t, i
+
+
 def randomise(module, seed):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -201,6 +219,15 @@ def export(text, vision, out, c):
                       output_names=["image_embeds", "last_hidden_state"], opset_version=14,
                       dynamic_axes={"pixel_values": {0: "batch_size"}, "image_embeds": {0: "batch_size"},
                                     "last_hidden_state": {0: "batch_size"}})
+    if c["factorised"]:  # the combined layout only for the test fixture (the bench uses the split one)
+        torch.onnx.export(CombinedModel(text, vision), (ids, pixels), os.path.join(out, "onnx", "model.onnx"),
+                          input_names=["input_ids", "pixel_values"], opset_version=14,
+                          output_names=["logits_per_image", "logits_per_text", "text_embeds", "image_embeds"],
+                          dynamic_axes={"input_ids": {0: "text_batch_size", 1: "sequence_length"},
+                                        "pixel_values": {0: "image_batch_size"},
+                                        "logits_per_image": {0: "image_batch_size", 1: "text_batch_size"},
+                                        "logits_per_text": {0: "text_batch_size", 1: "image_batch_size"},
+                                        "text_embeds": {0: "text_batch_size"}, "image_embeds": {0: "image_batch_size"}})
 
 
 def reference_pixels(size):

@@ -1,0 +1,348 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BaseReward,
+  InvalidImageInputError,
+  ModelDisposedError,
+  ModelLoadError,
+  T2IRewardError,
+  throwIfAborted,
+  type RewardItemResult,
+  type RewardSample,
+  type RgbImage,
+} from '@t2i-reward/core';
+import { LRUCache } from 'lru-cache';
+import { resolveModelSource } from './model-source.js';
+import { toOrtSessionOptions, type HpmSessionOptions } from './options.js';
+import { transformersRuntime, type TransformersModule } from './runtime.js';
+import { cosineSimilarity, scoreVariant, type ClipVariant, type PickScoreNormalization } from './scoring.js';
+import { VERSION } from './version.js';
+
+export interface ClipRewardInit {
+  variant: ClipVariant;
+  /** Local folder (HF layout) or hub id. */
+  model: string;
+  /** Folder that relative model paths are resolved against (a config file's folder). */
+  baseDir?: string;
+  layout?: 'auto' | 'split' | 'combined';
+  logitScale?: number;
+  pickscoreNormalization?: PickScoreNormalization;
+  textCacheSize?: number;
+  maxImageBatch?: number;
+  allowRemoteModels?: boolean;
+  cacheDir?: string;
+  device?: string;
+  dtype?: string;
+  session?: HpmSessionOptions;
+}
+
+/** Counters behind the batching / caching guarantees (tests assert on them; the bench reports them). */
+export interface ClipRewardStats {
+  /** Text-encoder session calls. */
+  textEncoderCalls: number;
+  /** Prompts run through the text encoder (distinct per call, cache misses only). */
+  textsEncoded: number;
+  /** Prompts served from the cross-call LRU. */
+  textCacheHits: number;
+  /** Image-encoder session calls. */
+  imageEncoderCalls: number;
+  imagesEncoded: number;
+}
+
+interface TextEntry {
+  embedding: Float32Array;
+  tokenCount: number;
+  truncatedFrom: number | undefined;
+}
+
+type AnyModel = Awaited<ReturnType<TransformersModule['PreTrainedModel']['from_pretrained']>>;
+
+interface LoadedClip {
+  runtime: TransformersModule;
+  tokenizer: Awaited<ReturnType<TransformersModule['AutoTokenizer']['from_pretrained']>>;
+  imageProcessor: Awaited<ReturnType<TransformersModule['AutoImageProcessor']['from_pretrained']>>;
+  /** split layout: two towers; combined: one CLIPModel. */
+  textModel?: AnyModel;
+  visionModel?: AnyModel;
+  combinedModel?: AnyModel;
+  maxLength: number;
+  padId: number;
+  eosId: number;
+  inputSize: number;
+  /** Text inputs the text session takes besides input_ids (attention_mask in some exports). */
+  wantsAttentionMask: boolean;
+}
+
+const DEFAULT_TEXT_CACHE = 1024;
+const DEFAULT_MAX_IMAGE_BATCH = 32;
+const DEFAULT_LOGIT_SCALE = 100;
+
+/**
+ * CLIP-family preference / alignment scorer (HPS v2 / v2.1, PickScore, CLIPScore, raw cosine) on transformers.js.
+ * Per batch: each distinct prompt is encoded once (and cached across calls), images go through the vision tower in
+ * one session call (chunks of `maxImageBatch`), the score is the cosine of the L2-normalised embeddings mapped by
+ * the variant's formula (see scoring.ts).
+ */
+export class ClipReward extends BaseReward {
+  readonly variant: ClipVariant;
+  readonly stats: ClipRewardStats = { textEncoderCalls: 0, textsEncoded: 0, textCacheHits: 0, imageEncoderCalls: 0, imagesEncoded: 0 };
+  readonly #init: ClipRewardInit;
+  readonly #textCache: LRUCache<string, TextEntry> | undefined;
+  #loaded: LoadedClip | undefined;
+
+  constructor(init: ClipRewardInit) {
+    const normalisation = init.variant === 'pickscore' ? `/${init.pickscoreNormalization ?? 'divide-26'}` : '';
+    super({ kind: 'hpm', modelId: `hpm/transformers/${init.variant}${normalisation}/${init.model}`, version: VERSION });
+    this.variant = init.variant;
+    this.#init = init;
+    const cacheSize = init.textCacheSize ?? DEFAULT_TEXT_CACHE;
+    this.#textCache = cacheSize > 0 ? new LRUCache<string, TextEntry>({ max: cacheSize }) : undefined;
+  }
+
+  /** Loads tokenizer, image processor and sessions (once; concurrent callers share the load). */
+  load(): Promise<LoadedClip> {
+    return this.loadOnce(async () => {
+      const loaded = await this.#load();
+      if (this.disposed) {
+        await disposeModels(loaded);
+        throw new ModelDisposedError(`${this.modelId} was disposed while loading`);
+      }
+      this.#loaded = loaded;
+      return loaded;
+    });
+  }
+
+  async #load(): Promise<LoadedClip> {
+    const runtime = await transformersRuntime(this.#init.allowRemoteModels ?? false);
+    const source = resolveModelSource(this.#init.model, this.#init.baseDir);
+    const pretrained = {
+      local_files_only: source.local || this.#init.allowRemoteModels === false,
+      ...(this.#init.cacheDir ? { cache_dir: this.#init.cacheDir } : {}),
+    };
+    const modelOptions = {
+      ...pretrained,
+      ...(this.#init.device ? { device: this.#init.device } : {}),
+      ...(this.#init.dtype ? { dtype: this.#init.dtype } : {}),
+      session_options: toOrtSessionOptions(this.#init.session),
+    } as Parameters<TransformersModule['PreTrainedModel']['from_pretrained']>[1];
+    const layout = this.#resolveLayout(source.location, source.local);
+    try {
+      const [tokenizer, imageProcessor] = await Promise.all([
+        runtime.AutoTokenizer.from_pretrained(source.location, pretrained),
+        runtime.AutoImageProcessor.from_pretrained(source.location, pretrained),
+      ]);
+      let textModel: AnyModel | undefined;
+      let visionModel: AnyModel | undefined;
+      let combinedModel: AnyModel | undefined;
+      if (layout === 'split') {
+        [textModel, visionModel] = await Promise.all([
+          runtime.CLIPTextModelWithProjection.from_pretrained(source.location, modelOptions),
+          runtime.CLIPVisionModelWithProjection.from_pretrained(source.location, modelOptions),
+        ]);
+      } else {
+        combinedModel = await runtime.CLIPModel.from_pretrained(source.location, modelOptions);
+      }
+      const textSession = (textModel ?? combinedModel)?.sessions['model'] as { inputNames: string[] } | undefined;
+      const eosId = (tokenizer.eos_token_id as number | undefined) ?? undefined;
+      const padId = (tokenizer.pad_token_id as number | undefined) ?? eosId;
+      if (eosId === undefined || padId === undefined) throw new Error('tokenizer has no <|endoftext|> / pad token');
+      const processorConfig = imageProcessor.config as { crop_size?: { height?: number }; size?: { shortest_edge?: number; height?: number } };
+      const inputSize = processorConfig.crop_size?.height ?? processorConfig.size?.shortest_edge ?? processorConfig.size?.height ?? 224;
+      const maxLength = Number.isFinite(tokenizer.model_max_length) ? tokenizer.model_max_length : 77;
+      return {
+        runtime,
+        tokenizer,
+        imageProcessor,
+        textModel,
+        visionModel,
+        combinedModel,
+        maxLength,
+        padId,
+        eosId,
+        inputSize,
+        wantsAttentionMask: textSession?.inputNames.includes('attention_mask') ?? false,
+      };
+    } catch (cause) {
+      if (T2IRewardError.isInstance(cause)) throw cause;
+      throw new ModelLoadError(`cannot load CLIP model from ${source.location}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  #resolveLayout(location: string, local: boolean): 'split' | 'combined' {
+    const layout = this.#init.layout ?? 'auto';
+    if (layout !== 'auto') return layout;
+    if (!local) return 'split'; // hub CLIP exports (Xenova/*) ship text_model.onnx + vision_model.onnx
+    if (existsSync(join(location, 'onnx', 'text_model.onnx')) && existsSync(join(location, 'onnx', 'vision_model.onnx'))) return 'split';
+    if (existsSync(join(location, 'onnx', 'model.onnx'))) return 'combined';
+    throw new ModelLoadError(`${location} has neither onnx/text_model.onnx + onnx/vision_model.onnx nor onnx/model.onnx`);
+  }
+
+  /** Token ids of one prompt, truncated CLIP-style to the context length (last token forced to <|endoftext|>). */
+  #tokenize(loaded: LoadedClip, prompt: string): { ids: number[]; truncatedFrom: number | undefined } {
+    const ids = loaded.tokenizer.encode(prompt) as number[];
+    if (ids.length <= loaded.maxLength) return { ids, truncatedFrom: undefined };
+    const truncated = ids.slice(0, loaded.maxLength);
+    truncated[loaded.maxLength - 1] = loaded.eosId;
+    return { ids: truncated, truncatedFrom: ids.length };
+  }
+
+  /** int64 [n, longest] padded with the pad id; CLIP's causal text tower makes right padding invisible at EOS. */
+  #textFeeds(loaded: LoadedClip, rows: number[][]): Record<string, unknown> {
+    const { Tensor } = loaded.runtime;
+    const width = Math.max(...rows.map((r) => r.length));
+    const ids = new BigInt64Array(rows.length * width).fill(BigInt(loaded.padId));
+    const mask = new BigInt64Array(rows.length * width);
+    rows.forEach((row, r) => {
+      row.forEach((id, c) => {
+        ids[r * width + c] = BigInt(id);
+        mask[r * width + c] = 1n;
+      });
+    });
+    const feeds: Record<string, unknown> = { input_ids: new Tensor('int64', ids, [rows.length, width]) };
+    if (loaded.wantsAttentionMask) feeds.attention_mask = new Tensor('int64', mask, [rows.length, width]);
+    return feeds;
+  }
+
+  async #pixelValues(loaded: LoadedClip, images: readonly RgbImage[]): Promise<unknown> {
+    const { RawImage } = loaded.runtime;
+    const raw = images.map((image) => new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3));
+    const { pixel_values } = (await loaded.imageProcessor(raw)) as { pixel_values: unknown };
+    return pixel_values;
+  }
+
+  /** Text embeddings of the distinct prompts, from the LRU or one text-encoder call for the misses. */
+  async #textEmbeddings(loaded: LoadedClip, prompts: readonly string[]): Promise<Map<string, TextEntry>> {
+    const result = new Map<string, TextEntry>();
+    const missing: string[] = [];
+    for (const prompt of prompts) {
+      const cached = this.#textCache?.get(prompt);
+      if (cached) {
+        this.stats.textCacheHits++;
+        result.set(prompt, cached);
+      } else missing.push(prompt);
+    }
+    if (missing.length === 0 || !loaded.textModel) return result;
+    const tokenized = missing.map((prompt) => this.#tokenize(loaded, prompt));
+    this.stats.textEncoderCalls++;
+    this.stats.textsEncoded += missing.length;
+    const output = (await loaded.textModel(this.#textFeeds(loaded, tokenized.map((t) => t.ids)))) as Record<string, { data: Float32Array; dims: number[] }>;
+    const embeds = output['text_embeds'];
+    if (!embeds) throw new ModelLoadError('text model has no text_embeds output');
+    const dim = embeds.dims[1] as number;
+    missing.forEach((prompt, i) => {
+      const entry: TextEntry = {
+        embedding: embeds.data.slice(i * dim, (i + 1) * dim),
+        tokenCount: tokenized[i]!.ids.length,
+        truncatedFrom: tokenized[i]!.truncatedFrom,
+      };
+      this.#textCache?.set(prompt, entry);
+      result.set(prompt, entry);
+    });
+    return result;
+  }
+
+  protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
+    const loaded = await this.load();
+    throwIfAborted(signal);
+    const results: (RewardItemResult | undefined)[] = samples.map((sample) => {
+      const { width, height, data } = sample.image;
+      if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || data.length !== width * height * 3) {
+        return {
+          score: null,
+          raw: null,
+          warnings: [],
+          error: new InvalidImageInputError(`image must be RGB with data.length = width·height·3 (got ${data.length} for ${width}×${height})`),
+        };
+      }
+      return undefined;
+    });
+    const todo = samples.map((_, i) => i).filter((i) => results[i] === undefined);
+    const prompts = [...new Set(todo.map((i) => samples[i]!.prompt))];
+    const maxBatch = this.#init.maxImageBatch ?? DEFAULT_MAX_IMAGE_BATCH;
+    let texts: Map<string, TextEntry>;
+    const imageEmbeddings: Float32Array[] = [];
+    if (loaded.combinedModel) {
+      texts = new Map();
+      for (let start = 0; start < todo.length; start += maxBatch) {
+        throwIfAborted(signal);
+        const chunk = todo.slice(start, start + maxBatch);
+        const chunkPrompts = [...new Set(chunk.map((i) => samples[i]!.prompt))];
+        const { text, images } = await this.#runCombined(loaded, chunkPrompts, chunk.map((i) => samples[i]!.image));
+        chunkPrompts.forEach((prompt, k) => texts.set(prompt, text[k]!));
+        imageEmbeddings.push(...images);
+      }
+    } else {
+      texts = await this.#textEmbeddings(loaded, prompts);
+      for (let start = 0; start < todo.length; start += maxBatch) {
+        throwIfAborted(signal);
+        const chunk = todo.slice(start, start + maxBatch);
+        imageEmbeddings.push(...(await this.#encodeImages(loaded, chunk.map((i) => samples[i]!.image))));
+      }
+    }
+    const scoring = {
+      logitScale: this.#init.logitScale ?? DEFAULT_LOGIT_SCALE,
+      pickscoreNormalization: this.#init.pickscoreNormalization ?? 'divide-26',
+    };
+    todo.forEach((index, k) => {
+      const sample = samples[index]!;
+      const text = texts.get(sample.prompt)!;
+      const cosine = cosineSimilarity(imageEmbeddings[k]!, text.embedding);
+      const warnings: string[] = [];
+      if (sample.prompt.trim() === '') warnings.push('empty prompt: scored against the empty text');
+      if (text.truncatedFrom !== undefined) {
+        warnings.push(`prompt truncated to ${loaded.maxLength} tokens (it has ${text.truncatedFrom}): CLIP's text context is ${loaded.maxLength} tokens`);
+      }
+      const { width, height } = sample.image;
+      if (Math.min(width, height) < loaded.inputSize / 4) {
+        warnings.push(`image is ${width}×${height}, upscaled to the model's ${loaded.inputSize}px input: the score says little`);
+      }
+      const { raw, score } = scoreVariant(this.variant, cosine, scoring);
+      results[index] = { score, raw, warnings, details: { variant: this.variant, cosine, promptTokens: text.tokenCount } };
+    });
+    return results as RewardItemResult[];
+  }
+
+  async #encodeImages(loaded: LoadedClip, images: readonly RgbImage[]): Promise<Float32Array[]> {
+    const pixelValues = await this.#pixelValues(loaded, images);
+    this.stats.imageEncoderCalls++;
+    this.stats.imagesEncoded += images.length;
+    const output = (await loaded.visionModel!({ pixel_values: pixelValues })) as Record<string, { data: Float32Array; dims: number[] }>;
+    const embeds = output['image_embeds'];
+    if (!embeds) throw new ModelLoadError('vision model has no image_embeds output');
+    const dim = embeds.dims[1] as number;
+    return images.map((_, i) => embeds.data.slice(i * dim, (i + 1) * dim));
+  }
+
+  /** Combined layout (onnx/model.onnx): one call runs both towers; no text cache (the graph needs the text anyway). */
+  async #runCombined(loaded: LoadedClip, prompts: readonly string[], images: readonly RgbImage[]): Promise<{ text: TextEntry[]; images: Float32Array[] }> {
+    const tokenized = prompts.map((prompt) => this.#tokenize(loaded, prompt));
+    const pixelValues = await this.#pixelValues(loaded, images);
+    this.stats.textEncoderCalls++;
+    this.stats.textsEncoded += prompts.length;
+    this.stats.imageEncoderCalls++;
+    this.stats.imagesEncoded += images.length;
+    const output = (await loaded.combinedModel!({ ...this.#textFeeds(loaded, tokenized.map((t) => t.ids)), pixel_values: pixelValues })) as Record<
+      string,
+      { data: Float32Array; dims: number[] }
+    >;
+    const textEmbeds = output['text_embeds'];
+    const imageEmbeds = output['image_embeds'];
+    if (!textEmbeds || !imageEmbeds) throw new ModelLoadError('CLIP model has no text_embeds / image_embeds outputs');
+    const dim = textEmbeds.dims[1] as number;
+    return {
+      text: prompts.map((_, i) => ({ embedding: textEmbeds.data.slice(i * dim, (i + 1) * dim), tokenCount: tokenized[i]!.ids.length, truncatedFrom: tokenized[i]!.truncatedFrom })),
+      images: images.map((_, i) => imageEmbeds.data.slice(i * dim, (i + 1) * dim)),
+    };
+  }
+
+  protected override async onDispose(): Promise<void> {
+    const loaded = this.#loaded;
+    this.#loaded = undefined;
+    this.#textCache?.clear();
+    if (loaded) await disposeModels(loaded);
+  }
+}
+
+async function disposeModels(loaded: LoadedClip): Promise<void> {
+  await Promise.all([loaded.textModel, loaded.visionModel, loaded.combinedModel].map((model) => model?.dispose()));
+}

@@ -1,0 +1,104 @@
+import { validateWithSchema, type JSONSchema } from '@t2i-reward/core';
+import { CLIP_VARIANTS, type ClipVariant, type PickScoreNormalization } from './scoring.js';
+
+export const HPM_VARIANTS = [...CLIP_VARIANTS, 'image-reward'] as const;
+export type HpmVariant = ClipVariant | 'image-reward';
+
+/** ONNX session knobs passed to onnxruntime (both backends). */
+export interface HpmSessionOptions {
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  /** ORT's intra-op threads spin-wait after each run (~35 ms of CPU); false frees the cores for image decoding. */
+  allowSpinning?: boolean;
+}
+
+/** Options of {@link createHpmReward}. */
+export interface HpmRewardOptions {
+  /** Which scorer: a CLIP-family formula, or ImageReward (BLIP). */
+  variant: HpmVariant;
+  /**
+   * A local folder in the Hugging Face layout (config.json, tokenizer.json, preprocessor_config.json, onnx/*.onnx),
+   * or a hub id (transformers backend: read from transformers.js' cache, or downloaded when `allowRemoteModels`).
+   * Default for 'clipscore' / 'cosine': Xenova/clip-vit-base-patch32. Required for the others (see scripts/export_*.py).
+   */
+  model?: string;
+  /** 'transformers' (CLIP family) or 'onnx' (ImageReward). Defaults to the variant's own. */
+  backend?: 'transformers' | 'onnx';
+  /**
+   * CLIP ONNX layout: 'split' = onnx/text_model.onnx + onnx/vision_model.onnx (text embeddings cached),
+   * 'combined' = onnx/model.onnx (both towers in one call), 'auto' = split when the folder has it. Default 'auto'.
+   */
+  layout?: 'auto' | 'split' | 'combined';
+  /** exp(logit_scale) for 'pickscore'. Default 100 (PickScore_v1 and OpenAI CLIP). */
+  logitScale?: number;
+  /** 'divide-26' (default): score = logitScale·cos / 26; 'cosine': score = cos. Both clamped to [0, 1]. */
+  pickscoreNormalization?: PickScoreNormalization;
+  /** Text embeddings kept across calls (LRU by prompt). Default 1024; 0 disables the cache. */
+  textCacheSize?: number;
+  /** Most images per session call; larger batches are split. Default 32. */
+  maxImageBatch?: number;
+  /** Allow hub downloads (transformers.js `env.allowRemoteModels`, process-wide). Default false: offline, local folders and the transformers.js cache only. */
+  allowRemoteModels?: boolean;
+  /** transformers.js cache folder for hub downloads. */
+  cacheDir?: string;
+  /** transformers.js device ('cpu', 'cuda', ...). Default: transformers.js' own (cpu on Node). */
+  device?: string;
+  /** transformers.js dtype ('fp32', 'fp16', 'q8', ...), i.e. which onnx/*_<suffix>.onnx to load. Default fp32. */
+  dtype?: string;
+  session?: HpmSessionOptions;
+}
+
+/** ajv schema of {@link HpmRewardOptions} (kept next to the type). */
+export const hpmRewardOptionsSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['variant'],
+  properties: {
+    variant: { enum: [...HPM_VARIANTS] },
+    model: { type: 'string', minLength: 1 },
+    backend: { enum: ['transformers', 'onnx'] },
+    layout: { enum: ['auto', 'split', 'combined'] },
+    logitScale: { type: 'number', exclusiveMinimum: 0 },
+    pickscoreNormalization: { enum: ['divide-26', 'cosine'] },
+    textCacheSize: { type: 'integer', minimum: 0 },
+    maxImageBatch: { type: 'integer', minimum: 1 },
+    allowRemoteModels: { type: 'boolean' },
+    cacheDir: { type: 'string', minLength: 1 },
+    device: { type: 'string', minLength: 1 },
+    dtype: { type: 'string', minLength: 1 },
+    session: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        intraOpNumThreads: { type: 'integer', minimum: 0 },
+        interOpNumThreads: { type: 'integer', minimum: 0 },
+        allowSpinning: { type: 'boolean' },
+      },
+    },
+  },
+  allOf: [
+    { if: { properties: { variant: { const: 'image-reward' } } }, then: { properties: { backend: { const: 'onnx' }, layout: false } } },
+    { if: { properties: { variant: { enum: [...CLIP_VARIANTS] } } }, then: { properties: { backend: { const: 'transformers' } } } },
+    { if: { properties: { variant: { enum: ['hps-v2', 'hps-v2.1', 'pickscore', 'image-reward'] } } }, then: { required: ['model'] } },
+  ],
+};
+
+export const DEFAULT_CLIP_MODEL = 'Xenova/clip-vit-base-patch32';
+
+/** Validates options (InvalidConfigError names the bad key) and fills defaults. */
+export function resolveHpmOptions(options: unknown): Required<Pick<HpmRewardOptions, 'variant' | 'model' | 'backend'>> & HpmRewardOptions {
+  const valid = validateWithSchema<HpmRewardOptions>(hpmRewardOptionsSchema, options, 'hpm options');
+  const backend = valid.backend ?? (valid.variant === 'image-reward' ? 'onnx' : 'transformers');
+  return { ...valid, backend, model: valid.model ?? DEFAULT_CLIP_MODEL };
+}
+
+/** ORT session options from ours (both backends use onnxruntime-node underneath). */
+export function toOrtSessionOptions(session: HpmSessionOptions | undefined): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  if (session?.intraOpNumThreads !== undefined) result.intraOpNumThreads = session.intraOpNumThreads;
+  if (session?.interOpNumThreads !== undefined) result.interOpNumThreads = session.interOpNumThreads;
+  if (session?.allowSpinning !== undefined) {
+    result.extra = { session: { intra_op: { allow_spinning: session.allowSpinning ? '1' : '0' } } };
+  }
+  return result;
+}
