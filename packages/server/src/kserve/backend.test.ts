@@ -1,0 +1,151 @@
+import { createEnsemble, encodeImage } from '@t2i-reward/core';
+import { createMockReward, createTestImage, describeRewardContract, meanBrightness } from '@t2i-reward/core/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatedReward } from '../__fixtures__/experts.js';
+import { spawnServer, type ServerProcess } from '../__fixtures__/spawn.js';
+import { createRewardServer, type RewardServer } from '../server.js';
+import { createKServeReward } from './backend.js';
+
+const blue = createTestImage(12, 12, [20, 40, 220]);
+const dark = createTestImage(6, 9, [5, 5, 5]);
+
+// Server A: a separate process serving the mock expert "bright" over KServe v2 on loopback.
+let remote: ServerProcess;
+beforeAll(async () => {
+  remote = await spawnServer('bright');
+});
+afterAll(async () => {
+  remote.child.kill('SIGTERM');
+  await remote.exited;
+});
+
+describeRewardContract('kserve backend -> t2ir serve (another process)', () => createKServeReward({ kind: 'mock', url: remote.url, model: 'bright' }), {
+  unprocessableSample: { image: blue, prompt: 'fail me' },
+  // Scores travel as FP32.
+  tolerance: 1e-6,
+});
+
+describe('delegation: server B serves an ensemble whose expert runs on server A', () => {
+  let local: RewardServer;
+  beforeAll(async () => {
+    const delegated = createKServeReward({ kind: 'mock', url: remote.url, model: 'bright' });
+    local = createRewardServer({
+      ensemble: createEnsemble({ experts: [{ name: 'remote-bright', model: delegated }, { name: 'local-half', model: createMockReward({ score: (sample) => meanBrightness(sample.image) / 2 }) }] }),
+    });
+    await local.listen();
+    await local.ready;
+  });
+  afterAll(() => local.close());
+
+  it('scores through both servers: the remote score equals the in-process one; per-item errors carry over', async () => {
+    const items = await Promise.all(
+      [
+        [blue, 'a blue square'],
+        [dark, 'fail me'],
+        [dark, 'a dark square'],
+      ].map(async ([image, prompt]) => ({ image: (await encodeImage(image as typeof blue, 'png')).toString('base64'), prompt })),
+    );
+    const response = await fetch(`${local.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      results: { reward: number | null; experts: Record<string, { score: number | null; raw: number | null; modelId: string; error?: { code: string; message: string } }> }[];
+    };
+    const [first, failed, third] = body.results;
+    expect(first!.experts['remote-bright']!.score).toBeCloseTo(meanBrightness(blue), 6);
+    expect(first!.experts['remote-bright']!.modelId).toBe('mock/kserve/bright');
+    expect(first!.reward).toBeCloseTo((meanBrightness(blue) * 1.5) / 2, 6);
+    expect(failed!.experts['remote-bright']!.error!.code).toBe('REMOTE_SERVICE');
+    expect(failed!.experts['remote-bright']!.error!.message).toContain('EXPERT_FAILED');
+    expect(failed!.reward).toBeCloseTo(meanBrightness(dark) / 2, 6);
+    expect(third!.experts['remote-bright']!.score).toBeCloseTo(meanBrightness(dark), 6);
+  });
+});
+
+describe('several endpoints', () => {
+  const replicas: RewardServer[] = [];
+  let deadUrl: string;
+  beforeAll(async () => {
+    for (let index = 0; index < 2; index++) {
+      const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: createMockReward() }] }), warmup: false });
+      await server.listen();
+      replicas.push(server);
+    }
+    // A port that was just free: nothing listens there any more.
+    const gone = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: createMockReward() }] }), warmup: false });
+    deadUrl = (await gone.listen()).url;
+    await gone.close();
+  });
+  afterAll(() => Promise.all(replicas.map((server) => server.close())));
+
+  it('round-robin spreads calls over the replicas and fails over from a dead endpoint', async () => {
+    const model = createKServeReward({ url: deadUrl, endpoints: replicas.map((server) => server.url), model: 'bright', strategy: 'round-robin', healthCheckIntervalMs: 0 });
+    try {
+      for (let call = 0; call < 6; call++) {
+        const [result] = await model.doScore([{ image: blue, prompt: 'x' }]);
+        expect(result!.score).toBeCloseTo(meanBrightness(blue), 6);
+      }
+      const status = model.endpointStatus();
+      const dead = status.find((endpoint) => endpoint.url === deadUrl)!;
+      expect(dead.healthy).toBe(false);
+      expect(dead.served).toBe(0);
+      const served = status.filter((endpoint) => endpoint.url !== deadUrl).map((endpoint) => endpoint.served);
+      expect(served.reduce((sum, count) => sum + count, 0)).toBe(6);
+      expect(Math.min(...served)).toBeGreaterThanOrEqual(2);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('health checks mark endpoints by their model readiness', async () => {
+    const model = createKServeReward({ endpoints: [replicas[0]!.url, deadUrl], model: 'bright', healthCheckIntervalMs: 0 });
+    const status = await model.checkHealth();
+    expect(status.map((endpoint) => endpoint.healthy)).toEqual([true, false]);
+    const unknownModel = createKServeReward({ url: replicas[0]!.url, model: 'no-such-model', healthCheckIntervalMs: 0 });
+    expect((await unknownModel.checkHealth())[0]!.healthy).toBe(false);
+    const [result] = await unknownModel.doScore([{ image: blue, prompt: 'x' }]);
+    expect(result!.error!.code).toBe('REMOTE_SERVICE');
+    expect(result!.error!.message).toContain('unknown model');
+    await Promise.all([model.dispose(), unknownModel.dispose()]);
+  });
+
+  it('least-loaded sends calls to the replica with fewer in flight (round-robin would not)', async () => {
+    const gated = new GatedReward();
+    const slow = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: gated }] }), warmup: false });
+    await slow.listen();
+    const fast = replicas[0]!;
+    const model = createKServeReward({ endpoints: [slow.url, fast.url], model: 'bright', strategy: 'least-loaded', healthCheckIntervalMs: 0 });
+    try {
+      // Both idle: the first call goes to the first endpoint, where the gated expert holds it.
+      const held = model.doScore([{ image: blue, prompt: 'x' }]);
+      while (model.endpointStatus()[0]!.inFlight !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let call = 0; call < 3; call++) {
+        const [result] = await model.doScore([{ image: dark, prompt: 'x' }]);
+        expect(result!.score).toBeCloseTo(meanBrightness(dark), 6);
+      }
+      expect(model.endpointStatus().map((endpoint) => endpoint.served)).toEqual([0, 3]);
+      gated.release();
+      const [result] = await held;
+      expect(result!.score).toBeCloseTo(meanBrightness(blue), 6);
+      expect(model.endpointStatus().map((endpoint) => endpoint.served)).toEqual([1, 3]);
+    } finally {
+      gated.release();
+      await model.dispose();
+      await slow.close();
+    }
+  });
+
+  it('turns a remote call past its deadline into per-item timeouts', async () => {
+    const gated = new GatedReward();
+    const stuck = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: gated }] }), warmup: false });
+    await stuck.listen();
+    const model = createKServeReward({ url: stuck.url, model: 'bright', timeoutMs: 100, healthCheckIntervalMs: 0 });
+    try {
+      const results = await model.doScore([{ image: blue, prompt: 'x' }, { image: dark, prompt: 'y' }]);
+      expect(results.map((result) => result.error?.code)).toEqual(['TIMEOUT', 'TIMEOUT']);
+    } finally {
+      gated.release();
+      await model.dispose();
+      await stuck.close();
+    }
+  });
+});
