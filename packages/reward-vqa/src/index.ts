@@ -1,1 +1,28 @@
-export {};
+export { VERSION } from './version.js';
+export {
+  answerWordOf,
+  findYesNoTokenIds,
+  ratioFromLogMasses,
+  yesNoProbabilities,
+  yesNoTokenIdsFor,
+  type YesNoOptions,
+  type YesNoProbabilities,
+  type YesNoTokenIds,
+} from './yes-no.js';
+export {
+  queryText,
+  stripSpecialTokens,
+  type YesNoAnswer,
+  type YesNoAskOptions,
+  type YesNoBackend,
+  type YesNoBackendStats,
+  type YesNoQuery,
+} from './backend.js';
+export { createYesNoBackend, yesNoBackendSchema, YES_NO_BACKEND_TYPES, type YesNoBackendConfig } from './backends/index.js';
+export { TransformersYesNoBackend, type TransformersBackendOptions } from './backends/transformers.js';
+export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';
+export { OpenAiYesNoBackend, readYesNo, type OpenAiBackendOptions } from './backends/openai.js';
+export { askGroupedByImage, type AskManyOptions } from './batch.js';
+export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
+export { VqaReward, createVqaReward, type VqaQuestionDetail } from './vqa-reward.js';
+export { expertPlugin, backendFromConfig, expertEntrySchema } from './plugin.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, throwIfAborted, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import {
   newStats,
@@ -36,7 +36,7 @@ interface ImageProcessor {
   (image: unknown): Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
 }
 interface Loaded {
-  ort: typeof import('onnxruntime-node');
+  ort: OnnxRuntimeModule;
   vision: InferenceSession;
   decoder: InferenceSession;
   tokenizer: Tokenizer;

@@ -1,0 +1,62 @@
+import pLimit from 'p-limit';
+import { T2IRewardError, toRewardError, throwIfAborted, type RewardSample } from '@t2i-reward/core';
+import { queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
+
+/** Errors that end the whole call instead of failing one item (see BaseReward). */
+const FATAL_CODES = new Set(['ABORTED', 'MODEL_DISPOSED', 'MODEL_LOAD', 'RUNTIME_UNAVAILABLE']);
+
+export interface AskManyOptions {
+  temperature?: number;
+  signal?: AbortSignal | undefined;
+  /** Distinct images asked at once (default 1). */
+  imageConcurrency?: number;
+}
+
+/**
+ * Asks each sample's questions, grouping samples by image (`hash`): one `ask` per distinct image with the union
+ * of its questions, so an image shared by several samples is encoded once and a repeated question asked once.
+ * Returns per sample its answers (in its query order) or the error of its image's group.
+ */
+export async function askGroupedByImage(
+  backend: YesNoBackend,
+  samples: readonly RewardSample[],
+  queriesOf: readonly (readonly YesNoQuery[])[],
+  options: AskManyOptions = {},
+): Promise<(YesNoAnswer[] | T2IRewardError)[]> {
+  const groups = new Map<string, number[]>();
+  samples.forEach((sample, index) => {
+    const members = groups.get(sample.image.hash);
+    if (members) members.push(index);
+    else groups.set(sample.image.hash, [index]);
+  });
+  const results: (YesNoAnswer[] | T2IRewardError)[] = samples.map(() => []);
+  const limit = pLimit(Math.max(1, options.imageConcurrency ?? 1));
+  await Promise.all([...groups.values()].map((members) => limit(async () => {
+    throwIfAborted(options.signal);
+    const unique = new Map<string, YesNoQuery>();
+    for (const index of members) {
+      for (const query of queriesOf[index]!) unique.set(keyOf(query), query);
+    }
+    const queries = [...unique.values()];
+    try {
+      const answers = queries.length === 0
+        ? []
+        : await backend.ask(samples[members[0]!]!.image, queries, {
+          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      const byKey = new Map(queries.map((query, i) => [keyOf(query), answers[i]!]));
+      for (const index of members) results[index] = queriesOf[index]!.map((query) => byKey.get(keyOf(query))!);
+    } catch (error) {
+      throwIfAborted(options.signal);
+      if (T2IRewardError.isInstance(error) && FATAL_CODES.has(error.code)) throw error;
+      const failure = toRewardError(error, `${backend.id} failed`);
+      for (const index of members) results[index] = failure;
+    }
+  })));
+  return results;
+}
+
+function keyOf(query: YesNoQuery): string {
+  return JSON.stringify([query.prefix ?? '', query.body, query.suffix ?? '', queryText(query)]);
+}

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidConfigError, createRgbImage, type RgbImage } from '@t2i-reward/core';
+import { describeRewardContract } from '@t2i-reward/core/test';
+import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
+import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
+import { startVllmFixtureServer, type VllmFixtureServer } from './__fixtures__/vllm-server.js';
+import { createVqaReward } from './vqa-reward.js';
+
+/** A test double: answers with a fixed ratio per question text (null for unknown ones) and records its calls. */
+class TableBackend implements YesNoBackend {
+  readonly id = 'table/test';
+  readonly stats = newStats();
+  readonly calls: { image: RgbImage; questions: string[] }[] = [];
+  constructor(readonly table: Record<string, number>) {}
+  async load() {}
+  async ask(image: RgbImage, queries: readonly YesNoQuery[]): Promise<YesNoAnswer[]> {
+    this.calls.push({ image, questions: queries.map(queryText) });
+    return queries.map((q) => {
+      const ratio = this.table[queryText(q)];
+      return ratio === undefined
+        ? { pYes: null, pNo: null, ratio: null, warnings: ['neither "yes" nor "no" among the top tokens'] }
+        : { pYes: ratio / 2, pNo: (1 - ratio) / 2, ratio, warnings: [] };
+    });
+  }
+  async dispose() {}
+}
+
+const red = createRgbImage(new Uint8Array(8 * 8 * 3).fill(90), 8, 8);
+const blue = createRgbImage(new Uint8Array(8 * 8 * 3).fill(30), 8, 8);
+const spec = (...phrases: [string, string][]) => ({
+  objects: phrases.map(([attribute, name]) => ({ name, attributes: [attribute] })),
+  relations: [],
+});
+
+describe('VqaReward scoring', () => {
+  it('asks "{phrase}?" per attribute phrase and takes the mean (T2I-R1) or the product (T2I-CompBench)', async () => {
+    const table = { 'red car?': 0.8, 'blue dog?': 0.5 };
+    const sample = { image: red, prompt: 'a red car and a blue dog', spec: spec(['red', 'car'], ['blue', 'dog']) };
+    const [mean] = await createVqaReward({ backend: new TableBackend(table) }).doScore([sample]);
+    expect(mean!.score).toBeCloseTo(0.65, 12);
+    expect(mean!.details).toEqual({
+      aggregate: 'mean',
+      questions: [
+        { phrase: 'red car', question: 'red car?', pYes: 0.4, pNo: expect.closeTo(0.1, 12), ratio: 0.8 },
+        { phrase: 'blue dog', question: 'blue dog?', pYes: 0.25, pNo: 0.25, ratio: 0.5 },
+      ],
+    });
+    const [product] = await createVqaReward({ backend: new TableBackend(table), aggregate: 'product' }).doScore([sample]);
+    expect(product!.score).toBeCloseTo(0.4, 12);
+  });
+
+  it('falls back to the nouns and parses the prompt when no spec is given', async () => {
+    const backend = new TableBackend({ 'dog?': 0.9, 'bicycle?': 0.3 });
+    const [result] = await createVqaReward({ backend }).doScore([{ image: red, prompt: 'a photo of a dog next to a bicycle' }]);
+    expect(backend.calls[0]!.questions).toEqual(['dog?', 'bicycle?']);
+    expect(result!.score).toBeCloseTo(0.6, 12);
+  });
+
+  it('leaves out questions answered neither yes nor no, and scores null when none is left', async () => {
+    const backend = new TableBackend({ 'red car?': 0.7 });
+    const [partial, none] = await createVqaReward({ backend }).doScore([
+      { image: red, prompt: 'x', spec: spec(['red', 'car'], ['green', 'cat']) },
+      { image: blue, prompt: 'x', spec: spec(['green', 'cat']) },
+    ]);
+    expect(partial!.score).toBe(0.7);
+    expect(partial!.warnings).toEqual([
+      '"green cat": neither "yes" nor "no" among the top tokens',
+      '1 of 2 questions got neither yes nor no and were left out',
+    ]);
+    expect(none!.score).toBeNull();
+    expect(none!.error).toBeUndefined();
+  });
+
+  it('scores null with a warning when the prompt names no object', async () => {
+    const [result] = await createVqaReward({ backend: new TableBackend({}) }).doScore([{ image: red, prompt: '', spec: { objects: [], relations: [] } }]);
+    expect(result).toMatchObject({ score: null, warnings: ['the prompt has no object to ask about'] });
+  });
+
+  it('asks once per distinct image, with the union of the questions of the samples sharing it', async () => {
+    const backend = new TableBackend({ 'red car?': 0.8, 'blue dog?': 0.2 });
+    const results = await createVqaReward({ backend }).doScore([
+      { image: red, prompt: 'a', spec: spec(['red', 'car']) },
+      { image: blue, prompt: 'b', spec: spec(['red', 'car']) },
+      { image: createRgbImage(new Uint8Array(red.data), 8, 8), prompt: 'c', spec: spec(['blue', 'dog'], ['red', 'car']) },
+    ]);
+    expect(backend.calls.map((c) => c.questions)).toEqual([['red car?', 'blue dog?'], ['red car?']]);
+    expect(results.map((r) => r.score)).toEqual([0.8, 0.8, expect.closeTo(0.5, 12)]);
+  });
+
+  it('uses the question template with the phrase inserted as data, and caps the number of questions', async () => {
+    const backend = new TableBackend({});
+    const [result] = await createVqaReward({ backend, questionTemplate: 'Is there a {phrase} in the image?', maxQuestions: 1 }).doScore([
+      { image: red, prompt: 'x', spec: spec(['{phrase}', 'car'], ['blue', 'dog']) },
+    ]);
+    expect(backend.calls[0]!.questions).toEqual(['Is there a {phrase} car in the image?']);
+    expect(result!.warnings[0]).toBe('asked about the first 1 of 2 phrases (maxQuestions)');
+  });
+
+  it('rejects bad options with the key', () => {
+    expect(() => createVqaReward({ backend: { type: 'transformers', model: 'x' }, aggregate: 'max' as 'mean' })).toThrow(InvalidConfigError);
+    expect(() => createVqaReward({ backend: { type: 'openai', model: 'x' } as never })).toThrow(/baseURL/);
+  });
+});
+
+describe('VqaReward on the tiny LLaVA fixture (transformers)', () => {
+  const dir = fixtureModelDir('tiny-llava');
+  const { reference, image } = readReference(dir);
+  it('scores a one-phrase prompt as the torch reference probability', async () => {
+    const reward = createVqaReward({ backend: { type: 'transformers', model: dir } });
+    try {
+      const [result] = await reward.doScore([{ image, prompt: 'a red car', spec: spec(['red', 'car']) }]);
+      const expected = reference.cases.find((c) => c.text === 'red car?')!;
+      expect(Math.abs(result!.score! - expected.ratio)).toBeLessThanOrEqual(1e-5);
+      expect(reward.modelId).toBe(`vqa/transformers/${dir}/mean`);
+    } finally {
+      await reward.dispose();
+    }
+  });
+});
+
+describeRewardContract('vqa (transformers, tiny LLaVA)', () => createVqaReward({ backend: { type: 'transformers', model: fixtureModelDir('tiny-llava') } }), {
+  unprocessableSample: { image: red, prompt: '' },
+});
+describeRewardContract('vqa (onnx, tiny GIT)', () => createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-git') }, aggregate: 'product' }), {
+  unprocessableSample: { image: red, prompt: '' },
+});
+
+describe('vqa (openai)', () => {
+  let server: VllmFixtureServer;
+  beforeAll(async () => {
+    server = await startVllmFixtureServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  describeRewardContract('vqa (openai, loopback vLLM-format server)', () => createVqaReward({ backend: { type: 'openai', baseURL: server.baseURL, model: 'vqa' } }), {
+    unprocessableSample: { image: red, prompt: '' },
+  });
+});
