@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
+import { registerBenchCommand as registerBench } from '@t2i-reward/benchmarks';
 
-// Placeholder until its issue lands: registers the command so --help lists it.
+/**
+ * `t2ir bench` (run), `t2ir bench merge`, `t2ir bench compare`, `t2ir bench report`: the harness and its
+ * commander definition live in @t2i-reward/benchmarks so its standalone entry runs the very same code.
+ */
 export function registerBenchCommand(program: Command): void {
-  program
-    .command('bench')
-    .description('(not available yet)')
-    .action(() => {
-      throw new Error('t2ir bench is not available in this build yet');
-    });
+  registerBench(program);
 }

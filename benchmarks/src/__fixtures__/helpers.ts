@@ -1,0 +1,29 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export async function tempDir(prefix = 't2ir-bench-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** A small solid-colour PNG (so a brightness mock scores it predictably). */
+export async function writePng(file: string, rgb: [number, number, number], size = 16): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
+}
+
+export async function pngBytes(rgb: [number, number, number], size = 16): Promise<Buffer> {
+  return sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
+}
+
+export async function writeLines(file: string, lines: unknown[]): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+}
+
+/** Silences the runner's stderr messages while keeping them for assertions. */
+export function collectLog(): { lines: string[]; log: (line: string) => void } {
+  const lines: string[] = [];
+  return { lines, log: (line: string) => lines.push(line) };
+}

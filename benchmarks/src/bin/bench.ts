@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Standalone entry of the bench command (`node bin/bench.js bench ...`), the same code `t2ir bench` runs.
+import { CommanderError } from 'commander';
+import { createBenchProgram } from '../cli.js';
+
+try {
+  await createBenchProgram().parseAsync(process.argv.slice(2), { from: 'user' });
+} catch (error) {
+  if (!(error instanceof CommanderError)) process.stderr.write(`t2ir: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = error instanceof CommanderError ? (error.exitCode === 0 ? 0 : 2) : 1;
+}

@@ -1,0 +1,218 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { compareRuns, formatComparisonTable } from './compare.js';
+import { loadBenchConfig, type BenchConfig } from './config.js';
+import { commandGeneratorSource, compbenchFolderSource, genevalFolderSource, httpGeneratorSource, itemImageSource, type ImageSource } from './generators/index.js';
+import { mergeRuns } from './merge.js';
+import { createProtocol } from './protocols/factory.js';
+import { formatBadInputs, formatNotes, formatSummaryTable } from './report/format.js';
+import { summaryCsv } from './report/csv.js';
+import { writeReports, type RunReport } from './report/write.js';
+import { parseShard, runBench } from './run.js';
+import { isGenEvalLayout, resolveSuite, SUITE_NAMES } from './suites/index.js';
+import type { ProtocolName, Suite } from './types.js';
+
+const PROTOCOLS: ProtocolName[] = ['compbench', 'geneval', 'ensemble'];
+
+export interface BenchRunFlags {
+  suite: string;
+  out?: string;
+  protocol?: ProtocolName;
+  images?: string;
+  generatorUrl?: string;
+  generatorModel?: string;
+  generatorSize?: string;
+  generatorApiKeyEnv: string;
+  generatorCmd?: string;
+  generatorTimeout?: number;
+  limit?: number;
+  category?: string[];
+  samplesPerPrompt: number;
+  shard?: string;
+  config?: string;
+  cacheDir?: string;
+  cache: boolean;
+  batchSize: number;
+  json?: boolean;
+  csv?: boolean;
+  progress: boolean;
+}
+
+/** Where scores are cached across runs: $T2IR_CACHE_DIR, else $XDG_CACHE_HOME/t2i-reward/scores, else ~/.cache/… */
+export function defaultCacheDir(): string {
+  if (process.env.T2IR_CACHE_DIR) return path.join(process.env.T2IR_CACHE_DIR, 'scores');
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 't2i-reward', 'scores');
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${value}'`);
+    return n;
+  };
+}
+
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+/** Picks the image source from the flags; a suite that names its own images needs none. */
+export async function imageSourceFor(flags: BenchRunFlags, suite: Suite): Promise<ImageSource> {
+  const given = [flags.images, flags.generatorUrl, flags.generatorCmd].filter((v) => v !== undefined);
+  if (given.length > 1) throw new Error('give only one of --images, --generator-url, --generator-cmd');
+  if (flags.generatorCmd !== undefined) {
+    return commandGeneratorSource({ template: flags.generatorCmd, ...(flags.generatorTimeout ? { timeoutMs: flags.generatorTimeout * 1000 } : {}) });
+  }
+  if (flags.generatorUrl !== undefined) {
+    const apiKey = process.env[flags.generatorApiKeyEnv];
+    return httpGeneratorSource({
+      url: flags.generatorUrl,
+      ...(flags.generatorModel ? { model: flags.generatorModel } : {}),
+      ...(flags.generatorSize ? { size: flags.generatorSize } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...(flags.generatorTimeout ? { timeoutMs: flags.generatorTimeout * 1000 } : {}),
+    });
+  }
+  if (flags.images !== undefined) {
+    return (await isGenEvalLayout(flags.images)) ? genevalFolderSource(flags.images) : compbenchFolderSource(flags.images);
+  }
+  if (suite.imageDir) return genevalFolderSource(suite.imageDir);
+  return itemImageSource();
+}
+
+function needsImages(suite: Suite, flags: BenchRunFlags): boolean {
+  return !suite.imageDir && !flags.images && !flags.generatorUrl && !flags.generatorCmd && ['t2i-compbench', 'geneval', 't2i-r1'].includes(suite.name);
+}
+
+function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv'>, extra: Record<string, unknown> = {}): void {
+  const { summary, files } = report;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...summary, runDir: report.runDir, files, ...extra }, null, 2)}\n`);
+    return;
+  }
+  if (flags.csv) {
+    process.stdout.write(summaryCsv(summary));
+    return;
+  }
+  const lines = [
+    `${summary.suite} · protocol ${summary.protocol} (${summary.metric === 'accuracy' ? 'accuracy' : 'mean score'}, 95% bootstrap CI)${summary.shard ? ` · shard ${summary.shard}` : ''}`,
+    formatSummaryTable(summary),
+    `${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending · ${formatBadInputs(summary)}`,
+    ...formatNotes(summary),
+    `report:  ${files.html}`,
+    `results: ${files.results} (+ results.csv, summary.json)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runCommand(flags: BenchRunFlags): Promise<void> {
+  const suite = await resolveSuite(flags.suite);
+  if (needsImages(suite, flags)) {
+    throw new Error(`--suite ${flags.suite} needs images: pass --images DIR (CompBench naming or GenEval layout), --generator-url URL or --generator-cmd '... {prompt} {out}'`);
+  }
+  let config: BenchConfig = {};
+  let configDir: string | undefined;
+  if (flags.config) ({ config, configDir } = await loadBenchConfig(flags.config));
+  // A user file's natural protocol is known once it is read; load() is cheap and repeated by runBench.
+  if (!flags.protocol && suite.name.startsWith('file:')) await suite.load();
+  const protocolName = flags.protocol ?? suite.defaultProtocol;
+  const out = flags.out ?? path.join('t2ir-bench-runs', `${suite.name.replace(/[^\w.-]+/g, '_')}-${protocolName}`);
+  const source = await imageSourceFor(flags, suite);
+  const protocol = await createProtocol(protocolName, {
+    config,
+    ...(configDir ? { configDir } : {}),
+    ...(flags.cache ? { cacheDir: flags.cacheDir ?? defaultCacheDir() } : {}),
+  });
+  try {
+    const result = await runBench({
+      suite,
+      outDir: out,
+      protocol,
+      source,
+      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+      ...(flags.category ? { categories: flags.category } : {}),
+      samplesPerPrompt: flags.samplesPerPrompt,
+      ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
+      batchSize: flags.batchSize,
+      progress: flags.progress && !flags.json && Boolean(process.stderr.isTTY),
+    });
+    printReport(result, flags, { processed: result.processed, skipped: result.skipped });
+  } finally {
+    await protocol.dispose();
+  }
+}
+
+/** Registers `bench` (run), `bench merge`, `bench compare` and `bench report` on a commander program. */
+export function registerBenchCommand(program: Command): Command {
+  const bench = program
+    .command('bench')
+    .description(
+      'Benchmark images on T2I-CompBench, GenEval, the T2I-R1 prompts or your own prompt file; resumable, with tables and an HTML report. ' +
+        'With no arguments: the bundled example photos, scored offline by the COCO detector.',
+    )
+    .option('--suite <name|file|dir>', `${SUITE_NAMES.join(' | ')} | a .txt / .jsonl prompt file | a GenEval-layout folder`, 'examples')
+    .option('--out <dir>', 'run folder (results.jsonl, images, reports); default t2ir-bench-runs/<suite>-<protocol>')
+    .addOption(new Option('--protocol <name>', 'scoring protocol (default: the suite\'s own)').choices(PROTOCOLS))
+    .option('--images <dir>', 'existing images: T2I-CompBench naming ({prompt}_{idx:06d}.png) or GenEval layout (<index:05d>/samples/<i:04d>.png)')
+    .option('--generator-url <url>', 'OpenAI-Images-compatible server (POST <url>/images/generations, b64_json)')
+    .option('--generator-model <name>', 'model field sent to the image server')
+    .option('--generator-size <WxH>', 'size field sent to the image server, e.g. 512x512')
+    .option('--generator-api-key-env <var>', 'environment variable holding the image server API key', 'OPENAI_API_KEY')
+    .option('--generator-cmd <template>', "command writing one image, e.g. 'python gen.py --prompt {prompt} --out {out} --seed {seed}' (no shell; placeholders expand inside single arguments)")
+    .option('--generator-timeout <seconds>', 'timeout per generated image', positiveInt('--generator-timeout'))
+    .option('--limit <n>', 'at most n prompts per category', positiveInt('--limit'))
+    .option('--category <names>', 'only these categories (comma-separated or repeated)', collectList)
+    .option('--samples-per-prompt <n>', 'images per prompt', positiveInt('--samples-per-prompt'), 1)
+    .option('--shard <i/n>', 'score only shard i of n (combine with `t2ir bench merge`)')
+    .option('--config <file>', 'bench config JSON: {ensemble, detector: {backend, thresholds}, compbench: {vqa, clip}} or a plain ensemble config')
+    .option('--cache-dir <dir>', 'score cache folder (default $T2IR_CACHE_DIR/scores or ~/.cache/t2i-reward/scores)')
+    .option('--no-cache', 'do not read or write the score cache')
+    .option('--batch-size <n>', 'images per expert call', positiveInt('--batch-size'), 4)
+    .option('--json', 'print the summary as JSON')
+    .option('--csv', 'print the per-category summary as CSV')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (flags: BenchRunFlags) => runCommand(flags));
+
+  bench
+    .command('merge')
+    .description('combine shard run folders into one run folder (writes its reports)')
+    .argument('<out>', 'merged run folder')
+    .argument('<runs...>', 'shard run folders')
+    .option('--json', 'print the summary as JSON')
+    .option('--csv', 'print the per-category summary as CSV')
+    .action(async (out: string, runs: string[], flags: { json?: boolean; csv?: boolean }) => printReport(await mergeRuns(out, runs), flags));
+
+  bench
+    .command('compare')
+    .description('per-category deltas between two runs (B − A) with bootstrap intervals')
+    .argument('<runA>')
+    .argument('<runB>')
+    .option('--json', 'print the comparison as JSON')
+    .action(async (runA: string, runB: string, flags: { json?: boolean }) => {
+      const comparison = await compareRuns(runA, runB);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ a: comparison.a.runDir, b: comparison.b.runDir, categories: comparison.categories, overall: comparison.overall, warnings: comparison.warnings }, null, 2)}\n`);
+        return;
+      }
+      const lines = [`A: ${runA} (${comparison.a.summary.suite}, ${comparison.a.summary.protocol})`, `B: ${runB} (${comparison.b.summary.suite}, ${comparison.b.summary.protocol})`, formatComparisonTable(comparison), ...comparison.warnings.map((w) => `warning: ${w}`)];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  bench
+    .command('report')
+    .description('(re)write and print the reports of a run folder (summary.json, results.csv, report.html)')
+    .argument('<runDir>')
+    .option('--json', 'print the summary as JSON')
+    .option('--csv', 'print the per-category summary as CSV')
+    .action(async (runDir: string, flags: { json?: boolean; csv?: boolean }) => printReport(await writeReports(runDir), flags));
+  return bench;
+}
+
+/** A standalone `t2ir-bench` program (the bench command at top level), used by bin/bench.ts. */
+export function createBenchProgram(): Command {
+  const program = new Command('t2ir').exitOverride();
+  registerBenchCommand(program);
+  return program;
+}

@@ -1,0 +1,83 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BenchInputError } from '../errors.js';
+import type { BenchItem } from '../types.js';
+import { compbenchFileStem, fileExists } from './layout.js';
+import type { ImageSource } from './types.js';
+
+const COMPBENCH_NAME = /^(.*)_(\d{6})\.(png|jpe?g|webp)$/i;
+
+/**
+ * Images named `{prompt}_{idx:06d}.png` (T2I-CompBench), in the folder or its `samples/` subfolder (and,
+ * for a run folder, `images/<category>/samples`). The idx counts images globally in CompBench's scripts, so
+ * sample s of a prompt is the s-th file of that prompt in idx order.
+ */
+export function compbenchFolderSource(dir: string): ImageSource {
+  let index: Promise<Map<string, string[]>> | undefined;
+  const build = async (): Promise<Map<string, string[]>> => {
+    const byPrompt = new Map<string, { idx: number; file: string }[]>();
+    const visit = async (folder: string, depth: number): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(folder, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const full = path.join(folder, entry.name);
+        if (entry.isDirectory() && depth < 3) await visit(full, depth + 1);
+        const match = entry.isFile() ? COMPBENCH_NAME.exec(entry.name) : null;
+        if (match) {
+          const list = byPrompt.get(match[1]!) ?? [];
+          list.push({ idx: Number(match[2]), file: full });
+          byPrompt.set(match[1]!, list);
+        }
+      }
+    };
+    await visit(dir, 0);
+    return new Map([...byPrompt].map(([prompt, files]) => [prompt, files.sort((a, b) => a.idx - b.idx).map((f) => f.file)]));
+  };
+  return {
+    description: `folder:compbench:${dir}`,
+    async obtain(item: BenchItem, sample: number) {
+      index ??= build();
+      const files = (await index).get(compbenchFileStem(item.prompt));
+      const file = files?.[sample];
+      if (!file) {
+        throw new BenchInputError(
+          'missing-image',
+          `missing image: no file '${compbenchFileStem(item.prompt)}_NNNNNN.png' for sample ${sample} of "${item.prompt}" in ${dir}` +
+            (files ? ` (found ${files.length})` : ''),
+        );
+      }
+      return file;
+    },
+  };
+}
+
+/** GenEval's layout: `<dir>/<index:05d>/samples/<sample:04d>.png`, index = the prompt's line in the metadata. */
+export function genevalFolderSource(dir: string): ImageSource {
+  return {
+    description: `folder:geneval:${dir}`,
+    async obtain(item: BenchItem, sample: number) {
+      const file = path.join(dir, String(item.index).padStart(5, '0'), 'samples', `${String(sample).padStart(4, '0')}.png`);
+      if (!(await fileExists(file))) {
+        throw new BenchInputError('missing-image', `missing image: ${file} (sample ${sample} of "${item.prompt}") does not exist`);
+      }
+      return file;
+    },
+  };
+}
+
+/** Images named by the items themselves (bundled examples, a user JSONL `image` field). */
+export function itemImageSource(): ImageSource {
+  return {
+    description: 'item-images',
+    async obtain(item: BenchItem, sample: number) {
+      if (!item.image) throw new BenchInputError('missing-image', `missing image: item ${item.id} ("${item.prompt}") names no image and no generator was given`);
+      if (sample > 0) throw new BenchInputError('missing-image', `missing image: item ${item.id} has one image, sample ${sample} asked`);
+      if (!(await fileExists(item.image))) throw new BenchInputError('missing-image', `missing image: ${item.image} (for "${item.prompt}") does not exist`);
+      return item.image;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { BenchItem } from '../types.js';
+
+export interface ImageSourceContext {
+  /** The run folder: generated images are written under `<runDir>/images`. */
+  runDir: string;
+  samplesPerPrompt: number;
+  signal?: AbortSignal;
+}
+
+/** Where a run's images come from: a folder of existing images or a generator. */
+export interface ImageSource {
+  /** e.g. "folder:compbench:/data/out", "http:http://localhost:8000/v1", "command:python gen.py". */
+  readonly description: string;
+  /**
+   * The image file for sample `sample` of `item`, generating it when needed. Throws BenchInputError
+   * ('missing-image' / 'generator-error') when there is none; the run records it and goes on.
+   */
+  obtain(item: BenchItem, sample: number, context: ImageSourceContext): Promise<string>;
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1 } from '@t2i-reward/core';
+import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
+import { detectorThresholds, type BenchConfig } from '../config.js';
+import type { ProtocolName } from '../types.js';
+import { createCompBenchProtocol } from './compbench.js';
+import { createEnsembleProtocol, type NamedExpert } from './ensemble.js';
+import { createGenEvalProtocol } from './geneval.js';
+import type { Protocol } from './types.js';
+
+export interface ProtocolFactoryOptions {
+  config?: BenchConfig;
+  configDir?: string;
+  /** Score cache folder; none: no caching. */
+  cacheDir?: string;
+}
+
+type Formula = 't2i-r1' | 'compbench' | 'geneval';
+
+/** The detector reward for a formula, with the thresholds of its backend (TF.js loads only when used). */
+export async function createBenchDetector(formula: Formula, config: BenchConfig = {}): Promise<RewardModelV1> {
+  const { createDetectorReward } = await import('@t2i-reward/detector');
+  const thresholds = detectorThresholds(config);
+  const options: Record<string, unknown> = { ...config.detector?.options, formula, ...thresholds };
+  if (config.detector?.backend) options.backend = config.detector.backend;
+  return createDetectorReward(options as Parameters<typeof createDetectorReward>[0]);
+}
+
+/** Loads the bench config's plugin modules (paths relative to the config, or package names) for `kind` lookup. */
+export async function loadPlugins(specifiers: readonly string[] = [], configDir = process.cwd()): Promise<ExpertPlugin[]> {
+  return Promise.all(
+    specifiers.map(async (specifier) => {
+      const target = /^\.{1,2}[\\/]/.test(specifier) || path.isAbsolute(specifier) ? pathToFileURL(path.resolve(configDir, specifier)).href : specifier;
+      const module = (await import(target)) as { expertPlugin?: ExpertPlugin };
+      if (!module.expertPlugin) throw new Error(`plugin module ${specifier} exports no expertPlugin`);
+      return module.expertPlugin;
+    }),
+  );
+}
+
+/** The experts of an ensemble config, created by core (plugin lookup, schema checks, relative paths). */
+export async function createExpertsFromConfig(config: EnsembleConfig, configDir?: string, plugins: readonly ExpertPlugin[] = []): Promise<NamedExpert[]> {
+  const ensemble = await createEnsembleFromConfig(config, { ...(configDir ? { configDir } : {}), plugins });
+  return ensemble.experts.map((e) => ({ name: e.name, model: e.model, weight: e.weight }));
+}
+
+async function createOneExpert(config: ExpertConfig, configDir: string | undefined, plugins: readonly ExpertPlugin[]): Promise<RewardModelV1> {
+  const [expert] = await createExpertsFromConfig({ experts: [config] }, configDir, plugins);
+  return expert!.model;
+}
+
+/** Builds a protocol by name with its experts, each wrapped in the score cache when a folder is given. */
+export async function createProtocol(name: ProtocolName, options: ProtocolFactoryOptions = {}): Promise<Protocol> {
+  const config = options.config ?? {};
+  const cache = options.cacheDir ? new ScoreCache(options.cacheDir) : undefined;
+  const wrap = (model: RewardModelV1): RewardModelV1 | CachedReward => (cache ? withScoreCache(model, cache) : model);
+  const thresholds = detectorThresholds(config);
+  const plugins = await loadPlugins(config.plugins, options.configDir);
+  switch (name) {
+    case 'geneval':
+      return createGenEvalProtocol({ detector: wrap(await createBenchDetector('geneval', config)), options: { thresholds } });
+    case 'compbench': {
+      const [vqa, clip] = await Promise.all([
+        config.compbench?.vqa ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins) : undefined,
+        config.compbench?.clip ? createOneExpert(config.compbench.clip, options.configDir, plugins) : undefined,
+      ]);
+      return createCompBenchProtocol({
+        detector: wrap(await createBenchDetector('compbench', config)),
+        ...(vqa ? { vqa: wrap(vqa) } : {}),
+        ...(clip ? { clip: wrap(clip) } : {}),
+        options: { thresholds },
+      });
+    }
+    case 'ensemble': {
+      let experts: NamedExpert[];
+      if (config.ensemble) {
+        experts = (await createExpertsFromConfig(config.ensemble, options.configDir, plugins)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
+      } else {
+        // Offline default: the real COCO detector with the T2I-R1 paper formula.
+        experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config)) }];
+      }
+      return createEnsembleProtocol({
+        experts,
+        ...(config.ensemble?.aggregate ? { aggregate: config.ensemble.aggregate } : {}),
+        ...(config.ensemble?.onMissing ? { onMissing: config.ensemble.onMissing } : {}),
+      });
+    }
+  }
+}

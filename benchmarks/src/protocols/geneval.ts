@@ -1,0 +1,49 @@
+import type { RewardModelV1 } from '@t2i-reward/core';
+import type { CachedReward } from '../cache.js';
+import { GENEVAL_TASKS } from '../suites/geneval.js';
+import { runExpert } from './single.js';
+import type { Protocol, ProtocolOutcome, ProtocolSample } from './types.js';
+
+export interface GenEvalProtocolOptions {
+  /** A detector reward using the `geneval` scoring formula. */
+  detector: CachedReward | RewardModelV1;
+  /** Options that shape its verdicts (thresholds), recorded in run.json. */
+  options?: Record<string, unknown>;
+}
+
+/**
+ * GenEval's rules (through the detector's `geneval` formula): an image is correct when every include /
+ * exclude / count / position (/ colour) rule holds; a task's score is the fraction of correct images and
+ * the overall score the mean of the six tasks.
+ */
+export function createGenEvalProtocol(options: GenEvalProtocolOptions): Protocol {
+  const { detector } = options;
+  return {
+    name: 'geneval',
+    metric: 'accuracy',
+    overall: 'mean-of-categories',
+    categories: GENEVAL_TASKS,
+    describe: () => ({ detector: { modelId: detector.modelId, version: detector.version }, options: options.options ?? {} }),
+    unsupportedReason: () => undefined,
+    async score(samples: readonly ProtocolSample[], signal?: AbortSignal): Promise<ProtocolOutcome[]> {
+      const runs = await runExpert(detector, samples, (s) => s.item.spec, signal);
+      return runs.map(({ result, record }, i): ProtocolOutcome => {
+        const item = samples[i]!.item;
+        const experts = { detector: record };
+        if (result.error) {
+          return { status: 'error', score: null, experts, warnings: [], problem: { kind: 'expert-error', itemId: item.id, message: result.error.message } };
+        }
+        if (result.score === null) {
+          const why = result.warnings.join('; ') || 'the detector could not judge this prompt';
+          return { status: 'unsupported', score: null, experts, warnings: result.warnings, problem: { kind: 'expert-error', itemId: item.id, message: why } };
+        }
+        const flagged = result.details?.correct;
+        const correct = typeof flagged === 'boolean' ? flagged : result.score >= 1 - 1e-9;
+        return { status: 'ok', score: correct ? 1 : 0, correct, experts, warnings: result.warnings };
+      });
+    },
+    async dispose() {
+      await detector.dispose();
+    },
+  };
+}

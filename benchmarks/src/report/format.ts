@@ -1,0 +1,37 @@
+import Table from 'cli-table3';
+import type { Estimate } from '../stats.js';
+import type { RunSummary } from './summary.js';
+
+export function formatNumber(value: number | null | undefined, digits = 3): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+export function formatCi(estimate: Pick<Estimate, 'ci'>, digits = 3): string {
+  return estimate.ci ? `[${formatNumber(estimate.ci[0], digits)}, ${formatNumber(estimate.ci[1], digits)}]` : '–';
+}
+
+/** The per-category table with an overall row (cli-table3). */
+export function formatSummaryTable(summary: RunSummary): string {
+  const label = summary.metric === 'accuracy' ? 'accuracy' : 'mean';
+  const table = new Table({
+    head: ['category', label, '95% CI', 'n', 'errors', 'unsupported'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const c of summary.categories) {
+    table.push([c.category, formatNumber(c.mean), formatCi(c), String(c.n), String(c.errors), c.unsupported ? `${c.unsupported}` : '0']);
+  }
+  const overallLabel = summary.overallMode === 'mean-of-categories' ? 'overall (mean of categories)' : 'overall';
+  table.push([overallLabel, formatNumber(summary.overall.mean), formatCi(summary.overall), String(summary.overall.n), String(summary.counts.errors), String(summary.counts.unsupported)]);
+  return table.toString();
+}
+
+/** One line per kind of bad input, e.g. "bad inputs: 2 missing-image, 1 malformed-line". */
+export function formatBadInputs(summary: RunSummary): string {
+  const parts = Object.entries(summary.counts.badInputs).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`);
+  return parts.length > 0 ? `bad inputs: ${parts.join(', ')}` : 'bad inputs: none';
+}
+
+export function formatNotes(summary: RunSummary): string[] {
+  return summary.categories.filter((c) => c.note).map((c) => `${c.category}: not scored, ${c.note}`);
+}

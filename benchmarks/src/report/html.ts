@@ -1,0 +1,216 @@
+import type { RunManifest } from '../records.js';
+import type { ResultRecord } from '../types.js';
+import { formatCi, formatNumber } from './format.js';
+import type { RunSummary } from './summary.js';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** JSON safe inside a <script> element (no "</script>", no HTML comment openers). */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** Horizontal bars of category means with 95% CI whiskers, as inline SVG. */
+export function categoryBarChart(summary: RunSummary): string {
+  const rows = [...summary.categories.filter((c) => c.mean !== null), { category: 'overall', ...summary.overall }];
+  const values = rows.flatMap((r) => [r.mean ?? 0, r.ci?.[1] ?? 0]);
+  const max = Math.max(1, ...values);
+  const min = Math.min(0, ...rows.flatMap((r) => [r.mean ?? 0, r.ci?.[0] ?? 0]));
+  const labelW = 150;
+  const plotW = 420;
+  const rowH = 26;
+  const height = rows.length * rowH + 30;
+  const x = (v: number) => labelW + ((v - min) / (max - min)) * plotW;
+  const parts = rows.map((r, i) => {
+    const y = 10 + i * rowH;
+    const mean = r.mean ?? 0;
+    const cls = r.category === 'overall' ? 'bar overall' : 'bar';
+    const whisker = r.ci
+      ? `<line class="ci" x1="${x(r.ci[0]).toFixed(1)}" x2="${x(r.ci[1]).toFixed(1)}" y1="${y + 9}" y2="${y + 9}"/>` +
+        `<line class="ci" x1="${x(r.ci[0]).toFixed(1)}" x2="${x(r.ci[0]).toFixed(1)}" y1="${y + 4}" y2="${y + 14}"/>` +
+        `<line class="ci" x1="${x(r.ci[1]).toFixed(1)}" x2="${x(r.ci[1]).toFixed(1)}" y1="${y + 4}" y2="${y + 14}"/>`
+      : '';
+    return (
+      `<g data-category="${escapeHtml(r.category)}"><title>${escapeHtml(r.category)}: ${formatNumber(r.mean)} ${formatCi(r)} n=${r.n}</title>` +
+      `<text class="label" x="${labelW - 8}" y="${y + 13}" text-anchor="end">${escapeHtml(r.category)}</text>` +
+      `<rect class="${cls}" x="${x(Math.min(0, mean)).toFixed(1)}" y="${y}" width="${Math.abs(x(mean) - x(0)).toFixed(1)}" height="18"/>` +
+      whisker +
+      `<text class="value" x="${(x(Math.max(mean, r.ci?.[1] ?? mean)) + 6).toFixed(1)}" y="${y + 13}">${formatNumber(r.mean)} (n=${r.n})</text></g>`
+    );
+  });
+  const axis = [0, 0.25, 0.5, 0.75, 1]
+    .map((t) => min + t * (max - min))
+    .map((v) => `<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="5" y2="${height - 20}"/><text class="tick" x="${x(v).toFixed(1)}" y="${height - 6}" text-anchor="middle">${v.toFixed(2)}</text>`)
+    .join('');
+  return `<svg class="chart" id="category-chart" role="img" aria-label="mean per category" viewBox="0 0 ${labelW + plotW + 120} ${height}" width="${labelW + plotW + 120}" height="${height}">${axis}${parts.join('')}</svg>`;
+}
+
+/** One small histogram of image scores per category (10 bins over [0, 1], or the data range when outside). */
+export function categoryHistograms(summary: RunSummary, records: readonly ResultRecord[]): string {
+  const charts = summary.categories.map((c) => {
+    const scores = records.filter((r) => r.category === c.category && r.status === 'ok' && r.score !== null).map((r) => r.score!);
+    const lo = Math.min(0, ...scores);
+    const hi = Math.max(1, ...scores);
+    const bins = new Array<number>(10).fill(0);
+    for (const s of scores) bins[Math.min(9, Math.floor(((s - lo) / (hi - lo)) * 10))]!++;
+    const peak = Math.max(1, ...bins);
+    const w = 200;
+    const h = 70;
+    const bars = bins
+      .map((count, i) => {
+        const bh = (count / peak) * (h - 18);
+        return `<rect class="hist" x="${(i * w) / 10 + 1}" y="${(h - 14 - bh).toFixed(1)}" width="${w / 10 - 2}" height="${bh.toFixed(1)}"><title>${(lo + (i * (hi - lo)) / 10).toFixed(2)}–${(lo + ((i + 1) * (hi - lo)) / 10).toFixed(2)}: ${count}</title></rect>`;
+      })
+      .join('');
+    return (
+      `<figure class="hist-card"><svg class="chart histogram" role="img" aria-label="score histogram of ${escapeHtml(c.category)}" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}">` +
+      `${bars}<line class="axis" x1="0" x2="${w}" y1="${h - 14}" y2="${h - 14}"/><text class="tick" x="0" y="${h - 2}">${lo.toFixed(1)}</text><text class="tick" x="${w}" y="${h - 2}" text-anchor="end">${hi.toFixed(1)}</text></svg>` +
+      `<figcaption>${escapeHtml(c.category)} · n=${c.n}</figcaption></figure>`
+    );
+  });
+  return `<div class="hists">${charts.join('')}</div>`;
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d232b;background:#f6f7f9}
+header{background:#1d2733;color:#fff;padding:16px 24px}header h1{margin:0 0 4px;font-size:20px}header .meta{opacity:.8;font-size:13px}
+main{padding:16px 24px;max-width:1400px}section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:14px 18px;margin:0 0 16px}
+h2{font-size:16px;margin:0 0 10px}table.summary{border-collapse:collapse}table.summary td,table.summary th{padding:4px 12px;border-bottom:1px solid #eceef1;text-align:right}
+table.summary td:first-child,table.summary th:first-child{text-align:left}table.summary tr.overall td{font-weight:600;border-top:2px solid #c8ccd2}
+.chart text{font-size:12px;fill:#333}.chart .tick{font-size:10px;fill:#777}.chart .grid{stroke:#eee}.chart .bar{fill:#4a7bd0}.chart .bar.overall{fill:#1d2733}
+.chart .ci{stroke:#111;stroke-width:1.5}.chart .hist{fill:#6d9be0}.chart .axis{stroke:#999}
+.hists{display:flex;flex-wrap:wrap;gap:12px}.hist-card{margin:0;border:1px solid #eceef1;border-radius:6px;padding:6px}.hist-card figcaption{font-size:12px;color:#555;text-align:center}
+.controls{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:10px}.controls label{font-size:13px}
+#grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
+.card{border:1px solid #dde1e6;border-radius:6px;overflow:hidden;background:#fff;display:flex;flex-direction:column}
+.card img{width:100%;aspect-ratio:1/1;object-fit:cover;background:#e9ecef;display:block}.card .noimg{aspect-ratio:1/1;display:flex;align-items:center;justify-content:center;background:#f1e3e3;color:#8a2b2b;font-size:12px;padding:8px;text-align:center}
+.card .body{padding:8px;font-size:12px}.card .prompt{font-weight:500;margin-bottom:4px}.card .score{font-size:15px;font-weight:700}
+.score.good{color:#1f7a3a}.score.mid{color:#a86a00}.score.bad{color:#b42318}.tag{display:inline-block;background:#eef1f5;border-radius:4px;padding:0 6px;margin-right:4px;color:#445}
+.card details{margin-top:4px}.card pre{white-space:pre-wrap;word-break:break-word;font-size:11px;max-height:220px;overflow:auto;background:#f6f7f9;padding:6px;margin:4px 0 0}
+ul.problems{margin:0;padding-left:18px;font-size:13px}ul.problems li{margin:2px 0}.muted{color:#666}
+`;
+
+const SCRIPT = `
+(function(){
+  var data = JSON.parse(document.getElementById('records-data').textContent);
+  var grid = document.getElementById('grid');
+  var sortSel = document.getElementById('sort');
+  var catSel = document.getElementById('category-filter');
+  var search = document.getElementById('search');
+  var count = document.getElementById('grid-count');
+  function cls(s){ return s === null ? '' : s >= 0.7 ? 'good' : s >= 0.4 ? 'mid' : 'bad'; }
+  function el(tag, attrs, text){ var e = document.createElement(tag); for (var k in attrs) e.setAttribute(k, attrs[k]); if (text !== undefined) e.textContent = text; return e; }
+  function value(r){ return r.score === null ? Infinity : r.score; }
+  var sorters = {
+    'score-asc': function(a,b){ return value(a) - value(b) || (a.key < b.key ? -1 : 1); },
+    'score-desc': function(a,b){ return (b.score === null ? -Infinity : b.score) - (a.score === null ? -Infinity : a.score) || (a.key < b.key ? -1 : 1); },
+    'category': function(a,b){ return a.category < b.category ? -1 : a.category > b.category ? 1 : value(a) - value(b); },
+    'prompt': function(a,b){ return a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : a.sample - b.sample; }
+  };
+  function render(){
+    var q = search.value.trim().toLowerCase();
+    var cat = catSel.value;
+    var rows = data.filter(function(r){ return (cat === '' || r.category === cat) && (q === '' || r.prompt.toLowerCase().indexOf(q) >= 0); });
+    rows.sort(sorters[sortSel.value]);
+    grid.textContent = '';
+    var frag = document.createDocumentFragment();
+    rows.forEach(function(r){
+      var card = el('div', {'class': 'card', 'data-key': r.key, 'data-score': r.score === null ? '' : String(r.score)});
+      if (r.image) { var img = el('img', {src: r.image, alt: r.prompt, loading: 'lazy', title: r.image}); card.appendChild(img); }
+      else card.appendChild(el('div', {'class': 'noimg'}, r.problem || 'no image'));
+      var body = el('div', {'class': 'body'});
+      body.appendChild(el('div', {'class': 'prompt'}, r.prompt));
+      var line = el('div');
+      line.appendChild(el('span', {'class': 'score ' + cls(r.score)}, r.score === null ? r.status : r.score.toFixed(3)));
+      line.appendChild(document.createTextNode(' '));
+      line.appendChild(el('span', {'class': 'tag'}, r.category));
+      if (r.sample > 0 || data.multiSample) line.appendChild(el('span', {'class': 'tag'}, '#' + r.sample));
+      if (r.correct !== undefined) line.appendChild(el('span', {'class': 'tag'}, r.correct ? 'correct' : 'wrong'));
+      body.appendChild(line);
+      if (r.problem) body.appendChild(el('div', {'class': 'muted'}, r.problem));
+      var det = el('details'); det.appendChild(el('summary', {}, 'expert details'));
+      det.appendChild(el('pre', {}, JSON.stringify(r.experts, null, 1)));
+      if (r.warnings && r.warnings.length) det.appendChild(el('pre', {}, 'warnings: ' + r.warnings.join('\\n')));
+      body.appendChild(det);
+      card.appendChild(body);
+      frag.appendChild(card);
+    });
+    grid.appendChild(frag);
+    count.textContent = rows.length + ' of ' + data.length + ' images';
+  }
+  sortSel.addEventListener('change', render); catSel.addEventListener('change', render); search.addEventListener('input', render);
+  var header = document.querySelectorAll('table.summary th[data-sort]');
+  header.forEach(function(th){ th.style.cursor = 'pointer'; th.addEventListener('click', function(){
+    var tbody = document.querySelector('table.summary tbody'); var col = Number(th.getAttribute('data-sort'));
+    var rowsEls = Array.prototype.slice.call(tbody.querySelectorAll('tr:not(.overall)'));
+    var dir = th.getAttribute('data-dir') === 'asc' ? 'desc' : 'asc'; th.setAttribute('data-dir', dir);
+    rowsEls.sort(function(a,b){ var x = a.children[col].getAttribute('data-v'), y = b.children[col].getAttribute('data-v');
+      var nx = Number(x), ny = Number(y); var c = isNaN(nx) || isNaN(ny) ? (x < y ? -1 : x > y ? 1 : 0) : nx - ny; return dir === 'asc' ? c : -c; });
+    var overall = tbody.querySelector('tr.overall'); rowsEls.forEach(function(r){ tbody.insertBefore(r, overall); });
+  }); });
+  render();
+})();
+`;
+
+export interface HtmlReportInput {
+  manifest: RunManifest;
+  summary: RunSummary;
+  records: readonly ResultRecord[];
+}
+
+/** A self-contained HTML report: inline CSS, JS and SVG; images as links relative to the run folder. */
+export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput): string {
+  const metric = summary.metric === 'accuracy' ? 'accuracy' : 'mean score';
+  const rowsHtml = summary.categories
+    .map(
+      (c) =>
+        `<tr><td data-v="${escapeHtml(c.category)}">${escapeHtml(c.category)}${c.note ? ` <span class="muted">(${escapeHtml(c.note)})</span>` : ''}</td>` +
+        `<td data-v="${c.mean ?? ''}">${formatNumber(c.mean)}</td><td data-v="${c.ci?.[0] ?? ''}">${formatCi(c)}</td><td data-v="${c.n}">${c.n}</td>` +
+        `<td data-v="${c.errors}">${c.errors}</td><td data-v="${c.unsupported}">${c.unsupported}</td></tr>`,
+    )
+    .join('');
+  const overall = `<tr class="overall"><td>overall${summary.overallMode === 'mean-of-categories' ? ' (mean of categories)' : ''}</td><td>${formatNumber(summary.overall.mean)}</td><td>${formatCi(summary.overall)}</td><td>${summary.overall.n}</td><td>${summary.counts.errors}</td><td>${summary.counts.unsupported}</td></tr>`;
+  const problems = summary.problems.length
+    ? `<ul class="problems">${summary.problems.slice(0, 500).map((p) => `<li><span class="tag">${p.kind}</span>${escapeHtml(p.message)}</li>`).join('')}</ul>${summary.problems.length > 500 ? `<p class="muted">… ${summary.problems.length - 500} more in summary.json</p>` : ''}`
+    : '<p class="muted">none</p>';
+  const categories = [...new Set(records.map((r) => r.category))].sort();
+  const data = records.map((r) => ({
+    key: r.key,
+    prompt: r.prompt,
+    category: r.category,
+    sample: r.sample,
+    status: r.status,
+    score: r.score,
+    ...(r.correct !== undefined ? { correct: r.correct } : {}),
+    image: r.image ?? null,
+    experts: r.experts,
+    warnings: r.warnings,
+    problem: r.problem?.message ?? (r.status === 'unsupported' ? r.warnings[0] ?? null : null),
+  }));
+  const bad = Object.entries(summary.counts.badInputs).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>t2ir bench · ${escapeHtml(summary.suite)} · ${escapeHtml(summary.protocol)}</title>
+<style>${STYLE}</style></head>
+<body>
+<header><h1>Benchmark report: ${escapeHtml(summary.suite)}</h1>
+<div class="meta">protocol <b>${escapeHtml(summary.protocol)}</b> (${metric}) · images from ${escapeHtml(manifest.source)} · ${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending${summary.shard ? ` · shard ${escapeHtml(summary.shard)}` : ''} · updated ${escapeHtml(manifest.updatedAt)}</div></header>
+<main>
+<section id="summary"><h2>Per category (${metric}, 95% bootstrap interval)</h2>
+<table class="summary"><thead><tr><th data-sort="0">category</th><th data-sort="1">${metric}</th><th data-sort="2">95% CI</th><th data-sort="3">n</th><th data-sort="4">errors</th><th data-sort="5">unsupported</th></tr></thead>
+<tbody>${rowsHtml}${overall}</tbody></table></section>
+<section id="charts"><h2>Charts</h2>${categoryBarChart(summary)}<h2>Score distribution per category</h2>${categoryHistograms(summary, records)}</section>
+<section id="images"><h2>Images (worst first)</h2>
+<div class="controls"><label>sort <select id="sort"><option value="score-asc" selected>score, worst first</option><option value="score-desc">score, best first</option><option value="category">category</option><option value="prompt">prompt</option></select></label>
+<label>category <select id="category-filter"><option value="">all</option>${categories.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join('')}</select></label>
+<label>prompt contains <input id="search" type="search"></label><span id="grid-count" class="muted"></span></div>
+<div id="grid"></div></section>
+<section id="problems"><h2>Bad inputs (${escapeHtml(bad)})</h2>${problems}</section>
+</main>
+<script type="application/json" id="records-data">${scriptJson(data)}</script>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}
