@@ -37,6 +37,64 @@ export interface ExpertPlugin {
   create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
 }
 
+/**
+ * A backend that can run an expert of any kind (remote serving engines: `kserve`). When an entry's
+ * `backend.type` names one, it builds the model and the kind is only a label (its package is not loaded).
+ * Packages export theirs as `backendPlugins`; others call `registerBackendPlugin`.
+ */
+export interface BackendPlugin {
+  type: string;
+  description?: string;
+  /** JSON Schema of the whole expert entry, as for ExpertPlugin. */
+  configSchema?: JSONSchema;
+  create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
+}
+
+/** Backend types shipped in t2i-reward packages, imported on first use (their `backendPlugins` export). */
+export const BUILTIN_BACKEND_PACKAGES: Readonly<Record<string, string>> = { kserve: '@t2i-reward/server' };
+
+const backendRegistry = new Map<string, BackendPlugin>();
+
+/** Makes `plugin.type` usable as `backend.type` for every kind (replacing an earlier registration). */
+export function registerBackendPlugin(plugin: BackendPlugin): void {
+  if (!plugin || typeof plugin.type !== 'string' || typeof plugin.create !== 'function') {
+    throw new InvalidConfigError('not a BackendPlugin ({ type, create })');
+  }
+  backendRegistry.set(plugin.type, plugin);
+}
+
+export function unregisterBackendPlugin(type: string): boolean {
+  return backendRegistry.delete(type);
+}
+
+/**
+ * The backend plugin for `type`: `options.backends`, the registry, then the built-in package for it; undefined
+ * when the type is not a shared backend (the kind's own plugin handles it then).
+ */
+export async function resolveBackendPlugin(type: string, options: PluginResolveOptions = {}): Promise<BackendPlugin | undefined> {
+  const given = options.backends?.find((plugin) => plugin.type === type);
+  if (given) return given;
+  const registered = backendRegistry.get(type);
+  if (registered) return registered;
+  const packageName = BUILTIN_BACKEND_PACKAGES[type];
+  if (!packageName) return undefined;
+  const importModule = options.importModule ?? ((specifier: string) => import(specifier));
+  let module: unknown;
+  try {
+    module = await importModule(packageName);
+  } catch (error) {
+    throw new RuntimeUnavailableError(`backend '${type}' needs the package ${packageName} (npm install ${packageName}): ${(error as Error).message}`, {
+      cause: error,
+      data: { backend: type, package: packageName },
+    });
+  }
+  const plugins = (module as { backendPlugins?: unknown } | null)?.backendPlugins;
+  const plugin = Array.isArray(plugins) ? (plugins as BackendPlugin[]).find((candidate) => candidate?.type === type) : undefined;
+  if (!plugin) throw new RuntimeUnavailableError(`${packageName} exports no backend plugin '${type}'`, { data: { backend: type, package: packageName } });
+  registerBackendPlugin(plugin);
+  return plugin;
+}
+
 /** Kinds shipped as @t2i-reward/<kind> packages, imported on first use. */
 export const BUILTIN_EXPERT_KINDS: readonly string[] = ['detector', 'vqa', 'orm', 'hpm'];
 
@@ -67,6 +125,8 @@ export function listExpertPlugins(): ExpertPlugin[] {
 export interface PluginResolveOptions {
   /** Plugins to use before the registry (not registered globally). */
   plugins?: readonly ExpertPlugin[];
+  /** Backend plugins to use before the backend registry (not registered globally). */
+  backends?: readonly BackendPlugin[];
   /** Imports a package by name (default: dynamic `import()`); tests and bundlers substitute it. */
   importModule?: (specifier: string) => Promise<unknown>;
 }
@@ -212,6 +272,26 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
   try {
     for (const [index, entry] of config.experts.entries()) {
       const where = `experts/${index}`;
+      const context: ExpertPluginContext = { configDir, path: where, resolvePath: (relative) => resolveRelative(configDir, relative), image };
+      // A shared backend (e.g. kserve) builds the model for any kind.
+      let backendPlugin: BackendPlugin | undefined;
+      try {
+        backendPlugin = entry.backend ? await resolveBackendPlugin(entry.backend.type, options) : undefined;
+      } catch (error) {
+        throw atPath(error, `${where}/backend/type`);
+      }
+      if (backendPlugin) {
+        if (backendPlugin.configSchema) validateWithSchema(backendPlugin.configSchema, entry, `${entry.backend!.type} backend config`, { pathPrefix: where });
+        let model: RewardModelV1;
+        try {
+          model = await backendPlugin.create(entry, context);
+          assertSupportedModel(model, `the ${entry.backend!.type} model of ${entry.kind}`);
+        } catch (error) {
+          throw atPath(error, where);
+        }
+        created.push({ model, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.weight !== undefined ? { weight: entry.weight } : {}) });
+        continue;
+      }
       let plugin: ExpertPlugin;
       try {
         plugin = await resolveExpertPlugin(entry.kind, options);
@@ -228,7 +308,6 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
       }
       if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
       expert = withResolvedPaths(expert, configDir);
-      const context: ExpertPluginContext = { configDir, path: where, resolvePath: (relative) => resolveRelative(configDir, relative), image };
       let model: RewardModelV1;
       try {
         model = await plugin.create(expert, context);
