@@ -158,8 +158,13 @@ export function boxesBy(detections: readonly Detection[], label: string | null, 
   return label === null ? [] : detectionsOf(detections, label, minScore);
 }
 
-export function describeBoxes(detections: readonly Detection[]): { label: string; score: number; box: number[] }[] {
-  return detections.map((d) => ({ label: d.label, score: round(d.score), box: d.box.map((v) => Math.round(v * 10) / 10) }));
+export function describeBoxes(detections: readonly Detection[]): { label: string; score: number; box: Box }[] {
+  return detections.map((d) => ({ label: d.label, score: round(d.score), box: roundBox(d.box) }));
+}
+
+/** A box rounded to 0.1 px, for `details`. */
+export function roundBox(box: Box): Box {
+  return [box[0], box[1], box[2], box[3]].map((v) => Math.round(v * 10) / 10) as unknown as Box;
 }
 
 export function mean(values: readonly number[]): number {

@@ -1,7 +1,7 @@
 import { type Detection, mergeDuplicates, nonMaxSuppression } from './boxes.js';
 import {
   type RelationVerdict, type ResolvedObject, type ScoreOutcome, type ScoringInput, type ScoringOptions,
-  askedForLabel, boxesBy, describeBoxes, judgeRelation, mean, positionFor, promptTask, resolveObjects, round, warnSharedLabels,
+  askedForLabel, boxesBy, describeBoxes, judgeRelation, mean, positionFor, promptTask, resolveObjects, round, roundBox, warnSharedLabels,
 } from './common.js';
 
 /**
@@ -106,6 +106,6 @@ export function judgeRelations(
     }
     const judged = judgeRelation(boxesBy(boxes, subject.label), boxesBy(boxes, object.label), subject.label === object.label, position);
     if (!judged) return { ...base, score: 0, verdict: 'S = 0: both objects must be found' };
-    return { ...base, score: judged.result.score ?? 0, verdict: judged.result.verdict, subjectBox: judged.subject.box, objectBox: judged.object.box };
+    return { ...base, score: judged.result.score ?? 0, verdict: judged.result.verdict, subjectBox: roundBox(judged.subject.box), objectBox: roundBox(judged.object.box) };
   });
 }

@@ -1,0 +1,198 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, throwIfAborted } from '@t2i-reward/core';
+import type { Box, Detection } from '../scoring/boxes.js';
+import type { DetectorBackend } from './types.js';
+
+export interface TransformersBackendOptions {
+  /** Hub id or local folder in the Hugging Face layout (config.json, preprocessor_config.json, tokenizer.json, onnx/model.onnx). */
+  model: string;
+  /** Boxes below this score are dropped here already (the reward's box threshold). */
+  boxThreshold?: number;
+  /** GroundingDINO: a box is labelled with a query only when that query's tokens score above this (default 0.25). */
+  textThreshold?: number;
+  dtype?: string;
+  allowRemoteModels?: boolean;
+  cacheDir?: string;
+  /** Folder relative model paths are resolved against (default: the working directory). */
+  baseDir?: string;
+  /** Injected transformers.js module (tests); otherwise core's lazy loader. */
+  transformers?: TransformersModule;
+}
+
+/** The open-vocabulary architectures handled, by config.json `model_type`. */
+export type OpenVocabularyArchitecture = 'owlvit' | 'owlv2' | 'grounding-dino';
+const ARCHITECTURES: readonly string[] = ['owlvit', 'owlv2', 'grounding-dino'];
+
+/* Minimal structural views of the transformers.js objects used here (its own types are very broad). */
+interface TjsTensor { dims: number[]; data: ArrayLike<number> | BigInt64Array; dispose?: () => void }
+interface ImageProcessorOutput { pixel_values: TjsTensor; pixel_mask?: TjsTensor; original_sizes: [number, number][]; reshaped_input_sizes: [number, number][] }
+interface Tokenizer {
+  (text: string[], options: { padding: boolean; truncation: boolean }): Record<string, TjsTensor>;
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+}
+interface Processor { image_processor: (images: unknown[]) => Promise<ImageProcessorOutput>; tokenizer: Tokenizer }
+interface LoadedDetector { tjs: TransformersModule; processor: Processor; model: DetectionModel; architecture: OpenVocabularyArchitecture }
+interface DetectionModel { config: { model_type: string }; (inputs: Record<string, unknown>): Promise<{ logits: TjsTensor; pred_boxes: TjsTensor }>; dispose(): Promise<unknown> }
+
+/** Local folder (made absolute: transformers.js reads "dir/name" as a hub id) or the hub id as given. */
+export function resolveModelLocation(model: string, baseDir = process.cwd()): { location: string; local: boolean } {
+  const candidate = path.isAbsolute(model) ? model : path.resolve(baseDir, model);
+  if (existsSync(candidate) && statSync(candidate).isDirectory()) return { location: candidate, local: true };
+  return { location: model, local: false };
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/**
+ * GroundingDINO and OWL-ViT / OWLv2 through @huggingface/transformers (ONNX on onnxruntime-node). Each image
+ * is run with its own prompt's object names as text queries; labels of the returned detections are those
+ * query strings. OWL-ViT / OWLv2: each predicted box takes its best query (sigmoid of the logit).
+ * GroundingDINO: the queries are joined as "a . b ." (its training format); a box's score is its highest
+ * token probability, its label the query whose tokens score highest, kept when that exceeds the text threshold.
+ */
+export class TransformersDetectorBackend implements DetectorBackend {
+  readonly id: string;
+  readonly vocabulary = 'open' as const;
+  readonly #options: TransformersBackendOptions;
+  #loaded: LoadedDetector | undefined;
+
+  constructor(options: TransformersBackendOptions) {
+    this.#options = options;
+    const source = resolveModelLocation(options.model, options.baseDir);
+    this.id = `transformers/${source.local ? path.basename(source.location) : options.model}`;
+  }
+
+  get architecture(): OpenVocabularyArchitecture | undefined {
+    return this.#loaded?.architecture;
+  }
+
+  async load(): Promise<LoadedDetector> {
+    if (this.#loaded) return this.#loaded;
+    const source = resolveModelLocation(this.#options.model, this.#options.baseDir);
+    const tjs = this.#options.transformers ?? (await loadTransformers({
+      allowRemoteModels: this.#options.allowRemoteModels ?? false,
+      ...(this.#options.cacheDir !== undefined ? { cacheDir: this.#options.cacheDir } : {}),
+    }));
+    let processor: Processor;
+    let model: DetectionModel;
+    try {
+      processor = (await tjs.AutoProcessor.from_pretrained(source.location)) as unknown as Processor;
+      model = (await tjs.AutoModelForZeroShotObjectDetection.from_pretrained(source.location, {
+        dtype: (this.#options.dtype ?? 'fp32') as 'fp32',
+        device: 'cpu',
+      })) as unknown as DetectionModel;
+    } catch (error) {
+      const hint = source.local ? '' : ' (offline: pass a local folder, or set allowRemoteModels: true with network access)';
+      throw new ModelLoadError(`cannot load open-vocabulary detector '${this.#options.model}'${hint}: ${(error as Error).message}`, { cause: error });
+    }
+    const architecture = model.config.model_type;
+    if (!ARCHITECTURES.includes(architecture)) {
+      await model.dispose();
+      throw new ModelLoadError(`'${this.#options.model}' is a ${architecture} model; expected one of ${ARCHITECTURES.join(', ')}`);
+    }
+    this.#loaded = { tjs, processor, model, architecture: architecture as OpenVocabularyArchitecture };
+    return this.#loaded;
+  }
+
+  async detect(images: readonly RgbImage[], queries: readonly (readonly string[])[], signal?: AbortSignal): Promise<Detection[][]> {
+    const loaded = await this.load();
+    const results: Detection[][] = [];
+    // Exported detection graphs are run one image at a time (as transformers.js' own pipeline does).
+    for (const [i, image] of images.entries()) {
+      throwIfAborted(signal);
+      const labels = [...(queries[i] ?? [])];
+      results.push(labels.length === 0 ? [] : await this.#detectOne(loaded, image, labels));
+    }
+    return results;
+  }
+
+  async #detectOne(loaded: LoadedDetector, image: RgbImage, labels: string[]): Promise<Detection[]> {
+    const { tjs, processor, model, architecture } = loaded;
+    const raw = new tjs.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+    const pixels = await processor.image_processor([raw]);
+    const floor = this.#options.boxThreshold ?? 0;
+    if (architecture === 'grounding-dino') return this.#groundingDino(tjs, processor, model, pixels, image, labels, floor);
+    const text = processor.tokenizer(labels, { padding: true, truncation: true });
+    const output = await model({ ...text, pixel_values: pixels.pixel_values });
+    const [, numBoxes = 0, numQueries = 0] = output.logits.dims;
+    const logits = output.logits.data as ArrayLike<number>;
+    const boxes = output.pred_boxes.data as ArrayLike<number>;
+    const toImage = canvasToImage(pixels, image);
+    const detections: Detection[] = [];
+    for (let b = 0; b < numBoxes; b++) {
+      let best = 0;
+      for (let q = 1; q < numQueries; q++) if ((logits[b * numQueries + q] as number) > (logits[b * numQueries + best] as number)) best = q;
+      const score = sigmoid(logits[b * numQueries + best] as number);
+      if (score < floor) continue;
+      detections.push({ label: labels[best] as string, score, box: toImage(boxes, b) });
+    }
+    return detections.sort((a, b) => b.score - a.score);
+  }
+
+  async #groundingDino(tjs: TransformersModule, processor: Processor, model: DetectionModel, pixels: ImageProcessorOutput, image: RgbImage, labels: string[], floor: number): Promise<Detection[]> {
+    const tokenizer = processor.tokenizer;
+    // "[CLS] q1 . q2 . [SEP]", remembering which token positions belong to which query.
+    const [cls, sep] = tokenizer.encode('', { add_special_tokens: true });
+    const dot = tokenizer.encode('.', { add_special_tokens: false });
+    const ids: number[] = [cls as number];
+    const spans: [number, number][] = [];
+    for (const label of labels) {
+      const tokens = tokenizer.encode(label.toLowerCase(), { add_special_tokens: false });
+      spans.push([ids.length, ids.length + tokens.length]);
+      ids.push(...tokens, ...dot);
+    }
+    ids.push(sep as number);
+    const shape = [1, ids.length];
+    const int64 = (values: number[]) => new tjs.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), shape);
+    const output = await model({
+      input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), token_type_ids: int64(ids.map(() => 0)),
+      pixel_values: pixels.pixel_values, ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
+    });
+    const [, numBoxes = 0, numTokens = 0] = output.logits.dims;
+    const logits = output.logits.data as ArrayLike<number>;
+    const boxes = output.pred_boxes.data as ArrayLike<number>;
+    const textThreshold = this.#options.textThreshold ?? 0.25;
+    const detections: Detection[] = [];
+    for (let b = 0; b < numBoxes; b++) {
+      const prob = (t: number) => sigmoid(logits[b * numTokens + t] as number);
+      let boxScore = 0;
+      for (let t = 0; t < Math.min(ids.length, numTokens); t++) boxScore = Math.max(boxScore, prob(t));
+      if (boxScore <= floor) continue;
+      let best = -1;
+      let bestScore = 0;
+      spans.forEach(([start, end], q) => {
+        for (let t = start; t < end && t < numTokens; t++) if (prob(t) > bestScore) [best, bestScore] = [q, prob(t)];
+      });
+      if (best < 0 || bestScore <= textThreshold) continue;
+      // GroundingDINO boxes are relative to the image itself (the pixel mask excludes padding).
+      const [cx, cy, w, h] = [0, 1, 2, 3].map((k) => boxes[b * 4 + k] as number) as [number, number, number, number];
+      detections.push({ label: labels[best] as string, score: boxScore, box: clampBox([(cx - w / 2) * image.width, (cy - h / 2) * image.height, (cx + w / 2) * image.width, (cy + h / 2) * image.height], image) });
+    }
+    return detections.sort((a, b) => b.score - a.score);
+  }
+
+  async dispose(): Promise<void> {
+    const loaded = this.#loaded;
+    this.#loaded = undefined;
+    await loaded?.model.dispose();
+  }
+}
+
+/** OWL boxes are relative to the processed canvas (resized, maybe padded): back to original image pixels. */
+function canvasToImage(pixels: ImageProcessorOutput, image: RgbImage) {
+  const [, , canvasH = 1, canvasW = 1] = pixels.pixel_values.dims;
+  const [reshapedH, reshapedW] = pixels.reshaped_input_sizes[0] ?? [canvasH, canvasW];
+  const sx = (canvasW * image.width) / reshapedW;
+  const sy = (canvasH * image.height) / reshapedH;
+  return (boxes: ArrayLike<number>, b: number): Box => {
+    const [cx, cy, w, h] = [0, 1, 2, 3].map((k) => boxes[b * 4 + k] as number) as [number, number, number, number];
+    return clampBox([(cx - w / 2) * sx, (cy - h / 2) * sy, (cx + w / 2) * sx, (cy + h / 2) * sy], image);
+  };
+}
+
+function clampBox(box: [number, number, number, number], image: RgbImage): Box {
+  const cx = (v: number) => Math.min(image.width, Math.max(0, v));
+  const cy = (v: number) => Math.min(image.height, Math.max(0, v));
+  return [cx(box[0]), cy(box[1]), cx(box[2]), cy(box[3])];
+}

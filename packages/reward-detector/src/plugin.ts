@@ -1,0 +1,33 @@
+import type { ExpertPlugin, JSONSchema } from '@t2i-reward/core';
+import { type DetectorBackendConfig, type DetectorRewardOptions, detectorBackendSchema, detectorRewardOptionsSchema } from './options.js';
+import { createDetectorReward } from './reward.js';
+
+const { backend: _backend, ...optionProperties } = detectorRewardOptionsSchema.properties as Record<string, unknown>;
+
+/** Schema of a config entry `{ kind: 'detector', name?, weight?, backend?, options? }`. */
+export const detectorConfigSchema: JSONSchema = {
+  type: 'object',
+  required: ['kind'],
+  properties: {
+    kind: { const: 'detector' },
+    name: { type: 'string' },
+    weight: { type: 'number' },
+    backend: detectorBackendSchema,
+    options: { type: 'object', additionalProperties: false, properties: optionProperties },
+  },
+};
+
+/**
+ * Makes `{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }` work in ensemble config files
+ * (the offline default); relative model paths resolve against the config file's folder.
+ */
+export const expertPlugin: ExpertPlugin = {
+  kind: 'detector',
+  description: 'object existence, count and spatial relations (CenterNet COCO-80 on TF.js; GroundingDINO / OWLv2 via transformers.js)',
+  backends: ['tfjs', 'transformers'],
+  configSchema: detectorConfigSchema,
+  create(config, context) {
+    const options = { ...(config.options ?? {}) } as DetectorRewardOptions;
+    return createDetectorReward({ ...options, backend: (config.backend ?? { type: 'tfjs' }) as DetectorBackendConfig }, { baseDir: context.configDir });
+  },
+};

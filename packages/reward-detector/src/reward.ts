@@ -1,0 +1,167 @@
+import path from 'node:path';
+import {
+  BaseReward, ExpertFailedError, InvalidImageInputError, type PromptSpec, type RewardItemResult, type RewardSample,
+  type RgbImage, createRgbImage, failedResult, resolveSpec, toRewardError,
+} from '@t2i-reward/core';
+import { CenterNetBackend } from './backends/centernet.js';
+import { TransformersDetectorBackend } from './backends/transformers.js';
+import type { DetectorBackend } from './backends/types.js';
+import { type DetectorRewardOptions, validateDetectorRewardOptions } from './options.js';
+import type { Box, Detection } from './scoring/boxes.js';
+import { DEFAULT_SCORING_OPTIONS, type ScoringFormula, type ScoringOptions } from './scoring/common.js';
+import { GENEVAL_COLORS } from './scoring/geneval.js';
+import { scoreDetections } from './scoring/index.js';
+import { VERSION } from './version.js';
+
+const SCORING_KEYS = Object.keys(DEFAULT_SCORING_OPTIONS) as (keyof ScoringOptions)[];
+
+/**
+ * The detector expert: detects the prompt's objects and scores existence, counts and spatial relations with
+ * the chosen formula. The model loads lazily on the first batch; `dispose()` frees it.
+ */
+export class DetectorReward extends BaseReward {
+  readonly formula: ScoringFormula;
+  readonly scoringOptions: ScoringOptions;
+  readonly backend: DetectorBackend;
+  readonly #options: DetectorRewardOptions;
+
+  constructor(options: DetectorRewardOptions, backend: DetectorBackend) {
+    const formula = options.formula ?? 't2i-r1';
+    const scoringOptions: ScoringOptions = { ...DEFAULT_SCORING_OPTIONS };
+    for (const key of SCORING_KEYS) {
+      const value = options[key];
+      if (value !== undefined) (scoringOptions as unknown as Record<string, unknown>)[key] = value;
+    }
+    const changed = SCORING_KEYS.filter((key) => scoringOptions[key] !== DEFAULT_SCORING_OPTIONS[key]).map((key) => `${key}=${String(scoringOptions[key])}`);
+    super({ kind: 'detector', modelId: `detector/${backend.id}/${formula}${changed.length > 0 ? `?${changed.join('&')}` : ''}`, version: VERSION });
+    this.formula = formula;
+    this.scoringOptions = scoringOptions;
+    this.backend = backend;
+    this.#options = options;
+  }
+
+  protected override async onDispose(): Promise<void> {
+    await this.backend.dispose();
+  }
+
+  protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
+    const results: (RewardItemResult | undefined)[] = samples.map(() => undefined);
+    const jobs: { index: number; spec: PromptSpec; image: RgbImage; warnings: string[] }[] = [];
+    samples.forEach((sample, index) => {
+      const imageProblem = checkImage(sample.image);
+      if (imageProblem) {
+        results[index] = failedResult(new InvalidImageInputError(imageProblem, { data: { index } }));
+        return;
+      }
+      const warnings: string[] = [];
+      if (!sample.spec && (typeof sample.prompt !== 'string' || sample.prompt.trim() === '')) warnings.push('empty prompt: nothing to detect');
+      try {
+        jobs.push({ index, spec: resolveSpec(sample), image: sample.image, warnings });
+      } catch (error) {
+        results[index] = failedResult(toRewardError(error, 'cannot read the prompt'));
+      }
+    });
+
+    if (jobs.length > 0) {
+      const vocabulary = this.backend.vocabulary;
+      const resolveLabel = vocabulary === 'open' ? (noun: string) => noun.toLowerCase().trim() || undefined : (noun: string) => vocabulary.resolve(noun);
+      const queries = jobs.map((job) => queryNames(job.spec).filter((name) => resolveLabel(name) !== undefined));
+      // Images whose prompt names nothing this detector can find skip the model: their score does not depend on it.
+      const toDetect = jobs.filter((_, j) => (queries[j]?.length ?? 0) > 0);
+      const found = new Map<(typeof jobs)[number], Detection[]>();
+      if (toDetect.length > 0) {
+        // loadOnce: concurrent first batches share one model load; a failed load is retried next time.
+        await this.loadOnce(async () => this.backend.load?.());
+        const lists = await this.backend.detect(toDetect.map((job) => job.image), toDetect.map((job) => (vocabulary === 'open' ? queries[jobs.indexOf(job)] ?? [] : [])), signal);
+        if (lists.length !== toDetect.length) throw new ExpertFailedError(`detector returned ${lists.length} lists for ${toDetect.length} images`);
+        toDetect.forEach((job, j) => found.set(job, lists[j] ?? []));
+      }
+      for (const job of jobs) {
+        const detections = found.get(job) ?? [];
+        try {
+          const colorOf = await this.#colorsFor(job.spec, job.image, detections, resolveLabel);
+          const outcome = scoreDetections({ spec: job.spec, detections, image: job.image, resolveLabel, ...(colorOf ? { colorOf } : {}) }, this.formula, this.scoringOptions);
+          results[job.index] = {
+            score: outcome.score,
+            raw: outcome.score,
+            details: { model: this.backend.id, ...outcome.details },
+            warnings: [...job.warnings, ...outcome.warnings],
+          };
+        } catch (error) {
+          results[job.index] = failedResult(toRewardError(error, `${this.modelId} failed`), job.warnings);
+        }
+      }
+    }
+    return results.map((r) => r ?? failedResult(new ExpertFailedError('no result')));
+  }
+
+  /** GenEval colour rule: classifies the crops of the boxes the rule will look at, when a classifier is set. */
+  async #colorsFor(spec: PromptSpec, image: RgbImage, detections: readonly Detection[], resolveLabel: (noun: string) => string | undefined) {
+    const classify = this.#options.colorClassifier;
+    if (this.formula !== 'geneval' || !classify) return undefined;
+    const labels = new Set(
+      spec.objects.filter((o) => o.attributes?.some((a) => GENEVAL_COLORS.includes(a.toLowerCase()))).map((o) => resolveLabel(o.name)).filter((l) => l !== undefined),
+    );
+    if (labels.size === 0) return undefined;
+    const colors = new Map<Detection, string>();
+    const minScore = Math.min(this.scoringOptions.genevalThreshold, this.scoringOptions.genevalCountingThreshold);
+    for (const detection of detections) {
+      if (!labels.has(detection.label) || detection.score <= minScore) continue;
+      colors.set(detection, await classify(cropImage(image, detection.box), GENEVAL_COLORS));
+    }
+    return (detection: Detection) => colors.get(detection);
+  }
+}
+
+/** Names an open-vocabulary detector is asked to find: objects, relation arguments, exclusions. */
+function queryNames(spec: PromptSpec): string[] {
+  const names = [...spec.objects.map((o) => o.name), ...spec.relations.flatMap((r) => [r.subject, r.object]), ...(spec.exclude ?? []).map((e) => e.name)];
+  return [...new Set(names.map((n) => n.toLowerCase().trim()).filter((n) => n.length > 0))];
+}
+
+function checkImage(image: RgbImage | undefined): string | undefined {
+  if (!image || !(image.data instanceof Uint8Array)) return 'sample.image is not an RgbImage';
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) return `bad image size ${image.width}x${image.height}`;
+  if (image.data.length !== image.width * image.height * 3) return `image data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3`;
+  return undefined;
+}
+
+/** The pixels inside `box` (at least 1×1), as an RgbImage. */
+export function cropImage(image: RgbImage, box: Box): RgbImage {
+  const x1 = Math.min(image.width - 1, Math.max(0, Math.floor(box[0])));
+  const y1 = Math.min(image.height - 1, Math.max(0, Math.floor(box[1])));
+  const x2 = Math.max(x1 + 1, Math.min(image.width, Math.ceil(box[2])));
+  const y2 = Math.max(y1 + 1, Math.min(image.height, Math.ceil(box[3])));
+  const width = x2 - x1;
+  const data = new Uint8Array(width * (y2 - y1) * 3);
+  for (let y = y1; y < y2; y++) data.set(image.data.subarray((y * image.width + x1) * 3, (y * image.width + x2) * 3), (y - y1) * width * 3);
+  return createRgbImage(data, width, y2 - y1, image.source);
+}
+
+/** Creates the detector reward (default: CenterNet COCO-80 on TF.js, the T2I-R1 paper formula). */
+export function createDetectorReward(options: DetectorRewardOptions = {}, context: { baseDir?: string } = {}): DetectorReward {
+  validateDetectorRewardOptions(options);
+  return new DetectorReward(options, options.detector ?? createBackend(options, context.baseDir));
+}
+
+function createBackend(options: DetectorRewardOptions, baseDir?: string): DetectorBackend {
+  const backend = options.backend ?? { type: 'tfjs' };
+  switch (backend.type) {
+    case 'tfjs':
+      return new CenterNetBackend({
+        ...(backend.model !== undefined ? { model: backend.model === 'centernet' ? 'centernet' : path.resolve(baseDir ?? process.cwd(), backend.model) } : {}),
+        ...(backend.runtime !== undefined ? { runtime: backend.runtime } : {}),
+        ...(options.synonyms ? { synonyms: options.synonyms } : {}),
+      });
+    case 'transformers':
+      return new TransformersDetectorBackend({
+        model: backend.model,
+        boxThreshold: options.boxThreshold ?? DEFAULT_SCORING_OPTIONS.boxThreshold,
+        ...(backend.textThreshold !== undefined ? { textThreshold: backend.textThreshold } : {}),
+        ...(backend.dtype !== undefined ? { dtype: backend.dtype } : {}),
+        ...(backend.allowRemoteModels !== undefined ? { allowRemoteModels: backend.allowRemoteModels } : {}),
+        ...(backend.cacheDir !== undefined ? { cacheDir: backend.cacheDir } : {}),
+        ...(baseDir !== undefined ? { baseDir } : {}),
+      });
+  }
+}
