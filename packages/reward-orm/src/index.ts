@@ -1,1 +1,10 @@
-export {};
+export { VERSION } from './version.js';
+export {
+  T2I_R1_ORM_TEMPLATE,
+  T2I_R1_ORM_TEMPERATURE,
+  ormRewardOptionsSchema,
+  validateOrmOptions,
+  type OrmRewardOptions,
+} from './options.js';
+export { OrmReward, createOrmReward } from './orm-reward.js';
+export { expertPlugin } from './plugin.js';

@@ -1,0 +1,15 @@
+import type { ExpertPlugin } from '@t2i-reward/core';
+import { backendFromConfig, expertEntrySchema } from '@t2i-reward/vqa';
+import { ormRewardOptionsSchema, type OrmRewardOptions } from './options.js';
+import { createOrmReward } from './orm-reward.js';
+
+/** Lets `t2ir score --config FILE` build the ORM from `{ "kind": "orm", "backend": {...}, "options": {...} }`. */
+export const expertPlugin: ExpertPlugin = {
+  kind: 'orm',
+  description: 'ORM (T2I-R1): P(yes)/(P(yes)+P(no)) of "does this image accurately represent the prompt?" at temperature 0.3',
+  backends: ['transformers', 'onnx', 'openai'],
+  configSchema: expertEntrySchema('orm', ormRewardOptionsSchema),
+  create(config, context) {
+    return createOrmReward({ ...(config.options ?? {}), backend: backendFromConfig(config, context) } as OrmRewardOptions);
+  },
+};
