@@ -1,0 +1,178 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { encodeImage, EXAMPLE_IMAGES, registerExpertPlugin, resolveExpertPlugin, unregisterExpertPlugin, type ExpertPlugin } from '@t2i-reward/core';
+import { createMockReward, createTestImage } from '@t2i-reward/core/test';
+import { runCli } from '../program.js';
+import { buildEnsemble, DEFAULT_ENSEMBLE_CONFIG } from './ensemble-setup.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+let dir: string;
+let goodPng: string;
+let corruptPng: string;
+
+/** A MOCK plugin scoring by brightness, registered as kind 'mockbright' for these tests. */
+const mockPlugin: ExpertPlugin = {
+  kind: 'mockbright',
+  backends: ['mock'],
+  create: (config) => createMockReward({ kind: 'mockbright', ...(config.options?.fixed !== undefined ? { score: () => config.options!.fixed as number } : {}) }),
+};
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-cli-'));
+  goodPng = path.join(dir, 'grey.png');
+  corruptPng = path.join(dir, 'corrupt.png');
+  const png = await encodeImage(createTestImage(8, 8, [51, 51, 51]), 'png');
+  await fs.writeFile(goodPng, png);
+  await fs.writeFile(corruptPng, png.subarray(0, png.length - 30));
+  await fs.writeFile(path.join(dir, 'mock.json'), JSON.stringify({
+    aggregate: 'sum',
+    experts: [{ kind: 'mockbright', weight: 2 }, { kind: 'mockbright', name: 'half', options: { fixed: 0.5 } }],
+  }));
+  registerExpertPlugin(mockPlugin);
+});
+afterAll(async () => {
+  unregisterExpertPlugin('mockbright');
+  await fs.rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+/** Runs the CLI in-process, capturing stdout and stderr. */
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runCli(argv);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  }
+}
+
+describe('t2ir score (in-process, MOCK experts from a config)', () => {
+  it('prints one JSON object with every expert beside the reward; a corrupt image fails only its item', async () => {
+    const { code, stdout } = await cli('score', '--config', path.join(dir, 'mock.json'), '--image', goodPng, corruptPng, '--prompt', 'a grey square', '--json');
+    expect(code).toBe(0);
+    const output = JSON.parse(stdout) as { results: { reward: number | null; image: string }[]; ensemble: Record<string, unknown> };
+    expect(output.results).toHaveLength(2);
+    const [good, bad] = output.results;
+    expect(good).toMatchObject({ prompt: 'a grey square', experts: { mockbright: { score: 0.2, raw: 0.2, warnings: [] }, half: { score: 0.5 } } });
+    expect(good!.reward).toBeCloseTo(2 * 0.2 + 0.5);
+    expect(good!.image).toContain('grey.png');
+    expect(bad).toMatchObject({ reward: null, experts: {}, error: { code: 'IMAGE_DECODE' } });
+    expect(output.ensemble).toMatchObject({ aggregate: 'sum', onMissing: 'skip' });
+  });
+
+  it('prints a table with one column per expert', async () => {
+    const { code, stdout } = await cli('score', '-c', path.join(dir, 'mock.json'), '-i', goodPng, corruptPng, '-p', 'one', 'two');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines.find((line) => line.includes('reward'))).toMatch(/image.*prompt.*reward.*mockbright.*half.*warnings/);
+    expect(lines.find((line) => line.includes('grey.png'))).toMatch(/one.*0\.9000.*0\.2000.*0\.5000/);
+    expect(lines.find((line) => line.includes('corrupt.png'))).toMatch(/two.*error/);
+    expect(stdout).toContain('2 image(s), 1 failed; reward = sum of mockbright, half');
+  });
+
+  it('keeps only the --expert kinds and applies --aggregate', async () => {
+    const { stdout } = await cli('score', '-c', path.join(dir, 'mock.json'), '-e', 'half', '-i', goodPng, '-p', 'x', '--json', '--aggregate', 'mean');
+    const [result] = JSON.parse(stdout).results;
+    expect(Object.keys(result.experts)).toEqual(['half']);
+    expect(result.reward).toBe(0.5);
+    const unknown = await cli('score', '-c', path.join(dir, 'mock.json'), '-e', 'vqa', '-i', goodPng, '-p', 'x');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--expert vqa: not in');
+  });
+
+  it('reads .jsonl items with images relative to the file', async () => {
+    const file = path.join(dir, 'items.jsonl');
+    await fs.writeFile(file, '{"image": "grey.png", "prompt": "first"}\r\n{"image": "grey.png", "prompt": "second", "spec": {"objects": [{"name": "square"}], "relations": []}}');
+    const { code, stdout } = await cli('score', '-c', path.join(dir, 'mock.json'), '--prompts-file', file, '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).results.map((result: { prompt: string }) => result.prompt)).toEqual(['first', 'second']);
+  });
+
+  it('refuses an http URL without --allow-url, per item', async () => {
+    const { code, stdout } = await cli('score', '-c', path.join(dir, 'mock.json'), '-i', 'http://127.0.0.1:9/a.png', '-p', 'x', '--json');
+    expect(JSON.parse(stdout).results[0].error).toMatchObject({ code: 'IMAGE_SOURCE_NOT_ALLOWED' });
+    expect(code).toBe(1); // nothing could be scored
+  });
+
+  it('names the bad key of a config file', async () => {
+    const file = path.join(dir, 'bad.json');
+    await fs.writeFile(file, JSON.stringify({ experts: [{ kind: 'mockbright', wieght: 2 }] }));
+    const { code, stderr } = await cli('score', '-c', file, '-i', goodPng, '-p', 'x');
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(`t2ir score: ${file}: invalid ensemble config: experts/0/wieght is not a known key`);
+    await fs.writeFile(file, JSON.stringify({ experts: [{ kind: 'mockbright', weight: 'heavy' }] }));
+    expect((await cli('score', '-c', file, '-i', goodPng, '-p', 'x')).stderr).toContain('experts/0/weight must be number');
+  });
+
+  it('documents every flag in --help', async () => {
+    const { code, stdout } = await cli('score', '--help');
+    expect(code).toBe(0);
+    for (const flag of ['--image', '--prompt', '--prompts-file', '--config', '--expert', '--aggregate', '--on-missing', '--allow-url', '--max-pixels', '--batch-size', '--json']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it('exits 2 with a one-line reason for bad flags and mismatched prompts', async () => {
+    for (const argv of [
+      ['score', '--bogus'],
+      ['score', '--aggregate', 'max'],
+      ['score', '--batch-size', '0'],
+      ['score', '-i', goodPng],
+      ['score', '-i', goodPng, goodPng, goodPng, '-p', 'a', 'b'],
+      ['score', '-p', 'a', '--prompts-file', path.join(dir, 'items.jsonl')],
+    ]) {
+      const { code, stderr, stdout } = await cli(...argv);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(stderr.split('\n')[0], argv.join(' ')).toMatch(/^error: /);
+      expect(stdout).toBe('');
+    }
+  });
+
+  it('says in one sentence when the default ensemble\'s detector package is missing', async () => {
+    const notFound = Object.assign(new Error("Cannot find package '@t2i-reward/detector'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    unregisterExpertPlugin('detector');
+    const error = await buildEnsemble(DEFAULT_ENSEMBLE_CONFIG, true, { importModule: async () => { throw notFound; } }).catch((caught: Error) => caught);
+    expect((error as Error).message).toBe('the offline default ensemble needs @t2i-reward/detector: @t2i-reward/detector is not installed');
+  });
+});
+
+describe('t2ir (spawned)', () => {
+  const run = promisify(execFile);
+  const t2ir = (...argv: string[]) => run(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...argv], { cwd: repoRoot })
+    .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
+    .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
+
+  it('scores a bundled photo with the offline default ensemble (the real detector), or says why it cannot', async () => {
+    const detectorReady = await resolveExpertPlugin('detector').then(() => true, () => false);
+    const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
+    const { code, stdout, stderr } = await t2ir('score', '--image', dog.path, '--prompt', 'a dog', '--json');
+    if (!detectorReady) {
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^t2ir score: the offline default ensemble needs @t2i-reward\/detector/);
+      return;
+    }
+    expect(code, stderr).toBe(0);
+    const [result] = JSON.parse(stdout).results;
+    expect(result.experts.detector.score).toBeGreaterThan(0.5);
+    expect(result.reward).toBe(result.experts.detector.score);
+  });
+});
