@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerExpertPlugin, unregisterExpertPlugin } from '@t2i-reward/core';
+import { createMockReward } from '@t2i-reward/core/test';
+import { runCli } from '../program.js';
+import { listExpertKinds } from './models.js';
+
+afterEach(() => {
+  unregisterExpertPlugin('mockbright');
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+describe('t2ir models', () => {
+  it('lists the built-in kinds and registered plugins with their backends', async () => {
+    registerExpertPlugin({ kind: 'mockbright', description: 'MOCK', backends: ['mock'], create: () => createMockReward() });
+    const kinds = await listExpertKinds();
+    expect(kinds.map((info) => info.kind)).toEqual(expect.arrayContaining(['detector', 'vqa', 'orm', 'hpm', 'mockbright']));
+    expect(kinds.find((info) => info.kind === 'mockbright')).toEqual({ kind: 'mockbright', package: undefined, available: true, backends: ['mock'], description: 'MOCK' });
+    for (const info of kinds) {
+      // Each kind either loads (and names its backends) or says why not.
+      expect(info.available ? info.backends.length > 0 : typeof info.problem === 'string').toBe(true);
+    }
+  });
+
+  it('prints JSON with --json', async () => {
+    let stdout = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    expect(await runCli(['models', '--json'])).toBe(0);
+    vi.restoreAllMocks();
+    expect((JSON.parse(stdout) as { kind: string }[]).map((info) => info.kind).slice(0, 4)).toEqual(['detector', 'vqa', 'orm', 'hpm']);
+  });
+});
