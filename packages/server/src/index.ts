@@ -19,3 +19,4 @@ export {
 } from './kserve/codec.js';
 export { KSERVE_INPUTS } from './kserve/handler.js';
 export type { ExpertInfo } from './types.js';
+export { backendPlugins, kserveBackendPlugin, createServeEnsemble, DEFAULT_SERVE_CONFIG } from './from-config.js';

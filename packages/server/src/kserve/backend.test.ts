@@ -1,4 +1,4 @@
-import { createEnsemble, encodeImage } from '@t2i-reward/core';
+import { createEnsemble, createEnsembleFromConfig, encodeImage } from '@t2i-reward/core';
 import { createMockReward, createTestImage, describeRewardContract, meanBrightness } from '@t2i-reward/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatedReward } from '../__fixtures__/experts.js';
@@ -58,6 +58,25 @@ describe('delegation: server B serves an ensemble whose expert runs on server A'
     expect(failed!.experts['remote-bright']!.error!.message).toContain('EXPERT_FAILED');
     expect(failed!.reward).toBeCloseTo(meanBrightness(dark) / 2, 6);
     expect(third!.experts['remote-bright']!.score).toBeCloseTo(meanBrightness(dark), 6);
+  });
+});
+
+describe('kserve in an ensemble config', () => {
+  it('builds {kind, backend: {type: "kserve"}} through core (which imports this package) for any kind', async () => {
+    const ensemble = await createEnsembleFromConfig({
+      experts: [{ kind: 'hpm', name: 'remote-hpm', weight: 2, backend: { type: 'kserve', endpoints: [remote.url], model: 'bright', strategy: 'round-robin' } }],
+    });
+    try {
+      expect(ensemble.experts[0]!.model.kind).toBe('hpm');
+      const [result] = await ensemble.score([{ image: blue, prompt: 'x' }]);
+      expect(result!.experts['remote-hpm']!.score).toBeCloseTo(meanBrightness(blue), 6);
+    } finally {
+      await ensemble.dispose();
+    }
+  });
+
+  it('names the bad key of a kserve entry', async () => {
+    await expect(createEnsembleFromConfig({ experts: [{ kind: 'hpm', backend: { type: 'kserve', url: remote.url } }] })).rejects.toThrow(/experts\/0\/backend.*model/);
   });
 });
 

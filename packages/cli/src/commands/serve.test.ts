@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createEnsemble, encodeImage } from '@t2i-reward/core';
+import { createMockReward, createTestImage, meanBrightness } from '@t2i-reward/core/test';
+import { createRewardServer } from '@t2i-reward/server';
+import { describe, expect, it } from 'vitest';
+import { createProgram } from '../program.js';
+
+const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
+
+describe('t2ir serve', () => {
+  it('--help lists every flag', () => {
+    const serve = createProgram().commands.find((command) => command.name() === 'serve')!;
+    const help = serve.helpInformation();
+    for (const flag of ['--config', '--host', '--port', '--max-batch', '--max-wait-ms', '--max-queue', '--token', '--image-root', '--allow-url', '--timeout-ms', '--max-body-mb']) {
+      expect(help).toContain(flag);
+    }
+  });
+
+  it('serves a config (an expert delegated over KServe to another server), answers /v1/score, exits 0 on SIGTERM', async () => {
+    // The expert runs on server A (in this process); the CLI's server delegates to it through the kserve backend.
+    const upstream = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: createMockReward() }] }) });
+    await upstream.listen();
+    const dir = await mkdtemp(path.join(tmpdir(), 't2ir-serve-cli-'));
+    const config = path.join(dir, 'ensemble.json');
+    await writeFile(config, JSON.stringify({ experts: [{ kind: 'mock', name: 'remote', backend: { type: 'kserve', url: upstream.url, model: 'bright' } }] }));
+    const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', '--config', config, '--port', '0', '--token', 'tok'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const listening = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (listening && /ready: remote/.test(stderr)) resolve(listening[1]!);
+        });
+        void exited.then((code) => reject(new Error(`t2ir serve exited ${code}: ${stderr}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      const image = createTestImage(8, 8, [40, 80, 120]);
+      const body = JSON.stringify({ items: [{ image: (await encodeImage(image, 'png')).toString('base64'), prompt: 'x' }] });
+      expect((await fetch(`${url}/v1/score`, { method: 'POST', body })).status).toBe(401);
+      const response = await fetch(`${url}/v1/score`, { method: 'POST', body, headers: { authorization: 'Bearer tok' } });
+      expect(response.status).toBe(200);
+      const json = (await response.json()) as { results: { reward: number; experts: { remote: { modelId: string } } }[] };
+      expect(json.results[0]!.reward).toBeCloseTo(meanBrightness(image), 6);
+      expect(json.results[0]!.experts.remote.modelId).toBe('mock/kserve/bright');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await upstream.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
