@@ -1,0 +1,158 @@
+"""Tests of the client shims against a running t2i-reward server (started by the vitest test
+packages/server/src/python-client.test.ts, which sets T2IR_URL, T2IR_TOKEN and T2IR_IMAGE_ROOT).
+
+The server serves two mock experts: "bright" (mean pixel value / 255) and "half" (that / 2, weight 3), with
+aggregate weighted-mean, so the total is 0.625 * brightness; "bright" fails items whose prompt is "fail me".
+"""
+
+import asyncio
+import base64
+import math
+import os
+import unittest
+import zlib
+
+from t2i_reward_client import (
+    RewardClient,
+    RewardServerError,
+    compute_score,
+    compute_score_batch,
+    make_flow_grpo_reward_fn,
+    make_trl_reward_funcs,
+    png_bytes,
+)
+
+try:
+    import numpy
+except ImportError:  # numpy is optional: the shims need only the standard library
+    numpy = None
+
+
+def solid_png(rgb, width=6, height=4):
+    return png_bytes(bytes(rgb) * (width * height), width, height)
+
+
+def brightness(rgb):
+    return sum(rgb) / 3 / 255
+
+
+RED = (200, 20, 20)
+GREY = (90, 90, 90)
+
+
+class PngWriterTest(unittest.TestCase):
+    def test_png_structure(self):
+        data = solid_png(RED, 3, 2)
+        self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(data[12:16], b"IHDR")
+        idat = data.index(b"IDAT")
+        length = int.from_bytes(data[idat - 4:idat], "big")
+        raw = zlib.decompress(data[idat + 4:idat + 4 + length])
+        self.assertEqual(raw, (b"\x00" + bytes(RED) * 3) * 2)
+
+
+class ServerTest(unittest.TestCase):
+    def setUp(self):
+        self.client = RewardClient()
+
+    def test_score_forms(self):
+        root = os.environ["T2IR_IMAGE_ROOT"]
+        with open(os.path.join(root, "grey.png"), "wb") as handle:
+            handle.write(solid_png(GREY))
+        data_url = "data:image/png;base64," + base64.b64encode(solid_png(RED)).decode()
+        path_client = RewardClient(send_paths=True)
+        results = self.client.score([solid_png(RED), data_url, base64.b64encode(solid_png(GREY)).decode()], ["a", "b", "c"])
+        results += path_client.score(["grey.png"], ["d"])
+        expected = [brightness(RED), brightness(RED), brightness(GREY), brightness(GREY)]
+        for result, value in zip(results, expected):
+            self.assertAlmostEqual(result["reward"], 0.625 * value, places=9)
+            self.assertAlmostEqual(result["experts"]["bright"]["score"], value, places=9)
+
+    def test_local_path_is_sent_as_bytes(self):
+        path = os.path.join(os.environ["T2IR_IMAGE_ROOT"], "red.png")
+        with open(path, "wb") as handle:
+            handle.write(solid_png(RED))
+        [result] = self.client.score([path], ["red"])
+        self.assertAlmostEqual(result["reward"], 0.625 * brightness(RED), places=9)
+
+    def test_refusals_raise(self):
+        with self.assertRaises(RewardServerError) as caught:
+            RewardClient(send_paths=True).score(["../../etc/passwd"], ["x"])
+        self.assertEqual(caught.exception.status, 403)
+        with self.assertRaises(RewardServerError) as caught:
+            RewardClient(token="wrong", retries=0).score([solid_png(RED)], ["x"])
+        self.assertEqual(caught.exception.status, 401)
+
+    def test_experts(self):
+        self.assertEqual([expert["name"] for expert in self.client.experts()], ["bright", "half"])
+
+
+class TrlTest(unittest.TestCase):
+    def test_one_function_per_expert_sharing_one_call(self):
+        client = RewardClient()
+        funcs = make_trl_reward_funcs(client, include_total=True)
+        self.assertEqual([func.__name__ for func in funcs], ["t2ir_bright", "t2ir_half", "t2ir_total"])
+        calls_before = client.requests_made
+        prompts = [[{"role": "user", "content": "a red square"}], "fail me"]
+        images = [solid_png(RED), solid_png(GREY)]
+        bright, half, total = (func(prompts, ["<image>", "<image>"], images=images) for func in funcs)
+        self.assertEqual(client.requests_made - calls_before, 1)
+        self.assertAlmostEqual(bright[0], brightness(RED), places=9)
+        self.assertIsNone(bright[1])  # failed: None, which TRL ignores
+        self.assertAlmostEqual(half[1], brightness(GREY) / 2, places=9)
+        self.assertAlmostEqual(total[0], 0.625 * brightness(RED), places=9)
+        # A new step (other images) makes a new call.
+        funcs[0](["x"], [solid_png(GREY)])
+        self.assertEqual(client.requests_made - calls_before, 2)
+
+    def test_async_functions_share_one_call(self):
+        client = RewardClient()
+        funcs = make_trl_reward_funcs(client, asynchronous=True)
+        images = [solid_png(RED)]
+
+        async def step():
+            return await asyncio.gather(*(func(["red"], images) for func in funcs))
+
+        calls_before = client.requests_made
+        bright, half = asyncio.run(step())
+        self.assertEqual(client.requests_made - calls_before, 1)
+        self.assertAlmostEqual(bright[0], brightness(RED), places=9)
+        self.assertAlmostEqual(half[0], brightness(RED) / 2, places=9)
+
+
+class FlowGrpoTest(unittest.TestCase):
+    def test_images_prompts_metadata(self):
+        reward_fn = make_flow_grpo_reward_fn()
+        spec = {"objects": [{"name": "square"}], "relations": []}
+        scores, info = reward_fn([solid_png(RED), solid_png(GREY)], ["red", "fail me"], [{"spec": spec}, {}])
+        self.assertAlmostEqual(scores[0], 0.625 * brightness(RED), places=9)
+        self.assertAlmostEqual(scores[1], brightness(GREY) / 2, places=9)  # only "half" scored it
+        self.assertTrue(math.isnan(info["experts"]["bright"][1]))
+        self.assertEqual(sorted(info["experts"]), ["bright", "half"])
+
+    @unittest.skipIf(numpy is None, "numpy not installed")
+    def test_float_nchw_batch_like_the_pipeline_output(self):
+        reward_fn = make_flow_grpo_reward_fn()
+        batch = numpy.zeros((2, 3, 4, 5), dtype=numpy.float32)
+        batch[0, 0] = 1.0  # red channel full: brightness 1/3
+        batch[1] = 0.5
+        scores, _ = reward_fn(batch, ["a", "b"], None)
+        self.assertAlmostEqual(scores[0], 0.625 * (255 / 3 / 255), places=6)
+        self.assertAlmostEqual(scores[1], 0.625 * (128 / 255), places=6)  # 0.5 * 255 rounds to 128
+
+
+class VerlTest(unittest.TestCase):
+    def test_compute_score(self):
+        result = compute_score("t2i", "<image>", "a red square", {"image": solid_png(RED)})
+        self.assertAlmostEqual(result["score"], 0.625 * brightness(RED), places=9)
+        self.assertAlmostEqual(result["bright"], brightness(RED), places=9)
+
+    def test_compute_score_batch(self):
+        results = compute_score_batch(["t2i", "t2i"], ["", ""], ["red", "fail me"],
+                                      [{"image": solid_png(RED)}, {"image": solid_png(GREY)}])
+        self.assertAlmostEqual(results[0]["score"], 0.625 * brightness(RED), places=9)
+        self.assertTrue(math.isnan(results[1]["bright"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
