@@ -60,7 +60,8 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
 /** Builds the ensemble, turning "expert package not installed" into one clear sentence. */
 export async function buildEnsemble(config: EnsembleConfig, isDefault: boolean, options: CreateFromConfigOptions = {}): Promise<Ensemble> {
   try {
-    return await createEnsembleFromConfig(config, options);
+    // Expert packages are imported from here (the CLI depends on them), which also works where core cannot see them.
+    return await createEnsembleFromConfig(config, { importModule: (specifier) => import(specifier), ...options });
   } catch (error) {
     if (RuntimeUnavailableError.isInstance(error) && typeof error.data?.package === 'string') {
       const kind = String(error.data.kind);

@@ -18,7 +18,7 @@ export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
   return Promise.all(kinds.map(async (kind): Promise<ExpertKindInfo> => {
     const packageName = expertPackageName(kind);
     try {
-      const plugin = await resolveExpertPlugin(kind);
+      const plugin = await resolveExpertPlugin(kind, { importModule: (specifier) => import(specifier) });
       return {
         kind,
         package: packageName,
