@@ -31,7 +31,13 @@ interface Tokenizer {
   (text: string[], options: { padding: boolean; truncation: boolean }): Record<string, TjsTensor>;
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
 }
-interface Processor { image_processor: (images: unknown[]) => Promise<ImageProcessorOutput>; tokenizer: Tokenizer }
+interface ImageProcessor {
+  (images: unknown[]): Promise<ImageProcessorOutput>;
+  do_center_crop?: boolean;
+  size?: unknown;
+  get_resize_output_image_size?: (image: unknown, size: unknown) => [number, number];
+}
+interface Processor { image_processor: ImageProcessor; tokenizer: Tokenizer }
 interface LoadedDetector { tjs: TransformersModule; processor: Processor; model: DetectionModel; architecture: OpenVocabularyArchitecture }
 interface DetectionModel { config: { model_type: string }; (inputs: Record<string, unknown>): Promise<{ logits: TjsTensor; pred_boxes: TjsTensor }>; dispose(): Promise<unknown> }
 
@@ -77,7 +83,10 @@ export class TransformersDetectorBackend implements DetectorBackend {
     let processor: Processor;
     let model: DetectionModel;
     try {
-      processor = (await tjs.AutoProcessor.from_pretrained(source.location)) as unknown as Processor;
+      // The tokenizer is loaded on its own: transformers.js has no Owlv2Processor, so AutoProcessor gives OWLv2
+      // folders an image processor only (its zero-shot pipeline loads the tokenizer separately too).
+      const [auto, tokenizer] = await Promise.all([tjs.AutoProcessor.from_pretrained(source.location), tjs.AutoTokenizer.from_pretrained(source.location)]);
+      processor = { image_processor: (auto as unknown as Processor).image_processor, tokenizer: tokenizer as unknown as Tokenizer };
       model = (await tjs.AutoModelForZeroShotObjectDetection.from_pretrained(source.location, {
         dtype: (this.#options.dtype ?? 'fp32') as 'fp32',
         device: 'cpu',
@@ -118,7 +127,7 @@ export class TransformersDetectorBackend implements DetectorBackend {
     const [, numBoxes = 0, numQueries = 0] = output.logits.dims;
     const logits = output.logits.data as ArrayLike<number>;
     const boxes = output.pred_boxes.data as ArrayLike<number>;
-    const toImage = canvasToImage(pixels, image);
+    const toImage = canvasToImage(canvasGeometry(processor.image_processor, raw, pixels), image);
     const detections: Detection[] = [];
     for (let b = 0; b < numBoxes; b++) {
       let best = 0;
@@ -179,19 +188,46 @@ export class TransformersDetectorBackend implements DetectorBackend {
   }
 }
 
-/** OWL boxes are relative to the processed canvas (resized, maybe padded): back to original image pixels. */
-function canvasToImage(pixels: ImageProcessorOutput, image: RgbImage) {
-  const [, , canvasH = 1, canvasW = 1] = pixels.pixel_values.dims;
-  const [reshapedH, reshapedW] = pixels.reshaped_input_sizes[0] ?? [canvasH, canvasW];
-  const sx = (canvasW * image.width) / reshapedW;
-  const sy = (canvasH * image.height) / reshapedH;
+/** Where the model's input canvas sits in the resized image, and the resized size (see canvasToImage). */
+export interface CanvasGeometry {
+  /** Model input (canvas) size, padding included. */
+  canvasWidth: number;
+  canvasHeight: number;
+  /** The image after resizing (before a centre crop / after which padding was added). */
+  resizedWidth: number;
+  resizedHeight: number;
+  /** Offset of the canvas in the resized image (a centre crop's left / top; 0 otherwise). */
+  offsetX: number;
+  offsetY: number;
+}
+
+function canvasGeometry(processor: ImageProcessor, raw: unknown, pixels: ImageProcessorOutput): CanvasGeometry {
+  const [, , canvasHeight = 1, canvasWidth = 1] = pixels.pixel_values.dims;
+  const [reshapedHeight, reshapedWidth] = pixels.reshaped_input_sizes[0] ?? [canvasHeight, canvasWidth];
+  if (processor.do_center_crop && processor.get_resize_output_image_size) {
+    // reshaped_input_size is the crop; the resized image it was cut from is larger on one side.
+    const [resizedWidth, resizedHeight] = processor.get_resize_output_image_size(raw, processor.size);
+    return { canvasWidth, canvasHeight, resizedWidth, resizedHeight, offsetX: Math.floor((resizedWidth - reshapedWidth) / 2), offsetY: Math.floor((resizedHeight - reshapedHeight) / 2) };
+  }
+  return { canvasWidth, canvasHeight, resizedWidth: reshapedWidth, resizedHeight: reshapedHeight, offsetX: 0, offsetY: 0 };
+}
+
+/**
+ * OWL boxes (centre-size, relative to the model's input canvas) to original image pixels: canvas pixels,
+ * plus the centre-crop offset, scaled from the resized image back to the original.
+ */
+export function canvasToImage(geometry: CanvasGeometry, image: { width: number; height: number }) {
+  const sx = image.width / geometry.resizedWidth;
+  const sy = image.height / geometry.resizedHeight;
+  const x = (v: number) => (v * geometry.canvasWidth + geometry.offsetX) * sx;
+  const y = (v: number) => (v * geometry.canvasHeight + geometry.offsetY) * sy;
   return (boxes: ArrayLike<number>, b: number): Box => {
     const [cx, cy, w, h] = [0, 1, 2, 3].map((k) => boxes[b * 4 + k] as number) as [number, number, number, number];
-    return clampBox([(cx - w / 2) * sx, (cy - h / 2) * sy, (cx + w / 2) * sx, (cy + h / 2) * sy], image);
+    return clampBox([x(cx - w / 2), y(cy - h / 2), x(cx + w / 2), y(cy + h / 2)], image);
   };
 }
 
-function clampBox(box: [number, number, number, number], image: RgbImage): Box {
+function clampBox(box: [number, number, number, number], image: { width: number; height: number }): Box {
   const cx = (v: number) => Math.min(image.width, Math.max(0, v));
   const cy = (v: number) => Math.min(image.height, Math.max(0, v));
   return [cx(box[0]), cy(box[1]), cx(box[2]), cy(box[3])];
