@@ -146,6 +146,10 @@ async function runCommand(flags: BenchRunFlags): Promise<void> {
 
 /** Registers `bench` (run), `bench merge`, `bench compare` and `bench report` on a commander program. */
 export function registerBenchCommand(program: Command): Command {
+  // Positional options all the way down, so `bench compare A B --json` gives --json to compare (commander
+  // otherwise hands options after a sub-subcommand to the first command that declares them). The root only
+  // has --help / --version, which keep working before the subcommand.
+  program.enablePositionalOptions();
   const bench = program
     .command('bench')
     .description(
@@ -173,7 +177,9 @@ export function registerBenchCommand(program: Command): Command {
     .option('--json', 'print the summary as JSON')
     .option('--csv', 'print the per-category summary as CSV')
     .option('--no-progress', 'no progress bar on stderr')
-    .action(async (flags: BenchRunFlags) => runCommand(flags));
+    .action(async (flags: BenchRunFlags) => runCommand(flags))
+    // `bench compare A B --json`: options after a subcommand belong to it, not to the run command.
+    .enablePositionalOptions();
 
   bench
     .command('merge')

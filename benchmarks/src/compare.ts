@@ -65,6 +65,7 @@ export function formatComparisonTable(comparison: Comparison): string {
     head: ['category', 'A', 'B', 'Δ (B − A)', '95% CI of Δ', 'n A', 'n B'],
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   const signed = (v: number | null) => (v === null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
   for (const c of comparison.categories) table.push([c.category, formatNumber(c.a), formatNumber(c.b), signed(c.delta.mean), formatCi(c.delta), String(c.nA), String(c.nB)]);

@@ -17,6 +17,7 @@ export function formatSummaryTable(summary: RunSummary): string {
     head: ['category', label, '95% CI', 'n', 'errors', 'unsupported'],
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const c of summary.categories) {
     table.push([c.category, formatNumber(c.mean), formatCi(c), String(c.n), String(c.errors), c.unsupported ? `${c.unsupported}` : '0']);

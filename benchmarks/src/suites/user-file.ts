@@ -26,7 +26,7 @@ function userItem(value: unknown, index: number, origin: string, baseDir: string
   }
   let spec: PromptSpec | undefined;
   try {
-    if (Array.isArray(row.objects)) {
+    if ('objects' in row || 'relations' in row) {
       spec = validatePromptSpec(row.spec ?? row);
     } else if (typeof row.spec === 'object' && row.spec !== null) {
       spec = validatePromptSpec(row.spec);

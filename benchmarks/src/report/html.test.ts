@@ -1,0 +1,101 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMockReward, meanBrightness } from '@t2i-reward/core/test';
+import { collectLog, tempDir, writeLines } from '../__fixtures__/helpers.js';
+import { itemImageSource } from '../generators/index.js';
+import { createEnsembleProtocol } from '../protocols/ensemble.js';
+import { runBench, type RunResult } from '../run.js';
+import { examplesSuite } from '../suites/examples.js';
+import { userFileSuite } from '../suites/user-file.js';
+import { escapeHtml } from './html.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('HTML report in headless Chromium', () => {
+  let browser: Browser;
+  let run: RunResult;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    // The bundled photos, scored by brightness (fast), plus a prompt with a hostile name and a missing image.
+    const protocol = createEnsembleProtocol({ experts: [{ name: 'brightness', model: createMockReward({ kind: 'mock', score: (s) => meanBrightness(s.image) }) }] });
+    const suite = examplesSuite();
+    const { items } = await suite.load();
+    const extra = path.join(dir, 'extra.jsonl');
+    await writeLines(extra, [
+      ...items.map((item) => ({ prompt: item.prompt, category: item.category, image: item.image })),
+      { prompt: '</script><img src=x onerror=alert(1)> "quoted"', category: 'matching', image: 'missing.png' },
+    ]);
+    run = await runBench({ suite: userFileSuite(extra), outDir: path.join(dir, 'run'), protocol, source: itemImageSource(), progress: false, log: collectLog().log });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('renders charts and the image grid (worst first) without console errors, and sorts / filters', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(pathToFileURL(run.files.html).href, { waitUntil: 'load' });
+
+    expect(await page.title()).toContain('t2ir bench');
+    // Per-category bar chart: one bar per category + overall, with CI whiskers; one histogram per category.
+    expect(await page.locator('#category-chart rect.bar').count()).toBe(3);
+    expect(await page.locator('#category-chart line.ci').count()).toBeGreaterThan(0);
+    expect(await page.locator('svg.histogram').count()).toBe(2);
+    expect(await page.locator('table.summary tbody tr').count()).toBe(3);
+
+    // The grid: one card per image, worst first, with prompt, score and expert details.
+    const cards = page.locator('#grid .card');
+    expect(await cards.count()).toBe(run.records.length);
+    const shown = await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-score')));
+    const scored = shown.filter((s) => s !== '').map(Number);
+    expect(scored).toEqual([...scored].sort((a, b) => a - b));
+    expect(shown.at(-1)).toBe(''); // the failed image (no score) comes last
+    const worst = run.records.filter((r) => r.score !== null).sort((a, b) => a.score! - b.score!)[0]!;
+    await expect(cards.first().locator('.prompt').textContent()).resolves.toBe(worst.prompt);
+    await expect(cards.first().locator('details pre').first().textContent()).resolves.toContain('"brightness"');
+    // The hostile prompt is text, not markup.
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    await expect(page.locator('#grid .card', { hasText: '</script>' }).count()).resolves.toBe(1);
+    // Images load from their relative paths.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#grid img')).slice(0, 3).every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0));
+
+    await page.selectOption('#sort', 'score-desc');
+    const best = run.records.filter((r) => r.score !== null).sort((a, b) => b.score! - a.score!)[0]!;
+    await expect(cards.first().locator('.prompt').textContent()).resolves.toBe(best.prompt);
+    await page.selectOption('#category-filter', 'mismatched');
+    expect(await cards.count()).toBe(6);
+    await page.fill('#search', 'pizza');
+    expect(await cards.count()).toBe(1);
+    await page.fill('#search', '');
+    await page.selectOption('#category-filter', '');
+    await page.selectOption('#sort', 'score-asc');
+
+    await page.locator('table.summary th[data-sort="1"]').click();
+    const screenshot = path.join(dir, 'report.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect((await fs.stat(screenshot)).size).toBeGreaterThan(20_000);
+    // Problems section names the missing image.
+    await expect(page.locator('#problems').textContent()).resolves.toContain('missing.png');
+
+    expect(errors).toEqual([]);
+    expect(requests.every((url) => url.startsWith('file://'))).toBe(true);
+    await page.close();
+  });
+
+  it('escapes HTML', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
