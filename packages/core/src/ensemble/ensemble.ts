@@ -4,6 +4,7 @@ import {
   ModelDisposedError,
   RewardAbortedError,
   T2IRewardError,
+  UnsupportedInputError,
   UnsupportedModelVersionError,
   throwIfAborted,
   toRewardError,
@@ -369,7 +370,7 @@ class RewardEnsemble implements Ensemble {
           return { reward: null, experts: {}, warnings: [], error: image };
         }
         if (typeof input.prompt !== 'string') {
-          return { reward: null, experts: {}, warnings: [], error: new InvalidConfigError(`item ${start + index}: prompt must be a string`) };
+          return { reward: null, experts: {}, warnings: [], error: new UnsupportedInputError(`item ${start + index}: prompt must be a string`) };
         }
         decoded.push({ index, sample: toSample(input, image) });
         return undefined;
