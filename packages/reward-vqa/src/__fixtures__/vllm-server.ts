@@ -6,6 +6,7 @@
  *   "[500]"      → HTTP 500 every time               "[503-once]" → HTTP 503 the first time, then an answer
  *   "[429-once]" → HTTP 429 + Retry-After: 0, then an answer
  *   "[400]"      → HTTP 400                           "[hang]"     → never answers
+ *   "[stall-body]" → headers and half a body, then nothing
  *   "[neither]"  → top tokens without yes / no        "[p=0.8]"    → yes and no masses with ratio 0.8
  * Default: yes-spellings "Yes" (0.5) and " yes" (0.1), "No" (0.3), "The" (0.05).
  */
@@ -96,6 +97,10 @@ export async function startVllmFixtureServer(): Promise<VllmFixtureServer> {
             });
           }
           if (text.includes('[hang]')) return; // never answers; closed by close()
+          if (text.includes('[stall-body]')) {
+            res.writeHead(200, { 'content-type': 'application/json' }).write('{"id": "chatcmpl-');
+            return; // headers and half a body, then nothing
+          }
           const error = (status: number, headers: Record<string, string> = {}) =>
             res.writeHead(status, { 'content-type': 'application/json', ...headers })
               .end(JSON.stringify({ object: 'error', message: `fixture error ${status}`, type: 'BadRequestError', code: status }));

@@ -81,6 +81,13 @@ describe('OpenAiYesNoBackend against a vLLM-format loopback server', () => {
     expect(b.stats.requests).toBe(2);
   });
 
+  it('times out a body that stalls after the headers', async () => {
+    const b = backend({ timeoutMs: 150, maxRetries: 0 });
+    const error = await b.ask(image, [{ body: '[stall-body] q' }]).catch((e: unknown) => e);
+    expect(RewardTimeoutError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/no answer within 150 ms \(1 attempt\)/);
+  });
+
   it('names the server when the connection is refused', async () => {
     const b = new OpenAiYesNoBackend({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', maxRetries: 1, retryBaseMs: 1 });
     const error = await b.ask(image, [{ body: 'q' }]).catch((e: unknown) => e);

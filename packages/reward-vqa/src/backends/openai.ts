@@ -151,7 +151,8 @@ export class OpenAiYesNoBackend implements YesNoBackend {
         if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
         throw new RetryableError(`request failed: ${(error as Error).message}`);
       }
-      const text = await readBody(response, signal, timeout).catch((error: unknown) => {
+      // fetch's signal also aborts a body that stalls after the headers.
+      const text = await response.text().catch((error: unknown) => {
         if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
         if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
         throw new RetryableError(`reading the response failed: ${(error as Error).message}`);
@@ -192,10 +193,11 @@ export class OpenAiYesNoBackend implements YesNoBackend {
       if (T2IRewardError.isInstance(error)) throw error;
       const failure = error instanceof RetryableError ? error : lastRetryable;
       const attempts = this.#options.maxRetries + 1;
+      const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
       if (failure && /no answer within/.test(failure.message)) {
-        throw new RewardTimeoutError(`${server}: ${failure.message} (${attempts} attempts)`, { cause: failure, data: { server } });
+        throw new RewardTimeoutError(`${server}: ${failure.message} (${tries})`, { cause: failure, data: { server } });
       }
-      throw new RemoteServiceError(`${server}: ${(failure ?? (error as Error)).message} (${attempts} attempts)`, {
+      throw new RemoteServiceError(`${server}: ${(failure ?? (error as Error)).message} (${tries})`, {
         cause: error,
         data: { server },
       });
@@ -239,17 +241,6 @@ export function readYesNo(response: ChatCompletionResponse, temperature: number,
   return { pYes: sumExp(yes), pNo: sumExp(no), ratio: ratioFromLogMasses(logMass(yes), logMass(no)), warnings };
 }
 
-async function readBody(response: Response, signal: AbortSignal | undefined, timeout: AbortSignal): Promise<string> {
-  // fetch's signal also covers the body; this race only guards bodies that stall without an error.
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = () => reject(new Error('aborted while reading the body'));
-    timeout.addEventListener('abort', fail, { once: true });
-    signal?.addEventListener('abort', fail, { once: true });
-  });
-  aborted.catch(() => {});
-  return Promise.race([response.text(), aborted]);
-}
-
 function retryAfterMs(header: string | null): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
@@ -265,10 +256,12 @@ function snippet(text: string): string {
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ModelLoadError, createRgbImage } from '@t2i-reward/core';
 import { fixtureModelDir, readReference } from '../__fixtures__/reference.js';
 import { TransformersYesNoBackend } from './transformers.js';
@@ -54,6 +57,28 @@ describe('TransformersYesNoBackend on the tiny LLaVA fixture', () => {
     expect(answer!.warnings[0]).toMatch(/^prompt truncated from 200 to \d+ tokens to fit the model limit of 128 tokens$/);
     expect(answer!.ratio).toBeGreaterThan(0);
     expect(answer!.ratio).toBeLessThan(1);
+  });
+
+  it('gives templates that only read string content "<image>\\n{text}" as the content', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'tiny-llava-string-template-'));
+    try {
+      for (const file of await fs.readdir(dir)) await fs.symlink(path.join(dir, file), path.join(copy, file));
+      const config = JSON.parse(await fs.readFile(path.join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+      config.chat_template = "{% for m in messages %}{{ m['role'].upper() }}: {{ m['content'] }} {% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}";
+      await fs.rm(path.join(copy, 'tokenizer_config.json'));
+      await fs.writeFile(path.join(copy, 'tokenizer_config.json'), JSON.stringify(config));
+      const stringTemplate = new TransformersYesNoBackend({ model: copy });
+      try {
+        // Renders "USER: <image>\nred car? ASSISTANT:", the LLaVA-1.5 rendering the reference used.
+        const [answer] = await stringTemplate.ask(image, [{ body: 'red car?' }]);
+        const expected = reference.cases.find((c) => c.text === 'red car?')!;
+        expect(Math.abs(answer!.ratio! - expected.ratio)).toBeLessThanOrEqual(1e-5);
+      } finally {
+        await stringTemplate.dispose();
+      }
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
   });
 
   it('fails to load a missing folder with a ModelLoadError naming it', async () => {

@@ -151,14 +151,18 @@ export class TransformersYesNoBackend implements YesNoBackend {
     };
   }
 
-  /** The text of the user turn, image first, in the model's own chat template (or "<image>\n{text}" without one). */
+  /**
+   * The text of the user turn, image first, in the model's own chat template. Templates that only read string
+   * content (older LLaVA ones) get "<image>\n{text}" as the content; without a template: "<image>\n{text}".
+   */
   #render(loaded: Loaded, text: string): string {
     const tokenizer = loaded.processor.tokenizer;
-    if (!tokenizer.chat_template) return `${loaded.imageToken}\n${text}`;
-    return tokenizer.apply_chat_template(
-      [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text }] }],
-      { tokenize: false, add_generation_prompt: true },
-    );
+    const plain = `${loaded.imageToken}\n${text}`;
+    if (!tokenizer.chat_template) return plain;
+    const render = (content: unknown) =>
+      tokenizer.apply_chat_template([{ role: 'user', content }], { tokenize: false, add_generation_prompt: true });
+    const structured = render([{ type: 'image' }, { type: 'text', text }]);
+    return structured.includes(loaded.imageToken) && structured.includes(text) ? structured : render(plain);
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
