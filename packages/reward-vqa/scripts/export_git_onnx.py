@@ -59,7 +59,8 @@ class Decoder(nn.Module):
 
     def forward(self, image_features, input_ids):
         out = self.model(input_ids=input_ids, pixel_values=image_features.unsqueeze(1), use_cache=False, return_dict=True)
-        return out.logits
+        # GitForCausalLM returns logits for the image positions too; keep the text positions.
+        return out.logits[:, image_features.shape[1]:, :]
 
 
 def main():
