@@ -1,4 +1,6 @@
 import { createRgbImage, InvalidImageInputError, loadImage, ModelDisposedError, ModelLoadError, RewardAbortedError, type RewardSample } from '@t2i-reward/core';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipReference, spyOnSessionRun, tinyClipFolder } from '../test/fixtures.js';
@@ -65,6 +67,23 @@ describe('ClipReward on the tiny random-weight CLIP (HF layout, real CLIP tokeni
     expect(pick.score).toBeCloseTo(Math.min(1, Math.max(0, (100 * cosine) / 26)), 5);
     const clip = await score({ variant: 'clipscore' });
     expect(clip.raw).toBeCloseTo(2.5 * Math.max(cosine, 0), 5);
+  });
+
+  it("takes PickScore's logit scale from config.json t2i_reward.logit_scale unless the option sets it", async () => {
+    const scaled = tinyClipFolder();
+    try {
+      const configPath = join(scaled.dir, 'config.json');
+      writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), t2i_reward: { logit_scale: 50 } }));
+      const sample = [{ image: images[0]!, prompt: reference.prompts[0]!.prompt }];
+      const fromConfig = new ClipReward({ variant: 'pickscore', model: scaled.dir });
+      const fromOption = new ClipReward({ variant: 'pickscore', model: scaled.dir, logitScale: 80 });
+      const cosine = reference.prompts[0]!.cosine[0]!;
+      expect((await fromConfig.doScore(sample))[0]!.raw).toBeCloseTo(50 * cosine, 3);
+      expect((await fromOption.doScore(sample))[0]!.raw).toBeCloseTo(80 * cosine, 3);
+      await Promise.all([fromConfig.dispose(), fromOption.dispose()]);
+    } finally {
+      scaled.cleanup();
+    }
   });
 
   it('encodes the text once for 8 images of one prompt (counter and InferenceSession calls)', async () => {

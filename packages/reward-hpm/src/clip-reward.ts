@@ -71,6 +71,8 @@ interface LoadedClip {
   inputSize: number;
   /** Text inputs the text session takes besides input_ids (attention_mask in some exports). */
   wantsAttentionMask: boolean;
+  /** exp(logit_scale) written by our export scripts into config.json (`t2i_reward.logit_scale`), if any. */
+  configLogitScale: number | undefined;
 }
 
 const DEFAULT_TEXT_CACHE = 1024;
@@ -149,6 +151,8 @@ export class ClipReward extends BaseReward {
       const processorConfig = imageProcessor.config as { crop_size?: { height?: number }; size?: { shortest_edge?: number; height?: number } };
       const inputSize = processorConfig.crop_size?.height ?? processorConfig.size?.shortest_edge ?? processorConfig.size?.height ?? 224;
       const maxLength = Number.isFinite(tokenizer.model_max_length) ? tokenizer.model_max_length : 77;
+      const exported = ((textModel ?? combinedModel)?.config as { t2i_reward?: { logit_scale?: unknown } } | undefined)?.t2i_reward;
+      const configLogitScale = typeof exported?.logit_scale === 'number' && exported.logit_scale > 0 ? exported.logit_scale : undefined;
       return {
         runtime,
         tokenizer,
@@ -161,6 +165,7 @@ export class ClipReward extends BaseReward {
         eosId,
         inputSize,
         wantsAttentionMask: textSession?.inputNames.includes('attention_mask') ?? false,
+        configLogitScale,
       };
     } catch (cause) {
       if (T2IRewardError.isInstance(cause)) throw cause;
@@ -280,7 +285,7 @@ export class ClipReward extends BaseReward {
       }
     }
     const scoring = {
-      logitScale: this.#init.logitScale ?? DEFAULT_LOGIT_SCALE,
+      logitScale: this.#init.logitScale ?? loaded.configLogitScale ?? DEFAULT_LOGIT_SCALE,
       pickscoreNormalization: this.#init.pickscoreNormalization ?? 'divide-26',
     };
     todo.forEach((index, k) => {

@@ -50,9 +50,9 @@ describe('expertPlugin', () => {
   });
 
   it('creates a working scorer from a config entry, resolving the model against the config folder', async () => {
-    const model = expertPlugin.create(
+    const model = await expertPlugin.create(
       { kind: 'hpm', backend: { type: 'transformers', model: basename(folder.dir) }, options: { variant: 'hps-v2.1' } },
-      { configDir: dirname(folder.dir) },
+      { configDir: dirname(folder.dir), path: 'experts/0', resolvePath: (p) => p, image: {} },
     );
     const reference = clipReference();
     const image = createRgbImage(Uint8Array.from(reference.images[0]!.rgb), 32, 32);

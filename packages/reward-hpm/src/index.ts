@@ -5,4 +5,4 @@ export { ClipReward, type ClipRewardInit, type ClipRewardStats } from './clip-re
 export { ImageRewardModel, IMAGE_REWARD_MEAN, IMAGE_REWARD_STD, IMAGE_REWARD_MAX_TEXT_LENGTH, type ImageRewardInit, type ImageRewardStats } from './image-reward.js';
 export { CLIP_VARIANTS, PICKSCORE_DIVISOR, CLIPSCORE_WEIGHT, scoreVariant, cosineSimilarity, type ClipVariant, type PickScoreNormalization, type VariantScore } from './scoring.js';
 export { buildClipTokenizerJson, CLIP_BOS, CLIP_EOS, CLIP_CONTEXT_LENGTH } from './clip-tokenizer.js';
-export { expertPlugin, type HpmExpertConfig } from './plugin.js';
+export { expertPlugin, hpmExpertEntrySchema } from './plugin.js';

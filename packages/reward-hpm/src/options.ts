@@ -29,7 +29,7 @@ export interface HpmRewardOptions {
    * 'combined' = onnx/model.onnx (both towers in one call), 'auto' = split when the folder has it. Default 'auto'.
    */
   layout?: 'auto' | 'split' | 'combined';
-  /** exp(logit_scale) for 'pickscore'. Default 100 (PickScore_v1 and OpenAI CLIP). */
+  /** exp(logit_scale) for 'pickscore'. Default: config.json `t2i_reward.logit_scale` (our export scripts write it), else 100. */
   logitScale?: number;
   /** 'divide-26' (default): score = logitScale·cos / 26; 'cosine': score = cos. Both clamped to [0, 1]. */
   pickscoreNormalization?: PickScoreNormalization;
