@@ -55,6 +55,8 @@ export class DynamicBatcher<In, Out> {
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
   #idleWaiters: (() => void)[] = [];
+  #admitting = 0;
+  #freeSince = 0;
 
   constructor(options: BatcherOptions, scoreBatch: BatchScoreFn<In, Out>) {
     this.#options = { concurrency: 1, ...options };
@@ -76,6 +78,26 @@ export class DynamicBatcher<In, Out> {
 
   get closing(): boolean {
     return this.#closing;
+  }
+
+  /**
+   * Announces `count` items on their way (request parsed, images decoding); call the returned function once
+   * they are submitted or dropped. A batch about to start waits for announced items, up to `maxWaitMs`.
+   */
+  admit(count: number): () => void {
+    this.#admitting += count;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#admitting -= count;
+      if (this.#admitting === 0) this.#schedule();
+    };
+  }
+
+  /** Items announced by `admit` and not yet submitted. */
+  get admitting(): number {
+    return this.#admitting;
   }
 
   /**
@@ -140,19 +162,23 @@ export class DynamicBatcher<In, Out> {
     for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
+  /**
+   * Starts a batch now when it is full, when nothing is on its way (no admission in progress: waiting would
+   * only add latency), when closing, or when batching is off; otherwise waits for the items being admitted,
+   * at most `maxWaitMs` from the later of the oldest item's arrival and the moment the scorer became free.
+   */
   #schedule(): void {
     if (this.#running >= this.#options.concurrency || this.#queue.length === 0) return;
-    if (this.#queue.length >= this.#options.maxBatch || this.#options.maxWaitMs === 0 || this.#closing) {
+    if (this.#queue.length >= this.#options.maxBatch || this.#options.maxWaitMs === 0 || this.#closing || this.#admitting === 0) {
       this.#flushNow();
       return;
     }
     if (this.#timer) return;
-    const oldest = this.#queue[0]!.enqueuedAt;
-    const delay = Math.max(0, this.#options.maxWaitMs - (performance.now() - oldest));
+    const deadline = Math.max(this.#queue[0]!.enqueuedAt, this.#freeSince) + this.#options.maxWaitMs;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#flushNow();
-    }, delay);
+    }, Math.max(0, deadline - performance.now()));
   }
 
   #startBatch(): void {
@@ -183,7 +209,10 @@ export class DynamicBatcher<In, Out> {
       )
       .finally(() => {
         this.#running -= 1;
-        if (this.#queue.length > 0) this.#schedule();
+        this.#freeSince = performance.now();
+        // After a macrotask: requests that arrived while a synchronous model blocked the event loop get
+        // parsed and admitted first, and can join the next batch.
+        if (this.#queue.length > 0) setImmediate(() => this.#schedule());
         else this.#wakeIdleWaiters();
       });
     // More room (concurrency > 1) with a full queue: start the next one too.

@@ -241,6 +241,22 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
         throw new HttpError(400, 'invalid_spec', `item ${index}: ${(error as Error).message}`, {}, { index });
       }
     });
+    // Announced to the batcher so that a batch about to start waits (up to maxWaitMs) for these items.
+    const admitted = batcher.admit(items.length);
+    try {
+      return await decodeAndScore(items, classified, specs, signal, admitted);
+    } finally {
+      admitted();
+    }
+  }
+
+  async function decodeAndScore(
+    items: readonly RawItem[],
+    classified: ReturnType<typeof classifyImageReference>[],
+    specs: (PromptSpec | undefined)[],
+    signal: AbortSignal,
+    admitted: () => void,
+  ): Promise<EnsembleItemResult[]> {
     const decoded = await Promise.all(
       classified.map((reference) =>
         loadClassifiedImage(reference, policy, signal).catch((error: unknown) => {
@@ -268,6 +284,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       let ticket: BatchTicket<EnsembleItemResult>;
       try {
         ticket = batcher.submit(toScore);
+        admitted();
       } catch (error) {
         if (error instanceof BatcherRefusedError) {
           metrics.error('request', error.reason);

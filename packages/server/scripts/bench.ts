@@ -1,0 +1,190 @@
+/**
+ * Reward server bench: requests/s and p50 / p99 latency at 1, 8 and 64 concurrent clients (one item per
+ * request), for the server with dynamic batching, the server without (max batch 1), and in-process scoring
+ * (decode + ensemble call, no HTTP). Side by side in one run; the ratios are what to read, not the absolutes.
+ *
+ * Expert 1: a deterministic CPU-bound expert whose cost is per call + per item (sha256 rounds calibrated here
+ * to ~PER_CALL_MS and ~PER_ITEM_MS), so batching has per-call work to amortise, as real models do.
+ * Expert 2: the real CenterNet detector (the default `t2ir serve` ensemble), when it loads.
+ *
+ *   npm run bench -w @t2i-reward/server            # BENCH_SECONDS=2 per cell by default
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createEnsemble, encodeImage, loadImage, type Ensemble } from '@t2i-reward/core';
+import { createTestImage } from '@t2i-reward/core/test';
+import { CpuBoundReward } from '../src/__fixtures__/experts.js';
+import { createServeEnsemble } from '../src/from-config.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const PER_CALL_MS = Number(process.env.BENCH_PER_CALL_MS ?? 8);
+const PER_ITEM_MS = Number(process.env.BENCH_PER_ITEM_MS ?? 0.5);
+const CLIENTS = [1, 8, 64];
+const serverScript = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
+
+function calibrateRoundsPerMs(): number {
+  let state = Buffer.alloc(32);
+  const rounds = 200_000;
+  const started = performance.now();
+  for (let round = 0; round < rounds; round++) state = createHash('sha256').update(state).digest();
+  return rounds / (performance.now() - started);
+}
+
+interface Cell {
+  mode: string;
+  clients: number;
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  meanBatch?: number;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** Runs `clients` loops of `call` for SECONDS (each loop: one request at a time) and summarises. */
+async function load(clients: number, call: () => Promise<void>, seconds = SECONDS): Promise<Omit<Cell, 'mode' | 'clients'>> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < deadline) {
+        const begin = performance.now();
+        await call();
+        latencies.push(performance.now() - begin);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+async function startServer(options: Record<string, unknown>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', serverScript, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    void exited.then(() => reject(new Error('bench server exited before listening')));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function batchTotals(url: string): Promise<{ items: number; batches: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return {
+    items: Number(/^t2ir_batch_size_sum (\S+)$/m.exec(text)?.[1]),
+    batches: Number(/^t2ir_batch_size_count (\S+)$/m.exec(text)?.[1]),
+  };
+}
+
+async function serverCells(mode: string, options: Record<string, unknown>, body: string, clients: number[], seconds?: number): Promise<Cell[]> {
+  const server = await startServer(options);
+  const cells: Cell[] = [];
+  try {
+    const call = async () => {
+      const response = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    await load(1, call, 0.3); // warm the connection pool and JIT
+    for (const count of clients) {
+      const before = await batchTotals(server.url);
+      const measured = await load(count, call, seconds);
+      const after = await batchTotals(server.url);
+      cells.push({ mode, clients: count, ...measured, meanBatch: (after.items - before.items) / (after.batches - before.batches) });
+    }
+  } finally {
+    await server.stop();
+  }
+  return cells;
+}
+
+async function inProcessCells(ensemble: Ensemble, bytes: Uint8Array, prompt: string, clients: number[], seconds?: number): Promise<Cell[]> {
+  const call = async () => {
+    const image = await loadImage(bytes);
+    await ensemble.scoreSamples([{ image, prompt }]);
+  };
+  await load(1, call, 0.3);
+  const cells: Cell[] = [];
+  for (const count of clients) cells.push({ mode: 'in-process', clients: count, ...(await load(count, call, seconds)) });
+  return cells;
+}
+
+function printCells(title: string, cells: Cell[]): void {
+  console.log(`\n${title}`);
+  console.log('mode                clients   req/s    p50 ms    p99 ms   mean batch');
+  for (const cell of cells) {
+    console.log(
+      `${cell.mode.padEnd(18)} ${String(cell.clients).padStart(8)} ${cell.perSecond.toFixed(1).padStart(8)} ${cell.p50.toFixed(1).padStart(9)} ${cell.p99.toFixed(1).padStart(9)} ${cell.meanBatch === undefined ? '' : cell.meanBatch.toFixed(1).padStart(10)}`,
+    );
+  }
+}
+
+function find(cells: Cell[], mode: string, clients: number): Cell {
+  return cells.find((cell) => cell.mode === mode && cell.clients === clients)!;
+}
+
+function printRatios(cells: Cell[], clients: number[]): void {
+  const top = clients[clients.length - 1]!;
+  const batched = find(cells, 'server batched', top);
+  const unbatched = find(cells, 'server unbatched', top);
+  const inProcess1 = find(cells, 'in-process', 1);
+  const server1 = find(cells, 'server batched', 1);
+  const inProcessTop = find(cells, 'in-process', top);
+  console.log(`  dynamic batching gain at ${top} clients: ${(batched.perSecond / unbatched.perSecond).toFixed(2)}x req/s, p99 ${(unbatched.p99 / batched.p99).toFixed(2)}x lower`);
+  console.log(`  server overhead at 1 client: p50 ${server1.p50.toFixed(1)} ms vs ${inProcess1.p50.toFixed(1)} ms in-process (+${(server1.p50 - inProcess1.p50).toFixed(1)} ms, ${(server1.p50 / inProcess1.p50).toFixed(2)}x)`);
+  console.log(`  server batched vs in-process one-call-per-request at ${top} clients: ${(batched.perSecond / inProcessTop.perSecond).toFixed(2)}x req/s`);
+}
+
+const roundsPerMs = calibrateRoundsPerMs();
+const perCallRounds = Math.round(PER_CALL_MS * roundsPerMs);
+const perItemRounds = Math.max(1, Math.round(PER_ITEM_MS * roundsPerMs));
+console.log(`reward server bench: ${SECONDS}s per cell, clients ${CLIENTS.join(' / ')}, one item per request, node ${process.version}`);
+console.log(`cpu expert: ${perCallRounds} sha256 rounds per call (~${PER_CALL_MS} ms) + ${perItemRounds} per item (~${PER_ITEM_MS} ms)`);
+
+const png = await encodeImage(createTestImage(64, 64, (x, y) => [x * 4, y * 4, 128]), 'png');
+const cpuBody = JSON.stringify({ items: [{ image: png.toString('base64'), prompt: 'a gradient' }] });
+const cpuCells = [
+  ...(await serverCells('server batched', { expert: 'cpu', perCallRounds, perItemRounds, maxBatch: 64, maxWaitMs: 2 }, cpuBody, CLIENTS)),
+  ...(await serverCells('server unbatched', { expert: 'cpu', perCallRounds, perItemRounds, maxBatch: 1, maxWaitMs: 0 }, cpuBody, CLIENTS)),
+  ...(await inProcessCells(createEnsemble({ experts: [{ name: 'cpu', model: new CpuBoundReward(perCallRounds, perItemRounds) }] }), png, 'a gradient', CLIENTS)),
+];
+printCells('CPU-bound expert (per call + per item cost)', cpuCells);
+printRatios(cpuCells, CLIENTS);
+
+// The real detector: fewer, longer cells (~100-200 ms per image on wasm).
+let detector: Ensemble | undefined;
+try {
+  const started = performance.now();
+  detector = await createServeEnsemble();
+  const dog = await readFile(fileURLToPath(new URL('../../core/assets/images/dog.jpg', import.meta.url)));
+  await detector.scoreSamples([{ image: await loadImage(dog), prompt: 'a dog and a bicycle' }]);
+  console.log(`\nCenterNet detector loaded and warmed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const detectorClients = [1, 8];
+  const body = JSON.stringify({ items: [{ image: dog.toString('base64'), prompt: 'a dog and a bicycle' }] });
+  const seconds = Math.max(SECONDS, 4);
+  const cells = [
+    ...(await serverCells('server batched', { expert: 'detector', maxBatch: 16, maxWaitMs: 5 }, body, detectorClients, seconds)),
+    ...(await serverCells('server unbatched', { expert: 'detector', maxBatch: 1, maxWaitMs: 0 }, body, detectorClients, seconds)),
+    ...(await inProcessCells(detector, dog, 'a dog and a bicycle', detectorClients, seconds)),
+  ];
+  printCells('CenterNet detector (default t2ir serve ensemble), dog.jpg', cells);
+  printRatios(cells, detectorClients);
+} catch (error) {
+  console.log(`\nCenterNet detector skipped: ${(error as Error).message}`);
+} finally {
+  await detector?.dispose();
+}
