@@ -6,9 +6,11 @@
  *    question); the same for the GIT-style ONNX backend.
  * 2. Pipeline versus raw session calls: one question through TransformersYesNoBackend (processor, tokenizer,
  *    transformers.js model wrappers) versus the three onnxruntime-node sessions fed prebuilt tensors.
- * Timings are side by side in one run; read the ratios, not the absolute numbers. Defaults use the tiny fixtures
- * (random weights, 32x32 images), where fixed per-call overheads dominate; pass larger exports for model-bound numbers.
+ * Timings are side by side in one run; read the ratios, not the absolute numbers. Models: fixtures/bench-models/
+ * (random weights, 224 px, width 256: `npm run fixtures:bench -w @t2i-reward/vqa`, needs /usr/bin/python3 + torch)
+ * when generated, else the tiny test fixtures (32 px), where fixed per-call overheads dominate.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,10 +19,15 @@ import { OnnxGitYesNoBackend } from '../src/backends/onnx-git.js';
 import { TransformersYesNoBackend } from '../src/backends/transformers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The bench-size models of `npm run fixtures:bench` when generated, else the tiny test fixtures. */
+const model = (bench: string, tiny: string) => {
+  const dir = path.join(here, '../fixtures/bench-models', bench);
+  return existsSync(path.join(dir, 'config.json')) ? dir : path.join(here, '../fixtures/models', tiny);
+};
 const { values } = parseArgs({
   options: {
-    llava: { type: 'string', default: path.join(here, '../fixtures/models/tiny-llava') },
-    git: { type: 'string', default: path.join(here, '../fixtures/models/tiny-git') },
+    llava: { type: 'string', default: model('llava', 'tiny-llava') },
+    git: { type: 'string', default: model('git', 'tiny-git') },
     images: { type: 'string', default: '4' },
     questions: { type: 'string', default: '6' },
     repeat: { type: 'string', default: '5' },
@@ -127,7 +134,7 @@ const images = Array.from({ length: imageCount }, (_, i) => testImage(i, 64));
   await oneQuestion.load();
   const pipelineMs = await time(() => oneQuestion.ask(images[0]!, questions.slice(0, 1)));
   const rawMs = await time(rawCall);
-  console.log(`\npipeline vs raw sessions (one question, one image, ${path.basename(values.llava)}):`);
+  console.log(`\npipeline vs raw sessions (one question, one image, ${values.llava}):`);
   console.table([
     { route: 'TransformersYesNoBackend.ask (preprocess, tokenize, 3 sessions, yes/no)', ms: pipelineMs.toFixed(3), ratio: `${(pipelineMs / rawMs).toFixed(2)}x` },
     { route: 'raw onnxruntime-node: 3 session.run with prebuilt tensors', ms: rawMs.toFixed(3), ratio: '1.00x' },
@@ -149,5 +156,5 @@ const images = Array.from({ length: imageCount }, (_, i) => testImage(i, 64));
   await git.dispose();
 }
 
-console.log(`\nimage-encoding reuse (${imageCount} images x ${questionCount} questions, median of ${repeat}):`);
+console.log(`\nimage-encoding reuse (${imageCount} images x ${questionCount} questions, median of ${repeat}; ${values.llava}, ${values.git}):`);
 console.table(rows);

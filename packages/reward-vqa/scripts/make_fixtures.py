@@ -172,20 +172,37 @@ class VisionEncoder(nn.Module):
         self.fc2 = nn.Linear(c.vision_ff, c.vision_hidden)
         self.proj1 = nn.Linear(c.vision_hidden, c.hidden)
         self.proj2 = nn.Linear(c.hidden, c.hidden)
+        # Layers past the first (bench presets only; created last so the tiny fixtures' weights never change).
+        self.extra = nn.ModuleList()
+        for _ in range(getattr(c, 'vision_layers', 1) - 1):
+            block = nn.Module()
+            block.ln1 = nn.LayerNorm(c.vision_hidden)
+            block.qkv = nn.Linear(c.vision_hidden, 3 * c.vision_hidden)
+            block.out = nn.Linear(c.vision_hidden, c.vision_hidden)
+            block.ln2 = nn.LayerNorm(c.vision_hidden)
+            block.fc1 = nn.Linear(c.vision_hidden, c.vision_ff)
+            block.fc2 = nn.Linear(c.vision_ff, c.vision_hidden)
+            self.extra.append(block)
+
+    def block(self, x, layer):
+        h = layer.ln1(x)
+        b, n, d = h.shape
+        q, k, v = layer.qkv(h).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        attn = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d // self.heads), dim=-1) @ v
+        x = x + layer.out(attn.transpose(1, 2).reshape(b, n, d))
+        h = layer.fc1(layer.ln2(x))
+        return x + layer.fc2(h * torch.sigmoid(1.702 * h))
+
+    def tower(self, pixel_values):
+        x = self.patch(pixel_values).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], dim=1) + self.pos
+        x = self.block(self.pre_ln(x), self)
+        for layer in self.extra:
+            x = self.block(x, layer)
+        return x
 
     def forward(self, pixel_values):
-        x = self.patch(pixel_values).flatten(2).transpose(1, 2)
-        cls = self.cls.expand(x.shape[0], 1, -1)
-        x = torch.cat([cls, x], dim=1) + self.pos
-        x = self.pre_ln(x)
-        h = self.ln1(x)
-        b, n, d = h.shape
-        q, k, v = self.qkv(h).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        attn = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d // self.heads), dim=-1) @ v
-        x = x + self.out(attn.transpose(1, 2).reshape(b, n, d))
-        h = self.fc1(self.ln2(x))
-        x = x + self.fc2(h * torch.sigmoid(1.702 * h))
-        return self.proj2(F.gelu(self.proj1(x)))
+        return self.proj2(F.gelu(self.proj1(self.tower(pixel_values))))
 
 
 def rms_norm(x, weight, eps):
@@ -295,9 +312,9 @@ def yes_no(logits, vocab, temperature=1.0):
     return {'pYes': p_yes, 'pNo': p_no, 'ratio': p_yes / (p_yes + p_no), 'yesIds': yes, 'noIds': no}
 
 
-def make_llava(out_dir, seed, template, render, extra_specials, cases):
+def make_llava(out_dir, seed, template, render, extra_specials, cases, c=None):
     torch.manual_seed(seed)
-    c = Cfg()
+    c = c or Cfg()
     specials = ['[PAD]', '[UNK]', '<s>', '</s>', '<image>'] + extra_specials
     vocab = build_vocab(specials)
     image_token = vocab['<image>']
@@ -387,7 +404,34 @@ def make_llava(out_dir, seed, template, render, extra_specials, cases):
         json.dump(reference, f, indent=1)
 
 
+class LlavaBenchCfg(Cfg):
+    """Bench preset (not committed, ~40 MB): 224 px / patch 14 (257 image tokens), 6 + 6 layers of width 256."""
+    image_size = 224
+    patch = 14
+    vision_hidden = 256
+    vision_heads = 4
+    vision_ff = 1024
+    vision_layers = 6
+    hidden = 256
+    heads = 4
+    head_dim = 64
+    ff = 1024
+    layers = 6
+    max_positions = 1024
+
+
+class GitBenchCfg(LlavaBenchCfg):
+    """GIT-base proportions at width 256: a 6-layer vision tower, a 3-layer text transformer over image + text."""
+    layers = 3
+
+
 def main():
+    if '--bench' in sys.argv:
+        # Larger random models for `npm run bench` (model-bound timings); written to the git-ignored bench-models/.
+        out = os.path.join(VQA_MODELS, '..', 'bench-models')
+        make_llava(os.path.join(out, 'llava'), 10, LLAVA_TEMPLATE, render_llava, [], [], LlavaBenchCfg())
+        make_git(os.path.join(out, 'git'), 11, [], max_positions=64, c=GitBenchCfg())
+        return
     make_llava(os.path.join(VQA_MODELS, 'tiny-llava'), 0, LLAVA_TEMPLATE, render_llava, [], [
         {'kind': 'vqa', 'text': 'red car?'},
         {'kind': 'vqa', 'text': 'wooden bird?'},
@@ -416,6 +460,8 @@ class GitCfg:
     image_size = 32
     patch = 8
     vision_hidden = 16
+    vision_heads = 2
+    vision_ff = 32
     hidden = 16
     heads = 2
     ff = 32
@@ -426,22 +472,12 @@ class GitVision(VisionEncoder):
     """CLIP vision tower + GIT's visual projection (Linear + LayerNorm) over all tokens (CLS included)."""
 
     def __init__(self, c):
-        super().__init__(Cfg())
+        super().__init__(c)
         self.visual_proj = nn.Linear(c.vision_hidden, c.hidden)
         self.visual_ln = nn.LayerNorm(c.hidden)
 
     def forward(self, pixel_values):
-        x = self.patch(pixel_values).flatten(2).transpose(1, 2)
-        x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], dim=1) + self.pos
-        x = self.pre_ln(x)
-        h = self.ln1(x)
-        b, n, d = h.shape
-        q, k, v = self.qkv(h).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        attn = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d // self.heads), dim=-1) @ v
-        x = x + self.out(attn.transpose(1, 2).reshape(b, n, d))
-        h = self.fc1(self.ln2(x))
-        x = x + self.fc2(h * torch.sigmoid(1.702 * h))
-        return self.visual_ln(self.visual_proj(x))
+        return self.visual_ln(self.visual_proj(self.tower(pixel_values)))
 
 
 class GitDecoder(nn.Module):
@@ -461,6 +497,26 @@ class GitDecoder(nn.Module):
         self.fc2 = nn.Linear(c.ff, c.hidden)
         self.ln2 = nn.LayerNorm(c.hidden)
         self.lm_head = nn.Linear(c.hidden, vocab_size)
+        # Layers past the first (bench presets only; created last so the tiny fixtures' weights never change).
+        self.extra = nn.ModuleList()
+        for _ in range(getattr(c, 'layers', 1) - 1):
+            block = nn.Module()
+            block.qkv = nn.Linear(c.hidden, 3 * c.hidden)
+            block.attn_out = nn.Linear(c.hidden, c.hidden)
+            block.ln1 = nn.LayerNorm(c.hidden)
+            block.fc1 = nn.Linear(c.hidden, c.ff)
+            block.fc2 = nn.Linear(c.ff, c.hidden)
+            block.ln2 = nn.LayerNorm(c.hidden)
+            self.extra.append(block)
+
+    def block(self, x, bias, layer):
+        c = self.c
+        b, length, _ = x.shape
+        q, k, v = layer.qkv(x).view(b, length, 3, c.heads, c.hidden // c.heads).permute(2, 0, 3, 1, 4)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(c.hidden // c.heads) + bias
+        attn = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(b, length, c.hidden)
+        x = layer.ln1(x + layer.attn_out(attn))
+        return layer.ln2(x + layer.fc2(F.gelu(layer.fc1(x))))
 
     def forward(self, image_features, input_ids):
         c = self.c
@@ -472,11 +528,9 @@ class GitDecoder(nn.Module):
         cols = torch.arange(n + t)[None, :]
         allowed = (cols < n) | ((rows >= n) & (cols <= rows))
         bias = torch.zeros(allowed.shape, dtype=torch.float32).masked_fill(~allowed, torch.finfo(torch.float32).min)
-        q, k, v = self.qkv(x).view(b, n + t, 3, c.heads, c.hidden // c.heads).permute(2, 0, 3, 1, 4)
-        scores = q @ k.transpose(-1, -2) / math.sqrt(c.hidden // c.heads) + bias
-        attn = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(b, n + t, c.hidden)
-        x = self.ln1(x + self.attn_out(attn))
-        x = self.ln2(x + self.fc2(F.gelu(self.fc1(x))))
+        x = self.block(x, bias, self)
+        for layer in self.extra:
+            x = self.block(x, bias, layer)
         return self.lm_head(x[:, n:])
 
 
@@ -492,9 +546,9 @@ def bert_tokenize(text, vocab):
     return ids
 
 
-def make_git(out_dir, seed, cases, max_positions=32, extra_words=()):
+def make_git(out_dir, seed, cases, max_positions=32, extra_words=(), c=None):
     torch.manual_seed(seed)
-    c = GitCfg()
+    c = c or GitCfg()
     c.max_positions = max_positions
     specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
     vocab = {}
