@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createServeEnsemble, DEFAULT_SERVE_CONFIG } from './from-config.js';
+import { createRewardServer } from './server.js';
+
+const assets = fileURLToPath(new URL('../../core/assets/images/', import.meta.url));
+
+describe('the default t2ir serve ensemble (offline CenterNet detector)', () => {
+  it('serves the real detector with no config: dog.jpg scores as in-process', async () => {
+    expect(DEFAULT_SERVE_CONFIG.experts).toEqual([{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }]);
+    const ensemble = await createServeEnsemble();
+    expect(ensemble.experts.map((expert) => expert.model.kind)).toEqual(['detector']);
+    const expected = await ensemble.score([{ image: `${assets}dog.jpg`, prompt: 'a dog' }]);
+    const server = createRewardServer({ ensemble, imageRoot: assets, disposeOnClose: true });
+    await server.listen();
+    try {
+      await server.ready;
+      const response = await fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ items: [{ image: 'dog.jpg', prompt: 'a dog' }] }) });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { results: { reward: number; experts: { detector: { score: number; modelId: string } } }[] };
+      expect(body.results[0]!.experts.detector.modelId).toContain('centernet');
+      expect(body.results[0]!.reward).toBeGreaterThan(0);
+      expect(body.results[0]!.reward).toBeCloseTo(expected[0]!.reward!, 9);
+    } finally {
+      await server.close();
+    }
+  });
+});
