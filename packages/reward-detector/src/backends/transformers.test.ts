@@ -54,6 +54,44 @@ describe.each(['tiny-owlvit', 'tiny-owlv2'])('transformers.js backend on %s (ran
   });
 });
 
+describe('transformers.js backend on a GroundingDINO I/O stand-in (its files, inputs and outputs; not its architecture)', () => {
+  const folder = path.join(fixtures, 'tiny-grounding-dino-io');
+  const reference = JSON.parse(fs.readFileSync(path.join(folder, 'reference.json'), 'utf8')) as {
+    queries: string[];
+    input_ids: number[];
+    image: Reference['image'];
+    detections: { label: string; score: number; query_score: number; box: [number, number, number, number] }[];
+  };
+  const image = createRgbImage(Uint8Array.from(reference.image.pixels), reference.image.width, reference.image.height);
+  // A text threshold between the reference's query scores, so that some boxes lose their label and are dropped.
+  const queryScores = reference.detections.map((d) => d.query_score).sort((a, b) => a - b);
+  const textThreshold = ((queryScores[2] as number) + (queryScores[3] as number)) / 2;
+  const backend = new TransformersDetectorBackend({ model: folder, textThreshold, boxThreshold: 0.1 });
+  afterAll(async () => {
+    await backend.dispose();
+  });
+
+  it('builds "[CLS] q1 . q2 . [SEP]" with WordPiece as the reference does', async () => {
+    const { architecture, processor } = await backend.load();
+    expect(architecture).toBe('grounding-dino');
+    const ids = [2, ...reference.queries.flatMap((q) => [...processor.tokenizer.encode(q, { add_special_tokens: false }), 5]), 3];
+    expect(ids).toEqual(reference.input_ids);
+  });
+
+  it('labels each box with its best query, applies the box and text thresholds, maps boxes to image pixels', async () => {
+    const [detections] = await backend.detect([image], [reference.queries]);
+    const expected = reference.detections.filter((d) => d.score > 0.1 && d.query_score > textThreshold).sort((a, b) => b.score - a.score);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(reference.detections.length);
+    expect(detections).toHaveLength(expected.length);
+    detections?.forEach((detection, i) => {
+      expect(detection.label).toBe(expected[i]?.label);
+      expect(detection.score).toBeCloseTo(expected[i]?.score as number, 5);
+      expected[i]?.box.forEach((v, k) => expect(detection.box[k]).toBeCloseTo(Math.min(64, Math.max(0, v)), 3));
+    });
+  });
+});
+
 describe('canvasToImage', () => {
   it('undoes a centre crop (OWL-ViT: shortest edge then crop)', () => {
     // 64×32 image, resized to 64×32, centre crop 32×32 at x = 16
