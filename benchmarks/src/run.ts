@@ -249,7 +249,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       }
       ready.forEach((r, i) => {
         const outcome = outcomes[i]!;
-        write(r.unit, outcome, { image: relativeImage(outDir, r.file), imageHash: r.sample.image.hash, ms: Date.now() - r.t0 });
+        write(r.unit, outcome, { image: relativeImage(outDir, r.file), imageHash: r.sample.image.hash, imageSize: [r.sample.image.width, r.sample.image.height], ms: Date.now() - r.t0 });
       });
     }
   } finally {

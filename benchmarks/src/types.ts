@@ -92,6 +92,8 @@ export interface ResultRecord {
   /** Image path relative to the run folder (or absolute when it lies elsewhere on another drive). */
   image?: string;
   imageHash?: string;
+  /** Decoded width and height (boxes in expert details are in these pixels). */
+  imageSize?: [number, number];
   /** The protocol's score for the image; null unless status is ok. */
   score: number | null;
   /** GenEval: whether every rule held. */

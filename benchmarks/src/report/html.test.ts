@@ -22,7 +22,7 @@ describe('HTML report in headless Chromium', () => {
   beforeAll(async () => {
     dir = await tempDir();
     // The bundled photos, scored by brightness (fast), plus a prompt with a hostile name and a missing image.
-    const protocol = createEnsembleProtocol({ experts: [{ name: 'brightness', model: createMockReward({ kind: 'mock', score: (s) => meanBrightness(s.image) }) }] });
+    const protocol = createEnsembleProtocol({ experts: [{ name: 'brightness', model: createMockReward({ kind: 'mock', score: (s) => ({ score: meanBrightness(s.image), raw: meanBrightness(s.image), details: { boxes: [{ label: 'thing', score: 0.5, box: [10, 20, 110, 220] }] } }) }) }] });
     const suite = examplesSuite();
     const { items } = await suite.load();
     const extra = path.join(dir, 'extra.jsonl');
@@ -69,6 +69,9 @@ describe('HTML report in headless Chromium', () => {
     // The hostile prompt is text, not markup.
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     await expect(page.locator('#grid .card', { hasText: '</script>' }).count()).resolves.toBe(1);
+    // Detector-style boxes from the expert details are drawn over each image, in image pixels.
+    expect(await page.locator('#grid .thumb svg.boxes rect').count()).toBe(run.records.length - 1);
+    await expect(page.locator('#grid .thumb svg.boxes text').first().textContent()).resolves.toBe('thing 0.50');
     // Images load from their relative paths.
     await page.waitForFunction(() => Array.from(document.querySelectorAll('#grid img')).slice(0, 3).every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0));
 

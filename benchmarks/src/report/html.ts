@@ -83,9 +83,12 @@ table.summary td:first-child,table.summary th:first-child{text-align:left}table.
 .chart .ci{stroke:#111;stroke-width:1.5}.chart .hist{fill:#6d9be0}.chart .axis{stroke:#999}
 .hists{display:flex;flex-wrap:wrap;gap:12px}.hist-card{margin:0;border:1px solid #eceef1;border-radius:6px;padding:6px}.hist-card figcaption{font-size:12px;color:#555;text-align:center}
 .controls{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:10px}.controls label{font-size:13px}
-#grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
+#grid{display:grid;align-items:start;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
 .card{border:1px solid #dde1e6;border-radius:6px;overflow:hidden;background:#fff;display:flex;flex-direction:column}
 .card img{width:100%;aspect-ratio:1/1;object-fit:cover;background:#e9ecef;display:block}.card .noimg{aspect-ratio:1/1;display:flex;align-items:center;justify-content:center;background:#f1e3e3;color:#8a2b2b;font-size:12px;padding:8px;text-align:center}
+.thumb{position:relative;width:100%;background:#e9ecef}.thumb img{position:absolute;inset:0;width:100%;height:100%;aspect-ratio:auto;object-fit:fill}.thumb svg{position:absolute;inset:0;width:100%;height:100%;pointer-events:none}
+.thumb svg rect{fill:none;stroke:#ffcc00;stroke-width:3;vector-effect:non-scaling-stroke}.thumb svg text{fill:#ffcc00;paint-order:stroke;stroke:#000;stroke-width:3px;font-weight:700;font-size:12px}
+body.no-boxes .thumb svg{display:none}.card .experts{color:#445;margin:2px 0}
 .card .body{padding:8px;font-size:12px}.card .prompt{font-weight:500;margin-bottom:4px}.card .score{font-size:15px;font-weight:700}
 .score.good{color:#1f7a3a}.score.mid{color:#a86a00}.score.bad{color:#b42318}.tag{display:inline-block;background:#eef1f5;border-radius:4px;padding:0 6px;margin-right:4px;color:#445}
 .card details{margin-top:4px}.card pre{white-space:pre-wrap;word-break:break-word;font-size:11px;max-height:220px;overflow:auto;background:#f6f7f9;padding:6px;margin:4px 0 0}
@@ -118,7 +121,22 @@ const SCRIPT = `
     var frag = document.createDocumentFragment();
     rows.forEach(function(r){
       var card = el('div', {'class': 'card', 'data-key': r.key, 'data-score': r.score === null ? '' : String(r.score)});
-      if (r.image) { var img = el('img', {src: r.image, alt: r.prompt, loading: 'lazy', title: r.image}); card.appendChild(img); }
+      if (r.image && r.size) {
+        var thumb = el('div', {'class': 'thumb', style: 'aspect-ratio:' + r.size[0] + '/' + r.size[1]});
+        thumb.appendChild(el('img', {src: r.image, alt: r.prompt, loading: 'lazy', title: r.image}));
+        var boxes = [];
+        Object.keys(r.experts).forEach(function(name){ var d = r.experts[name].details; if (d && Array.isArray(d.boxes)) boxes = boxes.concat(d.boxes); });
+        if (boxes.length) {
+          var NS = 'http://www.w3.org/2000/svg';
+          var svg = document.createElementNS(NS, 'svg'); svg.setAttribute('viewBox', '0 0 ' + r.size[0] + ' ' + r.size[1]); svg.setAttribute('preserveAspectRatio', 'none'); svg.setAttribute('class', 'boxes');
+          var fontScale = Math.max(r.size[0], r.size[1]) / 240;
+          boxes.forEach(function(b){ if (!b || !Array.isArray(b.box)) return;
+            var rect = document.createElementNS(NS, 'rect'); rect.setAttribute('x', b.box[0]); rect.setAttribute('y', b.box[1]); rect.setAttribute('width', Math.max(0, b.box[2] - b.box[0])); rect.setAttribute('height', Math.max(0, b.box[3] - b.box[1])); svg.appendChild(rect);
+            var t = document.createElementNS(NS, 'text'); t.setAttribute('x', b.box[0] + 2 * fontScale); t.setAttribute('y', b.box[1] + 12 * fontScale); t.setAttribute('style', 'font-size:' + (12 * fontScale) + 'px;stroke-width:' + (3 * fontScale) + 'px'); t.textContent = (b.label || '') + (typeof b.score === 'number' ? ' ' + b.score.toFixed(2) : ''); svg.appendChild(t); });
+          thumb.appendChild(svg);
+        }
+        card.appendChild(thumb);
+      } else if (r.image) { card.appendChild(el('img', {src: r.image, alt: r.prompt, loading: 'lazy', title: r.image})); }
       else card.appendChild(el('div', {'class': 'noimg'}, r.problem || 'no image'));
       var body = el('div', {'class': 'body'});
       body.appendChild(el('div', {'class': 'prompt'}, r.prompt));
@@ -129,6 +147,8 @@ const SCRIPT = `
       if (r.sample > 0 || data.multiSample) line.appendChild(el('span', {'class': 'tag'}, '#' + r.sample));
       if (r.correct !== undefined) line.appendChild(el('span', {'class': 'tag'}, r.correct ? 'correct' : 'wrong'));
       body.appendChild(line);
+      var names = Object.keys(r.experts);
+      if (names.length) body.appendChild(el('div', {'class': 'experts'}, names.map(function(n){ var e = r.experts[n]; return n + ' ' + (e.score === null ? (e.error ? 'failed' : '–') : e.score.toFixed(3)) + (e.cached ? ' (cached)' : ''); }).join(' · ')));
       if (r.problem) body.appendChild(el('div', {'class': 'muted'}, r.problem));
       var det = el('details'); det.appendChild(el('summary', {}, 'expert details'));
       det.appendChild(el('pre', {}, JSON.stringify(r.experts, null, 1)));
@@ -140,6 +160,8 @@ const SCRIPT = `
     grid.appendChild(frag);
     count.textContent = rows.length + ' of ' + data.length + ' images';
   }
+  var boxToggle = document.getElementById('show-boxes');
+  boxToggle.addEventListener('change', function(){ document.body.classList.toggle('no-boxes', !boxToggle.checked); });
   sortSel.addEventListener('change', render); catSel.addEventListener('change', render); search.addEventListener('input', render);
   var header = document.querySelectorAll('table.summary th[data-sort]');
   header.forEach(function(th){ th.style.cursor = 'pointer'; th.addEventListener('click', function(){
@@ -185,6 +207,7 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
     score: r.score,
     ...(r.correct !== undefined ? { correct: r.correct } : {}),
     image: r.image ?? null,
+    size: r.imageSize ?? null,
     experts: r.experts,
     warnings: r.warnings,
     problem: r.problem?.message ?? (r.status === 'unsupported' ? r.warnings[0] ?? null : null),
@@ -205,7 +228,7 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
 <section id="images"><h2>Images (worst first)</h2>
 <div class="controls"><label>sort <select id="sort"><option value="score-asc" selected>score, worst first</option><option value="score-desc">score, best first</option><option value="category">category</option><option value="prompt">prompt</option></select></label>
 <label>category <select id="category-filter"><option value="">all</option>${categories.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join('')}</select></label>
-<label>prompt contains <input id="search" type="search"></label><span id="grid-count" class="muted"></span></div>
+<label>prompt contains <input id="search" type="search"></label><label><input id="show-boxes" type="checkbox" checked> detector boxes</label><span id="grid-count" class="muted"></span></div>
 <div id="grid"></div></section>
 <section id="problems"><h2>Bad inputs (${escapeHtml(bad)})</h2>${problems}</section>
 </main>
