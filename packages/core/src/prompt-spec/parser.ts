@@ -1,2 +1,682 @@
-// Implemented by the foundation work (issue 2); placeholder so the index resolves.
-export {};
+import nlp from 'compromise';
+import { RELATION_PHRASES } from './relations.js';
+import type { PromptObject, PromptRelation, PromptSpec, SpatialRelation } from './types.js';
+import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
+
+/**
+ * A rule-based prompt parser on top of compromise: compromise tags parts of speech, reads number words and
+ * singularises nouns; the rules here chunk noun phrases, split modifiers into attributes and compound nouns, and
+ * attach the relation phrases of relations.ts to the noun phrase before and after them.
+ */
+
+export interface ParsePromptOptions {
+  /** Benchmark category ("numeracy", "color", ...): kept in the spec; counting categories count "a" / "an" as 1. */
+  category?: string;
+  /**
+   * Multiword object names to read as one noun (default: the COCO class names, so "hot dog" is not a hot
+   * animal). Pass [] to rely on compromise alone.
+   */
+  compounds?: readonly string[];
+}
+
+/** Prompts longer than this are parsed up to the last word boundary before it (prompts are sentences, not books). */
+export const MAX_PARSED_PROMPT_CHARS = 2000;
+
+interface Token {
+  /** Lower-case word (hyphenated words joined: "heart-shaped"). */
+  text: string;
+  tags: Set<string>;
+  /** Punctuation after the word. */
+  post: string;
+  /** The singular of a compound noun read from the compound list. */
+  compoundName?: string;
+}
+
+interface NounPhrase {
+  start: number;
+  /** One past the last token. */
+  end: number;
+  object: PromptObject;
+  /** "a photo" in "a photo of ...": frames the prompt, names nothing in the image. */
+  depiction: boolean;
+  /** Introduced by "a" / "an": one of it, when counting matters. */
+  indefinite: boolean;
+  /** No determiner and no number ("of paper towels"). */
+  bare: boolean;
+}
+
+const DETERMINERS = new Set([
+  'a', 'an', 'the', 'this', 'that', 'these', 'those', 'some', 'several', 'many', 'few', 'each', 'every', 'its',
+  'their', 'his', 'her', 'our', 'my', 'your', 'another', 'any', 'both', 'all', 'no', 'other', 'such', 'which',
+  'what', 'whose', 'more', 'most', 'less', 'various', 'numerous', 'lots', 'plenty',
+]);
+const INDEFINITE = new Set(['a', 'an']);
+const DEFINITE = new Set(['the', 'this', 'that', 'these', 'those', 'its', 'their', 'his', 'her', 'our', 'my', 'your']);
+/** "a few dogs", "a couple of cats": "a" is not a count of one. */
+const VAGUE_QUANTITIES = new Set(['few', 'couple', 'lot', 'lots', 'number', 'bunch', 'group', 'pair', 'dozen', 'handful', 'variety', 'set', 'pack', 'herd', 'flock', 'crowd', 'pile', 'stack', 'row', 'collection']);
+const COORDINATORS = new Set(['and', 'or']);
+/** Words that qualify a colour word: "light brown", "sky blue". */
+const COLOR_INTENSIFIERS = new Set(['light', 'dark', 'pale', 'bright', 'deep', 'sky', 'baby', 'hot', 'neon', 'pastel', 'royal', 'navy', 'forest', 'lime', 'olive', 'dusty', 'muted', 'vivid']);
+const SENTENCE_PUNCTUATION = /[,;:.!?()[\]{}"“”]/;
+const COUNTING_CATEGORY = /numer|count/i;
+
+const model = nlp.model();
+const lexicon = (model as { one: { lexicon: Record<string, string | undefined> } }).one.lexicon;
+const nounTransforms = (nlp.methods() as { two: { transform: { noun: { toSingular: (word: string, model: unknown) => string } } } }).two
+  .transform.noun;
+
+function toSingular(word: string): string {
+  const singular = nounTransforms.toSingular(word, model);
+  return typeof singular === 'string' && singular.length > 0 ? singular : word;
+}
+
+function has(token: Token | undefined, tag: string): boolean {
+  return token !== undefined && token.tags.has(tag);
+}
+
+function isDeterminer(token: Token | undefined): boolean {
+  if (!token) return false;
+  return DETERMINERS.has(token.text) || (has(token, 'Determiner') && !has(token, 'Noun')) || (has(token, 'Possessive') && has(token, 'Pronoun'));
+}
+
+function isNumber(token: Token | undefined): boolean {
+  if (!token) return false;
+  return (has(token, 'Cardinal') && !has(token, 'Ordinal') && !has(token, 'Fraction')) || /^\d+$/.test(token.text);
+}
+
+function isNoun(token: Token | undefined): boolean {
+  if (!token) return false;
+  if (token.compoundName) return true;
+  return has(token, 'Noun') && !has(token, 'Pronoun') && !has(token, 'Value') && !isDeterminer(token) && !COORDINATORS.has(token.text);
+}
+
+function isAdjective(token: Token | undefined): boolean {
+  if (!token) return false;
+  if (token.compoundName) return false;
+  return has(token, 'Adjective') || has(token, 'Comparable') || attributeKind(token.text) !== undefined;
+}
+
+/** "dining" (table), "potted" (plant), "frosted" (glass): verbs used as pre-nominal modifiers. */
+function isParticiple(token: Token | undefined): boolean {
+  return has(token, 'Gerund') || (has(token, 'Verb') && has(token, 'PastTense') && /(?:ed|en)$/.test(token?.text ?? ''));
+}
+
+function endsClause(token: Token): boolean {
+  return SENTENCE_PUNCTUATION.test(token.post);
+}
+
+/** Tokens of one sentence from compromise's terms, hyphenated words joined. */
+function tokensOf(terms: { normal?: string; text?: string; tags?: string[]; post?: string }[]): Token[] {
+  const tokens: Token[] = [];
+  let joinNext = false;
+  for (const term of terms) {
+    const text = (term.normal ?? term.text ?? '').toLowerCase().replace(/[^\p{L}\p{N}'-]/gu, '');
+    const post = term.post ?? '';
+    const tags = new Set(term.tags ?? []);
+    const previous = tokens[tokens.length - 1];
+    if (joinNext && previous) {
+      previous.text = `${previous.text}-${text}`;
+      previous.post = post;
+      // A hyphenated word is a noun when its last part is one ("t-shirt"), else a modifier ("heart-shaped").
+      previous.tags = has({ text, tags, post }, 'Noun') && !tags.has('Adjective') ? tags : new Set(['Adjective', 'Hyphenated']);
+    } else if (text.length > 0) {
+      tokens.push({ text, tags, post });
+    } else if (previous) {
+      // An emoji or a stray symbol: a boundary, like punctuation.
+      previous.post = `${previous.post},`;
+    }
+    joinNext = post.trim() === '-' && text.length > 0;
+  }
+  return tokens;
+}
+
+interface CompoundEntry {
+  words: string[];
+  name: string;
+}
+
+const compoundIndexCache = new WeakMap<readonly string[], Map<string, CompoundEntry[]>>();
+
+/** Compound names by first word, longest first. */
+function compoundIndex(compounds: readonly string[]): Map<string, CompoundEntry[]> {
+  let index = compoundIndexCache.get(compounds);
+  if (index) return index;
+  index = new Map();
+  for (const name of compounds) {
+    const words = name.toLowerCase().trim().split(/\s+/);
+    if (words.length < 2) continue;
+    const list = index.get(words[0]!) ?? [];
+    list.push({ words, name: words.join(' ') });
+    index.set(words[0]!, list);
+  }
+  for (const list of index.values()) list.sort((a, b) => b.words.length - a.words.length);
+  compoundIndexCache.set(compounds, index);
+  return index;
+}
+
+const singleWordCache = new WeakMap<readonly string[], Set<string>>();
+
+/** The one-word names of the list: kept as written ("skis" stays "skis", the COCO class). */
+function singleWordNames(names: readonly string[]): Set<string> {
+  let set = singleWordCache.get(names);
+  if (!set) {
+    set = new Set(names.map((name) => name.trim().toLowerCase()).filter((name) => name.length > 0 && !name.includes(' ')));
+    singleWordCache.set(names, set);
+  }
+  return set;
+}
+
+/** Merges known multiword nouns ("hot dog", "potted plants") into one noun token. */
+function mergeCompounds(tokens: Token[], compounds: readonly string[]): Token[] {
+  const index = compoundIndex(compounds);
+  if (index.size === 0) return tokens;
+  const merged: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const match = index.get(token.text)?.find(({ words }) =>
+      words.every((word, k) => {
+        const candidate = tokens[i + k];
+        if (!candidate || (k < words.length - 1 && endsClause(candidate))) return false;
+        return candidate.text === word || (k === words.length - 1 && toSingular(candidate.text) === word);
+      }),
+    );
+    if (!match) {
+      merged.push(token);
+      continue;
+    }
+    const last = tokens[i + match.words.length - 1]!;
+    const plural = last.text !== match.words[match.words.length - 1];
+    merged.push({
+      text: tokens.slice(i, i + match.words.length).map((t) => t.text).join(' '),
+      tags: new Set(['Noun', plural ? 'Plural' : 'Singular']),
+      post: last.post,
+      compoundName: match.name,
+    });
+    i += match.words.length - 1;
+  }
+  return merged;
+}
+
+/**
+ * Repairs compromise's commonest slip in prompts: a plural noun read as a verb after a number or an adjective
+ * ("three desks and ...", "four boots"). A word after a number word is nominal.
+ */
+function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void {
+  // "light blue", "dark green", "sky blue": the first word modifies the colour.
+  tokens.forEach((token, i) => {
+    const next = tokens[i + 1];
+    if (next && COLOR_INTENSIFIERS.has(token.text) && attributeKind(next.text) === 'color' && !endsClause(token)) {
+      token.tags = new Set(['Adjective']);
+    }
+  });
+  for (let i = 1; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const previous = tokens[i - 1]!;
+    if (!has(token, 'Verb') || isNoun(token) || endsClause(previous) || relationStarts.has(i)) continue;
+    if (has(token, 'Copula') || has(token, 'Auxiliary') || has(token, 'Modal')) continue;
+    const next = tokens[i + 1];
+    const boundaryAfter =
+      !next || endsClause(token) || relationStarts.has(i + 1) || COORDINATORS.has(next.text) || has(next, 'Preposition') || !isNoun(next);
+    // After a number, or after a determiner / attributive adjective ("the metallic fork clinks"), a verb cannot
+    // follow: the word is a noun.
+    if (isNumber(previous) || (isDeterminer(previous) && boundaryAfter) || (isAdjective(previous) && isAttributive(tokens, i - 1))) {
+      const plural = /s$/.test(token.text) && !/ss$/.test(token.text);
+      token.tags = new Set(['Noun', plural ? 'Plural' : 'Singular']);
+    }
+  }
+}
+
+/**
+ * True when the adjective at `index` stands before a noun rather than after a verb ("the red fork", "and
+ * metallic fork", not "is red"): the adjectives before it lead back to a determiner, a number, "and" / "or" or
+ * the start of the sentence.
+ */
+function isAttributive(tokens: Token[], index: number): boolean {
+  let k = index;
+  while (k > 0 && isAdjective(tokens[k - 1]) && !endsClause(tokens[k - 1]!)) k--;
+  const before = tokens[k - 1];
+  return !before || isDeterminer(before) || isNumber(before) || COORDINATORS.has(before.text) || endsClause(before);
+}
+
+interface RelationSpan {
+  start: number;
+  end: number;
+  relation: SpatialRelation;
+  phrase: string;
+}
+
+/** True when a noun phrase can start at `token` (what a bare preposition like "over" needs after it). */
+function startsNounPhrase(token: Token | undefined): boolean {
+  return isDeterminer(token) || isNumber(token) || isAdjective(token) || isNoun(token);
+}
+
+function findRelations(tokens: Token[]): RelationSpan[] {
+  const spans: RelationSpan[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const found = RELATION_PHRASES.find(({ words, bare }) => {
+      for (let k = 0; k < words.length; k++) {
+        const token = tokens[i + k];
+        if (!token || token.text !== words[k]) return false;
+        if (k < words.length - 1 && endsClause(token)) return false;
+      }
+      const last = tokens[i + words.length - 1]!;
+      if (bare && (endsClause(last) || !startsNounPhrase(tokens[i + words.length]))) return false;
+      return true;
+    });
+    if (!found) continue;
+    spans.push({ start: i, end: i + found.words.length, relation: found.relation, phrase: found.words.join(' ') });
+    i += found.words.length - 1;
+  }
+  return spans;
+}
+
+function parseCount(words: Token[]): number | undefined {
+  if (words.length === 0) return undefined;
+  const digits = words.map((w) => w.text).join(' ');
+  if (/^\d+$/.test(digits)) return Number(digits);
+  const value = (nlp(digits).numbers().get() as unknown[])[0];
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+interface ParseContext {
+  /** One-word object names kept as written. */
+  knownNames: ReadonlySet<string>;
+}
+
+/** Turns one noun-phrase token range into an object, or undefined when it has no noun. */
+function buildPhrase(tokens: Token[], start: number, end: number, context: ParseContext): NounPhrase | undefined {
+  let i = start;
+  const determiners: Token[] = [];
+  const numbers: Token[] = [];
+  while (i < end && (isDeterminer(tokens[i]) || isNumber(tokens[i]))) {
+    (isNumber(tokens[i]) ? numbers : determiners).push(tokens[i]!);
+    i++;
+  }
+  const content = tokens.slice(i, end);
+  // The noun run: the trailing nouns of the phrase.
+  let runStart = content.length;
+  while (runStart > 0 && isNoun(content[runStart - 1])) runStart--;
+  if (runStart === content.length) {
+    // "an orange", "the sweet orange", "a black": after a determiner or a number, a phrase of modifiers that
+    // ends the clause names a thing by its last word.
+    const last = content[content.length - 1];
+    if (!last || (determiners.length === 0 && numbers.length === 0) || !isAdjective(last) || isParticiple(last)) return undefined;
+    runStart = content.length - 1;
+  }
+  // Attribute words at the front of the run are modifiers ("glass palette", "gold clock"), never the head.
+  while (runStart < content.length - 1 && attributeKind(content[runStart]!.text) !== undefined && !content[runStart]!.compoundName) runStart++;
+  // A gerund right before the noun makes a compound noun ("dining table", "cutting board").
+  if (runStart > 0 && has(content[runStart - 1], 'Gerund') && attributeKind(content[runStart - 1]!.text) === undefined) runStart--;
+  const count = parseCount(numbers);
+  const modifiers = content.slice(0, runStart);
+  const run = content.slice(runStart);
+  const head = run[run.length - 1]!;
+  let headName: string;
+  if (head.compoundName) headName = head.compoundName;
+  else if (context.knownNames.has(head.text)) headName = head.text;
+  else if (has(head, 'Plural') && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
+  // After a number of two or more the noun is plural whatever compromise tagged ("four piggy banks").
+  else if (count !== undefined && count >= 2 && /[^s]s$/.test(head.text) && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
+  else headName = head.text;
+  const name = [...run.slice(0, -1).map((t) => t.text), headName].join(' ');
+
+  const object: PromptObject = { name };
+  const attributes = modifiers.filter((t) => !COORDINATORS.has(t.text)).map((t) => t.text);
+  if (attributes.length > 0) object.attributes = attributes;
+  // An object is described (gets a VQA phrase) when a colour, shape or texture word qualifies it; the phrase
+  // then keeps every modifier ("big brown bowl", "orange cutting knife"), as T2I-R1's phrases mostly do.
+  // "a stylish addition" or "a cozy glow" describe nothing a VQA model should check.
+  if (attributes.some((word) => attributeKind(word) !== undefined)) object.phrase = [...modifiers.map((t) => t.text), name].join(' ');
+  if (count !== undefined) object.count = count;
+  const indefinite = determiners.length === 1 && INDEFINITE.has(determiners[0]!.text) && !VAGUE_QUANTITIES.has(content[0]?.text ?? '');
+  const depiction = DEPICTION_NOUNS.has(head.text) && tokens[end]?.text === 'of';
+  return { start, end, object, depiction, indefinite, bare: determiners.length === 0 && numbers.length === 0 };
+}
+
+/**
+ * Singular of a plural noun. Handles the double plural that template-generated prompts produce for nouns that
+ * are already plural ("tongses" → "tongs", "bootses" → "boots").
+ */
+function singularOfPlural(word: string): string {
+  const singular = toSingular(word);
+  if (word.endsWith('ses')) {
+    const stem = word.slice(0, -2);
+    const known = lexicon[stem];
+    if (known === 'Plural' || known === 'Uncountable') return stem;
+    // English has no singular in consonant + "se" but after l, n, p, r, s ("else", "dense", "lapse", "horse"):
+    // "tongse", "earringse" mean the word was a plural already.
+    if (/[bcdfghjkmqtvwxz]se$/.test(singular)) return stem;
+  }
+  return singular;
+}
+
+/** True when adjectives from `from` on end in a noun, within the clause. */
+function leadsToNoun(tokens: Token[], from: number, inRelation: boolean[]): boolean {
+  for (let k = from; k < tokens.length && !inRelation[k]; k++) {
+    if (isNoun(tokens[k])) return true;
+    if (!(isAdjective(tokens[k]) || isParticiple(tokens[k])) || endsClause(tokens[k]!)) return false;
+  }
+  return false;
+}
+
+/** Splits a sentence's tokens into noun phrases, skipping relation phrases. */
+function chunk(tokens: Token[], relations: RelationSpan[], context: ParseContext): NounPhrase[] {
+  const phrases: NounPhrase[] = [];
+  const inRelation = new Array<boolean>(tokens.length).fill(false);
+  for (const span of relations) for (let k = span.start; k < span.end; k++) inRelation[k] = true;
+
+  let i = 0;
+  while (i < tokens.length) {
+    // A participle right after a noun is its verb or a reduced relative clause ("the rug ... added warmth"),
+    // not the first modifier of a new phrase.
+    const verbAfterNoun = isParticiple(tokens[i]) && !isAdjective(tokens[i]) && isNoun(tokens[i - 1]);
+    if (inRelation[i] || verbAfterNoun || (!startsNounPhrase(tokens[i]) && !isParticiple(tokens[i]))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let sawContent = false;
+    let sawNoun = false;
+    let j = i;
+    for (; j < tokens.length; j++) {
+      const token = tokens[j]!;
+      if (inRelation[j]) break;
+      if (isDeterminer(token) || isNumber(token)) {
+        if (sawContent) break;
+      } else if (isNoun(token)) {
+        sawNoun = true;
+        sawContent = true;
+      } else if (isAdjective(token) || (isParticiple(token) && isNoun(tokens[j + 1]))) {
+        // After a noun, only an attribute word that leads to another noun continues the phrase: compromise
+        // reads some adjectives as nouns ("the plush white pillow").
+        // A material or colour noun before a modifier is itself a modifier ("glass measuring cup", "rubber sole
+        // shoes").
+        const attributeLike = attributeKind(token.text) !== undefined || attributeKind(tokens[j - 1]?.text ?? '') !== undefined;
+        if (sawNoun && !(attributeLike && leadsToNoun(tokens, j + 1, inRelation))) break;
+        sawContent = true;
+      } else if (COORDINATORS.has(token.text) && sawContent && !sawNoun && isAdjective(tokens[j - 1]) && isAdjective(tokens[j + 1])) {
+        // "black and white tile"
+      } else {
+        break;
+      }
+      if (endsClause(token)) {
+        // "tall, slender trees": a comma between modifiers stays inside the phrase.
+        const continues = token.post.trim() === ',' && !sawNoun && isAdjective(token) && (isAdjective(tokens[j + 1]) || isNoun(tokens[j + 1]));
+        if (!continues) {
+          j++;
+          break;
+        }
+      }
+    }
+    const end = Math.max(j, start + 1);
+    const phrase = buildPhrase(tokens, start, end, context);
+    if (phrase) phrases.push(phrase);
+    i = end;
+  }
+  return joinPartitives(tokens, splitHiddenVerbs(tokens, phrases, inRelation, context));
+}
+
+/**
+ * "a triangular slice of watermelon", "a cylindrical roll of paper towels": a described object followed by "of"
+ * and a bare noun phrase is one thing; its phrase runs to the end ("triangular slice of watermelon").
+ */
+function joinPartitives(tokens: Token[], phrases: NounPhrase[]): NounPhrase[] {
+  const out: NounPhrase[] = [];
+  for (const phrase of phrases) {
+    const previous = out[out.length - 1];
+    if (
+      previous?.object.phrase !== undefined &&
+      !previous.depiction &&
+      phrase.bare &&
+      phrase.start === previous.end + 1 &&
+      tokens[previous.end]?.text === 'of' &&
+      !endsClause(tokens[previous.end - 1]!)
+    ) {
+      previous.object.phrase = `${previous.object.phrase} of ${phrase.object.phrase ?? phrase.object.name}`;
+      previous.end = phrase.end;
+      continue;
+    }
+    out.push(phrase);
+  }
+  return out;
+}
+
+/** Words that open a subordinate clause: "... as the spoon stirs", "... while the floor creaks". */
+const SUBORDINATORS = new Set(['as', 'while', 'when', 'whereas', 'because', 'until', 'before', 'after', 'since', 'although', 'though', 'where', 'which', 'that', 'who']);
+
+/**
+ * "The plastic cup and metallic straw rest on the coaster": compromise often reads the verb after a coordinated
+ * subject as the last word of a compound noun ("straw rest"). When the clause has no verb at all, the second
+ * conjunct's last noun is followed by a preposition, an adverb or a determiner, and the conjunct has two or more
+ * nouns, that last word is the verb.
+ */
+function splitHiddenVerbs(tokens: Token[], phrases: NounPhrase[], inRelation: boolean[], context: ParseContext): NounPhrase[] {
+  const inPhrase = new Array<boolean>(tokens.length).fill(false);
+  for (const p of phrases) for (let k = p.start; k < p.end; k++) inPhrase[k] = true;
+  const clauseHasVerb = (from: number): boolean => {
+    let k = from;
+    while (k > 0 && !SUBORDINATORS.has(tokens[k - 1]!.text) && !/[;:.!?]/.test(tokens[k - 1]!.post)) k--;
+    for (; k < tokens.length; k++) {
+      if (k > from && (SUBORDINATORS.has(tokens[k]!.text) || /[;:.!?]/.test(tokens[k - 1]!.post))) break;
+      if (!inPhrase[k] && !inRelation[k] && has(tokens[k], 'Verb') && !isParticiple(tokens[k])) return true;
+    }
+    return false;
+  };
+  return phrases.map((phrase, index) => {
+    const previous = phrases[index - 1];
+    if (!previous || tokens.slice(previous.end, phrase.start).map((t) => t.text).join(' ') !== 'and') return phrase;
+    // A definite subject ("The cup and ...") makes a statement that needs a verb; an indefinite one ("a cup and
+    // a coffee mug on the table") is usually a verbless description.
+    if (!DEFINITE.has(tokens[previous.start]!.text)) return phrase;
+    const last = tokens[phrase.end - 1]!;
+    const beforeLast = tokens[phrase.end - 2];
+    const next = tokens[phrase.end];
+    if (last.compoundName || endsClause(last) || !isNoun(beforeLast) || attributeKind(beforeLast!.text) !== undefined) return phrase;
+    const opensPredicate =
+      next !== undefined && (has(next, 'Preposition') || has(next, 'Adverb') || has(next, 'Particle') || isDeterminer(next) || inRelation[phrase.end] === true);
+    if (!opensPredicate || clauseHasVerb(phrase.start)) return phrase;
+    const shorter = buildPhrase(tokens, phrase.start, phrase.end - 1, context);
+    if (!shorter) return phrase;
+    shorter.indefinite = phrase.indefinite;
+    return shorter;
+  });
+}
+
+/**
+ * "a" / "an" counts as one where counting matters: in a list that counts ("two cups, a bowl and three forks"),
+ * or anywhere in a counting prompt that gives no number at all. "six women gathered for a meeting" asks for no
+ * particular number of meetings.
+ */
+function assignIndefiniteCounts(sentences: { tokens: Token[]; phrases: NounPhrase[] }[], countingCategory: boolean): void {
+  const groups: NounPhrase[][] = [];
+  for (const { tokens, phrases } of sentences) {
+    let group: NounPhrase[] = [];
+    phrases.forEach((phrase, k) => {
+      const previous = phrases[k - 1];
+      const gap = previous ? tokens.slice(previous.end, phrase.start) : [];
+      const coordinated =
+        previous !== undefined &&
+        gap.every((t) => COORDINATORS.has(t.text)) &&
+        (gap.length > 0 || tokens[previous.end - 1]!.post.includes(','));
+      if (!coordinated && group.length > 0) {
+        groups.push(group);
+        group = [];
+      }
+      group.push(phrase);
+    });
+    if (group.length > 0) groups.push(group);
+  }
+  const anyNumber = groups.some((group) => group.some((p) => p.object.count !== undefined));
+  for (const group of groups) {
+    const counted = group.some((p) => p.object.count !== undefined);
+    if (!counted && !(countingCategory && !anyNumber)) continue;
+    for (const phrase of group) if (phrase.indefinite && phrase.object.count === undefined) phrase.object.count = 1;
+  }
+}
+
+interface SentenceParse {
+  phrases: NounPhrase[];
+  relations: RelationSpan[];
+}
+
+function parseSentences(text: string, compounds: readonly string[]): { sentences: { tokens: Token[] }[] } {
+  const json = nlp(text).json({ offset: false }) as { terms?: { normal?: string; text?: string; tags?: string[]; post?: string }[] }[];
+  return {
+    sentences: json.map((sentence) => {
+      const tokens = mergeCompounds(tokensOf(sentence.terms ?? []), compounds);
+      repairTags(tokens, new Set(findRelations(tokens).map((span) => span.start)));
+      return { tokens };
+    }),
+  };
+}
+
+function sanitize(prompt: unknown): string {
+  if (typeof prompt !== 'string') return '';
+  // eslint-disable-next-line no-control-regex
+  let text = prompt.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+  if (text.length > MAX_PARSED_PROMPT_CHARS) {
+    text = text.slice(0, MAX_PARSED_PROMPT_CHARS);
+    const lastSpace = text.lastIndexOf(' ');
+    if (lastSpace > MAX_PARSED_PROMPT_CHARS / 2) text = text.slice(0, lastSpace);
+  }
+  return text.trim();
+}
+
+function sameObject(a: PromptObject, b: PromptObject): boolean {
+  return a.name === b.name && a.phrase === b.phrase;
+}
+
+function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec {
+  const spec: PromptSpec = {
+    prompt,
+    ...(options.category !== undefined ? { category: options.category } : {}),
+    objects: [],
+    relations: [],
+    source: 'parser',
+  };
+  const text = sanitize(prompt);
+  if (text.length === 0) return spec;
+  const compounds = options.compounds ?? COCO_CLASS_NAMES;
+  const { sentences } = parseSentences(text, compounds);
+  const context: ParseContext = { knownNames: singleWordNames(compounds) };
+
+  const parsed: SentenceParse[] = sentences.map(({ tokens }) => {
+    const relations = findRelations(tokens);
+    return { phrases: chunk(tokens, relations, context), relations };
+  });
+  assignIndefiniteCounts(
+    sentences.map(({ tokens }, k) => ({ tokens, phrases: parsed[k]!.phrases.filter((p) => !p.depiction) })),
+    options.category !== undefined && COUNTING_CATEGORY.test(options.category),
+  );
+
+  const objects: PromptObject[] = [];
+  const relations: PromptRelation[] = [];
+  const add = (object: PromptObject): PromptObject => {
+    const existing = objects.find((candidate) => sameObject(candidate, object));
+    if (!existing) {
+      objects.push(object);
+      return object;
+    }
+    if (existing.count === undefined && object.count !== undefined) existing.count = object.count;
+    return existing;
+  };
+  for (const { phrases, relations: spans } of parsed) {
+    const things = phrases.filter((p) => !p.depiction);
+    for (const thing of things) add(thing.object);
+    for (const span of spans) {
+      const subject = [...things].reverse().find((p) => p.end <= span.start);
+      const object = things.find((p) => p.start >= span.end);
+      if (!subject || !object) continue;
+      relations.push({ subject: subject.object.name, relation: span.relation, object: object.object.name, phrase: span.phrase });
+    }
+  }
+  spec.objects = objects;
+  spec.relations = relations;
+  return spec;
+}
+
+/** A small least-recently-used cache: parsing runs on every sample and batches repeat prompts (G images each). */
+class LruCache<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+const cache = new LruCache<PromptSpec>(1024);
+
+function cloneSpec(spec: PromptSpec): PromptSpec {
+  return {
+    ...spec,
+    objects: spec.objects.map((o) => ({ ...o, ...(o.attributes ? { attributes: [...o.attributes] } : {}) })),
+    relations: spec.relations.map((r) => ({ ...r })),
+  };
+}
+
+/**
+ * Parses a plain prompt (T2I-CompBench style) into a PromptSpec: objects (singular lower-case names, compound
+ * nouns kept whole, counts from number words and digits, attribute words before the noun) and relations (the
+ * noun phrase before a relation phrase, the canonical relation, the noun phrase after it). Never throws: a
+ * string it cannot read (or a non-string) gives a spec with no objects. Results are cached per prompt (LRU);
+ * each call returns a fresh copy the caller may change.
+ */
+export function parsePrompt(prompt: string, options: ParsePromptOptions = {}): PromptSpec {
+  const text = typeof prompt === 'string' ? prompt : '';
+  const key = options.compounds
+    ? undefined
+    : `${options.category ?? ''}\u0000${text}`;
+  const cached = key !== undefined ? cache.get(key) : undefined;
+  if (cached) return cloneSpec(cached);
+  let spec: PromptSpec;
+  try {
+    spec = parseUncached(text, options);
+  } catch {
+    // compromise should not throw, but a reward must never fail on a prompt it cannot read.
+    spec = { prompt: text, ...(options.category !== undefined ? { category: options.category } : {}), objects: [], relations: [], source: 'parser' };
+  }
+  if (key !== undefined) cache.set(key, spec);
+  return cloneSpec(spec);
+}
+
+/** Empties the parse cache (tests, long-running servers that want the memory back). */
+export function clearParseCache(): void {
+  cache.clear();
+}
+
+/**
+ * The attribute-noun phrases a VQA expert asks about ("red car", "wooden table"): the source's own `phrases`
+ * when it listed them (T2I-R1 `attr_nouns`), else each object's phrase (attributes + name) for the objects that
+ * have attributes; with none, the object names. Duplicates are dropped, order kept.
+ */
+export function attributePhrases(spec: PromptSpec): string[] {
+  const unique = (list: string[]): string[] => [...new Set(list.map((s) => s.trim()).filter((s) => s.length > 0))];
+  if (spec.phrases && spec.phrases.length > 0) return unique(spec.phrases);
+  // The parser gives a phrase only to objects a colour, shape or texture word describes; other sources' objects
+  // are described by whatever attributes they carry.
+  const described = spec.objects
+    .filter((o) => o.phrase !== undefined || (spec.source !== 'parser' && (o.attributes?.length ?? 0) > 0))
+    .map((o) => o.phrase ?? [...(o.attributes ?? []), o.name].join(' '));
+  if (described.length > 0) return unique(described);
+  return unique(spec.objects.map((o) => o.name));
+}
+
+/** The spec of a sample: its own `spec`, else the parse of its prompt (category from `metadata.category`). */
+export function resolveSpec(sample: { prompt: string; spec?: PromptSpec; metadata?: Record<string, unknown> }): PromptSpec {
+  if (sample.spec) return sample.spec;
+  const category = sample.metadata?.category;
+  return parsePrompt(sample.prompt, typeof category === 'string' ? { category } : {});
+}

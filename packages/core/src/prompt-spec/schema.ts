@@ -1,2 +1,77 @@
-// Implemented by the foundation work (issue 2); placeholder so the index resolves.
-export {};
+import { InvalidConfigError, InvalidPromptSpecError } from '../errors.js';
+import { validateWithSchema, type JSONSchema } from '../validation.js';
+import { SPATIAL_RELATIONS, type PromptSpec } from './types.js';
+
+const nonEmptyString = { type: 'string', minLength: 1 } as const;
+
+/** JSON Schema (draft 2020-12) of {@link PromptSpec}. Unknown keys are refused: they are usually typos. */
+export const promptSpecSchema: JSONSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://t2i-reward.dev/schemas/prompt-spec.json',
+  title: 'PromptSpec',
+  type: 'object',
+  additionalProperties: false,
+  required: ['objects', 'relations'],
+  properties: {
+    prompt: { type: 'string' },
+    category: { type: 'string' },
+    objects: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: nonEmptyString,
+          count: { type: 'integer', minimum: 0 },
+          attributes: { type: 'array', items: nonEmptyString },
+          phrase: nonEmptyString,
+        },
+      },
+    },
+    relations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['subject', 'relation', 'object'],
+        properties: {
+          subject: nonEmptyString,
+          relation: { enum: [...SPATIAL_RELATIONS] },
+          object: nonEmptyString,
+          phrase: { type: 'string' },
+        },
+      },
+    },
+    exclude: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'count'],
+        properties: {
+          name: nonEmptyString,
+          count: { type: 'integer', minimum: 1 },
+        },
+      },
+    },
+    phrases: { type: 'array', items: nonEmptyString },
+    source: { enum: ['t2i-r1', 'geneval', 'parser', 'user'] },
+  },
+};
+
+/**
+ * Checks `value` against {@link promptSpecSchema} and returns it typed. Throws InvalidPromptSpecError whose
+ * message lists every violation with its JSON path ("objects/0/count must be integer") and whose `data.path`
+ * is the first bad path.
+ */
+export function validatePromptSpec(value: unknown): PromptSpec {
+  try {
+    return validateWithSchema<PromptSpec>(promptSpecSchema, value, 'PromptSpec');
+  } catch (error) {
+    if (InvalidConfigError.isInstance(error)) {
+      throw new InvalidPromptSpecError(error.message, { cause: error, ...(error.data ? { data: error.data } : {}) });
+    }
+    throw error;
+  }
+}

@@ -53,6 +53,11 @@ export interface PromptSpec {
   objects: PromptObject[];
   relations: PromptRelation[];
   exclude?: PromptExclusion[];
+  /**
+   * Attribute-noun phrases exactly as the source listed them (T2I-R1 `attr_nouns`), for VQA questions. When
+   * present, `attributePhrases(spec)` returns these rather than deriving phrases from `objects`.
+   */
+  phrases?: string[];
   /** Where it came from: a metadata converter or the rule-based parser. */
   source?: 't2i-r1' | 'geneval' | 'parser' | 'user';
 }

@@ -1,0 +1,199 @@
+/**
+ * Agreement of the rule-based prompt parser with T2I-R1's own metadata (benchmarks/data/t2i-r1).
+ *
+ *   npm run eval:parser                       tables for the held-out half (the result) and the tuning half
+ *   npm run eval:parser -- --json             the same as one JSON object
+ *   npm run eval:parser -- --markdown         the same as Markdown tables (PARSER-EVAL.md)
+ *   npm run eval:parser -- --failures 20 --metric spatial [--category complex]
+ *                                             disagreements of the TUNING half only, to study while tuning
+ *   npm run eval:parser -- --no-compounds     ablation: without the COCO compound-noun list
+ *   npm run eval:parser -- --tuning-only      only the tuning half's table (what tuning looks at)
+ *
+ * The rows are split in two by a hash of the prompt (FNV-1a of its UTF-8 bytes: even → tuning, odd → held-out),
+ * so the split is fixed, repeated prompts land in the same half, and this script never prints a held-out
+ * disagreement.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { attributePhrases, parsePrompt } from '../src/prompt-spec/parser.js';
+import { normalizeRelation } from '../src/prompt-spec/relations.js';
+import type { PromptSpec } from '../src/prompt-spec/types.js';
+
+interface Row {
+  prompt: string;
+  task_type: string;
+  nouns?: string[];
+  attr_nouns?: string[];
+  spatial_info?: { obj1: string; obj2: string; locality: string };
+  numeracy_info?: { obj_name: string; num: number }[];
+}
+
+type Metric = 'nouns' | 'spatial' | 'numbers' | 'attributes';
+const METRICS: readonly Metric[] = ['nouns', 'spatial', 'numbers', 'attributes'];
+type Half = 'held-out' | 'tuning';
+
+interface Cell {
+  agree: number;
+  n: number;
+}
+type Report = Record<string, Record<Metric, Cell>>;
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    markdown: { type: 'boolean', default: false },
+    failures: { type: 'string' },
+    metric: { type: 'string', default: 'spatial' },
+    category: { type: 'string' },
+    'no-compounds': { type: 'boolean', default: false },
+    'tuning-only': { type: 'boolean', default: false },
+  },
+});
+
+const dataFile = args.data ?? fileURLToPath(new URL('../../../benchmarks/data/t2i-r1/geneval_and_t2i_data_final.json', import.meta.url));
+const rows: Row[] = readFileSync(dataFile, 'utf8')
+  .split('\n')
+  .filter((line) => line.trim().length > 0)
+  .map((line) => JSON.parse(line) as Row);
+
+/** FNV-1a (32 bit) of the UTF-8 bytes. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+const halfOf = (row: Row): Half => (fnv1a(row.prompt) % 2 === 0 ? 'tuning' : 'held-out');
+
+const lower = (s: string): string => s.trim().toLowerCase();
+const setOf = (list: Iterable<string>): Set<string> => new Set([...list].map(lower));
+const sameSet = (a: Set<string>, b: Set<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
+const show = (s: Set<string>): string => JSON.stringify([...s].sort());
+
+interface Judgement {
+  agree: boolean;
+  expected: string;
+  got: string;
+}
+
+/** Each metric on one row, or undefined where the row has no reference for it. */
+function judge(row: Row, spec: PromptSpec): Partial<Record<Metric, Judgement>> {
+  const out: Partial<Record<Metric, Judgement>> = {};
+  if (row.nouns) {
+    const expected = setOf(row.nouns);
+    const got = setOf(spec.objects.map((o) => o.name));
+    out.nouns = { agree: sameSet(expected, got), expected: show(expected), got: show(got) };
+  }
+  if (row.spatial_info) {
+    const info = row.spatial_info;
+    const expected = `${lower(info.obj1)} | ${normalizeRelation(info.locality) ?? `?${info.locality}`} | ${lower(info.obj2)}`;
+    const first = spec.relations[0];
+    const got = first ? `${first.subject} | ${first.relation} | ${first.object}` : '(none)';
+    out.spatial = { agree: expected === got, expected, got };
+  }
+  if (row.numeracy_info) {
+    const expected = setOf(row.numeracy_info.map((e) => `${e.obj_name}=${e.num}`));
+    const got = setOf(spec.objects.filter((o) => o.count !== undefined).map((o) => `${o.name}=${o.count}`));
+    out.numbers = { agree: sameSet(expected, got), expected: show(expected), got: show(got) };
+  }
+  if (row.attr_nouns) {
+    const expected = setOf(row.attr_nouns);
+    const got = setOf(attributePhrases(spec));
+    out.attributes = { agree: sameSet(expected, got), expected: show(expected), got: show(got) };
+  }
+  return out;
+}
+
+const compounds = args['no-compounds'] ? { compounds: [] as string[] } : {};
+const emptyCells = (): Record<Metric, Cell> => ({
+  nouns: { agree: 0, n: 0 },
+  spatial: { agree: 0, n: 0 },
+  numbers: { agree: 0, n: 0 },
+  attributes: { agree: 0, n: 0 },
+});
+const reports: Record<Half, Report> = { 'held-out': {}, tuning: {} };
+const rowCounts: Record<Half, Record<string, number>> = { 'held-out': {}, tuning: {} };
+const failures: { row: Row; judgement: Judgement }[] = [];
+const wantFailures = args.failures !== undefined ? Number(args.failures) : 0;
+
+for (const row of rows) {
+  const half = halfOf(row);
+  const spec = parsePrompt(row.prompt, { category: row.task_type, ...compounds });
+  const verdicts = judge(row, spec);
+  for (const category of [row.task_type, 'overall']) {
+    const cells = (reports[half][category] ??= emptyCells());
+    rowCounts[half][category] = (rowCounts[half][category] ?? 0) + 1;
+    for (const metric of METRICS) {
+      const verdict = verdicts[metric];
+      if (!verdict) continue;
+      cells[metric].n++;
+      if (verdict.agree) cells[metric].agree++;
+    }
+  }
+  // Only the tuning half's disagreements are ever shown.
+  const verdict = verdicts[args.metric as Metric];
+  if (half === 'tuning' && wantFailures > 0 && verdict && !verdict.agree && (!args.category || args.category === row.task_type)) {
+    failures.push({ row, judgement: verdict });
+  }
+}
+
+const categoriesOf = (report: Report): string[] =>
+  Object.keys(report).filter((c) => c !== 'overall').sort().concat('overall');
+const pct = (cell: Cell): string => (cell.n === 0 ? '—' : `${((100 * cell.agree) / cell.n).toFixed(1)}% (${cell.agree}/${cell.n})`);
+const HEADERS = ['category', 'rows', 'noun set', 'spatial triple', 'number pairs', 'attribute phrases'];
+
+if (wantFailures > 0) {
+  for (const { row, judgement } of failures.slice(0, wantFailures)) {
+    console.log(`[${row.task_type}] ${row.prompt}\n   metadata: ${judgement.expected}\n   parser:   ${judgement.got}`);
+  }
+  console.log(`${failures.length} tuning-half disagreements on ${args.metric}${args.category ? ` (${args.category})` : ''}`);
+} else if (args.json) {
+  const asJson = (half: Half) =>
+    Object.fromEntries(
+      categoriesOf(reports[half]).map((category) => [
+        category,
+        {
+          rows: rowCounts[half][category],
+          ...Object.fromEntries(
+            METRICS.map((metric) => {
+              const cell = reports[half][category]![metric];
+              return [metric, cell.n === 0 ? null : { agreement: cell.agree / cell.n, agree: cell.agree, n: cell.n }];
+            }),
+          ),
+        },
+      ]),
+    );
+  console.log(JSON.stringify({ data: dataFile, compounds: !args['no-compounds'], heldOut: asJson('held-out'), tuning: asJson('tuning') }, null, 2));
+} else {
+  const halves: Half[] = args['tuning-only'] ? ['tuning'] : ['held-out', 'tuning'];
+  for (const half of halves) {
+    const title =
+      half === 'held-out'
+        ? `HELD-OUT half (never inspected while tuning): ${rowCounts[half].overall} rows`
+        : `tuning half (rules were tuned on it): ${rowCounts[half].overall} rows`;
+    const lines = categoriesOf(reports[half]).map((category) => [
+      category,
+      String(rowCounts[half][category]),
+      ...METRICS.map((metric) => pct(reports[half][category]![metric])),
+    ]);
+    if (args.markdown) {
+      console.log(`\n**${title}**${args['no-compounds'] ? ' (without the COCO compound list)' : ''}\n`);
+      console.log(`| ${HEADERS.join(' | ')} |\n|${HEADERS.map(() => '---').join('|')}|`);
+      for (const line of lines) console.log(`| ${line.join(' | ')} |`);
+    } else {
+      const plain = !process.stdout.isTTY;
+      const table = new Table({ head: HEADERS, ...(plain ? { style: { head: [], border: [] } } : {}) });
+      table.push(...lines);
+      console.log(`\n${title}${args['no-compounds'] ? ' (without the COCO compound list)' : ''}`);
+      console.log(table.toString());
+    }
+  }
+  console.log('\nExact agreement, per row: noun set = set of object names; spatial triple = the first parsed relation');
+  console.log('(subject, canonical relation, object); number pairs = set of (name, count); attribute phrases = set.');
+}

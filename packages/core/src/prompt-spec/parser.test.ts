@@ -1,0 +1,263 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { attributePhrases, clearParseCache, MAX_PARSED_PROMPT_CHARS, parsePrompt, resolveSpec } from './parser.js';
+import { validatePromptSpec } from './schema.js';
+import type { PromptSpec, SpatialRelation } from './types.js';
+
+const names = (spec: PromptSpec): string[] => spec.objects.map((o) => o.name);
+const triples = (spec: PromptSpec): string[][] => spec.relations.map((r) => [r.subject, r.relation, r.object]);
+const counts = (spec: PromptSpec): Record<string, number | undefined> => Object.fromEntries(spec.objects.map((o) => [o.name, o.count]));
+
+describe('parsePrompt: relations', () => {
+  const cases: [string, SpatialRelation][] = [
+    ['a dog on the left of a cat', 'left of'],
+    ['a dog left of a cat', 'left of'],
+    ['a dog to the left of a cat', 'left of'],
+    ['a dog on the right of a cat', 'right of'],
+    ['a dog right of a cat', 'right of'],
+    ['a dog on the top of a cat', 'above'],
+    ['a dog on top of a cat', 'above'],
+    ['a dog above a cat', 'above'],
+    ['a dog over a cat', 'above'],
+    ['a dog on the bottom of a cat', 'below'],
+    ['a dog below a cat', 'below'],
+    ['a dog under a cat', 'below'],
+    ['a dog beneath a cat', 'below'],
+    ['a dog next to a cat', 'next to'],
+    ['a dog near a cat', 'near'],
+    ['a dog beside a cat', 'next to'],
+    ['a dog on side of a cat', 'on side of'],
+    ['a dog in front of a cat', 'in front of'],
+    ['a dog behind a cat', 'behind'],
+  ];
+  it.each(cases)('"%s" → dog %s cat', (prompt, relation) => {
+    const spec = parsePrompt(prompt);
+    expect(triples(spec)).toEqual([['dog', relation, 'cat']]);
+    expect(names(spec)).toEqual(['dog', 'cat']);
+  });
+
+  it('keeps the words that expressed the relation', () => {
+    expect(parsePrompt('a cup to the right of a plate').relations[0]?.phrase).toBe('to the right of');
+  });
+
+  it('attaches the relation to the nearest noun phrases across verbs and modifiers', () => {
+    expect(triples(parsePrompt('The small red apple is sitting on top of the old wooden plate.'))).toEqual([['apple', 'above', 'plate']]);
+    expect(triples(parsePrompt('a photo of a laptop below a traffic light'))).toEqual([['laptop', 'below', 'traffic light']]);
+  });
+
+  it('reads two relations in one prompt', () => {
+    expect(triples(parsePrompt('a cat left of a dog and a bird above a tree'))).toEqual([
+      ['cat', 'left of', 'dog'],
+      ['bird', 'above', 'tree'],
+    ]);
+  });
+
+  it('needs a noun phrase after a bare preposition', () => {
+    expect(parsePrompt('prices went over and above').relations).toEqual([]);
+    expect(parsePrompt('a bird flying above').relations).toEqual([]);
+  });
+
+  it('does not read "left" the verb or "right" the adjective as relations', () => {
+    expect(parsePrompt('the woman left the room').relations).toEqual([]);
+    expect(parsePrompt('the right answer').relations).toEqual([]);
+  });
+});
+
+describe('parsePrompt: objects and counts', () => {
+  it('reads number words one..ten and digits', () => {
+    const words = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+    words.forEach((word, index) => {
+      expect(parsePrompt(`${word} ${index === 0 ? 'lamp' : 'lamps'}`).objects).toEqual([{ name: 'lamp', count: index + 1 }]);
+    });
+    expect(counts(parsePrompt('12 eggs and 3 cups'))).toEqual({ egg: 12, cup: 3 });
+  });
+
+  it('singularises regular and irregular plurals', () => {
+    expect(names(parsePrompt('two women, three children, four mice, two knives and five boxes'))).toEqual([
+      'woman', 'child', 'mouse', 'knife', 'box',
+    ]);
+    expect(names(parsePrompt('some puppies and tomatoes'))).toEqual(['puppy', 'tomato']);
+    expect(names(parsePrompt('two people'))).toEqual(['person']);
+  });
+
+  it('keeps words that only exist in the plural and reads the doubled plural of template prompts', () => {
+    expect(names(parsePrompt('a pair of scissors'))).toContain('scissors');
+    expect(names(parsePrompt('a photo of two bootses'))).toEqual(['boots']);
+  });
+
+  it('counts "a" / "an" as one only where counting matters', () => {
+    expect(counts(parsePrompt('two cups, a bowl and an apple'))).toEqual({ cup: 2, bowl: 1, apple: 1 });
+    expect(counts(parsePrompt('a bowl and an apple'))).toEqual({ bowl: undefined, apple: undefined });
+    expect(counts(parsePrompt('a bowl and an apple', { category: 'numeracy' }))).toEqual({ bowl: 1, apple: 1 });
+    // "a meeting" is not part of the counted list.
+    expect(counts(parsePrompt('six women gathered for a meeting'))).toEqual({ woman: 6, meeting: undefined });
+    expect(counts(parsePrompt('a few dogs and two cats'))).toEqual({ dog: undefined, cat: 2 });
+  });
+
+  it('repairs plural nouns compromise reads as verbs after a number', () => {
+    expect(counts(parsePrompt('three desks and one dog'))).toEqual({ desk: 3, dog: 1 });
+  });
+
+  it('keeps compound nouns whole', () => {
+    expect(names(parsePrompt('a wine glass and a sports ball'))).toEqual(['wine glass', 'sports ball']);
+    expect(names(parsePrompt('two hot dogs'))).toEqual(['hot dog']);
+    expect(names(parsePrompt('a potted plant near a dining table'))).toEqual(['potted plant', 'dining table']);
+    expect(names(parsePrompt('a birch tree next to a coffee table'))).toEqual(['birch tree', 'coffee table']);
+  });
+
+  it('reads "hot dog" as a hot animal only without the compound list', () => {
+    expect(parsePrompt('a hot dog', { compounds: [] }).objects).toEqual([{ name: 'dog', attributes: ['hot'] }]);
+  });
+
+  it('drops the "a photo of" frame', () => {
+    expect(names(parsePrompt('a photo of a bench'))).toEqual(['bench']);
+    expect(names(parsePrompt('an oil painting of three horses'))).toEqual(['horse']);
+  });
+
+  it('reads a noun used after a determiner even when compromise tags it as an adjective', () => {
+    expect(names(parsePrompt('a photo of an orange right of a clock'))).toEqual(['orange', 'clock']);
+  });
+
+  it('merges repeated mentions of the same thing', () => {
+    expect(names(parsePrompt('A cat is on the sofa. The cat is happy.'))).toEqual(['cat', 'sofa']);
+  });
+});
+
+describe('parsePrompt: attribute phrases', () => {
+  it('reads colour, texture and shape adjectives before the noun', () => {
+    const spec = parsePrompt('a red car, a wooden table and a fluffy dog');
+    expect(spec.objects).toEqual([
+      { name: 'car', attributes: ['red'], phrase: 'red car' },
+      { name: 'table', attributes: ['wooden'], phrase: 'wooden table' },
+      { name: 'dog', attributes: ['fluffy'], phrase: 'fluffy dog' },
+    ]);
+    expect(attributePhrases(spec)).toEqual(['red car', 'wooden table', 'fluffy dog']);
+  });
+
+  it('treats material and colour nouns before a noun as attributes', () => {
+    expect(parsePrompt('a glass vase and a gold clock').objects).toEqual([
+      { name: 'vase', attributes: ['glass'], phrase: 'glass vase' },
+      { name: 'clock', attributes: ['gold'], phrase: 'gold clock' },
+    ]);
+    // ...but as the head they are the thing itself.
+    expect(names(parsePrompt('a black orange and a drinking glass'))).toEqual(['orange', 'drinking glass']);
+  });
+
+  it('keeps hyphenated, coordinated and intensified colours', () => {
+    expect(attributePhrases(parsePrompt('a heart-shaped cookie'))).toEqual(['heart-shaped cookie']);
+    expect(attributePhrases(parsePrompt('a black and white cat'))).toEqual(['black and white cat']);
+    expect(attributePhrases(parsePrompt('a light blue shirt'))).toEqual(['light blue shirt']);
+  });
+
+  it('keeps the other modifiers of a described object, and no phrase for undescribed ones', () => {
+    const spec = parsePrompt('a big brown bowl gives a stylish look');
+    expect(attributePhrases(spec)).toEqual(['big brown bowl']);
+    expect(spec.objects[1]).toEqual({ name: 'look', attributes: ['stylish'] });
+  });
+
+  it('keeps commas between modifiers inside the phrase', () => {
+    expect(attributePhrases(parsePrompt('The tall, slender birch trees swayed.'))).toEqual(['tall slender birch tree']);
+  });
+
+  it('reads a partitive as one thing', () => {
+    expect(attributePhrases(parsePrompt('a triangular slice of watermelon'))).toEqual(['triangular slice of watermelon']);
+  });
+
+  it('finds the verb compromise hides in a compound after a coordinated subject', () => {
+    const spec = parsePrompt('The plastic cup and metallic pen lie on the wooden desk.');
+    expect(attributePhrases(spec)).toEqual(['plastic cup', 'metallic pen', 'wooden desk']);
+    // An indefinite description needs no verb: its compound stays whole.
+    expect(names(parsePrompt('a cup and a coffee mug on the table'))).toEqual(['cup', 'coffee mug', 'table']);
+  });
+
+  it('falls back to the object names when nothing is described', () => {
+    expect(attributePhrases(parsePrompt('a dog and a cat'))).toEqual(['dog', 'cat']);
+    expect(attributePhrases({ objects: [], relations: [] })).toEqual([]);
+  });
+
+  it('prefers the phrases a source listed', () => {
+    expect(attributePhrases({ objects: [{ name: 'car', attributes: ['red'] }], relations: [], phrases: ['shiny red car', 'shiny red car'] })).toEqual([
+      'shiny red car',
+    ]);
+    expect(attributePhrases({ objects: [{ name: 'car', attributes: ['red'] }], relations: [] })).toEqual(['red car']);
+  });
+});
+
+describe('parsePrompt: T2I-CompBench prompt files', () => {
+  it('parses CRLF lines the way the harness splits them', () => {
+    const file = 'a green bench and a blue bowl\r\na brown horse on the left of a blue vase';
+    const specs = file.split(/\r?\n/).map((line) => parsePrompt(line));
+    expect(specs.map(names)).toEqual([['bench', 'bowl'], ['horse', 'vase']]);
+    expect(triples(specs[1]!)).toEqual([['horse', 'left of', 'vase']]);
+  });
+});
+
+describe('parsePrompt: robustness', () => {
+  it('never throws and always returns a valid spec (arbitrary strings)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 120 }), (prompt) => {
+        const spec = parsePrompt(prompt);
+        validatePromptSpec(spec);
+        expect(spec.prompt).toBe(prompt);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('never throws on word salad with relation phrases, numbers, quotes, newlines and emoji', () => {
+    const word = fc.constantFrom(
+      'a', 'the', 'two', '3', 'red', 'dog', 'dogs', 'on', 'left', 'of', 'top', 'next', 'to', 'and', ',', '.', '"', "'",
+      '\n', '\r\n', '😀', '-', 'hot', 'glass', 'photo', 'of', 'over', 'below', 'behind', 'in', 'front', 'light', 'é',
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 40 }), (words) => {
+        const prompt = words.join(' ');
+        const spec = parsePrompt(prompt, { category: 'numeracy' });
+        validatePromptSpec(spec);
+        for (const relation of spec.relations) {
+          expect(names(spec)).toContain(relation.subject);
+          expect(names(spec)).toContain(relation.object);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('handles empty, blank, huge and non-string input', () => {
+    expect(parsePrompt('')).toEqual({ prompt: '', objects: [], relations: [], source: 'parser' });
+    expect(parsePrompt(' \n\t ').objects).toEqual([]);
+    expect(parsePrompt(undefined as unknown as string).objects).toEqual([]);
+    const huge = `${'a red dog next to a blue cat and '.repeat(150)}the end`;
+    expect(huge.length).toBeGreaterThan(MAX_PARSED_PROMPT_CHARS);
+    const spec = parsePrompt(huge);
+    expect(spec.prompt).toBe(huge);
+    expect(spec.objects.length).toBeGreaterThan(0);
+    validatePromptSpec(spec);
+    expect(parsePrompt('x'.repeat(5000)).relations).toEqual([]);
+  });
+
+  it('returns a fresh copy from the cache', () => {
+    clearParseCache();
+    const first = parsePrompt('two red apples');
+    first.objects[0]!.name = 'changed';
+    first.objects[0]!.attributes!.push('changed');
+    expect(parsePrompt('two red apples').objects).toEqual([{ name: 'apple', count: 2, attributes: ['red'], phrase: 'red apple' }]);
+  });
+
+  it('caches per category', () => {
+    expect(parsePrompt('a cup', { category: 'numeracy' }).objects[0]?.count).toBe(1);
+    expect(parsePrompt('a cup').objects[0]?.count).toBeUndefined();
+  });
+});
+
+describe('resolveSpec', () => {
+  it("uses the sample's spec when it has one", () => {
+    const spec: PromptSpec = { objects: [{ name: 'zebra' }], relations: [] };
+    expect(resolveSpec({ prompt: 'a dog', spec })).toBe(spec);
+  });
+
+  it('parses the prompt otherwise, with the category from metadata', () => {
+    expect(names(resolveSpec({ prompt: 'a dog left of a cat' }))).toEqual(['dog', 'cat']);
+    expect(resolveSpec({ prompt: 'a cup', metadata: { category: 'numeracy' } }).objects).toEqual([{ name: 'cup', count: 1 }]);
+  });
+});
