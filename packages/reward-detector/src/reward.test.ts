@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_IMAGES, ModelDisposedError, type RewardItemResult, type RewardSample, type RgbImage, loadImage } from '@t2i-reward/core';
-import { type DetectorReward, createDetectorReward } from './index.js';
+import { type CenterNetBackend, type DetectorReward, createDetectorReward } from './index.js';
 
 // One real CenterNet (COCO-80, TF.js) for the whole file: loading and running it costs seconds here.
 let reward: DetectorReward;
@@ -103,6 +103,13 @@ describe('detector reward on the real CenterNet and real photos', () => {
 });
 
 describe('lifecycle', () => {
+  it('leaves no tensors behind after a batch', async () => {
+    const { tf } = await (reward.backend as CenterNetBackend).load();
+    const before = tf.memory().numTensors;
+    await reward.doScore([{ image: photo('eagle'), prompt: 'a bird' }]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('names the model, loads lazily and refuses to score after dispose', async () => {
     const lazy = createDetectorReward({ formula: 't2i-r1-code', boxThreshold: 0.4 });
     expect(lazy.modelId).toBe('detector/tfjs/centernet/t2i-r1-code?boxThreshold=0.4');

@@ -7,7 +7,6 @@ import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import type { Detection } from '../scoring/boxes.js';
 import { COCO_CLASSES } from '../coco.js';
 import { cocoVocabulary } from '../vocabulary.js';
-import { resizeBilinearRgb } from './resize.js';
 import type { DetectorBackend } from './types.js';
 
 /** CenterNet (MobileNetV3 backbone, COCO-80) as shipped by @vladmandic/human: fixed input [1, 512, 512, 3]. */
@@ -96,10 +95,15 @@ export class CenterNetBackend implements DetectorBackend {
     return { tf, model };
   }
 
-  /** The model input for one image: [1, 512, 512, 3] float 0..255, the image stretched (caller disposes). */
+  /**
+   * The model input for one image: [1, 512, 512, 3] float 0..255, the image stretched with
+   * `tf.image.resizeBilinear` (on the wasm backend this beat a plain-JS resize 2–5× here). Caller disposes.
+   */
   preprocess(tf: TfjsModule, image: RgbImage): Tensor {
-    const pixels = resizeBilinearRgb(image.data, image.width, image.height, CENTERNET_INPUT_SIZE, CENTERNET_INPUT_SIZE);
-    return tf.tensor4d(pixels, [1, CENTERNET_INPUT_SIZE, CENTERNET_INPUT_SIZE, 3], 'float32');
+    return tf.tidy(() => {
+      const pixels = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+      return tf.image.resizeBilinear(pixels, [CENTERNET_INPUT_SIZE, CENTERNET_INPUT_SIZE]).expandDims(0);
+    });
   }
 
   /** Raw model call on a preprocessed input: the [1, 100, 6] detections tensor (caller disposes). */
