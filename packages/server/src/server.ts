@@ -391,7 +391,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     });
   }
 
-  const httpServer = createServer({ keepAlive: true }, (request, response) => {
+  // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
+  const httpServer = createServer({ keepAlive: true, requestTimeout: requestTimeoutMs }, (request, response) => {
     activeRequests++;
     const url = new URL(request.url ?? '/', 'http://localhost');
     const protocol = protocolOf(url.pathname);
