@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clipReference, spyOnSessionRun, tinyClipFolder } from '../test/fixtures.js';
+import { clipReference, FIXTURES_DIR, spyOnSessionRun, tinyClipFolder } from '../test/fixtures.js';
 import { ClipReward } from './clip-reward.js';
 
 const reference = clipReference();
@@ -196,6 +196,32 @@ describe('ClipReward on the tiny random-weight CLIP (HF layout, real CLIP tokeni
       await expect(model.doScore([{ image: images[0]!, prompt: 'x' }])).rejects.toSatisfy(ModelLoadError.isInstance);
     } finally {
       missing.cleanup();
+    }
+  });
+});
+
+describe('ClipReward on the tiny random-weight SigLIP (HF layout)', () => {
+  interface SiglipReference {
+    images: { width: number; height: number; rgb: number[] }[];
+    cases: { prompt: string; input_ids: number[]; cosine: number[] }[];
+  }
+  const siglip = JSON.parse(readFileSync(join(FIXTURES_DIR, 'tiny-siglip', 'reference.json'), 'utf8')) as SiglipReference;
+  const siglipImages = siglip.images.map((image) => createRgbImage(Uint8Array.from(image.rgb), image.width, image.height));
+
+  it('pads the text to max_length (64), reads pooler_output and matches torch within 1e-5', async () => {
+    const run = await spyOnSessionRun();
+    try {
+      const model = new ClipReward({ variant: 'cosine', model: join(FIXTURES_DIR, 'tiny-siglip') });
+      const results = await model.doScore(siglip.cases.flatMap((c) => siglipImages.map((image) => ({ image, prompt: c.prompt }))));
+      siglip.cases.forEach((c, p) =>
+        c.cosine.forEach((expected, i) => expect(Math.abs((results[p * siglipImages.length + i]!.raw as number) - expected)).toBeLessThanOrEqual(1e-5)),
+      );
+      const textFeeds = run.mock.calls.map((call) => call[0]).filter((feeds) => 'input_ids' in feeds);
+      expect(textFeeds).toHaveLength(1);
+      expect((textFeeds[0]!['input_ids'] as { dims: number[] }).dims).toEqual([2, 64]);
+      await model.dispose();
+    } finally {
+      run.mockRestore();
     }
   });
 });

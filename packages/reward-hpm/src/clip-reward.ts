@@ -73,14 +73,31 @@ interface LoadedClip {
   wantsAttentionMask: boolean;
   /** exp(logit_scale) written by our export scripts into config.json (`t2i_reward.logit_scale`), if any. */
   configLogitScale: number | undefined;
+  family: ClipFamily;
 }
+
+/** What differs between the CLIP and SigLIP families for the split layout. */
+interface ClipFamily {
+  name: 'clip' | 'siglip';
+  /** Output holding the projected embedding of the text / vision tower. */
+  textOutput: string;
+  imageOutput: string;
+  /** SigLIP pools the text at the last position, so it must be padded to max_length as in training. */
+  padToMaxLength: boolean;
+}
+
+const FAMILIES: Record<'clip' | 'siglip', ClipFamily> = {
+  clip: { name: 'clip', textOutput: 'text_embeds', imageOutput: 'image_embeds', padToMaxLength: false },
+  siglip: { name: 'siglip', textOutput: 'pooler_output', imageOutput: 'pooler_output', padToMaxLength: true },
+};
 
 const DEFAULT_TEXT_CACHE = 1024;
 const DEFAULT_MAX_IMAGE_BATCH = 32;
 const DEFAULT_LOGIT_SCALE = 100;
 
 /**
- * CLIP-family preference / alignment scorer (HPS v2 / v2.1, PickScore, CLIPScore, raw cosine) on transformers.js.
+ * CLIP-family preference / alignment scorer (HPS v2 / v2.1, PickScore, CLIPScore, raw cosine) on transformers.js,
+ * for CLIP and SigLIP checkpoints (config.json model_type 'clip' | 'siglip').
  * Per batch: each distinct prompt is encoded once (and cached across calls), images go through the vision tower in
  * one session call (chunks of `maxImageBatch`), the score is the cosine of the L2-normalised embeddings mapped by
  * the variant's formula (see scoring.ts).
@@ -129,6 +146,15 @@ export class ClipReward extends BaseReward {
     } as Parameters<TransformersModule['PreTrainedModel']['from_pretrained']>[1];
     const layout = this.#resolveLayout(source.location, source.local);
     try {
+      const config = (await runtime.AutoConfig.from_pretrained(source.location, pretrained)) as unknown as { model_type?: string };
+      if (config.model_type !== 'clip' && config.model_type !== 'siglip') {
+        throw new ModelLoadError(`${source.location}: model_type '${String(config.model_type)}' is not a CLIP or SigLIP model`);
+      }
+      const family = FAMILIES[config.model_type];
+      const classes =
+        family.name === 'clip'
+          ? { text: runtime.CLIPTextModelWithProjection, vision: runtime.CLIPVisionModelWithProjection, combined: runtime.CLIPModel }
+          : { text: runtime.SiglipTextModel, vision: runtime.SiglipVisionModel, combined: runtime.SiglipModel };
       const [tokenizer, imageProcessor] = await Promise.all([
         runtime.AutoTokenizer.from_pretrained(source.location, pretrained),
         runtime.AutoImageProcessor.from_pretrained(source.location, pretrained),
@@ -138,17 +164,17 @@ export class ClipReward extends BaseReward {
       let combinedModel: AnyModel | undefined;
       if (layout === 'split') {
         [textModel, visionModel] = await Promise.all([
-          runtime.CLIPTextModelWithProjection.from_pretrained(source.location, modelOptions),
-          runtime.CLIPVisionModelWithProjection.from_pretrained(source.location, modelOptions),
+          classes.text.from_pretrained(source.location, modelOptions),
+          classes.vision.from_pretrained(source.location, modelOptions),
         ]);
       } else {
-        combinedModel = await runtime.CLIPModel.from_pretrained(source.location, modelOptions);
+        combinedModel = await classes.combined.from_pretrained(source.location, modelOptions);
       }
       const textSession = (textModel ?? combinedModel)?.sessions['model'] as { inputNames: string[] } | undefined;
       const eosId = (tokenizer.eos_token_id as number | undefined) ?? undefined;
       const padId = (tokenizer.pad_token_id as number | undefined) ?? eosId;
       if (eosId === undefined || padId === undefined) throw new Error('tokenizer has no <|endoftext|> / pad token');
-      const processorConfig = imageProcessor.config as { crop_size?: { height?: number }; size?: { shortest_edge?: number; height?: number } };
+      const processorConfig = imageProcessor.config as unknown as { crop_size?: { height?: number }; size?: { shortest_edge?: number; height?: number } };
       const inputSize = processorConfig.crop_size?.height ?? processorConfig.size?.shortest_edge ?? processorConfig.size?.height ?? 224;
       const maxLength = Number.isFinite(tokenizer.model_max_length) ? tokenizer.model_max_length : 77;
       const exported = ((textModel ?? combinedModel)?.config as { t2i_reward?: { logit_scale?: unknown } } | undefined)?.t2i_reward;
@@ -166,6 +192,7 @@ export class ClipReward extends BaseReward {
         inputSize,
         wantsAttentionMask: textSession?.inputNames.includes('attention_mask') ?? false,
         configLogitScale,
+        family,
       };
     } catch (cause) {
       if (T2IRewardError.isInstance(cause)) throw cause;
@@ -194,7 +221,7 @@ export class ClipReward extends BaseReward {
   /** int64 [n, longest] padded with the pad id; CLIP's causal text tower makes right padding invisible at EOS. */
   #textFeeds(loaded: LoadedClip, rows: number[][]): Record<string, unknown> {
     const { Tensor } = loaded.runtime;
-    const width = Math.max(...rows.map((r) => r.length));
+    const width = loaded.family.padToMaxLength ? loaded.maxLength : Math.max(...rows.map((r) => r.length));
     const ids = new BigInt64Array(rows.length * width).fill(BigInt(loaded.padId));
     const mask = new BigInt64Array(rows.length * width);
     rows.forEach((row, r) => {
@@ -231,8 +258,8 @@ export class ClipReward extends BaseReward {
     this.stats.textEncoderCalls++;
     this.stats.textsEncoded += missing.length;
     const output = (await loaded.textModel(this.#textFeeds(loaded, tokenized.map((t) => t.ids)))) as Record<string, { data: Float32Array; dims: number[] }>;
-    const embeds = output['text_embeds'];
-    if (!embeds) throw new ModelLoadError('text model has no text_embeds output');
+    const embeds = output[loaded.family.textOutput];
+    if (!embeds) throw new ModelLoadError(`text model has no ${loaded.family.textOutput} output`);
     const dim = embeds.dims[1] as number;
     missing.forEach((prompt, i) => {
       const entry: TextEntry = {
@@ -312,8 +339,8 @@ export class ClipReward extends BaseReward {
     this.stats.imageEncoderCalls++;
     this.stats.imagesEncoded += images.length;
     const output = (await loaded.visionModel!({ pixel_values: pixelValues })) as Record<string, { data: Float32Array; dims: number[] }>;
-    const embeds = output['image_embeds'];
-    if (!embeds) throw new ModelLoadError('vision model has no image_embeds output');
+    const embeds = output[loaded.family.imageOutput];
+    if (!embeds) throw new ModelLoadError(`vision model has no ${loaded.family.imageOutput} output`);
     const dim = embeds.dims[1] as number;
     return images.map((_, i) => embeds.data.slice(i * dim, (i + 1) * dim));
   }
