@@ -20,7 +20,9 @@ export {
 } from './backend.js';
 export { createYesNoBackend, yesNoBackendSchema, YES_NO_BACKEND_TYPES, type YesNoBackendConfig } from './backends/index.js';
 export { TransformersYesNoBackend, type TransformersBackendOptions } from './backends/transformers.js';
+export { OnnxYesNoBackend, type OnnxBackendOptions } from './backends/onnx.js';
 export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';
+export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
 export { OpenAiYesNoBackend, readYesNo, type OpenAiBackendOptions } from './backends/openai.js';
 export { askGroupedByImage, type AskManyOptions } from './batch.js';
 export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';

@@ -121,7 +121,10 @@ describe('VqaReward on the tiny LLaVA fixture (transformers)', () => {
 describeRewardContract('vqa (transformers, tiny LLaVA)', () => createVqaReward({ backend: { type: 'transformers', model: fixtureModelDir('tiny-llava') } }), {
   unprocessableSample: { image: red, prompt: '' },
 });
-describeRewardContract('vqa (onnx, tiny GIT)', () => createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-git') }, aggregate: 'product' }), {
+describeRewardContract('vqa (onnx, tiny GIT)', () => createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-git') } }), {
+  unprocessableSample: { image: red, prompt: '' },
+});
+describeRewardContract('vqa (onnx, tiny BLIP-VQA, T2I-CompBench product)', () => createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-blip') }, aggregate: 'product' }), {
   unprocessableSample: { image: red, prompt: '' },
 });
 

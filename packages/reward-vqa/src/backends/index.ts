@@ -1,12 +1,12 @@
 import type { JSONSchema } from '@t2i-reward/core';
 import type { YesNoBackend } from '../backend.js';
-import { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './onnx-git.js';
+import { OnnxYesNoBackend, type OnnxBackendOptions } from './onnx.js';
 import { OpenAiYesNoBackend, type OpenAiBackendOptions } from './openai.js';
 import { TransformersYesNoBackend, type TransformersBackendOptions } from './transformers.js';
 
 export type YesNoBackendConfig =
   | ({ type: 'transformers' } & TransformersBackendOptions)
-  | ({ type: 'onnx' } & OnnxGitBackendOptions)
+  | ({ type: 'onnx' } & OnnxBackendOptions)
   | ({ type: 'openai' } & OpenAiBackendOptions);
 
 export const YES_NO_BACKEND_TYPES = ['transformers', 'onnx', 'openai'] as const;
@@ -19,7 +19,7 @@ export function createYesNoBackend(config: YesNoBackendConfig | YesNoBackend): Y
     case 'transformers':
       return new TransformersYesNoBackend(options as TransformersBackendOptions);
     case 'onnx':
-      return new OnnxGitYesNoBackend(options as OnnxGitBackendOptions);
+      return new OnnxYesNoBackend(options as OnnxBackendOptions);
     case 'openai':
       return new OpenAiYesNoBackend(options as OpenAiBackendOptions);
   }
@@ -58,6 +58,7 @@ export const yesNoBackendSchema: JSONSchema = {
         properties: {
           type: true,
           model: { type: 'string', minLength: 1 },
+          architecture: { enum: ['git', 'blip'] },
           executionProviders: { type: 'array', items: { type: 'string' } },
           intraOpNumThreads: positiveInteger,
           maxInputTokens: positiveInteger,

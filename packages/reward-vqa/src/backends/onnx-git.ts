@@ -154,16 +154,15 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
     const cleaned = stripSpecialTokens(query.body, tokenizer.all_special_tokens);
     if (cleaned.warning) warnings.push(cleaned.warning);
     const encode = (text: string) => (text ? tokenizer.encode(text, { add_special_tokens: false }) : []);
+    const full = encode(`${query.prefix ?? ''}${cleaned.text}${query.suffix ?? ''}`);
+    if (full.length + 1 <= limit) return { ids: [loaded.startId, ...full], warnings };
     const prefix = encode(query.prefix ?? '');
     const suffix = encode(query.suffix ?? '');
-    let body = encode(cleaned.text);
+    const body = encode(cleaned.text);
     const room = limit - 1 - prefix.length - suffix.length;
-    if (body.length > room) {
-      if (room <= 0) throw new UnsupportedInputError(`the question template alone is over the model's limit of ${limit} tokens`);
-      warnings.push(`prompt truncated from ${body.length} to ${room} tokens to fit the model limit of ${limit} tokens`);
-      body = body.slice(0, room);
-    }
-    return { ids: [loaded.startId, ...prefix, ...body, ...suffix], warnings };
+    if (room <= 0) throw new UnsupportedInputError(`the question template alone is over the model's limit of ${limit} tokens`);
+    warnings.push(`prompt truncated from ${body.length} to ${room} tokens to fit the model limit of ${limit} tokens`);
+    return { ids: [loaded.startId, ...prefix, ...body.slice(0, room), ...suffix], warnings };
   }
 
   async dispose(): Promise<void> {

@@ -1,0 +1,157 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import type { InferenceSession } from 'onnxruntime-node';
+import {
+  newStats,
+  stripSpecialTokens,
+  type YesNoAnswer,
+  type YesNoAskOptions,
+  type YesNoBackend,
+  type YesNoQuery,
+} from '../backend.js';
+import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
+import type { OnnxGitBackendOptions } from './onnx-git.js';
+
+interface Tokenizer {
+  model_max_length: number;
+  all_special_tokens: string[];
+  get_vocab(): Map<string, number> | Record<string, number>;
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+}
+interface Loaded {
+  ort: OnnxRuntimeModule;
+  vision: InferenceSession;
+  encoder: InferenceSession;
+  decoder: InferenceSession;
+  tokenizer: Tokenizer;
+  imageProcessor: (image: unknown) => Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
+  RawImage: new (data: Uint8ClampedArray, width: number, height: number, channels: number) => unknown;
+  yesNo: YesNoTokenIds;
+  decoderStartId: number;
+  limit: number;
+}
+
+const CONTRACT = [
+  ['vision_model', ['pixel_values'], 'image_embeds'],
+  ['text_encoder', ['input_ids', 'attention_mask', 'image_embeds'], 'question_embeds'],
+  ['text_decoder', ['input_ids', 'question_embeds', 'question_attention_mask'], 'logits'],
+] as const;
+
+/**
+ * BLIP-VQA exports (Salesforce/blip-vqa-base / -capfilt-large, exported with scripts/export_blip_onnx.py) on raw
+ * onnxruntime-node: the vision model runs once per `ask`; each question runs the question encoder
+ * (`[CLS] question [SEP]`, cross-attending to the image) and one decoder step from `text_config.bos_token_id`
+ * ([DEC]), as HF BlipForQuestionAnswering does; P(yes) comes from that first decoder position.
+ */
+export class OnnxBlipYesNoBackend implements YesNoBackend {
+  readonly id: string;
+  readonly stats = newStats();
+  readonly #options: OnnxGitBackendOptions;
+  #loaded: Promise<Loaded> | undefined;
+
+  constructor(options: OnnxGitBackendOptions) {
+    this.#options = options;
+    this.id = `onnx/${options.model}`;
+  }
+
+  async load(): Promise<void> {
+    await this.#load();
+  }
+
+  #load(): Promise<Loaded> {
+    this.#loaded ??= this.#doLoad().catch((error: unknown) => {
+      this.#loaded = undefined;
+      throw error;
+    });
+    return this.#loaded;
+  }
+
+  async #doLoad(): Promise<Loaded> {
+    const dir = path.resolve(this.#options.model);
+    try {
+      const [ort, transformers] = await Promise.all([loadOnnxRuntime(), loadTransformers()]);
+      const tf = transformers as unknown as {
+        AutoTokenizer: { from_pretrained(id: string): Promise<Tokenizer> };
+        AutoImageProcessor: { from_pretrained(id: string): Promise<Loaded['imageProcessor']> };
+        RawImage: Loaded['RawImage'];
+      };
+      const sessionOptions: InferenceSession.SessionOptions = {
+        executionProviders: this.#options.executionProviders ?? ['cpu'],
+        ...(this.#options.intraOpNumThreads ? { intraOpNumThreads: this.#options.intraOpNumThreads } : {}),
+      };
+      const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config?: { bos_token_id?: number; max_position_embeddings?: number } };
+      const [sessions, tokenizer, imageProcessor] = await Promise.all([
+        Promise.all(CONTRACT.map(([name]) => ort.InferenceSession.create(path.join(dir, 'onnx', `${name}.onnx`), sessionOptions))),
+        tf.AutoTokenizer.from_pretrained(dir),
+        tf.AutoImageProcessor.from_pretrained(dir),
+      ]);
+      CONTRACT.forEach(([name, inputs, output], i) => {
+        const session = sessions[i]!;
+        const missing = inputs.filter((input) => !session.inputNames.includes(input));
+        if (missing.length > 0 || !session.outputNames.includes(output)) {
+          throw new Error(`onnx/${name}.onnx has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected inputs [${inputs.join(', ')}] and output ${output}`);
+        }
+      });
+      const decoderStartId = config.text_config?.bos_token_id;
+      if (decoderStartId === undefined) throw new Error('config.json has no text_config.bos_token_id (the [DEC] token the answer decoder starts from)');
+      const limitFromTokenizer = Number.isFinite(tokenizer.model_max_length) && tokenizer.model_max_length < 1e7 ? tokenizer.model_max_length : undefined;
+      return {
+        ort, vision: sessions[0]!, encoder: sessions[1]!, decoder: sessions[2]!, tokenizer, imageProcessor, RawImage: tf.RawImage, decoderStartId,
+        yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
+        limit: this.#options.maxInputTokens ?? limitFromTokenizer ?? config.text_config?.max_position_embeddings ?? Infinity,
+      };
+    } catch (error) {
+      throw new ModelLoadError(`cannot load the BLIP-VQA ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
+    }
+  }
+
+  async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
+    const loaded = await this.#load();
+    const { ort } = loaded;
+    const raw = new loaded.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+    const { pixel_values } = await loaded.imageProcessor(raw);
+    this.stats.imageEncodings++;
+    const { image_embeds: imageEmbeds } = await loaded.vision.run({ pixel_values: new ort.Tensor('float32', pixel_values.data, pixel_values.dims) });
+    const start = new ort.Tensor('int64', BigInt64Array.of(BigInt(loaded.decoderStartId)), [1, 1]);
+    const answers: YesNoAnswer[] = [];
+    for (const query of queries) {
+      throwIfAborted(options.signal);
+      const { ids, warnings } = this.#tokenize(loaded, query);
+      const inputIds = new ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
+      const ones = new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
+      const { question_embeds: questionEmbeds } = await loaded.encoder.run({ input_ids: inputIds, attention_mask: ones, image_embeds: imageEmbeds! });
+      this.stats.decoderRuns++;
+      const { logits } = await loaded.decoder.run({ input_ids: start, question_embeds: questionEmbeds!, question_attention_mask: ones });
+      const vocab = logits!.dims[2]!;
+      const p = yesNoProbabilities((logits!.data as Float32Array).subarray(0, vocab), loaded.yesNo, options);
+      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, warnings });
+    }
+    return answers;
+  }
+
+  /** `[CLS] + tokens(prefix + body + suffix) + [SEP]`, the body cut from its end when over the limit. */
+  #tokenize(loaded: Loaded, query: YesNoQuery): { ids: number[]; warnings: string[] } {
+    const { tokenizer, limit } = loaded;
+    const warnings: string[] = [];
+    const cleaned = stripSpecialTokens(query.body, tokenizer.all_special_tokens);
+    if (cleaned.warning) warnings.push(cleaned.warning);
+    const full = tokenizer.encode(`${query.prefix ?? ''}${cleaned.text}${query.suffix ?? ''}`);
+    if (full.length <= limit) return { ids: full, warnings };
+    const encode = (text: string) => (text ? tokenizer.encode(text, { add_special_tokens: false }) : []);
+    const prefix = encode(query.prefix ?? '');
+    const suffix = encode(query.suffix ?? '');
+    const body = encode(cleaned.text);
+    const room = limit - 2 - prefix.length - suffix.length;
+    if (room <= 0) throw new UnsupportedInputError(`the question template alone is over the model's limit of ${limit} tokens`);
+    warnings.push(`prompt truncated from ${body.length} to ${room} tokens to fit the model limit of ${limit} tokens`);
+    return { ids: [full[0]!, ...prefix, ...body.slice(0, room), ...suffix, full[full.length - 1]!], warnings };
+  }
+
+  async dispose(): Promise<void> {
+    const loading = this.#loaded;
+    this.#loaded = undefined;
+    const loaded = await loading?.catch(() => undefined);
+    await Promise.all([loaded?.vision.release(), loaded?.encoder.release(), loaded?.decoder.release()]);
+  }
+}

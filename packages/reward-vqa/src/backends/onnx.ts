@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RgbImage } from '@t2i-reward/core';
+import { newStats, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoBackendStats, type YesNoQuery } from '../backend.js';
+import { OnnxBlipYesNoBackend } from './onnx-blip.js';
+import { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './onnx-git.js';
+
+export interface OnnxBackendOptions extends OnnxGitBackendOptions {
+  /** Export layout; default: config.json `model_type` ('git' | 'blip'), else 'git'. */
+  architecture?: 'git' | 'blip';
+}
+
+/** The `onnx` backend: GIT- or BLIP-VQA-style exports on raw onnxruntime-node, chosen by the export's config.json. */
+export class OnnxYesNoBackend implements YesNoBackend {
+  readonly id: string;
+  readonly #options: OnnxBackendOptions;
+  #impl: Promise<YesNoBackend> | undefined;
+  #resolved: YesNoBackend | undefined;
+  readonly #pending = newStats();
+
+  constructor(options: OnnxBackendOptions) {
+    this.#options = options;
+    this.id = `onnx/${options.model}`;
+  }
+
+  get stats(): YesNoBackendStats {
+    return this.#resolved?.stats ?? this.#pending;
+  }
+
+  /** 'git' or 'blip', once loaded. */
+  get architecture(): 'git' | 'blip' | undefined {
+    return this.#resolved instanceof OnnxBlipYesNoBackend ? 'blip' : this.#resolved ? 'git' : undefined;
+  }
+
+  #backend(): Promise<YesNoBackend> {
+    this.#impl ??= (async () => {
+      let architecture = this.#options.architecture;
+      if (!architecture) {
+        const config = await readFile(path.join(path.resolve(this.#options.model), 'config.json'), 'utf8')
+          .then((text) => JSON.parse(text) as { model_type?: string })
+          .catch(() => ({ model_type: undefined }));
+        architecture = config.model_type === 'blip' ? 'blip' : 'git';
+      }
+      const { architecture: _architecture, ...options } = this.#options;
+      const backend = architecture === 'blip' ? new OnnxBlipYesNoBackend(options) : new OnnxGitYesNoBackend(options);
+      this.#resolved = backend;
+      return backend;
+    })();
+    return this.#impl;
+  }
+
+  async load(): Promise<void> {
+    await (await this.#backend()).load();
+  }
+
+  async ask(image: RgbImage, queries: readonly YesNoQuery[], options?: YesNoAskOptions): Promise<YesNoAnswer[]> {
+    return (await this.#backend()).ask(image, queries, options);
+  }
+
+  async dispose(): Promise<void> {
+    const backend = this.#resolved;
+    this.#impl = undefined;
+    this.#resolved = undefined;
+    await backend?.dispose();
+  }
+}
