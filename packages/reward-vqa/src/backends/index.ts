@@ -75,6 +75,7 @@ export const yesNoBackendSchema: JSONSchema = {
           baseURL: { type: 'string', pattern: '^https?://' },
           model: { type: 'string', minLength: 1 },
           apiKey: { type: 'string' },
+          apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
           timeoutMs: positiveInteger,
           concurrency: positiveInteger,
           maxRetries: { type: 'integer', minimum: 0 },

@@ -41,6 +41,17 @@ describe('OpenAiYesNoBackend against a vLLM-format loopback server', () => {
     expect(answer!.warnings).toEqual([]);
   });
 
+  it('reads the API key from the environment variable apiKeyEnv names', async () => {
+    process.env.T2IR_TEST_KEY = 'from-env';
+    try {
+      await backend({ apiKeyEnv: 'T2IR_TEST_KEY' }).ask(image, [{ body: 'env key?' }]);
+      expect(requestWith((text) => text === 'env key?').authorization).toBe('Bearer from-env');
+    } finally {
+      delete process.env.T2IR_TEST_KEY;
+    }
+    expect(() => backend({ apiKeyEnv: 'T2IR_TEST_KEY' })).toThrow(/environment variable T2IR_TEST_KEY \(apiKeyEnv\) is not set/);
+  });
+
   it('applies the temperature to the returned logprobs', async () => {
     const [answer] = await backend().ask(image, [{ body: 'red car?' }], { temperature: 0.3 });
     const yes = 0.5 ** (1 / 0.3) + 0.1 ** (1 / 0.3);

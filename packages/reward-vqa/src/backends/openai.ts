@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import {
+  InvalidConfigError,
   RemoteServiceError,
   RewardAbortedError,
   RewardTimeoutError,
@@ -18,6 +19,8 @@ export interface OpenAiBackendOptions {
   model: string;
   /** Sent as `Authorization: Bearer ...` when set. */
   apiKey?: string;
+  /** Name of an environment variable holding the API key (keeps keys out of config files); `apiKey` wins. */
+  apiKeyEnv?: string;
   /** Per-request deadline in ms (default 60 000). */
   timeoutMs?: number;
   /** Requests in flight at once, across all calls on this backend (default 8). */
@@ -61,16 +64,21 @@ class RetryableError extends Error {
 export class OpenAiYesNoBackend implements YesNoBackend {
   readonly id: string;
   readonly stats = newStats();
-  readonly #options: Required<Omit<OpenAiBackendOptions, 'apiKey' | 'headers' | 'fetch'>> & Pick<OpenAiBackendOptions, 'apiKey' | 'headers'>;
+  readonly #options: Required<Omit<OpenAiBackendOptions, 'apiKey' | 'apiKeyEnv' | 'headers' | 'fetch'>> & Pick<OpenAiBackendOptions, 'apiKey' | 'headers'>;
   readonly #fetch: typeof fetch;
   readonly #limit: LimitFunction;
   readonly #endpoint: string;
   readonly #imageCache = new Map<string, Promise<string>>();
 
   constructor(options: OpenAiBackendOptions) {
+    const { apiKeyEnv, ...rest } = options;
+    const apiKey = options.apiKey ?? (apiKeyEnv ? process.env[apiKeyEnv] : undefined);
+    if (apiKeyEnv && apiKey === undefined) {
+      throw new InvalidConfigError(`environment variable ${apiKeyEnv} (apiKeyEnv) is not set`, { data: { path: 'backend/apiKeyEnv' } });
+    }
     this.#options = {
       timeoutMs: 60_000, concurrency: 8, maxRetries: 3, retryBaseMs: 500, imageFormat: 'png', maxPromptChars: 8000,
-      topLogprobs: 20, ...options,
+      topLogprobs: 20, ...rest, ...(apiKey !== undefined ? { apiKey } : {}),
     };
     this.#fetch = options.fetch ?? fetch;
     this.#limit = pLimit(this.#options.concurrency);

@@ -70,8 +70,8 @@ interface Loaded {
   cat: (tensors: Tensor[], dim: number) => Tensor;
 }
 
-/** Processor outputs that describe the image and must not reach the decoder once features exist. */
-const IMAGE_INPUTS = new Set(['pixel_values', 'pixel_attention_mask', 'image_sizes']);
+/** Processor outputs that only the vision encoder reads (the decoder gets the merged embeddings instead). */
+const PIXEL_INPUTS = new Set(['pixel_values', 'pixel_attention_mask']);
 
 /**
  * Image-text-to-text models through @huggingface/transformers (LLaVA family; other transformers.js VLMs whose
@@ -176,7 +176,8 @@ export class TransformersYesNoBackend implements YesNoBackend {
       const chunk = queries.slice(start, start + batch);
       const prepared = await this.#prepare(loaded, raw, chunk);
       // The image is encoded once per ask and its features reused by every chunk of questions.
-      features ??= await loaded.model.encode_image(pick(prepared.inputs, IMAGE_INPUTS));
+      // encode_image feeds the vision session the inputs it declares (pixel_values, image_grid_thw, ...).
+      features ??= await loaded.model.encode_image(prepared.inputs);
       throwIfAborted(options.signal);
       const logits = await this.#forward(loaded, prepared.inputs, features, chunk.length);
       const [rows, positions, vocab] = logits.dims as [number, number, number];
@@ -235,7 +236,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
       input_ids: inputIds,
       attention_mask: inputs.attention_mask!,
     });
-    const rest = Object.fromEntries(Object.entries(inputs).filter(([key]) => !IMAGE_INPUTS.has(key)));
+    const rest = Object.fromEntries(Object.entries(inputs).filter(([key]) => !PIXEL_INPUTS.has(key)));
     const decoder = model.sessions['decoder_model_merged'] ?? model.sessions['model'];
     const keepLast = decoder?.inputNames.includes('num_logits_to_keep') ? { num_logits_to_keep: new loaded.Tensor('int64', [1n], []) } : {};
     this.stats.decoderRuns++;
@@ -248,10 +249,6 @@ export class TransformersYesNoBackend implements YesNoBackend {
     this.#loaded = undefined;
     if (loading) await (await loading.catch(() => undefined))?.model.dispose();
   }
-}
-
-function pick(inputs: Record<string, Tensor>, keys: Set<string>): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(inputs).filter(([key]) => keys.has(key)));
 }
 
 function rowLengths(mask: Tensor): number[] {
