@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createEnsemble, encodeImage, validateWithSchema, type Ensemble, type RgbImage } from '@t2i-reward/core';
+import { BaseReward, ModelLoadError, createEnsemble, encodeImage, validateWithSchema, type Ensemble, type RewardItemResult, type RgbImage } from '@t2i-reward/core';
 import { createMockReward, createTestImage, meanBrightness } from '@t2i-reward/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatedReward } from './__fixtures__/experts.js';
@@ -400,6 +400,26 @@ describe('serving behaviour (gated expert: the queue fills without timing)', () 
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
     await closed;
     await server.close();
+  });
+
+  it('stays not ready (503) when the warm-up cannot load a model', async () => {
+    class UnloadableReward extends BaseReward {
+      constructor() {
+        super({ kind: 'broken', modelId: 'broken/missing-weights', version: 'test' });
+      }
+      protected async scoreBatch(): Promise<RewardItemResult[]> {
+        throw new ModelLoadError('weights not found');
+      }
+    }
+    const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ model: new UnloadableReward() }] }) });
+    await server.listen();
+    try {
+      await expect(server.ready).rejects.toThrow(/broken: weights not found/);
+      expect((await fetch(`${server.url}/v2/health/ready`)).status).toBe(503);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    } finally {
+      await server.close();
+    }
   });
 
   it('answers 504 when a request outlives its deadline, and withdraws its queued items', async () => {

@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   ImageSourceNotAllowedError,
-  InvalidImageInputError,
   RewardTimeoutError,
   T2IRewardError,
   createRgbImage,
@@ -158,6 +157,9 @@ function protocolOf(pathname: string): string {
 /** ImageSourceNotAllowedError's code: a refused source refuses the request (403). */
 const NOT_ALLOWED = new ImageSourceNotAllowedError('').code;
 
+/** Expert errors on the warm-up image that mean the model is unusable (not merely "cannot judge this picture"). */
+const WARMUP_FATAL = new Set(['MODEL_LOAD', 'RUNTIME_UNAVAILABLE', 'MODEL_DISPOSED']);
+
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready']);
 
 export function createRewardServer(options: RewardServerOptions): RewardServer {
@@ -209,7 +211,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   const readyPromise = (async () => {
     if (options.warmup ?? true) {
       const results = await served.scoreSamples([{ image: warmupImage(), prompt: 'a photo of a dog and a cat' }]);
-      const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => outcome.error && outcome.error.code === 'MODEL_LOAD');
+      const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => outcome.error && WARMUP_FATAL.has(outcome.error.code));
       if (failed.length > 0) {
         throw new Error(`warm-up failed: ${failed.map(([name, outcome]) => `${name}: ${outcome.error!.message}`).join('; ')}`);
       }
@@ -279,7 +281,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       toScore.push({ image, prompt: item.prompt, ...(spec ? { spec } : {}), ...(item.metadata ? { metadata: item.metadata } : {}) });
       slots.push(index);
     });
-    const results: EnsembleItemResult[] = decoded.map((image) => (T2IRewardError.isInstance(image) ? failedItem(image) : failedItem(new InvalidImageInputError('not scored'))));
+    // Undecodable items are answered as failed; the others are filled in from their batch below.
+    const answers: (EnsembleItemResult | undefined)[] = decoded.map((image) => (T2IRewardError.isInstance(image) ? failedItem(image) : undefined));
     if (toScore.length > 0) {
       let ticket: BatchTicket<EnsembleItemResult>;
       try {
@@ -299,12 +302,13 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       try {
         const scored = await Promise.all(ticket.results);
         scored.forEach((result, position) => {
-          results[slots[position]!] = result;
+          answers[slots[position]!] = result;
         });
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
     }
+    const results = answers as EnsembleItemResult[];
     let failures = 0;
     for (const result of results) {
       if (result.error || result.reward === null) failures++;
