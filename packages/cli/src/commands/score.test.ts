@@ -105,6 +105,10 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
     const { code, stdout } = await cli('score', '-c', path.join(dir, 'mock.json'), '--prompts-file', file, '--json');
     expect(code).toBe(0);
     expect(JSON.parse(stdout).results.map((result: { prompt: string }) => result.prompt)).toEqual(['first', 'second']);
+    await fs.writeFile(file, '{"image": "grey.png", "prompt": "x", "spec": {"objects": [{"name": 3}], "relations": []}}');
+    const bad = await cli('score', '-c', path.join(dir, 'mock.json'), '--prompts-file', file);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/items\.jsonl:1: .*objects\/0\/name must be string/);
   });
 
   it('refuses an http URL without --allow-url, per item', async () => {

@@ -7,6 +7,7 @@ import {
   EXAMPLE_IMAGES,
   outcomeToJson,
   T2IRewardError,
+  validatePromptSpec,
   type EnsembleItemResult,
   type ImageLoadOptions,
   type PromptSpec,
@@ -70,9 +71,13 @@ async function readJsonlItems(file: string): Promise<ScoreItem[]> {
     }
     const isPath = !/^(data:|https?:\/\/)/i.test(row.image);
     const image = isPath ? path.resolve(base, row.image) : row.image;
-    const spec = row.spec as PromptSpec | undefined;
-    if (spec !== undefined && (typeof spec !== 'object' || spec === null || !Array.isArray(spec.objects) || !Array.isArray(spec.relations))) {
-      throw new UsageError(`${file}:${index + 1}: "spec" must be a PromptSpec ({"objects": [...], "relations": [...]})`);
+    let spec: PromptSpec | undefined;
+    if (row.spec !== undefined) {
+      try {
+        spec = validatePromptSpec(row.spec);
+      } catch (error) {
+        throw new UsageError(`${file}:${index + 1}: ${(error as Error).message}`);
+      }
     }
     return { image, prompt: row.prompt, label: isPath ? labelOf(image) : labelOf(row.image), ...(spec ? { spec } : {}) };
   });

@@ -113,6 +113,18 @@ describe('createEnsemble: inputs and failures', () => {
     expect(expert.calls[0]!.map((sample) => sample.spec?.objects[0]?.name)).toEqual(['square', 'cat']);
   });
 
+  it('parses prompts once for all experts by default (core parser), or not at all', async () => {
+    const a = createMockReward({ kind: 'a' });
+    const b = createMockReward({ kind: 'b' });
+    await createEnsemble({ experts: [{ model: a }, { model: b }] }).score([item('a dog on the left of a cat')]);
+    const spec = a.calls[0]![0]!.spec;
+    expect(spec?.relations).toEqual([expect.objectContaining({ subject: 'dog', relation: 'left of', object: 'cat' })]);
+    expect(b.calls[0]![0]!.spec).toBe(spec);
+    const c = createMockReward();
+    await createEnsemble({ experts: [{ model: c }], resolveSpec: false }).score([item('a dog')]);
+    expect(c.calls[0]![0]!.spec).toBeUndefined();
+  });
+
   it('runs experts concurrently', async () => {
     let releaseA!: () => void;
     const bStarted = new Promise<void>((resolve) => { releaseA = resolve; });

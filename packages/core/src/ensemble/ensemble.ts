@@ -10,6 +10,7 @@ import {
   toRewardError,
 } from '../errors.js';
 import { loadImages, type ImageInput, type ImageLoadOptions } from '../images/load.js';
+import { resolveSpec as parseSpecOf } from '../prompt-spec/parser.js';
 import type { PromptSpec } from '../prompt-spec/types.js';
 import type { RewardCallOptions, RewardItemResult, RewardModelV1, RewardSample, RgbImage } from '../spec.js';
 import { VERSION } from '../version.js';
@@ -56,10 +57,10 @@ export interface EnsembleOptions {
   /** Items per expert call; `onProgress` reports after each (default 16). */
   batchSize?: number;
   /**
-   * Fills `spec` for samples that have none. Default: none (experts that need a spec parse the prompt
-   * themselves); pass core's `resolveSpec` to parse once for all experts.
+   * Fills `spec` for samples that have none, once for all experts. Default: core's `resolveSpec` (the rule-based
+   * parser, with `metadata.category` as the category); `false` leaves specs out (experts then parse themselves).
    */
-  resolveSpec?: (sample: RewardSample) => PromptSpec | undefined;
+  resolveSpec?: ((sample: RewardSample) => PromptSpec | undefined) | false;
 }
 
 /** One item to score: any image input, decoded once for all experts. */
@@ -298,7 +299,7 @@ class RewardEnsemble implements Ensemble {
     this.onMissing = onMissing;
     this.#image = options.image ?? {};
     this.#batchSize = batchSize;
-    this.#resolveSpec = options.resolveSpec;
+    this.#resolveSpec = options.resolveSpec === false ? undefined : (options.resolveSpec ?? parseSpecOf);
     const parts = this.experts.map((expert) => `${expert.name}=${expert.model.modelId}${aggregate === 'mean' ? '' : `*${expert.weight}`}`);
     this.modelId = `ensemble/${aggregate}/${onMissing}(${parts.join(',')})`;
   }
