@@ -83,6 +83,9 @@ describe('t2ir bench', () => {
 
   it('fails clearly without images, with a bad shard or a bad config key', async () => {
     await expect(bench('--suite', 'geneval', '--out', path.join(await tempDir(), 'x'))).rejects.toThrow(/needs images: pass --images DIR/);
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'p.txt'), 'a cat\n');
+    await expect(bench('--suite', path.join(dir, 'p.txt'), '--out', path.join(dir, 'x'))).rejects.toThrow(/names no images/);
     await expect(bench('--shard', '2/2', '--out', path.join(await tempDir(), 'x'), '--no-cache')).rejects.toThrow(/--shard must be i\/n/);
     expect(() => parseBenchConfig({ detector: { thresholds: { tfjs: { genevalThreshold: 2 } } } })).toThrow(/detector\/thresholds\/tfjs\/genevalThreshold/);
     expect(() => parseBenchConfig({ detektor: {} })).toThrow(/detektor/);

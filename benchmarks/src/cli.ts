@@ -115,8 +115,14 @@ async function runCommand(flags: BenchRunFlags): Promise<void> {
   let config: BenchConfig = {};
   let configDir: string | undefined;
   if (flags.config) ({ config, configDir } = await loadBenchConfig(flags.config));
-  // A user file's natural protocol is known once it is read; load() is cheap and repeated by runBench.
-  if (!flags.protocol && suite.name.startsWith('file:')) await suite.load();
+  // A user file's natural protocol and whether its rows name images are known once it is read (cheap;
+  // runBench reads it again).
+  if (suite.name.startsWith('file:')) {
+    const { items } = await suite.load();
+    if (!flags.images && !flags.generatorUrl && !flags.generatorCmd && items.length > 0 && items.every((item) => !item.image)) {
+      throw new Error(`${flags.suite} names no images ("image" fields): pass --images DIR, --generator-url URL or --generator-cmd '... {prompt} {out}'`);
+    }
+  }
   const protocolName = flags.protocol ?? suite.defaultProtocol;
   const out = flags.out ?? path.join('t2ir-bench-runs', `${suite.name.replace(/[^\w.-]+/g, '_')}-${protocolName}`);
   const source = await imageSourceFor(flags, suite);

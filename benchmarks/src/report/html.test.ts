@@ -10,7 +10,10 @@ import { createEnsembleProtocol } from '../protocols/ensemble.js';
 import { runBench, type RunResult } from '../run.js';
 import { examplesSuite } from '../suites/examples.js';
 import { userFileSuite } from '../suites/user-file.js';
-import { escapeHtml } from './html.js';
+import type { RunManifest } from '../records.js';
+import type { ResultRecord } from '../types.js';
+import { escapeHtml, renderHtmlReport } from './html.js';
+import { summarize } from './summary.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -95,6 +98,30 @@ describe('HTML report in headless Chromium', () => {
 
     expect(errors).toEqual([]);
     expect(requests.every((url) => url.startsWith('file://'))).toBe(true);
+    await page.close();
+  });
+
+  it('shows large runs a page at a time', async () => {
+    const records: ResultRecord[] = Array.from({ length: 305 }, (_, i) => ({
+      key: `user/${String(i).padStart(5, '0')}#0`, itemId: `user/${i}`, sample: 0, prompt: `prompt ${i}`, category: i % 2 ? 'odd' : 'even',
+      status: 'ok', score: (i % 100) / 100, experts: {}, warnings: [], time: '2026-01-01T00:00:00.000Z',
+    }));
+    const manifest: RunManifest = {
+      tool: 't2i-reward-bench', formatVersion: 1, suite: 'big', protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
+      samplesPerPrompt: 1, source: 'none', createdAt: '', updatedAt: '', expected: 305, problems: [],
+    };
+    const file = path.join(dir, 'big.html');
+    await fs.writeFile(file, renderHtmlReport({ manifest, summary: summarize(manifest, records), records }));
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(pathToFileURL(file).href);
+    expect(await page.locator('#grid .card').count()).toBe(300);
+    await expect(page.locator('#grid-count').textContent()).resolves.toBe('showing 300 of 305 images');
+    await page.click('#show-more');
+    expect(await page.locator('#grid .card').count()).toBe(305);
+    expect(await page.locator('#show-more').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -112,13 +112,19 @@ const SCRIPT = `
     'category': function(a,b){ return a.category < b.category ? -1 : a.category > b.category ? 1 : value(a) - value(b); },
     'prompt': function(a,b){ return a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : a.sample - b.sample; }
   };
-  function render(){
+  var PAGE = 300, shownCount = PAGE;
+  var more = document.getElementById('show-more');
+  more.addEventListener('click', function(){ shownCount += PAGE; render(true); });
+  function render(keep){
+    if (!keep) shownCount = PAGE;
     var q = search.value.trim().toLowerCase();
     var cat = catSel.value;
     var rows = data.filter(function(r){ return (cat === '' || r.category === cat) && (q === '' || r.prompt.toLowerCase().indexOf(q) >= 0); });
     rows.sort(sorters[sortSel.value]);
     grid.textContent = '';
     var frag = document.createDocumentFragment();
+    var total = rows.length;
+    rows = rows.slice(0, shownCount);
     rows.forEach(function(r){
       var card = el('div', {'class': 'card', 'data-key': r.key, 'data-score': r.score === null ? '' : String(r.score)});
       if (r.image && r.size) {
@@ -158,11 +164,12 @@ const SCRIPT = `
       frag.appendChild(card);
     });
     grid.appendChild(frag);
-    count.textContent = rows.length + ' of ' + data.length + ' images';
+    count.textContent = (rows.length < total ? 'showing ' + rows.length + ' of ' : '') + total + (total < data.length ? ' matching, ' + data.length + ' in all' : ' images');
+    more.hidden = rows.length >= total;
   }
   var boxToggle = document.getElementById('show-boxes');
   boxToggle.addEventListener('change', function(){ document.body.classList.toggle('no-boxes', !boxToggle.checked); });
-  sortSel.addEventListener('change', render); catSel.addEventListener('change', render); search.addEventListener('input', render);
+  sortSel.addEventListener('change', function(){ render(); }); catSel.addEventListener('change', function(){ render(); }); search.addEventListener('input', function(){ render(); });
   var header = document.querySelectorAll('table.summary th[data-sort]');
   header.forEach(function(th){ th.style.cursor = 'pointer'; th.addEventListener('click', function(){
     var tbody = document.querySelector('table.summary tbody'); var col = Number(th.getAttribute('data-sort'));
@@ -229,7 +236,7 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
 <div class="controls"><label>sort <select id="sort"><option value="score-asc" selected>score, worst first</option><option value="score-desc">score, best first</option><option value="category">category</option><option value="prompt">prompt</option></select></label>
 <label>category <select id="category-filter"><option value="">all</option>${categories.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join('')}</select></label>
 <label>prompt contains <input id="search" type="search"></label><label><input id="show-boxes" type="checkbox" checked> detector boxes</label><span id="grid-count" class="muted"></span></div>
-<div id="grid"></div></section>
+<div id="grid"></div><p><button id="show-more" type="button" hidden>show more</button></p></section>
 <section id="problems"><h2>Bad inputs (${escapeHtml(bad)})</h2>${problems}</section>
 </main>
 <script type="application/json" id="records-data">${scriptJson(data)}</script>
