@@ -107,3 +107,5 @@ describeRewardContract('ensemble of two mock experts', () => createEnsemble({
     { model: createMockReward({ kind: 'other', score: (sample) => (sample.prompt === '' ? null : sample.prompt.length % 2) }) },
   ],
 }), { unprocessableSample });
+// Without an unprocessable sample the per-item check is reported as skipped, not passed.
+describeRewardContract('mock expert, default samples only', () => createMockReward());
