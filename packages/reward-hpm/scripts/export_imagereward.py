@@ -1,15 +1,15 @@
 """ImageReward v1.0 (Xu et al. 2023, github.com/THUDM/ImageReward) -> the ONNX folder ImageRewardModel reads.
 
-  onnx/vision_model.onnx  pixel_values float32 [batch_size, 3, 384, 384] -> image_embeds float32 [batch_size, 577, 1024]
+  onnx/vision_model.onnx  pixel_values float32 [batch_size, 3, 224, 224] -> image_embeds float32 [batch_size, 197, 1024]
                           (model.blip.visual_encoder, BLIP ViT-L/16)
   onnx/text_model.onnx    input_ids int64 [batch_size, 35], attention_mask int64 [batch_size, 35],
-                          image_embeds float32 [batch_size, 577, 1024] -> reward float32 [batch_size]
+                          image_embeds float32 [batch_size, 197, 1024] -> reward float32 [batch_size]
                           (model.blip.text_encoder with cross-attention to the image, then model.mlp on the [CLS]
                           state: the head output BEFORE (r - mean) / std, which the TS side applies)
   config.json             model_type "image_reward", reward_mean / reward_std read from the loaded model
-                          (0.16717362830052426 / 1.0333394966054072 in ImageReward.py), max_text_length 35, image_size 384
+                          (0.16717362830052426 / 1.0333394966054072 in ImageReward.py), max_text_length 35, image_size 224
   tokenizer.json (+ config, special tokens)   bert-base-uncased + [DEC] (bos) + [ENC], as BLIP's init_tokenizer
-  preprocessor_config.json  Resize(384, bicubic) + CenterCrop(384) + CLIP mean/std, as ImageReward's _transform
+  preprocessor_config.json  Resize(224, bicubic) + CenterCrop(224) + CLIP mean/std, as ImageReward's _transform(224)
 
   pip install image-reward torch transformers onnx onnxruntime
   python export_imagereward.py --out models/imagereward
@@ -63,7 +63,7 @@ def main():
     assert tokenizer.get_vocab() == model.blip.tokenizer.get_vocab(), "tokenizer differs from BLIP's"
     tokenizer.save_pretrained(args.out)
     text = model.blip.tokenizer("a red car", padding="max_length", truncation=True, max_length=35, return_tensors="pt")
-    pixels = torch.zeros(1, 3, 384, 384)
+    pixels = torch.zeros(1, 3, 224, 224)
     with torch.no_grad():
         torch.onnx.export(Vision(model), (pixels,), os.path.join(args.out, "onnx", "vision_model.onnx"), input_names=["pixel_values"],
                           output_names=["image_embeds"], opset_version=14,
@@ -75,17 +75,17 @@ def main():
                                         "image_embeds": {0: "batch_size"}, "reward": {0: "batch_size"}})
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump({"model_type": "image_reward", "source": args.name, "reward_mean": float(model.mean), "reward_std": float(model.std),
-                   "max_text_length": 35, "image_size": 384}, f, indent=2)
+                   "max_text_length": 35, "image_size": 224}, f, indent=2)
     with open(os.path.join(args.out, "preprocessor_config.json"), "w") as f:
-        json.dump({"image_processor_type": "CLIPImageProcessor", "do_resize": True, "size": {"shortest_edge": 384}, "resample": 3,
-                   "do_center_crop": True, "crop_size": {"height": 384, "width": 384}, "do_rescale": True, "rescale_factor": 1 / 255,
+        json.dump({"image_processor_type": "CLIPImageProcessor", "do_resize": True, "size": {"shortest_edge": 224}, "resample": 3,
+                   "do_center_crop": True, "crop_size": {"height": 224, "width": 224}, "do_rescale": True, "rescale_factor": 1 / 255,
                    "do_normalize": True, "image_mean": MEAN, "image_std": STD, "do_convert_rgb": True}, f, indent=2)
     # The export reproduces model.score() on a random image (ImageReward normalises inside score()).
     try:
         import onnxruntime as ort
         from PIL import Image
         import numpy as np
-        image = Image.fromarray(np.random.RandomState(0).randint(0, 255, (384, 384, 3), dtype=np.uint8))
+        image = Image.fromarray(np.random.RandomState(0).randint(0, 255, (300, 260, 3), dtype=np.uint8))
         expected = model.score("a red car", image)
         pv = model.preprocess(image).unsqueeze(0).numpy()
         emb = ort.InferenceSession(os.path.join(args.out, "onnx", "vision_model.onnx")).run(None, {"pixel_values": pv})[0]

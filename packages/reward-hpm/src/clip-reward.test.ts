@@ -225,3 +225,35 @@ describe('ClipReward on the tiny random-weight SigLIP (HF layout)', () => {
     }
   });
 });
+
+describe('HPS letterbox preprocessing', () => {
+  it('resizes the longest side and pads with black (hps default), unlike the processor crop', async () => {
+    const { dir, cleanup } = tinyClipFolder();
+    try {
+      // A uniform 64×32 image: letterboxed to 32×32 it is a 32×16 band between two 8-row black bands.
+      const colour = [200, 60, 30];
+      const wide = createRgbImage(Uint8Array.from({ length: 64 * 32 * 3 }, (_, i) => colour[i % 3]!), 64, 32);
+      const composed = createRgbImage(
+        Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => {
+          const row = Math.floor(i / (32 * 3));
+          return row >= 8 && row < 24 ? colour[i % 3]! : 0;
+        }),
+        32,
+        32,
+      );
+      const uniform = createRgbImage(Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => colour[i % 3]!), 32, 32);
+      const hps = new ClipReward({ variant: 'hps-v2.1', model: dir });
+      const cropped = new ClipReward({ variant: 'hps-v2.1', model: dir, imageResize: 'processor' });
+      const prompt = 'a red square';
+      const [letterboxed, expected] = await hps.doScore([{ image: wide, prompt }, { image: composed, prompt }]);
+      const [crop, expectedCrop] = await cropped.doScore([{ image: wide, prompt }, { image: uniform, prompt }]);
+      expect(letterboxed!.details!['imageResize']).toBe('letterbox');
+      expect(Math.abs((letterboxed!.raw as number) - (expected!.raw as number))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs((crop!.raw as number) - (expectedCrop!.raw as number))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs((letterboxed!.raw as number) - (crop!.raw as number))).toBeGreaterThan(1e-4);
+      await Promise.all([hps.dispose(), cropped.dispose()]);
+    } finally {
+      cleanup();
+    }
+  });
+});

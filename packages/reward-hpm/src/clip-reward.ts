@@ -12,6 +12,7 @@ import {
   type RgbImage,
 } from '@t2i-reward/core';
 import { LRUCache } from 'lru-cache';
+import { letterbox } from './letterbox.js';
 import { resolveModelSource } from './model-source.js';
 import { toOrtSessionOptions, type HpmSessionOptions } from './options.js';
 import { transformersRuntime, type TransformersModule } from './runtime.js';
@@ -34,6 +35,12 @@ export interface ClipRewardInit {
   device?: string;
   dtype?: string;
   session?: HpmSessionOptions;
+  /**
+   * 'letterbox': longest side to the input size + black padding (HPS v2's own transform; default for hps-v2*);
+   * 'processor': the folder's preprocessor_config.json as is (shortest side + centre crop for CLIP; the default
+   * for the other variants). The two differ only on non-square images.
+   */
+  imageResize?: 'letterbox' | 'processor';
 }
 
 /** Counters behind the batching / caching guarantees (tests assert on them; the bench reports them). */
@@ -107,6 +114,7 @@ export class ClipReward extends BaseReward {
   readonly stats: ClipRewardStats = { textEncoderCalls: 0, textsEncoded: 0, textCacheHits: 0, imageEncoderCalls: 0, imagesEncoded: 0 };
   readonly #init: ClipRewardInit;
   readonly #textCache: LRUCache<string, TextEntry> | undefined;
+  readonly #imageResize: 'letterbox' | 'processor';
   #loaded: LoadedClip | undefined;
 
   constructor(init: ClipRewardInit) {
@@ -116,6 +124,7 @@ export class ClipReward extends BaseReward {
     this.#init = init;
     const cacheSize = init.textCacheSize ?? DEFAULT_TEXT_CACHE;
     this.#textCache = cacheSize > 0 ? new LRUCache<string, TextEntry>({ max: cacheSize }) : undefined;
+    this.#imageResize = init.imageResize ?? (init.variant === 'hps-v2' || init.variant === 'hps-v2.1' ? 'letterbox' : 'processor');
   }
 
   /** Loads tokenizer, image processor and sessions (once; concurrent callers share the load). */
@@ -237,6 +246,7 @@ export class ClipReward extends BaseReward {
 
   async #pixelValues(loaded: LoadedClip, images: readonly RgbImage[]): Promise<unknown> {
     const { RawImage } = loaded.runtime;
+    if (this.#imageResize === 'letterbox') images = await Promise.all(images.map((image) => letterbox(image, loaded.inputSize)));
     const raw = images.map((image) => new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3));
     const { pixel_values } = (await loaded.imageProcessor(raw)) as { pixel_values: unknown };
     return pixel_values;
@@ -329,7 +339,7 @@ export class ClipReward extends BaseReward {
         warnings.push(`image is ${width}×${height}, upscaled to the model's ${loaded.inputSize}px input: the score says little`);
       }
       const { raw, score } = scoreVariant(this.variant, cosine, scoring);
-      results[index] = { score, raw, warnings, details: { variant: this.variant, cosine, promptTokens: text.tokenCount } };
+      results[index] = { score, raw, warnings, details: { variant: this.variant, cosine, promptTokens: text.tokenCount, imageResize: this.#imageResize } };
     });
     return results as RewardItemResult[];
   }

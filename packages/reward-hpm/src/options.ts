@@ -46,6 +46,11 @@ export interface HpmRewardOptions {
   /** transformers.js dtype ('fp32', 'fp16', 'q8', ...), i.e. which onnx/*_<suffix>.onnx to load. Default fp32. */
   dtype?: string;
   session?: HpmSessionOptions;
+  /**
+   * CLIP family: 'letterbox' = longest side to the input size, black padding (HPS v2's inference transform; default
+   * for hps-v2 / hps-v2.1); 'processor' = preprocessor_config.json as is (shortest side + centre crop; default otherwise).
+   */
+  imageResize?: 'letterbox' | 'processor';
 }
 
 /** ajv schema of {@link HpmRewardOptions} (kept next to the type). */
@@ -66,6 +71,7 @@ export const hpmRewardOptionsSchema: JSONSchema = {
     cacheDir: { type: 'string', minLength: 1 },
     device: { type: 'string', minLength: 1 },
     dtype: { type: 'string', minLength: 1 },
+    imageResize: { enum: ['letterbox', 'processor'] },
     session: {
       type: 'object',
       additionalProperties: false,
@@ -77,7 +83,7 @@ export const hpmRewardOptionsSchema: JSONSchema = {
     },
   },
   allOf: [
-    { if: { properties: { variant: { const: 'image-reward' } } }, then: { properties: { backend: { const: 'onnx' }, layout: false } } },
+    { if: { properties: { variant: { const: 'image-reward' } } }, then: { properties: { backend: { const: 'onnx' }, layout: false, imageResize: false } } },
     { if: { properties: { variant: { enum: [...CLIP_VARIANTS] } } }, then: { properties: { backend: { const: 'transformers' } } } },
     { if: { properties: { variant: { enum: ['hps-v2', 'hps-v2.1', 'pickscore', 'image-reward'] } } }, then: { required: ['model'] } },
   ],
