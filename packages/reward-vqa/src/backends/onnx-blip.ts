@@ -79,6 +79,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
       const sessionOptions: InferenceSession.SessionOptions = {
         executionProviders: this.#options.executionProviders ?? ['cpu'],
         ...(this.#options.intraOpNumThreads ? { intraOpNumThreads: this.#options.intraOpNumThreads } : {}),
+        ...this.#options.sessionOptions,
       };
       const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config?: { bos_token_id?: number; max_position_embeddings?: number } };
       const [sessions, tokenizer, imageProcessor] = await Promise.all([

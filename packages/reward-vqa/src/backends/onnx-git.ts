@@ -20,6 +20,8 @@ export interface OnnxGitBackendOptions {
   /** onnxruntime execution providers (default ['cpu']). */
   executionProviders?: string[];
   intraOpNumThreads?: number;
+  /** Further onnxruntime session options (e.g. `{ extra: { session: { allow_spinning: '0' } } }`). */
+  sessionOptions?: Record<string, unknown>;
   /** Text positions of the decoder; default the tokenizer's model_max_length. */
   maxInputTokens?: number;
 }
@@ -88,6 +90,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
     const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: this.#options.executionProviders ?? ['cpu'],
       ...(this.#options.intraOpNumThreads ? { intraOpNumThreads: this.#options.intraOpNumThreads } : {}),
+      ...this.#options.sessionOptions,
     };
     try {
       const [vision, decoder, tokenizer, imageProcessor] = await Promise.all([

@@ -29,7 +29,7 @@ describe('TransformersYesNoBackend on the tiny LLaVA fixture', () => {
   });
 
   it('encodes the image once for all questions of an image', async () => {
-    const fresh = new TransformersYesNoBackend({ model: dir, maxBatchQuestions: 2 });
+    const fresh = new TransformersYesNoBackend({ model: dir, maxBatchQuestions: 2, sessionOptions: { intraOpNumThreads: 1 } });
     try {
       const questions = ['red car?', 'blue dog?', 'green cat?', 'wooden bird?', 'round photo?'].map((body) => ({ body }));
       await fresh.ask(image, questions);

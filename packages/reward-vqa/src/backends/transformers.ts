@@ -23,6 +23,8 @@ export interface TransformersBackendOptions {
   maxInputTokens?: number;
   /** Questions per decoder forward pass (they share the image's features; default 4). */
   maxBatchQuestions?: number;
+  /** onnxruntime session options passed to transformers.js (e.g. intraOpNumThreads, extra.session.allow_spinning). */
+  sessionOptions?: Record<string, unknown>;
 }
 
 /* The slice of the transformers.js API this backend uses (typed here so the runtime stays an optional peer). */
@@ -119,7 +121,11 @@ export class TransformersYesNoBackend implements YesNoBackend {
     let model: ImageTextModel;
     try {
       processor = await tf.AutoProcessor.from_pretrained(modelId);
-      model = await tf.AutoModelForImageTextToText.from_pretrained(modelId, { dtype, device });
+      model = await tf.AutoModelForImageTextToText.from_pretrained(modelId, {
+        dtype,
+        device,
+        ...(this.#options.sessionOptions ? { session_options: this.#options.sessionOptions } : {}),
+      });
     } catch (error) {
       throw new ModelLoadError(`cannot load image-text-to-text model "${modelId}" with transformers.js: ${(error as Error).message}`, {
         cause: error,
