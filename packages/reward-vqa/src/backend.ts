@@ -64,14 +64,20 @@ export function newStats(): YesNoBackendStats {
  */
 export function stripSpecialTokens(text: string, specialTokens: readonly string[]): { text: string; warning?: string } {
   let cleaned = text;
-  const found: string[] = [];
-  for (const token of [...specialTokens].filter((t) => t.length > 0).sort((a, b) => b.length - a.length)) {
-    if (cleaned.includes(token)) {
-      found.push(token);
-      cleaned = cleaned.split(token).join('');
+  const found = new Set<string>();
+  const tokens = [...specialTokens].filter((t) => t.length > 0).sort((a, b) => b.length - a.length);
+  // Repeat until stable: removing one occurrence can join the pieces of another ("<im<image>age>").
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const token of tokens) {
+      if (cleaned.includes(token)) {
+        found.add(token);
+        cleaned = cleaned.split(token).join('');
+        changed = true;
+      }
     }
   }
-  return found.length === 0
+  return found.size === 0
     ? { text: cleaned }
-    : { text: cleaned, warning: `removed special token text ${found.map((t) => JSON.stringify(t)).join(', ')} from the prompt` };
+    : { text: cleaned, warning: `removed special token text ${[...found].map((t) => JSON.stringify(t)).join(', ')} from the prompt` };
 }
