@@ -23,7 +23,7 @@ export { TransformersYesNoBackend, type TransformersBackendOptions } from './bac
 export { OnnxYesNoBackend, type OnnxBackendOptions } from './backends/onnx.js';
 export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';
 export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
-export { OpenAiYesNoBackend, readYesNo, type OpenAiBackendOptions } from './backends/openai.js';
+export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOptions } from './backends/openai.js';
 export { askGroupedByImage, type AskManyOptions } from './batch.js';
 export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
 export { VqaReward, createVqaReward, type VqaQuestionDetail } from './vqa-reward.js';

@@ -111,7 +111,9 @@ export class OpenAiYesNoBackend implements YesNoBackend {
 
   async #askOne(imageUrl: string, query: YesNoQuery, options: YesNoAskOptions): Promise<YesNoAnswer> {
     const warnings: string[] = [];
-    let body = query.body;
+    const cleaned = stripControlTokens(query.body);
+    if (cleaned.warning) warnings.push(cleaned.warning);
+    let body = cleaned.text;
     const budget = this.#options.maxPromptChars - (query.prefix ?? '').length - (query.suffix ?? '').length;
     if (body.length > budget) {
       warnings.push(`prompt truncated from ${body.length} to ${Math.max(budget, 0)} characters (maxPromptChars ${this.#options.maxPromptChars})`);
@@ -215,6 +217,28 @@ export class OpenAiYesNoBackend implements YesNoBackend {
   async dispose(): Promise<void> {
     this.#limit.clearQueue();
   }
+}
+
+/**
+ * The server's tokenizer is unknown here, so user text loses the control-token spellings chat templates use
+ * ("<|im_end|>", "<|eot_id|>", "<image>", "</s>", "<start_of_turn>"): servers tokenize them as special tokens,
+ * which would let a prompt close the user turn or add image slots.
+ */
+const CONTROL_TOKEN = /<\|[^|<>\s]{1,40}\|>|<\/?s>|<image>|<(?:start|end)_of_turn>/g;
+
+export function stripControlTokens(text: string): { text: string; warning?: string } {
+  const found = new Set<string>();
+  let cleaned = text;
+  for (let previous = ''; previous !== cleaned;) {
+    previous = cleaned;
+    cleaned = cleaned.replace(CONTROL_TOKEN, (token) => {
+      found.add(token);
+      return '';
+    });
+  }
+  return found.size === 0
+    ? { text: cleaned }
+    : { text: cleaned, warning: `removed special token text ${[...found].map((t) => JSON.stringify(t)).join(', ')} from the prompt` };
 }
 
 /** Reads the yes/no masses from a chat-completions response's first generated position. */
