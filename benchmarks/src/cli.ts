@@ -34,6 +34,7 @@ export interface BenchRunFlags {
   cacheDir?: string;
   cache: boolean;
   batchSize: number;
+  concurrency: number;
   json?: boolean;
   csv?: boolean;
   progress: boolean;
@@ -142,6 +143,7 @@ async function runCommand(flags: BenchRunFlags): Promise<void> {
       samplesPerPrompt: flags.samplesPerPrompt,
       ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
       batchSize: flags.batchSize,
+      concurrency: flags.concurrency,
       progress: flags.progress && !flags.json && Boolean(process.stderr.isTTY),
     });
     printReport(result, flags, { processed: result.processed, skipped: result.skipped });
@@ -180,6 +182,7 @@ export function registerBenchCommand(program: Command): Command {
     .option('--cache-dir <dir>', 'score cache folder (default $T2IR_CACHE_DIR/scores or ~/.cache/t2i-reward/scores)')
     .option('--no-cache', 'do not read or write the score cache')
     .option('--batch-size <n>', 'images per expert call', positiveInt('--batch-size'), 4)
+    .option('--concurrency <n>', 'images generated / decoded at once (the next batch is prepared while one is scored)', positiveInt('--concurrency'), 1)
     .option('--json', 'print the summary as JSON')
     .option('--csv', 'print the per-category summary as CSV')
     .option('--no-progress', 'no progress bar on stderr')

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createMockReward, meanBrightness } from '@t2i-reward/core/test';
 import { collectLog, pngBytes, tempDir, writeLines, writePng } from './__fixtures__/helpers.js';
 import { ScoreCache, withScoreCache } from './cache.js';
+import type { ImageSource } from './generators/types.js';
+import type { Protocol } from './protocols/types.js';
 import { commandGeneratorSource, compbenchFileName, compbenchFolderSource, httpGeneratorSource, itemImageSource, parseCommandTemplate } from './generators/index.js';
 import { mergeRuns } from './merge.js';
 import { createCompBenchProtocol } from './protocols/compbench.js';
@@ -163,6 +165,44 @@ describe('runBench', () => {
     expect(result.summary.counts).toMatchObject({ unsupported: 2, errors: 0 });
     expect(result.summary.categories.find((c) => c.category === 'color')?.note).toMatch(/needs a VQA expert/);
     expect(result.summary.categories.find((c) => c.category === '3d_spatial')?.note).toMatch(/depth/);
+  });
+});
+
+describe('pipelining', () => {
+  it('prepares the next batch while the current one is scored, and obtains images concurrently', async () => {
+    const dir = await tempDir();
+    const { suiteFile, imageDir } = await promptsWithImages(dir, 6);
+    const folder = compbenchFolderSource(imageDir);
+    const events: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const source: ImageSource = {
+      description: 'slow',
+      async obtain(item, sample, context) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        events.push(`obtain ${item.index}`);
+        await new Promise((r) => setTimeout(r, 30));
+        inFlight--;
+        return folder.obtain(item, sample, context);
+      },
+    };
+    const base = brightnessProtocol().protocol;
+    const protocol: Protocol = {
+      ...base,
+      async score(samples, signal) {
+        events.push(`score start ${samples.map((s) => s.item.index).join(',')}`);
+        await new Promise((r) => setTimeout(r, 200));
+        events.push('score end');
+        return base.score(samples, signal);
+      },
+    };
+    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: path.join(dir, 'run'), protocol, source, batchSize: 3, concurrency: 3, progress: false, log: collectLog().log });
+    expect(result.summary.counts.scored).toBe(6);
+    expect(maxInFlight).toBe(3);
+    // Items 3-5 are obtained before the first batch (0-2) finishes scoring.
+    expect(events.indexOf('obtain 5')).toBeLessThan(events.indexOf('score end'));
+    expect(events.filter((e) => e.startsWith('score start'))).toEqual(['score start 0,1,2', 'score start 3,4,5']);
   });
 });
 

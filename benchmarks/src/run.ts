@@ -36,6 +36,11 @@ export interface RunOptions {
   shard?: Shard;
   /** Images scored per protocol call (default 4). */
   batchSize?: number;
+  /**
+   * Images obtained (generated / read) and decoded at once (default 1). The next batch is always prepared
+   * while the current one is scored, so generation and scoring overlap.
+   */
+  concurrency?: number;
   /** A progress bar with ETA on stderr (default: when stderr is a TTY). */
   progress?: boolean;
   /** Where messages about bad inputs go (default: stderr). */
@@ -214,30 +219,49 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
 
   try {
     const batchSize = Math.max(1, options.batchSize ?? 4);
-    for (let start = 0; start < pending.length; start += batchSize) {
+    const concurrency = Math.max(1, options.concurrency ?? 1);
+    type Ready = { unit: WorkUnit; sample: ProtocolSample; file: string; t0: number };
+    // Obtains (generates) and decodes one batch, up to `concurrency` images at a time; bad inputs are
+    // recorded here, so only usable images reach the protocol.
+    const prepare = async (batch: readonly WorkUnit[]): Promise<Ready[]> => {
+      const ready: (Ready | undefined)[] = new Array(batch.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < batch.length) {
+          const index = next++;
+          const unit = batch[index]!;
+          const t0 = Date.now();
+          const reason = protocol.unsupportedReason(unit.item.category);
+          if (reason) {
+            write(unit, { status: 'unsupported', score: null, warnings: [reason] }, {});
+            continue;
+          }
+          let file: string | undefined;
+          let image: RgbImage;
+          try {
+            file = await source.obtain(unit.item, unit.sample, { runDir: outDir, samplesPerPrompt, ...(options.signal ? { signal: options.signal } : {}) });
+            image = await loadImage(file, options.image);
+          } catch (error) {
+            if (options.signal?.aborted) throw error;
+            write(unit, { status: 'error', score: null, warnings: [], problem: toBadInput(error, unit) }, file ? { image: relativeImage(outDir, file) } : {});
+            continue;
+          }
+          ready[index] = { unit, sample: { item: unit.item, image }, file, t0 };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+      return ready.filter((r): r is Ready => r !== undefined);
+    };
+    const batches: WorkUnit[][] = [];
+    for (let start = 0; start < pending.length; start += batchSize) batches.push(pending.slice(start, start + batchSize));
+    // Pipelined: the next batch is generated / decoded while this one is scored.
+    let upcoming: Promise<Ready[]> | undefined = batches[0] ? prepare(batches[0]) : undefined;
+    for (let b = 0; b < batches.length; b++) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-      const batch = pending.slice(start, start + batchSize);
-      const ready: { unit: WorkUnit; sample: ProtocolSample; file: string; t0: number }[] = [];
-      for (const unit of batch) {
-        const t0 = Date.now();
-        const reason = protocol.unsupportedReason(unit.item.category);
-        if (reason) {
-          write(unit, { status: 'unsupported', score: null, warnings: [reason] }, {});
-          continue;
-        }
-        let file: string | undefined;
-        let image: RgbImage;
-        try {
-          file = await source.obtain(unit.item, unit.sample, { runDir: outDir, samplesPerPrompt, ...(options.signal ? { signal: options.signal } : {}) });
-          image = await loadImage(file, options.image);
-        } catch (error) {
-          if (options.signal?.aborted) throw error;
-          const problem = toBadInput(error, unit);
-          write(unit, { status: 'error', score: null, warnings: [], problem }, file ? { image: relativeImage(outDir, file) } : {});
-          continue;
-        }
-        ready.push({ unit, sample: { item: unit.item, image }, file, t0 });
-      }
+      const ready = await upcoming!;
+      upcoming = batches[b + 1] ? prepare(batches[b + 1]!) : undefined;
+      // If scoring throws, the prefetch must not surface as an unhandled rejection.
+      upcoming?.catch(() => undefined);
       if (ready.length === 0) continue;
       let outcomes: ProtocolOutcome[];
       try {
@@ -252,6 +276,8 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         write(r.unit, outcome, { image: relativeImage(outDir, r.file), imageHash: r.sample.image.hash, imageSize: [r.sample.image.width, r.sample.image.height], ms: Date.now() - r.t0 });
       });
     }
+    // A prefetch still running when the loop ended early has nothing left to do.
+    await upcoming?.catch(() => undefined);
   } finally {
     writer.close();
     bars?.stop();
