@@ -2,7 +2,7 @@
 so the same weights), timed on the inputs the TS bench wrote (int64 ids, float32 pixel_values).
 
 Usage: /usr/bin/python3 bench_torch.py --preset vit-b-32 --seed 1234 --inputs DIR --iterations N
-Prints one JSON line: {"threads", "batches": {"1": seconds_per_call, "8": ...}, "embeds": [...]} (median per call).
+Prints one JSON line: {"threads", "batches": {"1": median seconds per call, "8": ...}, "minimum": {...}, "cosine_batch_N": [...]}.
 """
 import argparse
 import json
@@ -35,7 +35,7 @@ def main():
         meta = json.load(f)
     ids = torch.tensor([meta["ids"]], dtype=torch.long)
     pixels_all = torch.from_numpy(np.fromfile(os.path.join(args.inputs, "pixel_values.f32"), dtype=np.float32).reshape(meta["pixel_shape"]))
-    result = {"threads": torch.get_num_threads(), "batches": {}}
+    result = {"threads": torch.get_num_threads(), "batches": {}, "minimum": {}}
     with torch.no_grad():
         for batch in meta["batches"]:
             pixels = pixels_all[:batch]
@@ -52,6 +52,7 @@ def main():
                 cos = step()
                 times.append(time.perf_counter() - start)
             result["batches"][str(batch)] = statistics.median(times)
+            result["minimum"][str(batch)] = min(times)
             result["cosine_batch_%d" % batch] = cos.tolist()
     print(json.dumps(result))
 

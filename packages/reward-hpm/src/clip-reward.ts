@@ -118,8 +118,7 @@ export class ClipReward extends BaseReward {
   #loaded: LoadedClip | undefined;
 
   constructor(init: ClipRewardInit) {
-    const normalisation = init.variant === 'pickscore' ? `/${init.pickscoreNormalization ?? 'divide-26'}` : '';
-    super({ kind: 'hpm', modelId: `hpm/transformers/${init.variant}${normalisation}/${init.model}`, version: VERSION });
+    super({ kind: 'hpm', modelId: clipModelId(init), version: VERSION });
     this.variant = init.variant;
     this.#init = init;
     const cacheSize = init.textCacheSize ?? DEFAULT_TEXT_CACHE;
@@ -383,6 +382,18 @@ export class ClipReward extends BaseReward {
     this.#textCache?.clear();
     if (loaded) await disposeModels(loaded);
   }
+}
+
+/** hpm/transformers/<variant>[/<pickscore normalisation>][/scale=<logit scale>][/<non-default resize>]/<model>. */
+function clipModelId(init: ClipRewardInit): string {
+  const parts = ['hpm', 'transformers', init.variant];
+  if (init.variant === 'pickscore') {
+    parts.push(init.pickscoreNormalization ?? 'divide-26');
+    if (init.logitScale !== undefined) parts.push(`scale=${init.logitScale}`);
+  }
+  const defaultResize = init.variant === 'hps-v2' || init.variant === 'hps-v2.1' ? 'letterbox' : 'processor';
+  if (init.imageResize && init.imageResize !== defaultResize) parts.push(init.imageResize);
+  return [...parts, init.model].join('/');
 }
 
 async function disposeModels(loaded: LoadedClip): Promise<void> {
