@@ -62,10 +62,18 @@ export async function loadGraphModelFromFile(tf: TfjsModule, modelJsonPath: stri
   }
 }
 
+/** Where an image sits in the 512×512 input: scaled to fit, centred (offsets dx, dy), zeros around. */
+export function letterbox(image: { width: number; height: number }): { scale: number; width: number; height: number; dx: number; dy: number } {
+  const scale = CENTERNET_INPUT_SIZE / Math.max(image.width, image.height);
+  const width = Math.min(CENTERNET_INPUT_SIZE, Math.max(1, Math.round(image.width * scale)));
+  const height = Math.min(CENTERNET_INPUT_SIZE, Math.max(1, Math.round(image.height * scale)));
+  return { scale, width, height, dx: Math.floor((CENTERNET_INPUT_SIZE - width) / 2), dy: Math.floor((CENTERNET_INPUT_SIZE - height) / 2) };
+}
+
 /**
- * The CenterNet COCO-80 detector on TF.js. Images are stretched (not letterboxed) to 512×512, the way
- * @vladmandic/human feeds this model, as float RGB 0..255; output rows are x1, y1, x2, y2 (input pixels),
- * score, 0-based COCO class, mapped back to image pixels per axis.
+ * The CenterNet COCO-80 detector on TF.js. Images are letterboxed into 512×512 (aspect kept, centred, black
+ * borders) as float RGB 0..255, the preprocessing of the model's own inference code; output rows are
+ * x1, y1, x2, y2 (input pixels), score, 0-based COCO class, mapped back to image pixels.
  */
 export class CenterNetBackend implements DetectorBackend {
   readonly id: string;
@@ -96,13 +104,16 @@ export class CenterNetBackend implements DetectorBackend {
   }
 
   /**
-   * The model input for one image: [1, 512, 512, 3] float 0..255, the image stretched with
-   * `tf.image.resizeBilinear` (on the wasm backend this beat a plain-JS resize 2–5× here). Caller disposes.
+   * The model input for one image: [1, 512, 512, 3] float 0..255, the image scaled to fit (aspect kept) and
+   * centred on black, as the model's own inference code feeds it (610265158/mobilenetv3_centernet). Caller disposes.
    */
   preprocess(tf: TfjsModule, image: RgbImage): Tensor {
+    const { width, height, dx, dy } = letterbox(image);
     return tf.tidy(() => {
       const pixels = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-      return tf.image.resizeBilinear(pixels, [CENTERNET_INPUT_SIZE, CENTERNET_INPUT_SIZE]).expandDims(0);
+      const resized = tf.image.resizeBilinear(pixels, [height, width]);
+      const padded = tf.pad(resized, [[dy, CENTERNET_INPUT_SIZE - height - dy], [dx, CENTERNET_INPUT_SIZE - width - dx], [0, 0]]);
+      return padded.expandDims(0);
     });
   }
 
@@ -113,15 +124,14 @@ export class CenterNetBackend implements DetectorBackend {
 
   /** Detection rows (input pixels) to image-pixel detections. */
   postprocess(rows: Float32Array | Int32Array | Uint8Array, image: RgbImage): Detection[] {
-    const sx = image.width / CENTERNET_INPUT_SIZE;
-    const sy = image.height / CENTERNET_INPUT_SIZE;
+    const { scale, dx, dy } = letterbox(image);
     const detections: Detection[] = [];
     for (let i = 0; i + 6 <= rows.length; i += 6) {
       const label = COCO_CLASSES[rows[i + 5] as number];
       const score = rows[i + 4] as number;
       if (label === undefined || !(score > 0)) continue;
-      const clampX = (v: number) => Math.min(image.width, Math.max(0, v * sx));
-      const clampY = (v: number) => Math.min(image.height, Math.max(0, v * sy));
+      const clampX = (v: number) => Math.min(image.width, Math.max(0, (v - dx) / scale));
+      const clampY = (v: number) => Math.min(image.height, Math.max(0, (v - dy) / scale));
       detections.push({
         label, score,
         box: [clampX(rows[i] as number), clampY(rows[i + 1] as number), clampX(rows[i + 2] as number), clampY(rows[i + 3] as number)],
