@@ -396,7 +396,9 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   }
 
   // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
-  const httpServer = createServer({ keepAlive: true, requestTimeout: requestTimeoutMs }, (request, response) => {
+  // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
+  // client reusing a connection the server just closed sees a spurious network error).
+  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) => {
     activeRequests++;
     const url = new URL(request.url ?? '/', 'http://localhost');
     const protocol = protocolOf(url.pathname);
