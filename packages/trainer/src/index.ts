@@ -13,3 +13,13 @@ export { CLASSES as DEMO_CLASSES, HELD_OUT_PROMPTS, TRAIN_PROMPTS, TRAIN_EVAL_PR
 export { renderScene, OBJECT_CROPS, type ObjectCrop, type SceneObject, type SceneOptions } from './demo/render.js';
 export { sceneReward, sceneRewardValue } from './demo/scene-reward.js';
 export { curveSvg, learningCurveHtml, seriesFromRecords, type CurveSeries } from './demo/plot.js';
+export {
+  loadPolicyModule,
+  parseTrainConfig,
+  trainConfigSchema,
+  trainFromConfig,
+  type PolicyModule,
+  type PromptSource,
+  type TrainConfig,
+  type TrainFromConfigOverrides,
+} from './config.js';

@@ -103,7 +103,7 @@ describe('train', () => {
 
   it('learns: mean scene reward on training prompts rises over a short seeded run', async () => {
     const result = await train({
-      ...options(path.join(root, 'learn'), { steps: 24, evalEvery: 24 }),
+      ...options(path.join(root, 'learn'), { steps: 12, evalEvery: 12 }),
       evalPrompts: undefined,
       evalTrainPrompts: TRAIN_EVAL_PROMPTS,
       evalGroupSize: 8,

@@ -89,6 +89,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Return after this many updates in this call (a checkpoint is written), as if the run were interrupted. */
   stopAfter?: number;
+  /** Wall-clock budget of this call: no new step starts after it; a final evaluation and checkpoint are written. */
+  timeLimitSeconds?: number;
   tf?: Tf;
   onRecord?: (record: MetricsRecord) => void;
   /** Called after each update with the step number (progress bars). */
@@ -424,8 +426,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     await emit(record);
     options.onStep?.(step, record);
-    if (evalDue(step)) await evaluateAll();
-    const stopping = options.stopAfter !== undefined && doneThisCall >= options.stopAfter;
+    const outOfTime = options.timeLimitSeconds !== undefined && secondsSince(started) > options.timeLimitSeconds;
+    if (evalDue(step) || (outOfTime && (options.evalEvery ?? 0) > 0)) await evaluateAll();
+    const stopping = (options.stopAfter !== undefined && doneThisCall >= options.stopAfter) || outOfTime;
     if (
       (options.checkpointEvery !== undefined && options.checkpointEvery > 0 && step % options.checkpointEvery === 0) ||
       step === options.steps ||

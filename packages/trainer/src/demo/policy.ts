@@ -65,8 +65,10 @@ export interface BiCotPolicyOptions {
 let instances = 0;
 
 /**
- * A small autoregressive TF.js policy. Plan tokens read the prompt: logits_t = D_t·x (x: the prompt's
- * features). Layout tokens read the prompt and the plan so far: logits_t = D_t·x + U_t·tanh(Σ_{s<t} E_s[token_s]).
+ * A small autoregressive TF.js policy. Plan tokens read the prompt, x = [x₁ (words before the relation),
+ * x₂ (words after it)]: object₁ = x₁·M, object₂ = [x₂·M, x·m_none], count₁ = x₁·K, count₂ = x₂·K (a word means
+ * the same object / number on either side of the relation: M and K are shared), relation = D·x. Layout tokens
+ * read the prompt and the plan so far: logits_t = D_t·x + U_t·tanh(Σ_{s<t} E_s[token_s]).
  * Choices learned the hard way (held-out prompts stayed flat otherwise): the prompt inside the tanh let the
  * policy memorise training prompts; plan tokens conditioned on earlier plan tokens learned "horse → dog"
  * shortcuts instead of reading the prompt; free per-position biases let Adam collapse the plan onto one
@@ -77,7 +79,10 @@ export class BiCotPolicy implements Policy {
   private readonly hidden: number;
   private readonly embeddings: tfjs.Variable[];
   private readonly heads: tfjs.Variable[];
-  private readonly direct: tfjs.Variable[];
+  private readonly direct: (tfjs.Variable | undefined)[];
+  private readonly objectWords: tfjs.Variable;
+  private readonly countWords: tfjs.Variable;
+  private readonly noObject: tfjs.Variable;
 
   constructor(
     private readonly tf: Tf,
@@ -92,8 +97,13 @@ export class BiCotPolicy implements Policy {
     this.hidden = hidden;
     this.embeddings = POSITION_SIZES.slice(0, -1).map((size, s) => v(`E${s}`, tf.randomNormal([size, hidden], 0, 0.5, 'float32', seed + 1 + s)));
     this.heads = POSITION_SIZES.slice(PLAN_LENGTH).map((size, k) => v(`U${PLAN_LENGTH + k}`, tf.zeros([hidden, size])));
-    this.direct = POSITION_SIZES.map((size, t) => v(`D${t}`, tf.zeros([features, size])));
-    this.variables = [...this.embeddings, ...this.heads, ...this.direct];
+    const words = featurizer.vocabulary.length;
+    this.objectWords = v('M', tf.zeros([words, CLASSES.length]));
+    this.countWords = v('K', tf.zeros([words, MAX_COUNT]));
+    this.noObject = v('m_none', tf.zeros([features, 1]));
+    // D_t for the relation and the layout positions (index t; plan positions 0–3 use M, K, m_none instead).
+    this.direct = POSITION_SIZES.map((size, t) => (t >= 4 ? v(`D${t}`, tf.zeros([features, size])) : undefined));
+    this.variables = [this.objectWords, this.countWords, this.noObject, ...this.embeddings, ...this.heads, ...this.direct.filter((d) => d !== undefined)];
   }
 
   trainableVariables(): tfjs.Variable[] {
@@ -107,6 +117,21 @@ export class BiCotPolicy implements Policy {
 
   private logitsAt(t: number, x: tfjs.Tensor2D, context: tfjs.Tensor2D): tfjs.Tensor2D {
     const { tf } = this;
+    const words = this.featurizer.vocabulary.length;
+    const before = tf.slice(x, [0, 0], [-1, words]) as tfjs.Tensor2D;
+    const after = tf.slice(x, [0, words], [-1, words]) as tfjs.Tensor2D;
+    switch (t) {
+      case 0:
+        return tf.matMul(before, this.objectWords);
+      case 1:
+        return tf.matMul(before, this.countWords);
+      case 2:
+        return tf.concat([tf.matMul(after, this.objectWords), tf.matMul(x, this.noObject)], 1) as tfjs.Tensor2D;
+      case 3:
+        return tf.matMul(after, this.countWords);
+      default:
+        break;
+    }
     const direct = tf.matMul(x, this.direct[t]!) as tfjs.Tensor2D;
     if (t < PLAN_LENGTH) return direct;
     return tf.add(tf.matMul(tf.tanh(context), this.heads[t - PLAN_LENGTH]!), direct) as tfjs.Tensor2D;

@@ -26,6 +26,8 @@ export interface DemoOptions {
   evalGroupSize?: number;
   resume?: boolean;
   checkpointEvery?: number;
+  /** Stop starting new steps after this many minutes (a final evaluation follows). */
+  maxMinutes?: number;
   /** Show a progress bar on stderr. */
   progress?: boolean;
   onRecord?: (record: MetricsRecord) => void;
@@ -37,7 +39,7 @@ export interface DemoOptions {
 export const DEMO_SETTINGS: Partial<TrainerSettings> = {
   groupSize: 8,
   promptsPerStep: 4,
-  learningRate: 0.05,
+  learningRate: 0.08,
   updatesPerBatch: 4,
   beta: 0.01,
 };
@@ -106,6 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       outDir: options.outDir,
       checkpointEvery: options.checkpointEvery ?? 10,
       ...(options.resume ? { resume: true } : {}),
+      ...(options.maxMinutes !== undefined ? { timeLimitSeconds: options.maxMinutes * 60 } : {}),
       tf,
       onRecord: (record) => {
         progress?.onRecord(record);

@@ -1,0 +1,181 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createEnsembleFromConfig,
+  loadTfjs,
+  parseEnsembleConfig,
+  validateWithSchema,
+  type EnsembleConfig,
+  type JSONSchema,
+  type TfjsBackendChoice,
+} from '@t2i-reward/core';
+import type { Policy, PolicyFactory, PromptItem } from './policy.js';
+import { createProgressBar } from './progress.js';
+import { ensembleReward, type RewardFunction } from './reward.js';
+import { train, type TrainResult, type TrainerSettings } from './trainer.js';
+
+/** A prompt list: inline strings / {prompt, spec} objects, or a file (.txt one prompt a line, .jsonl objects). */
+export type PromptSource = string | (string | PromptItem)[];
+
+/** `t2ir train --config FILE`: JSON. Paths are relative to the config file. */
+export interface TrainConfig {
+  /** A JS/TS module exporting `createPolicy` (default or named export), a PolicyFactory. */
+  policy: string;
+  prompts: PromptSource;
+  evalPrompts?: PromptSource;
+  /** Core ensemble config; default: the CenterNet detector. Ignored when the policy module exports `reward`. */
+  ensemble?: EnsembleConfig;
+  steps?: number;
+  seed?: number;
+  evalEvery?: number;
+  evalGroupSize?: number;
+  checkpointEvery?: number;
+  /** TF.js backend (default 'auto': tfjs-node-gpu when installed, else wasm, else cpu). */
+  runtime?: TfjsBackendChoice;
+  settings?: Partial<TrainerSettings>;
+}
+
+const promptSourceSchema = {
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    {
+      type: 'array',
+      minItems: 1,
+      items: {
+        oneOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string', minLength: 1 }, spec: { type: 'object' }, metadata: { type: 'object' } }, additionalProperties: false },
+        ],
+      },
+    },
+  ],
+};
+const count = { type: 'integer', minimum: 0 };
+
+export const trainConfigSchema: JSONSchema = {
+  $id: 'https://t2i-reward.dev/schemas/train-config.json',
+  type: 'object',
+  required: ['policy', 'prompts'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    policy: { type: 'string', minLength: 1 },
+    prompts: promptSourceSchema,
+    evalPrompts: promptSourceSchema,
+    ensemble: { type: 'object' },
+    steps: { type: 'integer', minimum: 1 },
+    seed: { type: 'integer' },
+    evalEvery: count,
+    evalGroupSize: { type: 'integer', minimum: 1 },
+    checkpointEvery: count,
+    runtime: { enum: ['auto', 'tfjs-node-gpu', 'wasm', 'cpu'] },
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        groupSize: { type: 'integer', minimum: 1 },
+        promptsPerStep: { type: 'integer', minimum: 1 },
+        updatesPerBatch: { type: 'integer', minimum: 1 },
+        learningRate: { type: 'number', exclusiveMinimum: 0 },
+        beta: { type: 'number', minimum: 0 },
+        epsilon: { type: 'number', minimum: 0 },
+        scale: { enum: ['group', 'batch', 'none'] },
+        std: { enum: ['sample', 'population'] },
+        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum'] },
+        aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
+        epsilonLow: { type: 'number', minimum: 0 },
+        epsilonHigh: { type: 'number', minimum: 0 },
+        maxLength: { type: 'integer', minimum: 1 },
+        globalTokenCount: { type: 'integer', minimum: 1 },
+        maxGradNorm: { type: 'number', minimum: 0 },
+        weightDecay: { type: 'number', minimum: 0 },
+        statTracker: {
+          oneOf: [
+            { const: false },
+            { type: 'object', additionalProperties: false, properties: { globalStd: { type: 'boolean' }, epsilon: { type: 'number', minimum: 0 }, std: { enum: ['sample', 'population'] }, historySize: { type: 'integer', minimum: 1 } } },
+          ],
+        },
+      },
+    },
+  },
+};
+
+export function parseTrainConfig(value: unknown): TrainConfig {
+  const config = validateWithSchema<TrainConfig>(trainConfigSchema, value, 'train config');
+  if (config.ensemble) parseEnsembleConfig(config.ensemble);
+  return config;
+}
+
+async function readPrompts(source: PromptSource, baseDir: string): Promise<PromptItem[]> {
+  if (Array.isArray(source)) return source.map((item) => (typeof item === 'string' ? { prompt: item } : item));
+  const file = path.resolve(baseDir, source);
+  const lines = (await readFile(file, 'utf8')).split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  return file.endsWith('.jsonl') ? lines.map((line) => JSON.parse(line) as PromptItem) : lines.map((prompt) => ({ prompt }));
+}
+
+/** What a policy module may export. */
+export interface PolicyModule {
+  default?: PolicyFactory;
+  createPolicy?: PolicyFactory;
+  /** A reward to use instead of the config's ensemble (e.g. a cheap one while developing). */
+  reward?: RewardFunction;
+}
+
+export async function loadPolicyModule(file: string): Promise<{ factory: PolicyFactory; reward?: RewardFunction }> {
+  const module = (await import(pathToFileURL(path.resolve(file)).href)) as PolicyModule;
+  const factory = module.createPolicy ?? module.default;
+  if (typeof factory !== 'function') throw new Error(`${file} exports no createPolicy function (named or default)`);
+  return { factory, ...(module.reward ? { reward: module.reward } : {}) };
+}
+
+export interface TrainFromConfigOverrides {
+  steps?: number;
+  seed?: number;
+  outDir: string;
+  resume?: boolean;
+  progress?: boolean;
+  maxMinutes?: number;
+}
+
+/** Loads a train config and its policy module, builds the reward, and runs `train`. */
+export async function trainFromConfig(file: string, overrides: TrainFromConfigOverrides): Promise<TrainResult> {
+  const baseDir = path.dirname(path.resolve(file));
+  const config = parseTrainConfig(JSON.parse(await readFile(file, 'utf8')));
+  const { tf } = await loadTfjs({ backend: config.runtime ?? 'auto' });
+  const seed = overrides.seed ?? config.seed ?? 0;
+  const { factory, reward: moduleReward } = await loadPolicyModule(path.resolve(baseDir, config.policy));
+  const policy: Policy = await factory({ tf, seed });
+  const reward =
+    moduleReward ??
+    ensembleReward(
+      await createEnsembleFromConfig(config.ensemble ?? { aggregate: 'mean', experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }] }, {
+        configDir: baseDir,
+      }),
+    );
+  const steps = overrides.steps ?? config.steps ?? 100;
+  const progress = overrides.progress ? createProgressBar(steps) : undefined;
+  try {
+    return await train({
+      policy,
+      reward,
+      prompts: await readPrompts(config.prompts, baseDir),
+      ...(config.evalPrompts ? { evalPrompts: await readPrompts(config.evalPrompts, baseDir) } : {}),
+      steps,
+      seed,
+      outDir: overrides.outDir,
+      ...(config.evalEvery !== undefined ? { evalEvery: config.evalEvery } : {}),
+      ...(config.evalGroupSize !== undefined ? { evalGroupSize: config.evalGroupSize } : {}),
+      checkpointEvery: config.checkpointEvery ?? 10,
+      ...(config.settings ? { settings: config.settings } : {}),
+      ...(overrides.resume ? { resume: true } : {}),
+      ...(overrides.maxMinutes !== undefined ? { timeLimitSeconds: overrides.maxMinutes * 60 } : {}),
+      tf,
+      ...(progress ? { onRecord: (record) => progress.onRecord(record) } : {}),
+    });
+  } finally {
+    progress?.stop();
+    policy.dispose?.();
+    await reward.dispose?.();
+  }
+}
