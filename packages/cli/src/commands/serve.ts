@@ -39,7 +39,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to bind (loopback unless you say otherwise)', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', integer(0), 8000)
     .option('--max-batch <n>', 'most items per ensemble call (dynamic batching)', integer(1), 16)
-    .option('--max-wait-ms <n>', 'longest wait for a fuller batch', integer(0), 5)
+    .option('--max-wait-ms <n>', 'longest a batch waits for items still arriving', integer(0), 5)
     .option('--max-queue <n>', 'most items waiting; more is answered 429', integer(1), 256)
     .option('--concurrency <n>', 'ensemble calls at once', integer(1), 1)
     .option('--timeout-ms <n>', 'per-request deadline (504 past it)', integer(1), 120_000)
@@ -53,9 +53,9 @@ export function registerServeCommand(program: Command): void {
       'after',
       `
 Examples:
-  t2ir serve                                   # CenterNet detector on 127.0.0.1:8000
-  t2ir serve --config ensemble.json --port 8080 --max-batch 32 --image-root ./images
-  curl -s localhost:8000/v1/score -d '{"items":[{"image":"dog.jpg","prompt":"a dog"}]}'
+  t2ir serve --image-root ./images             # CenterNet detector on 127.0.0.1:8000
+  curl -s localhost:8000/v1/score -d '{"items":[{"image":"dog.jpg","prompt":"a dog"}]}'   # ./images/dog.jpg
+  t2ir serve --config ensemble.json --host 0.0.0.0 --port 8080 --max-batch 32 --token "$TOKEN"
 
 SIGTERM / Ctrl-C: stops accepting work, answers every accepted request, then exits.`,
     )
