@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { attributePhrases, parsePrompt } from '../src/prompt-spec/parser.js';
+import { attributePhrases, clearParseCache, parsePrompt } from '../src/prompt-spec/parser.js';
 import { normalizeRelation } from '../src/prompt-spec/relations.js';
 import type { PromptSpec } from '../src/prompt-spec/types.js';
 
@@ -30,8 +30,8 @@ interface Row {
   numeracy_info?: { obj_name: string; num: number }[];
 }
 
-type Metric = 'nouns' | 'spatial' | 'numbers' | 'attributes';
-const METRICS: readonly Metric[] = ['nouns', 'spatial', 'numbers', 'attributes'];
+type Metric = 'nouns' | 'heads' | 'spatial' | 'numbers' | 'attributes';
+const METRICS: readonly Metric[] = ['nouns', 'heads', 'spatial', 'numbers', 'attributes'];
 type Half = 'held-out' | 'tuning';
 
 interface Cell {
@@ -89,6 +89,12 @@ function judge(row: Row, spec: PromptSpec): Partial<Record<Metric, Judgement>> {
     const expected = setOf(row.nouns);
     const got = setOf(spec.objects.map((o) => o.name));
     out.nouns = { agree: sameSet(expected, got), expected: show(expected), got: show(got) };
+    // The same with every name cut to its last word: T2I-R1 writes head nouns for T2I-CompBench prompts ("lamp"
+    // for "desk lamp") and whole COCO names for GenEval ones ("sports ball"); the parser keeps compounds.
+    const head = (name: string): string => name.split(' ').pop() ?? name;
+    const expectedHeads = new Set([...expected].map(head));
+    const gotHeads = new Set([...got].map(head));
+    out.heads = { agree: sameSet(expectedHeads, gotHeads), expected: show(expectedHeads), got: show(gotHeads) };
   }
   if (row.spatial_info) {
     const info = row.spatial_info;
@@ -113,6 +119,7 @@ function judge(row: Row, spec: PromptSpec): Partial<Record<Metric, Judgement>> {
 const compounds = args['no-compounds'] ? { compounds: [] as string[] } : {};
 const emptyCells = (): Record<Metric, Cell> => ({
   nouns: { agree: 0, n: 0 },
+  heads: { agree: 0, n: 0 },
   spatial: { agree: 0, n: 0 },
   numbers: { agree: 0, n: 0 },
   attributes: { agree: 0, n: 0 },
@@ -122,9 +129,12 @@ const rowCounts: Record<Half, Record<string, number>> = { 'held-out': {}, tuning
 const failures: { row: Row; judgement: Judgement }[] = [];
 const wantFailures = args.failures !== undefined ? Number(args.failures) : 0;
 
+let parseMs = 0;
 for (const row of rows) {
   const half = halfOf(row);
+  const started = performance.now();
   const spec = parsePrompt(row.prompt, { category: row.task_type, ...compounds });
+  parseMs += performance.now() - started;
   const verdicts = judge(row, spec);
   for (const category of [row.task_type, 'overall']) {
     const cells = (reports[half][category] ??= emptyCells());
@@ -146,7 +156,7 @@ for (const row of rows) {
 const categoriesOf = (report: Report): string[] =>
   Object.keys(report).filter((c) => c !== 'overall').sort().concat('overall');
 const pct = (cell: Cell): string => (cell.n === 0 ? '—' : `${((100 * cell.agree) / cell.n).toFixed(1)}% (${cell.agree}/${cell.n})`);
-const HEADERS = ['category', 'rows', 'noun set', 'spatial triple', 'number pairs', 'attribute phrases'];
+const HEADERS = ['category', 'rows', 'noun set', 'noun heads', 'spatial triple', 'number pairs', 'attribute phrases'];
 
 if (wantFailures > 0) {
   for (const { row, judgement } of failures.slice(0, wantFailures)) {
@@ -194,6 +204,21 @@ if (wantFailures > 0) {
       console.log(table.toString());
     }
   }
-  console.log('\nExact agreement, per row: noun set = set of object names; spatial triple = the first parsed relation');
-  console.log('(subject, canonical relation, object); number pairs = set of (name, count); attribute phrases = set.');
+  // Side by side on the same 500 prompts: parsing them, then the cache hits every later call gets (a GRPO group
+  // scores G = 8 images of one prompt: one parse, seven hits).
+  const timed = rows.slice(0, 500);
+  clearParseCache();
+  let started = performance.now();
+  for (const row of timed) parsePrompt(row.prompt, { category: row.task_type });
+  const parsedUs = ((performance.now() - started) * 1000) / timed.length;
+  started = performance.now();
+  for (const row of timed) parsePrompt(row.prompt, { category: row.task_type });
+  const cachedUs = ((performance.now() - started) * 1000) / timed.length;
+  console.log(
+    `\nParse time: ${(parseMs / rows.length).toFixed(2)} ms per prompt over the whole file; on 500 prompts ${(parsedUs / 1000).toFixed(2)} ms ` +
+      `parsed vs ${cachedUs.toFixed(1)} µs cached (${(parsedUs / cachedUs).toFixed(0)}× faster).`,
+  );
+  console.log('\nExact agreement, per row: noun set = set of object names; noun heads = the same, each name cut to its last');
+  console.log('word; spatial triple = the first parsed relation (subject, canonical relation, object); number pairs =');
+  console.log('set of (name, count); attribute phrases = set of attributePhrases(spec).');
 }

@@ -118,6 +118,16 @@ describe('parsePrompt: objects and counts', () => {
     expect(names(parsePrompt('a photo of an orange right of a clock'))).toEqual(['orange', 'clock']);
   });
 
+  it('reads progressive verbs as verbs, not as compound nouns', () => {
+    expect(names(parsePrompt('A man is grilling burgers in the backyard.'))).toEqual(['man', 'burger', 'backyard']);
+    expect(names(parsePrompt('Potted plants on a shelf'))).toEqual(['potted plant', 'shelf']);
+  });
+
+  it('reads a possessor as a determiner', () => {
+    expect(names(parsePrompt("a cat on its owner's lap"))).toEqual(['cat', 'lap']);
+    expect(attributePhrases(parsePrompt("a conical pitcher's mound"))).toEqual(["conical pitcher's mound"]);
+  });
+
   it('merges repeated mentions of the same thing', () => {
     expect(names(parsePrompt('A cat is on the sofa. The cat is happy.'))).toEqual(['cat', 'sofa']);
   });

@@ -76,7 +76,12 @@ function has(token: Token | undefined, tag: string): boolean {
 
 function isDeterminer(token: Token | undefined): boolean {
   if (!token) return false;
-  return DETERMINERS.has(token.text) || (has(token, 'Determiner') && !has(token, 'Noun')) || (has(token, 'Possessive') && has(token, 'Pronoun'));
+  // A possessor ("the doctor's office", "its owner's lap") determines the noun after it, like "his".
+  return DETERMINERS.has(token.text) || (has(token, 'Determiner') && !has(token, 'Noun')) || isPossessive(token);
+}
+
+function isPossessive(token: Token): boolean {
+  return has(token, 'Possessive') || /\w's$/.test(token.text);
 }
 
 function isNumber(token: Token | undefined): boolean {
@@ -270,12 +275,19 @@ function findRelations(tokens: Token[]): RelationSpan[] {
   return spans;
 }
 
+/** Number words seen so far ("three" → 3): the same few words recur in every prompt. */
+const numberWordValues = new Map<string, number | undefined>();
+
 function parseCount(words: Token[]): number | undefined {
   if (words.length === 0) return undefined;
-  const digits = words.map((w) => w.text).join(' ');
-  if (/^\d+$/.test(digits)) return Number(digits);
-  const value = (nlp(digits).numbers().get() as unknown[])[0];
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+  const text = words.map((w) => w.text).join(' ');
+  if (/^\d+$/.test(text)) return Number(text);
+  if (numberWordValues.has(text)) return numberWordValues.get(text);
+  const value = (nlp(text).numbers().get() as unknown[])[0];
+  const count = typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+  if (numberWordValues.size > 1000) numberWordValues.clear();
+  numberWordValues.set(text, count);
+  return count;
 }
 
 interface ParseContext {
@@ -369,7 +381,10 @@ function chunk(tokens: Token[], relations: RelationSpan[], context: ParseContext
   while (i < tokens.length) {
     // A participle right after a noun is its verb or a reduced relative clause ("the rug ... added warmth"),
     // not the first modifier of a new phrase.
-    const verbAfterNoun = isParticiple(tokens[i]) && !isAdjective(tokens[i]) && isNoun(tokens[i - 1]);
+    // A phrase opens with a participle only at the start of a sentence or after a preposition ("Potted plants
+    // on a shelf", "with frosted edges"): elsewhere a bare participle is a verb ("is grilling burgers", "and
+    // feeling happy").
+    const verbAfterNoun = isParticiple(tokens[i]) && !isAdjective(tokens[i]) && i > 0 && !has(tokens[i - 1], 'Preposition');
     if (inRelation[i] || verbAfterNoun || (!startsNounPhrase(tokens[i]) && !isParticiple(tokens[i]))) {
       i++;
       continue;
@@ -382,7 +397,8 @@ function chunk(tokens: Token[], relations: RelationSpan[], context: ParseContext
       const token = tokens[j]!;
       if (inRelation[j]) break;
       if (isDeterminer(token) || isNumber(token)) {
-        if (sawContent) break;
+        // After a modifier a possessor is part of the phrase: "a conical pitcher's mound".
+        if (sawContent && !(isPossessive(token) && !sawNoun)) break;
       } else if (isNoun(token)) {
         sawNoun = true;
         sawContent = true;
