@@ -42,6 +42,8 @@ export interface BenchConfig {
   plugins?: string[];
   /** Experts of the CompBench protocol besides the detector. */
   compbench?: { vqa?: ExpertConfig; clip?: ExpertConfig };
+  /** GenEval's colour rule: an image-text expert (CLIP-family hpm, as GenEval uses CLIP) picks each object's colour. */
+  geneval?: { color?: ExpertConfig };
 }
 
 const unit = { type: 'number', minimum: 0, maximum: 1 } as const;
@@ -69,6 +71,7 @@ export const benchConfigSchema: JSONSchema = {
       },
     },
     compbench: { type: 'object', additionalProperties: false, properties: { vqa: expertSchema, clip: expertSchema } },
+    geneval: { type: 'object', additionalProperties: false, properties: { color: expertSchema } },
   },
 } as unknown as JSONSchema;
 

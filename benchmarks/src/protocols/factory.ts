@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1 } from '@t2i-reward/core';
+import { createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
 import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
 import { detectorThresholds, type BenchConfig } from '../config.js';
 import type { ProtocolName } from '../types.js';
@@ -18,12 +18,37 @@ export interface ProtocolFactoryOptions {
 
 type Formula = 't2i-r1' | 'compbench' | 'geneval';
 
+/** GenEval's colour hook answered by any image-text expert: the colour whose prompt it scores highest. */
+export type ColorClassifier = (crop: RgbImage, candidates: readonly string[]) => Promise<string>;
+
+/**
+ * A zero-shot colour classifier from an image-text expert (a CLIP-family `hpm` expert, as GenEval uses CLIP;
+ * a VQA expert works too): scores the crop against "a photo of a {colour} object" for every candidate and
+ * picks the highest raw value (score when there is none).
+ */
+export function colorClassifierFromExpert(model: RewardModelV1): ColorClassifier {
+  return async (crop, candidates) => {
+    const results = await model.doScore(candidates.map((color) => ({ image: crop, prompt: `a photo of a ${color} object` })));
+    let best = candidates[0]!;
+    let bestValue = -Infinity;
+    results.forEach((result, i) => {
+      const value = result.raw ?? result.score;
+      if (value !== null && value > bestValue) {
+        bestValue = value;
+        best = candidates[i]!;
+      }
+    });
+    return best;
+  };
+}
+
 /** The detector reward for a formula, with the thresholds of its backend (TF.js loads only when used). */
-export async function createBenchDetector(formula: Formula, config: BenchConfig = {}): Promise<RewardModelV1> {
+export async function createBenchDetector(formula: Formula, config: BenchConfig = {}, extra: { colorClassifier?: ColorClassifier } = {}): Promise<RewardModelV1> {
   const { createDetectorReward } = await import('@t2i-reward/detector');
   const thresholds = detectorThresholds(config);
   const options: Record<string, unknown> = { ...config.detector?.options, formula, ...thresholds };
   if (config.detector?.backend) options.backend = config.detector.backend;
+  if (extra.colorClassifier) options.colorClassifier = extra.colorClassifier;
   return createDetectorReward(options as Parameters<typeof createDetectorReward>[0]);
 }
 
@@ -58,8 +83,17 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
   const thresholds = detectorThresholds(config);
   const plugins = await loadPlugins(config.plugins, options.configDir);
   switch (name) {
-    case 'geneval':
-      return createGenEvalProtocol({ detector: wrap(await createBenchDetector('geneval', config)), options: { thresholds } });
+    case 'geneval': {
+      const colorModel = config.geneval?.color ? await createOneExpert(config.geneval.color, options.configDir, plugins) : undefined;
+      const detector = await createBenchDetector('geneval', config, colorModel ? { colorClassifier: colorClassifierFromExpert(colorModel) } : {});
+      // The colour expert changes verdicts, so it is part of the detector's cache identity.
+      const color = colorModel ? { modelId: colorModel.modelId, version: colorModel.version } : undefined;
+      return createGenEvalProtocol({
+        detector: cache ? withScoreCache(detector, cache, { color }) : detector,
+        options: { thresholds, ...(color ? { color } : {}) },
+        ...(colorModel ? { onDispose: () => colorModel.dispose() } : {}),
+      });
+    }
     case 'compbench': {
       const [vqa, clip] = await Promise.all([
         config.compbench?.vqa ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins) : undefined,

@@ -9,6 +9,8 @@ export interface GenEvalProtocolOptions {
   detector: CachedReward | RewardModelV1;
   /** Options that shape its verdicts (thresholds), recorded in run.json. */
   options?: Record<string, unknown>;
+  /** Frees what the protocol owns besides the detector (e.g. the colour expert). */
+  onDispose?: () => Promise<void>;
 }
 
 /**
@@ -44,6 +46,7 @@ export function createGenEvalProtocol(options: GenEvalProtocolOptions): Protocol
     },
     async dispose() {
       await detector.dispose();
+      await options.onDispose?.();
     },
   };
 }
