@@ -132,6 +132,10 @@ async function runCommand(flags: BenchRunFlags): Promise<void> {
     ...(configDir ? { configDir } : {}),
     ...(flags.cache ? { cacheDir: flags.cacheDir ?? defaultCacheDir() } : {}),
   });
+  // Ctrl-C stops scoring cleanly: what is on disk stays, the reports cover it, and the same command resumes.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
   try {
     const result = await runBench({
       suite,
@@ -145,9 +149,17 @@ async function runCommand(flags: BenchRunFlags): Promise<void> {
       batchSize: flags.batchSize,
       concurrency: flags.concurrency,
       progress: flags.progress && !flags.json && Boolean(process.stderr.isTTY),
+      signal: interrupt.signal,
     });
     printReport(result, flags, { processed: result.processed, skipped: result.skipped });
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
+    const report = await writeReports(out);
+    printReport(report, flags);
+    process.stderr.write(`interrupted: ${report.summary.counts.pending} images left; run the same command again to resume\n`);
+    process.exitCode = 130;
   } finally {
+    process.removeListener('SIGINT', onSigint);
     await protocol.dispose();
   }
 }
