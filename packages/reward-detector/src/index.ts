@@ -6,7 +6,7 @@ export {
 } from './options.js';
 export { expertPlugin, detectorConfigSchema } from './plugin.js';
 export type { DetectorBackend } from './backends/types.js';
-export { CenterNetBackend, centernetModelPath, loadGraphModelFromFile, CENTERNET_INPUT_SIZE, type CenterNetBackendOptions } from './backends/centernet.js';
+export { CenterNetBackend, centernetModelPath, letterbox, loadGraphModelFromFile, CENTERNET_INPUT_SIZE, type CenterNetBackendOptions } from './backends/centernet.js';
 export { TransformersDetectorBackend, type TransformersBackendOptions, type OpenVocabularyArchitecture } from './backends/transformers.js';
 export * from './scoring/index.js';
 export { COCO_CLASSES } from './coco.js';
