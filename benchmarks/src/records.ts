@@ -10,6 +10,8 @@ export const MANIFEST_FILE = 'run.json';
 export interface RunManifest {
   tool: 't2i-reward-bench';
   formatVersion: 1;
+  /** @t2i-reward/benchmarks version that wrote the run. */
+  version?: string;
   suite: string;
   protocol: { name: string; metric: 'score' | 'accuracy'; overall: 'mean-of-categories' | 'mean-of-items'; [key: string]: unknown };
   samplesPerPrompt: number;

@@ -150,6 +150,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   const manifest: RunManifest = {
     tool: 't2i-reward-bench',
     formatVersion: 1,
+    version: VERSION,
     suite: suite.name,
     protocol: protocolInfo,
     samplesPerPrompt,
@@ -287,4 +288,3 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   return { ...report, processed, skipped };
 }
 
-export { VERSION };
