@@ -299,7 +299,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   const evalDue = (s: number): boolean =>
-    (options.evalEvery !== undefined && options.evalEvery > 0 && s % options.evalEvery === 0) || s === options.steps;
+    options.evalEvery !== undefined && options.evalEvery > 0 && (s % options.evalEvery === 0 || s === options.steps);
 
   if (step === 0 && (options.evalEvery ?? 0) > 0) await evaluateAll();
   let checkpointPath: string | undefined;

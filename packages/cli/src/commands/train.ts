@@ -1,11 +1,146 @@
-import type { Command } from 'commander';
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { runDemo, trainFromConfig, type MetricsRecord } from '@t2i-reward/trainer';
 
-// Placeholder until its issue lands: registers the command so --help lists it.
+interface TrainFlags {
+  demo?: boolean;
+  config?: string;
+  steps?: number;
+  out?: string;
+  seed?: number;
+  minutes?: number;
+  resume?: boolean;
+  runtime?: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu';
+  reward?: 'detector' | 'scene';
+  progress?: boolean;
+  json?: boolean;
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive integer');
+  return number;
+}
+
+function integer(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number)) throw new InvalidArgumentError('must be an integer');
+  return number;
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!(number > 0)) throw new InvalidArgumentError('must be a positive number');
+  return number;
+}
+
+function lastEval(records: readonly MetricsRecord[], split: MetricsRecord['split']): number | undefined {
+  return records.filter((r) => r.split === split).at(-1)?.reward.mean;
+}
+
+async function runTrain(flags: TrainFlags): Promise<number> {
+  const progress = flags.progress !== false;
+  if (flags.demo) {
+    const outDir = path.resolve(flags.out ?? 't2ir-demo');
+    const summary = await runDemo({
+      outDir,
+      ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
+      ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+      ...(flags.minutes !== undefined ? { maxMinutes: flags.minutes } : {}),
+      ...(flags.runtime ? { runtime: flags.runtime } : {}),
+      ...(flags.reward ? { reward: flags.reward } : {}),
+      ...(flags.resume ? { resume: true } : {}),
+      progress,
+    });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+      process.stdout.write(
+        [
+          `steps ${summary.steps} in ${summary.minutes} min (TF.js ${summary.backend})`,
+          `held-out prompts: mean reward ${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
+          `train prompts:    mean reward ${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
+          `metrics: ${summary.metricsPath}`,
+          `plot:    ${summary.htmlPath}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return 0;
+  }
+  const outDir = path.resolve(flags.out ?? 't2ir-train');
+  const result = await trainFromConfig(flags.config!, {
+    outDir,
+    ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.minutes !== undefined ? { maxMinutes: flags.minutes } : {}),
+    ...(flags.resume ? { resume: true } : {}),
+    progress,
+  });
+  const train = result.records.filter((r) => r.split === 'train').at(-1);
+  const summary = {
+    steps: result.step,
+    lastBatchReward: train?.reward.mean ?? null,
+    lastHeldOutReward: lastEval(result.records, 'eval') ?? null,
+    metricsPath: result.metricsPath,
+    checkpointPath: result.checkpointPath,
+  };
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify(summary)}\n`
+      : `steps ${summary.steps}; last batch reward ${summary.lastBatchReward?.toFixed(3) ?? 'n/a'}; held-out ${summary.lastHeldOutReward?.toFixed(3) ?? 'n/a'}\nmetrics: ${summary.metricsPath}\ncheckpoint: ${summary.checkpointPath ?? 'none'}\n`,
+  );
+  return 0;
+}
+
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
-    .description('(not available yet)')
-    .action(() => {
-      throw new Error('t2ir train is not available in this build yet');
+    .summary('GRPO / BiCoT-GRPO training of a TF.js policy against the reward ensemble')
+    .description(
+      'Train a TF.js policy with GRPO against the reward ensemble, writing metrics.jsonl and checkpoints/ to --out. ' +
+        '--demo runs the built-in BiCoT demo: a small policy plans objects, counts and a relation, then lays the objects ' +
+        'out on a grid; its samples are pasted from the bundled photos and scored by the real CenterNet detector; it writes ' +
+        'learning-curve.html too. --config trains your policy (see the @t2i-reward/trainer README for the module contract).',
+    )
+    .option('--demo', 'run the BiCoT demo')
+    .option('-c, --config <file>', 'train config JSON: {"policy": "./policy.js", "prompts": [...] | "prompts.txt", "evalPrompts"?, "ensemble"?, "steps"?, "seed"?, "settings"?: {groupSize, beta, learningRate, ...}}')
+    .option('--steps <n>', 'number of updates (demo default 60; overrides the config)', positiveInteger)
+    .option('-o, --out <dir>', 'output folder (default ./t2ir-demo or ./t2ir-train)')
+    .option('--seed <n>', 'seed of the run (sampling, prompt order, initialisation)', integer)
+    .option('--minutes <m>', 'stop starting new steps after this many minutes (a final evaluation follows)', positiveNumber)
+    .option('--resume', 'continue from <out>/checkpoints/latest (same seed)')
+    .addOption(new Option('--runtime <backend>', 'demo: TF.js backend for the policy and the detector (default wasm)').choices(['auto', 'wasm', 'cpu', 'tfjs-node-gpu']))
+    .addOption(new Option('--reward <kind>', 'demo: CenterNet on the rendered images (default), or the same formula on the plan without images (fast)').choices(['detector', 'scene']))
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--json', 'print the summary as one JSON object')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  t2ir train --demo                                  # 60 steps, writes ./t2ir-demo/{metrics.jsonl,learning-curve.html}',
+        '  t2ir train --demo --steps 5 --out /tmp/demo --seed 1',
+        '  t2ir train --demo --out /tmp/demo --resume         # continue a stopped run',
+        '  t2ir train --config train.json --out runs/a',
+        '',
+        'Exit status: 0 when training finished, 1 when it failed, 2 for bad flags.',
+      ].join('\n'),
+    )
+    .action(async (flags: TrainFlags, command: Command) => {
+      if (Boolean(flags.demo) === Boolean(flags.config)) {
+        command.error('error: give exactly one of --demo or --config FILE', { exitCode: 2, code: 't2ir.usage' });
+      }
+      if (flags.demo === undefined && (flags.reward !== undefined || flags.runtime !== undefined)) {
+        command.error('error: --reward and --runtime are demo options (a config names its own runtime)', { exitCode: 2, code: 't2ir.usage' });
+      }
+      try {
+        process.exitCode = await runTrain(flags);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`t2ir train: ${message}\n`);
+        process.exitCode = 1;
+      }
     });
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createEnsemble, loadTfjs, type RgbImage } from '@t2i-reward/core';
+import { createEnsemble, loadTfjs, type Ensemble, type RgbImage } from '@t2i-reward/core';
 import { createDetectorReward } from '@t2i-reward/detector';
 import { createProgressBar } from '../progress.js';
 import { cachedReward, ensembleReward, type CachedReward, type RewardFunction } from '../reward.js';
@@ -28,6 +28,8 @@ export interface DemoOptions {
   checkpointEvery?: number;
   /** Stop starting new steps after this many minutes (a final evaluation follows). */
   maxMinutes?: number;
+  /** Render and score one sample per held-out prompt for the HTML report (default true). */
+  samples?: boolean;
   /** Show a progress bar on stderr. */
   progress?: boolean;
   onRecord?: (record: MetricsRecord) => void;
@@ -58,6 +60,12 @@ export interface DemoSummary {
   backend: string;
 }
 
+/** The demo's reward: an ensemble whose one expert is the real CenterNet detector with T2I-R1's paper formula. */
+export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm'): Ensemble {
+  const detector = createDetectorReward({ formula: 't2i-r1', backend: { type: 'tfjs', model: 'centernet', runtime } });
+  return createEnsemble({ experts: [{ name: 'detector', model: detector }] });
+}
+
 function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-train'): number[] {
   return records.filter((r) => r.split === split).map((r) => r.reward.mean);
 }
@@ -85,8 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let reward: RewardFunction;
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
-    const detector = createDetectorReward({ formula: 't2i-r1', backend: { type: 'tfjs', model: 'centernet', runtime } });
-    cached = cachedReward(ensembleReward(createEnsemble({ experts: [{ name: 'detector', model: detector }] })));
+    cached = cachedReward(ensembleReward(createDemoEnsemble(runtime)));
     reward = cached;
   } else {
     reward = sceneReward();
@@ -128,7 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const allHeldOut = evalMeans(allRecords, 'eval');
     const allTrain = evalMeans(allRecords, 'eval-train');
     const samples: { caption: string; dataUrl: string }[] = [];
-    if (useDetector) {
+    if (useDetector && options.samples !== false) {
       const sampler = SeededRng.fromSeed(seed + 1);
       await mkdir(path.join(options.outDir, 'samples'), { recursive: true });
       for (const [i, prompt] of HELD_OUT_PROMPTS.entries()) {

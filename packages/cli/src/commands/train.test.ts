@@ -1,0 +1,66 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../program.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 't2ir-cli-train-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+function captureStdout(): () => string {
+  let out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  return () => out;
+}
+
+describe('t2ir train', () => {
+  it('--help documents --demo and --config', async () => {
+    const stdout = captureStdout();
+    expect(await runCli(['train', '--help'])).toBe(0);
+    expect(stdout()).toMatch(/--demo/);
+    expect(stdout()).toMatch(/--config <file>/);
+  });
+
+  it('needs exactly one of --demo and --config', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await runCli(['train'])).toBe(2);
+    expect(await runCli(['train', '--demo', '--config', 'x.json'])).toBe(2);
+    expect(await runCli(['train', '--demo', '--steps', '0'])).toBe(2);
+  });
+
+  it('runs the demo with the scene reward and resumes it', async () => {
+    const out = path.join(dir, 'demo');
+    const stdout = captureStdout();
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '2', '--out', out, '--seed', '1', '--json', '--no-progress'])).toBe(0);
+    const first = JSON.parse(stdout()) as { steps: number; htmlPath: string };
+    expect(first.steps).toBe(2);
+    expect(await readFile(first.htmlPath, 'utf8')).toMatch(/<svg/);
+    expect(await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '3', '--out', out, '--seed', '1', '--resume', '--no-progress'])).toBe(0);
+    const lines = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { split: string; step: number }).step).filter((_, i) => JSON.parse(lines[i]!).split === 'train')).toEqual([1, 2, 3]);
+  });
+
+  it('reports a missing config file with exit status 1', async () => {
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    await writeFile(path.join(dir, 'bad.json'), '{"policy": "./missing.js", "prompts": ["a dog"], "runtime": "cpu"}');
+    expect(await runCli(['train', '--config', path.join(dir, 'bad.json'), '--out', path.join(dir, 'bad'), '--no-progress'])).toBe(1);
+    expect(stderr.join('')).toMatch(/t2ir train: .*missing\.js/);
+  });
+});

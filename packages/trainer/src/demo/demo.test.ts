@@ -1,0 +1,123 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeededRng } from '../rng.js';
+import type { MetricsRecord } from '../trainer.js';
+import { BiCotPolicy, PLAN_LENGTH, SEQUENCE_LENGTH, decodePlan } from './policy.js';
+import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_PROMPTS, countPrompt, spatialPrompt } from './prompts.js';
+import { renderScene } from './render.js';
+import { createDemoEnsemble, runDemo } from './run.js';
+import { sceneRewardValue } from './scene-reward.js';
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = await mkdtemp(path.join(os.tmpdir(), 't2ir-demo-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const featurizer = new PromptFeaturizer(TRAIN_PROMPTS.map((p) => p.prompt));
+
+describe('BiCoT demo policy', () => {
+  it('re-scores its own samples to the log-probs it sampled them with; forced tokens are masked', () => {
+    const policy = new BiCotPolicy(tf, featurizer, { seed: 2, render: false });
+    const prompt = spatialPrompt('dog', 'left of', 'horse');
+    const sequences = policy.sample(prompt, 6, SeededRng.fromSeed(9));
+    const rescored = policy.logProbs(new Array(6).fill(prompt), sequences).arraySync();
+    sequences.forEach((sequence, b) => {
+      expect(sequence.tokens).toHaveLength(SEQUENCE_LENGTH);
+      sequence.logProbs.forEach((logProb, t) => expect(rescored[b]![t]).toBeCloseTo(logProb, 5));
+      const plan = decodePlan(sequence.tokens);
+      const instances = plan.objects.reduce((n, o) => n + o.count, 0);
+      // The layout has one counted token per drawn instance (at most four), the rest are forced.
+      expect(sequence.mask!.slice(PLAN_LENGTH).reduce((a, m) => a + m, 0)).toBe(Math.min(4, instances));
+      expect(plan.scene).toHaveLength(Math.min(4, instances));
+    });
+    policy.dispose();
+  });
+
+  it('splits prompt words at the relation', () => {
+    const x = featurizer.encode('a dog on the left of a horse');
+    const words = featurizer.vocabulary;
+    const active = [...x].flatMap((v, i) => (v ? [`${i < words.length ? 'before' : 'after'}:${words[i % words.length]}`] : []));
+    expect(active.sort()).toEqual(['after:a', 'after:horse', 'after:left', 'after:of', 'before:a', 'before:dog', 'before:on', 'before:the']);
+  });
+
+  it('scores scenes with the t2i-r1 formula (hand-computed)', () => {
+    const spec = spatialPrompt('dog', 'left of', 'horse').spec as never;
+    expect(sceneRewardValue([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }], spec)).toBe(1);
+    expect(sceneRewardValue([{ label: 'dog', cell: 5 }, { label: 'horse', cell: 3 }], spec)).toBeCloseTo(0.4, 12);
+    expect(sceneRewardValue([{ label: 'dog', cell: 4 }], spec)).toBeCloseTo(0.2, 12);
+    // the later paste covers the earlier one in a shared cell
+    expect(sceneRewardValue([{ label: 'dog', cell: 4 }, { label: 'horse', cell: 4 }], spec)).toBeCloseTo(0.2, 12);
+    const two = countPrompt('giraffe', 2).spec as never;
+    expect(sceneRewardValue([{ label: 'giraffe', cell: 0 }, { label: 'giraffe', cell: 2 }], two)).toBe(1);
+    expect(sceneRewardValue([{ label: 'giraffe', cell: 0 }], two)).toBe(0);
+  });
+
+  it('renders deterministic 512×512 scenes', async () => {
+    const a = await renderScene([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }]);
+    const b = await renderScene([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }]);
+    const c = await renderScene([{ label: 'horse', cell: 3 }, { label: 'dog', cell: 5 }]);
+    expect([a.width, a.height]).toEqual([512, 512]);
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).not.toBe(c.hash);
+  });
+});
+
+describe('BiCoT demo with the real CenterNet detector', () => {
+  it('the detector reads the pasted scenes as the plan says', async () => {
+    const ensemble = createDemoEnsemble('wasm');
+    try {
+      const prompt = spatialPrompt('dog', 'left of', 'horse');
+      const scenes = [
+        [{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }],
+        [{ label: 'dog', cell: 5 }, { label: 'horse', cell: 3 }],
+        [{ label: 'bird', cell: 4 }],
+      ];
+      const results = await ensemble.score(
+        await Promise.all(scenes.map(async (scene) => ({ image: await renderScene(scene), prompt: prompt.prompt, spec: prompt.spec as never }))),
+      );
+      const rewards = results.map((r) => r.reward);
+      expect(rewards[0]).toBeGreaterThan(0.9); // both found, dog left of horse
+      expect(rewards[1]).toBeCloseTo(0.4, 1); // both found, wrong side
+      expect(rewards[2]).toBeLessThan(0.1); // neither
+      expect(Object.keys(results[0]!.experts)).toEqual(['detector']);
+    } finally {
+      await ensemble.dispose();
+    }
+  });
+
+  it('runs demo steps end to end (policy → images → CenterNet → GRPO update → metrics)', async () => {
+    const out = path.join(dir, 'real');
+    const summary = await runDemo({
+      outDir: out,
+      steps: 2,
+      seed: 4,
+      evalEvery: 0,
+      samples: false,
+      settings: { groupSize: 4, promptsPerStep: 1 },
+    });
+    expect(summary.steps).toBe(2);
+    expect(summary.rewardCalls).toBe(8);
+    const records = (await readFile(summary.metricsPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as MetricsRecord);
+    expect(records.map((r) => r.split)).toEqual(['train', 'train']);
+    for (const record of records) {
+      expect(record.failed).toBe(0);
+      expect(record.reward.count).toBe(4);
+      expect(record.experts.detector!.count).toBe(4);
+      expect(record.reward.min).toBeGreaterThanOrEqual(0);
+      expect(record.reward.max).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(record.loss)).toBe(true);
+    }
+    expect(await readFile(summary.htmlPath, 'utf8')).toMatch(/<svg/);
+    expect(HELD_OUT_PROMPTS.length).toBeGreaterThan(0);
+  });
+});
