@@ -68,10 +68,14 @@ describe('t2ir bench', () => {
     const a = comparison.categories.find((c: { category: string }) => c.category === 'a');
     expect(a.delta.mean).toBeCloseTo((200 + 200 + 200) / 3 / 255 - 40 / 255, 6);
     expect(comparison.categories.find((c: { category: string }) => c.category === 'b').delta.mean).toBeCloseTo((40 + 200 + 200) / 3 / 255 - 40 / 255, 6);
+    // Same prompts on both sides: paired; every per-image difference is equal here, so the interval is a point.
+    expect(a.paired).toBe(true);
+    expect(a.delta.ci[0]).toBeCloseTo(a.delta.mean, 12);
+    expect(a.delta.ci[1]).toBeCloseTo(a.delta.mean, 12);
     stdout = '';
     await bench('compare', path.join(dir, 'A'), path.join(dir, 'B'));
     expect(stdout).toMatch(/Δ \(B − A\)/);
-    expect(stdout).toMatch(/│ a\s+│ 0\.157 │ 0\.784 │\s+\+0\.627 │/);
+    expect(stdout).toMatch(/│ a\s+│ 0\.157 │ 0\.784 │\s+\+0\.627 │ \[0\.627, 0\.627\] paired │/);
 
     await run('s0', 'dark', { index: 0, count: 2 });
     await run('s1', 'dark', { index: 1, count: 2 });

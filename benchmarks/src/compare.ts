@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { loadRecords, readManifest } from './records.js';
 import { formatCi, formatNumber } from './report/format.js';
-import { bootstrapDelta, type Estimate } from './stats.js';
+import { bootstrapDelta, bootstrapMean, type Estimate } from './stats.js';
 import { summarize, type RunSummary } from './report/summary.js';
 
 export interface CategoryDelta {
@@ -12,6 +12,8 @@ export interface CategoryDelta {
   nB: number;
   /** b − a with a 95% bootstrap interval. */
   delta: Estimate;
+  /** Both runs scored the same images keys (prompt × sample): the interval resamples per-key differences. */
+  paired: boolean;
 }
 
 export interface Comparison {
@@ -35,18 +37,26 @@ export async function compareRuns(runA: string, runB: string): Promise<Compariso
   if (a.manifest.suite !== b.manifest.suite) warnings.push(`different suites: ${a.manifest.suite} vs ${b.manifest.suite}`);
   if (a.manifest.protocol.name !== b.manifest.protocol.name) warnings.push(`different protocols: ${a.manifest.protocol.name} vs ${b.manifest.protocol.name}`);
   else if (JSON.stringify(a.manifest.protocol) !== JSON.stringify(b.manifest.protocol)) warnings.push('same protocol with different experts or options');
-  const scores = (records: typeof a.records, category: string) => records.filter((r) => r.category === category && r.status === 'ok' && r.score !== null).map((r) => r.score!);
+  const ok = (records: typeof a.records, category: string) => records.filter((r) => r.category === category && r.status === 'ok' && r.score !== null);
+  const scores = (records: typeof a.records, category: string) => ok(records, category).map((r) => r.score!);
   const names = [...new Set([...a.summary.categories, ...b.summary.categories].map((c) => c.category))].sort();
   const categories = names.map((category): CategoryDelta => {
     const sa = scores(a.records, category);
     const sb = scores(b.records, category);
+    // Same prompts and sample indexes on both sides (two generators on one suite): a paired bootstrap over
+    // per-key differences, which is tighter than comparing two independent means.
+    const byKeyB = new Map(ok(b.records, category).map((r) => [r.key, r.score!]));
+    const okA = ok(a.records, category);
+    const paired = okA.length >= 2 && okA.length === byKeyB.size && okA.every((r) => byKeyB.has(r.key));
+    const seed = `t2i-reward-bench:compare:${category}`;
     return {
       category,
       a: a.summary.categories.find((c) => c.category === category)?.mean ?? null,
       b: b.summary.categories.find((c) => c.category === category)?.mean ?? null,
       nA: sa.length,
       nB: sb.length,
-      delta: bootstrapDelta(sa, sb, { seed: `t2i-reward-bench:compare:${category}` }),
+      delta: paired ? bootstrapMean(okA.map((r) => byKeyB.get(r.key)! - r.score!), { seed }) : bootstrapDelta(sa, sb, { seed }),
+      paired,
     };
   });
   const oa = a.summary.overall.mean;
@@ -68,7 +78,7 @@ export function formatComparisonTable(comparison: Comparison): string {
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   const signed = (v: number | null) => (v === null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
-  for (const c of comparison.categories) table.push([c.category, formatNumber(c.a), formatNumber(c.b), signed(c.delta.mean), formatCi(c.delta), String(c.nA), String(c.nB)]);
+  for (const c of comparison.categories) table.push([c.category, formatNumber(c.a), formatNumber(c.b), signed(c.delta.mean), `${formatCi(c.delta)}${c.paired ? ' paired' : ''}`, String(c.nA), String(c.nB)]);
   table.push(['overall', formatNumber(comparison.overall.a), formatNumber(comparison.overall.b), signed(comparison.overall.delta), '', String(comparison.a.summary.overall.n), String(comparison.b.summary.overall.n)]);
   return table.toString();
 }
