@@ -153,6 +153,33 @@ describe('several endpoints', () => {
     }
   });
 
+  it('waits Retry-After and tries again when the remote queue is full (429), without marking it unhealthy', async () => {
+    const gated = new GatedReward();
+    const busy = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: gated }] }), warmup: false, maxBatch: 1, maxWaitMs: 0, maxQueue: 1 });
+    await busy.listen();
+    const model = createKServeReward({ url: busy.url, model: 'bright', healthCheckIntervalMs: 0, retries: 5 });
+    const direct = createKServeReward({ url: busy.url, model: 'bright', healthCheckIntervalMs: 0, retries: 0 });
+    try {
+      // One item scoring (held by the gate), one queued: the queue is full.
+      const held = [model.doScore([{ image: blue, prompt: 'a' }]), model.doScore([{ image: blue, prompt: 'b' }])];
+      while (busy.stats().queued !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      const [refused] = await direct.doScore([{ image: dark, prompt: 'no retries' }]);
+      expect(refused!.error!.message).toContain('HTTP 429');
+      expect(direct.endpointStatus()[0]!.healthy).toBe(true);
+      const retried = model.doScore([{ image: dark, prompt: 'c' }]);
+      // It got its 429 and is waiting Retry-After (1 s); free the queue meanwhile.
+      while (!/code="queue_full"\} 2/.test(await (await fetch(`${busy.url}/metrics`)).text())) await new Promise((resolve) => setTimeout(resolve, 5));
+      gated.release();
+      const [result] = await retried;
+      expect(result!.score).toBeCloseTo(meanBrightness(dark), 6);
+      for (const [heldResult] of await Promise.all(held)) expect(heldResult!.score).toBeCloseTo(meanBrightness(blue), 6);
+    } finally {
+      gated.release();
+      await Promise.all([model.dispose(), direct.dispose()]);
+      await busy.close();
+    }
+  });
+
   it('turns a remote call past its deadline into per-item timeouts', async () => {
     const gated = new GatedReward();
     const stuck = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: gated }] }), warmup: false });

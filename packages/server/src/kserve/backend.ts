@@ -49,6 +49,8 @@ export interface KServeRewardOptions {
   outputs?: { score?: string; raw?: string | null; info?: string | null };
   /** Active health checks (`/v2/models/{model}/ready`) every this many ms; 0 turns them off. Default 5000. */
   healthCheckIntervalMs?: number;
+  /** Rounds of retries when every endpoint answers 429 / 503, waiting Retry-After in between. Default 2. */
+  retries?: number;
   /** Stable id for caches; default "<kind>/kserve/<model>". */
   modelId?: string;
   /** fetch implementation (tests, proxies). Default global fetch. */
@@ -82,6 +84,7 @@ export const kserveRewardOptionsSchema = {
       additionalProperties: false,
     },
     healthCheckIntervalMs: { type: 'number', minimum: 0 },
+    retries: { type: 'integer', minimum: 0 },
     modelId: { type: 'string' },
   },
   required: ['model'],
@@ -104,9 +107,30 @@ class HttpStatusError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** From Retry-After on 429 / 503. */
+    readonly retryAfterMs: number | undefined,
   ) {
     super(message);
   }
+}
+
+/** Resolves after `ms`, or rejects with RewardAbortedError as soon as the signal aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      try {
+        throwIfAborted(signal);
+      } catch (error) {
+        reject(error);
+      }
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -237,7 +261,8 @@ export class KServeReward extends BaseReward {
         } catch {
           // not JSON: keep the text
         }
-        throw new HttpStatusError(response.status, `${endpoint.url}: HTTP ${response.status}: ${message}`);
+        const retryAfter = Number(response.headers.get('retry-after'));
+        throw new HttpStatusError(response.status, `${endpoint.url}: HTTP ${response.status}: ${message}`, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined);
       }
       const lengthHeader = response.headers.get(INFERENCE_HEADER_CONTENT_LENGTH);
       return decodeInferMessage<KServeInferResponse>(bytes, lengthHeader === null ? undefined : Number(lengthHeader), 'outputs').tensors;
@@ -249,25 +274,33 @@ export class KServeReward extends BaseReward {
   protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
     this.#startHealthChecks();
     const { body, headers } = await this.#buildBody(samples);
-    const tried = new Set<EndpointState>();
+    const retries = this.#options.retries ?? 2;
     let lastError: unknown;
-    for (let endpoint = this.#pick(tried); endpoint; endpoint = this.#pick(tried)) {
-      tried.add(endpoint);
-      throwIfAborted(signal);
-      try {
-        const outputs = await this.#call(endpoint, body, headers, signal);
-        endpoint.healthy = true;
-        endpoint.served++;
-        return this.#toResults(outputs, samples.length, endpoint.url);
-      } catch (error) {
+    for (let attempt = 0; ; attempt++) {
+      const tried = new Set<EndpointState>();
+      for (let endpoint = this.#pick(tried); endpoint; endpoint = this.#pick(tried)) {
+        tried.add(endpoint);
         throwIfAborted(signal);
-        lastError = error;
-        // 4xx other than 429 is our request's fault: another replica would answer the same.
-        if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) break;
-        if (error instanceof KServeProtocolError || RemoteServiceError.isInstance(error)) break;
-        endpoint.healthy = false;
-        endpoint.lastError = (error as Error).message;
+        try {
+          const outputs = await this.#call(endpoint, body, headers, signal);
+          endpoint.healthy = true;
+          endpoint.served++;
+          return this.#toResults(outputs, samples.length, endpoint.url);
+        } catch (error) {
+          throwIfAborted(signal);
+          lastError = error;
+          // 4xx other than 429 is our request's fault: another replica would answer the same.
+          if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) break;
+          if (error instanceof KServeProtocolError || RemoteServiceError.isInstance(error)) break;
+          // A full queue (429) is busy, not broken: the endpoint stays in rotation.
+          if (!(error instanceof HttpStatusError && error.status === 429)) endpoint.healthy = false;
+          endpoint.lastError = (error as Error).message;
+        }
       }
+      // Every endpoint busy (429) or not ready (503): wait as told, then try again.
+      const busy = lastError instanceof HttpStatusError && (lastError.status === 429 || lastError.status === 503);
+      if (!busy || attempt >= retries) break;
+      await sleep(Math.min((lastError as HttpStatusError).retryAfterMs ?? 1000, 30_000), signal);
     }
     // A whole-call failure: every item fails with it (not retried item by item: the remote is the problem).
     const failure =
