@@ -92,6 +92,8 @@ describe('parsePrompt: objects and counts', () => {
     // "a meeting" is not part of the counted list.
     expect(counts(parsePrompt('six women gathered for a meeting'))).toEqual({ woman: 6, meeting: undefined });
     expect(counts(parsePrompt('a few dogs and two cats'))).toEqual({ dog: undefined, cat: 2 });
+    // What stands in a spatial relation is a thing in the image.
+    expect(counts(parsePrompt('three dogs on the left of a hot dog'))).toEqual({ dog: 3, 'hot dog': 1 });
   });
 
   it('repairs plural nouns compromise reads as verbs after a number', () => {
@@ -205,7 +207,8 @@ describe('parsePrompt: T2I-CompBench prompt files', () => {
 describe('parsePrompt: robustness', () => {
   it('never throws and always returns a valid spec (arbitrary strings)', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 120 }), (prompt) => {
+      // Any code units, lone surrogates included.
+      fc.property(fc.string({ unit: 'binary', maxLength: 120 }), (prompt) => {
         const spec = parsePrompt(prompt);
         validatePromptSpec(spec);
         expect(spec.prompt).toBe(prompt);

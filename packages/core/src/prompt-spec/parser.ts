@@ -3,6 +3,8 @@ import { RELATION_PHRASES } from './relations.js';
 import type { PromptObject, PromptRelation, PromptSpec, SpatialRelation } from './types.js';
 import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
 
+export { COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
+
 /**
  * A rule-based prompt parser on top of compromise: compromise tags parts of speech, reads number words and
  * singularises nouns; the rules here chunk noun phrases, split modifiers into attributes and compound nouns, and
@@ -580,6 +582,7 @@ function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec 
     const relations = findRelations(tokens);
     return { phrases: chunk(tokens, relations, context), relations };
   });
+  const explicitCounts = parsed.some(({ phrases }) => phrases.some((p) => !p.depiction && p.object.count !== undefined));
   assignIndefiniteCounts(
     sentences.map(({ tokens }, k) => ({ tokens, phrases: parsed[k]!.phrases.filter((p) => !p.depiction) })),
     options.category !== undefined && COUNTING_CATEGORY.test(options.category),
@@ -598,13 +601,15 @@ function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec 
   };
   for (const { phrases, relations: spans } of parsed) {
     const things = phrases.filter((p) => !p.depiction);
-    for (const thing of things) add(thing.object);
     for (const span of spans) {
       const subject = [...things].reverse().find((p) => p.end <= span.start);
       const object = things.find((p) => p.start >= span.end);
       if (!subject || !object) continue;
       relations.push({ subject: subject.object.name, relation: span.relation, object: object.object.name, phrase: span.phrase });
+      // What stands in a spatial relation is a physical thing: in a prompt that counts, "a" / "an" counts it.
+      for (const end of [subject, object]) if (explicitCounts && end.indefinite && end.object.count === undefined) end.object.count = 1;
     }
+    for (const thing of things) add(thing.object);
   }
   spec.objects = objects;
   spec.relations = relations;
