@@ -56,6 +56,7 @@ export interface MetricsRecord {
   /** Samples whose reward failed (left out of advantages and loss). */
   failed: number;
   advantage?: Stats & { zeroStdGroups: number };
+  /** loss, kl (k3, token mean), clipFraction, ratio (ρ, token mean) and gradNorm (before clipping): means over the batch's updates. */
   loss?: number;
   kl?: number;
   clipFraction?: number;
@@ -344,8 +345,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let lossValue = 0;
     let klValue = 0;
     let clipFraction = 0;
-    let ratio = 1;
+    let ratio = 0;
     let gradNorm = 0;
+    let gradNormMean = 0;
     let tokens = 0;
     for (let update = 0; update < settings.updatesPerBatch; update += 1) {
       let currentValues: number[][] | undefined;
@@ -375,8 +377,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       optimizer.apply(variables, applied);
       if (scale !== 1) applied.forEach((g) => g?.dispose());
       Object.values(grads).forEach((g) => g.dispose());
-      if (update === 0 && currentValues) {
-        lossValue = value.arraySync();
+      if (currentValues) {
+        // Metrics are means over the updates of this batch (with several, ρ and clipping move after the first).
         const numeric = grpoLoss(
           {
             logProbs: currentValues,
@@ -387,9 +389,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           },
           settings,
         );
-        klValue = numeric.meanKl;
-        clipFraction = numeric.clipFraction;
-        ratio = numeric.meanRatio;
+        const n = settings.updatesPerBatch;
+        lossValue += value.arraySync() / n;
+        klValue += numeric.meanKl / n;
+        clipFraction += numeric.clipFraction / n;
+        ratio += numeric.meanRatio / n;
+        gradNormMean += gradNorm / n;
         tokens = mask.reduce((acc, row) => acc + row.reduce((a, b) => a + b, 0), 0);
       }
       value.dispose();
@@ -414,7 +419,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       kl: klValue,
       clipFraction,
       ratio,
-      gradNorm,
+      gradNorm: gradNormMean,
       tokens,
       prompts: prompts.map((p) => p.prompt),
       timing: {
