@@ -27,7 +27,11 @@ export function curveSvg(series: readonly CurveSeries[], options: { width?: numb
         `<text x="${margin.left - 8}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toFixed(2)}</text>`,
     )
     .join('');
-  const ticks = Array.from({ length: 6 }, (_, i) => Math.round((maxStep * i) / 5))
+  // Tick spacing 1, 2 or 5 × 10^k, about five ticks.
+  const raw = maxStep / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  const tickStep = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
+  const ticks = Array.from({ length: Math.floor(maxStep / tickStep) + 1 }, (_, i) => i * tickStep)
     .map((s) => `<text x="${x(s)}" y="${margin.top + plotH + 16}" text-anchor="middle" font-size="11">${s}</text>`)
     .join('');
   const lines = series

@@ -7,7 +7,7 @@ import { createProgressBar } from '../progress.js';
 import { cachedReward, ensembleReward, type CachedReward, type RewardFunction } from '../reward.js';
 import { SeededRng } from '../rng.js';
 import { train, type MetricsRecord, type TrainerSettings } from '../trainer.js';
-import { learningCurveHtml } from './plot.js';
+import { curveSvg, learningCurveHtml, seriesFromRecords } from './plot.js';
 import { BiCotPolicy, decodePlan, describePlan } from './policy.js';
 import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_EVAL_PROMPTS, TRAIN_PROMPTS } from './prompts.js';
 import { sceneReward } from './scene-reward.js';
@@ -79,7 +79,7 @@ async function pngDataUrl(image: RgbImage, size = 192): Promise<string> {
  * BiCoT-GRPO at CPU scale: a small TF.js policy writes a plan (objects, counts, relation) then a layout
  * (a grid cell per object); the sample becomes a real image (crops of the bundled photos pasted with sharp)
  * scored by the ensemble with the real CenterNet detector (t2i-r1 formula). Writes metrics.jsonl,
- * checkpoints/, learning-curve.html and summary.json into `outDir`.
+ * checkpoints/, learning-curve.html (curve, summary, samples), learning-curve.svg and summary.json into `outDir`.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const steps = options.steps ?? 60;
@@ -179,6 +179,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         samples,
       }),
     );
+    await writeFile(path.join(options.outDir, 'learning-curve.svg'), `${curveSvg(seriesFromRecords(allRecords), { title: 'mean detector reward (t2i-r1 formula, CenterNet)' })}\n`);
     await writeFile(path.join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
