@@ -23,8 +23,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function bench(...args: string[]): Promise<void> {
-  await createBenchProgram().parseAsync(['bench', ...args], { from: 'user' });
+/** Runs `bench ...` in-process; returns the exit status the command reported. */
+async function bench(...args: string[]): Promise<number> {
+  let exitCode = 0;
+  await createBenchProgram((code) => (exitCode = code)).parseAsync(['bench', ...args], { from: 'user' });
+  return exitCode;
 }
 
 describe('t2ir bench', () => {

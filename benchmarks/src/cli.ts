@@ -108,7 +108,8 @@ function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function runCommand(flags: BenchRunFlags): Promise<void> {
+/** Runs one bench; returns the exit status (130 after Ctrl-C). */
+async function runCommand(flags: BenchRunFlags): Promise<number> {
   const suite = await resolveSuite(flags.suite);
   if (needsImages(suite, flags)) {
     throw new Error(`--suite ${flags.suite} needs images: pass --images DIR (CompBench naming or GenEval layout), --generator-url URL or --generator-cmd '... {prompt} {out}'`);
@@ -152,20 +153,24 @@ async function runCommand(flags: BenchRunFlags): Promise<void> {
       signal: interrupt.signal,
     });
     printReport(result, flags, { processed: result.processed, skipped: result.skipped });
+    return 0;
   } catch (error) {
     if (!interrupt.signal.aborted) throw error;
     const report = await writeReports(out);
     printReport(report, flags);
     process.stderr.write(`interrupted: ${report.summary.counts.pending} images left; run the same command again to resume\n`);
-    process.exitCode = 130;
+    return 130;
   } finally {
     process.removeListener('SIGINT', onSigint);
     await protocol.dispose();
   }
 }
 
-/** Registers `bench` (run), `bench merge`, `bench compare` and `bench report` on a commander program. */
-export function registerBenchCommand(program: Command): Command {
+/**
+ * Registers `bench` (run), `bench merge`, `bench compare` and `bench report` on a commander program. Commander
+ * actions return nothing, so the run reports its exit status through `setExitCode`.
+ */
+export function registerBenchCommand(program: Command, setExitCode: (code: number) => void): Command {
   // Positional options all the way down, so `bench compare A B --json` gives --json to compare (commander
   // otherwise hands options after a sub-subcommand to the first command that declares them). The root only
   // has --help / --version, which keep working before the subcommand.
@@ -198,7 +203,7 @@ export function registerBenchCommand(program: Command): Command {
     .option('--json', 'print the summary as JSON')
     .option('--csv', 'print the per-category summary as CSV')
     .option('--no-progress', 'no progress bar on stderr')
-    .action(async (flags: BenchRunFlags) => runCommand(flags))
+    .action(async (flags: BenchRunFlags) => setExitCode(await runCommand(flags)))
     // `bench compare A B --json`: options after a subcommand belong to it, not to the run command.
     .enablePositionalOptions();
 
@@ -238,8 +243,8 @@ export function registerBenchCommand(program: Command): Command {
 }
 
 /** A standalone `t2ir-bench` program (the bench command at top level), used by bin/bench.ts. */
-export function createBenchProgram(): Command {
+export function createBenchProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('t2ir').exitOverride();
-  registerBenchCommand(program);
+  registerBenchCommand(program, setExitCode);
   return program;
 }

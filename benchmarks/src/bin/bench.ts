@@ -3,9 +3,11 @@
 import { CommanderError } from 'commander';
 import { createBenchProgram } from '../cli.js';
 
+let exitCode = 0;
 try {
-  await createBenchProgram().parseAsync(process.argv.slice(2), { from: 'user' });
+  await createBenchProgram((code) => (exitCode = code)).parseAsync(process.argv.slice(2), { from: 'user' });
 } catch (error) {
   if (!(error instanceof CommanderError)) process.stderr.write(`t2ir: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = error instanceof CommanderError ? (error.exitCode === 0 ? 0 : 2) : 1;
+  exitCode = error instanceof CommanderError ? (error.exitCode === 0 ? 0 : 2) : 1;
 }
+process.exitCode = exitCode;

@@ -6,27 +6,31 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerModelsCommand } from './commands/models.js';
 
-/** Builds the `t2ir` program; each command lives in commands/<name>.ts. */
-export function createProgram(): Command {
+/**
+ * Builds the `t2ir` program; each command lives in commands/<name>.ts. Commander actions return nothing, so a
+ * command reports its exit status through `setExitCode` (never through the global process.exitCode).
+ */
+export function createProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('t2ir')
     .description('Image reward models for text-to-image RL and evaluation (the T2I-R1 reward ensemble).')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerScoreCommand(program);
-  registerBenchCommand(program);
+  registerScoreCommand(program, setExitCode);
+  registerBenchCommand(program, setExitCode);
   registerServeCommand(program);
-  registerTrainCommand(program);
+  registerTrainCommand(program, setExitCode);
   registerModelsCommand(program);
   return program;
 }
 
 /** Runs the CLI; returns the exit code (bad flags: 2 with a one-line reason on stderr). */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = createProgram();
+  let exitCode = 0;
+  const program = createProgram((code) => (exitCode = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit through here with code 0.

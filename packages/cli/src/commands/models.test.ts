@@ -6,7 +6,6 @@ import { listExpertKinds } from './models.js';
 
 afterEach(() => {
   unregisterExpertPlugin('mockbright');
-  process.exitCode = undefined;
   vi.restoreAllMocks();
 });
 

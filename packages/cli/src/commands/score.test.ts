@@ -40,7 +40,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {
-  process.exitCode = undefined;
   vi.restoreAllMocks();
 });
 
@@ -58,10 +57,11 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   });
   try {
     const code = await runCli(argv);
+    // The status comes back as the return value only: nothing leaks into the test process's own exit code.
+    expect(process.exitCode).toBeUndefined();
     return { code, stdout, stderr };
   } finally {
     vi.restoreAllMocks();
-    process.exitCode = undefined;
   }
 }
 

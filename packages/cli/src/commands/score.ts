@@ -208,7 +208,7 @@ async function runScore(flags: ScoreFlags): Promise<number> {
   return results.length > 0 && results.every((result) => result.error) ? 1 : 0;
 }
 
-export function registerScoreCommand(program: Command): void {
+export function registerScoreCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('score')
     .summary('score images against prompts with a reward ensemble')
@@ -240,12 +240,12 @@ export function registerScoreCommand(program: Command): void {
     ].join('\n'))
     .action(async (flags: ScoreFlags, command: Command) => {
       try {
-        process.exitCode = await runScore(flags);
+        setExitCode(await runScore(flags));
       } catch (error) {
         if (error instanceof UsageError) command.error(`error: ${error.message}`, { exitCode: 2, code: 't2ir.usage' });
         const message = T2IRewardError.isInstance(error) || error instanceof Error ? error.message : String(error);
         process.stderr.write(`t2ir score: ${message}\n`);
-        process.exitCode = 1;
+        setExitCode(1);
       }
     });
 }

@@ -13,7 +13,7 @@ const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 
 describe('t2ir serve', () => {
   it('--help lists every flag', () => {
-    const serve = createProgram().commands.find((command) => command.name() === 'serve')!;
+    const serve = createProgram(() => {}).commands.find((command) => command.name() === 'serve')!;
     const help = serve.helpInformation();
     for (const flag of ['--config', '--host', '--port', '--max-batch', '--max-wait-ms', '--max-queue', '--token', '--image-root', '--allow-url', '--timeout-ms', '--max-body-mb']) {
       expect(help).toContain(flag);

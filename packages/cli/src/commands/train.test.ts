@@ -12,7 +12,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {
-  process.exitCode = undefined;
   vi.restoreAllMocks();
 });
 

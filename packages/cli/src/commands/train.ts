@@ -94,7 +94,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
   return 0;
 }
 
-export function registerTrainCommand(program: Command): void {
+export function registerTrainCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('train')
     .summary('GRPO / BiCoT-GRPO training of a TF.js policy against the reward ensemble')
@@ -136,11 +136,11 @@ export function registerTrainCommand(program: Command): void {
         command.error('error: --reward and --runtime are demo options (a config names its own runtime)', { exitCode: 2, code: 't2ir.usage' });
       }
       try {
-        process.exitCode = await runTrain(flags);
+        setExitCode(await runTrain(flags));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         process.stderr.write(`t2ir train: ${message}\n`);
-        process.exitCode = 1;
+        setExitCode(1);
       }
     });
 }
