@@ -2,6 +2,7 @@ export { VERSION } from './version.js';
 export * from './errors.js';
 export type * from './spec.js';
 export { BaseReward, failedResult, clamp01, type BaseRewardInit } from './base-reward.js';
+export { memoizeAsync, type MemoizedAsync } from './memoize.js';
 export * from './prompt-spec/types.js';
 export * from './prompt-spec/schema.js';
 export * from './prompt-spec/convert.js';
