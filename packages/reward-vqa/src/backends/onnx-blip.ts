@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import {
   newStats,
@@ -48,7 +48,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   readonly id: string;
   readonly stats = newStats();
   readonly #options: OnnxGitBackendOptions;
-  #loaded: Promise<Loaded> | undefined;
+  readonly #loaded = memoizeAsync(() => this.#doLoad());
 
   constructor(options: OnnxGitBackendOptions) {
     this.#options = options;
@@ -56,15 +56,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   }
 
   async load(): Promise<void> {
-    await this.#load();
-  }
-
-  #load(): Promise<Loaded> {
-    this.#loaded ??= this.#doLoad().catch((error: unknown) => {
-      this.#loaded = undefined;
-      throw error;
-    });
-    return this.#loaded;
+    await this.#loaded();
   }
 
   async #doLoad(): Promise<Loaded> {
@@ -108,7 +100,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
-    const loaded = await this.#load();
+    const loaded = await this.#loaded();
     const { ort } = loaded;
     const raw = new loaded.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
     const { pixel_values } = await loaded.imageProcessor(raw);
@@ -150,9 +142,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   }
 
   async dispose(): Promise<void> {
-    const loading = this.#loaded;
-    this.#loaded = undefined;
-    const loaded = await loading?.catch(() => undefined);
+    const loaded = await this.#loaded.clear()?.catch(() => undefined);
     await Promise.all([loaded?.vision.release(), loaded?.encoder.release(), loaded?.decoder.release()]);
   }
 }

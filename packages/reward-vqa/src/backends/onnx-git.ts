@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import {
   newStats,
@@ -60,7 +60,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
   readonly id: string;
   readonly stats = newStats();
   readonly #options: OnnxGitBackendOptions;
-  #loaded: Promise<Loaded> | undefined;
+  readonly #loaded = memoizeAsync(() => this.#doLoad());
 
   constructor(options: OnnxGitBackendOptions) {
     this.#options = options;
@@ -68,15 +68,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
   }
 
   async load(): Promise<void> {
-    await this.#load();
-  }
-
-  #load(): Promise<Loaded> {
-    this.#loaded ??= this.#doLoad().catch((error: unknown) => {
-      this.#loaded = undefined;
-      throw error;
-    });
-    return this.#loaded;
+    await this.#loaded();
   }
 
   async #doLoad(): Promise<Loaded> {
@@ -133,7 +125,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
-    const loaded = await this.#load();
+    const loaded = await this.#loaded();
     const features = await this.encode(loaded, image);
     const answers: YesNoAnswer[] = [];
     for (const query of queries) {
@@ -169,9 +161,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
   }
 
   async dispose(): Promise<void> {
-    const loading = this.#loaded;
-    this.#loaded = undefined;
-    const loaded = await loading?.catch(() => undefined);
+    const loaded = await this.#loaded.clear()?.catch(() => undefined);
     await loaded?.vision.release();
     await loaded?.decoder.release();
   }

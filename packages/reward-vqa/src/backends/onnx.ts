@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RgbImage } from '@t2i-reward/core';
+import { memoizeAsync, type RgbImage } from '@t2i-reward/core';
 import { newStats, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoBackendStats, type YesNoQuery } from '../backend.js';
 import { OnnxBlipYesNoBackend } from './onnx-blip.js';
 import { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './onnx-git.js';
@@ -14,7 +14,6 @@ export interface OnnxBackendOptions extends OnnxGitBackendOptions {
 export class OnnxYesNoBackend implements YesNoBackend {
   readonly id: string;
   readonly #options: OnnxBackendOptions;
-  #impl: Promise<YesNoBackend> | undefined;
   #resolved: YesNoBackend | undefined;
   readonly #pending = newStats();
 
@@ -32,22 +31,20 @@ export class OnnxYesNoBackend implements YesNoBackend {
     return this.#resolved instanceof OnnxBlipYesNoBackend ? 'blip' : this.#resolved ? 'git' : undefined;
   }
 
-  #backend(): Promise<YesNoBackend> {
-    this.#impl ??= (async () => {
-      let architecture = this.#options.architecture;
-      if (!architecture) {
-        const config = await readFile(path.join(path.resolve(this.#options.model), 'config.json'), 'utf8')
-          .then((text) => JSON.parse(text) as { model_type?: string })
-          .catch(() => ({ model_type: undefined }));
-        architecture = config.model_type === 'blip' ? 'blip' : 'git';
-      }
-      const { architecture: _architecture, ...options } = this.#options;
-      const backend = architecture === 'blip' ? new OnnxBlipYesNoBackend(options) : new OnnxGitYesNoBackend(options);
-      this.#resolved = backend;
-      return backend;
-    })();
-    return this.#impl;
-  }
+  /** Reads the export's architecture once, then builds that backend. */
+  readonly #backend = memoizeAsync(async (): Promise<YesNoBackend> => {
+    let architecture = this.#options.architecture;
+    if (!architecture) {
+      const config = await readFile(path.join(path.resolve(this.#options.model), 'config.json'), 'utf8')
+        .then((text) => JSON.parse(text) as { model_type?: string })
+        .catch(() => ({ model_type: undefined }));
+      architecture = config.model_type === 'blip' ? 'blip' : 'git';
+    }
+    const { architecture: _architecture, ...options } = this.#options;
+    const backend = architecture === 'blip' ? new OnnxBlipYesNoBackend(options) : new OnnxGitYesNoBackend(options);
+    this.#resolved = backend;
+    return backend;
+  });
 
   async load(): Promise<void> {
     await (await this.#backend()).load();
@@ -59,7 +56,7 @@ export class OnnxYesNoBackend implements YesNoBackend {
 
   async dispose(): Promise<void> {
     const backend = this.#resolved;
-    this.#impl = undefined;
+    this.#backend.clear();
     this.#resolved = undefined;
     await backend?.dispose();
   }

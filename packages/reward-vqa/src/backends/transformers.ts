@@ -1,4 +1,4 @@
-import { ModelLoadError, UnsupportedInputError, loadTransformers, throwIfAborted, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadTransformers, throwIfAborted, type RgbImage } from '@t2i-reward/core';
 import {
   newStats,
   stripSpecialTokens,
@@ -85,7 +85,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
   readonly id: string;
   readonly stats = newStats();
   readonly #options: TransformersBackendOptions;
-  #loaded: Promise<Loaded> | undefined;
+  readonly #loaded = memoizeAsync(() => this.#doLoad());
 
   constructor(options: TransformersBackendOptions) {
     this.#options = options;
@@ -93,15 +93,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
   }
 
   async load(): Promise<void> {
-    await this.#load();
-  }
-
-  #load(): Promise<Loaded> {
-    this.#loaded ??= this.#doLoad().catch((error: unknown) => {
-      this.#loaded = undefined;
-      throw error;
-    });
-    return this.#loaded;
+    await this.#loaded();
   }
 
   async #doLoad(): Promise<Loaded> {
@@ -172,7 +164,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
-    const loaded = await this.#load();
+    const loaded = await this.#loaded();
     const batch = Math.max(1, this.#options.maxBatchQuestions ?? 4);
     const answers: YesNoAnswer[] = [];
     const raw = new loaded.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
@@ -251,9 +243,8 @@ export class TransformersYesNoBackend implements YesNoBackend {
   }
 
   async dispose(): Promise<void> {
-    const loading = this.#loaded;
-    this.#loaded = undefined;
-    if (loading) await (await loading.catch(() => undefined))?.model.dispose();
+    const loaded = await this.#loaded.clear()?.catch(() => undefined);
+    await loaded?.model.dispose();
   }
 }
 
