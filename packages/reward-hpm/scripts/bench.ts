@@ -21,6 +21,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const python = process.env['BENCH_PYTHON'] ?? '/usr/bin/python3';
 const iterations = Number(process.env['BENCH_ITERATIONS'] ?? 9);
 const batches = [1, 8];
+// BENCH_SPINNING=0: ORT intra-op threads stop spin-waiting after a run (both the scorer's and the raw sessions).
+const spinning = process.env['BENCH_SPINNING'] !== '0';
+const ortOptions = spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
 const prompt = 'a photo of a red bicycle leaning on a blue wall next to a green bench';
 
 function randomImage(width: number, height: number, seed: number): RgbImage {
@@ -71,14 +74,15 @@ async function main(): Promise<void> {
 
     // Raw sessions on the same files, with the defaults transformers.js uses (CPU EP, default threads).
     const [textSession, visionSession] = await Promise.all([
-      ort.InferenceSession.create(join(modelDir, 'onnx', 'text_model.onnx')),
-      ort.InferenceSession.create(join(modelDir, 'onnx', 'vision_model.onnx')),
+      ort.InferenceSession.create(join(modelDir, 'onnx', 'text_model.onnx'), ortOptions),
+      ort.InferenceSession.create(join(modelDir, 'onnx', 'vision_model.onnx'), ortOptions),
     ]);
     const idsTensor = new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
     const pixelTensor = (batch: number) => new ort.Tensor('float32', pixels.pixel_values.data.subarray(0, batch * 3 * 224 * 224), [batch, 3, 224, 224]);
 
-    const scorer = new ClipReward({ variant: 'hps-v2.1', model: modelDir, textCacheSize: 0 });
-    const cached = new ClipReward({ variant: 'hps-v2.1', model: modelDir });
+    const session = { allowSpinning: spinning };
+    const scorer = new ClipReward({ variant: 'hps-v2.1', model: modelDir, textCacheSize: 0, session });
+    const cached = new ClipReward({ variant: 'hps-v2.1', model: modelDir, session });
     await Promise.all([scorer.load(), cached.load()]);
     const samples = (images: RgbImage[], batch: number) => images.slice(0, batch).map((image) => ({ image, prompt }));
 
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
         );
       }
     };
-    console.log(`\nCLIP ViT-B/32 size (random weights), hps-v2.1 scorer, ${iterations} iterations; prompt of ${ids.length} tokens; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(`\nCLIP ViT-B/32 size (random weights), hps-v2.1 scorer, ${iterations} iterations; prompt of ${ids.length} tokens; ORT spinning ${spinning ? 'on' : 'off'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     table('median per call', rows);
     table('minimum per call (least disturbed)', minimums);
     if (torch?.cosine_batch_1) {

@@ -313,12 +313,20 @@ export class ClipReward extends BaseReward {
         imageEmbeddings.push(...images);
       }
     } else {
-      texts = await this.#textEmbeddings(loaded, prompts);
-      for (let start = 0; start < todo.length; start += maxBatch) {
+      // Image preprocessing (JS) overlaps the text-encoder run (ORT threads), and chunk k+1's preprocessing
+      // overlaps chunk k's vision run. The no-op catches keep a rejection that lands while we await something
+      // else from counting as unhandled; the awaits below still throw it.
+      const pending = settleLater(this.#textEmbeddings(loaded, prompts));
+      const chunks: RgbImage[][] = [];
+      for (let start = 0; start < todo.length; start += maxBatch) chunks.push(todo.slice(start, start + maxBatch).map((i) => samples[i]!.image));
+      let nextPixels = chunks[0] ? settleLater(this.#pixelValues(loaded, chunks[0])) : undefined;
+      for (let k = 0; k < chunks.length; k++) {
+        const pixels = await nextPixels!;
         throwIfAborted(signal);
-        const chunk = todo.slice(start, start + maxBatch);
-        imageEmbeddings.push(...(await this.#encodeImages(loaded, chunk.map((i) => samples[i]!.image))));
+        nextPixels = chunks[k + 1] ? settleLater(this.#pixelValues(loaded, chunks[k + 1]!)) : undefined;
+        imageEmbeddings.push(...(await this.#encodeImages(loaded, pixels, chunks[k]!.length)));
       }
+      texts = await pending;
     }
     const scoring = {
       logitScale: this.#init.logitScale ?? loaded.configLogitScale ?? DEFAULT_LOGIT_SCALE,
@@ -343,15 +351,14 @@ export class ClipReward extends BaseReward {
     return results as RewardItemResult[];
   }
 
-  async #encodeImages(loaded: LoadedClip, images: readonly RgbImage[]): Promise<Float32Array[]> {
-    const pixelValues = await this.#pixelValues(loaded, images);
+  async #encodeImages(loaded: LoadedClip, pixelValues: unknown, count: number): Promise<Float32Array[]> {
     this.stats.imageEncoderCalls++;
-    this.stats.imagesEncoded += images.length;
+    this.stats.imagesEncoded += count;
     const output = (await loaded.visionModel!({ pixel_values: pixelValues })) as Record<string, { data: Float32Array; dims: number[] }>;
     const embeds = output[loaded.family.imageOutput];
     if (!embeds) throw new ModelLoadError(`vision model has no ${loaded.family.imageOutput} output`);
     const dim = embeds.dims[1] as number;
-    return images.map((_, i) => embeds.data.slice(i * dim, (i + 1) * dim));
+    return Array.from({ length: count }, (_, i) => embeds.data.slice(i * dim, (i + 1) * dim));
   }
 
   /** Combined layout (onnx/model.onnx): one call runs both towers; no text cache (the graph needs the text anyway). */
@@ -394,6 +401,12 @@ function clipModelId(init: ClipRewardInit): string {
   const defaultResize = init.variant === 'hps-v2' || init.variant === 'hps-v2.1' ? 'letterbox' : 'processor';
   if (init.imageResize && init.imageResize !== defaultResize) parts.push(init.imageResize);
   return [...parts, init.model].join('/');
+}
+
+/** Marks a promise as handled now (it is awaited later), so an early rejection is not reported as unhandled. */
+function settleLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 async function disposeModels(loaded: LoadedClip): Promise<void> {
