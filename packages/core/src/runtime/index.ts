@@ -5,6 +5,7 @@ import type * as Transformers from '@huggingface/transformers';
 import type * as Tfjs from '@tensorflow/tfjs';
 import type * as TfjsWasm from '@tensorflow/tfjs-backend-wasm';
 import { RuntimeUnavailableError, T2IRewardError } from '../errors.js';
+import type { RgbImage } from '../spec.js';
 
 /**
  * Lazy loaders for the heavy optional runtimes. Each is imported on first use (so `@t2i-reward/core` itself
@@ -113,6 +114,11 @@ export async function loadTransformers(options: TransformersLoadOptions = {}): P
   if (options.localModelPath !== undefined) env.localModelPath = options.localModelPath;
   if (options.cacheDir !== undefined) env.cacheDir = options.cacheDir;
   return transformers;
+}
+
+/** A transformers.js `RawImage` (RGB) over an RgbImage's pixels, sharing them rather than copying. */
+export function toRawImage<R>(RawImage: new (data: Uint8ClampedArray, width: number, height: number, channels: 3) => R, image: RgbImage): R {
+  return new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
 }
 
 export type TfjsBackendChoice = 'auto' | 'tfjs-node-gpu' | 'wasm' | 'cpu';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeUnavailableError } from '../errors.js';
-import { injectRuntime, loadOnnxRuntime, loadTfjs, loadTransformers, resetRuntimes } from './index.js';
+import { createTestImage } from '../test/mock.js';
+import { injectRuntime, loadOnnxRuntime, loadTfjs, loadTransformers, resetRuntimes, toRawImage } from './index.js';
 
 afterEach(() => resetRuntimes());
 
@@ -56,5 +57,18 @@ describe('runtime loaders', () => {
     expect(env).toMatchObject({ allowRemoteModels: false, allowLocalModels: true });
     await loadTransformers({ allowRemoteModels: true, localModelPath: '/srv/models' });
     expect(env).toMatchObject({ allowRemoteModels: true, localModelPath: '/srv/models' });
+  });
+});
+
+describe('toRawImage', () => {
+  it('builds an RGB RawImage over the image pixels without copying them', () => {
+    class CapturingRawImage {
+      constructor(readonly data: Uint8ClampedArray, readonly width: number, readonly height: number, readonly channels: number) {}
+    }
+    const image = createTestImage(3, 2, [10, 20, 30]);
+    const raw = toRawImage(CapturingRawImage, image);
+    expect([raw.width, raw.height, raw.channels]).toEqual([3, 2, 3]);
+    expect(raw.data.buffer).toBe(image.data.buffer);
+    expect([raw.data.byteOffset, raw.data.length]).toEqual([image.data.byteOffset, 3 * 2 * 3]);
   });
 });

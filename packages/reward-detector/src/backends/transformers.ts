@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, throwIfAborted } from '@t2i-reward/core';
+import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, throwIfAborted, toRawImage } from '@t2i-reward/core';
 import type { Box, Detection } from '../scoring/boxes.js';
 import type { DetectorBackend } from './types.js';
 
@@ -118,7 +118,7 @@ export class TransformersDetectorBackend implements DetectorBackend {
 
   async #detectOne(loaded: LoadedDetector, image: RgbImage, labels: string[]): Promise<Detection[]> {
     const { tjs, processor, model, architecture } = loaded;
-    const raw = new tjs.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+    const raw = toRawImage(tjs.RawImage, image);
     const pixels = await processor.image_processor([raw]);
     const floor = this.#options.boxThreshold ?? 0;
     if (architecture === 'grounding-dino') return this.#groundingDino(tjs, processor, model, pixels, image, labels, floor);
