@@ -54,6 +54,11 @@ export function queryText(query: YesNoQuery): string {
   return (query.prefix ?? '') + query.body + (query.suffix ?? '');
 }
 
+/** The tokenizer's model_max_length, unless it is the "no limit" placeholder transformers.js gives (1e30). */
+export function tokenizerLimit(tokenizer: { model_max_length: number }): number | undefined {
+  return Number.isFinite(tokenizer.model_max_length) && tokenizer.model_max_length < 1e7 ? tokenizer.model_max_length : undefined;
+}
+
 export function newStats(): YesNoBackendStats {
   return { imageEncodings: 0, decoderRuns: 0, requests: 0 };
 }

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import {
   newStats,
   stripSpecialTokens,
+  tokenizerLimit,
   type YesNoAnswer,
   type YesNoAskOptions,
   type YesNoBackend,
@@ -12,6 +13,7 @@ import {
 } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import type { OnnxGitBackendOptions } from './onnx-git.js';
+import { loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
 
 interface Tokenizer {
   model_max_length: number;
@@ -25,18 +27,18 @@ interface Loaded {
   encoder: InferenceSession;
   decoder: InferenceSession;
   tokenizer: Tokenizer;
-  imageProcessor: (image: unknown) => Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
-  RawImage: new (data: Uint8ClampedArray, width: number, height: number, channels: number) => unknown;
+  imageProcessor: ImageProcessor;
+  RawImage: RawImageClass;
   yesNo: YesNoTokenIds;
   decoderStartId: number;
   limit: number;
 }
 
-const CONTRACT = [
-  ['vision_model', ['pixel_values'], 'image_embeds'],
-  ['text_encoder', ['input_ids', 'attention_mask', 'image_embeds'], 'question_embeds'],
-  ['text_decoder', ['input_ids', 'question_embeds', 'question_attention_mask'], 'logits'],
-] as const;
+const CONTRACT: SessionContract[] = [
+  { file: 'vision_model', inputs: ['pixel_values'], output: 'image_embeds' },
+  { file: 'text_encoder', inputs: ['input_ids', 'attention_mask', 'image_embeds'], output: 'question_embeds' },
+  { file: 'text_decoder', inputs: ['input_ids', 'question_embeds', 'question_attention_mask'], output: 'logits' },
+];
 
 /**
  * BLIP-VQA exports (Salesforce/blip-vqa-base / -capfilt-large, exported with scripts/export_blip_onnx.py) on raw
@@ -61,38 +63,16 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
 
   async #doLoad(): Promise<Loaded> {
     const dir = path.resolve(this.#options.model);
+    const runtimes = await loadExportRuntimes();
     try {
-      const [ort, transformers] = await Promise.all([loadOnnxRuntime(), loadTransformers()]);
-      const tf = transformers as unknown as {
-        AutoTokenizer: { from_pretrained(id: string): Promise<Tokenizer> };
-        AutoImageProcessor: { from_pretrained(id: string): Promise<Loaded['imageProcessor']> };
-        RawImage: Loaded['RawImage'];
-      };
-      const sessionOptions: InferenceSession.SessionOptions = {
-        executionProviders: this.#options.executionProviders ?? ['cpu'],
-        ...(this.#options.intraOpNumThreads ? { intraOpNumThreads: this.#options.intraOpNumThreads } : {}),
-        ...this.#options.sessionOptions,
-      };
       const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config?: { bos_token_id?: number; max_position_embeddings?: number } };
-      const [sessions, tokenizer, imageProcessor] = await Promise.all([
-        Promise.all(CONTRACT.map(([name]) => ort.InferenceSession.create(path.join(dir, 'onnx', `${name}.onnx`), sessionOptions))),
-        tf.AutoTokenizer.from_pretrained(dir),
-        tf.AutoImageProcessor.from_pretrained(dir),
-      ]);
-      CONTRACT.forEach(([name, inputs, output], i) => {
-        const session = sessions[i]!;
-        const missing = inputs.filter((input) => !session.inputNames.includes(input));
-        if (missing.length > 0 || !session.outputNames.includes(output)) {
-          throw new Error(`onnx/${name}.onnx has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected inputs [${inputs.join(', ')}] and output ${output}`);
-        }
-      });
+      const { sessions: [vision, encoder, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.#options, CONTRACT);
       const decoderStartId = config.text_config?.bos_token_id;
       if (decoderStartId === undefined) throw new Error('config.json has no text_config.bos_token_id (the [DEC] token the answer decoder starts from)');
-      const limitFromTokenizer = Number.isFinite(tokenizer.model_max_length) && tokenizer.model_max_length < 1e7 ? tokenizer.model_max_length : undefined;
       return {
-        ort, vision: sessions[0]!, encoder: sessions[1]!, decoder: sessions[2]!, tokenizer, imageProcessor, RawImage: tf.RawImage, decoderStartId,
+        ort: runtimes[0], vision: vision!, encoder: encoder!, decoder: decoder!, tokenizer, imageProcessor, RawImage, decoderStartId,
         yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
-        limit: this.#options.maxInputTokens ?? limitFromTokenizer ?? config.text_config?.max_position_embeddings ?? Infinity,
+        limit: this.#options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? config.text_config?.max_position_embeddings ?? Infinity,
       };
     } catch (error) {
       throw new ModelLoadError(`cannot load the BLIP-VQA ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
@@ -102,8 +82,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
     const loaded = await this.#loaded();
     const { ort } = loaded;
-    const raw = new loaded.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
-    const { pixel_values } = await loaded.imageProcessor(raw);
+    const { pixel_values } = await loaded.imageProcessor(toRawImage(loaded.RawImage, image));
     this.stats.imageEncodings++;
     const { image_embeds: imageEmbeds } = await loaded.vision.run({ pixel_values: new ort.Tensor('float32', pixel_values.data, pixel_values.dims) });
     const start = new ort.Tensor('int64', BigInt64Array.of(BigInt(loaded.decoderStartId)), [1, 1]);

@@ -1,15 +1,17 @@
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadOnnxRuntime, loadTransformers, throwIfAborted, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import {
   newStats,
   stripSpecialTokens,
+  tokenizerLimit,
   type YesNoAnswer,
   type YesNoAskOptions,
   type YesNoBackend,
   type YesNoQuery,
 } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
+import { loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
 
 export interface OnnxGitBackendOptions {
   /**
@@ -34,20 +36,22 @@ interface Tokenizer {
   get_vocab(): Map<string, number> | Record<string, number>;
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
 }
-interface ImageProcessor {
-  (image: unknown): Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
-}
 interface Loaded {
   ort: OnnxRuntimeModule;
   vision: InferenceSession;
   decoder: InferenceSession;
   tokenizer: Tokenizer;
   imageProcessor: ImageProcessor;
-  RawImage: new (data: Uint8ClampedArray, width: number, height: number, channels: number) => unknown;
+  RawImage: RawImageClass;
   yesNo: YesNoTokenIds;
   startId: number;
   limit: number;
 }
+
+const CONTRACT: SessionContract[] = [
+  { file: 'vision_encoder', inputs: ['pixel_values'], output: 'image_features' },
+  { file: 'decoder_model', inputs: ['image_features', 'input_ids'], output: 'logits' },
+];
 
 /**
  * GIT-style VQA exports (e.g. microsoft/git-base-vqav2, exported with scripts/export_git_onnx.py) on raw
@@ -73,30 +77,9 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
 
   async #doLoad(): Promise<Loaded> {
     const dir = path.resolve(this.#options.model);
-    const [ort, transformers] = await Promise.all([loadOnnxRuntime(), loadTransformers()]);
-    const tf = transformers as unknown as {
-      AutoTokenizer: { from_pretrained(id: string): Promise<Tokenizer> };
-      AutoImageProcessor: { from_pretrained(id: string): Promise<ImageProcessor> };
-      RawImage: Loaded['RawImage'];
-    };
-    const sessionOptions: InferenceSession.SessionOptions = {
-      executionProviders: this.#options.executionProviders ?? ['cpu'],
-      ...(this.#options.intraOpNumThreads ? { intraOpNumThreads: this.#options.intraOpNumThreads } : {}),
-      ...this.#options.sessionOptions,
-    };
+    const runtimes = await loadExportRuntimes();
     try {
-      const [vision, decoder, tokenizer, imageProcessor] = await Promise.all([
-        ort.InferenceSession.create(path.join(dir, 'onnx', 'vision_encoder.onnx'), sessionOptions),
-        ort.InferenceSession.create(path.join(dir, 'onnx', 'decoder_model.onnx'), sessionOptions),
-        tf.AutoTokenizer.from_pretrained(dir),
-        tf.AutoImageProcessor.from_pretrained(dir),
-      ]);
-      for (const [session, inputs, output] of [[vision, ['pixel_values'], 'image_features'], [decoder, ['image_features', 'input_ids'], 'logits']] as const) {
-        const missing = inputs.filter((name) => !session.inputNames.includes(name));
-        if (missing.length > 0 || !session.outputNames.includes(output)) {
-          throw new Error(`session has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected inputs [${inputs.join(', ')}] and output ${output}`);
-        }
-      }
+      const { sessions: [vision, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.#options, CONTRACT);
       // GIT starts every text with [CLS] (its BOS); take it from the tokenizer config.
       const cls = tokenizer.config.cls_token;
       const clsToken = typeof cls === 'string' ? cls : cls?.content;
@@ -104,11 +87,10 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
       const clsId = clsToken === undefined ? undefined : vocab instanceof Map ? vocab.get(clsToken) : vocab[clsToken];
       const startId = clsId ?? tokenizer.bos_token_id ?? undefined;
       if (startId === undefined) throw new Error('the tokenizer has no [CLS] / BOS token to start the question');
-      const limitFromTokenizer = Number.isFinite(tokenizer.model_max_length) && tokenizer.model_max_length < 1e7 ? tokenizer.model_max_length : undefined;
       return {
-        ort, vision, decoder, tokenizer, imageProcessor, RawImage: tf.RawImage, startId,
+        ort: runtimes[0], vision: vision!, decoder: decoder!, tokenizer, imageProcessor, RawImage, startId,
         yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
-        limit: this.#options.maxInputTokens ?? limitFromTokenizer ?? Infinity,
+        limit: this.#options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? Infinity,
       };
     } catch (error) {
       throw new ModelLoadError(`cannot load the GIT-style ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
@@ -117,8 +99,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
 
   /** Runs the vision encoder once; its output feeds every question about the image. */
   async encode(loaded: Loaded, image: RgbImage): Promise<OrtTensor> {
-    const raw = new loaded.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
-    const { pixel_values } = await loaded.imageProcessor(raw);
+    const { pixel_values } = await loaded.imageProcessor(toRawImage(loaded.RawImage, image));
     this.stats.imageEncodings++;
     const output = await loaded.vision.run({ pixel_values: new loaded.ort.Tensor('float32', pixel_values.data, pixel_values.dims) });
     return output['image_features']!;

@@ -1,7 +1,8 @@
-import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadTransformers, throwIfAborted, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadTransformers, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import {
   newStats,
   stripSpecialTokens,
+  tokenizerLimit,
   type YesNoAnswer,
   type YesNoAskOptions,
   type YesNoBackend,
@@ -135,8 +136,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
         return run(...args);
       };
     }
-    const limitFromTokenizer = Number.isFinite(tokenizer.model_max_length) && tokenizer.model_max_length < 1e7 ? tokenizer.model_max_length : undefined;
-    const limit = this.#options.maxInputTokens ?? limitFromTokenizer ?? model.config.text_config?.max_position_embeddings ?? model.config.max_position_embeddings ?? Infinity;
+    const limit = this.#options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? model.config.text_config?.max_position_embeddings ?? model.config.max_position_embeddings ?? Infinity;
     return {
       processor,
       model,
@@ -167,7 +167,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
     const loaded = await this.#loaded();
     const batch = Math.max(1, this.#options.maxBatchQuestions ?? 4);
     const answers: YesNoAnswer[] = [];
-    const raw = new loaded.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+    const raw = toRawImage(loaded.RawImage, image);
     let features: Tensor | undefined;
     for (let start = 0; start < queries.length; start += batch) {
       throwIfAborted(options.signal);
