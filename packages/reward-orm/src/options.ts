@@ -1,5 +1,5 @@
-import { validateWithSchema, type JSONSchema } from '@t2i-reward/core';
-import { yesNoBackendSchema, type YesNoBackend, type YesNoBackendConfig } from '@t2i-reward/vqa';
+import type { JSONSchema } from '@t2i-reward/core';
+import { validateYesNoExpertOptions, yesNoBackendSchema, type YesNoBackend, type YesNoBackendConfig } from '@t2i-reward/vqa';
 
 /** The T2I-R1 ORM question, verbatim; `{prompt}` is where the generation prompt goes (inserted as data). */
 export const T2I_R1_ORM_TEMPLATE =
@@ -32,10 +32,5 @@ export const ormRewardOptionsSchema: JSONSchema = {
 };
 
 export function validateOrmOptions(options: OrmRewardOptions): OrmRewardOptions {
-  const instance = options.backend && typeof (options.backend as YesNoBackend).ask === 'function';
-  const schema = instance
-    ? { ...ormRewardOptionsSchema, properties: { ...(ormRewardOptionsSchema.properties as object), backend: {} } }
-    : ormRewardOptionsSchema;
-  validateWithSchema(schema, options, 'orm options');
-  return options;
+  return validateYesNoExpertOptions(ormRewardOptionsSchema, options, 'orm options');
 }

@@ -1,5 +1,5 @@
 import { BaseReward, T2IRewardError, failedResult, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
-import { askGroupedByImage, createYesNoBackend, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa';
+import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa';
 import { T2I_R1_ORM_TEMPERATURE, T2I_R1_ORM_TEMPLATE, validateOrmOptions, type OrmRewardOptions } from './options.js';
 import { VERSION } from './version.js';
 
@@ -12,8 +12,7 @@ export class OrmReward extends BaseReward {
   readonly backend: YesNoBackend;
   readonly temperature: number;
   readonly #options: OrmRewardOptions;
-  readonly #prefix: string;
-  readonly #suffix: string;
+  readonly #template: { prefix: string; suffix: string };
 
   constructor(options: OrmRewardOptions) {
     const valid = validateOrmOptions(options);
@@ -24,15 +23,12 @@ export class OrmReward extends BaseReward {
     this.backend = backend;
     this.temperature = temperature;
     this.#options = valid;
-    // Split once around the slot: the prompt is data, never scanned for "{prompt}" or template syntax.
-    const at = template.indexOf('{prompt}');
-    this.#prefix = template.slice(0, at);
-    this.#suffix = template.slice(at + '{prompt}'.length);
+    this.#template = splitTemplate(template, '{prompt}');
   }
 
   /** The question asked for a prompt. */
   queryFor(prompt: string): YesNoQuery {
-    return { prefix: this.#prefix, body: prompt, suffix: this.#suffix };
+    return { ...this.#template, body: prompt };
   }
 
   protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
@@ -42,7 +38,7 @@ export class OrmReward extends BaseReward {
       this.backend,
       samples,
       samples.map((sample, i) => (judged[i] ? [this.queryFor(sample.prompt)] : [])),
-      { temperature: this.temperature, signal, imageConcurrency: this.#options.imageConcurrency ?? (this.backend.id.startsWith('openai/') ? 16 : 1) },
+      { temperature: this.temperature, signal, imageConcurrency: this.#options.imageConcurrency ?? defaultImageConcurrency(this.backend) },
     );
     return samples.map((_, i) => {
       if (!judged[i]) return { score: null, raw: null, warnings: ['empty prompt: nothing to judge the image against'] };

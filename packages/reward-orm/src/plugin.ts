@@ -1,5 +1,5 @@
 import type { ExpertPlugin } from '@t2i-reward/core';
-import { backendFromConfig, expertEntrySchema } from '@t2i-reward/vqa';
+import { YES_NO_BACKEND_TYPES, backendFromConfig, expertEntrySchema } from '@t2i-reward/vqa';
 import { ormRewardOptionsSchema, type OrmRewardOptions } from './options.js';
 import { createOrmReward } from './orm-reward.js';
 
@@ -7,7 +7,7 @@ import { createOrmReward } from './orm-reward.js';
 export const expertPlugin: ExpertPlugin = {
   kind: 'orm',
   description: 'ORM (T2I-R1): P(yes)/(P(yes)+P(no)) of "does this image accurately represent the prompt?" at temperature 0.3',
-  backends: ['transformers', 'onnx', 'openai'],
+  backends: [...YES_NO_BACKEND_TYPES],
   configSchema: expertEntrySchema('orm', ormRewardOptionsSchema),
   create(config, context) {
     return createOrmReward({ ...(config.options ?? {}), backend: backendFromConfig(config, context) } as OrmRewardOptions);

@@ -50,6 +50,20 @@ export interface YesNoBackend {
   dispose(): Promise<void>;
 }
 
+/** Whether a value is a ready backend instance rather than a backend config. */
+export function isYesNoBackend(value: unknown): value is YesNoBackend {
+  return typeof value === 'object' && value !== null && typeof (value as YesNoBackend).ask === 'function';
+}
+
+/**
+ * Splits a question template once around its one `slot` ("{prompt}"): the text later put in the slot is the
+ * query's `body`, data that is never scanned for the slot or any template syntax.
+ */
+export function splitTemplate(template: string, slot: string): Required<Pick<YesNoQuery, 'prefix' | 'suffix'>> {
+  const at = template.indexOf(slot);
+  return { prefix: template.slice(0, at), suffix: template.slice(at + slot.length) };
+}
+
 export function queryText(query: YesNoQuery): string {
   return (query.prefix ?? '') + query.body + (query.suffix ?? '');
 }

@@ -12,6 +12,11 @@ export interface AskManyOptions {
   imageConcurrency?: number;
 }
 
+/** Distinct images asked at once unless configured: 16 for a remote `openai` backend, 1 for in-process ones. */
+export function defaultImageConcurrency(backend: YesNoBackend): number {
+  return backend.id.startsWith('openai/') ? 16 : 1;
+}
+
 /**
  * Asks each sample's questions, grouping samples by image (`hash`): one `ask` per distinct image with the union
  * of its questions, so an image shared by several samples is encoded once and a repeated question asked once.

@@ -10,7 +10,9 @@ export {
   type YesNoTokenIds,
 } from './yes-no.js';
 export {
+  isYesNoBackend,
   queryText,
+  splitTemplate,
   stripSpecialTokens,
   type YesNoAnswer,
   type YesNoAskOptions,
@@ -24,7 +26,7 @@ export { OnnxYesNoBackend, type OnnxBackendOptions } from './backends/onnx.js';
 export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';
 export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
 export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOptions } from './backends/openai.js';
-export { askGroupedByImage, type AskManyOptions } from './batch.js';
-export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
+export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from './batch.js';
+export { vqaRewardOptionsSchema, validateVqaOptions, validateYesNoExpertOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
 export { VqaReward, createVqaReward, type VqaQuestionDetail } from './vqa-reward.js';
 export { expertPlugin, backendFromConfig, expertEntrySchema } from './plugin.js';

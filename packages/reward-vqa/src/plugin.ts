@@ -1,5 +1,5 @@
 import { InvalidConfigError, type ExpertConfig, type ExpertPlugin, type ExpertPluginContext, type JSONSchema } from '@t2i-reward/core';
-import { yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
+import { YES_NO_BACKEND_TYPES, yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
 import { vqaRewardOptionsSchema, type VqaRewardOptions } from './options.js';
 import { createVqaReward } from './vqa-reward.js';
 
@@ -37,7 +37,7 @@ export function backendFromConfig(config: ExpertConfig, context?: Pick<ExpertPlu
 export const expertPlugin: ExpertPlugin = {
   kind: 'vqa',
   description: 'VQA: mean (or product) over attribute-noun questions of P(yes)/(P(yes)+P(no)) from first-token logits',
-  backends: ['transformers', 'onnx', 'openai'],
+  backends: [...YES_NO_BACKEND_TYPES],
   configSchema: expertEntrySchema('vqa', vqaRewardOptionsSchema),
   create(config, context) {
     return createVqaReward({ ...(config.options ?? {}), backend: backendFromConfig(config, context) } as VqaRewardOptions);

@@ -7,9 +7,9 @@ import {
   type RewardItemResult,
   type RewardSample,
 } from '@t2i-reward/core';
-import type { YesNoBackend, YesNoQuery } from './backend.js';
+import { splitTemplate, type YesNoBackend, type YesNoQuery } from './backend.js';
 import { createYesNoBackend } from './backends/index.js';
-import { askGroupedByImage } from './batch.js';
+import { askGroupedByImage, defaultImageConcurrency } from './batch.js';
 import { validateVqaOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
 import { VERSION } from './version.js';
 
@@ -33,8 +33,7 @@ export class VqaReward extends BaseReward {
   readonly backend: YesNoBackend;
   readonly aggregate: VqaAggregate;
   readonly #options: VqaRewardOptions;
-  readonly #prefix: string;
-  readonly #suffix: string;
+  readonly #template: { prefix: string; suffix: string };
 
   constructor(options: VqaRewardOptions) {
     const valid = validateVqaOptions(options);
@@ -44,10 +43,7 @@ export class VqaReward extends BaseReward {
     this.backend = backend;
     this.aggregate = aggregate;
     this.#options = valid;
-    const template = valid.questionTemplate ?? '{phrase}?';
-    const at = template.indexOf('{phrase}');
-    this.#prefix = template.slice(0, at);
-    this.#suffix = template.slice(at + '{phrase}'.length);
+    this.#template = splitTemplate(valid.questionTemplate ?? '{phrase}?', '{phrase}');
   }
 
   /** The questions asked about a sample, with the warnings their selection raised. */
@@ -59,7 +55,7 @@ export class VqaReward extends BaseReward {
       warnings.push(`asked about the first ${max} of ${phrases.length} phrases (maxQuestions)`);
       phrases = phrases.slice(0, max);
     }
-    return { phrases, queries: phrases.map((body) => ({ prefix: this.#prefix, body, suffix: this.#suffix })), warnings };
+    return { phrases, queries: phrases.map((body) => ({ ...this.#template, body })), warnings };
   }
 
   protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
@@ -68,7 +64,7 @@ export class VqaReward extends BaseReward {
     const answered = await askGroupedByImage(this.backend, samples, plans.map((plan) => plan.queries), {
       ...(this.#options.temperature !== undefined ? { temperature: this.#options.temperature } : {}),
       signal,
-      imageConcurrency: this.#options.imageConcurrency ?? (this.backend.id.startsWith('openai/') ? 16 : 1),
+      imageConcurrency: this.#options.imageConcurrency ?? defaultImageConcurrency(this.backend),
     });
     return samples.map((_, i) => {
       const plan = plans[i]!;

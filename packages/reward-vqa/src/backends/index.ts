@@ -1,5 +1,5 @@
 import type { JSONSchema } from '@t2i-reward/core';
-import type { YesNoBackend } from '../backend.js';
+import { isYesNoBackend, type YesNoBackend } from '../backend.js';
 import { OnnxYesNoBackend, type OnnxBackendOptions } from './onnx.js';
 import { OpenAiYesNoBackend, type OpenAiBackendOptions } from './openai.js';
 import { TransformersYesNoBackend, type TransformersBackendOptions } from './transformers.js';
@@ -13,8 +13,8 @@ export const YES_NO_BACKEND_TYPES = ['transformers', 'onnx', 'openai'] as const;
 
 /** Creates the backend a config names; a ready YesNoBackend instance passes through. */
 export function createYesNoBackend(config: YesNoBackendConfig | YesNoBackend): YesNoBackend {
-  if ('ask' in config && typeof config.ask === 'function') return config;
-  const { type, ...options } = config as YesNoBackendConfig;
+  if (isYesNoBackend(config)) return config;
+  const { type, ...options } = config;
   switch (type) {
     case 'transformers':
       return new TransformersYesNoBackend(options as TransformersBackendOptions);
