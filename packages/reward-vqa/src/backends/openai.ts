@@ -7,6 +7,7 @@ import {
   RewardTimeoutError,
   T2IRewardError,
   encodeImage,
+  throwIfAborted,
   type RgbImage,
 } from '@t2i-reward/core';
 import { newStats, queryText, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
@@ -140,10 +141,20 @@ export class OpenAiYesNoBackend implements YesNoBackend {
   async #post(request: unknown, signal: AbortSignal | undefined): Promise<ChatCompletionResponse> {
     const server = this.#endpoint;
     const { timeoutMs } = this.#options;
-    const attempt = async (): Promise<ChatCompletionResponse> => {
+    // p-retry stops at an AbortError; it carries core's typed abort error out.
+    const stopIfAborted = (): void => {
       if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
+    };
+    const attempt = async (): Promise<ChatCompletionResponse> => {
+      stopIfAborted();
       this.stats.requests++;
       const timeout = AbortSignal.timeout(timeoutMs);
+      /** A failed fetch or body read: the caller's abort stops, a timeout or network error is retried. */
+      const retryOrStop = (what: string, error: unknown): never => {
+        stopIfAborted();
+        if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
+        throw new RetryableError(`${what}: ${(error as Error).message}`);
+      };
       let response: Response;
       try {
         response = await this.#fetch(server, {
@@ -157,16 +168,10 @@ export class OpenAiYesNoBackend implements YesNoBackend {
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
       } catch (error) {
-        if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
-        if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
-        throw new RetryableError(`request failed: ${(error as Error).message}`);
+        return retryOrStop('request failed', error);
       }
       // fetch's signal also aborts a body that stalls after the headers.
-      const text = await response.text().catch((error: unknown) => {
-        if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
-        if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
-        throw new RetryableError(`reading the response failed: ${(error as Error).message}`);
-      });
+      const text = await response.text().catch((error: unknown) => retryOrStop('reading the response failed', error));
       if (response.status === 429 || response.status >= 500) {
         throw new RetryableError(`HTTP ${response.status}: ${snippet(text)}`, retryAfterMs(response.headers.get('retry-after')));
       }
@@ -199,7 +204,7 @@ export class OpenAiYesNoBackend implements YesNoBackend {
         shouldRetry: ({ error }) => error instanceof RetryableError,
       });
     } catch (error) {
-      if (signal?.aborted) throw new RewardAbortedError('scoring aborted', { cause: signal.reason });
+      throwIfAborted(signal);
       if (T2IRewardError.isInstance(error)) throw error;
       const failure = error instanceof RetryableError ? error : lastRetryable;
       const attempts = this.#options.maxRetries + 1;
