@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseEnsembleConfig, validateWithSchema, type EnsembleConfig, type ExpertConfig, type JSONSchema } from '@t2i-reward/core';
+import { errorMessage } from './errors.js';
 
 /** Detector thresholds the harness passes to the detector reward, per protocol. */
 export interface DetectorThresholds {
@@ -93,7 +94,7 @@ export async function loadBenchConfig(file: string): Promise<{ config: BenchConf
   try {
     json = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read bench config ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot read bench config ${file}: ${errorMessage(error)}`, { cause: error });
   }
   return { config: parseBenchConfig(json), configDir: path.dirname(path.resolve(file)) };
 }

@@ -1,4 +1,5 @@
 import { promises as fs, openSync, writeSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs';
+import { errorMessage } from './errors.js';
 
 export interface ParsedLine<T> {
   line: number;
@@ -23,7 +24,7 @@ export function parseJsonLines<T = unknown>(text: string): ParsedLine<T>[] {
     try {
       return { line, value: JSON.parse(lineText) as T };
     } catch (error) {
-      return { line, error: error instanceof Error ? error.message : String(error) };
+      return { line, error: errorMessage(error) };
     }
   });
 }

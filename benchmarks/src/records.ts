@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonLines } from './jsonl.js';
 import type { BadInput, ResultRecord } from './types.js';
+import { errorMessage } from './errors.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 export const MANIFEST_FILE = 'run.json';
@@ -35,7 +36,7 @@ export async function readManifest(runDir: string): Promise<RunManifest | undefi
     return JSON.parse(await fs.readFile(path.join(runDir, MANIFEST_FILE), 'utf8')) as RunManifest;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${path.join(runDir, MANIFEST_FILE)} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${path.join(runDir, MANIFEST_FILE)} is not readable JSON: ${errorMessage(error)}`);
   }
 }
 

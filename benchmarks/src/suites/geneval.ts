@@ -4,6 +4,7 @@ import { fromGenEvalRow } from '@t2i-reward/core';
 import { parseJsonLines } from '../jsonl.js';
 import type { BadInput, BenchItem, CategoryInfo, GenEvalMetadata, Suite } from '../types.js';
 import { DATA_DIR } from './paths.js';
+import { errorMessage } from '../errors.js';
 
 export const GENEVAL_TASKS: readonly CategoryInfo[] = [
   { name: 'single_object' },
@@ -29,7 +30,7 @@ export function genEvalItem(row: unknown, index: number, origin: string): BenchI
   try {
     spec = fromGenEvalRow(row);
   } catch (error) {
-    return { kind: 'malformed-line', message: `${origin}: ${error instanceof Error ? error.message : String(error)}` };
+    return { kind: 'malformed-line', message: `${origin}: ${errorMessage(error)}` };
   }
   return {
     id: `geneval/${String(index).padStart(5, '0')}`,

@@ -4,6 +4,7 @@ import { fromT2IR1Row } from '@t2i-reward/core';
 import { parseJsonLines } from '../jsonl.js';
 import type { BadInput, BenchItem, Suite } from '../types.js';
 import { DATA_DIR } from './paths.js';
+import { errorMessage } from '../errors.js';
 
 const T2I_R1_TASKS = ['spatial', 'numeracy', 'color', 'complex', 'non', 'texture', 'shape', 'object'];
 
@@ -34,7 +35,7 @@ export function t2iR1Suite(file = path.join(DATA_DIR, 't2i-r1', 'geneval_and_t2i
             origin,
           });
         } catch (error) {
-          problems.push({ kind: 'malformed-line', message: `${origin}: ${error instanceof Error ? error.message : String(error)}` });
+          problems.push({ kind: 'malformed-line', message: `${origin}: ${errorMessage(error)}` });
         }
       });
       return { items, problems };

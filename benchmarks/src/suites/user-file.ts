@@ -2,13 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fromT2IR1Row, validatePromptSpec, type PromptSpec } from '@t2i-reward/core';
 import { parseJsonLines, splitLines } from '../jsonl.js';
+import { errorMessage } from '../errors.js';
 import type { BadInput, BenchItem, ProtocolName, Suite } from '../types.js';
 import { COMPBENCH_CATEGORIES } from './compbench.js';
 import { genEvalItem, isBadInput, isGenEvalMetadata } from './geneval.js';
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** One JSONL row of a user file: a string, a GenEval row, a PromptSpec, a T2I-R1 row, or {prompt, category?, image?}. */
 function userItem(value: unknown, index: number, origin: string, baseDir: string): BenchItem | BadInput {
@@ -34,7 +31,7 @@ function userItem(value: unknown, index: number, origin: string, baseDir: string
       spec = fromT2IR1Row(row as Parameters<typeof fromT2IR1Row>[0]);
     }
   } catch (error) {
-    return { kind: 'malformed-line', message: `${origin}: invalid PromptSpec (${message(error)})` };
+    return { kind: 'malformed-line', message: `${origin}: invalid PromptSpec (${errorMessage(error)})` };
   }
   const prompt = typeof row.prompt === 'string' ? row.prompt : spec?.prompt;
   if (typeof prompt !== 'string' || prompt.trim() === '') {
