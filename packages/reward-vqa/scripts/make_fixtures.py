@@ -539,6 +539,28 @@ GIT_WORDS = ('yes no what is the this a an red blue green yellow car dog cat bir
              'of on left right near next to there').split()
 
 
+def bert_tokenizer_json(vocab, specials):
+    """tokenizer.json of a BERT WordPiece tokenizer ([CLS] A [SEP] [B [SEP]]), as GIT and BLIP ship."""
+    added = [{'id': vocab[s], 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False,
+              'special': True} for s in specials]
+    return {
+        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': added,
+        'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True,
+                       'strip_accents': None, 'lowercase': True},
+        'pre_tokenizer': {'type': 'BertPreTokenizer'},
+        'post_processor': {'type': 'TemplateProcessing',
+                           'single': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
+                                      {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}],
+                           'pair': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
+                                    {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}, {'Sequence': {'id': 'B', 'type_id': 1}},
+                                    {'SpecialToken': {'id': '[SEP]', 'type_id': 1}}],
+                           'special_tokens': {s: {'id': s, 'ids': [vocab[s]], 'tokens': [s]} for s in ('[CLS]', '[SEP]')}},
+        'decoder': {'type': 'WordPiece', 'prefix': '##', 'cleanup': True},
+        'model': {'type': 'WordPiece', 'unk_token': '[UNK]', 'continuing_subword_prefix': '##',
+                  'max_input_chars_per_word': 100, 'vocab': vocab},
+    }
+
+
 def bert_tokenize(text, vocab):
     """BertNormalizer (lower-case) + BertPreTokenizer (whitespace, every punctuation character alone) + WordPiece."""
     ids = []
@@ -572,25 +594,8 @@ def make_git(out_dir, seed, cases, max_positions=32, extra_words=(), c=None):
                os.path.join(out_dir, 'onnx', 'decoder_model.onnx'), ['image_features', 'input_ids'], ['logits'],
                {'image_features': {0: 'batch_size', 1: 'num_image_tokens'}, 'input_ids': {0: 'batch_size', 1: 'sequence_length'},
                 'logits': {0: 'batch_size', 1: 'sequence_length'}})
-    added = [{'id': vocab[s], 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False,
-              'special': True} for s in specials]
     with open(os.path.join(out_dir, 'tokenizer.json'), 'w') as f:
-        json.dump({
-            'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': added,
-            'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True,
-                           'strip_accents': None, 'lowercase': True},
-            'pre_tokenizer': {'type': 'BertPreTokenizer'},
-            'post_processor': {'type': 'TemplateProcessing',
-                               'single': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
-                                          {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}],
-                               'pair': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
-                                        {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}, {'Sequence': {'id': 'B', 'type_id': 1}},
-                                        {'SpecialToken': {'id': '[SEP]', 'type_id': 1}}],
-                               'special_tokens': {s: {'id': s, 'ids': [vocab[s]], 'tokens': [s]} for s in ('[CLS]', '[SEP]')}},
-            'decoder': {'type': 'WordPiece', 'prefix': '##', 'cleanup': True},
-            'model': {'type': 'WordPiece', 'unk_token': '[UNK]', 'continuing_subword_prefix': '##',
-                      'max_input_chars_per_word': 100, 'vocab': vocab},
-        }, f)
+        json.dump(bert_tokenizer_json(vocab, specials), f)
     with open(os.path.join(out_dir, 'tokenizer_config.json'), 'w') as f:
         json.dump({'tokenizer_class': 'BertTokenizer', 'do_lower_case': True, 'cls_token': '[CLS]', 'sep_token': '[SEP]',
                    'pad_token': '[PAD]', 'unk_token': '[UNK]', 'mask_token': '[MASK]', 'model_max_length': c.max_positions},
@@ -767,25 +772,8 @@ def make_blip(out_dir, seed, questions):
                os.path.join(out_dir, 'onnx', 'text_decoder.onnx'), ['input_ids', 'question_embeds', 'question_attention_mask'], ['logits'],
                {'input_ids': {0: 'batch_size', 1: 'decoder_sequence_length'}, 'question_embeds': {0: 'batch_size', 1: 'sequence_length'},
                 'question_attention_mask': {0: 'batch_size', 1: 'sequence_length'}, 'logits': {0: 'batch_size', 1: 'decoder_sequence_length'}})
-    added = [{'id': vocab[s], 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False,
-              'special': True} for s in specials + ['[DEC]', '[ENC]']]
     with open(os.path.join(out_dir, 'tokenizer.json'), 'w') as f:
-        json.dump({
-            'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': added,
-            'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True,
-                           'strip_accents': None, 'lowercase': True},
-            'pre_tokenizer': {'type': 'BertPreTokenizer'},
-            'post_processor': {'type': 'TemplateProcessing',
-                               'single': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
-                                          {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}],
-                               'pair': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
-                                        {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}, {'Sequence': {'id': 'B', 'type_id': 1}},
-                                        {'SpecialToken': {'id': '[SEP]', 'type_id': 1}}],
-                               'special_tokens': {s: {'id': s, 'ids': [vocab[s]], 'tokens': [s]} for s in ('[CLS]', '[SEP]')}},
-            'decoder': {'type': 'WordPiece', 'prefix': '##', 'cleanup': True},
-            'model': {'type': 'WordPiece', 'unk_token': '[UNK]', 'continuing_subword_prefix': '##',
-                      'max_input_chars_per_word': 100, 'vocab': vocab},
-        }, f)
+        json.dump(bert_tokenizer_json(vocab, specials + ['[DEC]', '[ENC]']), f)
     with open(os.path.join(out_dir, 'tokenizer_config.json'), 'w') as f:
         json.dump({'tokenizer_class': 'BertTokenizer', 'do_lower_case': True, 'cls_token': '[CLS]', 'sep_token': '[SEP]',
                    'pad_token': '[PAD]', 'unk_token': '[UNK]', 'mask_token': '[MASK]', 'bos_token': '[DEC]',
