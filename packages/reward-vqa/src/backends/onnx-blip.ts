@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import {
   newStats,
-  stripSpecialTokens,
   tokenizerLimit,
   type YesNoAnswer,
   type YesNoAskOptions,
@@ -13,7 +12,7 @@ import {
 } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import type { OnnxGitBackendOptions } from './onnx-git.js';
-import { loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
+import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
 
 interface Tokenizer {
   model_max_length: number;
@@ -31,6 +30,8 @@ interface Loaded {
   RawImage: RawImageClass;
   yesNo: YesNoTokenIds;
   decoderStartId: number;
+  /** The tokenizer's own [CLS] … [SEP] around every question. */
+  frame: { before: number[]; after: number[] };
   limit: number;
 }
 
@@ -69,8 +70,11 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
       const { sessions: [vision, encoder, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.#options, CONTRACT);
       const decoderStartId = config.text_config?.bos_token_id;
       if (decoderStartId === undefined) throw new Error('config.json has no text_config.bos_token_id (the [DEC] token the answer decoder starts from)');
+      const [cls, sep] = tokenizer.encode('');
+      if (cls === undefined || sep === undefined) throw new Error('the tokenizer adds no [CLS] … [SEP] around a question');
       return {
         ort: runtimes[0], vision: vision!, encoder: encoder!, decoder: decoder!, tokenizer, imageProcessor, RawImage, decoderStartId,
+        frame: { before: [cls], after: [sep] },
         yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
         limit: this.#options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? config.text_config?.max_position_embeddings ?? Infinity,
       };
@@ -89,7 +93,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
     const answers: YesNoAnswer[] = [];
     for (const query of queries) {
       throwIfAborted(options.signal);
-      const { ids, warnings } = this.#tokenize(loaded, query);
+      const { ids, warnings } = framedQueryIds(loaded.tokenizer, query, loaded.limit, loaded.frame);
       const inputIds = new ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
       const ones = new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
       const { question_embeds: questionEmbeds } = await loaded.encoder.run({ input_ids: inputIds, attention_mask: ones, image_embeds: imageEmbeds! });
@@ -100,24 +104,6 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
       answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, warnings });
     }
     return answers;
-  }
-
-  /** `[CLS] + tokens(prefix + body + suffix) + [SEP]`, the body cut from its end when over the limit. */
-  #tokenize(loaded: Loaded, query: YesNoQuery): { ids: number[]; warnings: string[] } {
-    const { tokenizer, limit } = loaded;
-    const warnings: string[] = [];
-    const cleaned = stripSpecialTokens(query.body, tokenizer.all_special_tokens);
-    if (cleaned.warning) warnings.push(cleaned.warning);
-    const full = tokenizer.encode(`${query.prefix ?? ''}${cleaned.text}${query.suffix ?? ''}`);
-    if (full.length <= limit) return { ids: full, warnings };
-    const encode = (text: string) => (text ? tokenizer.encode(text, { add_special_tokens: false }) : []);
-    const prefix = encode(query.prefix ?? '');
-    const suffix = encode(query.suffix ?? '');
-    const body = encode(cleaned.text);
-    const room = limit - 2 - prefix.length - suffix.length;
-    if (room <= 0) throw new UnsupportedInputError(`the question template alone is over the model's limit of ${limit} tokens`);
-    warnings.push(`prompt truncated from ${body.length} to ${room} tokens to fit the model limit of ${limit} tokens`);
-    return { ids: [full[0]!, ...prefix, ...body.slice(0, room), ...suffix, full[full.length - 1]!], warnings };
   }
 
   async dispose(): Promise<void> {

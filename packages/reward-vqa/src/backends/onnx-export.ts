@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { loadOnnxRuntime, loadTransformers, type OnnxRuntimeModule } from '@t2i-reward/core';
+import { UnsupportedInputError, loadOnnxRuntime, loadTransformers, type OnnxRuntimeModule } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
+import { stripSpecialTokens, type YesNoQuery } from '../backend.js';
 import type { OnnxGitBackendOptions } from './onnx-git.js';
 
 export type ImageProcessor = (image: unknown) => Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
@@ -59,4 +60,36 @@ export async function openOnnxExport<Tokenizer>(
     }
   });
   return { sessions, tokenizer, imageProcessor, RawImage: tf.RawImage };
+}
+
+/** The slice of a transformers.js tokenizer that framedQueryIds uses. */
+export interface QueryTokenizer {
+  all_special_tokens: string[];
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+}
+
+/**
+ * Token ids of `before + tokens(prefix + body + suffix) + after` (the model's own special tokens around a
+ * question), special-token text removed from the body and the body cut from its end when the whole is over `limit`.
+ */
+export function framedQueryIds(
+  tokenizer: QueryTokenizer,
+  query: YesNoQuery,
+  limit: number,
+  frame: { before: readonly number[]; after: readonly number[] },
+): { ids: number[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const cleaned = stripSpecialTokens(query.body, tokenizer.all_special_tokens);
+  if (cleaned.warning) warnings.push(cleaned.warning);
+  const encode = (text: string) => (text ? tokenizer.encode(text, { add_special_tokens: false }) : []);
+  const framing = frame.before.length + frame.after.length;
+  const full = encode(`${query.prefix ?? ''}${cleaned.text}${query.suffix ?? ''}`);
+  if (full.length + framing <= limit) return { ids: [...frame.before, ...full, ...frame.after], warnings };
+  const prefix = encode(query.prefix ?? '');
+  const suffix = encode(query.suffix ?? '');
+  const body = encode(cleaned.text);
+  const room = limit - framing - prefix.length - suffix.length;
+  if (room <= 0) throw new UnsupportedInputError(`the question template alone is over the model's limit of ${limit} tokens`);
+  warnings.push(`prompt truncated from ${body.length} to ${room} tokens to fit the model limit of ${limit} tokens`);
+  return { ids: [...frame.before, ...prefix, ...body.slice(0, room), ...suffix, ...frame.after], warnings };
 }

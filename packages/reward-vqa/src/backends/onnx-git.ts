@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import {
   newStats,
-  stripSpecialTokens,
   tokenizerLimit,
   type YesNoAnswer,
   type YesNoAskOptions,
@@ -11,7 +10,7 @@ import {
   type YesNoQuery,
 } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
-import { loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
+import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
 
 export interface OnnxGitBackendOptions {
   /**
@@ -111,7 +110,8 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
     const answers: YesNoAnswer[] = [];
     for (const query of queries) {
       throwIfAborted(options.signal);
-      const { ids, warnings } = this.#tokenize(loaded, query);
+      // [CLS] + question tokens, no [SEP].
+      const { ids, warnings } = framedQueryIds(loaded.tokenizer, query, loaded.limit, { before: [loaded.startId], after: [] });
       const input = new loaded.ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
       this.stats.decoderRuns++;
       const { logits } = await loaded.decoder.run({ image_features: features, input_ids: input });
@@ -121,24 +121,6 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
       answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, warnings });
     }
     return answers;
-  }
-
-  /** `[CLS] + tokens(prefix + body + suffix)`, the body cut from its end when over the limit. */
-  #tokenize(loaded: Loaded, query: YesNoQuery): { ids: number[]; warnings: string[] } {
-    const { tokenizer, limit } = loaded;
-    const warnings: string[] = [];
-    const cleaned = stripSpecialTokens(query.body, tokenizer.all_special_tokens);
-    if (cleaned.warning) warnings.push(cleaned.warning);
-    const encode = (text: string) => (text ? tokenizer.encode(text, { add_special_tokens: false }) : []);
-    const full = encode(`${query.prefix ?? ''}${cleaned.text}${query.suffix ?? ''}`);
-    if (full.length + 1 <= limit) return { ids: [loaded.startId, ...full], warnings };
-    const prefix = encode(query.prefix ?? '');
-    const suffix = encode(query.suffix ?? '');
-    const body = encode(cleaned.text);
-    const room = limit - 1 - prefix.length - suffix.length;
-    if (room <= 0) throw new UnsupportedInputError(`the question template alone is over the model's limit of ${limit} tokens`);
-    warnings.push(`prompt truncated from ${body.length} to ${room} tokens to fit the model limit of ${limit} tokens`);
-    return { ids: [loaded.startId, ...prefix, ...body.slice(0, room), ...suffix], warnings };
   }
 
   async dispose(): Promise<void> {
