@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import {
@@ -13,6 +13,7 @@ import {
   type PromptSpec,
   type ScoreInput,
 } from '@t2i-reward/core';
+import { positiveInteger } from './arguments.js';
 import { buildEnsemble, KNOWN_EXPERT_KINDS, resolveEnsembleConfig, UsageError } from './ensemble-setup.js';
 
 interface ScoreFlags {
@@ -32,12 +33,6 @@ interface ScoreFlags {
 /** One row to score: the input plus how to show it. */
 interface ScoreItem extends ScoreInput {
   label: string;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive integer');
-  return number;
 }
 
 function labelOf(image: string): string {

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runDemo, trainFromConfig, type MetricsRecord } from '@t2i-reward/trainer';
+import { integer, positiveInteger, positiveNumber } from './arguments.js';
 
 interface TrainFlags {
   demo?: boolean;
@@ -14,24 +15,6 @@ interface TrainFlags {
   reward?: 'detector' | 'scene';
   progress?: boolean;
   json?: boolean;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive integer');
-  return number;
-}
-
-function integer(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number)) throw new InvalidArgumentError('must be an integer');
-  return number;
-}
-
-function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!(number > 0)) throw new InvalidArgumentError('must be a positive number');
-  return number;
 }
 
 function lastEval(records: readonly MetricsRecord[], split: MetricsRecord['split']): number | undefined {
