@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ModelLoadError, type RgbImage, type TfjsBackendChoice, type TfjsModule, loadTfjs, throwIfAborted } from '@t2i-reward/core';
+import { ModelLoadError, type RgbImage, type TfjsBackendChoice, type TfjsModule, loadTfjs, memoizeAsync, throwIfAborted } from '@t2i-reward/core';
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import type { Detection } from '../scoring/boxes.js';
 import { COCO_CLASSES } from '../coco.js';
@@ -79,8 +79,7 @@ export class CenterNetBackend implements DetectorBackend {
   readonly id: string;
   readonly vocabulary;
   readonly #options: CenterNetBackendOptions;
-  #tf: TfjsModule | undefined;
-  #model: GraphModel | undefined;
+  readonly #loaded = memoizeAsync(() => this.#load());
 
   constructor(options: CenterNetBackendOptions = {}) {
     this.#options = options;
@@ -88,9 +87,12 @@ export class CenterNetBackend implements DetectorBackend {
     this.vocabulary = cocoVocabulary(options.synonyms);
   }
 
-  /** Loads TF.js and the graph model (idempotent). */
-  async load(): Promise<{ tf: TfjsModule; model: GraphModel }> {
-    if (this.#tf && this.#model) return { tf: this.#tf, model: this.#model };
+  /** Loads TF.js and the graph model (idempotent; concurrent callers share one load). */
+  load(): Promise<{ tf: TfjsModule; model: GraphModel }> {
+    return this.#loaded();
+  }
+
+  async #load(): Promise<{ tf: TfjsModule; model: GraphModel }> {
     const tf = this.#options.tf ?? (await loadTfjs({ backend: this.#options.runtime ?? 'auto' })).tf;
     const modelPath = !this.#options.model || this.#options.model === 'centernet' ? centernetModelPath() : path.resolve(this.#options.model);
     const model = await loadGraphModelFromFile(tf, modelPath);
@@ -98,8 +100,6 @@ export class CenterNetBackend implements DetectorBackend {
       model.dispose();
       throw new ModelLoadError(`${modelPath} has no '${DETECTIONS_OUTPUT}' output: not a CenterNet graph model`);
     }
-    this.#tf = tf;
-    this.#model = model;
     return { tf, model };
   }
 
@@ -162,8 +162,7 @@ export class CenterNetBackend implements DetectorBackend {
   }
 
   async dispose(): Promise<void> {
-    this.#model?.dispose();
-    this.#model = undefined;
-    this.#tf = undefined;
+    const loaded = await this.#loaded.clear()?.catch(() => undefined);
+    loaded?.model.dispose();
   }
 }

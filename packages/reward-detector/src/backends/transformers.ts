@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, throwIfAborted, toRawImage } from '@t2i-reward/core';
+import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, memoizeAsync, throwIfAborted, toRawImage } from '@t2i-reward/core';
 import type { Box, Detection } from '../scoring/boxes.js';
 import type { DetectorBackend } from './types.js';
 
@@ -61,7 +61,8 @@ export class TransformersDetectorBackend implements DetectorBackend {
   readonly id: string;
   readonly vocabulary = 'open' as const;
   readonly #options: TransformersBackendOptions;
-  #loaded: LoadedDetector | undefined;
+  readonly #loaded = memoizeAsync(() => this.#load());
+  #architecture: OpenVocabularyArchitecture | undefined;
 
   constructor(options: TransformersBackendOptions) {
     this.#options = options;
@@ -70,11 +71,15 @@ export class TransformersDetectorBackend implements DetectorBackend {
   }
 
   get architecture(): OpenVocabularyArchitecture | undefined {
-    return this.#loaded?.architecture;
+    return this.#architecture;
   }
 
-  async load(): Promise<LoadedDetector> {
-    if (this.#loaded) return this.#loaded;
+  /** Loads the model (idempotent; concurrent callers share one load). */
+  load(): Promise<LoadedDetector> {
+    return this.#loaded();
+  }
+
+  async #load(): Promise<LoadedDetector> {
     const source = resolveModelLocation(this.#options.model, this.#options.baseDir);
     const tjs = this.#options.transformers ?? (await loadTransformers({
       allowRemoteModels: this.#options.allowRemoteModels ?? false,
@@ -100,8 +105,8 @@ export class TransformersDetectorBackend implements DetectorBackend {
       await model.dispose();
       throw new ModelLoadError(`'${this.#options.model}' is a ${architecture} model; expected one of ${ARCHITECTURES.join(', ')}`);
     }
-    this.#loaded = { tjs, processor, model, architecture: architecture as OpenVocabularyArchitecture };
-    return this.#loaded;
+    this.#architecture = architecture as OpenVocabularyArchitecture;
+    return { tjs, processor, model, architecture: this.#architecture };
   }
 
   async detect(images: readonly RgbImage[], queries: readonly (readonly string[])[], signal?: AbortSignal): Promise<Detection[][]> {
@@ -182,8 +187,8 @@ export class TransformersDetectorBackend implements DetectorBackend {
   }
 
   async dispose(): Promise<void> {
-    const loaded = this.#loaded;
-    this.#loaded = undefined;
+    const loaded = await this.#loaded.clear()?.catch(() => undefined);
+    this.#architecture = undefined;
     await loaded?.model.dispose();
   }
 }
