@@ -180,3 +180,22 @@ describe('t2ir (spawned)', () => {
     expect(result.reward).toBe(result.experts.detector.score);
   });
 });
+
+describe('explainDetails (the "why" column)', () => {
+  it('summarises detector objects and relations, and vqa questions', async () => {
+    const { explainDetails } = await import('./score.js');
+    expect(
+      explainDetails({
+        objects: [
+          { name: 'dog', label: 'dog', found: 1, exists: true },
+          { name: 'cat', label: 'cat', count: 2, found: 3, exists: true },
+          { name: 'unicorn', label: null, found: 0, exists: null },
+        ],
+        relations: [{ subject: 'dog', relation: 'left of', object: 'cat', score: 0.25 }],
+      }),
+    ).toBe('dog 1, cat 3/2, unicorn not detectable, dog left of cat: 0.25');
+    expect(explainDetails({ questions: [{ question: 'red car?', ratio: 0.8312 }] })).toBe('red car? 0.83');
+    expect(explainDetails({ cosine: 0.3 })).toBe('');
+    expect(explainDetails(undefined)).toBe('');
+  });
+});

@@ -129,9 +129,9 @@ export function resultToJson(item: ScoreItem, result: EnsembleItemResult): Recor
 
 function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItemResult[], expertNames: readonly string[]): string {
   const table = new Table({
-    head: ['image', 'prompt', 'reward', ...expertNames, 'warnings'],
-    // Long warnings wrap in a bounded column instead of widening the table.
-    colWidths: [null, null, null, ...expertNames.map(() => null), 60],
+    head: ['image', 'prompt', 'reward', ...expertNames, 'why', 'warnings'],
+    // Long explanations and warnings wrap in bounded columns instead of widening the table.
+    colWidths: [null, null, null, ...expertNames.map(() => null), 40, 40],
     wordWrap: true,
     style: { head: [], border: [] },
   });
@@ -147,10 +147,38 @@ function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItem
         if (!outcome) return '–';
         return outcome.error ? 'error' : formatScore(outcome.score);
       }),
+      expertNames.map((name) => explainDetails(result.experts[name]?.details)).filter(Boolean).join('; '),
       truncate(notes.join('; '), 240),
     ]);
   });
   return table.toString();
+}
+
+/**
+ * One line on why an expert scored what it did, read from the conventional `details` fields of the built-in
+ * experts: `objects` (detector: boxes found / count asked), `relations` (detector: relation score) and
+ * `questions` (vqa: P(yes) ratio per question). Other details give ''.
+ */
+export function explainDetails(details: Record<string, unknown> | undefined): string {
+  if (!details) return '';
+  const parts: string[] = [];
+  const records = (key: string): Record<string, unknown>[] =>
+    Array.isArray(details[key]) ? (details[key] as unknown[]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null) : [];
+  for (const object of records('objects')) {
+    const found = typeof object.found === 'number' ? object.found : undefined;
+    const asked = typeof object.count === 'number' ? `/${object.count}` : '';
+    if (typeof object.name !== 'string') continue;
+    parts.push(object.label === null ? `${object.name} not detectable` : `${object.name} ${found === undefined ? '?' : `${found}${asked}`}`);
+  }
+  for (const relation of records('relations')) {
+    const score = typeof relation.score === 'number' ? relation.score.toFixed(2) : 'n/a';
+    parts.push(`${String(relation.subject)} ${String(relation.relation)} ${String(relation.object)}: ${score}`);
+  }
+  for (const question of records('questions')) {
+    const ratio = typeof question.ratio === 'number' ? question.ratio.toFixed(2) : 'n/a';
+    parts.push(`${String(question.question)} ${ratio}`);
+  }
+  return parts.join(', ');
 }
 
 async function runScore(flags: ScoreFlags): Promise<number> {
