@@ -14,34 +14,32 @@ import {
 import { LRUCache } from 'lru-cache';
 import { letterbox } from './letterbox.js';
 import { resolveModelSource } from './model-source.js';
-import { toOrtSessionOptions, type HpmSessionOptions } from './options.js';
+import { toOrtSessionOptions, type HpmRewardOptions } from './options.js';
 import { transformersRuntime, type TransformersModule } from './runtime.js';
-import { cosineSimilarity, scoreVariant, type ClipVariant, type PickScoreNormalization } from './scoring.js';
+import { cosineSimilarity, scoreVariant, type ClipVariant } from './scoring.js';
 import { VERSION } from './version.js';
 
-export interface ClipRewardInit {
+/** The CLIP scorer's settings: the factory options (documented on HpmRewardOptions) with the variant and model resolved. */
+export type ClipRewardInit = Pick<
+  HpmRewardOptions,
+  | 'layout'
+  | 'logitScale'
+  | 'pickscoreNormalization'
+  | 'textCacheSize'
+  | 'maxImageBatch'
+  | 'allowRemoteModels'
+  | 'cacheDir'
+  | 'device'
+  | 'dtype'
+  | 'session'
+  | 'imageResize'
+> & {
   variant: ClipVariant;
   /** Local folder (HF layout) or hub id. */
   model: string;
   /** Folder that relative model paths are resolved against (a config file's folder). */
   baseDir?: string;
-  layout?: 'auto' | 'split' | 'combined';
-  logitScale?: number;
-  pickscoreNormalization?: PickScoreNormalization;
-  textCacheSize?: number;
-  maxImageBatch?: number;
-  allowRemoteModels?: boolean;
-  cacheDir?: string;
-  device?: string;
-  dtype?: string;
-  session?: HpmSessionOptions;
-  /**
-   * 'letterbox': longest side to the input size + black padding (HPS v2's own transform; default for hps-v2*);
-   * 'processor': the folder's preprocessor_config.json as is (shortest side + centre crop for CLIP; the default
-   * for the other variants). The two differ only on non-square images.
-   */
-  imageResize?: 'letterbox' | 'processor';
-}
+};
 
 /** Counters behind the batching / caching guarantees (tests assert on them; the bench reports them). */
 export interface ClipRewardStats {
