@@ -1,6 +1,6 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BaseReward, ModelLoadError, createEnsemble, encodeImage, validateWithSchema, type Ensemble, type RewardItemResult, type RgbImage } from '@t2i-reward/core';
@@ -98,6 +98,21 @@ describe('reward server over HTTP (loopback)', () => {
 
   it('binds to loopback by default', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('request-targets that are not valid URLs get 400 and the server stays up (was an uncaught TypeError)', async () => {
+    const { port } = new URL(server.url);
+    for (const target of ['//a:b', '//[', 'http://[/', '//a:99999/', '//a:b/v1/score']) {
+      const head = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`));
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(head, target).toMatch(/^HTTP\/1\.1 (400|404) /);
+    }
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
   it('POST /v1/score: base64, data URL, path and object forms; totals match in-process scoring; response fits its schema', async () => {

@@ -399,8 +399,14 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
   // client reusing a connection the server just closed sees a spurious network error).
   const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) => {
+    const url = parseRequestTarget(request.url);
+    if (url === null) {
+      // A request-target that is not a valid URL path is the client's fault: 400, never a crash.
+      metrics.error('request', 'bad_request_target');
+      sendJson(response, 400, { error: { code: 'bad_request_target', message: 'request target is not a valid path' } }, { connection: 'close' });
+      return;
+    }
     activeRequests++;
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const protocol = protocolOf(url.pathname);
     const stopTimer = metrics.requestDuration.startTimer({ protocol });
     response.once('close', () => {
@@ -522,5 +528,17 @@ function validateRequest<T>(schema: Record<string, unknown>, value: unknown, wha
     return validateWithSchema<T>(schema, value, what);
   } catch (error) {
     throw new HttpError(400, 'invalid_request', (error as Error).message);
+  }
+}
+
+/** Parses a request-target relative to a fixed origin; null when it cannot be a URL (never throws). */
+export function parseRequestTarget(target: string | undefined): URL | null {
+  const raw = target ?? '/';
+  // Only origin-form targets are routed; `//host:port` would be read as an authority, so anchor it on a path.
+  const path = raw.startsWith('/') ? raw : `/${raw}`;
+  try {
+    return new URL(`http://localhost${path.startsWith('//') ? path.replace(/^\/+/, '/') : path}`);
+  } catch {
+    return null;
   }
 }
