@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -17,7 +17,18 @@ import { summarize } from './summary.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-describe('HTML report in headless Chromium', () => {
+/**
+ * The browser check needs a Chromium binary. A fresh machine has none, so the README's `npm test` skips it with one
+ * line saying how to enable it; under CI (or T2IR_BROWSER_TESTS=1) it runs, and a missing browser fails it.
+ */
+const CHROMIUM_PATH = process.env.T2IR_CHROMIUM ?? '/usr/bin/chromium';
+const browserRequired = Boolean(process.env.CI) || process.env.T2IR_BROWSER_TESTS === '1';
+const browserAvailable = existsSync(CHROMIUM_PATH);
+if (!browserAvailable && !browserRequired) {
+  console.warn(`[skip] HTML report browser test: no Chromium at ${CHROMIUM_PATH} (install it, e.g. apt-get install chromium, or set T2IR_CHROMIUM=/path; CI=1 or T2IR_BROWSER_TESTS=1 makes it required)`);
+}
+
+describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless Chromium', () => {
   let browser: Browser;
   let run: RunResult;
   let dir: string;
@@ -34,7 +45,7 @@ describe('HTML report in headless Chromium', () => {
       { prompt: '</script><img src=x onerror=alert(1)> "quoted"', category: 'matching', image: 'missing.png' },
     ]);
     run = await runBench({ suite: userFileSuite(extra), outDir: path.join(dir, 'run'), protocol, source: itemImageSource(), progress: false, log: collectLog().log });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {
