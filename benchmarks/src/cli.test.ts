@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EXAMPLE_IMAGES } from '@t2i-reward/core';
 import { createMockReward, meanBrightness } from '@t2i-reward/core/test';
 import { collectLog, tempDir, writeLines, writePng } from './__fixtures__/helpers.js';
 import { createBenchProgram } from './cli.js';
@@ -11,13 +12,18 @@ import { runBench } from './run.js';
 import { userFileSuite } from './suites/user-file.js';
 
 let stdout = '';
+let stderr = '';
 beforeEach(() => {
   stdout = '';
+  stderr = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout += String(chunk);
     return true;
   });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -88,12 +94,40 @@ describe('t2ir bench', () => {
     expect(merged.counts).toMatchObject({ expected: 4, scored: 4, pending: 0 });
   });
 
+  it("--suite geneval --images DIR reads GenEval's own output layout without metadata.jsonl in the folders", async () => {
+    const dir = await tempDir();
+    const images = path.join(dir, 'geneval-out');
+    // Prompt lines 0 and 1 of GenEval are "a photo of a bench" and "a photo of a cow".
+    for (const index of ['00000', '00001']) {
+      await fs.mkdir(path.join(images, index, 'samples'), { recursive: true });
+      await fs.copyFile(EXAMPLE_IMAGES[0]!.path, path.join(images, index, 'samples', '0000.png'));
+    }
+    const code = await bench('--suite', 'geneval', '--images', images, '--category', 'single_object', '--limit', '2', '--out', path.join(dir, 'run'), '--no-cache', '--json');
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.counts).toMatchObject({ expected: 2, scored: 2, errors: 0 });
+  });
+
   it('fails clearly without images, with a bad shard or a bad config key', async () => {
-    await expect(bench('--suite', 'geneval', '--out', path.join(await tempDir(), 'x'))).rejects.toThrow(/needs images: pass --images DIR/);
+    // Usage mistakes exit 2 with one `error:` line, as `t2ir score` does.
+    const usage = async (pattern: RegExp, ...args: string[]) => {
+      stderr = '';
+      expect(await bench(...args), args.join(' ')).toBe(2);
+      expect(stderr).toMatch(/^error: /);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(pattern);
+    };
+    await usage(/needs images: pass --images DIR/, '--suite', 'geneval', '--out', path.join(await tempDir(), 'x'));
     const dir = await tempDir();
     await fs.writeFile(path.join(dir, 'p.txt'), 'a cat\n');
-    await expect(bench('--suite', path.join(dir, 'p.txt'), '--out', path.join(dir, 'x'))).rejects.toThrow(/names no images/);
-    await expect(bench('--shard', '2/2', '--out', path.join(await tempDir(), 'x'), '--no-cache')).rejects.toThrow(/--shard must be i\/n/);
+    await usage(/names no images/, '--suite', path.join(dir, 'p.txt'), '--out', path.join(dir, 'x'));
+    await usage(/--shard must be i\/n/, '--shard', '2/2', '--out', path.join(await tempDir(), 'x'), '--no-cache');
+    await usage(/unknown suite 'nope'/, '--suite', 'nope', '--out', path.join(dir, 'y'));
+    await fs.mkdir(path.join(dir, 'empty-images'));
+    await fs.writeFile(path.join(dir, 'empty-images', 'cat.png'), 'not in any layout');
+    await usage(/matches no known layout/, '--suite', 'geneval', '--images', path.join(dir, 'empty-images'), '--out', path.join(dir, 'z'), '--no-cache');
+    // A bad flag value is commander's own error (exit 2 through runCli / bin), not an exception from the action.
+    await expect(bench('--limit', 'zero')).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     expect(() => parseBenchConfig({ detector: { thresholds: { tfjs: { genevalThreshold: 2 } } } })).toThrow(/detector\/thresholds\/tfjs\/genevalThreshold/);
     expect(() => parseBenchConfig({ detektor: {} })).toThrow(/detektor/);
     expect(parseBenchConfig({ experts: [{ kind: 'detector' }] })).toEqual({ ensemble: { experts: [{ kind: 'detector' }] } });

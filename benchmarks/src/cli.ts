@@ -1,9 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { compareRuns, formatComparisonTable } from './compare.js';
+import { errorMessage, UsageError } from './errors.js';
 import { loadBenchConfig, type BenchConfig } from './config.js';
 import { commandGeneratorSource, compbenchFolderSource, genevalFolderSource, httpGeneratorSource, itemImageSource, type ImageSource } from './generators/index.js';
+import { detectImageLayout } from './generators/folders.js';
 import { mergeRuns } from './merge.js';
 import { createProtocol } from './protocols/factory.js';
 import { formatBadInputs, formatNotes, formatSummaryTable } from './report/format.js';
@@ -50,7 +52,7 @@ export function defaultCacheDir(): string {
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${value}'`);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
     return n;
   };
 }
@@ -62,7 +64,7 @@ function collectList(value: string, previous: string[] | undefined): string[] {
 /** Picks the image source from the flags; a suite that names its own images needs none. */
 export async function imageSourceFor(flags: BenchRunFlags, suite: Suite): Promise<ImageSource> {
   const given = [flags.images, flags.generatorUrl, flags.generatorCmd].filter((v) => v !== undefined);
-  if (given.length > 1) throw new Error('give only one of --images, --generator-url, --generator-cmd');
+  if (given.length > 1) throw new UsageError('give only one of --images, --generator-url, --generator-cmd');
   if (flags.generatorCmd !== undefined) {
     return commandGeneratorSource({ template: flags.generatorCmd, ...(flags.generatorTimeout ? { timeoutMs: flags.generatorTimeout * 1000 } : {}) });
   }
@@ -77,7 +79,14 @@ export async function imageSourceFor(flags: BenchRunFlags, suite: Suite): Promis
     });
   }
   if (flags.images !== undefined) {
-    return (await isGenEvalLayout(flags.images)) ? genevalFolderSource(flags.images) : compbenchFolderSource(flags.images);
+    // GenEval's own output layout pairs images with the suite's prompts by folder index (metadata.jsonl optional).
+    if (await isGenEvalLayout(flags.images)) return genevalFolderSource(flags.images);
+    const layout = await detectImageLayout(flags.images);
+    if (layout === 'geneval') return genevalFolderSource(flags.images);
+    if (layout === 'compbench') return compbenchFolderSource(flags.images);
+    throw new UsageError(
+      `--images ${flags.images} matches no known layout: expected GenEval's <index:05d>/samples/<i:04d>.png or T2I-CompBench's {prompt}_{idx:06d}.png`,
+    );
   }
   if (suite.imageDir) return genevalFolderSource(suite.imageDir);
   return itemImageSource();
@@ -97,7 +106,11 @@ function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv
     process.stdout.write(summaryCsv(summary));
     return;
   }
+  const resumed = typeof extra.skipped === 'number' && extra.skipped > 0
+    ? [`resumed: ${extra.skipped} already scored, ${typeof extra.processed === 'number' ? extra.processed : 0} new in this run`]
+    : [];
   const lines = [
+    ...resumed,
     `${summary.suite} · protocol ${summary.protocol} (${summary.metric === 'accuracy' ? 'accuracy' : 'mean score'}, 95% bootstrap CI)${summary.shard ? ` · shard ${summary.shard}` : ''}`,
     formatSummaryTable(summary),
     `${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending · ${formatBadInputs(summary)}`,
@@ -110,9 +123,18 @@ function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv
 
 /** Runs one bench; returns the exit status (130 after Ctrl-C). */
 async function runCommand(flags: BenchRunFlags): Promise<number> {
-  const suite = await resolveSuite(flags.suite);
+  const suite = await resolveSuite(flags.suite).catch((error: unknown) => {
+    throw new UsageError(errorMessage(error), { cause: error });
+  });
+  if (flags.shard) {
+    try {
+      parseShard(flags.shard);
+    } catch (error) {
+      throw new UsageError(errorMessage(error), { cause: error });
+    }
+  }
   if (needsImages(suite, flags)) {
-    throw new Error(`--suite ${flags.suite} needs images: pass --images DIR (CompBench naming or GenEval layout), --generator-url URL or --generator-cmd '... {prompt} {out}'`);
+    throw new UsageError(`--suite ${flags.suite} needs images: pass --images DIR (CompBench naming or GenEval layout), --generator-url URL or --generator-cmd '... {prompt} {out}'`);
   }
   let config: BenchConfig = {};
   let configDir: string | undefined;
@@ -122,7 +144,7 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
   if (suite.name.startsWith('file:')) {
     const { items } = await suite.load();
     if (!flags.images && !flags.generatorUrl && !flags.generatorCmd && items.length > 0 && items.every((item) => !item.image)) {
-      throw new Error(`${flags.suite} names no images ("image" fields): pass --images DIR, --generator-url URL or --generator-cmd '... {prompt} {out}'`);
+      throw new UsageError(`${flags.suite} names no images ("image" fields): pass --images DIR, --generator-url URL or --generator-cmd '... {prompt} {out}'`);
     }
   }
   const protocolName = flags.protocol ?? suite.defaultProtocol;
@@ -203,7 +225,16 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     .option('--json', 'print the summary as JSON')
     .option('--csv', 'print the per-category summary as CSV')
     .option('--no-progress', 'no progress bar on stderr')
-    .action(async (flags: BenchRunFlags) => setExitCode(await runCommand(flags)))
+    .action(async (flags: BenchRunFlags) => {
+      try {
+        setExitCode(await runCommand(flags));
+      } catch (error) {
+        // Usage mistakes exit 2 with one line, as every t2ir command does; anything else propagates (exit 1).
+        if (!(error instanceof UsageError)) throw error;
+        process.stderr.write(`error: ${error.message}\n`);
+        setExitCode(2);
+      }
+    })
     // `bench compare A B --json`: options after a subcommand belong to it, not to the run command.
     .enablePositionalOptions();
 

@@ -22,3 +22,13 @@ export class BenchInputError extends T2IRewardError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A mistake in the command line or its inputs (bad flag value, unknown suite, an image folder of no known layout): exit 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}

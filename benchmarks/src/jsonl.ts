@@ -1,4 +1,4 @@
-import { promises as fs, openSync, writeSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs';
+import { promises as fs, openSync, writeSync, fsyncSync, closeSync, fstatSync, ftruncateSync, readSync } from 'node:fs';
 import { errorMessage } from './errors.js';
 
 export interface ParsedLine<T> {
@@ -42,20 +42,24 @@ export async function readJsonLines<T = unknown>(file: string): Promise<ParsedLi
 
 /**
  * An append-only JSONL file where every record is on disk (fsync) before `append` returns, so a crash
- * loses at most the record being written. A torn last line left by an earlier crash is closed with a
- * newline first, so it stays one malformed line instead of corrupting the next record.
+ * loses at most the record being written. A torn last line left by an earlier crash (no final newline) is cut
+ * off on open, as a write-ahead log drops its torn tail: the file stays valid JSON Lines, and the record it
+ * held is simply not there, so a resumed run scores that item again.
  */
 export class DurableJsonlWriter {
   readonly #fd: number;
   #closed = false;
+  /** Bytes of a torn last line removed when the file was opened (0 when it ended cleanly). */
+  readonly truncatedBytes: number;
 
   constructor(readonly file: string) {
     this.#fd = openSync(file, 'a+');
     const size = fstatSync(this.#fd).size;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(this.#fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) this.#write('\n');
+    const end = size > 0 ? lastLineEnd(this.#fd, size) : 0;
+    this.truncatedBytes = size - end;
+    if (end < size) {
+      ftruncateSync(this.#fd, end);
+      fsyncSync(this.#fd);
     }
   }
 
@@ -76,4 +80,19 @@ export class DurableJsonlWriter {
     this.#closed = true;
     closeSync(this.#fd);
   }
+}
+
+/** The offset just past the file's last newline (0 when it has none), read backwards in 64 KiB blocks. */
+function lastLineEnd(fd: number, size: number): number {
+  const block = Buffer.alloc(65536);
+  let position = size;
+  while (position > 0) {
+    const start = Math.max(0, position - block.length);
+    const length = position - start;
+    readSync(fd, block, 0, length, start);
+    const index = block.subarray(0, length).lastIndexOf(0x0a);
+    if (index >= 0) return start + index + 1;
+    position = start;
+  }
+  return 0;
 }

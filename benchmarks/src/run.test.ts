@@ -152,6 +152,12 @@ describe('runBench', () => {
     expect(messages).toMatch(/missing image: no file 'three cats_NNNNNN\.png'/);
     expect(messages).toMatch(/cannot decode image for "a blue car"/);
     expect(lines.join('\n')).toMatch(/malformed JSON/);
+    // Every per-image warning line names the item and its prompt (and the image file when there is one).
+    const warningLines = lines.filter((line) => line.startsWith('! ') && !/prompts\.jsonl:\d+:/.test(line));
+    expect(lines.filter((line) => line.startsWith('! '))).toHaveLength(4);
+    expect(warningLines.length).toBe(2);
+    for (const line of warningLines) expect(line).toMatch(/^! user\/\d{5} "(a blue car|three cats)"/);
+    expect(warningLines.find((line) => line.includes('a blue car'))).toContain(compbenchFileName('a blue car', 1));
     expect(result.summary.categories.find((c) => c.category === 'color')).toMatchObject({ n: 1, errors: 1 });
     expect(result.summary.categories.find((c) => c.category === 'texture')?.mean).toBeCloseTo((120 + 80 + 40) / 3 / 255, 6);
   });
@@ -298,13 +304,32 @@ describe('selection', () => {
 });
 
 describe('records', () => {
-  it('ignores a torn last line and later appends stay readable', async () => {
+  it('cuts a torn last line on open (as a write-ahead log does): the file stays valid JSON Lines', async () => {
     const dir = await tempDir();
-    await fs.writeFile(path.join(dir, 'results.jsonl'), '{"key":"a#0","status":"ok","score":1}\n{"key":"b#0","sta');
+    const file = path.join(dir, 'results.jsonl');
+    await fs.writeFile(file, '{"key":"a#0","status":"ok","score":1}\n{"key":"b#0","sta');
     const { DurableJsonlWriter } = await import('./jsonl.js');
-    const writer = new DurableJsonlWriter(path.join(dir, 'results.jsonl'));
+    const writer = new DurableJsonlWriter(file);
+    expect(writer.truncatedBytes).toBe('{"key":"b#0","sta'.length);
     writer.append({ key: 'c#0', status: 'ok', score: 0.5 });
     writer.close();
+    const text = await fs.readFile(file, 'utf8');
+    // Every line parses: a tool reading results.jsonl never meets the torn record.
+    expect(text.trimEnd().split('\n').map((line) => (JSON.parse(line) as { key: string }).key)).toEqual(['a#0', 'c#0']);
+    const loaded = await loadRecords(dir);
+    expect(loaded.records.map((r) => r.key)).toEqual(['a#0', 'c#0']);
+    expect(loaded.tornLines).toBe(0);
+    // A file that is only a torn line is emptied; a clean file is left alone.
+    await fs.writeFile(file, '{"key":"x');
+    expect(new DurableJsonlWriter(file).truncatedBytes).toBe(9);
+    expect(await fs.readFile(file, 'utf8')).toBe('');
+    await fs.writeFile(file, '{"key":"a#0"}\n');
+    expect(new DurableJsonlWriter(file).truncatedBytes).toBe(0);
+  });
+
+  it('still tolerates a malformed line in the middle (written by an older version)', async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'results.jsonl'), '{"key":"a#0","status":"ok","score":1}\n{"key":"b#0","sta\n{"key":"c#0","status":"ok","score":0.5}\n');
     const loaded = await loadRecords(dir);
     expect(loaded.records.map((r) => r.key)).toEqual(['a#0', 'c#0']);
     expect(loaded.tornLines).toBe(1);

@@ -211,7 +211,9 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     processed++;
     if (record.status === 'error') {
       bad++;
-      say(`! ${record.problem?.message ?? 'failed'}`);
+      // Each warning names its item, prompt and image, so a long run's log can be acted on line by line.
+      const prompt = unit.item.prompt.length > 60 ? `${unit.item.prompt.slice(0, 59)}…` : unit.item.prompt;
+      say(`! ${unit.item.id} "${prompt}"${record.image ? ` (${record.image})` : ''}: ${record.problem?.message ?? 'failed'}`);
     }
     const elapsed = (Date.now() - started) / 1000;
     bar?.update(processed, { rate: elapsed > 0 ? (processed / elapsed).toFixed(2) : '-', bad });

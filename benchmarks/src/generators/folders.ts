@@ -55,6 +55,38 @@ export function compbenchFolderSource(dir: string): ImageSource {
   };
 }
 
+export type ImageFolderLayout = 'geneval' | 'compbench';
+
+/**
+ * Which naming a folder of images follows: GenEval's (`<index:05d>/samples/<i:04d>.png`, with or without each
+ * folder's metadata.jsonl) or T2I-CompBench's (`{prompt}_{idx:06d}.png`, also under `samples/` or
+ * `<category>/samples/`). Null when it follows neither, so the caller can say so instead of reporting every image
+ * missing.
+ */
+export async function detectImageLayout(dir: string): Promise<ImageFolderLayout | null> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new BenchInputError('missing-image', `--images ${dir}: ${(error as Error).message}`);
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory() && /^\d{5}$/.test(entry.name)) {
+      const samples = await fs.readdir(path.join(dir, entry.name, 'samples')).catch(() => [] as string[]);
+      if (samples.some((name) => /^\d{4}\.(png|jpe?g|webp)$/i.test(name))) return 'geneval';
+    }
+  }
+  const visit = async (folder: string, depth: number): Promise<boolean> => {
+    const list = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of list) {
+      if (entry.isFile() && COMPBENCH_NAME.test(entry.name)) return true;
+      if (entry.isDirectory() && depth < 3 && (await visit(path.join(folder, entry.name), depth + 1))) return true;
+    }
+    return false;
+  };
+  return (await visit(dir, 0)) ? 'compbench' : null;
+}
+
 /** GenEval's layout: `<dir>/<index:05d>/samples/<sample:04d>.png`, index = the prompt's line in the metadata. */
 export function genevalFolderSource(dir: string): ImageSource {
   return {

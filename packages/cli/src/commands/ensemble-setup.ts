@@ -20,6 +20,32 @@ export const DEFAULT_EXPERT_CONFIGS: Record<string, ExpertConfig> = {
   detector: { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } },
 };
 
+/**
+ * What an expert kind without an offline default needs, with a config entry to copy: `--expert KIND` alone cannot
+ * build it (its model weights are not shipped in any npm package), so the user is told how, not shown a schema error.
+ */
+export const EXPERT_SETUP_HINTS: Record<string, { needs: string; example: ExpertConfig }> = {
+  vqa: {
+    needs: 'a VQA model: a local transformers.js / ONNX folder or an OpenAI-compatible server',
+    example: { kind: 'vqa', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'llava-hf/llava-onevision-qwen2-7b-ov-hf' } },
+  },
+  orm: {
+    needs: 'the output reward model: an OpenAI-compatible server (vLLM / SGLang) or a local transformers.js folder',
+    example: { kind: 'orm', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'CaraJ/ORM-T2I-R1' } },
+  },
+  hpm: {
+    needs: 'a human-preference model folder (HPS v2.1, PickScore, CLIP or ImageReward) and its variant',
+    example: { kind: 'hpm', backend: { type: 'transformers', model: './models/hps-v2.1' }, options: { variant: 'hps-v2.1' } },
+  },
+};
+
+function setupHint(kind: string): string {
+  const hint = EXPERT_SETUP_HINTS[kind];
+  if (!hint) return `--expert ${kind} has no offline default: give --config FILE with an experts entry for it (see t2ir models)`;
+  const example = JSON.stringify({ experts: [hint.example] });
+  return `--expert ${kind} needs ${hint.needs}; give --config FILE, e.g. ${example} (examples/configs has runnable ones)`;
+}
+
 export class UsageError extends Error {}
 
 export interface EnsembleChoice {
@@ -42,7 +68,12 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
       config = { ...config, experts };
     }
   } else if (choice.experts?.length) {
-    config = { aggregate: 'mean', experts: [...new Set(choice.experts)].map((kind) => DEFAULT_EXPERT_CONFIGS[kind] ?? { kind }) };
+    const kinds = [...new Set(choice.experts)];
+    // Built-in kinds without an offline default are refused here with what they need; other kinds (third-party
+    // plugins) go to their plugin with no options, which may have defaults of its own.
+    const withoutDefault = kinds.find((kind) => !DEFAULT_EXPERT_CONFIGS[kind] && EXPERT_SETUP_HINTS[kind]);
+    if (withoutDefault) throw new UsageError(setupHint(withoutDefault));
+    config = { aggregate: 'mean', experts: kinds.map((kind) => DEFAULT_EXPERT_CONFIGS[kind] ?? { kind }) };
   } else {
     config = DEFAULT_ENSEMBLE_CONFIG;
   }

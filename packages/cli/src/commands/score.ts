@@ -5,7 +5,9 @@ import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import {
   EXAMPLE_IMAGES,
+  findFixtureModels,
   outcomeToJson,
+  resolveSpec,
   T2IRewardError,
   validatePromptSpec,
   type EnsembleItemResult,
@@ -127,18 +129,73 @@ export function resultToJson(item: ScoreItem, result: EnsembleItemResult): Recor
   };
 }
 
-function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItemResult[], expertNames: readonly string[]): string {
-  const table = new Table({
-    head: ['image', 'prompt', 'reward', ...expertNames, 'why', 'warnings'],
-    // Long explanations and warnings wrap in bounded columns instead of widening the table.
-    colWidths: [null, null, null, ...expertNames.map(() => null), 40, 40],
-    wordWrap: true,
-    style: { head: [], border: [] },
-  });
-  results.forEach((result, index) => {
+/** The experts that judge colours and other attributes; without one, attribute words go unchecked. */
+const ATTRIBUTE_JUDGES = new Set(['vqa', 'orm']);
+
+/**
+ * A warning for prompts whose attributes no expert of this ensemble checks ("a blue car" with the detector alone
+ * scores 1 for any car), naming the experts that would.
+ */
+export function uncheckedAttributesWarning(item: ScoreInput, expertKinds: readonly string[]): string | undefined {
+  if (expertKinds.some((kind) => ATTRIBUTE_JUDGES.has(kind))) return undefined;
+  let spec: PromptSpec;
+  try {
+    spec = resolveSpec(item);
+  } catch {
+    return undefined;
+  }
+  const phrases = spec.objects.filter((object) => object.attributes?.length).map((object) => `"${object.attributes!.join(' ')}" (${object.name})`);
+  if (phrases.length === 0) return undefined;
+  return `attributes not checked: ${phrases.join(', ')}; ${expertKinds.join(', ') || 'these experts'} judge(s) objects, counts and positions only; add a vqa (or orm) expert to check colours and attributes`;
+}
+
+/** The messages along an error's cause chain, without repeats ("fetch failed: connect ECONNREFUSED 127.0.0.1:8000"). */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message && !parts.some((part) => part.includes(message))) parts.push(message);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && !parts.some((part) => part.includes(code))) parts.push(code);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
+}
+
+/**
+ * Experts that failed on every image they were given (model load, unreachable server): reported once on stderr with
+ * the underlying cause instead of once per row.
+ */
+export function expertWideFailures(results: readonly EnsembleItemResult[], expertNames: readonly string[]): Map<string, string> {
+  const failures = new Map<string, string>();
+  for (const name of expertNames) {
+    const outcomes = results.map((result) => result.experts[name]).filter((outcome) => outcome !== undefined);
+    if (outcomes.length > 0 && outcomes.every((outcome) => outcome.error)) failures.set(name, describeError(outcomes[0]!.error));
+  }
+  return failures;
+}
+
+interface TableOptions {
+  /** Terminal width to fit (undefined: no limit, e.g. output to a file). */
+  width?: number;
+  /** Experts whose failure on every image is reported once elsewhere. */
+  failedExperts: ReadonlyMap<string, string>;
+  /** Experts scored by random-weight test fixtures (marked in their header). */
+  fixtureExperts: ReadonlySet<string>;
+}
+
+function rowNotes(result: EnsembleItemResult, failedExperts: ReadonlyMap<string, string>): string[] {
+  const repeated = (text: string) => [...failedExperts.keys()].some((name) => text.startsWith(`${name} failed`) || text.includes(`(${name}: `) || text.startsWith(`no score from ${name}`));
+  const notes = result.warnings.filter((warning) => !repeated(warning));
+  if (result.error) notes.unshift(repeated(result.error.message) ? `error: ${[...failedExperts.keys()].join(', ')} failed (see above)` : `error: ${result.error.message}`);
+  return notes;
+}
+
+function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItemResult[], expertNames: readonly string[], options: TableOptions): string {
+  const rows = results.map((result, index) => {
     const item = items[index]!;
-    const notes = result.error ? [`error: ${result.error.message}`, ...result.warnings] : result.warnings;
-    table.push([
+    return [
       truncate(item.label, 40),
       truncate(item.prompt, 50),
       result.error ? 'error' : formatScore(result.reward),
@@ -148,10 +205,42 @@ function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItem
         return outcome.error ? 'error' : formatScore(outcome.score);
       }),
       expertNames.map((name) => explainDetails(result.experts[name]?.details)).filter(Boolean).join('; '),
-      truncate(notes.join('; '), 240),
-    ]);
+      truncate(rowNotes(result, options.failedExperts).join('; '), 240),
+    ];
   });
+  const head = ['image', 'prompt', 'reward', ...expertNames.map((name) => (options.fixtureExperts.has(name) ? `${name} (fixture)` : name)), 'why', 'warnings'];
+  // Columns that are empty on every row (often "why" or "warnings") are dropped.
+  const keep = head.map((_, column) => column < 3 + expertNames.length || rows.some((row) => row[column]!.length > 0));
+  const widths = fitWidths(head, rows, keep, options.width);
+  const table = new Table({
+    head: head.filter((_, column) => keep[column]),
+    colWidths: widths,
+    wordWrap: true,
+    wrapOnWordBoundary: false,
+    style: { head: [], border: [] },
+  });
+  for (const row of rows) table.push(row.filter((_, column) => keep[column]));
   return table.toString();
+}
+
+/**
+ * Column widths that fit `width` columns: each column asks for its longest cell (+2 padding, +1 border); when the
+ * sum is too wide, the widest columns give up space first, down to a floor of 8 characters.
+ */
+export function fitWidths(head: readonly string[], rows: readonly string[][], keep: readonly boolean[], width: number | undefined): number[] {
+  const columns = head.map((_, column) => column).filter((column) => keep[column]);
+  const wants = columns.map((column) => Math.max(head[column]!.length, ...rows.map((row) => row[column]!.length)) + 2);
+  if (width === undefined) return wants.map((want) => Math.min(want, 42));
+  const budget = width - (columns.length + 1);
+  const widths = [...wants];
+  let total = widths.reduce((sum, w) => sum + w, 0);
+  while (total > budget) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest]! <= 8) break;
+    widths[widest]!--;
+    total--;
+  }
+  return widths;
 }
 
 /**
@@ -212,23 +301,45 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     await ensemble.dispose().catch(() => undefined);
   }
   const expertNames = ensemble.experts.map((expert) => expert.name);
+  const expertKinds = [...new Set(ensemble.experts.map((expert) => expert.model.kind))];
+  results.forEach((result, index) => {
+    if (result.error) return;
+    const warning = uncheckedAttributesWarning(items[index]!, expertKinds);
+    if (warning) result.warnings.push(warning);
+  });
+  const fixtures = await findFixtureModels(config, flags.config ? path.dirname(path.resolve(flags.config)) : process.cwd());
+  const fixtureExperts = new Set(fixtures.map((use) => use.expert));
+  const notices = fixtures.length > 0
+    ? [`${[...fixtureExperts].join(', ')}: scored by random-weight test fixture models (${fixtures.map((use) => labelOf(use.model)).join(', ')}); their scores carry no meaning`]
+    : [];
+  const failedExperts = expertWideFailures(results, expertNames);
+  for (const [name, message] of failedExperts) process.stderr.write(`t2ir score: expert '${name}' failed on every image: ${message}\n`);
+  // "Scored" means a reward came out; an item no expert could judge (e.g. no nameable object) counts as failed,
+  // as in `t2ir bench`.
+  const scored = results.filter((result) => !result.error && typeof result.reward === 'number').length;
+  const unjudged = results.filter((result) => !result.error && typeof result.reward !== 'number').length;
   if (flags.json) {
     const output = {
       results: results.map((result, index) => resultToJson(items[index]!, result)),
       ensemble: {
         aggregate: ensemble.aggregate,
         onMissing: ensemble.onMissing,
-        experts: ensemble.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind, modelId: expert.model.modelId, version: expert.model.version, weight: expert.weight })),
+        experts: ensemble.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind, modelId: expert.model.modelId, version: expert.model.version, weight: expert.weight, ...(fixtureExperts.has(expert.name) ? { fixture: true } : {}) })),
       },
+      summary: { images: results.length, scored, failed: results.length - scored, notJudged: unjudged },
+      warnings: notices,
     };
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   } else {
-    process.stdout.write(`${renderTable(items, results, expertNames)}\n`);
-    const failed = results.filter((result) => result.error).length;
-    process.stdout.write(`${results.length} image(s), ${failed} failed; reward = ${ensemble.aggregate} of ${expertNames.join(', ')}\n`);
+    // A terminal's width, else $COLUMNS (set by shells and CI logs), else no limit (output to a file or pipe).
+    const width = (process.stdout.isTTY ? process.stdout.columns : undefined) ?? (Number(process.env.COLUMNS) > 0 ? Number(process.env.COLUMNS) : undefined);
+    process.stdout.write(`${renderTable(items, results, expertNames, { ...(width ? { width } : {}), failedExperts, fixtureExperts })}\n`);
+    for (const notice of notices) process.stdout.write(`! ${notice}\n`);
+    const failed = results.length - scored;
+    process.stdout.write(`${results.length} image(s), ${failed} failed${unjudged ? ` (${unjudged} that no expert could judge)` : ''}; reward = ${ensemble.aggregate} of ${expertNames.join(', ')}\n`);
   }
   // Partial failures are reported per item; the command fails only when nothing could be scored.
-  return results.length > 0 && results.every((result) => result.error) ? 1 : 0;
+  return results.length > 0 && scored === 0 ? 1 : 0;
 }
 
 export function registerScoreCommand(program: Command, setExitCode: (code: number) => void): void {
@@ -259,7 +370,7 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
       '  t2ir score --image a.png b.png --prompt "a red car" "two cats" --config ensemble.json',
       '  t2ir score --prompts-file items.jsonl --expert detector',
       '',
-      'Exit status: 0 when at least one image was scored, 1 when none could be, 2 for bad flags.',
+      'Exit status: 0 when at least one image got a reward, 1 when none did (failed, or no expert could judge it), 2 for bad flags.',
     ].join('\n'))
     .action(async (flags: ScoreFlags, command: Command) => {
       try {

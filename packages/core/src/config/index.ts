@@ -26,3 +26,4 @@ export {
   type ExpertConfig,
   type ImageConfig,
 } from './schema.js';
+export { FIXTURE_MARKER_FILE, findFixtureModels, isFixtureModel, type FixtureModelUse } from './fixture-models.js';

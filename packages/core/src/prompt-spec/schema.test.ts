@@ -28,6 +28,8 @@ describe('validatePromptSpec', () => {
 
   it('accepts the minimal spec', () => {
     expect(validatePromptSpec({ objects: [], relations: [] })).toEqual({ objects: [], relations: [] });
+    // Relations are optional: a spec that lists only objects means "no relations" (a --prompts-file line did this).
+    expect(validatePromptSpec({ objects: [{ name: 'dog', count: 2 }] })).toEqual({ objects: [{ name: 'dog', count: 2 }], relations: [] });
   });
 
   const bad: [string, unknown, string][] = [

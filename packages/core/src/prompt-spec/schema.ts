@@ -11,7 +11,8 @@ export const promptSpecSchema: JSONSchema = {
   title: 'PromptSpec',
   type: 'object',
   additionalProperties: false,
-  required: ['objects', 'relations'],
+  // Only `objects` is required: a spec without relations (or other lists) means none.
+  required: ['objects'],
   properties: {
     prompt: { type: 'string' },
     category: { type: 'string' },
@@ -67,7 +68,8 @@ export const promptSpecSchema: JSONSchema = {
  */
 export function validatePromptSpec(value: unknown): PromptSpec {
   try {
-    return validateWithSchema<PromptSpec>(promptSpecSchema, value, 'PromptSpec');
+    const spec = validateWithSchema<Omit<PromptSpec, 'relations'> & { relations?: PromptSpec['relations'] }>(promptSpecSchema, value, 'PromptSpec');
+    return spec.relations ? (spec as PromptSpec) : { ...spec, relations: [] };
   } catch (error) {
     if (InvalidConfigError.isInstance(error)) {
       throw new InvalidPromptSpecError(error.message, { cause: error, ...(error.data ? { data: error.data } : {}) });

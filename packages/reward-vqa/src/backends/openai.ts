@@ -49,6 +49,22 @@ interface ChatCompletionResponse {
   }[];
 }
 
+/**
+ * An error's message with the causes under it: undici says only "fetch failed" and keeps the reason (e.g.
+ * `connect ECONNREFUSED 127.0.0.1:8000`) in `cause`, which is what a user needs to see.
+ */
+function withCauses(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 6; depth++) {
+    const code = (current as { code?: unknown }).code;
+    const text = current.message || (typeof code === 'string' ? code : '');
+    if (text && !parts.some((part) => part.includes(text))) parts.push(text);
+    current = current.cause ?? (current instanceof AggregateError ? current.errors[0] : undefined);
+  }
+  return parts.length > 1 ? `${parts[0]} (${parts.slice(1).join(': ')})` : (parts[0] ?? String(error));
+}
+
 class RetryableError extends Error {
   constructor(message: string, readonly retryAfterMs?: number) {
     super(message);
@@ -153,7 +169,7 @@ export class OpenAiYesNoBackend implements YesNoBackend {
       const retryOrStop = (what: string, error: unknown): never => {
         stopIfAborted();
         if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
-        throw new RetryableError(`${what}: ${(error as Error).message}`);
+        throw new RetryableError(`${what}: ${withCauses(error)}`);
       };
       let response: Response;
       try {

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_IMAGES } from '@t2i-reward/core';
+
+// What a new user hits, run through the built CLI exactly as a user runs it (`node packages/cli/dist/bin.js`).
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const bin = path.join(repoRoot, 'packages/cli/dist/bin.js');
+const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!.path;
+
+function t2ir(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...argv], { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+beforeAll(async () => {
+  await fs.access(bin).catch(() => {
+    throw new Error(`${bin} is missing: run \`npm run build\` first (CLI tests run the built CLI)`);
+  });
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-new-user-'));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('t2ir score as a new user runs it (built CLI)', () => {
+  it('exits 1 when no expert could judge the image (nothing scored), and says so', async () => {
+    const { code, stdout } = await t2ir(['score', '--image', dog, '--prompt', 'a 🐶 next to a 🚲']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/1 image\(s\), 1 failed \(1 that no expert could judge\)/);
+  });
+
+  it('warns that colours / attributes were not checked by a detector-only ensemble, naming the expert that would', async () => {
+    const { code, stdout } = await t2ir(['score', '--image', dog, '--prompt', 'a blue car', '--json']);
+    expect(code).toBe(0);
+    const [result] = JSON.parse(stdout).results;
+    expect(result.warnings.join('\n')).toMatch(/attributes not checked: "blue" \(car\).*vqa/);
+  });
+
+  it('marks experts scored by random-weight fixture models, in the table and in JSON', async () => {
+    const config = path.join(repoRoot, 'examples/configs/t2i-r1-tiny-fixtures.json');
+    const json = await t2ir(['score', '--config', config, '--image', dog, '--prompt', 'a dog', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const output = JSON.parse(json.stdout);
+    expect(output.warnings.join('\n')).toMatch(/vqa, orm, hpm: scored by random-weight test fixture models/);
+    const fixtures = output.ensemble.experts.filter((expert: { fixture?: boolean }) => expert.fixture).map((expert: { name: string }) => expert.name);
+    expect(fixtures).toEqual(['vqa', 'orm', 'hpm']);
+    const table = await t2ir(['score', '--config', config, '--image', dog, '--prompt', 'a dog']);
+    expect(table.stdout).toMatch(/vqa \(fixture\)/);
+    expect(table.stdout).toMatch(/^! vqa, orm, hpm: scored by random-weight test fixture models .*carry no meaning$/m);
+  });
+
+  it('--expert vqa / hpm / orm without a config: exit 2 and one line saying what the expert needs, with an example', async () => {
+    for (const kind of ['vqa', 'hpm', 'orm']) {
+      const { code, stderr } = await t2ir(['score', '--expert', kind, '--image', dog, '--prompt', 'a dog']);
+      expect(code, kind).toBe(2);
+      const first = stderr.split('\n')[0]!;
+      expect(first).toMatch(new RegExp(`^error: --expert ${kind} needs .*--config FILE, e\\.g\\. \\{"experts":\\[\\{"kind":"${kind}"`));
+      expect(stderr).not.toMatch(/is required/);
+    }
+  });
+
+  it('an expert that fails on every image is reported once on stderr with its underlying cause, not once per row', async () => {
+    // A port that was just free: nothing listens there, so connecting is refused.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const config = path.join(dir, 'unreachable.json');
+    await fs.writeFile(config, JSON.stringify({
+      experts: [
+        { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } },
+        { kind: 'vqa', backend: { type: 'openai', baseURL: `http://127.0.0.1:${port}/v1`, model: 'm', maxRetries: 0 } },
+      ],
+    }));
+    const images = EXAMPLE_IMAGES.slice(0, 3).map((example) => example.path);
+    const { code, stdout, stderr } = await t2ir(['score', '--config', config, '--image', ...images, '--prompt', 'a red dog']);
+    expect(code, stderr).toBe(0);
+    const lines = stderr.split('\n').filter((line) => line.includes("expert 'vqa' failed"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ECONNREFUSED/);
+    expect(stdout).not.toContain(`127.0.0.1:${port}`);
+  });
+
+  it('the table fits the terminal width and drops columns that are empty on every row', async () => {
+    const { code, stdout } = await t2ir(['score'], { COLUMNS: '100' });
+    expect(code).toBe(0);
+    const tableLines = stdout.split('\n').filter((line) => /^[┌│├└]/.test(line));
+    expect(tableLines.length).toBeGreaterThan(3);
+    for (const line of tableLines) expect([...line].length, line).toBeLessThanOrEqual(100);
+    // The bundled photos give no warnings: no always-empty warnings column.
+    expect(tableLines[1]).not.toMatch(/warnings/);
+  });
+});
