@@ -1,33 +1,18 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseEnsembleConfig, validateWithSchema, type EnsembleConfig, type ExpertConfig, type JSONSchema } from '@t2i-reward/core';
+import { BACKEND_DEFAULT_THRESHOLDS, type DetectorThresholds } from '@t2i-reward/detector';
 import { errorMessage } from './errors.js';
 
-/** Detector thresholds the harness passes to the detector reward, per protocol. */
-export interface DetectorThresholds {
-  /** Boxes below are ignored by every formula (T2I-R1's box threshold). */
-  boxThreshold?: number;
-  /** T2I-CompBench's UniDet confidence threshold. */
-  compbenchMinConfidence?: number;
-  /** GenEval's generic and counting thresholds (Mask2Former: 0.3 and 0.9). */
-  genevalThreshold?: number;
-  genevalCountingThreshold?: number;
-}
+/** Detector thresholds the harness passes to the detector reward, per protocol (the detector's own type). */
+export type { DetectorThresholds } from '@t2i-reward/detector';
 
 /**
- * Defaults per detector backend. The anchors' thresholds were set for their detectors (UniDet 0.5 in
- * T2I-CompBench, Mask2Former 0.3 / 0.9 for counting in GenEval). The COCO CenterNet (tfjs) scores real,
- * clearly visible objects lower: on the six bundled photos its best box for each object that is really there
- * scores 0.31–0.67 (truck 0.31, horse #3 0.36, dog 0.42–0.43, bicycle 0.48, giraffe 0.49, zebra 0.59,
- * person 0.67), while its most confident wrong labels reach 0.25–0.30 (cow / sheep on a horse, parking meter).
- * So every CenterNet threshold is 0.3: GenEval's 0.9 counting threshold would count nothing and CompBench's
- * 0.5 would miss most present objects. Open-vocabulary models (transformers) keep the anchors' values.
- * Override per backend in the bench config (`detector.thresholds.<backend>`).
+ * Defaults per detector backend: the detector's own table (one source for `t2ir score` and `t2ir bench`; see
+ * BACKEND_DEFAULT_THRESHOLDS in @t2i-reward/detector for why CenterNet uses 0.3 everywhere). Override per backend
+ * in the bench config (`detector.thresholds.<backend>`).
  */
-export const DEFAULT_DETECTOR_THRESHOLDS: Record<'tfjs' | 'transformers', DetectorThresholds> = {
-  tfjs: { boxThreshold: 0.3, compbenchMinConfidence: 0.3, genevalThreshold: 0.3, genevalCountingThreshold: 0.3 },
-  transformers: { boxThreshold: 0.3, compbenchMinConfidence: 0.5, genevalThreshold: 0.3, genevalCountingThreshold: 0.9 },
-};
+export const DEFAULT_DETECTOR_THRESHOLDS: Record<'tfjs' | 'transformers', DetectorThresholds> = BACKEND_DEFAULT_THRESHOLDS;
 
 export interface BenchConfig {
   /** The T2I-R1 ensemble of the `ensemble` protocol (same format as `t2ir score --config`). */

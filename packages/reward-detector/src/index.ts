@@ -11,3 +11,4 @@ export { TransformersDetectorBackend, type TransformersBackendOptions, type Open
 export * from './scoring/index.js';
 export { COCO_CLASSES } from './coco.js';
 export { COCO_SYNONYMS, cocoVocabulary, createVocabulary, singularCandidates, type ClassVocabulary } from './vocabulary.js';
+export { BACKEND_DEFAULT_THRESHOLDS, type DetectorThresholds, type DetectorThresholdKey } from './thresholds.js';

@@ -1,3 +1,4 @@
+import { BACKEND_DEFAULT_THRESHOLDS } from './thresholds.js';
 import path from 'node:path';
 import {
   BaseReward, ExpertFailedError, InvalidImageInputError, type PromptSpec, type RewardItemResult, type RewardSample,
@@ -27,12 +28,18 @@ export class DetectorReward extends BaseReward {
 
   constructor(options: DetectorRewardOptions, backend: DetectorBackend) {
     const formula = options.formula ?? 't2i-r1';
-    const scoringOptions: ScoringOptions = { ...DEFAULT_SCORING_OPTIONS };
+    // A built-in backend brings its own thresholds (one source, shared with `t2ir bench`); an injected detector
+    // keeps the formula defaults.
+    const backendDefaults = options.detector ? {} : BACKEND_DEFAULT_THRESHOLDS[options.backend?.type ?? 'tfjs'];
+    const defaults: ScoringOptions = { ...DEFAULT_SCORING_OPTIONS, ...backendDefaults };
+    const scoringOptions: ScoringOptions = { ...defaults };
     for (const key of SCORING_KEYS) {
       const value = options[key];
       if (value !== undefined) (scoringOptions as unknown as Record<string, unknown>)[key] = value;
     }
-    const changed = SCORING_KEYS.filter((key) => scoringOptions[key] !== DEFAULT_SCORING_OPTIONS[key]).map((key) => `${key}=${String(scoringOptions[key])}`);
+    // The model id names every option given that differs from the formula defaults (score caches key on it); the
+    // backend's own thresholds are implied by the backend id it starts with.
+    const changed = SCORING_KEYS.filter((key) => options[key] !== undefined && scoringOptions[key] !== DEFAULT_SCORING_OPTIONS[key]).map((key) => `${key}=${String(scoringOptions[key])}`);
     super({ kind: 'detector', modelId: `detector/${backend.id}/${formula}${changed.length > 0 ? `?${changed.join('&')}` : ''}`, version: VERSION });
     this.formula = formula;
     this.scoringOptions = scoringOptions;
