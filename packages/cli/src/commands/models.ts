@@ -1,16 +1,34 @@
 import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
-import { BUILTIN_EXPERT_KINDS, expertPackageName, listExpertPlugins, resolveExpertPlugin, T2IRewardError } from '@t2i-reward/core';
+import { BUILTIN_BACKEND_PACKAGES, BUILTIN_EXPERT_KINDS, expertPackageName, listExpertPlugins, resolveExpertPlugin, T2IRewardError } from '@t2i-reward/core';
 
 export interface ExpertKindInfo {
   kind: string;
   package: string | undefined;
   available: boolean;
   backends: string[];
+  /** Backend types every kind can use (e.g. `kserve`: delegate to a KServe v2 / Triton server), and their package. */
+  sharedBackends: { type: string; package: string }[];
+  /** What runs with no network and no model download, or what the kind needs instead. */
+  offline: string;
   description?: string;
   /** Why it is not available. */
   problem?: string;
 }
+
+/**
+ * What each built-in kind can run offline, right after `npm install`: only models whose weights ship inside an npm
+ * package do; the others need a model folder (exported weights) or a server.
+ */
+export const OFFLINE_NOTES: Record<string, string> = {
+  detector: 'yes: backend tfjs, model centernet (COCO-80 weights ship in @vladmandic/human)',
+  ocr: 'yes: tesseract (English LSTM weights ship in @tesseract.js-data/eng)',
+  vqa: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
+  orm: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
+  hpm: 'no: needs a local CLIP / HPS / PickScore / ImageReward folder',
+};
+
+const SHARED_BACKENDS = Object.entries(BUILTIN_BACKEND_PACKAGES).map(([type, pkg]) => ({ type, package: pkg }));
 
 /** Every known expert kind (built-in and registered) and whether its package loads here. */
 export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
@@ -24,13 +42,15 @@ export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
         package: packageName,
         available: true,
         backends: [...plugin.backends],
+        sharedBackends: SHARED_BACKENDS,
+        offline: OFFLINE_NOTES[kind] ?? 'see the plugin\'s documentation',
         ...(plugin.description ? { description: plugin.description } : {}),
       };
     } catch (error) {
       const problem = T2IRewardError.isInstance(error) && typeof error.data?.reason === 'string'
         ? { 'not-installed': 'not installed', 'no-plugin': 'no expert plugin exported yet', 'load-failed': 'fails to load' }[error.data.reason] ?? error.message
         : (error as Error).message;
-      return { kind, package: packageName, available: false, backends: [], problem };
+      return { kind, package: packageName, available: false, backends: [], sharedBackends: SHARED_BACKENDS, offline: OFFLINE_NOTES[kind] ?? 'unknown', problem };
     }
   }));
 }
@@ -47,10 +67,12 @@ export function registerModelsCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(kinds, null, 2)}\n`);
         return;
       }
-      const table = new Table({ head: ['kind', 'package', 'status', 'backends', 'description'], colWidths: [10, 24, 18, 18, 60], wordWrap: true, style: { head: [], border: [] } });
+      const table = new Table({ head: ['kind', 'package', 'status', 'backends', 'offline?', 'description'], colWidths: [10, 24, 14, 22, 36, 40], wordWrap: true, style: { head: [], border: [] } });
       for (const info of kinds) {
-        table.push([info.kind, info.package ?? '', info.available ? 'available' : (info.problem ?? 'unavailable'), info.backends.join(', '), info.description ?? '']);
+        const backends = [...info.backends, ...info.sharedBackends.map((shared) => `${shared.type}*`)];
+        table.push([info.kind, info.package ?? '', info.available ? 'available' : (info.problem ?? 'unavailable'), backends.join(', '), info.offline, info.description ?? '']);
       }
-      process.stdout.write(`${table.toString()}\n`);
+      const shared = SHARED_BACKENDS.map((backend) => `${backend.type} (${backend.package})`).join(', ');
+      process.stdout.write(`${table.toString()}\n* shared backends, usable by every kind: ${shared}: delegate scoring to a KServe v2 / Triton reward server\n`);
     });
 }
