@@ -36,7 +36,7 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
   beforeAll(async () => {
     dir = await tempDir();
     // The bundled photos, scored by brightness (fast), plus a prompt with a hostile name and a missing image.
-    const protocol = createEnsembleProtocol({ experts: [{ name: 'brightness', model: createMockReward({ kind: 'mock', score: (s) => ({ score: meanBrightness(s.image), raw: meanBrightness(s.image), details: { boxes: [{ label: 'thing', score: 0.5, box: [10, 20, 110, 220] }] } }) }) }] });
+    const protocol = createEnsembleProtocol({ experts: [{ name: 'brightness', model: createMockReward({ kind: 'mock', score: (s) => ({ score: meanBrightness(s.image), raw: meanBrightness(s.image), details: { boxes: [{ label: 'thing', score: 0.5, box: [10, 20, 110, 220] }, { label: 'other thing', score: 0.4, box: [12, 22, 100, 200] }], reasons: ['expected thing>=2, found 1'] } }) }) }] });
     const suite = examplesSuite();
     const { items } = await suite.load();
     const extra = path.join(dir, 'extra.jsonl');
@@ -84,8 +84,21 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     await expect(page.locator('#grid .card', { hasText: '</script>' }).count()).resolves.toBe(1);
     // Detector-style boxes from the expert details are drawn over each image, in image pixels.
-    expect(await page.locator('#grid .thumb svg.boxes rect').count()).toBe(run.records.length - 1);
+    expect(await page.locator('#grid .thumb svg.boxes rect').count()).toBe(2 * (run.records.length - 1));
     await expect(page.locator('#grid .thumb svg.boxes text').first().textContent()).resolves.toBe('thing 0.50');
+    // Labels of boxes sharing a corner do not overlap, and stay inside the image.
+    const labelBoxes = await page.locator('#grid .thumb svg.boxes').first().evaluate((svg) =>
+      Array.from(svg.querySelectorAll('text')).map((text) => {
+        const box = (text as SVGTextElement).getBBox();
+        return { x: box.x, y: box.y, w: box.width, h: box.height, width: (svg as SVGSVGElement).viewBox.baseVal.width };
+      }));
+    expect(labelBoxes).toHaveLength(2);
+    const [a, b] = labelBoxes as [typeof labelBoxes[number], typeof labelBoxes[number]];
+    expect(a.y + a.h <= b.y || b.y + b.h <= a.y || a.x + a.w <= b.x || b.x + b.w <= a.x).toBe(true);
+    for (const label of labelBoxes) expect(label.x + label.w).toBeLessThanOrEqual(label.width + 1);
+    // GenEval-style cards say which rule failed; the header names the image source in words.
+    await expect(cards.first().locator('.reasons').textContent()).resolves.toBe('failed: expected thing>=2, found 1');
+    await expect(page.locator('header .meta').textContent()).resolves.toContain('images from the images named by the prompts');
     // Images load from their relative paths.
     await page.waitForFunction(() => Array.from(document.querySelectorAll('#grid img')).slice(0, 3).every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0));
 

@@ -88,7 +88,7 @@ table.summary td:first-child,table.summary th:first-child{text-align:left}table.
 .card img{width:100%;aspect-ratio:1/1;object-fit:cover;background:#e9ecef;display:block}.card .noimg{aspect-ratio:1/1;display:flex;align-items:center;justify-content:center;background:#f1e3e3;color:#8a2b2b;font-size:12px;padding:8px;text-align:center}
 .thumb{position:relative;width:100%;background:#e9ecef}.thumb img{position:absolute;inset:0;width:100%;height:100%;aspect-ratio:auto;object-fit:fill}.thumb svg{position:absolute;inset:0;width:100%;height:100%;pointer-events:none}
 .thumb svg rect{fill:none;stroke:#ffcc00;stroke-width:3;vector-effect:non-scaling-stroke}.thumb svg text{fill:#ffcc00;paint-order:stroke;stroke:#000;stroke-width:3px;font-weight:700;font-size:12px}
-body.no-boxes .thumb svg{display:none}.card .experts{color:#445;margin:2px 0}
+body.no-boxes .thumb svg{display:none}.card .experts{color:#445;margin:2px 0}.card .reasons{color:#a33;margin:2px 0}
 .card .body{padding:8px;font-size:12px}.card .prompt{font-weight:500;margin-bottom:4px}.card .score{font-size:15px;font-weight:700}
 .score.good{color:#1f7a3a}.score.mid{color:#a86a00}.score.bad{color:#b42318}.tag{display:inline-block;background:#eef1f5;border-radius:4px;padding:0 6px;margin-right:4px;color:#445}
 .card details{margin-top:4px}.card pre{white-space:pre-wrap;word-break:break-word;font-size:11px;max-height:220px;overflow:auto;background:#f6f7f9;padding:6px;margin:4px 0 0}
@@ -136,9 +136,18 @@ const SCRIPT = `
           var NS = 'http://www.w3.org/2000/svg';
           var svg = document.createElementNS(NS, 'svg'); svg.setAttribute('viewBox', '0 0 ' + r.size[0] + ' ' + r.size[1]); svg.setAttribute('preserveAspectRatio', 'none'); svg.setAttribute('class', 'boxes');
           var fontScale = Math.max(r.size[0], r.size[1]) / 240;
+          // Labels are placed greedily: inside the image, and moved down a line while they would overlap one
+          // already placed (boxes of one object often share a corner).
+          var fontSize = 12 * fontScale, lineH = 14 * fontScale, placed = [];
+          var overlaps = function(a){ return placed.some(function(p){ return a.x < p.x + p.w && p.x < a.x + a.w && a.y < p.y + p.h && p.y < a.y + a.h; }); };
           boxes.forEach(function(b){ if (!b || !Array.isArray(b.box)) return;
             var rect = document.createElementNS(NS, 'rect'); rect.setAttribute('x', b.box[0]); rect.setAttribute('y', b.box[1]); rect.setAttribute('width', Math.max(0, b.box[2] - b.box[0])); rect.setAttribute('height', Math.max(0, b.box[3] - b.box[1])); svg.appendChild(rect);
-            var t = document.createElementNS(NS, 'text'); t.setAttribute('x', b.box[0] + 2 * fontScale); t.setAttribute('y', b.box[1] + 12 * fontScale); t.setAttribute('style', 'font-size:' + (12 * fontScale) + 'px;stroke-width:' + (3 * fontScale) + 'px'); t.textContent = (b.label || '') + (typeof b.score === 'number' ? ' ' + b.score.toFixed(2) : ''); svg.appendChild(t); });
+            var text = (b.label || '') + (typeof b.score === 'number' ? ' ' + b.score.toFixed(2) : '');
+            var w = (text.length * 0.62 + 0.5) * fontSize;
+            var spot = {x: Math.max(0, Math.min(b.box[0] + 2 * fontScale, r.size[0] - w)), y: Math.max(0, Math.min(b.box[1], r.size[1] - lineH)), w: w, h: lineH};
+            for (var tries = 0; tries < 12 && overlaps(spot); tries++) spot.y = spot.y + lineH <= r.size[1] - lineH ? spot.y + lineH : 0;
+            placed.push(spot);
+            var t = document.createElementNS(NS, 'text'); t.setAttribute('x', spot.x); t.setAttribute('y', spot.y + fontSize); t.setAttribute('class', 'box-label'); t.setAttribute('style', 'font-size:' + fontSize + 'px;stroke-width:' + (3 * fontScale) + 'px'); t.textContent = text; svg.appendChild(t); });
           thumb.appendChild(svg);
         }
         card.appendChild(thumb);
@@ -155,6 +164,8 @@ const SCRIPT = `
       body.appendChild(line);
       var names = Object.keys(r.experts);
       if (names.length) body.appendChild(el('div', {'class': 'experts'}, names.map(function(n){ var e = r.experts[n]; return n + ' ' + (e.score === null ? (e.error ? 'failed' : '–') : e.score.toFixed(3)) + (e.cached ? ' (cached)' : ''); }).join(' · ')));
+      // GenEval: the rule(s) that failed, from the detector's details (e.g. "expected dog>=2, found 1").
+      names.forEach(function(n){ var d = r.experts[n].details; if (d && Array.isArray(d.reasons) && d.reasons.length) body.appendChild(el('div', {'class': 'reasons'}, 'failed: ' + d.reasons.join('; '))); });
       if (r.problem) body.appendChild(el('div', {'class': 'muted'}, r.problem));
       var det = el('details'); det.appendChild(el('summary', {}, 'expert details'));
       det.appendChild(el('pre', {}, JSON.stringify(r.experts, null, 1)));
@@ -226,7 +237,7 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
 <style>${STYLE}</style></head>
 <body>
 <header><h1>Benchmark report: ${escapeHtml(summary.suite)}</h1>
-<div class="meta">protocol <b>${escapeHtml(summary.protocol)}</b> (${metric}) · images from ${escapeHtml(manifest.source)} · ${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending${summary.shard ? ` · shard ${escapeHtml(summary.shard)}` : ''} · updated ${escapeHtml(manifest.updatedAt)}</div></header>
+<div class="meta">protocol <b>${escapeHtml(summary.protocol)}</b> (${metric}) · images from ${escapeHtml(describeImageSource(manifest.source))} · ${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending${summary.shard ? ` · shard ${escapeHtml(summary.shard)}` : ''} · updated ${escapeHtml(manifest.updatedAt)}</div></header>
 <main>
 <section id="summary"><h2>Per category (${metric}, 95% bootstrap interval)</h2>
 <table class="summary"><thead><tr><th data-sort="0">category</th><th data-sort="1">${metric}</th><th data-sort="2">95% CI</th><th data-sort="3">n</th><th data-sort="4">errors</th><th data-sort="5">unsupported</th></tr></thead>
@@ -243,4 +254,14 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
 <script>${SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** A run's image source in words (the manifest keeps the source's machine description). */
+export function describeImageSource(source: string): string {
+  if (source === 'item-images') return 'the images named by the prompts';
+  const folder = /^folder:(compbench|geneval):(.*)$/.exec(source);
+  if (folder) return `${folder[2]} (${folder[1] === 'geneval' ? "GenEval's layout" : 'T2I-CompBench naming'})`;
+  if (source.startsWith('http:')) return `the image server ${source.slice(5)}`;
+  if (source.startsWith('command:')) return `the command ${source.slice(8)}`;
+  return source;
 }

@@ -102,3 +102,44 @@ describe('t2ir score as a new user runs it (built CLI)', () => {
     expect(tableLines[1]).not.toMatch(/warnings/);
   });
 });
+
+describe('t2ir bench and train as a new user runs them (built CLI)', () => {
+  it('a resumed bench says how much was already scored and how much is new', async () => {
+    const out = path.join(dir, 'bench-run');
+    const first = await t2ir(['bench', '--out', out, '--no-cache', '--no-progress']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).not.toMatch(/resumed:/);
+    const second = await t2ir(['bench', '--out', out, '--no-cache', '--no-progress']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout.split('\n')[0]).toBe('resumed: 12 already scored, 0 new in this run');
+  });
+
+  it('bad flags exit 2 in bench as in score', async () => {
+    for (const argv of [['bench', '--limit', 'zero'], ['bench', '--suite', 'no-such-suite'], ['score', '--batch-size', '0'], ['bench', '--protocol', 'nope']]) {
+      const { code, stderr } = await t2ir(argv);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(stderr.split('\n')[0], argv.join(' ')).toMatch(/^error: /);
+    }
+  });
+
+  it('train --demo: Ctrl-C writes the curve of the steps done and exits 130; a resumed run counts its own steps', async () => {
+    const out = path.join(dir, 'demo');
+    const child = execFile(process.execPath, [bin, 'train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '100000', '--out', out, '--seed', '1', '--no-progress'], { cwd: repoRoot });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const trainLines = async () => (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8').catch(() => '')).split('\n').filter((line) => line.includes('"split":"train"')).length;
+    while ((await trainLines()) < 3) await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/^interrupted after step \d+: the curve and summary cover it; add --resume to continue$/m);
+    expect(await fs.readFile(path.join(out, 'learning-curve.html'), 'utf8')).toMatch(/<svg/);
+    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8')) as { steps: number; interrupted: boolean };
+    expect(summary.interrupted).toBe(true);
+    expect(summary.steps).toBeGreaterThanOrEqual(3);
+    // --resume continues from the last checkpoint; the summary line counts only this run's steps.
+    const resumed = await t2ir(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', String(summary.steps + 2), '--out', out, '--seed', '1', '--resume', '--no-progress']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`^steps ${summary.steps + 2} \\(\\d+ in this run\\) in `, 'm'));
+  });
+});

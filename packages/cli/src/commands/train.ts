@@ -25,7 +25,12 @@ async function runTrain(flags: TrainFlags): Promise<number> {
   const progress = flags.progress !== false;
   if (flags.demo) {
     const outDir = path.resolve(flags.out ?? 't2ir-demo');
+    // Ctrl-C stops after writing the curve and summary of the steps done (as `bench` writes its reports).
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort(new Error('interrupted'));
+    process.once('SIGINT', onSigint);
     const summary = await runDemo({
+      signal: interrupt.signal,
       outDir,
       ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
       ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
@@ -34,14 +39,14 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       ...(flags.reward ? { reward: flags.reward } : {}),
       ...(flags.resume ? { resume: true } : {}),
       progress,
-    });
+    }).finally(() => process.removeListener('SIGINT', onSigint));
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
       const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
       process.stdout.write(
         [
-          `steps ${summary.steps} in ${summary.minutes} min (TF.js ${summary.backend})`,
+          `steps ${summary.steps}${summary.stepsThisRun !== summary.steps ? ` (${summary.stepsThisRun} in this run)` : ''} in ${summary.minutes} min (TF.js ${summary.backend})`,
           `held-out prompts: mean reward ${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
           `train prompts:    mean reward ${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
           `metrics: ${summary.metricsPath}`,
@@ -49,6 +54,10 @@ async function runTrain(flags: TrainFlags): Promise<number> {
           '',
         ].join('\n'),
       );
+    }
+    if (summary.interrupted) {
+      process.stderr.write(`interrupted after step ${summary.steps}: the curve and summary cover it; add --resume to continue\n`);
+      return 130;
     }
     return 0;
   }

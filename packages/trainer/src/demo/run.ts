@@ -6,7 +6,7 @@ import { createDetectorReward } from '@t2i-reward/detector';
 import { createProgressBar } from '../progress.js';
 import { cachedReward, ensembleReward, type CachedReward, type RewardFunction } from '../reward.js';
 import { SeededRng } from '../rng.js';
-import { train, type MetricsRecord, type TrainerSettings } from '../trainer.js';
+import { train, type MetricsRecord, type TrainerSettings, type TrainResult } from '../trainer.js';
 import { curveSvg, learningCurveHtml, seriesFromRecords } from './plot.js';
 import { BiCotPolicy, decodePlan, describePlan } from './policy.js';
 import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_EVAL_PROMPTS, TRAIN_PROMPTS } from './prompts.js';
@@ -58,6 +58,27 @@ export interface DemoSummary {
   metricsPath: string;
   htmlPath: string;
   backend: string;
+  /** Steps taken by this call (a resumed run counts only its own). */
+  stepsThisRun: number;
+  /** True when the run was stopped by its signal (Ctrl-C): the reports cover the steps done so far. */
+  interrupted: boolean;
+}
+
+/** The last train step recorded in a metrics file (0 when there is none), so a resumed run knows where it began. */
+async function lastRecordedStep(metricsPath: string): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(metricsPath, 'utf8').catch(() => '');
+  let step = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const record = JSON.parse(line) as MetricsRecord;
+      if (record.split === 'train') step = Math.max(step, record.step);
+    } catch {
+      // a torn last line: ignored
+    }
+  }
+  return step;
 }
 
 /** The demo's reward: an ensemble whose one expert is the real CenterNet detector with T2I-R1's paper formula. */
@@ -98,9 +119,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   } else {
     reward = sceneReward();
   }
+  const metricsFile = path.join(options.outDir, 'metrics.jsonl');
+  const startStep = options.resume ? await lastRecordedStep(metricsFile) : 0;
   const progress = options.progress ? createProgressBar(steps) : undefined;
   const started = performance.now();
   try {
+    let interrupted = false;
     const result = await train({
       policy,
       reward,
@@ -122,6 +146,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         options.onRecord?.(record);
       },
       ...(options.signal ? { signal: options.signal } : {}),
+    }).catch(async (error: unknown): Promise<TrainResult> => {
+      // Ctrl-C: keep what was done. The metrics on disk are complete up to the last finished step, so the
+      // curve and summary below are written from them and `--resume` continues from the last checkpoint.
+      if (!options.signal?.aborted) throw error;
+      interrupted = true;
+      return { step: await lastRecordedStep(metricsFile), records: [], metricsPath: metricsFile };
     });
     const minutes = (performance.now() - started) / 60000;
     const heldOut = evalMeans(result.records, 'eval');
@@ -135,7 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const allHeldOut = evalMeans(allRecords, 'eval');
     const allTrain = evalMeans(allRecords, 'eval-train');
     const samples: { caption: string; dataUrl: string }[] = [];
-    if (useDetector && options.samples !== false) {
+    if (useDetector && options.samples !== false && !interrupted) {
       const sampler = SeededRng.fromSeed(seed + 1);
       await mkdir(path.join(options.outDir, 'samples'), { recursive: true });
       for (const [i, prompt] of HELD_OUT_PROMPTS.entries()) {
@@ -162,6 +192,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       metricsPath: result.metricsPath!,
       htmlPath: path.join(options.outDir, 'learning-curve.html'),
       backend,
+      stepsThisRun: Math.max(0, result.step - startStep),
+      interrupted,
     };
     const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
     await writeFile(
@@ -173,6 +205,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           'held-out mean reward (start → end)': `${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
           'train mean reward (start → end)': `${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
           'minutes (this run)': summary.minutes,
+          'steps (this run)': `${summary.stepsThisRun}${summary.interrupted ? ' (interrupted)' : ''}`,
           'reward calls (cache hits)': `${summary.rewardCalls} (${summary.cacheHits})`,
           reward: useDetector ? 'ensemble: CenterNet detector (COCO-80, TF.js), t2i-r1 formula' : 'scene formula (no images)',
         },
