@@ -148,6 +148,9 @@ describe('t2i-r1-code (released code)', () => {
 
   it('existence: fraction of nouns found; an empty noun list scores 1 with a warning', () => {
     expect(score('t2i-r1-code', { objects: [{ name: 'dog' }, { name: 'cat' }], relations: [] }, [dogLeft]).score).toBe(0.5);
+    // strictly above the box threshold, as the released code (a score of exactly 0.3 is not a box)
+    expect(score('t2i-r1-code', { objects: [{ name: 'dog' }], relations: [] }, [det('dog', 0.3, [0, 0, 10, 10])]).score).toBe(0);
+    expect(score('t2i-r1-code', { objects: [{ name: 'dog' }], relations: [] }, [det('dog', 0.3000001, [0, 0, 10, 10])]).score).toBe(1);
     const empty = score('t2i-r1-code', { objects: [], relations: [] }, []);
     expect(empty.score).toBe(1);
     expect(empty.warnings.join()).toContain('empty noun list');

@@ -15,7 +15,8 @@ import { scoreT2IR1Reference } from './t2i-r1-reference.js';
 export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
   if (options.reproduceBugs) return scoreT2IR1Reference(input, options);
   const warnings: string[] = [];
-  const boxes = input.detections.filter((d) => d.score >= options.boxThreshold).sort((a, b) => b.score - a.score);
+  // Strictly above the threshold, as the released code filters (`logit_phr > box_threshold`).
+  const boxes = input.detections.filter((d) => d.score > options.boxThreshold).sort((a, b) => b.score - a.score);
   const objects = resolveObjects(input.spec, input.resolveLabel, warnings);
   const base = { formula: 't2i-r1-code', reproduceBugs: options.reproduceBugs, boxThreshold: options.boxThreshold, boxes: describeBoxes(boxes) };
   const task = promptTask(input.spec);
