@@ -16,7 +16,7 @@ export interface TransformersBackendConfig {
   type: 'transformers';
   /** A hub id ("onnx-community/grounding-dino-tiny-ONNX", "Xenova/owlv2-base-patch16-ensemble") or a local folder in the HF layout. */
   model: string;
-  /** GroundingDINO's text threshold (default 0.25); OWL-ViT / OWLv2 have none. */
+  /** GroundingDINO's text threshold with the `compbench` / `geneval` formulas (default 0.25); T2I-R1 formulas use phrase scoring and none; OWL-ViT / OWLv2 have none. */
   textThreshold?: number;
   /** ONNX weights variant (transformers.js `dtype`), default 'fp32'. */
   dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
@@ -46,9 +46,9 @@ export interface DetectorRewardOptions {
   nmsIou?: number;
   /** Same-class duplicate merging above this IoU or containment (default 0.9). */
   duplicateThreshold?: number;
-  /** Near-relation distance threshold in pixels at 512 px, scaled with the image's longer side (default 150). */
+  /** Near-relation distance threshold in pixels at 512 px, scaled with the image's longer side (default 150); `compbench`: in its 479 px resized frame, unscaled. */
   nearThresholdPx?: number;
-  /** 't2i-r1-code' only: re-create the released code's two quirks (default false). */
+  /** 't2i-r1-code' only: score exactly as the released T2I-R1 code (reward_gdino.py), quirks included (default false). */
   reproduceBugs?: boolean;
   /** Prompts whose only relations need depth (in front of / behind): 'null' (default) or score existence only. */
   unsupportedRelations?: 'null' | 'existence';
