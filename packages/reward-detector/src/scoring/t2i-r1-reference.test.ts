@@ -69,6 +69,17 @@ describe("reproduceBugs: the released reward_gdino.py, golden cases from a port 
     expect(scoreDetections(inputOf(c), 't2i-r1-code').score).toBe(1);
   });
 
+  it('labels match through resolveLabel: raw-case labels, lower-cased queries and a closed vocabulary agree', () => {
+    const c = golden.cases.find((x) => x.name === 'existence upper-case noun');
+    if (!c) throw new Error('case missing');
+    const raw = { ...inputOf(c), detections: inputOf(c).detections.map((d) => ({ ...d, label: d.label === 'tv' ? 'TV' : d.label })) };
+    expect(scoreDetections(raw, 't2i-r1-code', { reproduceBugs: true }).score).toBe(c.expected);
+    const spec = fromT2IR1Row({ prompt: 'a girl left of a dog', task_type: 'spatial', nouns: ['girl', 'dog'], spatial_info: { obj1: 'girl', obj2: 'dog', locality: 'left of' } });
+    const coco = (n: string) => ({ girl: 'person', person: 'person', dog: 'dog' } as Record<string, string>)[n];
+    const detections: Detection[] = [{ label: 'person', score: 0.8, box: [0, 0, 100, 100] }, { label: 'dog', score: 0.7, box: [300, 0, 400, 100] }];
+    expect(scoreDetections({ spec, detections, image: { width: 512, height: 512 }, resolveLabel: coco }, 't2i-r1-code', { reproduceBugs: true }).score).toBeCloseTo(0.9, 12);
+  });
+
   it('the same spec without t2iR1 fields: task type from the category, else from the structure', () => {
     const detections: Detection[] = [{ label: 'dog', score: 0.9, box: [0, 0, 100, 100] }, { label: 'cat', score: 0.9, box: [300, 0, 400, 100] }];
     const spec = { objects: [{ name: 'dog' }, { name: 'cat' }], relations: [{ subject: 'dog', relation: 'left of' as const, object: 'cat' }] };

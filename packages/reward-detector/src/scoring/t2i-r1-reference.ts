@@ -134,12 +134,13 @@ export function referencePhraseName(noun: string): string {
 /**
  * Whether a detection is an entry of the phrase `name` in the code's `pred_phrases == name` tests: `name` must be
  * a possible phrase name (≤ 2 words), and the detection's phrase — the first and last word of its label (an
- * open-vocabulary query) — must be the detector label of `name`.
+ * open-vocabulary query) — must name the same detector label (both sides through `resolveLabel`, so 'TV' and a
+ * lower-cased query 'tv' agree).
  */
 function matchesPhrase(name: string, detection: Detection, resolveLabel: (noun: string) => string | undefined): boolean {
   if (referencePhraseName(name) !== name) return false;
   const label = resolveLabel(name);
-  return label !== undefined && referencePhraseName(detection.label) === label;
+  return label !== undefined && resolveLabel(referencePhraseName(detection.label)) === label;
 }
 
 /** `torch.argmax`: the first entry with the highest score. */
