@@ -64,8 +64,10 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
  * GroundingDINO and OWL-ViT / OWLv2 through @huggingface/transformers (ONNX on onnxruntime-node). Each image
  * is run with its own prompt's object names as text queries; labels of the returned detections are those
  * query strings. OWL-ViT / OWLv2: each predicted box takes its best query (sigmoid of the logit).
- * GroundingDINO: the queries are joined as "a . b ." (its training format); a box's score is its highest
- * token probability, its label the query whose tokens score highest, kept when that exceeds the text threshold.
+ * GroundingDINO, `groundingDinoScoring: 'best-token'` (default here): the queries are joined as "a . b ." (its
+ * training format); a box's score is its highest token probability, its label the query whose tokens score
+ * highest, kept when that exceeds the text threshold. 'phrase-mean' (the reward's choice for T2I-R1 formulas):
+ * T2I-R1's phrase scoring, one detection per (phrase, box) above the box threshold (see grounding-dino-phrases.ts).
  */
 export class TransformersDetectorBackend implements DetectorBackend {
   readonly id: string;
