@@ -222,8 +222,9 @@ def get_object_score(pred_phrases, nouns, trace):
     return score
 
 
-def reference_score(case, trace):
+def reference_score(case, trace, dtype=None):
     """GDino.__call__ for one image; None where the reference raises outside its try block (the run stops)."""
+    dtype = dtype or DTYPE
     row = case['row']
     nouns = row['nouns']
     if len(nouns) == 0:
@@ -232,8 +233,8 @@ def reference_score(case, trace):
     caption, token_spans = make_detection_prompt(nouns)
     if any(len(n.strip().split(' ')) >= 3 for n in nouns):
         trace.add('three-word-noun')
-    boxes = torch.tensor(case['queries'], dtype=DTYPE).reshape(-1, 4)
-    logits = torch.tensor(case['phrase_scores'], dtype=DTYPE).reshape(len(nouns), len(case['queries']))
+    boxes = torch.tensor(case['queries'], dtype=dtype).reshape(-1, 4)
+    logits = torch.tensor(case['phrase_scores'], dtype=dtype).reshape(len(nouns), len(case['queries']))
     boxes_filt, pred_phrases, all_logits = grounding_output(caption, token_spans, boxes, logits, BOX_THRESHOLD, trace)
     task = row.get('task_type')
     trace.add(f'task:{task}')
@@ -376,9 +377,11 @@ def main():
     for c in cases:
         trace = set()
         score = reference_score(c, trace)
+        # The released code runs the model's float32 tensors: the same case in float32, for the record.
+        score32 = reference_score(c, set(), torch.float32)
         for t in trace:
             coverage[t] += 1
-        out.append({**c, 'expected': score, 'branches': sorted(trace)})
+        out.append({**c, 'expected': score, 'expected_float32': score32, 'branches': sorted(trace)})
     here = os.path.dirname(os.path.abspath(__file__))
     target = os.path.join(here, '..', 'src', 'scoring', '__fixtures__', 't2i-r1-reference-golden.json')
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -386,6 +389,8 @@ def main():
         json.dump({'source': 'CaraJ7/T2I-R1 src/t2i-r1/src/utils/reward_gdino.py (port: scripts/t2i_r1_reference_port.py)',
                    'nms': NMS_SOURCE, 'dtype': 'float64', 'boxThreshold': BOX_THRESHOLD, 'cases': out}, f, indent=1)
     print(f'{len(out)} cases → {os.path.relpath(target)} (nms: {NMS_SOURCE})')
+    gaps = [abs(c['expected'] - c['expected_float32']) for c in out if c['expected'] is not None]
+    print(f'  float32 vs float64 reference: max |Δ| {max(gaps):.3g}, {sum(g > 1e-9 for g in gaps)} cases above 1e-9')
     for name, n in sorted(coverage.items()):
         print(f'  {name}: {n}')
 

@@ -13,6 +13,8 @@ interface GoldenCase {
   /** Phrase score of each query, one row per noun (the code's positive_maps @ logits.T). */
   phrase_scores: number[][];
   expected: number | null;
+  /** The same port on float32 tensors, as the released code runs. */
+  expected_float32: number | null;
   branches: string[];
 }
 
@@ -60,6 +62,9 @@ describe("reproduceBugs: the released reward_gdino.py, golden cases from a port 
     const outcome = scoreDetections(inputOf(c), 't2i-r1-code', { reproduceBugs: true });
     if (c.expected === null) expect(outcome.score).toBeNull();
     else expect(Math.abs((outcome.score ?? Number.NaN) - c.expected)).toBeLessThanOrEqual(1e-9);
+    // Against the float32 run: the same decisions, values within float32 rounding.
+    if (c.expected_float32 === null) expect(outcome.score).toBeNull();
+    else expect(Math.abs((outcome.score ?? Number.NaN) - c.expected_float32)).toBeLessThanOrEqual(1e-7);
   });
 
   it('the issue example: 2 cats + a near-duplicate box score 0.2 in reference mode, 1 by default', () => {
