@@ -18,6 +18,12 @@ export interface TransformersBackendConfig {
   model: string;
   /** GroundingDINO's text threshold with the `compbench` / `geneval` formulas (default 0.25); T2I-R1 formulas use phrase scoring and none; OWL-ViT / OWLv2 have none. */
   textThreshold?: number;
+  /**
+   * GroundingDINO box scoring: 'phrase-mean' (T2I-R1's: a box counts for every phrase whose mean token probability
+   * is above the box threshold) or 'best-token' (one label per box, `textThreshold`). Default: 'phrase-mean' with the
+   * `t2i-r1` / `t2i-r1-code` formulas, 'best-token' with `compbench` / `geneval`.
+   */
+  groundingDinoScoring?: 'phrase-mean' | 'best-token';
   /** ONNX weights variant (transformers.js `dtype`), default 'fp32'. */
   dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
   /** Allow downloads from the Hugging Face hub (default false: offline, local folders and the cache only). */
@@ -94,6 +100,7 @@ export const detectorBackendSchema: JSONSchema = {
           type: { const: 'transformers' },
           model: { type: 'string', minLength: 1 },
           textThreshold: unit,
+          groundingDinoScoring: { enum: ['phrase-mean', 'best-token'] },
           dtype: { enum: ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] },
           allowRemoteModels: { type: 'boolean' },
           cacheDir: { type: 'string' },

@@ -33,6 +33,8 @@ export class DetectorReward extends BaseReward {
       if (value !== undefined) (scoringOptions as unknown as Record<string, unknown>)[key] = value;
     }
     const changed = SCORING_KEYS.filter((key) => scoringOptions[key] !== DEFAULT_SCORING_OPTIONS[key]).map((key) => `${key}=${String(scoringOptions[key])}`);
+    // An explicit GroundingDINO scoring changes the boxes the formula sees: part of the cache key too.
+    if (options.backend?.type === 'transformers' && options.backend.groundingDinoScoring !== undefined) changed.push(`groundingDinoScoring=${options.backend.groundingDinoScoring}`);
     super({ kind: 'detector', modelId: `detector/${backend.id}/${formula}${changed.length > 0 ? `?${changed.join('&')}` : ''}`, version: VERSION });
     this.formula = formula;
     this.scoringOptions = scoringOptions;
@@ -170,7 +172,7 @@ function createBackend(options: DetectorRewardOptions, baseDir?: string): Detect
         boxThreshold: options.boxThreshold ?? DEFAULT_SCORING_OPTIONS.boxThreshold,
         ...(backend.textThreshold !== undefined ? { textThreshold: backend.textThreshold } : {}),
         // T2I-R1 formulas score GroundingDINO boxes per phrase, as the released reward does.
-        groundingDinoScoring: options.formula === 't2i-r1' || options.formula === 't2i-r1-code' || options.formula === undefined ? 'phrase-mean' : 'best-token',
+        groundingDinoScoring: backend.groundingDinoScoring ?? (options.formula === 't2i-r1' || options.formula === 't2i-r1-code' || options.formula === undefined ? 'phrase-mean' : 'best-token'),
         ...(backend.dtype !== undefined ? { dtype: backend.dtype } : {}),
         ...(backend.allowRemoteModels !== undefined ? { allowRemoteModels: backend.allowRemoteModels } : {}),
         ...(backend.cacheDir !== undefined ? { cacheDir: backend.cacheDir } : {}),

@@ -117,6 +117,22 @@ describe('the reward picks phrase scoring for T2I-R1 formulas', () => {
     await reward.dispose();
   });
 
+  it('t2i-r1 formulas get phrase scoring, compbench / geneval the best-token labels, a backend setting overrides both', async () => {
+    const expected = reference.phrase_mode.detections.length;
+    const boxesOf = async (options: Parameters<typeof createDetectorReward>[0]) => {
+      const r = createDetectorReward(options);
+      try {
+        const [detections = []] = await r.backend.detect([image], [reference.queries]);
+        return detections.length;
+      } finally {
+        await r.dispose();
+      }
+    };
+    expect(await boxesOf({ backend: { type: 'transformers', model: folder } })).toBe(expected); // default formula t2i-r1
+    expect(await boxesOf({ backend: { type: 'transformers', model: folder }, formula: 'compbench' })).toBeLessThanOrEqual(8); // one label per box
+    expect(await boxesOf({ backend: { type: 'transformers', model: folder, groundingDinoScoring: 'phrase-mean' }, formula: 'geneval' })).toBe(expected);
+  });
+
   it('reference mode: the row nouns are the caption, existence = fraction of nouns with a phrase box > 0.3', async () => {
     const spec = fromT2IR1Row({ prompt: 'x', task_type: 'color', nouns: reference.queries });
     const [result] = await reward.doScore([{ image, prompt: 'x', spec }]);
