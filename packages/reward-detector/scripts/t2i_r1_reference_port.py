@@ -385,9 +385,12 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     target = os.path.join(here, '..', 'src', 'scoring', '__fixtures__', 't2i-r1-reference-golden.json')
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, 'w') as f:
-        json.dump({'source': 'CaraJ7/T2I-R1 src/t2i-r1/src/utils/reward_gdino.py (port: scripts/t2i_r1_reference_port.py)',
-                   'nms': NMS_SOURCE, 'dtype': 'float64', 'boxThreshold': BOX_THRESHOLD, 'cases': out}, f, indent=1)
+    head = {'source': 'CaraJ7/T2I-R1 src/t2i-r1/src/utils/reward_gdino.py (port: scripts/t2i_r1_reference_port.py)',
+            'nms': NMS_SOURCE, 'dtype': 'float64', 'boxThreshold': BOX_THRESHOLD}
+    with open(target, 'w') as f:  # one case per line
+        f.write(json.dumps(head, separators=(',', ':'))[:-1] + ',"cases":[\n')
+        f.write(',\n'.join(json.dumps(c, separators=(',', ':')) for c in out))
+        f.write('\n]}\n')
     print(f'{len(out)} cases → {os.path.relpath(target)} (nms: {NMS_SOURCE})')
     gaps = [abs(c['expected'] - c['expected_float32']) for c in out if c['expected'] is not None]
     print(f'  float32 vs float64 reference: max |Δ| {max(gaps):.3g}, {sum(g > 1e-9 for g in gaps)} cases above 1e-9')
