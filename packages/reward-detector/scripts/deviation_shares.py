@@ -12,7 +12,8 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT = os.path.join(HERE, '..', '..', '..', '..', '..', 'shared', 'data', 't2i-r1', 'geneval_and_t2i_data_final.json')
+# The repo's copy (benchmarks/data/t2i-r1, CaraJ7/T2I-R1 @ 2d9d4d1, see PROVENANCE.md).
+DEFAULT = os.path.join(HERE, '..', '..', '..', 'benchmarks', 'data', 't2i-r1', 'geneval_and_t2i_data_final.json')
 
 
 def phrase_name(noun):
@@ -21,9 +22,7 @@ def phrase_name(noun):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('T2IR1_METADATA', '/work/shared/data/t2i-r1/geneval_and_t2i_data_final.json')
-    if not os.path.exists(path):
-        path = DEFAULT
+    path = os.path.normpath(sys.argv[1] if len(sys.argv) > 1 else DEFAULT)
     rows = [json.loads(line) for line in open(path) if line.strip()]
     n = len(rows)
     spatial = [r for r in rows if r['task_type'] == 'spatial']

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden cases for the detector's reference mode (`scoreDetections(input, 't2i-r1-code', { reproduceBugs: true })`).
 
-A port of the scoring of CaraJ7/T2I-R1 `src/t2i-r1/src/utils/reward_gdino.py` (class GDino: the given-phrase
+A port of the scoring of CaraJ7/T2I-R1 (@ 2d9d4d1a) `src/t2i-r1/src/utils/reward_gdino.py` (class GDino: the given-phrase
 part of get_grounding_output, get_spatial_score, get_nms_boxes, determine_position, get_numeracy_score,
 get_object_score, __call__) and of `make_detection_prompt` in `src/t2i-r1/src/open_r1/grpo.py`, written from
 reading that code. The model is replaced by its outputs: per case, the query boxes GroundingDINO would predict
