@@ -27,7 +27,6 @@ def main():
     n = len(rows)
     spatial = [r for r in rows if r['task_type'] == 'spatial']
     numeracy = [r for r in rows if r['task_type'] == 'numeracy']
-    with_nouns = [r for r in rows if r['nouns']]
 
     def names_of(r):
         names = list(r['nouns'])
@@ -38,7 +37,6 @@ def main():
         return names
 
     counts = {
-        'threshold': len(with_nouns),
         'nms': len([r for r in numeracy if r.get('numeracy_info')]),
         'gate': len([r for r in rows if r['task_type'] != 'spatial' and r.get('spatial_info')]),
         'three_words': len([r for r in rows if any(phrase_name(x) != x for x in names_of(r))]),
