@@ -369,9 +369,44 @@ def random_cases(rng, count):
     return cases
 
 
+METADATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'benchmarks', 'data', 't2i-r1', 'geneval_and_t2i_data_final.json')
+
+
+def real_row_cases(rng):
+    """Real training rows (every odd one: ≥ 3-word nouns, duplicates, upper case; each locality, task type) with random
+    detections: one query box per noun near a random spot plus distractors, phrase scores around the threshold."""
+    rows = [json.loads(line) for line in open(METADATA) if line.strip()]
+    picked, seen = [], set()
+    def take(row):
+        if id(row) not in seen:
+            seen.add(id(row))
+            picked.append(row)
+    for row in rows:
+        if any(len(n.strip().split(' ')) >= 3 for n in row['nouns']) or len(set(row['nouns'])) < len(row['nouns']) or any(n != n.lower() for n in row['nouns']):
+            take(row)
+    for key in sorted({(r['task_type'], (r.get('spatial_info') or {}).get('locality')) for r in rows}, key=str):
+        candidates = [r for r in rows if (r['task_type'], (r.get('spatial_info') or {}).get('locality')) == key]
+        for row in rng.sample(candidates, min(2, len(candidates))):
+            take(row)
+    cases = []
+    for k, row in enumerate(picked):
+        fields = {key: row[key] for key in ('task_type', 'nouns', 'spatial_info', 'numeracy_info') if key in row}
+        queries = []
+        for _ in range(max(1, len(row['nouns'])) + rng.randint(0, 3)):
+            w, h = rng.uniform(0.05, 0.6), rng.uniform(0.05, 0.6)
+            queries.append([rng.uniform(w / 2, 1 - w / 2), rng.uniform(h / 2, 1 - h / 2), w, h])
+        if queries and rng.random() < 0.5:
+            cx, cy, w, h = queries[0]
+            queries.append([cx + 0.01, cy, w, h])
+        scores = [[rng.choice([rng.uniform(0.0, 1.0), rng.uniform(0.28, 0.32)]) for _ in queries] for _ in row['nouns']]
+        size = rng.choice([(512, 512), (384, 384), (1024, 768)])
+        cases.append(case(f'real row {k}: {row["prompt"][:60]}', fields, queries, scores, *size))
+    return cases
+
+
 def main():
     rng = random.Random(11)
-    cases = hand_cases() + random_cases(rng, 60)
+    cases = hand_cases() + random_cases(rng, 60) + real_row_cases(rng)
     out = []
     coverage = defaultdict(int)
     for c in cases:

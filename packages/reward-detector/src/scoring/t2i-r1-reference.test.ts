@@ -62,9 +62,9 @@ describe("reproduceBugs: the released reward_gdino.py, golden cases from a port 
     const outcome = scoreDetections(inputOf(c), 't2i-r1-code', { reproduceBugs: true });
     if (c.expected === null) expect(outcome.score).toBeNull();
     else expect(Math.abs((outcome.score ?? Number.NaN) - c.expected)).toBeLessThanOrEqual(1e-9);
-    // Against the float32 run: the same decisions, values within float32 rounding.
+    // Against the float32 run: the same decisions, values within float32 rounding (IoU of float32 boxes: ~1e-7).
     if (c.expected_float32 === null) expect(outcome.score).toBeNull();
-    else expect(Math.abs((outcome.score ?? Number.NaN) - c.expected_float32)).toBeLessThanOrEqual(1e-7);
+    else expect(Math.abs((outcome.score ?? Number.NaN) - c.expected_float32)).toBeLessThanOrEqual(1e-6);
   });
 
   it('the issue example: 2 cats + a near-duplicate box score 0.2 in reference mode, 1 by default', () => {
