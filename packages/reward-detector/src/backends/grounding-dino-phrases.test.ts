@@ -87,6 +87,11 @@ describe('GroundingDINO phrase scoring (T2I-R1 reward_gdino.py + GroundingDINO c
       const ids = tokenizeCaption(fixture.caption, processor.tokenizer);
       expect(ids.ids).toEqual(reference.input_ids);
       expect(ids.ids).toEqual(processor.tokenizer.encode(fixture.caption, { add_special_tokens: true }));
+      // Word-by-word encoding equals encoding the whole caption (punctuation, [UNK], upper case, several spaces).
+      for (const nouns of [['t-shirt', 'dog'], ['Traffic Light', 'cat'], ['big  red   dog', 'zebra!'], ['ice cream cone', 'roll of tape', 'dog']]) {
+        const text = groundingDinoCaption(nouns).caption;
+        expect(tokenizeCaption(text, processor.tokenizer).ids, text).toEqual(processor.tokenizer.encode(text, { add_special_tokens: true }));
+      }
       expect(phraseTokens(ids, fixture.spans).map((p) => p.positions)).toEqual(reference.phrase_mode.positions);
 
       const image = createRgbImage(Uint8Array.from(reference.image.pixels), reference.image.width, reference.image.height);
