@@ -16,8 +16,14 @@ export interface TransformersBackendConfig {
   type: 'transformers';
   /** A hub id ("onnx-community/grounding-dino-tiny-ONNX", "Xenova/owlv2-base-patch16-ensemble") or a local folder in the HF layout. */
   model: string;
-  /** GroundingDINO's text threshold (default 0.25); OWL-ViT / OWLv2 have none. */
+  /** GroundingDINO's text threshold with the `compbench` / `geneval` formulas (default 0.25); T2I-R1 formulas use phrase scoring and none; OWL-ViT / OWLv2 have none. */
   textThreshold?: number;
+  /**
+   * GroundingDINO box scoring: 'phrase-mean' (T2I-R1's: a box counts for every phrase whose mean token probability
+   * is above the box threshold) or 'best-token' (one label per box, `textThreshold`). Default: 'phrase-mean' with the
+   * `t2i-r1` / `t2i-r1-code` formulas, 'best-token' with `compbench` / `geneval`.
+   */
+  groundingDinoScoring?: 'phrase-mean' | 'best-token';
   /** ONNX weights variant (transformers.js `dtype`), default 'fp32'. */
   dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
   /** Allow downloads from the Hugging Face hub (default false: offline, local folders and the cache only). */
@@ -46,9 +52,9 @@ export interface DetectorRewardOptions {
   nmsIou?: number;
   /** Same-class duplicate merging above this IoU or containment (default 0.9). */
   duplicateThreshold?: number;
-  /** Near-relation distance threshold in pixels at 512 px, scaled with the image's longer side (default 150). */
+  /** Near-relation distance threshold in pixels at 512 px, scaled with the image's longer side (default 150); `compbench`: in its 479 px resized frame, unscaled. */
   nearThresholdPx?: number;
-  /** 't2i-r1-code' only: re-create the released code's two quirks (default false). */
+  /** 't2i-r1-code' only: score exactly as the released T2I-R1 code (reward_gdino.py), quirks included (default false). */
   reproduceBugs?: boolean;
   /** Prompts whose only relations need depth (in front of / behind): 'null' (default) or score existence only. */
   unsupportedRelations?: 'null' | 'existence';
@@ -94,6 +100,7 @@ export const detectorBackendSchema: JSONSchema = {
           type: { const: 'transformers' },
           model: { type: 'string', minLength: 1 },
           textThreshold: unit,
+          groundingDinoScoring: { enum: ['phrase-mean', 'best-token'] },
           dtype: { enum: ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] },
           allowRemoteModels: { type: 'boolean' },
           cacheDir: { type: 'string' },

@@ -11,7 +11,7 @@ import { type DetectorRewardOptions, validateDetectorRewardOptions } from './opt
 import type { Box, Detection } from './scoring/boxes.js';
 import { DEFAULT_SCORING_OPTIONS, type ScoringFormula, type ScoringOptions } from './scoring/common.js';
 import { GENEVAL_COLORS } from './scoring/geneval.js';
-import { scoreDetections } from './scoring/index.js';
+import { referenceRow, scoreDetections } from './scoring/index.js';
 import { VERSION } from './version.js';
 
 const SCORING_KEYS = Object.keys(DEFAULT_SCORING_OPTIONS) as (keyof ScoringOptions)[];
@@ -40,6 +40,8 @@ export class DetectorReward extends BaseReward {
     // The model id names every option given that differs from the formula defaults (score caches key on it); the
     // backend's own thresholds are implied by the backend id it starts with.
     const changed = SCORING_KEYS.filter((key) => options[key] !== undefined && scoringOptions[key] !== DEFAULT_SCORING_OPTIONS[key]).map((key) => `${key}=${String(scoringOptions[key])}`);
+    // An explicit GroundingDINO scoring changes the boxes the formula sees: part of the cache key too.
+    if (options.backend?.type === 'transformers' && options.backend.groundingDinoScoring !== undefined) changed.push(`groundingDinoScoring=${options.backend.groundingDinoScoring}`);
     super({ kind: 'detector', modelId: `detector/${backend.id}/${formula}${changed.length > 0 ? `?${changed.join('&')}` : ''}`, version: VERSION });
     this.formula = formula;
     this.scoringOptions = scoringOptions;
@@ -72,7 +74,7 @@ export class DetectorReward extends BaseReward {
     if (jobs.length > 0) {
       const vocabulary = this.backend.vocabulary;
       const resolveLabel = vocabulary === 'open' ? (noun: string) => noun.toLowerCase().trim() || undefined : (noun: string) => vocabulary.resolve(noun);
-      const queries = jobs.map((job) => queryNames(job.spec).filter((name) => resolveLabel(name) !== undefined));
+      const queries = jobs.map((job) => this.#queries(job.spec, resolveLabel));
       // Images whose prompt names nothing this detector can find skip the model: their score does not depend on it.
       const toDetect = jobs.filter((_, j) => (queries[j]?.length ?? 0) > 0);
       const found = new Map<(typeof jobs)[number], Detection[]>();
@@ -100,6 +102,17 @@ export class DetectorReward extends BaseReward {
       }
     }
     return results.map((r) => r ?? failedResult(new ExpertFailedError('no result')));
+  }
+
+  /**
+   * What an open-vocabulary detector is asked for. Reference mode (`t2i-r1-code` + `reproduceBugs`): the row's
+   * nouns in order, duplicates kept — the released code's caption; otherwise every distinct name of the spec.
+   */
+  #queries(spec: PromptSpec, resolveLabel: (noun: string) => string | undefined): string[] {
+    if (this.formula === 't2i-r1-code' && this.scoringOptions.reproduceBugs) {
+      return referenceRow(spec).nouns.map((noun) => resolveLabel(noun)).filter((name): name is string => name !== undefined);
+    }
+    return queryNames(spec).filter((name) => resolveLabel(name) !== undefined);
   }
 
   /** GenEval colour rule: classifies the crops of the boxes the rule will look at, when a classifier is set. */
@@ -165,6 +178,8 @@ function createBackend(options: DetectorRewardOptions, baseDir?: string): Detect
         model: backend.model,
         boxThreshold: options.boxThreshold ?? DEFAULT_SCORING_OPTIONS.boxThreshold,
         ...(backend.textThreshold !== undefined ? { textThreshold: backend.textThreshold } : {}),
+        // T2I-R1 formulas score GroundingDINO boxes per phrase, as the released reward does.
+        groundingDinoScoring: backend.groundingDinoScoring ?? (options.formula === 't2i-r1' || options.formula === 't2i-r1-code' || options.formula === undefined ? 'phrase-mean' : 'best-token'),
         ...(backend.dtype !== undefined ? { dtype: backend.dtype } : {}),
         ...(backend.allowRemoteModels !== undefined ? { allowRemoteModels: backend.allowRemoteModels } : {}),
         ...(backend.cacheDir !== undefined ? { cacheDir: backend.cacheDir } : {}),

@@ -35,8 +35,18 @@ describe('fromT2IR1Row', () => {
       category: 'spatial',
       objects: [{ name: 'stop sign' }, { name: 'frisbee' }],
       relations: [{ subject: 'stop sign', relation: 'above', object: 'frisbee', phrase: 'above' }],
+      t2iR1: { task_type: 'spatial', nouns: ['stop sign', 'frisbee'], spatial_info: { obj1: 'stop sign', obj2: 'frisbee', locality: 'above' } },
       source: 't2i-r1',
     });
+  });
+
+  it('keeps task_type and the raw fields the released reward reads, verbatim', () => {
+    const raw = { task_type: 'complex', prompt: 'a TV on the left of a Frisbee', nouns: ['TV', 'Frisbee', 'TV'], spatial_info: { obj1: 'TV', obj2: 'Frisbee', locality: 'on the left of' } };
+    const spec = fromT2IR1Row(raw);
+    expect(spec.t2iR1).toEqual({ task_type: 'complex', nouns: ['TV', 'Frisbee', 'TV'], spatial_info: { obj1: 'TV', obj2: 'Frisbee', locality: 'on the left of' } });
+    expect(spec.objects.map((o) => o.name)).toEqual(['tv', 'frisbee']); // the normalised view is unchanged
+    expect(fromT2IR1Row(row(T2IR1_NUMERACY)).t2iR1?.numeracy_info?.[3]).toEqual({ obj_name: 'desk', num: 3 });
+    validatePromptSpec(spec);
   });
 
   it('canonicalises the locality and keeps the original words', () => {

@@ -1,6 +1,6 @@
 import { InvalidPromptSpecError } from '../errors.js';
 import { normalizeRelation } from './relations.js';
-import type { PromptExclusion, PromptObject, PromptRelation, PromptSpec } from './types.js';
+import type { PromptExclusion, PromptObject, PromptRelation, PromptSpec, T2IR1Fields } from './types.js';
 
 /** One row of T2I-R1's training metadata (`geneval_and_t2i_data_final.json`, JSON Lines). */
 export interface T2IR1Row {
@@ -58,8 +58,9 @@ function objectNamed(objects: PromptObject[], name: string): PromptObject {
  * Converts a T2I-R1 metadata row. `nouns` become the objects (in order); `numeracy_info` sets their counts;
  * `spatial_info` becomes one relation with its locality canonicalised ("on the top of" → "above"); each
  * `attr_nouns` phrase is kept verbatim in `phrases` (what T2I-R1's VQA reward asks about) and, when it ends in
- * one of the nouns, also sets that object's attributes and phrase. Throws InvalidPromptSpecError naming the bad
- * field of a malformed row.
+ * one of the nouns, also sets that object's attributes and phrase. `t2iR1` keeps `task_type`, `nouns`,
+ * `spatial_info` and `numeracy_info` verbatim for reference-exact scoring (the released code branches on
+ * `task_type` and matches raw noun strings). Throws InvalidPromptSpecError naming the bad field of a malformed row.
  */
 export function fromT2IR1Row(row: unknown): PromptSpec {
   const source = 'T2I-R1';
@@ -108,8 +109,21 @@ export function fromT2IR1Row(row: unknown): PromptSpec {
     objects,
     relations,
     ...(row.attr_nouns !== undefined ? { phrases } : {}),
+    t2iR1: rawT2IR1Fields(row),
     source: 't2i-r1',
   };
+}
+
+/** The row's fields the released reward code reads, verbatim (already checked by the conversion above). */
+function rawT2IR1Fields(row: Record<string, unknown>): T2IR1Fields {
+  const fields: T2IR1Fields = { nouns: Array.isArray(row.nouns) ? row.nouns.map(String) : [] };
+  if (typeof row.task_type === 'string') fields.task_type = row.task_type;
+  const info = row.spatial_info;
+  if (isRecord(info)) fields.spatial_info = { obj1: String(info.obj1), obj2: String(info.obj2), locality: String(info.locality) };
+  if (Array.isArray(row.numeracy_info)) {
+    fields.numeracy_info = row.numeracy_info.map((entry: Record<string, unknown>) => ({ obj_name: String(entry.obj_name), num: Number(entry.num) }));
+  }
+  return fields;
 }
 
 /**

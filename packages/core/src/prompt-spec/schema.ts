@@ -57,6 +57,30 @@ export const promptSpecSchema: JSONSchema = {
       },
     },
     phrases: { type: 'array', items: nonEmptyString },
+    t2iR1: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['nouns'],
+      properties: {
+        task_type: { type: 'string' },
+        nouns: { type: 'array', items: { type: 'string' } },
+        spatial_info: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['obj1', 'obj2', 'locality'],
+          properties: { obj1: { type: 'string' }, obj2: { type: 'string' }, locality: { type: 'string' } },
+        },
+        numeracy_info: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['obj_name', 'num'],
+            properties: { obj_name: { type: 'string' }, num: { type: 'number' } },
+          },
+        },
+      },
+    },
     source: { enum: ['t2i-r1', 'geneval', 'parser', 'user'] },
   },
 };

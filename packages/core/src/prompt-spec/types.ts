@@ -45,6 +45,19 @@ export interface PromptExclusion {
   count: number;
 }
 
+/**
+ * The fields of a T2I-R1 metadata row that the released reward code reads, verbatim (case, spacing, order and
+ * duplicates kept): `fromT2IR1Row` sets them so a reference-exact scorer can apply the code's task-type gates
+ * and its noun / phrase matching, which the normalised `objects` / `relations` cannot express.
+ */
+export interface T2IR1Fields {
+  /** The row's `task_type` ("spatial", "numeracy", "complex", "color", …): the released rewards branch on it. */
+  task_type?: string;
+  nouns: string[];
+  spatial_info?: { obj1: string; obj2: string; locality: string };
+  numeracy_info?: { obj_name: string; num: number }[];
+}
+
 export interface PromptSpec {
   /** The prompt text this spec describes. */
   prompt?: string;
@@ -58,6 +71,8 @@ export interface PromptSpec {
    * present, `attributePhrases(spec)` returns these rather than deriving phrases from `objects`.
    */
   phrases?: string[];
+  /** T2I-R1 rows only: the raw fields its released reward code reads (see {@link T2IR1Fields}). */
+  t2iR1?: T2IR1Fields;
   /** Where it came from: a metadata converter or the rule-based parser. */
   source?: 't2i-r1' | 'geneval' | 'parser' | 'user';
 }

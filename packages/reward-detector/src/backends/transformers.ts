@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, memoizeAsync, throwIfAborted, toRawImage } from '@t2i-reward/core';
 import type { Box, Detection } from '../scoring/boxes.js';
+import { groundingDinoCaption, phraseDetections, phraseScores, phraseTokens, tokenizeCaption } from './grounding-dino-phrases.js';
 import type { DetectorBackend } from './types.js';
 
 export interface TransformersBackendOptions {
@@ -9,8 +10,16 @@ export interface TransformersBackendOptions {
   model: string;
   /** Boxes below this score are dropped here already (the reward's box threshold). */
   boxThreshold?: number;
-  /** GroundingDINO: a box is labelled with a query only when that query's tokens score above this (default 0.25). */
+  /** GroundingDINO, 'best-token' scoring: a box is labelled with a query only when that query's tokens score above this (default 0.25). */
   textThreshold?: number;
+  /**
+   * GroundingDINO box scoring. 'phrase-mean' (what T2I-R1's released reward does; the reward picks it for the
+   * `t2i-r1` and `t2i-r1-code` formulas): the caption is `make_detection_prompt(queries)`, each query's phrase
+   * scores a box by the mean sigmoid over its first / last word's tokens, and a box is returned once for **every**
+   * phrase strictly above the box threshold, unclamped, in phrase-then-query order. 'best-token' (default): a box's
+   * score is its highest token probability, its one label the query with the best token, kept above `textThreshold`.
+   */
+  groundingDinoScoring?: 'phrase-mean' | 'best-token';
   dtype?: string;
   allowRemoteModels?: boolean;
   cacheDir?: string;
@@ -30,6 +39,7 @@ interface ImageProcessorOutput { pixel_values: TjsTensor; pixel_mask?: TjsTensor
 interface Tokenizer {
   (text: string[], options: { padding: boolean; truncation: boolean }): Record<string, TjsTensor>;
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  tokenize?(text: string): string[];
 }
 interface ImageProcessor {
   (images: unknown[]): Promise<ImageProcessorOutput>;
@@ -54,8 +64,10 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
  * GroundingDINO and OWL-ViT / OWLv2 through @huggingface/transformers (ONNX on onnxruntime-node). Each image
  * is run with its own prompt's object names as text queries; labels of the returned detections are those
  * query strings. OWL-ViT / OWLv2: each predicted box takes its best query (sigmoid of the logit).
- * GroundingDINO: the queries are joined as "a . b ." (its training format); a box's score is its highest
- * token probability, its label the query whose tokens score highest, kept when that exceeds the text threshold.
+ * GroundingDINO, `groundingDinoScoring: 'best-token'` (default here): the queries are joined as "a . b ." (its
+ * training format); a box's score is its highest token probability, its label the query whose tokens score
+ * highest, kept when that exceeds the text threshold. 'phrase-mean' (the reward's choice for T2I-R1 formulas):
+ * T2I-R1's phrase scoring, one detection per (phrase, box) above the box threshold (see grounding-dino-phrases.ts).
  */
 export class TransformersDetectorBackend implements DetectorBackend {
   readonly id: string;
@@ -145,6 +157,7 @@ export class TransformersDetectorBackend implements DetectorBackend {
   }
 
   async #groundingDino(tjs: TransformersModule, processor: Processor, model: DetectionModel, pixels: ImageProcessorOutput, image: RgbImage, labels: string[], floor: number): Promise<Detection[]> {
+    if (this.#options.groundingDinoScoring === 'phrase-mean') return this.#groundingDinoPhrases(tjs, processor, model, pixels, image, labels, floor);
     const tokenizer = processor.tokenizer;
     // "[CLS] q1 . q2 . [SEP]", remembering which token positions belong to which query.
     const [cls, sep] = tokenizer.encode('', { add_special_tokens: true });
@@ -184,6 +197,22 @@ export class TransformersDetectorBackend implements DetectorBackend {
       detections.push({ label: labels[best] as string, score: boxScore, box: clampBox([(cx - w / 2) * image.width, (cy - h / 2) * image.height, (cx + w / 2) * image.width, (cy + h / 2) * image.height], image) });
     }
     return detections.sort((a, b) => b.score - a.score);
+  }
+
+  /** T2I-R1's scoring: one detection per (phrase, box) whose phrase score is strictly above the box threshold. */
+  async #groundingDinoPhrases(tjs: TransformersModule, processor: Processor, model: DetectionModel, pixels: ImageProcessorOutput, image: RgbImage, labels: string[], floor: number): Promise<Detection[]> {
+    const { caption, spans } = groundingDinoCaption(labels);
+    const tokenized = tokenizeCaption(caption, processor.tokenizer);
+    const shape = [1, tokenized.ids.length];
+    const int64 = (values: number[]) => new tjs.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), shape);
+    const output = await model({
+      input_ids: int64(tokenized.ids), attention_mask: int64(tokenized.ids.map(() => 1)), token_type_ids: int64(tokenized.ids.map(() => 0)),
+      pixel_values: pixels.pixel_values, ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
+    });
+    const [, numBoxes = 0, numTokens = 0] = output.logits.dims;
+    const boxes = output.pred_boxes.data as ArrayLike<number>;
+    const scores = phraseScores(output.logits.data as ArrayLike<number>, numBoxes, numTokens, phraseTokens(tokenized, spans, numTokens));
+    return phraseDetections(scores, boxes, labels, image, floor);
   }
 
   async dispose(): Promise<void> {

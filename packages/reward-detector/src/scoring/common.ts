@@ -27,9 +27,9 @@ export interface ScoringOptions {
   nmsIou: number;
   /** Same-class duplicates merged above this IoU or containment (T2I-CompBench: 0.9). */
   duplicateThreshold: number;
-  /** Near-distance threshold in pixels at a 512 px image; scaled with the image's longer side. */
+  /** Near-distance threshold in pixels at a 512 px image; scaled with the image's longer side (`compbench`: in its 479 px frame). */
   nearThresholdPx: number;
-  /** `t2i-r1-code` only: re-create the released code's two quirks. */
+  /** `t2i-r1-code` only: score exactly as the released T2I-R1 code (see scoreT2IR1Reference). */
   reproduceBugs: boolean;
   /** Relations the position function cannot judge (in front of / behind): null score, or existence only. */
   unsupportedRelations: 'null' | 'existence';

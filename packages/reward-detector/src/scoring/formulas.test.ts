@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { PromptSpec } from '@t2i-reward/core';
 import type { Detection } from './boxes.js';
-import { type ScoringFormula, type ScoringInput, scoreDetections } from './index.js';
+import { type ScoringFormula, type ScoringInput, compbenchResize, scoreDetections } from './index.js';
 import { cocoVocabulary } from '../vocabulary.js';
 
 const coco = cocoVocabulary();
@@ -148,6 +148,9 @@ describe('t2i-r1-code (released code)', () => {
 
   it('existence: fraction of nouns found; an empty noun list scores 1 with a warning', () => {
     expect(score('t2i-r1-code', { objects: [{ name: 'dog' }, { name: 'cat' }], relations: [] }, [dogLeft]).score).toBe(0.5);
+    // strictly above the box threshold, as the released code (a score of exactly 0.3 is not a box)
+    expect(score('t2i-r1-code', { objects: [{ name: 'dog' }], relations: [] }, [det('dog', 0.3, [0, 0, 10, 10])]).score).toBe(0);
+    expect(score('t2i-r1-code', { objects: [{ name: 'dog' }], relations: [] }, [det('dog', 0.3000001, [0, 0, 10, 10])]).score).toBe(1);
     const empty = score('t2i-r1-code', { objects: [], relations: [] }, []);
     expect(empty.score).toBe(1);
     expect(empty.warnings.join()).toContain('empty noun list');
@@ -163,6 +166,21 @@ describe('compbench (T2I-CompBench)', () => {
     // overlapping, pos 0.3: 0.25 + 0.225 + 0.15 = 0.625; with confidences 0.8 / 0.5: 0.475 → 0
     expect(score('compbench', spatial('dog', 'left of', 'cat'), [det('dog', 1, [0, 0, 100, 100]), det('cat', 0.9, [50, 0, 150, 100])]).score).toBeCloseTo(0.625, 10);
     expect(score('compbench', spatial('dog', 'left of', 'cat'), [dogLeft, det('cat', 0.5, [50, 0, 150, 100])]).score).toBe(0);
+  });
+
+  it("near: 150 px in the frame UniDet sees (torchvision Resize(479, max_size=480)), not at 512", () => {
+    expect(compbenchResize(512, 512)).toEqual({ width: 479, height: 479 });
+    expect(compbenchResize(1024, 768)).toEqual({ width: 480, height: 360 }); // 479 × 638 capped at 480: int(480·479/638) = 360
+    expect(compbenchResize(768, 1024)).toEqual({ width: 360, height: 480 });
+    // Checked against torchvision 0.14 Resize(size=479, max_size=480) on PIL images of these sizes.
+    expect(compbenchResize(300, 200)).toEqual({ width: 480, height: 320 });
+    expect(compbenchResize(1000, 333)).toEqual({ width: 480, height: 159 });
+    const spec = spatial('dog', 'near', 'cat');
+    const at = (d: number) => [det('dog', 1, [0, 0, 10, 10]), det('cat', 1, [d, d, d + 10, d + 10])];
+    // 155 px apart on a 512 image = 145.0 px at 479: near (1) → 0.25 + 0.25 + 0.5; at 150 px per 512 it would be 150/155.
+    expect(score('compbench', spec, at(155)).score).toBe(1);
+    // 170 px apart = 159.04 px at 479: 150 / 159.04
+    expect(score('compbench', spec, at(170)).score).toBeCloseTo(0.5 + (150 / (170 * 479 / 512)) / 2, 12);
   });
 
   it('numeracy: 0.5 present + 0.5 exact per object, duplicates (containment > 0.9) merged', () => {

@@ -9,7 +9,8 @@ export * from './position.js';
 export { DEFAULT_SCORING_OPTIONS, SCORING_FORMULAS, promptTask, type PromptTask, type ScoreOutcome, type ScoringFormula, type ScoringInput, type ScoringOptions } from './common.js';
 export { scoreT2IR1, prepareBoxes } from './t2i-r1.js';
 export { scoreT2IR1Code } from './t2i-r1-code.js';
-export { scoreCompBench } from './compbench.js';
+export { scoreT2IR1Reference, referenceRow, referencePhraseName, determinePosition, torchvisionNms, centreSizeBox } from './t2i-r1-reference.js';
+export { scoreCompBench, compbenchResize, COMPBENCH_RESIZE } from './compbench.js';
 export { scoreGenEval, GENEVAL_COLORS } from './geneval.js';
 
 const FORMULAS: Record<ScoringFormula, (input: ScoringInput, options: ScoringOptions) => ScoreOutcome> = {

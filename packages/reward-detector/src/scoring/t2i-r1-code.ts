@@ -1,23 +1,22 @@
-import { type Box, nonMaxSuppression } from './boxes.js';
+import { nonMaxSuppression } from './boxes.js';
 import {
   type ScoreOutcome, type ScoringInput, type ScoringOptions,
   boxesBy, describeBoxes, judgeRelation, mean, positionFor, promptTask, resolveObjects, round,
 } from './common.js';
-import { positionScore } from './position.js';
-
-/** Relation phrases the released code never matched when asked for "above" (always position 0). */
-const UNMATCHED_ABOVE_PHRASES = new Set(['above', 'on top of']);
+import { scoreT2IR1Reference } from './t2i-r1-reference.js';
 
 /**
  * T2I-R1, released-code form (github CaraJ7/T2I-R1): spatial → 0.2·e1 + 0.2·e2 + pos/2 (max 0.9) on each
  * object's most confident box; numeracy → Σ over objects (weight 1/n) of 1 for the exact count after NMS
  * (IoU 0.5), 0.2 for a wrong non-zero count, 0 when absent; otherwise the fraction of nouns found (an empty
- * noun list scores 1). `reproduceBugs` re-creates the code's two quirks: boxes normalised to [0, 1] against
- * a 150 threshold (every found pair is "near"), and "above" / "on top of" never matched (position 0).
+ * noun list scores 1). This default keeps our fixes (see the README's deviation table); `reproduceBugs: true`
+ * scores exactly as the released code does instead ({@link scoreT2IR1Reference}).
  */
 export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
+  if (options.reproduceBugs) return scoreT2IR1Reference(input, options);
   const warnings: string[] = [];
-  const boxes = input.detections.filter((d) => d.score >= options.boxThreshold).sort((a, b) => b.score - a.score);
+  // Strictly above the threshold, as the released code filters (`logit_phr > box_threshold`).
+  const boxes = input.detections.filter((d) => d.score > options.boxThreshold).sort((a, b) => b.score - a.score);
   const objects = resolveObjects(input.spec, input.resolveLabel, warnings);
   const base = { formula: 't2i-r1-code', reproduceBugs: options.reproduceBugs, boxThreshold: options.boxThreshold, boxes: describeBoxes(boxes) };
   const task = promptTask(input.spec);
@@ -34,29 +33,15 @@ export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): Sc
       const e2 = objectBoxes.length > 0 ? 1 : 0;
       let pos = 0;
       let verdict = 'pos = 0: both objects must be found';
-      if (options.reproduceBugs) {
-        const phrase = (relation.phrase ?? relation.relation).toLowerCase().trim();
-        const [s, o] = [subjectBoxes[0], objectBoxes[0]];
-        if (relation.relation === 'above' && UNMATCHED_ABOVE_PHRASES.has(phrase)) {
-          verdict = `pos = 0: the released code never matches '${phrase}' (reproduceBugs)`;
-        } else if (s && o) {
-          // The code compares boxes normalised to [0, 1] with a 150 (pixel) distance threshold.
-          const result = positionScore(relation.relation, normalise(s.box, input.image), normalise(o.box, input.image), { nearThreshold: 150 });
-          if (result.score === null) return { ...head, reward: null, verdict: result.verdict };
-          pos = result.score;
-          verdict = `${result.verdict} (normalised boxes, reproduceBugs)`;
-        }
-      } else {
-        const position = positionFor(relation.relation, input.image, options.nearThresholdPx);
-        if (position([0, 0, 1, 1], [0, 0, 1, 1]).score === null) {
-          warnings.push(`relation '${relation.relation}' cannot be judged from 2D boxes: not judged`);
-          return { ...head, reward: null, verdict: position([0, 0, 1, 1], [0, 0, 1, 1]).verdict };
-        }
-        const judged = judgeRelation(subjectBoxes, objectBoxes, subject.label === object.label, position);
-        if (judged) {
-          pos = judged.result.score ?? 0;
-          verdict = judged.result.verdict;
-        }
+      const position = positionFor(relation.relation, input.image, options.nearThresholdPx);
+      if (position([0, 0, 1, 1], [0, 0, 1, 1]).score === null) {
+        warnings.push(`relation '${relation.relation}' cannot be judged from 2D boxes: not judged`);
+        return { ...head, reward: null, verdict: position([0, 0, 1, 1], [0, 0, 1, 1]).verdict };
+      }
+      const judged = judgeRelation(subjectBoxes, objectBoxes, subject.label === object.label, position);
+      if (judged) {
+        pos = judged.result.score ?? 0;
+        verdict = judged.result.verdict;
       }
       return { ...head, e1, e2, pos: round(pos), reward: 0.2 * e1 + 0.2 * e2 + pos / 2, verdict };
     });
@@ -95,7 +80,4 @@ function noNouns(objectCount: number, warnings: string[]): string[] {
   return warnings;
 }
 
-function normalise(box: Box, image: { width: number; height: number }): Box {
-  return [box[0] / image.width, box[1] / image.height, box[2] / image.width, box[3] / image.height];
-}
 
