@@ -138,12 +138,12 @@ const SCRIPT = `
           var fontScale = Math.max(r.size[0], r.size[1]) / 240;
           // Labels are placed greedily: inside the image, and moved down a line while they would overlap one
           // already placed (boxes of one object often share a corner).
-          var fontSize = 12 * fontScale, lineH = 14 * fontScale, placed = [];
+          var fontSize = 12 * fontScale, lineH = 16 * fontScale, placed = [];
           var overlaps = function(a){ return placed.some(function(p){ return a.x < p.x + p.w && p.x < a.x + a.w && a.y < p.y + p.h && p.y < a.y + a.h; }); };
           boxes.forEach(function(b){ if (!b || !Array.isArray(b.box)) return;
             var rect = document.createElementNS(NS, 'rect'); rect.setAttribute('x', b.box[0]); rect.setAttribute('y', b.box[1]); rect.setAttribute('width', Math.max(0, b.box[2] - b.box[0])); rect.setAttribute('height', Math.max(0, b.box[3] - b.box[1])); svg.appendChild(rect);
             var text = (b.label || '') + (typeof b.score === 'number' ? ' ' + b.score.toFixed(2) : '');
-            var w = (text.length * 0.62 + 0.5) * fontSize;
+            var w = (text.length * 0.66 + 0.5) * fontSize;
             var spot = {x: Math.max(0, Math.min(b.box[0] + 2 * fontScale, r.size[0] - w)), y: Math.max(0, Math.min(b.box[1], r.size[1] - lineH)), w: w, h: lineH};
             for (var tries = 0; tries < 12 && overlaps(spot); tries++) spot.y = spot.y + lineH <= r.size[1] - lineH ? spot.y + lineH : 0;
             placed.push(spot);
