@@ -92,6 +92,14 @@ describe('t2ir score as a new user runs it (built CLI)', () => {
     expect(stdout).not.toContain(`127.0.0.1:${port}`);
   });
 
+  it('a --prompts-file line whose spec lists only objects is scored (relations are optional)', async () => {
+    const file = path.join(dir, 'items.jsonl');
+    await fs.writeFile(file, `${JSON.stringify({ image: dog, prompt: 'a dog', spec: { objects: [{ name: 'dog' }] } })}\n`);
+    const { code, stdout, stderr } = await t2ir(['score', '--prompts-file', file, '--json']);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout).results[0].experts.detector.score).toBeGreaterThan(0.5);
+  });
+
   it('the table fits the terminal width and drops columns that are empty on every row', async () => {
     const { code, stdout } = await t2ir(['score'], { COLUMNS: '100' });
     expect(code).toBe(0);
