@@ -82,7 +82,7 @@ export const trainConfigSchema: JSONSchema = {
         epsilon: { type: 'number', minimum: 0 },
         scale: { enum: ['group', 'batch', 'none'] },
         std: { enum: ['sample', 'population'] },
-        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum'] },
+        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages'] },
         aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
         epsilonLow: { type: 'number', minimum: 0 },
         epsilonHigh: { type: 'number', minimum: 0 },

@@ -5,6 +5,7 @@ export {
   groupIndices,
   isValidReward,
   multiRewardAdvantages,
+  MULTI_REWARD_MODES,
   nanMean,
   nanStd,
   summarize,
