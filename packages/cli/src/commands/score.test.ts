@@ -179,6 +179,26 @@ describe('t2ir (spawned)', () => {
     expect(result.experts.detector.score).toBeGreaterThan(0.5);
     expect(result.reward).toBe(result.experts.detector.score);
   });
+
+  it('--preset t2i-r1-reference runs the default detector as reward_gdino.py, quirks included', async () => {
+    if (!(await resolveExpertPlugin('detector').then(() => true, () => false))) return;
+    const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
+    const { code, stdout, stderr } = await t2ir('score', '--image', dog.path, '--prompt', 'a dog', '--preset', 't2i-r1-reference', '--json');
+    expect(code, stderr).toBe(0);
+    const [result] = JSON.parse(stdout).results;
+    expect(result.experts.detector.details).toMatchObject({ formula: 't2i-r1-code', reproduceBugs: true });
+    expect(result.reward).toBe(result.experts.detector.score);
+  });
+});
+
+describe('t2ir score --preset', () => {
+  it('refuses an expert the T2I-R1 reference does not have, naming it', async () => {
+    const { code, stderr } = await cli('score', '--image', goodPng, '--prompt', 'x', '--config', path.join(dir, 'mock.json'), '--preset', 't2i-r1-reference');
+    expect(code).toBe(1);
+    expect(stderr).toContain("preset t2i-r1-reference reproduces only the detector, vqa, orm, hpm experts, not 'mockbright'");
+    const unknown = await cli('score', '--preset', 'paper');
+    expect(unknown.code).toBe(2);
+  });
 });
 
 describe('explainDetails (the "why" column)', () => {

@@ -26,3 +26,4 @@ export {
   type ExpertConfig,
   type ImageConfig,
 } from './schema.js';
+export { ENSEMBLE_PRESETS, ENSEMBLE_PRESET_NAMES, applyEnsemblePreset, type EnsemblePreset, type EnsemblePresetName } from './presets.js';
