@@ -195,3 +195,19 @@ describe('reference t2i-r1-code (reward_git.py)', () => {
     expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', aggregate: 'product' })).toThrow(InvalidConfigError);
   });
 });
+
+describe('reference t2i-r1-code on the tiny GIT export (reward_git.py reads the single yes/no ids at T = 1)', () => {
+  const dir = fixtureModelDir('tiny-git');
+  const { reference, image } = readReference(dir);
+  const vqa = createVqaReward({ backend: { type: 'onnx', model: dir }, reference: 't2i-r1-code' });
+  afterAll(() => vqa.dispose());
+
+  it('a T2I-R1 colour row scores the torch P(yes)/(P(yes)+P(no)) of its attr_noun question', async () => {
+    const torch = reference.cases.find((c) => c.text === 'red car?')!;
+    const [result] = await vqa.doScore([{ image, prompt: 'a red car', spec: fromT2IR1Row({ prompt: 'a red car', task_type: 'color', nouns: ['car'], attr_nouns: ['red car'] }) }]);
+    expect(Math.abs(result!.score! - torch.ratio)).toBeLessThanOrEqual(1e-5);
+    const [question] = (result!.details as { questions: { pYes: number; pNo: number }[] }).questions;
+    expect(Math.abs(question!.pYes - torch.pYes)).toBeLessThanOrEqual(1e-5);
+    expect(Math.abs(question!.pNo - torch.pNo)).toBeLessThanOrEqual(1e-5);
+  });
+});

@@ -180,6 +180,21 @@ describe('t2ir (spawned)', () => {
     expect(result.reward).toBe(result.experts.detector.score);
   });
 
+  it('the t2i-r1-reference example config: every expert in its reference mode, a plain sum', async () => {
+    if (!(await resolveExpertPlugin('detector').then(() => true, () => false))) return;
+    const config = path.join(repoRoot, 'examples/configs/t2i-r1-reference-tiny-fixtures.json');
+    const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
+    const { code, stdout, stderr } = await t2ir('score', '--config', config, '--image', dog.path, '--prompt', 'a dog next to a bicycle', '--json');
+    expect(code, stderr).toBe(0);
+    const [result] = JSON.parse(stdout).results;
+    expect(result.experts.detector.details).toMatchObject({ formula: 't2i-r1-code', reproduceBugs: true });
+    expect(result.experts.vqa.details).toMatchObject({ reference: 't2i-r1-code' });
+    expect(result.experts.orm.details).toMatchObject({ reference: 't2i-r1-code', temperature: 0.3 });
+    const experts = ['detector', 'vqa', 'orm'].map((name) => result.experts[name]);
+    expect(experts.map((e: { weight: number }) => e.weight)).toEqual([1, 1, 1]);
+    expect(result.reward).toBeCloseTo(experts.reduce((sum: number, e: { score: number }) => sum + e.score, 0), 12);
+  });
+
   it('--preset t2i-r1-reference runs the default detector as reward_gdino.py, quirks included', async () => {
     if (!(await resolveExpertPlugin('detector').then(() => true, () => false))) return;
     const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
