@@ -76,6 +76,13 @@ describe('ORM reference t2i-r1-code: sampled first token (reward_orm.py)', () =>
     expect(results[0]!.details).toMatchObject({ pAnswer: 0, answered: false });
   });
 
+  it('refuses options that would stop it reproducing the reference', () => {
+    const backend = new LogitsBackend(logits);
+    expect(() => createOrmReward({ backend, reference: 't2i-r1-code', temperature: 1 })).toThrow(/temperature would change that/);
+    expect(() => createOrmReward({ backend, reference: 't2i-r1-code', template: 'Is it {prompt}?' })).toThrow(/template would change that/);
+    expect(() => createOrmReward({ backend, reference: 't2i-r1-code', temperature: 0.3 })).not.toThrow();
+  });
+
   it('fails an item, not the call, on a backend that reports no first-token logits', async () => {
     const bare: YesNoBackend = {
       id: 'bare/test', stats: { imageEncodings: 0, decoderRuns: 0, requests: 0 }, load: async () => {}, dispose: async () => {},

@@ -1,4 +1,4 @@
-import { BaseReward, T2IRewardError, UnsupportedInputError, failedResult, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
+import { BaseReward, InvalidConfigError, T2IRewardError, UnsupportedInputError, failedResult, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
 import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa';
 import { SeededUniform } from './draws.js';
 import { HF_DEFAULT_TOP_K, T2I_R1_ORM_TEMPERATURE, T2I_R1_ORM_TEMPLATE, validateOrmOptions, type OrmReference, type OrmRewardOptions } from './options.js';
@@ -26,6 +26,10 @@ export class OrmReward extends BaseReward {
     const valid = validateOrmOptions(options);
     const backend = createYesNoBackend(valid.backend);
     const temperature = valid.temperature ?? T2I_R1_ORM_TEMPERATURE;
+    if (valid.reference && (temperature !== T2I_R1_ORM_TEMPERATURE || (valid.template ?? T2I_R1_ORM_TEMPLATE) !== T2I_R1_ORM_TEMPLATE)) {
+      const path = temperature !== T2I_R1_ORM_TEMPERATURE ? 'temperature' : 'template';
+      throw new InvalidConfigError(`invalid orm options: reference t2i-r1-code uses the released question at temperature 0.3; ${path} would change that`, { data: { path } });
+    }
     const template = valid.template ?? T2I_R1_ORM_TEMPLATE;
     const mode = valid.reference ? `/${valid.reference}-seed${valid.seed ?? 0}-top${valid.topK ?? HF_DEFAULT_TOP_K}` : '';
     super({ kind: 'orm', modelId: `orm/${backend.id}/t${temperature}${valid.template ? '/custom-template' : ''}${mode}`, version: VERSION });

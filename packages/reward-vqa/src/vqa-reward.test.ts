@@ -193,6 +193,9 @@ describe('reference t2i-r1-code (reward_git.py)', () => {
     expect(result!.score).toBeNull();
     expect(result!.error?.message).toContain('does not report the first-token logits');
     expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', aggregate: 'product' })).toThrow(InvalidConfigError);
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', temperature: 0.5 })).toThrow(/temperature would change that/);
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', questionTemplate: 'is there {phrase}?' })).toThrow(/questionTemplate/);
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', temperature: 1, questionTemplate: '{phrase}?' })).not.toThrow();
   });
 });
 

@@ -66,8 +66,12 @@ export class VqaReward extends BaseReward {
     const valid = validateVqaOptions(options);
     const backend = createYesNoBackend(valid.backend);
     const aggregate = valid.aggregate ?? 'mean';
-    if (valid.reference && valid.aggregate === 'product') {
-      throw new InvalidConfigError('invalid vqa options: reference t2i-r1-code takes the mean, not the product', { data: { path: 'aggregate' } });
+    if (valid.reference) {
+      // The reference fixes these; another value would silently stop reproducing it.
+      const conflict = valid.aggregate === 'product' ? 'aggregate' : (valid.temperature ?? 1) !== 1 ? 'temperature' : (valid.questionTemplate ?? '{phrase}?') !== '{phrase}?' ? 'questionTemplate' : undefined;
+      if (conflict) {
+        throw new InvalidConfigError(`invalid vqa options: reference t2i-r1-code asks "{phrase}?" at temperature 1 and takes the mean; ${conflict} would change that`, { data: { path: conflict } });
+      }
     }
     super({ kind: 'vqa', modelId: `vqa/${backend.id}/${valid.reference ?? aggregate}`, version: VERSION });
     this.backend = backend;
