@@ -46,5 +46,10 @@ describe('protocol factory', () => {
     const ensemble = await createProtocol('ensemble', { config: { plugins: [path.join(fixtures, 'color-plugin.mjs')], ensemble: { aggregate: 'sum', experts: [{ kind: 'detector' }, { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' }, weight: 2 }] } } });
     expect(ensemble.describe()).toMatchObject({ aggregate: 'sum', experts: [{ name: 'detector' }, { name: 'prompt-color', modelId: 'prompt-color/red', weight: 2 }] });
     await ensemble.dispose();
+
+    const reference = await createProtocol('ensemble', { config: { ensemble: { preset: 't2i-r1-reference', experts: [{ kind: 'detector', weight: 3 }] } } });
+    expect(reference.describe()).toMatchObject({ aggregate: 'sum', experts: [{ name: 'detector', weight: 1 }] });
+    expect((reference.describe().experts as { modelId: string }[])[0]!.modelId).toMatch(/t2i-r1-code\?.*reproduceBugs=true/);
+    await reference.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1 } from '@t2i-reward/core';
+import { applyEnsemblePreset, createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1 } from '@t2i-reward/core';
 import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
 import { detectorThresholds, type BenchConfig } from '../config.js';
 import type { ProtocolName } from '../types.js';
@@ -112,16 +112,18 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
     }
     case 'ensemble': {
       let experts: NamedExpert[];
-      if (config.ensemble) {
-        experts = (await createExpertsFromConfig(config.ensemble, options.configDir, plugins)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
+      // A named preset (t2i-r1-reference) sets the aggregation too: apply it here, where the protocol reads it.
+      const ensembleConfig = config.ensemble?.preset ? applyEnsemblePreset(config.ensemble, config.ensemble.preset) : config.ensemble;
+      if (ensembleConfig) {
+        experts = (await createExpertsFromConfig(ensembleConfig, options.configDir, plugins)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
       } else {
         // Offline default: the real COCO detector with the T2I-R1 paper formula.
         experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config)) }];
       }
       return createEnsembleProtocol({
         experts,
-        ...(config.ensemble?.aggregate ? { aggregate: config.ensemble.aggregate } : {}),
-        ...(config.ensemble?.onMissing ? { onMissing: config.ensemble.onMissing } : {}),
+        ...(ensembleConfig?.aggregate ? { aggregate: ensembleConfig.aggregate } : {}),
+        ...(ensembleConfig?.onMissing ? { onMissing: ensembleConfig.onMissing } : {}),
       });
     }
   }
