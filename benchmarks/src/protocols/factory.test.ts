@@ -16,8 +16,8 @@ describe('protocol factory', () => {
       },
     });
     const classify = colorClassifierFromExpert(expert);
-    await expect(classify(createTestImage(4, 4), ['red', 'green', 'blue'])).resolves.toBe('green');
-    expect(prompts).toEqual(['a photo of a red object', 'a photo of a green object', 'a photo of a blue object']);
+    await expect(classify(createTestImage(4, 4), ['red', 'green', 'blue'], { className: 'car' })).resolves.toBe('green');
+    expect(prompts).toEqual(['a photo of a red car', 'a photo of a green car', 'a photo of a blue car']);
   });
 
   it('builds each protocol with the configured experts and CenterNet thresholds', async () => {
@@ -25,10 +25,17 @@ describe('protocol factory', () => {
       config: { plugins: [path.join(fixtures, 'color-plugin.mjs')], geneval: { color: { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' } } } },
     });
     expect(geneval.describe()).toMatchObject({
-      options: { thresholds: { genevalThreshold: 0.3, genevalCountingThreshold: 0.3 }, color: { modelId: 'prompt-color/red' } },
+      options: { thresholds: { genevalThreshold: 0.3, genevalCountingThreshold: 0.3 }, color: { modelId: 'prompt-color/red', classifier: 'expert-scores' } },
+      unjudged: 'incorrect',
     });
+    expect(geneval.unsupportedReason('colors')).toBeUndefined();
     expect((geneval.describe().detector as { modelId: string }).modelId).toMatch(/^detector\/.*geneval\?.*genevalCountingThreshold=0\.3/);
     await geneval.dispose();
+    const uncolored = await createProtocol('geneval', {});
+    expect(uncolored.unsupportedReason('colors')).toMatch(/needs a colour classifier/);
+    expect(uncolored.unsupportedReason('color_attr')).toMatch(/needs a colour classifier/);
+    expect(uncolored.unsupportedReason('position')).toBeUndefined();
+    await uncolored.dispose();
 
     const compbench = await createProtocol('compbench', { config: { detector: { thresholds: { tfjs: { compbenchMinConfidence: 0.4 } } } } });
     expect((compbench.describe().experts as { detector: { modelId: string } }).detector.modelId).toMatch(/compbench\?.*compbenchMinConfidence=0\.4/);
@@ -39,5 +46,10 @@ describe('protocol factory', () => {
     const ensemble = await createProtocol('ensemble', { config: { plugins: [path.join(fixtures, 'color-plugin.mjs')], ensemble: { aggregate: 'sum', experts: [{ kind: 'detector' }, { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' }, weight: 2 }] } } });
     expect(ensemble.describe()).toMatchObject({ aggregate: 'sum', experts: [{ name: 'detector' }, { name: 'prompt-color', modelId: 'prompt-color/red', weight: 2 }] });
     await ensemble.dispose();
+
+    const reference = await createProtocol('ensemble', { config: { ensemble: { preset: 't2i-r1-reference', experts: [{ kind: 'detector', weight: 3 }] } } });
+    expect(reference.describe()).toMatchObject({ aggregate: 'sum', experts: [{ name: 'detector', weight: 1 }] });
+    expect((reference.describe().experts as { modelId: string }[])[0]!.modelId).toMatch(/t2i-r1-code\?.*reproduceBugs=true/);
+    await reference.dispose();
   });
 });

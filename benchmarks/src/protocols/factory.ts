@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
+import { applyEnsemblePreset, createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1 } from '@t2i-reward/core';
 import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
 import { detectorThresholds, type BenchConfig } from '../config.js';
 import type { ProtocolName } from '../types.js';
@@ -8,6 +8,9 @@ import { createCompBenchProtocol } from './compbench.js';
 import { createEnsembleProtocol, type NamedExpert } from './ensemble.js';
 import { createGenEvalProtocol } from './geneval.js';
 import type { Protocol } from './types.js';
+import { clipColorClassifier, isEmbeddingModel, type ColorClassifier } from './color.js';
+
+export type { ColorClassifier } from './color.js';
 
 export interface ProtocolFactoryOptions {
   config?: BenchConfig;
@@ -18,17 +21,14 @@ export interface ProtocolFactoryOptions {
 
 type Formula = 't2i-r1' | 'compbench' | 'geneval';
 
-/** GenEval's colour hook answered by any image-text expert: the colour whose prompt it scores highest. */
-export type ColorClassifier = (crop: RgbImage, candidates: readonly string[]) => Promise<string>;
-
 /**
- * A zero-shot colour classifier from an image-text expert (a CLIP-family `hpm` expert, as GenEval uses CLIP;
- * a VQA expert works too): scores the crop against "a photo of a {colour} object" for every candidate and
- * picks the highest raw value (score when there is none).
+ * A colour classifier from any image-text expert that has no embeddings (a VQA expert, a remote one): scores the
+ * crop against "a photo of a {colour} {class}" for every candidate and picks the highest raw value (score when
+ * there is none). Not GenEval's classifier: a CLIP `hpm` expert gets `clipColorClassifier` instead.
  */
 export function colorClassifierFromExpert(model: RewardModelV1): ColorClassifier {
-  return async (crop, candidates) => {
-    const results = await model.doScore(candidates.map((color) => ({ image: crop, prompt: `a photo of a ${color} object` })));
+  return async (crop, candidates, context) => {
+    const results = await model.doScore(candidates.map((color) => ({ image: crop, prompt: `a photo of a ${color} ${context.className}` })));
     let best = candidates[0]!;
     let bestValue = -Infinity;
     results.forEach((result, i) => {
@@ -85,11 +85,15 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
   switch (name) {
     case 'geneval': {
       const colorModel = config.geneval?.color ? await createOneExpert(config.geneval.color, options.configDir, plugins) : undefined;
-      const detector = await createBenchDetector('geneval', config, colorModel ? { colorClassifier: colorClassifierFromExpert(colorModel) } : {});
+      // GenEval's own classifier (three prompts per colour, CLIP embeddings) when the expert gives embeddings.
+      const classifier = colorModel === undefined ? undefined : isEmbeddingModel(colorModel) ? 'geneval-clip' : 'expert-scores';
+      const colorClassifier = colorModel === undefined ? undefined : isEmbeddingModel(colorModel) ? clipColorClassifier(colorModel) : colorClassifierFromExpert(colorModel);
+      const detector = await createBenchDetector('geneval', config, colorClassifier ? { colorClassifier } : {});
       // The colour expert changes verdicts, so it is part of the detector's cache identity.
-      const color = colorModel ? { modelId: colorModel.modelId, version: colorModel.version } : undefined;
+      const color = colorModel ? { modelId: colorModel.modelId, version: colorModel.version, classifier } : undefined;
       return createGenEvalProtocol({
         detector: cache ? withScoreCache(detector, cache, { color }) : detector,
+        colorClassifier: colorModel !== undefined,
         options: { thresholds, ...(color ? { color } : {}) },
         ...(colorModel ? { onDispose: () => colorModel.dispose() } : {}),
       });
@@ -108,16 +112,18 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
     }
     case 'ensemble': {
       let experts: NamedExpert[];
-      if (config.ensemble) {
-        experts = (await createExpertsFromConfig(config.ensemble, options.configDir, plugins)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
+      // A named preset (t2i-r1-reference) sets the aggregation too: apply it here, where the protocol reads it.
+      const ensembleConfig = config.ensemble?.preset ? applyEnsemblePreset(config.ensemble, config.ensemble.preset) : config.ensemble;
+      if (ensembleConfig) {
+        experts = (await createExpertsFromConfig(ensembleConfig, options.configDir, plugins)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
       } else {
         // Offline default: the real COCO detector with the T2I-R1 paper formula.
         experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config)) }];
       }
       return createEnsembleProtocol({
         experts,
-        ...(config.ensemble?.aggregate ? { aggregate: config.ensemble.aggregate } : {}),
-        ...(config.ensemble?.onMissing ? { onMissing: config.ensemble.onMissing } : {}),
+        ...(ensembleConfig?.aggregate ? { aggregate: ensembleConfig.aggregate } : {}),
+        ...(ensembleConfig?.onMissing ? { onMissing: ensembleConfig.onMissing } : {}),
       });
     }
   }

@@ -43,3 +43,54 @@ describe('CompBench protocol with a configured CLIP expert (hpm, transformers.js
     }
   });
 });
+
+describe('GenEval colour with a configured CLIP expert (hpm): the reference classifier on the reference crops', () => {
+  it('judges colour images through ClipReward.embed, as a hand computation on the same crops says', async () => {
+    const { genevalFolderSuite } = await import('../suites/geneval.js');
+    const { genevalFolderSource } = await import('../generators/index.js');
+    const { ClipReward } = await import('@t2i-reward/hpm');
+    const { genevalColorCrop, GENEVAL_COLORS } = await import('@t2i-reward/detector');
+    const { loadImage } = await import('@t2i-reward/core');
+    const { genevalColorPrompts } = await import('./color.js');
+    const dir = await tempDir();
+    const folder = path.join(dir, 'geneval-out');
+    const giraffe = EXAMPLE_IMAGES.find((e) => e.name === 'giraffe')!.path;
+    const rows = [
+      { tag: 'colors', include: [{ class: 'zebra', count: 1, color: 'white' }], prompt: 'a photo of a white zebra' },
+      { tag: 'single_object', include: [{ class: 'giraffe', count: 1 }], prompt: 'a photo of a giraffe' },
+    ];
+    for (const [index, row] of rows.entries()) {
+      const sub = path.join(folder, String(index).padStart(5, '0'));
+      await fs.mkdir(path.join(sub, 'samples'), { recursive: true });
+      await fs.writeFile(path.join(sub, 'metadata.jsonl'), `${JSON.stringify(row)}\n`);
+      await fs.copyFile(giraffe, path.join(sub, 'samples', '0000.png'));
+    }
+    const tinyClip = await tinyClipFolder(dir);
+    const protocol = await createProtocol('geneval', { config: { geneval: { color: { kind: 'hpm', backend: { type: 'transformers', model: tinyClip }, options: { variant: 'cosine' } } } } });
+    const clip = new ClipReward({ variant: 'cosine', model: tinyClip });
+    try {
+      expect(protocol.describe()).toMatchObject({ options: { color: { classifier: 'geneval-clip' } } });
+      const result = await runBench({ suite: genevalFolderSuite(folder), outDir: path.join(dir, 'run'), protocol, source: genevalFolderSource(folder), progress: false, log: collectLog().log });
+      const colors = result.records.find((r) => r.category === 'colors')!;
+      expect(colors.status).toBe('ok');
+      const details = colors.experts.detector!.details as { boxes: { label: string; box: [number, number, number, number] }[]; objects: { color: { classified: string[] } }[] };
+      const zebraBox = details.boxes.find((b) => b.label === 'zebra')!.box;
+      // By hand: the crop, the 30 prompts, the mean of normalised text embeddings per colour, re-normalised, argmax.
+      const crop = genevalColorCrop(await loadImage(giraffe), zebraBox);
+      const texts = GENEVAL_COLORS.flatMap((c) => genevalColorPrompts(c, 'zebra'));
+      const { images, texts: t } = await clip.embed([crop], texts);
+      const scores = GENEVAL_COLORS.map((_, c) => {
+        const mean = t[c * 3]!.map((v, k) => (v + t[c * 3 + 1]![k]! + t[c * 3 + 2]![k]!) / 3);
+        const norm = Math.hypot(...mean);
+        return images[0]!.reduce((s, v, k) => s + (v * mean[k]!) / norm, 0);
+      });
+      const expected = GENEVAL_COLORS[scores.indexOf(Math.max(...scores))];
+      expect(details.objects[0]!.color.classified).toEqual([expected]);
+      expect(colors.correct).toBe(expected === 'white');
+      expect(result.summary.judgedOverall).toBeDefined();
+    } finally {
+      await clip.dispose();
+      await protocol.dispose();
+    }
+  });
+});

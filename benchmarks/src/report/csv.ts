@@ -12,9 +12,11 @@ function csv(rows: unknown[][]): string {
 }
 
 export function summaryCsv(summary: RunSummary): string {
-  const rows: unknown[][] = [['category', 'mean', 'ci_low', 'ci_high', 'n', 'errors', 'unsupported']];
-  for (const c of summary.categories) rows.push([c.category, c.mean, c.ci?.[0], c.ci?.[1], c.n, c.errors, c.unsupported]);
-  rows.push(['overall', summary.overall.mean, summary.overall.ci?.[0], summary.overall.ci?.[1], summary.overall.n, summary.counts.errors, summary.counts.unsupported]);
+  const judged = summary.judgedOverall !== undefined;
+  const extra = (estimate: { mean: number | null; n: number } | undefined) => (judged ? [estimate?.mean, estimate?.n] : []);
+  const rows: unknown[][] = [['category', 'mean', 'ci_low', 'ci_high', 'n', 'errors', 'unsupported', ...(judged ? ['judged_mean', 'judged_n'] : [])]];
+  for (const c of summary.categories) rows.push([c.category, c.mean, c.ci?.[0], c.ci?.[1], c.n, c.errors, c.unsupported, ...extra(c.judged)]);
+  rows.push(['overall', summary.overall.mean, summary.overall.ci?.[0], summary.overall.ci?.[1], summary.overall.n, summary.counts.errors, summary.counts.unsupported, ...extra(summary.judgedOverall)]);
   return csv(rows);
 }
 

@@ -24,7 +24,17 @@ export function formatSummaryTable(summary: RunSummary): string {
   }
   const overallLabel = summary.overallMode === 'mean-of-categories' ? 'overall (mean of categories)' : 'overall';
   table.push([overallLabel, formatNumber(summary.overall.mean), formatCi(summary.overall), String(summary.overall.n), String(summary.counts.errors), String(summary.counts.unsupported)]);
-  return table.toString();
+  if (!summary.judgedOverall) return table.toString();
+  // GenEval: the headline counts unjudged images as incorrect (as the reference would); judged-only beside it.
+  const judged = new Table({
+    head: ['category', `${label} over judged images only`, '95% CI', 'judged'],
+    colAligns: ['left', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const c of summary.categories) if (c.judged) judged.push([c.category, formatNumber(c.judged.mean), formatCi(c.judged), String(c.judged.n)]);
+  judged.push([overallLabel, formatNumber(summary.judgedOverall.mean), formatCi(summary.judgedOverall), String(summary.judgedOverall.n)]);
+  return `${table.toString()}\n(${label} above: every image counts, an unjudged one as incorrect, as GenEval reports)\n${judged.toString()}`;
 }
 
 /** One line per kind of bad input, e.g. "bad inputs: 2 missing-image, 1 malformed-line". */

@@ -212,6 +212,13 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
     )
     .join('');
   const overall = `<tr class="overall"><td>overall${summary.overallMode === 'mean-of-categories' ? ' (mean of categories)' : ''}</td><td>${formatNumber(summary.overall.mean)}</td><td>${formatCi(summary.overall)}</td><td>${summary.overall.n}</td><td>${summary.counts.errors}</td><td>${summary.counts.unsupported}</td></tr>`;
+  // GenEval: the headline counts unjudged images as incorrect (as the reference would); judged-only beside it.
+  const judgedNote = summary.judgedOverall
+    ? `<p class="muted">${metric} above: every image counts, an unjudged one as incorrect, as GenEval reports. Over judged images only: ${summary.categories
+      .filter((c) => c.judged)
+      .map((c) => `${escapeHtml(c.category)} ${formatNumber(c.judged!.mean)} (n ${c.judged!.n})`)
+      .join(' · ')} · overall ${formatNumber(summary.judgedOverall.mean)}.</p>`
+    : '';
   const problems = summary.problems.length
     ? `<ul class="problems">${summary.problems.slice(0, 500).map((p) => `<li><span class="tag">${p.kind}</span>${escapeHtml(p.message)}</li>`).join('')}</ul>${summary.problems.length > 500 ? `<p class="muted">… ${summary.problems.length - 500} more in summary.json</p>` : ''}`
     : '<p class="muted">none</p>';
@@ -241,7 +248,7 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
 <main>
 <section id="summary"><h2>Per category (${metric}, 95% bootstrap interval)</h2>
 <table class="summary"><thead><tr><th data-sort="0">category</th><th data-sort="1">${metric}</th><th data-sort="2">95% CI</th><th data-sort="3">n</th><th data-sort="4">errors</th><th data-sort="5">unsupported</th></tr></thead>
-<tbody>${rowsHtml}${overall}</tbody></table></section>
+<tbody>${rowsHtml}${overall}</tbody></table>${judgedNote}</section>
 <section id="charts"><h2>Charts</h2>${categoryBarChart(summary)}<h2>Score distribution per category</h2>${categoryHistograms(summary, records)}</section>
 <section id="images"><h2>Images (worst first)</h2>
 <div class="controls"><label>sort <select id="sort"><option value="score-asc" selected>score, worst first</option><option value="score-desc">score, best first</option><option value="category">category</option><option value="prompt">prompt</option></select></label>

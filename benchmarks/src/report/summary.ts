@@ -8,6 +8,11 @@ export interface CategorySummary extends Estimate {
   unsupported: number;
   /** Why images of this category were not scored, when none were. */
   note?: string;
+  /**
+   * Protocols whose reference judges every image (GenEval, `unjudged: 'incorrect'`): `mean` counts an unsupported
+   * image as incorrect, as the reference would score it; this is the mean over the judged images only.
+   */
+  judged?: Estimate;
 }
 
 export interface RunSummary {
@@ -18,6 +23,8 @@ export interface RunSummary {
   shard?: string;
   categories: CategorySummary[];
   overall: Estimate;
+  /** With `unjudged: 'incorrect'`: the overall over judged images only (see CategorySummary.judged). */
+  judgedOverall?: Estimate;
   counts: {
     /** Units (prompt × sample) selected. */
     expected: number;
@@ -42,24 +49,32 @@ export function summarize(manifest: RunManifest, records: readonly ResultRecord[
     list.push(record);
     byCategory.set(record.category, list);
   }
+  // GenEval's reference judges every image: there, an image we leave unjudged would be scored, so it counts as 0.
+  const everyImage = manifest.protocol['unjudged'] === 'incorrect';
+  const okScores = (list: readonly ResultRecord[]) => list.filter((r) => r.status === 'ok' && r.score !== null).map((r) => r.score!);
+  const headlineScores = (list: readonly ResultRecord[]) =>
+    everyImage ? list.filter((r) => r.status === 'unsupported' || (r.status === 'ok' && r.score !== null)).map((r) => (r.status === 'ok' ? r.score! : 0)) : okScores(list);
   const categories: CategorySummary[] = [...byCategory.keys()].sort().map((category) => {
     const list = byCategory.get(category)!;
-    const scores = list.filter((r) => r.status === 'ok' && r.score !== null).map((r) => r.score!);
+    const judged = okScores(list);
     const unsupported = list.filter((r) => r.status === 'unsupported');
+    const seed = `t2i-reward-bench:${category}`;
     const summary: CategorySummary = {
       category,
-      ...bootstrapMean(scores, { seed: `t2i-reward-bench:${category}` }),
+      ...bootstrapMean(headlineScores(list), { seed }),
       errors: list.filter((r) => r.status === 'error').length,
       unsupported: unsupported.length,
+      ...(everyImage ? { judged: bootstrapMean(judged, { seed }) } : {}),
     };
-    if (scores.length === 0 && unsupported.length > 0) summary.note = unsupported[0]!.warnings[0] ?? unsupported[0]!.problem?.message ?? 'unsupported';
+    if (judged.length === 0 && unsupported.length > 0) summary.note = unsupported[0]!.warnings[0] ?? unsupported[0]!.problem?.message ?? 'unsupported';
     return summary;
   });
-  const okScores = (category: string) => byCategory.get(category)!.filter((r) => r.status === 'ok' && r.score !== null).map((r) => r.score!);
-  const overall =
+  const overallOf = (pick: (list: readonly ResultRecord[]) => number[]) =>
     manifest.protocol.overall === 'mean-of-categories'
-      ? bootstrapMeanOfGroups(categories.map((c) => okScores(c.category)))
-      : bootstrapMean(records.filter((r) => r.status === 'ok' && r.score !== null).map((r) => r.score!));
+      ? bootstrapMeanOfGroups(categories.map((c) => pick(byCategory.get(c.category)!)))
+      : bootstrapMean(pick(records));
+  const overall = overallOf(headlineScores);
+  const judgedOverall = everyImage ? overallOf(okScores) : undefined;
   const recordProblems = records.filter((r) => r.status === 'error' && r.problem).map((r) => r.problem!);
   const problems = [...manifest.problems, ...recordProblems];
   const badInputs = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<BadInputKind, number>;
@@ -75,6 +90,7 @@ export function summarize(manifest: RunManifest, records: readonly ResultRecord[
     ...(manifest.shard ? { shard: manifest.shard } : {}),
     categories,
     overall,
+    ...(judgedOverall ? { judgedOverall } : {}),
     counts: { expected: manifest.expected, scored, errors, unsupported, pending: Math.max(0, manifest.expected - records.length), badInputs },
     problems,
   };

@@ -1,5 +1,6 @@
 export { VERSION } from './version.js';
 export { createDetectorReward, DetectorReward, cropImage } from './reward.js';
+export { genevalColorCrop, roundHalfEven, GENEVAL_CROP_BACKGROUND } from './geneval-crop.js';
 export {
   detectorRewardOptionsSchema, detectorBackendSchema, validateDetectorRewardOptions,
   type DetectorRewardOptions, type DetectorBackendConfig, type TfjsBackendConfig, type TransformersBackendConfig, type ColorClassifier,

@@ -38,8 +38,11 @@ export type DetectorBackendConfig = TfjsBackendConfig | TransformersBackendConfi
  * Picks the colour of a detected object for GenEval's colour rule: gets the object's crop and the candidate
  * colour names, returns one of them. Any model can back it (a CLIP zero-shot classifier as in GenEval, a VQA
  * model, a histogram heuristic); the detector package ships none.
+ *
+ * `crop` is GenEval's (see `genevalColorCrop`); `context.className` is the object's class as the prompt names it,
+ * which GenEval's CLIP prompts include ("a photo of a red car").
  */
-export type ColorClassifier = (crop: RgbImage, candidates: readonly string[]) => string | Promise<string>;
+export type ColorClassifier = (crop: RgbImage, candidates: readonly string[], context: { className: string }) => string | Promise<string>;
 
 export interface DetectorRewardOptions {
   /** Which detector runs (default `{ type: 'tfjs', model: 'centernet' }`). */

@@ -13,6 +13,7 @@ import { DEFAULT_SCORING_OPTIONS, type ScoringFormula, type ScoringOptions } fro
 import { GENEVAL_COLORS } from './scoring/geneval.js';
 import { referenceRow, scoreDetections } from './scoring/index.js';
 import { VERSION } from './version.js';
+import { genevalColorCrop } from './geneval-crop.js';
 
 const SCORING_KEYS = Object.keys(DEFAULT_SCORING_OPTIONS) as (keyof ScoringOptions)[];
 
@@ -119,15 +120,19 @@ export class DetectorReward extends BaseReward {
   async #colorsFor(spec: PromptSpec, image: RgbImage, detections: readonly Detection[], resolveLabel: (noun: string) => string | undefined) {
     const classify = this.#options.colorClassifier;
     if (this.formula !== 'geneval' || !classify) return undefined;
-    const labels = new Set(
-      spec.objects.filter((o) => o.attributes?.some((a) => GENEVAL_COLORS.includes(a.toLowerCase()))).map((o) => resolveLabel(o.name)).filter((l) => l !== undefined),
-    );
-    if (labels.size === 0) return undefined;
+    // Detector label → the class name GenEval puts in its colour prompts ("a photo of a red {class}").
+    const classNames = new Map<string, string>();
+    for (const object of spec.objects) {
+      const label = object.attributes?.some((a) => GENEVAL_COLORS.includes(a.toLowerCase())) ? resolveLabel(object.name) : undefined;
+      if (label !== undefined && !classNames.has(label)) classNames.set(label, object.name);
+    }
+    if (classNames.size === 0) return undefined;
     const colors = new Map<Detection, string>();
     const minScore = Math.min(this.scoringOptions.genevalThreshold, this.scoringOptions.genevalCountingThreshold);
     for (const detection of detections) {
-      if (!labels.has(detection.label) || detection.score <= minScore) continue;
-      colors.set(detection, await classify(cropImage(image, detection.box), GENEVAL_COLORS));
+      const className = classNames.get(detection.label);
+      if (className === undefined || detection.score <= minScore) continue;
+      colors.set(detection, await classify(genevalColorCrop(image, detection.box), GENEVAL_COLORS, { className }));
     }
     return (detection: Detection) => colors.get(detection);
   }

@@ -381,6 +381,34 @@ export class ClipReward extends BaseReward {
     };
   }
 
+  /**
+   * The L2-normalised embeddings the cosine is computed from, for zero-shot classification with prompt ensembles
+   * (e.g. GenEval's colour classifier). Texts go through the same cache as scoring; images through the same
+   * preprocessing. The combined layout (one graph for both towers) needs at least one image.
+   */
+  async embed(images: readonly RgbImage[], texts: readonly string[], signal?: AbortSignal): Promise<{ images: Float32Array[]; texts: Float32Array[] }> {
+    const loaded = await this.load();
+    throwIfAborted(signal);
+    const unique = [...new Set(texts)];
+    let textByPrompt: Map<string, TextEntry>;
+    let imageEmbeddings: Float32Array[] = [];
+    if (loaded.combinedModel) {
+      if (images.length === 0 && texts.length > 0) throw new RangeError('the combined CLIP layout embeds texts only together with an image');
+      const run = images.length === 0 ? { text: [], images: [] } : await this.#runCombined(loaded, unique, images);
+      textByPrompt = new Map(unique.map((prompt, k) => [prompt, run.text[k]!]));
+      imageEmbeddings = run.images;
+    } else {
+      textByPrompt = unique.length > 0 ? await this.#textEmbeddings(loaded, unique) : new Map();
+      const maxBatch = this.#init.maxImageBatch ?? DEFAULT_MAX_IMAGE_BATCH;
+      for (let start = 0; start < images.length; start += maxBatch) {
+        throwIfAborted(signal);
+        const chunk = images.slice(start, start + maxBatch);
+        imageEmbeddings.push(...(await this.#encodeImages(loaded, await this.#pixelValues(loaded, chunk), chunk.length)));
+      }
+    }
+    return { images: imageEmbeddings.map(l2Normalized), texts: texts.map((text) => l2Normalized(textByPrompt.get(text)!.embedding)) };
+  }
+
   protected override async onDispose(): Promise<void> {
     const loaded = this.#loaded;
     this.#loaded = undefined;
@@ -409,4 +437,11 @@ function settleLater<T>(promise: Promise<T>): Promise<T> {
 
 async function disposeModels(loaded: LoadedClip): Promise<void> {
   await Promise.all([loaded.textModel, loaded.visionModel, loaded.combinedModel].map((model) => model?.dispose()));
+}
+
+function l2Normalized(vector: Float32Array): Float32Array {
+  let norm = 0;
+  for (const value of vector) norm += value * value;
+  norm = Math.sqrt(norm);
+  return norm > 0 ? vector.map((value) => value / norm) : vector.slice();
 }

@@ -8,6 +8,16 @@ export const T2I_R1_ORM_TEMPLATE =
 /** T2I-R1 divides the first-token logits by 0.3 before the softmax. */
 export const T2I_R1_ORM_TEMPERATURE = 0.3;
 
+/** Hugging Face `generate`'s default top-k (GenerationConfig.top_k), applied to the scores reward_orm.py reads. */
+export const HF_DEFAULT_TOP_K = 50;
+
+/**
+ * `t2i-r1-code`: reproduce the released T2I-R1 ORM reward (CaraJ7/T2I-R1 `src/t2i-r1/src/utils/reward_orm.py`):
+ * the first answer token is sampled at the temperature (seeded); an answer that is neither "yes" nor "no" scores 0;
+ * otherwise P("yes") / (P("yes") + P("no")) read at the single lowercase token ids.
+ */
+export type OrmReference = 't2i-r1-code';
+
 export interface OrmRewardOptions {
   /** Which model answers: a backend config or a ready YesNoBackend (e.g. the 7B ORM behind vLLM: type 'openai'). */
   backend: YesNoBackendConfig | YesNoBackend;
@@ -17,6 +27,12 @@ export interface OrmRewardOptions {
   temperature?: number;
   /** Distinct images scored at once (default 16 for `openai`, 1 for in-process backends). */
   imageConcurrency?: number;
+  /** Reproduce the released reference's sampled decoding instead of our deterministic expected value. */
+  reference?: OrmReference;
+  /** Reference mode: seed of the draws (default 0); the n-th item scored by this instance uses the n-th draw. */
+  seed?: number;
+  /** Reference mode: top-k of the sampling distribution (default 50, Hugging Face `generate`'s default). */
+  topK?: number;
 }
 
 export const ormRewardOptionsSchema: JSONSchema = {
@@ -28,6 +44,9 @@ export const ormRewardOptionsSchema: JSONSchema = {
     template: { type: 'string', pattern: '\\{prompt\\}' },
     temperature: { type: 'number', exclusiveMinimum: 0 },
     imageConcurrency: { type: 'integer', minimum: 1 },
+    reference: { enum: ['t2i-r1-code'] },
+    seed: { type: 'integer' },
+    topK: { type: 'integer', minimum: 1 },
   },
 };
 

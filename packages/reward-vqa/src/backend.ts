@@ -1,4 +1,5 @@
 import type { RgbImage } from '@t2i-reward/core';
+import type { ReferenceFirstToken } from './yes-no.js';
 
 /**
  * One yes/no question about an image. The three parts are joined as `prefix + body + suffix` and sent as the
@@ -18,11 +19,18 @@ export interface YesNoAnswer {
   /** P(yes) / (P(yes) + P(no)) at the requested temperature; null when the model gave neither. */
   ratio: number | null;
   warnings: string[];
+  /**
+   * The same position read as T2I-R1's released code does (single lowercase "yes" / "no" ids, accepted-answer
+   * mass), at the requested temperature and top-k; set by backends that see the full logits.
+   */
+  reference?: ReferenceFirstToken;
 }
 
 export interface YesNoAskOptions {
   /** Logits are divided by it before the softmax (default 1). */
   temperature?: number;
+  /** Top-k applied to the `reference` probabilities only (see YesNoOptions.topK). */
+  topK?: number;
   signal?: AbortSignal;
 }
 

@@ -7,6 +7,8 @@ const FATAL_CODES = new Set(['ABORTED', 'MODEL_DISPOSED', 'MODEL_LOAD', 'RUNTIME
 
 export interface AskManyOptions {
   temperature?: number;
+  /** See YesNoAskOptions.topK. */
+  topK?: number;
   signal?: AbortSignal | undefined;
   /** Distinct images asked at once (default 1). */
   imageConcurrency?: number;
@@ -48,6 +50,7 @@ export async function askGroupedByImage(
         ? []
         : await backend.ask(samples[members[0]!]!.image, queries, {
           ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          ...(options.topK !== undefined ? { topK: options.topK } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
       const byKey = new Map(queries.map((query, i) => [keyOf(query), answers[i]!]));

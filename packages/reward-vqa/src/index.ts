@@ -3,7 +3,10 @@ export {
   answerWordOf,
   findYesNoTokenIds,
   ratioFromLogMasses,
+  referenceFirstToken,
   yesNoProbabilities,
+  type ReferenceFirstToken,
+  type ReferenceTokenIds,
   yesNoTokenIdsFor,
   type YesNoOptions,
   type YesNoProbabilities,
@@ -27,6 +30,6 @@ export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx
 export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
 export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOptions } from './backends/openai.js';
 export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from './batch.js';
-export { vqaRewardOptionsSchema, validateVqaOptions, validateYesNoExpertOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
-export { VqaReward, createVqaReward, type VqaQuestionDetail } from './vqa-reward.js';
+export { vqaRewardOptionsSchema, validateVqaOptions, validateYesNoExpertOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions } from './options.js';
+export { VqaReward, createVqaReward, t2iR1TaskType, type VqaQuestionDetail } from './vqa-reward.js';
 export { expertPlugin, backendFromConfig, expertEntrySchema } from './plugin.js';

@@ -4,6 +4,13 @@ import { yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js
 
 export type VqaAggregate = 'mean' | 'product';
 
+/**
+ * `t2i-r1-code`: reproduce the released T2I-R1 VQA reward (CaraJ7/T2I-R1 `src/t2i-r1/src/utils/reward_git.py`):
+ * 0 for task_type `spatial` / `numeracy`; the `attr_nouns` phrases when the row has them, else its nouns, else
+ * 1; every phrase asked (no maxQuestions cut); P from the single "yes" / "no" token ids; mean.
+ */
+export type VqaReference = 't2i-r1-code';
+
 export interface VqaRewardOptions {
   /** Which model answers: a backend config or a ready YesNoBackend. */
   backend: YesNoBackendConfig | YesNoBackend;
@@ -17,6 +24,8 @@ export interface VqaRewardOptions {
   temperature?: number;
   /** Distinct images scored at once (default 16 for `openai`, 1 for in-process backends). */
   imageConcurrency?: number;
+  /** Reproduce a released reference instead of our default (see VqaReference and the README's deviation table). */
+  reference?: VqaReference;
 }
 
 export const vqaRewardOptionsSchema: JSONSchema = {
@@ -30,6 +39,7 @@ export const vqaRewardOptionsSchema: JSONSchema = {
     maxQuestions: { type: 'integer', minimum: 1 },
     temperature: { type: 'number', exclusiveMinimum: 0 },
     imageConcurrency: { type: 'integer', minimum: 1 },
+    reference: { enum: ['t2i-r1-code'] },
   },
 };
 

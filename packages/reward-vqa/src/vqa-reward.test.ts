@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidConfigError, createRgbImage, type RgbImage } from '@t2i-reward/core';
+import { InvalidConfigError, createRgbImage, fromT2IR1Row, type RgbImage } from '@t2i-reward/core';
 import { describeRewardContract } from '@t2i-reward/core/test';
 import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
@@ -138,5 +138,79 @@ describe('vqa (openai)', () => {
   });
   describeRewardContract('vqa (openai, loopback vLLM-format server)', () => createVqaReward({ backend: { type: 'openai', baseURL: server.baseURL, model: 'vqa' } }), {
     unprocessableSample: { image: red, prompt: '' },
+  });
+});
+
+describe('reference t2i-r1-code (reward_git.py)', () => {
+  /** Answers with a single-id ratio per question text (reference) and a different spelling-summed ratio. */
+  class ReferenceBackend extends TableBackend {
+    override async ask(image: RgbImage, queries: readonly YesNoQuery[]): Promise<YesNoAnswer[]> {
+      const answers = await super.ask(image, queries);
+      return answers.map((answer) => (answer.ratio === null
+        ? answer
+        : { ...answer, ratio: 0.5, reference: { pYes: answer.ratio / 4, pNo: (1 - answer.ratio) / 4, ratio: answer.ratio, pAnswer: 0.5 } }));
+    }
+  }
+  const row = (value: Record<string, unknown>) => fromT2IR1Row({ prompt: 'p', ...value });
+
+  it('gates spatial and numeracy rows to 0 and rows without nouns to 1, without asking', async () => {
+    const backend = new ReferenceBackend({});
+    const vqa = createVqaReward({ backend, reference: 't2i-r1-code' });
+    const results = await vqa.doScore([
+      { image: red, prompt: 'p', spec: row({ task_type: 'spatial', nouns: ['dog', 'cat'], spatial_info: { obj1: 'dog', obj2: 'cat', locality: 'left of' } }) },
+      { image: red, prompt: 'p', spec: row({ task_type: 'numeracy', nouns: ['dog'], numeracy_info: [{ obj_name: 'dog', num: 2 }] }) },
+      { image: red, prompt: 'p', spec: row({ task_type: 'non', nouns: [] }) },
+      { image: red, prompt: 'p', metadata: { task_type: 'spatial' }, spec: { objects: [{ name: 'dog' }], relations: [] } },
+    ]);
+    expect(results.map((r) => r.score)).toEqual([0, 0, 1, 0]);
+    expect(results[0]!.details).toMatchObject({ reference: 't2i-r1-code', fixed: 'task_type spatial: the reference scores 0 without asking' });
+    expect(backend.calls).toEqual([]);
+  });
+
+  it('asks every attr_noun verbatim (no cut at 8), else the nouns, and averages the single-id ratios', async () => {
+    const phrases = Array.from({ length: 10 }, (_, i) => `red thing${i}`);
+    const table: Record<string, number> = Object.fromEntries(phrases.map((p, i) => [`${p}?`, i / 10]));
+    table['dog?'] = 0.9;
+    table['bicycle?'] = 0.3;
+    const backend = new ReferenceBackend(table);
+    const vqa = createVqaReward({ backend, reference: 't2i-r1-code' });
+    const [attr, nouns] = await vqa.doScore([
+      { image: red, prompt: 'p', spec: row({ task_type: 'color', nouns: ['thing0'], attr_nouns: phrases }) },
+      { image: blue, prompt: 'p', spec: row({ task_type: 'complex', nouns: ['dog', 'bicycle'] }) },
+    ]);
+    expect(attr!.score).toBeCloseTo(0.45, 12);
+    expect((attr!.details as { questions: unknown[] }).questions).toHaveLength(10);
+    expect(nouns!.score).toBeCloseTo(0.6, 12);
+    // Our default on the same rows: 8 questions, and the spelling-summed ratio (0.5 from this double).
+    const [ours] = await createVqaReward({ backend }).doScore([{ image: red, prompt: 'p', spec: row({ task_type: 'color', nouns: ['thing0'], attr_nouns: phrases }) }]);
+    expect(ours!.score).toBe(0.5);
+    expect(ours!.warnings).toContain('asked about the first 8 of 10 phrases (maxQuestions)');
+  });
+
+  it('fails the item when the backend gives no first-token reference numbers; rejects the product', async () => {
+    const [result] = await createVqaReward({ backend: new TableBackend({ 'dog?': 0.5 }), reference: 't2i-r1-code' })
+      .doScore([{ image: red, prompt: 'p', spec: row({ task_type: 'object', nouns: ['dog'] }) }]);
+    expect(result!.score).toBeNull();
+    expect(result!.error?.message).toContain('does not report the first-token logits');
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', aggregate: 'product' })).toThrow(InvalidConfigError);
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', temperature: 0.5 })).toThrow(/temperature would change that/);
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', questionTemplate: 'is there {phrase}?' })).toThrow(/questionTemplate/);
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', temperature: 1, questionTemplate: '{phrase}?' })).not.toThrow();
+  });
+});
+
+describe('reference t2i-r1-code on the tiny GIT export (reward_git.py reads the single yes/no ids at T = 1)', () => {
+  const dir = fixtureModelDir('tiny-git');
+  const { reference, image } = readReference(dir);
+  const vqa = createVqaReward({ backend: { type: 'onnx', model: dir }, reference: 't2i-r1-code' });
+  afterAll(() => vqa.dispose());
+
+  it('a T2I-R1 colour row scores the torch P(yes)/(P(yes)+P(no)) of its attr_noun question', async () => {
+    const torch = reference.cases.find((c) => c.text === 'red car?')!;
+    const [result] = await vqa.doScore([{ image, prompt: 'a red car', spec: fromT2IR1Row({ prompt: 'a red car', task_type: 'color', nouns: ['car'], attr_nouns: ['red car'] }) }]);
+    expect(Math.abs(result!.score! - torch.ratio)).toBeLessThanOrEqual(1e-5);
+    const [question] = (result!.details as { questions: { pYes: number; pNo: number }[] }).questions;
+    expect(Math.abs(question!.pYes - torch.pYes)).toBeLessThanOrEqual(1e-5);
+    expect(Math.abs(question!.pNo - torch.pNo)).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -1,16 +1,18 @@
 import {
   BaseReward,
   T2IRewardError,
+  UnsupportedInputError,
   attributePhrases,
+  InvalidConfigError,
   failedResult,
   resolveSpec,
   type RewardItemResult,
   type RewardSample,
 } from '@t2i-reward/core';
-import { splitTemplate, type YesNoBackend, type YesNoQuery } from './backend.js';
+import { queryText, splitTemplate, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
 import { createYesNoBackend } from './backends/index.js';
 import { askGroupedByImage, defaultImageConcurrency } from './batch.js';
-import { validateVqaOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
+import { validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions } from './options.js';
 import { VERSION } from './version.js';
 
 /** Per-question record in `details.questions`. */
@@ -23,6 +25,30 @@ export interface VqaQuestionDetail {
   ratio: number | null;
 }
 
+/** Task types whose rows reward_git.py scores 0 without asking. */
+const T2I_R1_UNASKED_TASKS = new Set(['spatial', 'numeracy']);
+
+/** A question plan: the phrases asked, or a fixed score the reference gives without asking. */
+interface QuestionPlan {
+  phrases: string[];
+  queries: YesNoQuery[];
+  warnings: string[];
+  /** Reference mode: the score given without asking, and why. */
+  fixed?: { score: number; reason: string };
+}
+
+/**
+ * The task type of a sample as reward_git.py reads it (the dataset row's `task_type`): `metadata.task_type`,
+ * else the spec's `taskType`, else the category of a spec converted from a T2I-R1 row.
+ */
+export function t2iR1TaskType(sample: RewardSample, spec = resolveSpec(sample)): string | undefined {
+  const fromMetadata = sample.metadata?.['task_type'];
+  if (typeof fromMetadata === 'string') return fromMetadata;
+  const taskType = (spec as { taskType?: unknown }).taskType;
+  if (typeof taskType === 'string') return taskType;
+  return spec.source === 't2i-r1' ? spec.category : undefined;
+}
+
 /**
  * The VQA expert (T2I-R1 / T2I-CompBench): one question "{phrase}?" per attribute-noun phrase of the prompt
  * (core's `attributePhrases`: "red car"; the object names when no attributes), each scored
@@ -32,6 +58,7 @@ export interface VqaQuestionDetail {
 export class VqaReward extends BaseReward {
   readonly backend: YesNoBackend;
   readonly aggregate: VqaAggregate;
+  readonly reference: VqaReference | undefined;
   readonly #options: VqaRewardOptions;
   readonly #template: { prefix: string; suffix: string };
 
@@ -39,15 +66,24 @@ export class VqaReward extends BaseReward {
     const valid = validateVqaOptions(options);
     const backend = createYesNoBackend(valid.backend);
     const aggregate = valid.aggregate ?? 'mean';
-    super({ kind: 'vqa', modelId: `vqa/${backend.id}/${aggregate}`, version: VERSION });
+    if (valid.reference) {
+      // The reference fixes these; another value would silently stop reproducing it.
+      const conflict = valid.aggregate === 'product' ? 'aggregate' : (valid.temperature ?? 1) !== 1 ? 'temperature' : (valid.questionTemplate ?? '{phrase}?') !== '{phrase}?' ? 'questionTemplate' : undefined;
+      if (conflict) {
+        throw new InvalidConfigError(`invalid vqa options: reference t2i-r1-code asks "{phrase}?" at temperature 1 and takes the mean; ${conflict} would change that`, { data: { path: conflict } });
+      }
+    }
+    super({ kind: 'vqa', modelId: `vqa/${backend.id}/${valid.reference ?? aggregate}`, version: VERSION });
     this.backend = backend;
     this.aggregate = aggregate;
+    this.reference = valid.reference;
     this.#options = valid;
     this.#template = splitTemplate(valid.questionTemplate ?? '{phrase}?', '{phrase}');
   }
 
   /** The questions asked about a sample, with the warnings their selection raised. */
-  questionsFor(sample: RewardSample): { phrases: string[]; queries: YesNoQuery[]; warnings: string[] } {
+  questionsFor(sample: RewardSample): QuestionPlan {
+    if (this.reference) return this.#referenceQuestions(sample);
     const warnings: string[] = [];
     let phrases = attributePhrases(resolveSpec(sample));
     const max = this.#options.maxQuestions ?? 8;
@@ -56,6 +92,21 @@ export class VqaReward extends BaseReward {
       phrases = phrases.slice(0, max);
     }
     return { phrases, queries: phrases.map((body) => ({ ...this.#template, body })), warnings };
+  }
+
+  /** reward_git.py's choice: gate by task type, then attr_nouns verbatim, else nouns, else a fixed 1. */
+  #referenceQuestions(sample: RewardSample): QuestionPlan {
+    const spec = resolveSpec(sample);
+    const taskType = t2iR1TaskType(sample, spec);
+    const none = { phrases: [], queries: [], warnings: [] };
+    if (taskType !== undefined && T2I_R1_UNASKED_TASKS.has(taskType)) {
+      return { ...none, fixed: { score: 0, reason: `task_type ${taskType}: the reference scores 0 without asking` } };
+    }
+    const phrases = spec.phrases ?? spec.objects.map((object) => object.name);
+    if (spec.phrases === undefined && phrases.length === 0) {
+      return { ...none, fixed: { score: 1, reason: 'no attr_nouns and no nouns: the reference scores 1' } };
+    }
+    return { phrases, queries: phrases.map((body) => ({ ...this.#template, body })), warnings: [] };
   }
 
   protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
@@ -70,6 +121,7 @@ export class VqaReward extends BaseReward {
       const plan = plans[i]!;
       const answers = answered[i]!;
       if (T2IRewardError.isInstance(answers)) return failedResult(answers, plan.warnings);
+      if (this.reference) return this.#referenceResult(plan, answers);
       const warnings = [...plan.warnings];
       const questions: VqaQuestionDetail[] = plan.phrases.map((phrase, q) => {
         const answer = answers[q]!;
@@ -82,6 +134,27 @@ export class VqaReward extends BaseReward {
       const score = ratios.length === 0 ? null : this.aggregate === 'product' ? ratios.reduce((a, b) => a * b, 1) : ratios.reduce((a, b) => a + b, 0) / ratios.length;
       return { score, raw: score, details: { aggregate: this.aggregate, questions }, warnings };
     });
+  }
+
+  /** Mean over questions of the single-id ratio, as reward_git.py (an empty attr_nouns list gives NaN there: null here). */
+  #referenceResult(plan: QuestionPlan, answers: readonly YesNoAnswer[]): RewardItemResult {
+    const details = { reference: this.reference, ...(plan.fixed ? { fixed: plan.fixed.reason } : {}) };
+    if (plan.fixed) return { score: plan.fixed.score, raw: plan.fixed.score, details: { ...details, questions: [] }, warnings: [] };
+    const warnings: string[] = [];
+    const questions: VqaQuestionDetail[] = [];
+    for (const [q, phrase] of plan.phrases.entries()) {
+      const reference = answers[q]!.reference;
+      if (!reference) {
+        return failedResult(new UnsupportedInputError(`${this.backend.id} does not report the first-token logits that reference t2i-r1-code reads`));
+      }
+      for (const warning of answers[q]!.warnings) warnings.push(`"${phrase}": ${warning}`);
+      const ratio = Number.isFinite(reference.ratio) ? reference.ratio : null;
+      questions.push({ phrase, question: queryText(plan.queries[q]!), pYes: reference.pYes, pNo: reference.pNo, ratio });
+    }
+    if (questions.length === 0) warnings.push('attr_nouns is an empty list: the reference takes the mean of nothing (NaN)');
+    const ratios = questions.map((question) => question.ratio);
+    const score = ratios.length === 0 || ratios.some((r) => r === null) ? null : (ratios as number[]).reduce((a, b) => a + b, 0) / ratios.length;
+    return { score, raw: score, details: { ...details, questions }, warnings };
   }
 
   protected override async onDispose(): Promise<void> {

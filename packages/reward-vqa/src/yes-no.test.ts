@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { answerWordOf, findYesNoTokenIds, ratioFromLogMasses, yesNoProbabilities, yesNoTokenIdsFor } from './yes-no.js';
+import { answerWordOf, findYesNoTokenIds, ratioFromLogMasses, referenceFirstToken, yesNoProbabilities, yesNoTokenIdsFor } from './yes-no.js';
 
 /** The textbook formula, for moderate logits only (overflows otherwise). */
 function naive(logits: number[], yes: number[], no: number[], temperature = 1) {
@@ -31,8 +31,9 @@ describe('answerWordOf / findYesNoTokenIds', () => {
       reads++;
       return new Map([['yes', 3], ['no', 1]]);
     };
-    expect(yesNoTokenIdsFor(tokenizer, read)).toEqual({ yes: [3], no: [1] });
-    expect(yesNoTokenIdsFor(tokenizer, read)).toEqual({ yes: [3], no: [1] });
+    const expected = { yes: [3], no: [1], reference: { yes: 3, no: 1, answers: [1, 3] } };
+    expect(yesNoTokenIdsFor(tokenizer, read)).toEqual(expected);
+    expect(yesNoTokenIdsFor(tokenizer, read)).toEqual(expected);
     expect(reads).toBe(1);
   });
 });
@@ -90,5 +91,51 @@ describe('yesNoProbabilities', () => {
     expect(ratioFromLogMasses(0, -Infinity)).toBe(1);
     expect(ratioFromLogMasses(-Infinity, 0)).toBe(0);
     expect(Number.isNaN(ratioFromLogMasses(-Infinity, -Infinity))).toBe(true);
+  });
+});
+
+describe('reference ids and first-token numbers (T2I-R1 released code)', () => {
+  // A Qwen-like vocabulary: exact "yes"/"no", capitalised forms, byte-level / SentencePiece forms.
+  const vocab = { yes: 0, Yes: 1, YES: 2, no: 3, No: 4, '\u0120yes': 5, '\u2581no': 6, ' yes': 7, the: 8, maybe: 9 };
+
+  it('picks the exact lowercase ids and the tokens reward_orm.py accepts after .lower().strip()', () => {
+    const ids = findYesNoTokenIds(vocab);
+    // " yes".strip() is "yes" (accepted); "Ġyes" / "▁no" keep their marker (not whitespace to Python).
+    expect(ids.reference).toEqual({ yes: 0, no: 3, answers: [0, 1, 2, 3, 4, 7] });
+    expect(findYesNoTokenIds({ Yes: 0, No: 1 }).reference).toBeUndefined();
+  });
+
+  it('reads softmax(logits / T) at the single ids, with the accepted mass, by hand', () => {
+    const logits = [1, 2, -1, 0.5, 0, 3, 1, -2, 2.5, 0];
+    const ids = findYesNoTokenIds(vocab).reference!;
+    const T = 0.3;
+    const e = logits.map((l) => Math.exp(l / T));
+    const z = e.reduce((a, b) => a + b, 0);
+    const got = referenceFirstToken(logits, ids, { temperature: T });
+    expect(got.pYes).toBeCloseTo(e[0]! / z, 14);
+    expect(got.pNo).toBeCloseTo(e[3]! / z, 14);
+    expect(got.ratio).toBeCloseTo(e[0]! / (e[0]! + e[3]!), 14);
+    expect(got.pAnswer).toBeCloseTo((e[0]! + e[1]! + e[2]! + e[3]! + e[4]! + e[7]!) / z, 14);
+    // The same numbers ride along with yesNoProbabilities (whose own pYes sums spellings).
+    const both = yesNoProbabilities(logits, findYesNoTokenIds(vocab), { temperature: T });
+    expect(both.reference).toEqual(got);
+    expect(both.pYes).toBeGreaterThan(got.pYes);
+  });
+
+  it('top-k: only the k largest logits (ties at the k-th kept) form the distribution', () => {
+    const logits = [1, 2, -1, 0.5, 0, 3, 1, -2, 2.5, 0];
+    const ids = findYesNoTokenIds(vocab).reference!;
+    // top 4: 3 (id 5), 2.5 (id 8), 2 (id 1), then 1 at ids 0 and 6 tie: both kept → 5 tokens.
+    const kept = [5, 8, 1, 0, 6];
+    const z = kept.reduce((a, i) => a + Math.exp(logits[i]!), 0);
+    const got = referenceFirstToken(logits, ids, { topK: 4 });
+    expect(got.pYes).toBeCloseTo(Math.exp(1) / z, 14);
+    expect(got.pNo).toBe(0); // "no" (0.5) is outside the top 4
+    expect(got.ratio).toBe(1);
+    expect(got.pAnswer).toBeCloseTo((Math.exp(2) + Math.exp(1)) / z, 14);
+    const none = referenceFirstToken([5, 5, 5, 0, 0, 9, 0, 0, 0, 0], { yes: 3, no: 4, answers: [3, 4] }, { topK: 2 });
+    expect(none.pAnswer).toBe(0);
+    expect(none.ratio).toBeNaN();
+    expect(() => referenceFirstToken(logits, ids, { topK: 0 })).toThrow(RangeError);
   });
 });

@@ -10,6 +10,32 @@
 export interface YesNoTokenIds {
   readonly yes: readonly number[];
   readonly no: readonly number[];
+  /** The ids the released T2I-R1 code reads (see ReferenceTokenIds); absent when the vocabulary lacks "yes" or "no". */
+  readonly reference?: ReferenceTokenIds;
+}
+
+/**
+ * The token ids T2I-R1's released rewards read: `yes` / `no` are the single tokens spelled exactly "yes" / "no"
+ * (`tokenizer.convert_tokens_to_ids("yes")` in reward_orm.py; `tokenizer.encode('yes')[1]` in reward_git.py, the
+ * same wordpiece for GIT's BERT vocabulary); `answers` are the tokens a sampled first answer may be for
+ * reward_orm.py to accept it: those whose raw token string, `.lower().strip()`, is "yes" or "no" ("Yes", "NO";
+ * not "Ġyes" or "▁yes", whose marker is no whitespace).
+ */
+export interface ReferenceTokenIds {
+  readonly yes: number;
+  readonly no: number;
+  readonly answers: readonly number[];
+}
+
+/** First-token probabilities as the released T2I-R1 code reads them (single lowercase ids). */
+export interface ReferenceFirstToken {
+  /** softmax(logits / T)[id of "yes"], over the top-k tokens when a top-k is set. */
+  pYes: number;
+  pNo: number;
+  /** pYes / (pYes + pNo) (NaN when both are 0). */
+  ratio: number;
+  /** Probability that a first token sampled from the same distribution is accepted as an answer (ReferenceTokenIds.answers). */
+  pAnswer: number;
 }
 
 export interface YesNoProbabilities {
@@ -41,12 +67,26 @@ export function findYesNoTokenIds(vocab: Iterable<readonly [string, number]> | R
     : Object.entries(vocab as Record<string, number>);
   const yes = new Set<number>();
   const no = new Set<number>();
+  const answers = new Set<number>();
+  let exactYes: number | undefined;
+  let exactNo: number | undefined;
   for (const [token, id] of entries) {
     const word = answerWordOf(token);
     if (word === 'yes') yes.add(id);
     else if (word === 'no') no.add(id);
+    if (token === 'yes') exactYes = id;
+    else if (token === 'no') exactNo = id;
+    // Python's str.strip() removes whitespace only; "Ġ" / "▁" are letters to it.
+    const stripped = token.toLowerCase().trim();
+    if (stripped === 'yes' || stripped === 'no') answers.add(id);
   }
-  return { yes: [...yes].sort((a, b) => a - b), no: [...no].sort((a, b) => a - b) };
+  return {
+    yes: [...yes].sort((a, b) => a - b),
+    no: [...no].sort((a, b) => a - b),
+    ...(exactYes !== undefined && exactNo !== undefined
+      ? { reference: { yes: exactYes, no: exactNo, answers: [...answers].sort((a, b) => a - b) } }
+      : {}),
+  };
 }
 
 const idsCache = new WeakMap<object, YesNoTokenIds>();
@@ -87,6 +127,11 @@ function logSumExp(logits: ArrayLike<number>, temperature: number, indices?: rea
 export interface YesNoOptions {
   /** Logits are divided by it before the softmax (T2I-R1's ORM uses 0.3). Default 1. */
   temperature?: number;
+  /**
+   * Only for the `reference` probabilities: keep the k largest logits before the softmax (Hugging Face
+   * `generate`'s top-k warper, whose scores reward_orm.py reads; its default k is 50). Default: no top-k.
+   */
+  topK?: number;
 }
 
 /**
@@ -97,7 +142,7 @@ export function yesNoProbabilities(
   logits: ArrayLike<number>,
   ids: YesNoTokenIds,
   options: YesNoOptions = {},
-): YesNoProbabilities {
+): YesNoProbabilities & { reference?: ReferenceFirstToken } {
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new RangeError(`temperature must be a positive finite number, got ${temperature}`);
@@ -117,7 +162,45 @@ export function yesNoProbabilities(
     pYes: Math.exp(logYes - logZ),
     pNo: Math.exp(logNo - logZ),
     ratio: ratioFromLogMasses(logYes, logNo),
+    ...(ids.reference ? { reference: referenceFirstToken(logits, ids.reference, options) } : {}),
   };
+}
+
+/**
+ * The first-token numbers of T2I-R1's released code from one position's logits: the softmax of logits / T
+ * (restricted to the top-k logits when `topK` is set; like Hugging Face's TopKLogitsWarper, which masks the logits
+ * below the k-th largest, ties at the k-th value are kept), read at the single "yes" / "no" ids, and the mass of the tokens a sampled answer is accepted as.
+ */
+export function referenceFirstToken(logits: ArrayLike<number>, ids: ReferenceTokenIds, options: YesNoOptions = {}): ReferenceFirstToken {
+  const temperature = options.temperature ?? 1;
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be a positive finite number, got ${temperature}`);
+  const n = logits.length;
+  for (const id of [ids.yes, ids.no, ...ids.answers]) {
+    if (!Number.isInteger(id) || id < 0 || id >= n) throw new RangeError(`token id ${id} is outside the logits (vocabulary size ${n})`);
+  }
+  let kept: number[] | undefined;
+  let threshold = -Infinity;
+  if (options.topK !== undefined) {
+    if (!Number.isInteger(options.topK) || options.topK < 1) throw new RangeError(`topK must be a positive integer, got ${options.topK}`);
+    if (options.topK < n) {
+      // torch.topk keeps exactly k entries; the k-th largest value is the cut (HF masks logits < that value).
+      const sorted = Array.from(logits).sort((a, b) => b - a);
+      threshold = sorted[options.topK - 1]!;
+      kept = [];
+      for (let i = 0; i < n; i++) if (logits[i]! >= threshold) kept.push(i);
+    }
+  }
+  const inTop = (id: number): boolean => logits[id]! >= threshold;
+  const logZ = logSumExp(logits, temperature, kept);
+  const prob = (id: number): number => (inTop(id) ? Math.exp(logits[id]! / temperature - logZ) : 0);
+  const pYes = prob(ids.yes);
+  const pNo = prob(ids.no);
+  const answers = ids.answers.filter(inTop);
+  const pAnswer = answers.length === 0 ? 0 : Math.exp(logSumExp(logits, temperature, answers) - logZ);
+  const ratio = pYes + pNo > 0
+    ? ratioFromLogMasses(inTop(ids.yes) ? logits[ids.yes]! / temperature : -Infinity, inTop(ids.no) ? logits[ids.no]! / temperature : -Infinity)
+    : Number.NaN;
+  return { pYes, pNo, ratio, pAnswer };
 }
 
 /** P(yes)/(P(yes)+P(no)) from log P(yes) and log P(no), as a logistic of their difference. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidConfigError } from '@t2i-reward/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTrainConfig, trainFromConfig } from './config.js';
+import { parseTrainConfig, resolveTrainSetup, trainFromConfig } from './config.js';
+import { T2I_R1_PRESET } from './math/presets.js';
 
 const fixture = fileURLToPath(new URL('./__fixtures__/bandit-policy.mjs', import.meta.url));
 let dir: string;
@@ -40,5 +41,18 @@ describe('train config', () => {
     expect(() => parseTrainConfig({ policy: 'p.js', prompts: ['x'], settings: { aggregation: 'mean' } })).toThrow(InvalidConfigError);
     expect(() => parseTrainConfig({ policy: 'p.js', prompts: ['x'], settings: { aggregation: 'mean' } })).toThrow(/settings\/aggregation/);
     expect(() => parseTrainConfig({ prompts: ['x'] })).toThrow(/policy/);
+  });
+
+  it('preset t2i-r1-reference: the released trainer (bnpo) under the config settings, and the reference ensemble', () => {
+    const config = parseTrainConfig({ policy: 'p.js', prompts: ['x'], preset: 't2i-r1-reference', settings: { learningRate: 1e-5 }, ensemble: { experts: [{ kind: 'vqa' }] } });
+    const setup = resolveTrainSetup(config);
+    expect(setup.settings).toEqual({ ...T2I_R1_PRESET, aggregation: 'bnpo', learningRate: 1e-5 });
+    expect(setup.ensemble).toEqual({ experts: [{ kind: 'vqa' }], preset: 't2i-r1-reference' });
+    // --preset overrides the file; other presets leave the ensemble alone.
+    const dapo = resolveTrainSetup(config, 'dapo');
+    expect(dapo.settings).toMatchObject({ aggregation: 'dapo', beta: 0, learningRate: 1e-5 });
+    expect(dapo.ensemble.preset).toBeUndefined();
+    expect(resolveTrainSetup(parseTrainConfig({ policy: 'p.js', prompts: ['x'] })).settings).toEqual({});
+    expect(() => parseTrainConfig({ policy: 'p.js', prompts: ['x'], preset: 'grpo' })).toThrow(/preset/);
   });
 });

@@ -14,6 +14,7 @@ import type { Policy, PolicyFactory, PromptItem } from './policy.js';
 import { createProgressBar } from './progress.js';
 import { ensembleReward, type RewardFunction } from './reward.js';
 import { train, type TrainResult, type TrainerSettings } from './trainer.js';
+import { GRPO_PRESETS, type GrpoPresetName } from './math/presets.js';
 
 /** A prompt list: inline strings / {prompt, spec} objects, or a file (.txt one prompt a line, .jsonl objects). */
 export type PromptSource = string | (string | PromptItem)[];
@@ -26,6 +27,11 @@ export interface TrainConfig {
   evalPrompts?: PromptSource;
   /** Core ensemble config; default: the CenterNet detector. Ignored when the policy module exports `reward`. */
   ensemble?: EnsembleConfig;
+  /**
+   * GRPO settings preset applied under `settings` (see GRPO_PRESETS). `t2i-r1-reference` also applies the ensemble
+   * preset of the same name (released T2I-R1 reward: reference experts, plain sum) to the ensemble.
+   */
+  preset?: GrpoPresetName;
   steps?: number;
   seed?: number;
   evalEvery?: number;
@@ -64,6 +70,7 @@ export const trainConfigSchema: JSONSchema = {
     prompts: promptSourceSchema,
     evalPrompts: promptSourceSchema,
     ensemble: { type: 'object' },
+    preset: { enum: Object.keys(GRPO_PRESETS) },
     steps: { type: 'integer', minimum: 1 },
     seed: { type: 'integer' },
     evalEvery: count,
@@ -82,7 +89,7 @@ export const trainConfigSchema: JSONSchema = {
         epsilon: { type: 'number', minimum: 0 },
         scale: { enum: ['group', 'batch', 'none'] },
         std: { enum: ['sample', 'population'] },
-        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum'] },
+        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages'] },
         aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
         epsilonLow: { type: 'number', minimum: 0 },
         epsilonHigh: { type: 'number', minimum: 0 },
@@ -136,6 +143,21 @@ export interface TrainFromConfigOverrides {
   resume?: boolean;
   progress?: boolean;
   maxMinutes?: number;
+  /** Overrides the config's `preset`. */
+  preset?: GrpoPresetName;
+}
+
+/**
+ * The settings and ensemble a config trains with: the preset's settings under the config's own `settings`; for
+ * `t2i-r1-reference` the ensemble (or the default one) carries the ensemble preset of that name.
+ */
+export function resolveTrainSetup(config: TrainConfig, presetOverride?: GrpoPresetName): { settings: Partial<TrainerSettings>; ensemble: EnsembleConfig } {
+  const preset = presetOverride ?? config.preset;
+  const ensemble = config.ensemble ?? { aggregate: 'mean', experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }] };
+  return {
+    settings: { ...(preset ? GRPO_PRESETS[preset] : {}), ...config.settings },
+    ensemble: preset === 't2i-r1-reference' ? { ...ensemble, preset: 't2i-r1-reference' } : ensemble,
+  };
 }
 
 /** Loads a train config and its policy module, builds the reward, and runs `train`. */
@@ -146,13 +168,8 @@ export async function trainFromConfig(file: string, overrides: TrainFromConfigOv
   const seed = overrides.seed ?? config.seed ?? 0;
   const { factory, reward: moduleReward } = await loadPolicyModule(path.resolve(baseDir, config.policy));
   const policy: Policy = await factory({ tf, seed });
-  const reward =
-    moduleReward ??
-    ensembleReward(
-      await createEnsembleFromConfig(config.ensemble ?? { aggregate: 'mean', experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }] }, {
-        configDir: baseDir,
-      }),
-    );
+  const setup = resolveTrainSetup(config, overrides.preset);
+  const reward = moduleReward ?? ensembleReward(await createEnsembleFromConfig(setup.ensemble, { configDir: baseDir }));
   const steps = overrides.steps ?? config.steps ?? 100;
   const progress = overrides.progress ? createProgressBar(steps) : undefined;
   try {
@@ -167,7 +184,7 @@ export async function trainFromConfig(file: string, overrides: TrainFromConfigOv
       ...(config.evalEvery !== undefined ? { evalEvery: config.evalEvery } : {}),
       ...(config.evalGroupSize !== undefined ? { evalGroupSize: config.evalGroupSize } : {}),
       checkpointEvery: config.checkpointEvery ?? 10,
-      ...(config.settings ? { settings: config.settings } : {}),
+      settings: setup.settings,
       ...(overrides.resume ? { resume: true } : {}),
       ...(overrides.maxMinutes !== undefined ? { timeLimitSeconds: overrides.maxMinutes * 60 } : {}),
       tf,

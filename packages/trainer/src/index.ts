@@ -16,6 +16,7 @@ export { curveSvg, learningCurveHtml, seriesFromRecords, type CurveSeries } from
 export {
   loadPolicyModule,
   parseTrainConfig,
+  resolveTrainSetup,
   trainConfigSchema,
   trainFromConfig,
   type PolicyModule,

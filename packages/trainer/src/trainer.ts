@@ -327,7 +327,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           items.map((item) => item.prompt),
           outcomes.map((o) => o.reward),
         )
-      : settings.multiReward === 'normalize-then-sum'
+      : settings.multiReward !== 'sum-then-normalize'
         ? (() => {
             const names = [...new Set(outcomes.flatMap((o) => Object.keys(o.experts)))].sort();
             if (names.length === 0) return multiRewardAdvantages(outcomes.map((o) => [o.reward]), G, settings);

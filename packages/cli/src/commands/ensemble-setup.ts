@@ -54,6 +54,8 @@ export interface EnsembleChoice {
   aggregate?: EnsembleConfig['aggregate'];
   onMissing?: EnsembleConfig['onMissing'];
   batchSize?: number;
+  /** A named ensemble preset (`t2i-r1-reference`), applied when the ensemble is built. */
+  preset?: string;
 }
 
 /** The config a command runs: the file, or the default, narrowed to `--expert` kinds, with flag overrides. */
@@ -83,6 +85,7 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
       ...(choice.aggregate ? { aggregate: choice.aggregate } : {}),
       ...(choice.onMissing ? { onMissing: choice.onMissing } : {}),
       ...(choice.batchSize ? { batchSize: choice.batchSize } : {}),
+      ...(choice.preset ? { preset: choice.preset } : {}),
     },
     isDefault: !choice.config && !choice.experts?.length,
   };

@@ -179,6 +179,41 @@ describe('t2ir (spawned)', () => {
     expect(result.experts.detector.score).toBeGreaterThan(0.5);
     expect(result.reward).toBe(result.experts.detector.score);
   });
+
+  it('the t2i-r1-reference example config: every expert in its reference mode, a plain sum', async () => {
+    if (!(await resolveExpertPlugin('detector').then(() => true, () => false))) return;
+    const config = path.join(repoRoot, 'examples/configs/t2i-r1-reference-tiny-fixtures.json');
+    const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
+    const { code, stdout, stderr } = await t2ir('score', '--config', config, '--image', dog.path, '--prompt', 'a dog next to a bicycle', '--json');
+    expect(code, stderr).toBe(0);
+    const [result] = JSON.parse(stdout).results;
+    expect(result.experts.detector.details).toMatchObject({ formula: 't2i-r1-code', reproduceBugs: true });
+    expect(result.experts.vqa.details).toMatchObject({ reference: 't2i-r1-code' });
+    expect(result.experts.orm.details).toMatchObject({ reference: 't2i-r1-code', temperature: 0.3 });
+    const experts = ['detector', 'vqa', 'orm'].map((name) => result.experts[name]);
+    expect(experts.map((e: { weight: number }) => e.weight)).toEqual([1, 1, 1]);
+    expect(result.reward).toBeCloseTo(experts.reduce((sum: number, e: { score: number }) => sum + e.score, 0), 12);
+  });
+
+  it('--preset t2i-r1-reference runs the default detector as reward_gdino.py, quirks included', async () => {
+    if (!(await resolveExpertPlugin('detector').then(() => true, () => false))) return;
+    const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
+    const { code, stdout, stderr } = await t2ir('score', '--image', dog.path, '--prompt', 'a dog', '--preset', 't2i-r1-reference', '--json');
+    expect(code, stderr).toBe(0);
+    const [result] = JSON.parse(stdout).results;
+    expect(result.experts.detector.details).toMatchObject({ formula: 't2i-r1-code', reproduceBugs: true });
+    expect(result.reward).toBe(result.experts.detector.score);
+  });
+});
+
+describe('t2ir score --preset', () => {
+  it('refuses an expert the T2I-R1 reference does not have, naming it', async () => {
+    const { code, stderr } = await cli('score', '--image', goodPng, '--prompt', 'x', '--config', path.join(dir, 'mock.json'), '--preset', 't2i-r1-reference');
+    expect(code).toBe(1);
+    expect(stderr).toContain("preset t2i-r1-reference reproduces only the detector, vqa, orm, hpm experts, not 'mockbright'");
+    const unknown = await cli('score', '--preset', 'paper');
+    expect(unknown.code).toBe(2);
+  });
 });
 
 describe('explainDetails (the "why" column)', () => {

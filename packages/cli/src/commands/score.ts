@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import {
+  ENSEMBLE_PRESET_NAMES,
   EXAMPLE_IMAGES,
   findFixtureModels,
   outcomeToJson,
@@ -29,6 +30,7 @@ interface ScoreFlags {
   allowUrl?: string[];
   maxPixels?: number;
   batchSize?: number;
+  preset?: string;
   json?: boolean;
 }
 
@@ -278,6 +280,7 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     ...(flags.aggregate ? { aggregate: flags.aggregate } : {}),
     ...(flags.onMissing ? { onMissing: flags.onMissing } : {}),
     ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
+    ...(flags.preset ? { preset: flags.preset } : {}),
   });
   const image: ImageLoadOptions = {
     ...(flags.allowUrl?.length ? { allowUrls: [...(config.image?.allowUrls ?? []), ...flags.allowUrl] } : {}),
@@ -357,6 +360,7 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
     .option('-c, --config <file>', 'ensemble config JSON: {"aggregate","onMissing","image","experts":[{"kind","name","weight","backend":{"type","model"},"options"}]}')
     .option('-e, --expert <kind...>', 'only these experts (kinds or names from the config; without --config, each kind with its defaults)')
     .addOption(new Option('--aggregate <mode>', 'how expert scores combine (overrides the config)').choices(['mean', 'weighted-mean', 'sum']))
+    .addOption(new Option('--preset <name>', 'one switch for a reference setup: t2i-r1-reference = the released T2I-R1 reward (each expert in its reference mode, summed with weight 1; overrides --aggregate / --on-missing)').choices(ENSEMBLE_PRESET_NAMES))
     .addOption(new Option('--on-missing <policy>', 'a missing expert score is skipped, counted as 0, or fails the item').choices(['skip', 'zero', 'fail']))
     .option('--allow-url <origin...>', 'http(s) origins or URL prefixes images may be fetched from (refused otherwise)')
     .option('--max-pixels <n>', 'refuse images larger than this many pixels (default 67108864)', positiveInteger)

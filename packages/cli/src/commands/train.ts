@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { runDemo, trainFromConfig, type MetricsRecord } from '@t2i-reward/trainer';
+import { GRPO_PRESETS, runDemo, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
 import { integer, positiveInteger, positiveNumber } from './arguments.js';
 
 interface TrainFlags {
@@ -13,6 +13,7 @@ interface TrainFlags {
   resume?: boolean;
   runtime?: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu';
   reward?: 'detector' | 'scene';
+  preset?: GrpoPresetName;
   progress?: boolean;
   json?: boolean;
 }
@@ -68,6 +69,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.minutes !== undefined ? { maxMinutes: flags.minutes } : {}),
     ...(flags.resume ? { resume: true } : {}),
+    ...(flags.preset ? { preset: flags.preset } : {}),
     progress,
   });
   const train = result.records.filter((r) => r.split === 'train').at(-1);
@@ -105,6 +107,7 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
     .option('--resume', 'continue from <out>/checkpoints/latest (same seed)')
     .addOption(new Option('--runtime <backend>', 'demo: TF.js backend for the policy and the detector (default wasm)').choices(['auto', 'wasm', 'cpu', 'tfjs-node-gpu']))
     .addOption(new Option('--reward <kind>', 'demo: CenterNet on the rendered images (default), or the same formula on the plan without images (fast)').choices(['detector', 'scene']))
+    .addOption(new Option('--preset <name>', 'config: GRPO settings preset under the config settings; t2i-r1-reference = the released T2I-R1 trainer (bnpo loss) and reward (ensemble preset of that name)').choices(Object.keys(GRPO_PRESETS)))
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object')
     .addHelpText(

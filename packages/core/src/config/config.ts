@@ -5,6 +5,7 @@ import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptio
 import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
 import { validateWithSchema, type JSONSchema } from '../validation.js';
+import { applyEnsemblePreset } from './presets.js';
 import { ensembleConfigSchema, type EnsembleConfig, type ExpertConfig } from './schema.js';
 
 /** What a plugin's `create` gets besides its own config entry. */
@@ -261,7 +262,8 @@ function atPath(error: unknown, prefix: string): unknown {
  */
 export async function createEnsembleFromConfig(value: EnsembleConfig, options: CreateFromConfigOptions = {}): Promise<Ensemble> {
   const { configDir: storedDir, ...fileConfig } = value;
-  const config = parseEnsembleConfig(fileConfig);
+  const parsed = parseEnsembleConfig(fileConfig);
+  const config = parsed.preset !== undefined ? applyEnsemblePreset(parsed, parsed.preset) : parsed;
   const configDir = path.resolve(options.configDir ?? storedDir ?? process.cwd());
   const image: ImageLoadOptions = {
     ...config.image,

@@ -27,3 +27,4 @@ export {
   type ImageConfig,
 } from './schema.js';
 export { FIXTURE_MARKER_FILE, findFixtureModels, isFixtureModel, type FixtureModelUse } from './fixture-models.js';
+export { ENSEMBLE_PRESETS, ENSEMBLE_PRESET_NAMES, applyEnsemblePreset, type EnsemblePreset, type EnsemblePresetName } from './presets.js';

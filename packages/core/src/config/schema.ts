@@ -31,6 +31,8 @@ export interface ImageConfig {
 }
 
 export interface EnsembleConfig {
+  /** A named preset applied before anything else (see ENSEMBLE_PRESETS): `t2i-r1-reference`. */
+  preset?: string;
   aggregate?: Aggregation;
   onMissing?: MissingPolicy;
   image?: ImageConfig;
@@ -69,6 +71,7 @@ export const ensembleConfigSchema: JSONSchema = {
   required: ['experts'],
   properties: {
     $schema: { type: 'string' },
+    preset: { enum: ['t2i-r1-reference'] },
     aggregate: { enum: ['mean', 'weighted-mean', 'sum'] },
     onMissing: { enum: ['skip', 'zero', 'fail'] },
     batchSize: { type: 'integer', minimum: 1 },

@@ -241,6 +241,11 @@ describe('geneval', () => {
     expect(unjudged.warnings.join()).toContain('colour classifier');
     expect(scoreDetections({ ...input(spec, [car]), colorOf: () => 'red' }, 'geneval').score).toBe(1);
     expect(scoreDetections({ ...input(spec, [car]), colorOf: () => 'blue' }, 'geneval').score).toBe(0);
+    // Not found is not "wrong" either without a classifier: every colour prompt is unjudged, found or not.
+    expect(score('geneval', spec, []).score).toBeNull();
+    expect(scoreDetections({ ...input(spec, []), colorOf: () => 'red' }, 'geneval').score).toBe(0);
+    const attr: PromptSpec = { category: 'color_attr', objects: [{ name: 'car', attributes: ['red'] }, { name: 'dog', attributes: ['white'] }], relations: [] };
+    expect(score('geneval', attr, [car]).score).toBeNull();
   });
 });
 

@@ -11,7 +11,7 @@ const GENEVAL_RELATIONS = new Set(['left of', 'right of', 'above', 'below']);
  * Boxes: score > 0.3 (0.9 for counting prompts), at most 16 per class. Each object needs at least `count`
  * boxes; an exclusion {name, count} fails when `count` or more are found (counting prompts without explicit
  * exclusions get count + 1, as GenEval's metadata does); colour: every counted box must be classified as the
- * asked colour (needs `colorOf`, else null); position: every box of the subject must stand in the relation to
+ * asked colour (needs `colorOf`; without it every colour prompt is null, whether its objects are found or not); position: every box of the subject must stand in the relation to
  * every box of the reference, with GenEval's 0.1·(sizeA + sizeB) margin.
  */
 export function scoreGenEval(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
@@ -28,6 +28,13 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
     return { score: null, details: { ...base, correct: null }, warnings };
   }
   if (objects.some((o) => o.label === null)) return { score: null, details: { ...base, correct: null }, warnings };
+  // Without a colour classifier a colour prompt cannot be judged, found or not: a missing object would otherwise
+  // read as a wrong image and a found one as unjudged, biasing the colour tasks towards 0.
+  const colored = spec.objects.filter((o) => o.attributes?.some((a) => GENEVAL_COLORS.includes(a.toLowerCase())));
+  if (colored.length > 0 && !input.colorOf) {
+    for (const object of colored) warnings.push(`colour '${object.attributes!.join(' ')} ${object.name}' needs a colour classifier (option colorClassifier): null`);
+    return { score: null, details: { ...base, correct: null }, warnings };
+  }
 
   const found = new Map<string, Detection[]>();
   const checks = spec.objects.map((object) => {
@@ -41,19 +48,13 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
       return check;
     }
     const color = object.attributes?.find((a) => GENEVAL_COLORS.includes(a.toLowerCase()))?.toLowerCase();
-    if (color) {
-      if (!input.colorOf) {
-        warnings.push(`colour '${color} ${object.name}' needs a colour classifier (option colorClassifier): null`);
-        check.color = null;
-        return check;
-      }
+    if (color && input.colorOf) {
       const colors = counted.map((d) => input.colorOf?.(d));
       check.color = { asked: color, classified: colors };
       if (colors.some((c) => c !== color)) reasons.push(`expected ${color} ${object.name}, found ${colors.join(', ')}`);
     }
     return check;
   });
-  if (warnings.some((w) => w.includes('colour classifier'))) return { score: null, details: { ...base, correct: null, objects: checks }, warnings };
 
   const relations = spec.relations.map((relation) => {
     const head = { subject: relation.subject, relation: relation.relation, object: relation.object };

@@ -101,7 +101,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
       const { logits } = await loaded.decoder.run({ input_ids: start, question_embeds: questionEmbeds!, question_attention_mask: ones });
       const vocab = logits!.dims[2]!;
       const p = yesNoProbabilities((logits!.data as Float32Array).subarray(0, vocab), loaded.yesNo, options);
-      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, warnings });
+      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, ...(p.reference ? { reference: p.reference } : {}), warnings });
     }
     return answers;
   }

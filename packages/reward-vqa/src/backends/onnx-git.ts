@@ -118,7 +118,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
       const [, positions, vocab] = logits!.dims as [number, number, number];
       const data = logits!.data as Float32Array;
       const p = yesNoProbabilities(data.subarray((positions - 1) * vocab, positions * vocab), loaded.yesNo, options);
-      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, warnings });
+      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, ...(p.reference ? { reference: p.reference } : {}), warnings });
     }
     return answers;
   }

@@ -158,4 +158,23 @@ describe('readYesNo', () => {
     expect(answer.ratio).toBe(1);
     expect(answer.warnings[0]).toMatch(/only "yes"/);
   });
+  it('reports the reference numbers over the returned top tokens: exact "yes"/"no", answers without a leading space', () => {
+    const top = [
+      { token: 'Yes', logprob: -0.5 }, { token: ' yes', logprob: -1 }, { token: 'yes', logprob: -1.5 },
+      { token: 'no', logprob: -2 }, { token: 'NO', logprob: -2.5 }, { token: 'I', logprob: -3 },
+    ];
+    const response = { choices: [{ logprobs: { content: [{ token: 'Yes', logprob: -0.5, top_logprobs: top }] } }] };
+    const T = 0.3;
+    const e = top.map((t) => Math.exp(t.logprob / T));
+    const z = e.reduce((a, b) => a + b, 0);
+    const { reference } = readYesNo(response, T, 'x');
+    expect(reference!.pYes).toBeCloseTo(e[2]! / z, 14);
+    expect(reference!.pNo).toBeCloseTo(e[3]! / z, 14);
+    expect(reference!.ratio).toBeCloseTo(e[2]! / (e[2]! + e[3]!), 14);
+    expect(reference!.pAnswer).toBeCloseTo((e[0]! + e[2]! + e[3]! + e[4]!) / z, 14);
+    // top-k 2 keeps "Yes" and " yes": the exact ids fall outside.
+    const cut = readYesNo(response, T, 'x', 2).reference!;
+    expect(cut).toMatchObject({ pYes: 0, pNo: 0, pAnswer: expect.closeTo(e[0]! / (e[0]! + e[1]!), 14) });
+    expect(cut.ratio).toBeNaN();
+  });
 });

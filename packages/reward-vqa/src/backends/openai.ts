@@ -11,7 +11,7 @@ import {
   type RgbImage,
 } from '@t2i-reward/core';
 import { newStats, queryText, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
-import { answerWordOf, ratioFromLogMasses } from '../yes-no.js';
+import { answerWordOf, ratioFromLogMasses, type ReferenceFirstToken } from '../yes-no.js';
 
 export interface OpenAiBackendOptions {
   /** Server root including the API prefix, e.g. "http://localhost:8000/v1" (vLLM, SGLang, llama.cpp server). */
@@ -150,7 +150,7 @@ export class OpenAiYesNoBackend implements YesNoBackend {
       logprobs: true,
       top_logprobs: this.#options.topLogprobs,
     };
-    const answer = readYesNo(await this.#post(request, options.signal), options.temperature ?? 1, this.#endpoint);
+    const answer = readYesNo(await this.#post(request, options.signal), options.temperature ?? 1, this.#endpoint, options.topK);
     return { ...answer, warnings: [...warnings, ...answer.warnings] };
   }
 
@@ -262,13 +262,36 @@ export function stripControlTokens(text: string): { text: string; warning?: stri
     : { text: cleaned, warning: `removed special token text ${[...found].map((t) => JSON.stringify(t)).join(', ')} from the prompt` };
 }
 
+/**
+ * The reference numbers (see YesNoAnswer.reference) from the returned top tokens: the softmax of logprob / T is
+ * normalised over those tokens (over the top `topK` of them when fewer), so it is exact when `topK` ≤ the number
+ * returned and otherwise misses the mass of the tokens the server did not return. Tokens come decoded: "yes" is the
+ * exact token, a leading space marks the byte-level / SentencePiece word-start forms reward_orm.py does not accept.
+ */
+function referenceFromTop(candidates: readonly { token: string; logprob: number }[], temperature: number, topK: number | undefined): ReferenceFirstToken | undefined {
+  const valid = candidates.filter((c) => typeof c.logprob === 'number' && !Number.isNaN(c.logprob));
+  if (valid.length === 0) return undefined;
+  const sorted = [...valid].sort((a, b) => b.logprob - a.logprob);
+  const cut = topK !== undefined && topK < sorted.length ? sorted[topK - 1]!.logprob : -Infinity;
+  const kept = sorted.filter((c) => c.logprob >= cut);
+  const max = kept[0]!.logprob / temperature;
+  const logZ = max + Math.log(kept.reduce((sum, c) => sum + Math.exp(c.logprob / temperature - max), 0));
+  const mass = (pick: (token: string) => boolean) => kept.filter((c) => pick(c.token)).reduce((sum, c) => sum + Math.exp(c.logprob / temperature - logZ), 0);
+  const pYes = mass((token) => token === 'yes');
+  const pNo = mass((token) => token === 'no');
+  const pAnswer = mass((token) => /^\S/.test(token) && ['yes', 'no'].includes(token.toLowerCase().trimEnd()));
+  return { pYes, pNo, ratio: pYes + pNo > 0 ? pYes / (pYes + pNo) : Number.NaN, pAnswer };
+}
+
 /** Reads the yes/no masses from a chat-completions response's first generated position. */
-export function readYesNo(response: ChatCompletionResponse, temperature: number, server = 'server'): YesNoAnswer {
+export function readYesNo(response: ChatCompletionResponse, temperature: number, server = 'server', topK?: number): YesNoAnswer {
   const first = response.choices?.[0]?.logprobs?.content?.[0];
   if (!first) {
     throw new RemoteServiceError(`${server} returned no logprobs (does it support "logprobs": true?)`, { data: { server } });
   }
   const candidates = first.top_logprobs && first.top_logprobs.length > 0 ? first.top_logprobs : [first];
+  const referenceNumbers = referenceFromTop(candidates, temperature, topK);
+  const reference = referenceNumbers ? { reference: referenceNumbers } : {};
   const yes: number[] = [];
   const no: number[] = [];
   for (const { token, logprob } of candidates) {
@@ -280,7 +303,7 @@ export function readYesNo(response: ChatCompletionResponse, temperature: number,
   const sumExp = (values: number[]) => values.reduce((sum, lp) => sum + Math.exp(lp), 0);
   if (yes.length === 0 && no.length === 0) {
     const top = candidates.slice(0, 5).map((c) => JSON.stringify(c.token)).join(', ');
-    return { pYes: null, pNo: null, ratio: null, warnings: [`neither "yes" nor "no" among the ${candidates.length} top tokens (top: ${top})`] };
+    return { pYes: null, pNo: null, ratio: null, ...reference, warnings: [`neither "yes" nor "no" among the ${candidates.length} top tokens (top: ${top})`] };
   }
   const warnings = yes.length === 0 || no.length === 0
     ? [`only "${yes.length === 0 ? 'no' : 'yes'}" among the ${candidates.length} top tokens: the other's mass is taken as 0`]
@@ -291,7 +314,7 @@ export function readYesNo(response: ChatCompletionResponse, temperature: number,
     const max = Math.max(...scaled);
     return max + Math.log(scaled.reduce((sum, v) => sum + Math.exp(v - max), 0));
   };
-  return { pYes: sumExp(yes), pNo: sumExp(no), ratio: ratioFromLogMasses(logMass(yes), logMass(no)), warnings };
+  return { pYes: sumExp(yes), pNo: sumExp(no), ratio: ratioFromLogMasses(logMass(yes), logMass(no)), ...reference, warnings };
 }
 
 function retryAfterMs(header: string | null): number | undefined {

@@ -183,7 +183,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
       for (let row = 0; row < rows; row++) {
         const offset = (row * positions + positions - 1) * vocab;
         const p = yesNoProbabilities(data.subarray(offset, offset + vocab), loaded.yesNo, options);
-        answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, warnings: prepared.warnings[row] ?? [] });
+        answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, ...(p.reference ? { reference: p.reference } : {}), warnings: prepared.warnings[row] ?? [] });
       }
     }
     return answers;

@@ -94,11 +94,26 @@ describe('multiRewardAdvantages', () => {
     expectClose(result.advantages, [-0.5, 0.5, 1.5, -1.5].map((d) => d / (std + EPS)));
   });
 
-  it('normalize-then-sum: each reward normalised in its group, then weighted sum', () => {
-    const result = multiRewardAdvantages(matrix, 4, { weights: [1, 2], mode: 'normalize-then-sum' });
+  it('sum-of-advantages: each reward normalised in its group, then weighted sum (no batch step)', () => {
+    const result = multiRewardAdvantages(matrix, 4, { weights: [1, 2], mode: 'sum-of-advantages' });
     // each column is two 1s and two 0s: mean 0.5, sample std sqrt(1/3), so ±a with a = 0.5 / (sqrt(1/3) + ε)
     const a = 0.5 / (Math.sqrt(1 / 3) + EPS);
     expectClose(result.advantages, [a - 2 * a, -a + 2 * a, a + 2 * a, -a - 2 * a]);
+  });
+
+  it('normalize-then-sum (TRL): per-reward group normalisation, weighted sum, then a batch z-score', () => {
+    const result = multiRewardAdvantages(matrix, 4, { weights: [1, 2], mode: 'normalize-then-sum' });
+    const a = 0.5 / (Math.sqrt(1 / 3) + EPS);
+    const sums = [-a, a, 3 * a, -3 * a];
+    expectClose(result.normalizedSum!, sums);
+    // sums have mean 0 and sample std a·sqrt(20/3)
+    const std = a * Math.sqrt(20 / 3);
+    expectClose(result.advantages, sums.map((v) => v / (std + EPS)));
+    expect(multiRewardAdvantages(matrix, 4, { mode: 'normalize-then-sum' }).combined).toEqual([1, 1, 2, 0]);
+  });
+
+  it('rejects an unknown mode', () => {
+    expect(() => multiRewardAdvantages(matrix, 4, { mode: 'gdpo' as never })).toThrow(RangeError);
   });
 
   it('a sample with all rewards missing is invalid; a partly missing one sums what it has', () => {

@@ -116,25 +116,38 @@ export function groupAdvantages(
   return { advantages, valid, baseline, scaleStd };
 }
 
-/** How several rewards per sample (one per expert) become one advantage. */
-export type MultiRewardMode = 'sum-then-normalize' | 'normalize-then-sum';
+/**
+ * How several rewards per sample (one per expert) become one advantage:
+ * - `sum-then-normalize` (T2I-R1, TRL's default): weighted sum per sample, then `groupAdvantages` of the sums.
+ * - `normalize-then-sum` (TRL's `normalize_then_sum`, the GDPO form): each reward normalised in its group,
+ *   (r − mean_g) / (std_g + ε); weighted sum; then that sum z-scored over the whole batch,
+ *   (s − mean_batch) / (std_batch + ε). As in TRL, `scale` does not apply to it.
+ * - `sum-of-advantages` (DanceGRPO's form; what `normalize-then-sum` meant here before it matched TRL): each
+ *   reward turned into advantages by `groupAdvantages` with the given `scale`, then their weighted sum, no batch step.
+ */
+export type MultiRewardMode = 'sum-then-normalize' | 'normalize-then-sum' | 'sum-of-advantages';
+export const MULTI_REWARD_MODES: readonly MultiRewardMode[] = ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages'];
 
 export interface MultiRewardOptions extends AdvantageOptions {
-  /** `sum-then-normalize` (T2I-R1, TRL default) or `normalize-then-sum` (GDPO / DanceGRPO). */
+  /** Default `sum-then-normalize`; see MultiRewardMode. */
   mode?: MultiRewardMode;
   /** One weight per reward column; default 1 each. */
   weights?: readonly number[];
 }
 
 export interface MultiRewardResult extends AdvantageResult {
-  /** `sum-then-normalize`: the weighted sum each sample was normalised from (NaN when all its rewards were missing). */
+  /**
+   * Per sample, the weighted sum of its raw rewards (NaN when all its rewards were missing): what
+   * `sum-then-normalize` normalises, and what TRL logs as the reward in every mode.
+   */
   combined: number[];
+  /** `normalize-then-sum` only: the weighted sum of the group-normalised rewards, before the batch z-score. */
+  normalizedSum?: number[];
 }
 
 /**
- * Advantages from a [sample][reward] matrix. Missing entries are skipped in the weighted sum (like TRL's
- * nansum); a sample whose rewards are all missing is invalid (TRL would count it as 0). In
- * `normalize-then-sum` each column is group-normalised on its own valid entries, then the weighted sum is taken.
+ * Advantages from a [sample][reward] matrix. Missing entries are skipped in the weighted sums (like TRL's
+ * nansum); a sample whose rewards are all missing is invalid, advantage 0 (TRL: NaN, then 0 by nan_to_num).
  */
 export function multiRewardAdvantages(
   rewards: readonly (readonly MaybeReward[])[],
@@ -142,10 +155,11 @@ export function multiRewardAdvantages(
   options: MultiRewardOptions = {},
 ): MultiRewardResult {
   const mode = options.mode ?? 'sum-then-normalize';
+  if (!MULTI_REWARD_MODES.includes(mode)) throw new RangeError(`unknown multi-reward mode ${JSON.stringify(mode)}`);
   const columns = rewards.length === 0 ? 0 : Math.max(...rewards.map((row) => row.length));
   const weights = options.weights ?? new Array<number>(columns).fill(1);
   if (weights.length !== columns) throw new RangeError(`${columns} reward columns but ${weights.length} weights`);
-  const combined = rewards.map((row) => {
+  const weightedSum = (rows: readonly (readonly MaybeReward[])[]): number[] => rows.map((row) => {
     let sum = 0;
     let any = false;
     row.forEach((value, k) => {
@@ -156,10 +170,32 @@ export function multiRewardAdvantages(
     });
     return any ? sum : Number.NaN;
   });
+  const combined = weightedSum(rewards);
   if (mode === 'sum-then-normalize') {
     return { ...groupAdvantages(combined, groups, options), combined };
   }
   const n = rewards.length;
+  if (mode === 'normalize-then-sum') {
+    const estimator = options.std ?? 'sample';
+    const epsilon = options.epsilon ?? DEFAULT_EPSILON;
+    // Per column: (r − group mean) / (group std + ε), missing entries stay missing.
+    const normalized: number[][] = rewards.map(() => new Array<number>(columns).fill(Number.NaN));
+    const groupList = groupIndices(n, groups);
+    for (let k = 0; k < columns; k += 1) {
+      for (const members of groupList) {
+        const values = members.map((i) => rewards[i]![k]);
+        const mean = nanMean(values);
+        const std = nanStd(values, estimator);
+        for (const i of members) {
+          const value = rewards[i]![k];
+          normalized[i]![k] = isValidReward(value) ? (value - mean) / (std + epsilon) : Number.NaN;
+        }
+      }
+    }
+    const normalizedSum = weightedSum(normalized);
+    const batch = groupAdvantages(normalizedSum, new Array<number>(n).fill(0), { scale: 'group', std: estimator, epsilon });
+    return { ...batch, combined, normalizedSum };
+  }
   const advantages = new Array<number>(n).fill(0);
   const valid = new Array<boolean>(n).fill(false);
   for (let k = 0; k < columns; k += 1) {

@@ -5,6 +5,7 @@ export {
   groupIndices,
   isValidReward,
   multiRewardAdvantages,
+  MULTI_REWARD_MODES,
   nanMean,
   nanStd,
   summarize,
@@ -35,4 +36,4 @@ export {
   type TokenLoss,
 } from './loss.js';
 export { grpoLossTf, stopGradient, tokenLogProbs, type GrpoLossTfInput, type Tf } from './tf-loss.js';
-export { DAPO_PRESET, DR_GRPO_PRESET, T2I_R1_PRESET, type GrpoSettings } from './presets.js';
+export { DAPO_PRESET, DR_GRPO_PRESET, GRPO_PRESETS, T2I_R1_PRESET, T2I_R1_REFERENCE_PRESET, type GrpoPresetName, type GrpoSettings } from './presets.js';

@@ -12,9 +12,11 @@ export interface GrpoSettings extends AdvantageOptions, GrpoLossOptions {
 }
 
 /**
- * T2I-R1 (arXiv 2505.00703, its released training script): G = 8, β = 0.01, lr 1e-6, one update per batch,
- * group std scaling with ε = 1e-4 (torch.std, Bessel), rewards summed then normalised, loss = per-sequence
- * token mean over the concatenated plan + image tokens, then mean over sequences (TRL's `grpo`).
+ * T2I-R1's hyper-parameters (arXiv 2505.00703, `src/scripts/run_grpo.sh`): G = 8, β = 0.01, lr 1e-6, one update per
+ * batch, group std scaling with ε = 1e-4 (torch.std, Bessel), rewards summed then normalised; the loss is our
+ * default per-sequence token mean, then mean over sequences (TRL's `grpo`), which weighs a short plan's tokens like
+ * a long one's. The released trainer divides the batch's token sum by its token count instead (TRL's `bnpo`):
+ * use T2I_R1_REFERENCE_PRESET to reproduce it.
  */
 export const T2I_R1_PRESET: Readonly<GrpoSettings> = Object.freeze({
   groupSize: 8,
@@ -39,4 +41,20 @@ export const DAPO_PRESET: Readonly<Partial<GrpoSettings>> = Object.freeze({
   epsilonHigh: 0.28,
   beta: 0,
   aggregation: 'dapo',
+});
+
+/**
+ * The released T2I-R1 trainer exactly (`src/t2i-r1/src/open_r1/trainer/grpo_trainer.py`): T2I_R1_PRESET with
+ * `loss = (per_token_loss * mask).sum() / mask.sum()` over the micro-batch, TRL's `bnpo`.
+ */
+export const T2I_R1_REFERENCE_PRESET: Readonly<GrpoSettings> = Object.freeze({ ...T2I_R1_PRESET, aggregation: 'bnpo' });
+
+export type GrpoPresetName = 't2i-r1' | 't2i-r1-reference' | 'dr-grpo' | 'dapo';
+
+/** The presets by name (`preset` in a train config, `t2ir train --preset`); each is applied over the trainer defaults. */
+export const GRPO_PRESETS: Readonly<Record<GrpoPresetName, Readonly<Partial<GrpoSettings>>>> = Object.freeze({
+  't2i-r1': T2I_R1_PRESET,
+  't2i-r1-reference': T2I_R1_REFERENCE_PRESET,
+  'dr-grpo': DR_GRPO_PRESET,
+  dapo: DAPO_PRESET,
 });
