@@ -39,13 +39,13 @@ interface QuestionPlan {
 
 /**
  * The task type of a sample as reward_git.py reads it (the dataset row's `task_type`): `metadata.task_type`,
- * else the spec's `taskType`, else the category of a spec converted from a T2I-R1 row.
+ * else the row fields a T2I-R1 spec carries (`spec.t2iR1.task_type`), else the category of a spec from a T2I-R1 row.
  */
 export function t2iR1TaskType(sample: RewardSample, spec = resolveSpec(sample)): string | undefined {
   const fromMetadata = sample.metadata?.['task_type'];
   if (typeof fromMetadata === 'string') return fromMetadata;
-  const taskType = (spec as { taskType?: unknown }).taskType;
-  if (typeof taskType === 'string') return taskType;
+  // fromT2IR1Row keeps the row's own fields verbatim in `spec.t2iR1`.
+  if (typeof spec.t2iR1?.task_type === 'string') return spec.t2iR1.task_type;
   return spec.source === 't2i-r1' ? spec.category : undefined;
 }
 
