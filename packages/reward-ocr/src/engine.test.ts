@@ -9,6 +9,8 @@ import { createTestImage } from '@t2i-reward/core/test';
 import { renderText } from '../test/render.js';
 import { bundledLanguageDir, createOcrReward, encodePpm, type TesseractModule, type TesseractPage, type TesseractWorker } from './index.js';
 
+const ppmWidth = (bytes: Uint8Array): number => Number(new TextDecoder().decode(bytes.subarray(0, 20)).split(/\s+/)[1]);
+
 /** Real tesseract.js, counting the workers it starts. */
 function countingTesseract(): TesseractModule & { started: number } {
   const counting = {
@@ -40,7 +42,7 @@ function fakeTesseract(delayMs = 20) {
           return {};
         },
         recognize: async (image: Uint8Array) => {
-          const width = Number(new TextDecoder().decode(image.subarray(0, 20)).split(/\s+/)[1]);
+          const width = ppmWidth(image);
           fake.inFlight++;
           fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
           try {
@@ -84,6 +86,37 @@ describe('worker pool (real tesseract)', () => {
     expect(tesseract.started).toBe(2);
     expect(reward.pool.workerCount).toBe(2);
     expect(reward.pool.recognizeCalls).toBe(9);
+  });
+});
+
+describe('a read tesseract itself rejects (real tesseract)', () => {
+  it('fails only that item and does not crash the process; the worker is replaced', async () => {
+    // Real workers; for 13-pixel-wide images the bytes handed over are not an image at all.
+    const tesseract = countingTesseract();
+    const corrupting: TesseractModule = {
+      async createWorker(...args) {
+        const worker = await tesseract.createWorker(...args);
+        return {
+          ...worker,
+          setParameters: (params) => worker.setParameters(params),
+          terminate: () => worker.terminate(),
+          recognize: (bytes, ...rest) => worker.recognize(ppmWidth(bytes) === 13 ? new Uint8Array([1, 2, 3, 4]) : bytes, ...rest),
+        };
+      },
+    };
+    const reward = createOcrReward({ workers: 1, tesseract: corrupting });
+    const sign = await renderText('Open', { size: 40, width: 200, height: 100 });
+    const results = await reward.doScore([
+      { image: sign, prompt: 'a "Open"' },
+      { image: image(13), prompt: 'a "Open"' },
+      { image: sign, prompt: 'a "Open"' },
+    ]);
+    expect(results[0]?.score).toBe(1);
+    expect(ExpertFailedError.isInstance(results[1]?.error)).toBe(true);
+    expect(results[1]?.error?.message).toMatch(/tesseract could not read the image/);
+    expect(results[2]?.score).toBe(1);
+    expect(tesseract.started).toBe(2);
+    await reward.dispose();
   });
 });
 

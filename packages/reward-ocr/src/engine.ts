@@ -218,7 +218,9 @@ export class TesseractPool {
     let worker: TesseractWorker;
     try {
       // OEM 1: LSTM only (the best_int data has no legacy model).
-      worker = await tesseract.createWorker([...this.languages], 1, { langPath: data.dir, cacheMethod: 'none', gzip: data.gzip });
+      // errorHandler: without one, tesseract.js rethrows a failed job inside its message handler (an uncaught
+      // exception that ends the process); the job's own promise still rejects, which is where it is handled.
+      worker = await tesseract.createWorker([...this.languages], 1, { langPath: data.dir, cacheMethod: 'none', gzip: data.gzip, errorHandler: () => undefined });
       if (this.pageSegMode !== undefined) await worker.setParameters({ tessedit_pageseg_mode: String(this.pageSegMode) });
     } catch (error) {
       throw new ModelLoadError(`tesseract worker (${this.languages.join('+')}) failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
