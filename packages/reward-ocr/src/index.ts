@@ -7,6 +7,6 @@ export {
   type TesseractPoolOptions, type TesseractModule, type TesseractWorker, type TesseractPage, type OcrWord, type OcrReading,
 } from './engine.js';
 export {
-  extractTarget, levenshtein, matchTarget, normalizeOcrText, ocrReward, recognizedString,
-  type OcrMatch, type OcrTarget, type RecognizedPiece, type TargetExtraction,
+  extractTarget, levenshtein, matchTarget, normalizeOcrText, ocrReward, recognizedString, substringDistance, OCR_MATCH_MODES,
+  type OcrMatch, type OcrMatchMode, type OcrTarget, type RecognizedPiece, type TargetExtraction,
 } from './scoring.js';

@@ -1,5 +1,6 @@
 import { InvalidConfigError, type JSONSchema, validateWithSchema } from '@t2i-reward/core';
 import type { TesseractModule } from './engine.js';
+import { OCR_MATCH_MODES, type OcrMatchMode } from './scoring.js';
 
 export interface OcrRewardOptions {
   /** Tesseract language codes (default ['eng']; others need `@tesseract.js-data/<lang>` installed or `langPath`). */
@@ -15,6 +16,12 @@ export interface OcrRewardOptions {
    * PaddleOCR lines with confidence > 0).
    */
   minWordConfidence?: number;
+  /**
+   * 'flow-grpo' (default): Flow-GRPO's rule, Levenshtein against everything read. 'substring': against the best
+   * matching stretch of what was read, so noise read around the text (busy backgrounds) does not zero a partly
+   * right rendering. Both give 0 distance when the target is contained.
+   */
+  match?: OcrMatchMode;
   /** tesseract.js itself, injected (custom builds, tests); not JSON-configurable. */
   tesseract?: TesseractModule;
 }
@@ -30,6 +37,7 @@ export const ocrRewardOptionsSchema: JSONSchema = {
     workers: { type: 'integer', minimum: 1, maximum: 64 },
     pageSegMode: { type: 'integer', minimum: 0, maximum: 13 },
     minWordConfidence: { type: 'number', minimum: 0, maximum: 100 },
+    match: { enum: [...OCR_MATCH_MODES] },
   },
 };
 

@@ -4,7 +4,7 @@ import {
 } from '@t2i-reward/core';
 import { type OcrWord, TesseractPool } from './engine.js';
 import { type OcrRewardOptions, validateOcrRewardOptions } from './options.js';
-import { extractTarget, matchTarget, recognizedString } from './scoring.js';
+import { type OcrMatchMode, extractTarget, matchTarget, recognizedString } from './scoring.js';
 import { VERSION } from './version.js';
 
 /** `details` of an OCR result (JSON). */
@@ -19,11 +19,11 @@ export interface OcrDetails {
   compared?: string;
   /** Tesseract's mean confidence for the page, 0–100. */
   confidence?: number;
-  /** 'contains' (distance 0) or 'levenshtein'. */
-  rule?: 'contains' | 'levenshtein';
+  /** 'contains' (distance 0), 'levenshtein' (match 'flow-grpo') or 'substring' (match 'substring'). */
+  rule?: 'contains' | 'levenshtein' | 'substring';
   /** The distance in the reward (= raw): 0 when contained, else min(Levenshtein, length). */
   distance?: number;
-  /** Levenshtein distance before the cap. */
+  /** The distance before the cap. */
   levenshtein?: number;
   /** Target length in code points. */
   length?: number;
@@ -41,17 +41,21 @@ const WHOLE_CALL_CODES = ['ABORTED', 'MODEL_DISPOSED', 'MODEL_LOAD', 'RUNTIME_UN
 export class OcrReward extends BaseReward {
   readonly pool: TesseractPool;
   readonly minWordConfidence: number;
+  readonly match: OcrMatchMode;
 
   constructor(options: OcrRewardOptions = {}) {
     const pool = new TesseractPool(options);
     const minWordConfidence = options.minWordConfidence ?? 0;
+    const match = options.match ?? 'flow-grpo';
     const extras = [
+      ...(match !== 'flow-grpo' ? [`match=${match}`] : []),
       ...(pool.pageSegMode !== undefined ? [`psm=${pool.pageSegMode}`] : []),
       ...(minWordConfidence !== 0 ? [`minWordConfidence=${minWordConfidence}`] : []),
     ];
     super({ kind: 'ocr', modelId: `ocr/tesseract/${pool.languages.join('+')}${extras.length > 0 ? `?${extras.join('&')}` : ''}`, version: VERSION });
     this.pool = pool;
     this.minWordConfidence = minWordConfidence;
+    this.match = match;
   }
 
   protected override async onDispose(): Promise<void> {
@@ -78,7 +82,7 @@ export class OcrReward extends BaseReward {
         try {
           const reading = await this.pool.recognize(job.image, signal);
           const compared = recognizedString(reading.words, this.minWordConfidence);
-          const match = matchTarget(job.target.normalized, compared);
+          const match = matchTarget(job.target.normalized, compared, this.match);
           const details: OcrDetails = {
             target: job.target.text,
             normalizedTarget: job.target.normalized,

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { distance as fastestLevenshtein } from 'fastest-levenshtein';
 import { describe, expect, it } from 'vitest';
-import { extractTarget, levenshtein, matchTarget, ocrReward, recognizedString } from './scoring.js';
+import { extractTarget, levenshtein, matchTarget, ocrReward, recognizedString, substringDistance } from './scoring.js';
+import { createOcrReward } from './reward.js';
 
 interface GoldenRow {
   name: string;
@@ -69,5 +70,49 @@ describe('pieces of the rule', () => {
   it('counts astral characters once, as Python does', () => {
     expect(levenshtein('😀', ':')).toBe(1);
     expect(fastestLevenshtein('😀', ':')).toBe(2);
+  });
+});
+
+describe("match: 'substring' (not the reference: best-matching stretch of the text read)", () => {
+  const letters = fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 7 });
+
+  it('equals the smallest Levenshtein distance to any substring (brute force)', () => {
+    fc.assert(
+      fc.property(letters.filter((t) => t.length > 0), letters, (target, text) => {
+        let best = target.length;
+        for (let i = 0; i <= text.length; i++) for (let j = i; j <= text.length; j++) best = Math.min(best, levenshtein(target, text.slice(i, j)));
+        expect(substringDistance(target, text)).toBe(best);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('is 0 exactly when contained and never above the reference distance', () => {
+    fc.assert(
+      fc.property(letters.filter((t) => t.length > 0), letters, (target, text) => {
+        expect(substringDistance(target, text) === 0).toBe(text.includes(target));
+        expect(matchTarget(target, text, 'substring').distance).toBeLessThanOrEqual(matchTarget(target, text).distance);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('keeps a partly right reading among OCR noise graded (text captured from a real tesseract read over a photo)', () => {
+    // Red "Welcome Home" over core's person.jpg, JPEG quality 50: tesseract's words (text:confidence) read "We e
+    // Home" amid photo texture it took for letters.
+    const words = ('ETE:12 ee:0 —:0 We:96 e:85 Home":72 Ags:25 =:85 Sa:30 ws::0 Fr:0 J:56 ax:0 Bhan:0 us:41 oc!:21 J:51 ”:60 LSE:9 st:40 ' +
+      'tad:6 SET:28 a:21 WL:0 PR:53 cg:32 ee:27 Sti:13 s:0 pa:33 SC:0 Senile:0 Umesh:6').split(' ').map((word) => {
+      const at = word.lastIndexOf(':');
+      return { text: word.slice(0, at), confidence: Number(word.slice(at + 1)) };
+    });
+    const read = recognizedString(words);
+    expect(matchTarget('welcomehome', read).reward).toBe(0);
+    expect(matchTarget('welcomehome', read, 'substring')).toMatchObject({ rule: 'substring', distance: 4 });
+    expect(matchTarget('welcomehome', 'closedtoday', 'substring').reward).toBeLessThan(0.4);
+  });
+
+  it('is part of the model id', () => {
+    expect(createOcrReward({ match: 'substring' }).modelId).toBe('ocr/tesseract/eng?match=substring');
+    expect(() => createOcrReward({ match: 'fuzzy' as never })).toThrow(/match/);
   });
 });

@@ -70,12 +70,44 @@ export function levenshtein(a: string, b: string): number {
   return row[short.length]!;
 }
 
+/**
+ * The smallest Levenshtein distance between `target` and any substring of `text` (Sellers' approximate string
+ * matching: a match may start and end anywhere in `text` for free). 0 exactly when `text` contains `target`.
+ */
+export function substringDistance(target: string, text: string): number {
+  const pattern = Array.from(target);
+  const haystack = Array.from(text);
+  // column[i] = best distance of pattern[0..i) ending at the current position of the text.
+  let column = Uint32Array.from({ length: pattern.length + 1 }, (_, i) => i);
+  let next = new Uint32Array(pattern.length + 1);
+  let best = column[pattern.length]!;
+  for (const c of haystack) {
+    next[0] = 0;
+    for (let i = 1; i <= pattern.length; i++) {
+      const substitute = column[i - 1]! + (pattern[i - 1] === c ? 0 : 1);
+      next[i] = Math.min(substitute, column[i]! + 1, next[i - 1]! + 1);
+    }
+    [column, next] = [next, column];
+    if (column[pattern.length]! < best) best = column[pattern.length]!;
+  }
+  return best;
+}
+
+/**
+ * How the target is compared with the recognised text: 'flow-grpo' (default) is the reference's rule; 'substring'
+ * scores the best-matching stretch of the recognised text (see substringDistance), so text read around the
+ * target (OCR noise on busy backgrounds, other signs) no longer hides a partly right rendering.
+ */
+export type OcrMatchMode = 'flow-grpo' | 'substring';
+
+export const OCR_MATCH_MODES: readonly OcrMatchMode[] = ['flow-grpo', 'substring'];
+
 export interface OcrMatch {
   /** The distance that enters the reward: 0 when contained, else min(Levenshtein, target length). */
   distance: number;
-  /** 'contains': the target is a substring of the recognised text; 'levenshtein' otherwise. */
-  rule: 'contains' | 'levenshtein';
-  /** The Levenshtein distance before the cap (undefined when contained). */
+  /** 'contains': the target is a substring of the recognised text; else 'levenshtein' (flow-grpo) or 'substring'. */
+  rule: 'contains' | 'levenshtein' | 'substring';
+  /** The distance before the cap (undefined when contained). */
   levenshtein?: number;
   /** Target length in code points. */
   length: number;
@@ -84,13 +116,13 @@ export interface OcrMatch {
 }
 
 /** Compares a normalised target with normalised recognised text (see the module comment for the rule). */
-export function matchTarget(target: string, recognized: string): OcrMatch {
+export function matchTarget(target: string, recognized: string, mode: OcrMatchMode = 'flow-grpo'): OcrMatch {
   const length = Array.from(target).length;
   if (length === 0) throw new RangeError('empty target');
   if (recognized.includes(target)) return { distance: 0, rule: 'contains', length, reward: 1 };
-  const raw = levenshtein(recognized, target);
+  const raw = mode === 'substring' ? substringDistance(target, recognized) : levenshtein(recognized, target);
   const distance = Math.min(raw, length);
-  return { distance, rule: 'levenshtein', levenshtein: raw, length, reward: 1 - distance / length };
+  return { distance, rule: mode === 'substring' ? 'substring' : 'levenshtein', levenshtein: raw, length, reward: 1 - distance / length };
 }
 
 /** One recognised unit with its confidence (a tesseract word; a PaddleOCR line in the reference). */
@@ -109,9 +141,14 @@ export function recognizedString(pieces: readonly RecognizedPiece[], minConfiden
 }
 
 /** The whole reward for a prompt and the recognised pieces: undefined target → null score. */
-export function ocrReward(prompt: string, pieces: readonly RecognizedPiece[], minConfidence = 0): { target?: OcrTarget; match?: OcrMatch; recognized: string; warnings: string[] } {
+export function ocrReward(
+  prompt: string,
+  pieces: readonly RecognizedPiece[],
+  minConfidence = 0,
+  mode: OcrMatchMode = 'flow-grpo',
+): { target?: OcrTarget; match?: OcrMatch; recognized: string; warnings: string[] } {
   const { target, warnings } = extractTarget(prompt);
   const recognized = recognizedString(pieces, minConfidence);
   if (!target) return { recognized, warnings };
-  return { target, match: matchTarget(target.normalized, recognized), recognized, warnings };
+  return { target, match: matchTarget(target.normalized, recognized, mode), recognized, warnings };
 }
