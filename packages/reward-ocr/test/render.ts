@@ -30,6 +30,10 @@ export interface RenderOptions {
   background?: string;
   /** Degrees, clockwise. */
   rotate?: number;
+  /** Pixels from the top edge to the text (default: centred vertically). */
+  top?: number;
+  /** A photo (path) under the text instead of a plain background, resized to cover the canvas. */
+  backgroundImage?: string;
   /** Canvas size (text centred); default 512 × 512. */
   width?: number;
   height?: number;
@@ -64,13 +68,22 @@ export async function renderText(text: string, options: RenderOptions = {}): Pro
   const layer = await glyphs.toBuffer();
   const meta = await sharp(layer).metadata();
   const left = Math.max(0, Math.round((width - (meta.width ?? 0)) / 2));
-  const top = Math.max(0, Math.round((height - (meta.height ?? 0)) / 2));
-  const { data, info } = await sharp({ create: { width, height, channels: 3, background } })
+  const top = options.top ?? Math.max(0, Math.round((height - (meta.height ?? 0)) / 2));
+  const base = options.backgroundImage
+    ? sharp(options.backgroundImage).resize(width, height, { fit: 'cover' }).removeAlpha()
+    : sharp({ create: { width, height, channels: 3, background } });
+  const { data, info } = await base
     .composite([{ input: layer, left, top }])
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
   return createRgbImage(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, `text:${text}`);
+}
+
+/** A photo resized to cover the canvas, no text added. */
+export async function photoImage(file: string, width = 512, height = 512): Promise<RgbImage> {
+  const { data, info } = await sharp(file).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return createRgbImage(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, file);
 }
 
 /** A plain canvas with no text. */
