@@ -165,6 +165,26 @@ describe('pool plumbing (fake tesseract)', () => {
     expect(fake.terminated).toBe(3);
   });
 
+  it('a worker that cannot start fails the call, queued jobs included, and the next call retries', async () => {
+    const fake = fakeTesseract();
+    // The first worker starts; after a read fails it is replaced, and that start fails.
+    let starts = 0;
+    const flaky: TesseractModule = {
+      createWorker: async () => {
+        if (++starts === 2) throw new Error('wasm core missing');
+        return fake.createWorker();
+      },
+    };
+    const reward = createOcrReward({ workers: 1, tesseract: flaky });
+    const samples = [image(40), image(41), image(42)].map((img) => ({ image: img, prompt: `a "w${img.width}"` }));
+    await expect(reward.doScore([{ image: image(13), prompt: 'a "x"' }, ...samples])).rejects.toSatisfy(ModelLoadError.isInstance);
+    expect((await reward.doScore(samples)).map((r) => r.score)).toEqual([1, 1, 1]);
+    // Jobs of the failed call did not linger in the queue to run later.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reward.pool.recognizeCalls).toBe(3);
+    await reward.dispose();
+  });
+
   it('an image tesseract cannot read fails alone; its worker is replaced', async () => {
     const fake = fakeTesseract();
     const reward = createOcrReward({ workers: 1, tesseract: fake });

@@ -240,11 +240,16 @@ export class TesseractPool {
     if (idle) return idle;
     if (this.#all.size + this.#starting < this.size) {
       this.#starting++;
+      let worker: TesseractWorker;
       try {
-        return await this.#spawn();
-      } finally {
+        worker = await this.#spawn();
+      } catch (error) {
         this.#starting--;
+        this.#spawnFailed(error);
+        throw error;
       }
+      this.#starting--;
+      return worker;
     }
     return new Promise<TesseractWorker>((resolve, reject) => {
       const onAbort = () => {
@@ -281,9 +286,22 @@ export class TesseractPool {
     const waiter = this.#waiters.shift();
     if (!waiter || this.#disposed) return;
     this.#starting++;
-    this.#spawn().then(waiter.resolve, waiter.reject).finally(() => {
-      this.#starting--;
-    });
+    this.#spawn().then(
+      (fresh) => {
+        this.#starting--;
+        waiter.resolve(fresh);
+      },
+      (error: unknown) => {
+        this.#starting--;
+        waiter.reject(error);
+        this.#spawnFailed(error);
+      },
+    );
+  }
+
+  /** No worker alive or starting after a failed start: queued jobs would wait forever, so they fail too. */
+  #spawnFailed(error: unknown): void {
+    if (this.#all.size + this.#starting === 0) for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
   }
 
   /** Reads one image on a free worker. A failure of this image throws ExpertFailedError (the worker is replaced). */
