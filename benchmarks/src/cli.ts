@@ -15,7 +15,7 @@ import { parseShard, runBench } from './run.js';
 import { isGenEvalLayout, resolveSuite, SUITE_NAMES } from './suites/index.js';
 import type { ProtocolName, Suite } from './types.js';
 
-const PROTOCOLS: ProtocolName[] = ['compbench', 'geneval', 'ensemble'];
+const PROTOCOLS: ProtocolName[] = ['compbench', 'geneval', 'ensemble', 'ocr'];
 
 export interface BenchRunFlags {
   suite: string;
@@ -93,7 +93,7 @@ export async function imageSourceFor(flags: BenchRunFlags, suite: Suite): Promis
 }
 
 function needsImages(suite: Suite, flags: BenchRunFlags): boolean {
-  return !suite.imageDir && !flags.images && !flags.generatorUrl && !flags.generatorCmd && ['t2i-compbench', 'geneval', 't2i-r1'].includes(suite.name);
+  return !suite.imageDir && !flags.images && !flags.generatorUrl && !flags.generatorCmd && ['t2i-compbench', 'geneval', 't2i-r1', 'ocr'].includes(suite.name);
 }
 
 function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv'>, extra: Record<string, unknown> = {}): void {

@@ -30,6 +30,8 @@ export interface BenchConfig {
   compbench?: { vqa?: ExpertConfig; clip?: ExpertConfig };
   /** GenEval's colour rule: an image-text expert (CLIP-family hpm, as GenEval uses CLIP) picks each object's colour. */
   geneval?: { color?: ExpertConfig };
+  /** The expert of the `ocr` protocol (default `{ kind: 'ocr' }`: tesseract with the bundled English weights). */
+  ocr?: ExpertConfig;
 }
 
 const unit = { type: 'number', minimum: 0, maximum: 1 } as const;
@@ -58,6 +60,7 @@ export const benchConfigSchema: JSONSchema = {
     },
     compbench: { type: 'object', additionalProperties: false, properties: { vqa: expertSchema, clip: expertSchema } },
     geneval: { type: 'object', additionalProperties: false, properties: { color: expertSchema } },
+    ocr: expertSchema,
   },
 } as unknown as JSONSchema;
 

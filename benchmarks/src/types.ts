@@ -65,7 +65,7 @@ export interface Suite {
   imageDir?: string;
 }
 
-export type ProtocolName = 'compbench' | 'geneval' | 'ensemble';
+export type ProtocolName = 'compbench' | 'geneval' | 'ensemble' | 'ocr';
 
 /** One expert's verdict on one image, as stored in results.jsonl. */
 export interface ExpertRecord {

@@ -110,6 +110,12 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
         options: { thresholds },
       });
     }
+    case 'ocr': {
+      // Flow-GRPO's text-rendering reward; the OCR package is imported here so it resolves from this package.
+      const { expertPlugin: ocrPlugin } = await import('@t2i-reward/ocr');
+      const [expert] = await createExpertsFromConfig({ experts: [config.ocr ?? { kind: 'ocr' }] }, options.configDir, [...plugins, ocrPlugin]);
+      return { ...createEnsembleProtocol({ experts: [{ name: expert!.name, model: wrap(expert!.model as RewardModelV1) }] }), name: 'ocr' };
+    }
     case 'ensemble': {
       let experts: NamedExpert[];
       // A named preset (t2i-r1-reference) sets the aggregation too: apply it here, where the protocol reads it.

@@ -3,12 +3,14 @@ import type { Suite } from '../types.js';
 import { compbenchSuite } from './compbench.js';
 import { examplesSuite } from './examples.js';
 import { genevalFolderSuite, genevalSuite, isGenEvalLayout } from './geneval.js';
+import { ocrSuite } from './ocr.js';
 import { t2iR1Suite } from './t2i-r1.js';
 import { userFileSuite } from './user-file.js';
 
 export { compbenchSuite, COMPBENCH_CATEGORIES } from './compbench.js';
 export { genevalSuite, genevalFolderSuite, GENEVAL_TASKS, isGenEvalLayout, listGenEvalFolders } from './geneval.js';
 export { t2iR1Suite } from './t2i-r1.js';
+export { ocrSuite, OCR_CATEGORIES, ocrCategory } from './ocr.js';
 export { userFileSuite, inferProtocol } from './user-file.js';
 export { examplesSuite } from './examples.js';
 export { DATA_DIR } from './paths.js';
@@ -19,9 +21,10 @@ const NAMED_SUITES: Record<string, () => Suite> = {
   geneval: genevalSuite,
   't2i-r1': t2iR1Suite,
   examples: examplesSuite,
+  ocr: ocrSuite,
 };
 
-export const SUITE_NAMES = ['t2i-compbench', 'geneval', 't2i-r1', 'examples'] as const;
+export const SUITE_NAMES = ['t2i-compbench', 'geneval', 't2i-r1', 'examples', 'ocr'] as const;
 
 /** A built-in suite by name, a GenEval-layout folder, or a user prompt file (.txt / .jsonl). */
 export async function resolveSuite(nameOrPath: string): Promise<Suite> {

@@ -18,6 +18,8 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
 /** Per-kind defaults for `--expert KIND` without a config. */
 export const DEFAULT_EXPERT_CONFIGS: Record<string, ExpertConfig> = {
   detector: { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } },
+  // Tesseract with the English LSTM weights of @tesseract.js-data/eng: offline, no config needed.
+  ocr: { kind: 'ocr', backend: { type: 'tesseract' } },
 };
 
 /**

@@ -16,6 +16,7 @@ import {
   type PromptSpec,
   type ScoreInput,
 } from '@t2i-reward/core';
+import { explainOcr } from '@t2i-reward/ocr';
 import { positiveInteger } from './arguments.js';
 import { buildEnsemble, KNOWN_EXPERT_KINDS, resolveEnsembleConfig, UsageError } from './ensemble-setup.js';
 
@@ -248,7 +249,7 @@ export function fitWidths(head: readonly string[], rows: readonly string[][], ke
 /**
  * One line on why an expert scored what it did, read from the conventional `details` fields of the built-in
  * experts: `objects` (detector: boxes found / count asked), `relations` (detector: relation score) and
- * `questions` (vqa: P(yes) ratio per question). Other details give ''.
+ * `questions` (vqa: P(yes) ratio per question), `target` (ocr: the quoted text and what was read). Other details give ''.
  */
 export function explainDetails(details: Record<string, unknown> | undefined): string {
   if (!details) return '';
@@ -269,6 +270,8 @@ export function explainDetails(details: Record<string, unknown> | undefined): st
     const ratio = typeof question.ratio === 'number' ? question.ratio.toFixed(2) : 'n/a';
     parts.push(`${String(question.question)} ${ratio}`);
   }
+  // ocr: the quoted target and what was read.
+  if ('target' in details && (typeof details.target === 'string' || details.target === null)) parts.push(explainOcr(details));
   return parts.join(', ');
 }
 

@@ -1,0 +1,131 @@
+import {
+  BaseReward, ExpertFailedError, InvalidImageInputError, type RewardItemResult, type RewardSample, type RgbImage, T2IRewardError,
+  failedResult, toRewardError,
+} from '@t2i-reward/core';
+import { type OcrWord, TesseractPool } from './engine.js';
+import { type OcrRewardOptions, validateOcrRewardOptions } from './options.js';
+import { type OcrMatchMode, extractTarget, matchTarget, recognizedString } from './scoring.js';
+import { VERSION } from './version.js';
+
+/** `details` of an OCR result (JSON). */
+export interface OcrDetails {
+  /** The quoted text of the prompt, as written; null when the prompt has none. */
+  target: string | null;
+  /** What is compared: spaces removed, lower-cased. */
+  normalizedTarget?: string;
+  /** Tesseract's text, one line per recognised line. */
+  recognizedText?: string;
+  /** The recognised words above `minWordConfidence`, concatenated, spaces removed, lower-cased. */
+  compared?: string;
+  /** Tesseract's mean confidence for the page, 0–100. */
+  confidence?: number;
+  /** 'contains' (distance 0), 'levenshtein' (match 'flow-grpo') or 'substring' (match 'substring'). */
+  rule?: 'contains' | 'levenshtein' | 'substring';
+  /** The distance in the reward (= raw): 0 when contained, else min(Levenshtein, length). */
+  distance?: number;
+  /** The distance before the cap. */
+  levenshtein?: number;
+  /** Target length in code points. */
+  length?: number;
+  words?: OcrWord[];
+}
+
+/** Whole-call failures: everything else fails only its own item. */
+const WHOLE_CALL_CODES = ['ABORTED', 'MODEL_DISPOSED', 'MODEL_LOAD', 'RUNTIME_UNAVAILABLE'];
+
+/**
+ * The OCR expert: reads the image with tesseract (LSTM, bundled English weights, offline) and scores how well
+ * it shows the prompt's quoted text, as Flow-GRPO's OCR reward does: score = 1 − distance / length, raw =
+ * distance. Workers start lazily on the first image and are reused; `dispose()` terminates them.
+ */
+export class OcrReward extends BaseReward {
+  readonly pool: TesseractPool;
+  readonly minWordConfidence: number;
+  readonly match: OcrMatchMode;
+
+  constructor(options: OcrRewardOptions = {}) {
+    const pool = new TesseractPool(options);
+    const minWordConfidence = options.minWordConfidence ?? 0;
+    const match = options.match ?? 'flow-grpo';
+    const extras = [
+      ...(match !== 'flow-grpo' ? [`match=${match}`] : []),
+      ...(pool.pageSegMode !== undefined ? [`psm=${pool.pageSegMode}`] : []),
+      ...(minWordConfidence !== 0 ? [`minWordConfidence=${minWordConfidence}`] : []),
+    ];
+    super({ kind: 'ocr', modelId: `ocr/tesseract/${pool.languages.join('+')}${extras.length > 0 ? `?${extras.join('&')}` : ''}`, version: VERSION });
+    this.pool = pool;
+    this.minWordConfidence = minWordConfidence;
+    this.match = match;
+  }
+
+  protected override async onDispose(): Promise<void> {
+    await this.pool.dispose();
+  }
+
+  protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
+    const results: (RewardItemResult | undefined)[] = samples.map(() => undefined);
+    const jobs: { index: number; image: RgbImage; target: { text: string; normalized: string }; warnings: string[] }[] = [];
+    samples.forEach((sample, index) => {
+      const problem = checkImage(sample.image);
+      if (problem) {
+        results[index] = failedResult(new InvalidImageInputError(problem, { data: { index } }));
+        return;
+      }
+      const { target, warnings } = extractTarget(sample.prompt);
+      // No quoted text: nothing to read, so the image is not read either.
+      if (!target) results[index] = { score: null, raw: null, details: { target: null } satisfies OcrDetails, warnings };
+      else jobs.push({ index, image: sample.image, target, warnings });
+    });
+    if (jobs.length > 0) {
+      await this.loadOnce(() => this.pool.load());
+      await Promise.all(jobs.map(async (job) => {
+        try {
+          const reading = await this.pool.recognize(job.image, signal);
+          const compared = recognizedString(reading.words, this.minWordConfidence);
+          const match = matchTarget(job.target.normalized, compared, this.match);
+          const details: OcrDetails = {
+            target: job.target.text,
+            normalizedTarget: job.target.normalized,
+            recognizedText: reading.text,
+            compared,
+            confidence: reading.confidence,
+            rule: match.rule,
+            distance: match.distance,
+            ...(match.levenshtein !== undefined ? { levenshtein: match.levenshtein } : {}),
+            length: match.length,
+            words: reading.words,
+          };
+          results[job.index] = { score: match.reward, raw: match.distance, details: { ...details }, warnings: job.warnings };
+        } catch (error) {
+          if (T2IRewardError.isInstance(error) && WHOLE_CALL_CODES.includes(error.code)) throw error;
+          results[job.index] = failedResult(toRewardError(error, `${this.modelId} failed`), job.warnings);
+        }
+      }));
+    }
+    return results.map((r) => r ?? failedResult(new ExpertFailedError('no result')));
+  }
+}
+
+function checkImage(image: RgbImage | undefined): string | undefined {
+  if (!image || !(image.data instanceof Uint8Array)) return 'sample.image is not an RgbImage';
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) return `bad image size ${image.width}x${image.height}`;
+  if (image.data.length !== image.width * image.height * 3) return `image data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3`;
+  return undefined;
+}
+
+/** Creates the OCR reward (tesseract LSTM, English by default, offline). */
+export function createOcrReward(options: OcrRewardOptions = {}): OcrReward {
+  validateOcrRewardOptions(options);
+  return new OcrReward(options);
+}
+
+/** One line on why an OCR result scored what it did, for tables and reports. */
+export function explainOcr(details: Record<string, unknown> | undefined): string {
+  if (!details) return '';
+  if (details.target === null) return 'no quoted text in the prompt';
+  if (typeof details.target !== 'string') return '';
+  const read = typeof details.compared === 'string' ? details.compared : '';
+  const shown = read.length > 40 ? `${read.slice(0, 40)}…` : read;
+  if (details.rule === 'contains') return `read "${shown}": contains "${String(details.normalizedTarget)}"`;
+  return `read "${shown}" for "${String(details.normalizedTarget)}": distance ${String(details.distance)}/${String(details.length)}`;
+}
