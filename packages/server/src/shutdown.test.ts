@@ -26,15 +26,11 @@ describe('SIGTERM during load (real child process)', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       server.child.kill('SIGTERM');
-      // Shutdown has begun: new connections are refused (or answered 503 on a kept-alive one).
-      for (;;) {
-        const late = await fetch(`${server.url}/healthz`, { headers: { connection: 'close' } }).then(
-          (response) => response.status,
-          () => 0,
-        );
-        if (late === 0 || late === 503) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // Shutdown has begun (readiness drops first); new scoring requests are answered 503 + Retry-After at once.
+      while ((await fetch(`${server.url}/readyz`)).status !== 503) await new Promise((resolve) => setTimeout(resolve, 20));
+      const late = await score();
+      expect(late.status).toBe(503);
+      expect(late.headers.get('retry-after')).toBe('1');
       server.child.kill('SIGUSR2');
       const responses = await Promise.all(inFlight);
       expect(responses.map((response) => response.status)).toEqual(Array(6).fill(200));

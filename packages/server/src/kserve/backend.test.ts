@@ -162,7 +162,7 @@ describe('several endpoints', () => {
     try {
       // One item scoring (held by the gate), one queued: the queue is full.
       const held = [model.doScore([{ image: blue, prompt: 'a' }]), model.doScore([{ image: blue, prompt: 'b' }])];
-      while (busy.stats().queued !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (busy.stats().runningBatches !== 1 || busy.stats().batchQueue !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
       const [refused] = await direct.doScore([{ image: dark, prompt: 'no retries' }]);
       expect(refused!.error!.message).toContain('HTTP 429');
       expect(direct.endpointStatus()[0]!.healthy).toBe(true);
