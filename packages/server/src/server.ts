@@ -262,7 +262,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
 
   /** Reads (and drops) what is left of a request body, at most SHUTDOWN_DRAIN_MS, so that answering it never resets the connection. */
   async function discardBody(request: IncomingMessage): Promise<void> {
-    if (request.complete) return;
+    // A client waiting for "100 Continue" sends no body: nothing to read.
+    if (request.complete || /100-continue/i.test(request.headers.expect ?? '')) return;
     request.resume();
     await Promise.race([once(request, 'end').catch(() => {}), sleep(SHUTDOWN_DRAIN_MS)]);
   }
@@ -321,10 +322,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     sendJson(response, 500, protocol?.errorBody ? { error: typed.message } : { error: errorToJson(typed) });
   }
 
-  // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
-  // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
-  // client reusing a connection the server just closed sees a spurious network error).
-  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) => {
+  function onRequest(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
     lastRequestAt = performance.now();
     if (shuttingDown) response.shouldKeepAlive = false;
     const url = parseRequestTarget(request.url);
@@ -351,9 +349,23 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     (async () => {
       if (!found) throw new HttpError(404, 'not_found', `no route for ${method} ${url.pathname}`);
       await admit(exchange, found.route);
+      // "Expect: 100-continue" (curl sends it for large bodies): the body is asked for only once admitted.
+      if (expectsContinue) response.writeContinue();
       await found.protocol.handle(exchange, context);
-    })().catch((error: unknown) => sendError(exchange, found?.protocol, error));
-  });
+    })().catch((error: unknown) => {
+      // Refused before "100 Continue": the client never sends the body, so the connection cannot be reused.
+      if (expectsContinue && !request.readableEnded) response.shouldKeepAlive = false;
+      sendError(exchange, found?.protocol, error);
+    });
+  }
+
+  // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
+  // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
+  // client reusing a connection the server just closed sees a spurious network error).
+  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) =>
+    onRequest(request, response, false),
+  );
+  httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, true));
 
   httpServer.on('connection', (socket: Socket) => {
     // Past the cap the connection is kept just long enough to answer 503 (a reset tells a client nothing).
