@@ -193,8 +193,10 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   let startLoading!: () => void;
   const loadRequested = new Promise<void>((resolve) => (startLoading = resolve));
   // Models load only once the address is bound (a busy port fails fast, before any model loads).
+  let listened = false;
   const readyPromise = (async () => {
     await loadRequested;
+    if (!listened) throw new Error('closed before it listened');
     if (options.warmup ?? true) {
       const results = await served.scoreSamples([{ image: warmupImage(), prompt: 'a photo of a dog and a cat' }]);
       const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => outcome.error && WARMUP_FATAL.has(outcome.error.code));
@@ -207,7 +209,9 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     log(`ready: ${experts.map((expert) => `${expert.name} (${expert.modelId})`).join(', ')}`);
   })();
   // Callers that never await `ready` must not crash the process on a failed warm-up; readiness stays false.
-  readyPromise.catch((error: unknown) => log(`not ready: ${(error as Error).message}`));
+  readyPromise.catch((error: unknown) => {
+    if (listened) log(`not ready: ${(error as Error).message}`);
+  });
 
   const context: ServerContext = {
     modelName,
@@ -383,6 +387,11 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   async function shutdown(): Promise<void> {
     shuttingDown = true;
     metrics.ready.set(0);
+    if (!listened) {
+      // Never bound (e.g. the port was busy): nothing was accepted, nothing to say.
+      if (options.disposeOnClose ?? true) await served.dispose();
+      return;
+    }
     log('shutting down: finishing accepted requests');
     // Answers still to come end their connection; new requests keep being read and get 503 at once.
     for (const response of activeResponses) if (!response.headersSent) response.shouldKeepAlive = false;
@@ -420,6 +429,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       address = { url: `http://${urlHost}:${info.port}`, host: info.address, port: info.port };
       log(`listening on ${address.url}`);
+      listened = true;
       startLoading();
       return address;
     },
