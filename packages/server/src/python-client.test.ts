@@ -48,7 +48,7 @@ describe('Python client shims (stdlib unittest with the machine python3, against
   });
 
   it('without a server URL, `python3 -m unittest` skips the server tests with the reason and passes', async () => {
-    const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
     delete env.T2IR_URL;
     delete env.T2IR_IMAGE_ROOT;
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
