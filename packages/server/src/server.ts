@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { RewardTimeoutError, createRgbImage, toRewardError, type Ensemble, type RgbImage } from '@t2i-reward/core';
+import type { AddressInfo } from 'node:net';
+import { createRgbImage, toRewardError, type Ensemble, type RgbImage } from '@t2i-reward/core';
 import { Admission, AdmissionRefusedError, type ByteLease } from './core/admission.js';
+import { withDeadline } from './core/deadline.js';
+import { Lifecycle } from './core/lifecycle.js';
 import { admissionHttpError, createScorer } from './core/scoring.js';
 import { HttpError, bearerMatches, isJsonContentType, parseJson, readBody, sendJson } from './http.js';
 import type { ImagePolicy } from './images.js';
@@ -124,10 +126,6 @@ const WARMUP_FATAL = new Set(['MODEL_LOAD', 'RUNTIME_UNAVAILABLE', 'MODEL_DISPOS
 /** Protocols in routing order; each claims its paths with `match`. */
 const PROTOCOLS: readonly Protocol[] = [systemProtocol, nativeProtocol, openRlhfProtocol, kserveProtocol];
 
-/** Quiet time, after the last accepted request is answered, for bytes already on the wire to be read (and answered 503). */
-const SHUTDOWN_LINGER_MS = 100;
-/** Longest the shutdown waits for that quiet time while new requests keep arriving. */
-const SHUTDOWN_LINGER_MAX_MS = 2_000;
 /** Longest a request arriving during shutdown may take to finish sending before it is answered 503. */
 const SHUTDOWN_DRAIN_MS = 2_000;
 
@@ -175,20 +173,23 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   inService = () => batcher.runningItems;
 
   let ready = false;
-  let shuttingDown = false;
-  let activeRequests = 0;
-  let lastRequestAt = 0;
-  const activeResponses = new Set<ServerResponse>();
-  const connections = new Set<Socket>();
-  const overCap = new WeakSet<Socket>();
   const byteLeases = new WeakMap<IncomingMessage, ByteLease>();
-  const idleResolvers: (() => void)[] = [];
+
+  // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
+  // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
+  // client reusing a connection the server just closed sees a spurious network error).
+  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) =>
+    onRequest(request, response, false),
+  );
+  httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, true));
+  const lifecycle = new Lifecycle(httpServer, { maxConnections });
+  const shuttingDown = () => lifecycle.draining;
 
   metrics.setQueueDepthSource(() => scorer.queueDepth());
   metrics.addLiveGauge('admitted_items', 'Items admitted and not yet answered (queued + being scored).', () => admission.items);
   metrics.addLiveGauge('inflight_body_bytes', 'Request-body bytes held by requests in flight.', () => admission.bytes);
   metrics.addLiveGauge('inflight_pixels', 'Decoded pixels held by requests in flight.', () => admission.pixels);
-  metrics.addLiveGauge('open_connections', 'Open HTTP connections.', () => connections.size);
+  metrics.addLiveGauge('open_connections', 'Open HTTP connections.', () => lifecycle.connections);
 
   let startLoading!: () => void;
   const loadRequested = new Promise<void>((resolve) => (startLoading = resolve));
@@ -218,43 +219,13 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     experts,
     metrics,
     retryAfter,
-    isReady: () => ready && !shuttingDown,
-    isShuttingDown: () => shuttingDown,
+    isReady: () => ready && !shuttingDown(),
+    isShuttingDown: shuttingDown,
     scoreItems: (items, signal) => scorer.scoreItems(items, signal),
     readBody: ({ request }) => readBody(request, maxBodyBytes, byteLeases.get(request), retryAfter),
     readJson: async (exchange) => parseJson(await context.readBody(exchange)),
-    withDeadline,
+    withDeadline: ({ response }, work) => withDeadline(response, requestTimeoutMs, work, () => metrics.error('request', 'timeout')),
   };
-
-  /** Runs scoring under the per-request deadline; the client going away withdraws its queued items. */
-  async function withDeadline<T>({ response }: Exchange, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new RewardTimeoutError(`request did not finish within ${requestTimeoutMs} ms`)),
-      requestTimeoutMs,
-    );
-    const onClose = () => {
-      if (!response.writableFinished) controller.abort(new HttpError(499, 'client_closed', 'client closed the connection'));
-    };
-    response.once('close', onClose);
-    try {
-      return await Promise.race([
-        work(controller.signal),
-        new Promise<never>((_, reject) => {
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
-        }),
-      ]);
-    } catch (error) {
-      if (RewardTimeoutError.isInstance(error)) {
-        metrics.error('request', 'timeout');
-        throw new HttpError(504, 'timeout', (error as Error).message);
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      response.off('close', onClose);
-    }
-  }
 
   function findRoute(method: string, pathname: string): { protocol: Protocol; route: RouteMatch } | undefined {
     for (const protocol of PROTOCOLS) {
@@ -264,25 +235,17 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     return undefined;
   }
 
-  /** Reads (and drops) what is left of a request body, at most SHUTDOWN_DRAIN_MS, so that answering it never resets the connection. */
-  async function discardBody(request: IncomingMessage): Promise<void> {
-    // A client waiting for "100 Continue" sends no body: nothing to read.
-    if (request.complete || /100-continue/i.test(request.headers.expect ?? '')) return;
-    request.resume();
-    await Promise.race([once(request, 'end').catch(() => {}), sleep(SHUTDOWN_DRAIN_MS)]);
-  }
-
   /** Checks a request against the server's state before its protocol sees it: auth, readiness, content type, byte budget. */
   async function admit(exchange: Exchange, route: RouteMatch): Promise<void> {
     const { request } = exchange;
-    if (overCap.has(request.socket)) {
+    if (lifecycle.isOverCap(request.socket)) {
       throw new HttpError(503, 'too_many_connections', `the server holds at most ${maxConnections} connections`, { 'retry-after': retryAfter, connection: 'close' });
     }
     if (options.token !== undefined && !route.public && !bearerMatches(request.headers.authorization, options.token)) {
       throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer' });
     }
     if (!route.scoring) return;
-    if (shuttingDown) {
+    if (shuttingDown()) {
       await discardBody(request);
       throw new HttpError(503, 'shutting_down', 'server is shutting down', { 'retry-after': retryAfter, connection: 'close' });
     }
@@ -327,8 +290,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   }
 
   function onRequest(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
-    lastRequestAt = performance.now();
-    if (shuttingDown) response.shouldKeepAlive = false;
+    lifecycle.touch();
     const url = parseRequestTarget(request.url);
     if (url === null) {
       // A request-target that is not a valid URL path is the client's fault: 400, never a crash.
@@ -336,18 +298,13 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       sendJson(response, 400, { error: { code: 'bad_request_target', message: 'request target is not a valid path' } }, { connection: 'close' });
       return;
     }
-    activeRequests++;
-    activeResponses.add(response);
     const method = request.method ?? 'GET';
     const found = findRoute(method, url.pathname);
     const protocolName = found?.protocol.name === 'system' ? (url.pathname === '/metrics' ? 'metrics' : 'other') : (found?.protocol.name ?? 'other');
     const stopTimer = metrics.requestDuration.startTimer({ protocol: protocolName });
-    response.once('close', () => {
+    lifecycle.track(response, () => {
       stopTimer();
       metrics.requests.inc({ protocol: protocolName, status: String(response.statusCode) });
-      activeResponses.delete(response);
-      activeRequests--;
-      if (activeRequests === 0) for (const resolve of idleResolvers.splice(0)) resolve();
     });
     const exchange: Exchange = { request, response, url, method };
     (async () => {
@@ -363,29 +320,10 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     });
   }
 
-  // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
-  // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
-  // client reusing a connection the server just closed sees a spurious network error).
-  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) =>
-    onRequest(request, response, false),
-  );
-  httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, true));
-
-  httpServer.on('connection', (socket: Socket) => {
-    // Past the cap the connection is kept just long enough to answer 503 (a reset tells a client nothing).
-    if (connections.size >= maxConnections) {
-      overCap.add(socket);
-      socket.setTimeout(5_000, () => socket.destroy());
-    }
-    connections.add(socket);
-    socket.once('close', () => connections.delete(socket));
-  });
-
   let closing: Promise<void> | undefined;
   let address: { url: string; host: string; port: number } | undefined;
 
   async function shutdown(): Promise<void> {
-    shuttingDown = true;
     metrics.ready.set(0);
     if (!listened) {
       // Never bound (e.g. the port was busy): nothing was accepted, nothing to say.
@@ -393,23 +331,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       return;
     }
     log('shutting down: finishing accepted requests');
-    // Answers still to come end their connection; new requests keep being read and get 503 at once.
-    for (const response of activeResponses) if (!response.headersSent) response.shouldKeepAlive = false;
-    const lingerStarted = performance.now();
-    for (;;) {
-      if (activeRequests > 0) await new Promise<void>((resolve) => idleResolvers.push(resolve));
-      await batcher.drain();
-      // Bytes already on the wire (a request sent just before the signal) are read and answered before closing.
-      const quiet = performance.now() - lastRequestAt;
-      if (activeRequests === 0 && (quiet >= SHUTDOWN_LINGER_MS || performance.now() - lingerStarted > SHUTDOWN_LINGER_MAX_MS)) break;
-      await sleep(Math.max(1, SHUTDOWN_LINGER_MS - quiet));
-    }
-    // Stop listening; idle keep-alive connections close now, the others after their (Connection: close) answer.
-    const serverClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    httpServer.closeIdleConnections();
-    const forced = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_LINGER_MAX_MS);
-    await serverClosed;
-    clearTimeout(forced);
+    await lifecycle.drain(() => batcher.drain());
     await readyPromise.catch(() => {});
     if (options.disposeOnClose ?? true) await served.dispose();
     log('shut down');
@@ -446,11 +368,11 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       queued: scorer.queueDepth(),
       batchQueue: batcher.queued,
       runningBatches: batcher.running,
-      activeRequests,
+      activeRequests: lifecycle.activeRequests,
       admittedItems: admission.items,
       inflightBytes: admission.bytes,
       inflightPixels: admission.pixels,
-      connections: connections.size,
+      connections: lifecycle.connections,
     }),
     close() {
       startLoading();
@@ -458,6 +380,14 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       return closing;
     },
   };
+}
+
+/** Reads (and drops) what is left of a request body, at most SHUTDOWN_DRAIN_MS, so that answering it never resets the connection. */
+async function discardBody(request: IncomingMessage): Promise<void> {
+  // A client waiting for "100 Continue" sends no body: nothing to read.
+  if (request.complete || /100-continue/i.test(request.headers.expect ?? '')) return;
+  request.resume();
+  await Promise.race([once(request, 'end').catch(() => {}), sleep(SHUTDOWN_DRAIN_MS)]);
 }
 
 /** Parses a request-target relative to a fixed origin; null when it cannot be a URL (never throws). */
