@@ -81,6 +81,10 @@ export class Lifecycle {
 
   /** Graceful drain (see the class comment); `settle` waits for the scorer to be idle. */
   async drain(settle: () => Promise<void>): Promise<void> {
+    // One more I/O poll first: requests whose bytes were already received when the signal came are read (and
+    // admitted as usual) before new requests start being refused.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
     this.#draining = true;
     for (const response of this.#responses) if (!response.headersSent) response.shouldKeepAlive = false;
     const started = performance.now();
