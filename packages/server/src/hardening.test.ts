@@ -188,4 +188,39 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
     });
     expect(accepted).toBe(200);
   });
+
+  it('chunked bodies count toward the in-flight byte budget as they stream: past it 429 + Retry-After, and the lease is given back', async () => {
+    const small = createRewardServer({
+      ensemble: createEnsemble({ experts: [{ name: 'bright', model: createMockReward() }] }),
+      maxBodyBytes: 64 * 1024,
+      maxInflightBytes: 64 * 1024,
+    });
+    await small.listen();
+    await small.ready;
+    // A slow upload declares 60 KB and sends 1 byte: it holds 60 KB of the budget.
+    const holder = httpRequest(`${small.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024) } });
+    holder.on('error', () => {});
+    holder.write('{');
+    try {
+      while (small.stats().inflightBytes === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(small.stats().inflightBytes).toBe(60 * 1024);
+      const chunked = await new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+        const request = httpRequest(`${small.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+        request.on('response', (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0, ...(response.headers['retry-after'] ? { retryAfter: response.headers['retry-after'] } : {}) });
+        });
+        request.on('error', reject);
+        for (let index = 0; index < 4; index++) request.write(Buffer.alloc(4 * 1024, 0x20));
+        request.end();
+      });
+      expect(chunked).toEqual({ status: 429, retryAfter: '1' });
+    } finally {
+      holder.destroy();
+    }
+    while (small.stats().inflightBytes !== 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const png = (await encodeImage(grey, 'png')).toString('base64');
+    expect((await fetch(`${small.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ image: png, prompt: 'x' }] }) })).status).toBe(200);
+    await small.close();
+  });
 });
