@@ -1,5 +1,6 @@
 """Tests of the client shims against a running t2i-reward server (started by the vitest test
 packages/server/src/python-client.test.ts, which sets T2IR_URL, T2IR_TOKEN and T2IR_IMAGE_ROOT).
+Without T2IR_URL the server tests are skipped with that reason; the PNG writer test always runs.
 
 The server serves two mock experts: "bright" (mean pixel value / 255) and "half" (that / 2, weight 3), with
 aggregate weighted-mean, so the total is 0.625 * brightness; "bright" fails items whose prompt is "fail me".
@@ -36,6 +37,13 @@ def brightness(rgb):
     return sum(rgb) / 3 / 255
 
 
+SERVER_URL = os.environ.get("T2IR_URL")
+NEEDS_SERVER = unittest.skipUnless(
+    SERVER_URL and os.environ.get("T2IR_IMAGE_ROOT"),
+    "no server given: set T2IR_URL (and T2IR_IMAGE_ROOT, T2IR_TOKEN) to a running server serving the mock "
+    "experts, or run `npx vitest run packages/server/src/python-client.test.ts`, which starts one",
+)
+
 RED = (200, 20, 20)
 GREY = (90, 90, 90)
 
@@ -51,6 +59,7 @@ class PngWriterTest(unittest.TestCase):
         self.assertEqual(raw, (b"\x00" + bytes(RED) * 3) * 2)
 
 
+@NEEDS_SERVER
 class ServerTest(unittest.TestCase):
     def setUp(self):
         self.client = RewardClient()
@@ -87,6 +96,7 @@ class ServerTest(unittest.TestCase):
         self.assertEqual([expert["name"] for expert in self.client.experts()], ["bright", "half"])
 
 
+@NEEDS_SERVER
 class TrlTest(unittest.TestCase):
     def test_one_function_per_expert_sharing_one_call(self):
         client = RewardClient()
@@ -120,6 +130,7 @@ class TrlTest(unittest.TestCase):
         self.assertAlmostEqual(half[0], brightness(RED) / 2, places=9)
 
 
+@NEEDS_SERVER
 class FlowGrpoTest(unittest.TestCase):
     def test_images_prompts_metadata(self):
         reward_fn = make_flow_grpo_reward_fn()
@@ -141,6 +152,7 @@ class FlowGrpoTest(unittest.TestCase):
         self.assertAlmostEqual(scores[1], 0.625 * (128 / 255), places=6)  # 0.5 * 255 rounds to 128
 
 
+@NEEDS_SERVER
 class VerlTest(unittest.TestCase):
     def test_compute_score(self):
         result = compute_score("t2i", "<image>", "a red square", {"image": solid_png(RED)})

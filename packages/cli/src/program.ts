@@ -38,6 +38,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`t2ir: ${message}\n`);
-    return 1;
+    // Usage errors found after parsing (e.g. an unreadable --token-file) exit 2 like bad flags.
+    return (error as { exitCode?: unknown }).exitCode === 2 ? 2 : 1;
   }
 }

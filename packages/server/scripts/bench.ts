@@ -7,6 +7,12 @@
  * to ~PER_CALL_MS and ~PER_ITEM_MS), so batching has per-call work to amortise, as real models do.
  * Expert 2: the real CenterNet detector (the default `t2ir serve` ensemble), when it loads.
  *
+ * Every server cell also probes GET /healthz every 50 ms while loaded (its p99 is the "healthz p99" column:
+ * a liveness probe must stay fast while the server is saturated).
+ *
+ * Overload (issue 12): 512 clients at once against `maxQueue 256`, each sending one request: how many are
+ * accepted / refused 429, p99 of the accepted ones, and /healthz p99 meanwhile.
+ *
  *   npm run bench -w @t2i-reward/server     # BENCH_SECONDS=2 per cell, BENCH_ROUNDS=2 interleaved rounds (best kept)
  */
 import { spawn } from 'node:child_process';
@@ -47,17 +53,41 @@ interface Cell {
   p50: number;
   p99: number;
   meanBatch?: number;
+  healthP99?: number;
 }
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
+/** Probes GET {url}/healthz every 50 ms until `stop()`; returns the p99 latency in ms. */
+function healthProbe(url: string): { stop(): Promise<number> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const begin = performance.now();
+      await fetch(`${url}/healthz`).then((response) => response.arrayBuffer());
+      latencies.push(performance.now() - begin);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      latencies.sort((a, b) => a - b);
+      return percentile(latencies, 0.99);
+    },
+  };
+}
+
 /** Runs `clients` loops of `call` for SECONDS (each loop: one request at a time) and summarises. */
-async function load(clients: number, call: () => Promise<void>, seconds = SECONDS): Promise<Omit<Cell, 'mode' | 'clients'>> {
+async function load(clients: number, call: () => Promise<void>, seconds = SECONDS, healthUrl?: string): Promise<Omit<Cell, 'mode' | 'clients'>> {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
+  const probe = healthUrl ? healthProbe(healthUrl) : undefined;
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < deadline) {
@@ -68,8 +98,15 @@ async function load(clients: number, call: () => Promise<void>, seconds = SECOND
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const healthP99 = await probe?.stop();
   latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return {
+    requests: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    ...(healthP99 !== undefined ? { healthP99 } : {}),
+  };
 }
 
 async function startServer(options: Record<string, unknown>): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -100,6 +137,7 @@ async function batchTotals(url: string): Promise<{ items: number; batches: numbe
 interface Target {
   mode: string;
   call: () => Promise<void>;
+  url?: string;
   batchTotals?: () => Promise<{ items: number; batches: number }>;
   stop?: () => Promise<void>;
 }
@@ -113,7 +151,7 @@ async function serverTarget(mode: string, options: Record<string, unknown>, body
     if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
-  return { mode, call, batchTotals: () => batchTotals(server.url), stop: server.stop };
+  return { mode, call, url: server.url, batchTotals: () => batchTotals(server.url), stop: server.stop };
 }
 
 function inProcessTarget(ensemble: Ensemble, bytes: Uint8Array, prompt: string): Target {
@@ -137,7 +175,7 @@ async function runMatrix(targets: Target[], clients: number[], seconds: number):
     for (const count of clients) {
       for (const target of targets) {
         const before = await target.batchTotals?.();
-        const measured = await load(count, target.call, seconds);
+        const measured = await load(count, target.call, seconds, target.url);
         const after = await target.batchTotals?.();
         const cell: Cell = {
           mode: target.mode,
@@ -155,10 +193,10 @@ async function runMatrix(targets: Target[], clients: number[], seconds: number):
 
 function printCells(title: string, cells: Cell[]): void {
   console.log(`\n${title}`);
-  console.log('mode                clients   req/s    p50 ms    p99 ms   mean batch');
+  console.log('mode                clients   req/s    p50 ms    p99 ms   mean batch   healthz p99 ms');
   for (const cell of cells) {
     console.log(
-      `${cell.mode.padEnd(18)} ${String(cell.clients).padStart(8)} ${cell.perSecond.toFixed(1).padStart(8)} ${cell.p50.toFixed(1).padStart(9)} ${cell.p99.toFixed(1).padStart(9)} ${cell.meanBatch === undefined ? '' : cell.meanBatch.toFixed(1).padStart(10)}`,
+      `${cell.mode.padEnd(18)} ${String(cell.clients).padStart(8)} ${cell.perSecond.toFixed(1).padStart(8)} ${cell.p50.toFixed(1).padStart(9)} ${cell.p99.toFixed(1).padStart(9)} ${(cell.meanBatch === undefined ? '' : cell.meanBatch.toFixed(1)).padStart(12)} ${(cell.healthP99 === undefined ? '' : cell.healthP99.toFixed(1)).padStart(16)}`,
     );
   }
 }
@@ -199,6 +237,34 @@ try {
 } finally {
   for (const target of cpuTargets) await target.stop?.();
 }
+
+/** 512 clients at once, one request each, against maxQueue 256 (what issue 12 measured: 0 of 548 got 429, p99 102 s). */
+async function overload(clients: number, maxQueue: number): Promise<void> {
+  const server = await startServer({ expert: 'cpu', perCallRounds, perItemRounds, maxBatch: 16, maxWaitMs: 2, maxQueue });
+  try {
+    const probe = healthProbe(server.url);
+    const started = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: clients }, async () => {
+        const begin = performance.now();
+        const response = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: cpuBody });
+        await response.arrayBuffer();
+        return { status: response.status, ms: performance.now() - begin, retryAfter: response.headers.get('retry-after') };
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const healthP99 = await probe.stop();
+    const accepted = answers.filter((answer) => answer.status === 200).map((answer) => answer.ms).sort((a, b) => a - b);
+    const refused = answers.filter((answer) => answer.status === 429);
+    const refusedMs = refused.map((answer) => answer.ms).sort((a, b) => a - b);
+    console.log(`\nOverload: ${clients} clients at once, one item each, maxQueue ${maxQueue}, maxBatch 16 (CPU expert), ${seconds.toFixed(1)} s`);
+    console.log(`  accepted ${accepted.length} (p50 ${percentile(accepted, 0.5).toFixed(0)} ms, p99 ${percentile(accepted, 0.99).toFixed(0)} ms); refused 429 ${refused.length} (all with Retry-After: ${refused.every((answer) => answer.retryAfter !== null)}, p99 ${percentile(refusedMs, 0.99).toFixed(0)} ms); other ${clients - accepted.length - refused.length}`);
+    console.log(`  /healthz p99 while saturated: ${healthP99.toFixed(1)} ms`);
+  } finally {
+    await server.stop();
+  }
+}
+await overload(512, 256);
 
 // The real detector: fewer, longer cells (~100-200 ms per image on wasm).
 let detector: Ensemble | undefined;

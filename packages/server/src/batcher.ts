@@ -52,6 +52,7 @@ export class DynamicBatcher<In, Out> {
   readonly #scoreBatch: BatchScoreFn<In, Out>;
   #queue: Pending<In, Out>[] = [];
   #running = 0;
+  #runningItems = 0;
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
   #idleWaiters: (() => void)[] = [];
@@ -69,6 +70,11 @@ export class DynamicBatcher<In, Out> {
   /** Items waiting for a batch. */
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /** Items in the batches being scored. */
+  get runningItems(): number {
+    return this.#runningItems;
   }
 
   /** Scoring calls in progress. */
@@ -185,6 +191,7 @@ export class DynamicBatcher<In, Out> {
     const batch = this.#queue.splice(0, this.#options.maxBatch);
     if (batch.length === 0) return;
     this.#running += 1;
+    this.#runningItems += batch.length;
     const info: BatchInfo = { size: batch.length, waitedSeconds: (performance.now() - batch[0]!.enqueuedAt) / 1000 };
     let call: Promise<Out[]>;
     try {
@@ -209,6 +216,7 @@ export class DynamicBatcher<In, Out> {
       )
       .finally(() => {
         this.#running -= 1;
+        this.#runningItems -= batch.length;
         this.#freeSince = performance.now();
         // After a macrotask: requests that arrived while a synchronous model blocked the event loop get
         // parsed and admitted first, and can join the next batch.

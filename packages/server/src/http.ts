@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AdmissionRefusedError, type ByteLease } from './core/admission.js';
 
 /** An error that maps to an HTTP status; `code` is machine-readable, `headers` go on the response (Retry-After). */
 export class HttpError extends Error {
@@ -19,7 +20,7 @@ export class HttpError extends Error {
  * Reads the whole body, refusing more than `limit` bytes with 413: up front from Content-Length, or as soon as
  * the streamed bytes pass the limit (chunked uploads), without buffering the rest.
  */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(request: IncomingMessage, limit: number, lease?: ByteLease, retryAfter = '1'): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? NaN);
   if (declared > limit) {
     return Promise.reject(new HttpError(413, 'body_too_large', `request body of ${declared} bytes is over the limit of ${limit}`));
@@ -43,6 +44,17 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
         finish(new HttpError(413, 'body_too_large', `request body is over the limit of ${limit} bytes`));
         return;
       }
+      // Bytes past the declared length (chunked uploads) count toward the in-flight budget as they arrive.
+      if (lease && total > lease.amount) {
+        try {
+          lease.grow(total - lease.amount);
+        } catch (error) {
+          if (!(error instanceof AdmissionRefusedError)) throw error;
+          request.pause();
+          finish(new HttpError(429, 'body_budget', error.message, { 'retry-after': retryAfter }));
+          return;
+        }
+      }
       chunks.push(chunk);
     };
     request.on('data', onData);
@@ -50,6 +62,12 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.once('error', (error) => finish(new HttpError(400, 'bad_body', `request body could not be read: ${error.message}`)));
     request.once('aborted', () => finish(new HttpError(400, 'aborted', 'client aborted the request')));
   });
+}
+
+/** application/json or any application/*+json, parameters (charset) allowed. */
+export function isJsonContentType(header: string | undefined): boolean {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
 }
 
 export function parseJson(body: Buffer): unknown {

@@ -9,6 +9,8 @@ export interface ImagePolicy {
   allowUrls?: readonly string[];
   maxImageBytes?: number;
   maxImagePixels?: number;
+  /** Longest an image URL download may take, in ms (the item fails past it). Default: core's 30000. */
+  imageFetchTimeoutMs?: number;
 }
 
 /**
@@ -120,8 +122,15 @@ export function classifyImageReference(reference: unknown, policy: ImagePolicy):
 }
 
 /** Loads a classified reference with core's decoder under the same policy (core re-checks root and allow-list). */
-export function loadClassifiedImage(reference: ClassifiedReference, policy: ImagePolicy, signal?: AbortSignal): Promise<RgbImage> {
+export function loadClassifiedImage(
+  reference: ClassifiedReference,
+  policy: ImagePolicy,
+  signal?: AbortSignal,
+  beforeDecode?: (info: { width: number; height: number }) => void | Promise<void>,
+): Promise<RgbImage> {
   const options = {
+    ...(policy.imageFetchTimeoutMs !== undefined ? { fetchTimeoutMs: policy.imageFetchTimeoutMs } : {}),
+    ...(beforeDecode ? { beforeDecode } : {}),
     ...(policy.maxImageBytes !== undefined ? { maxBytes: policy.maxImageBytes } : {}),
     ...(policy.maxImagePixels !== undefined ? { maxPixels: policy.maxImagePixels } : {}),
     allowUrls: policy.allowUrls ?? [],

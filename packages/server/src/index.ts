@@ -1,5 +1,5 @@
 export { VERSION } from './version.js';
-export { createRewardServer, type RewardServer, type RewardServerOptions, type ListenOptions } from './server.js';
+export { createRewardServer, type RewardServer, type RewardServerOptions, type ListenOptions, type ServerStats } from './server.js';
 export { DynamicBatcher, BatcherRefusedError, type BatcherOptions, type BatchInfo, type BatchTicket } from './batcher.js';
 export { ServerMetrics } from './metrics.js';
 export { instrumentEnsemble, instrumentModel } from './instrument.js';

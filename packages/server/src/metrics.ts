@@ -22,9 +22,11 @@ export class ServerMetrics {
   readonly errors: Counter<'stage' | 'code'>;
   readonly ready: Gauge;
   #queueDepthSource: () => number = () => 0;
+  readonly #prefix: string;
 
   constructor(options: { prefix?: string; defaultMetrics?: boolean } = {}) {
     const prefix = options.prefix ?? 't2ir_';
+    this.#prefix = prefix;
     const registry = new Registry();
     this.registry = registry;
     const registers = [registry];
@@ -50,7 +52,7 @@ export class ServerMetrics {
     const depth = () => this.#queueDepthSource();
     this.queueDepth = new Gauge({
       name: `${prefix}queue_depth`,
-      help: 'Items waiting for a batch.',
+      help: 'Items admitted and not yet being scored: from the moment their request was read (decoding, waiting for a batch).',
       registers,
       collect() {
         this.set(depth());
@@ -71,6 +73,18 @@ export class ServerMetrics {
   /** Where queue_depth reads the live depth at scrape time. */
   setQueueDepthSource(source: () => number): void {
     this.#queueDepthSource = source;
+  }
+
+  /** A gauge read from `source` at scrape time (e.g. bytes or pixels in flight). */
+  addLiveGauge(name: string, help: string, source: () => number): Gauge {
+    return new Gauge({
+      name: `${this.#prefix}${name}`,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(source());
+      },
+    });
   }
 
   /** Records one expert's batch call (the instrumented model calls this). */

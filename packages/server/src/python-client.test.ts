@@ -46,4 +46,22 @@ describe('Python client shims (stdlib unittest with the machine python3, against
       await rm(imageRoot, { recursive: true, force: true });
     }
   });
+
+  it('without a server URL, `python3 -m unittest` skips the server tests with the reason and passes', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+    delete env.T2IR_URL;
+    delete env.T2IR_IMAGE_ROOT;
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn('python3', ['-m', 'unittest', '-v', 'test_t2i_reward_client'], { cwd: clientDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ code: exitCode, output }));
+    });
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/OK \(skipped=\d+\)/);
+    expect(output).toContain('no server given: set T2IR_URL');
+    expect(output).toMatch(/test_png_structure .* ok/);
+  });
 });

@@ -338,7 +338,7 @@ describe('serving behaviour (gated expert: the queue fills without timing)', () 
       const first = one();
       await until(() => server.stats().runningBatches === 1);
       const rest = Array.from({ length: 6 }, one);
-      await until(() => server.stats().queued === 6);
+      await until(() => server.stats().batchQueue === 6);
       gated.release();
       const responses = await Promise.all([first, ...rest]);
       expect(responses.map((response) => response.status)).toEqual(Array(7).fill(200));
@@ -367,7 +367,7 @@ describe('serving behaviour (gated expert: the queue fills without timing)', () 
       const running = one();
       await until(() => server.stats().runningBatches === 1);
       const queued = [one(), one()];
-      await until(() => server.stats().queued === 2);
+      await until(() => server.stats().batchQueue === 2);
       const refused = await one();
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBe('3');

@@ -1,28 +1,26 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  ImageSourceNotAllowedError,
-  RewardTimeoutError,
-  T2IRewardError,
-  createRgbImage,
-  toRewardError,
-  validatePromptSpec,
-  validateWithSchema,
-  type Ensemble,
-  type EnsembleItemResult,
-  type PromptSpec,
-  type RewardSample,
-  type RgbImage,
-} from '@t2i-reward/core';
-import { BatcherRefusedError, DynamicBatcher, type BatchTicket } from './batcher.js';
-import { HttpError, bearerMatches, parseJson, readBody, sendBytes, sendJson } from './http.js';
-import { classifyImageReference, loadClassifiedImage, type ImagePolicy } from './images.js';
-import { handleKServe } from './kserve/handler.js';
+import { createRgbImage, toRewardError, type Ensemble, type RgbImage } from '@t2i-reward/core';
+import { Admission, AdmissionRefusedError, type ByteLease } from './core/admission.js';
+import { withDeadline } from './core/deadline.js';
+import { Lifecycle } from './core/lifecycle.js';
+import { admissionHttpError, createScorer } from './core/scoring.js';
+import { HttpError, bearerMatches, isJsonContentType, parseJson, readBody, sendJson } from './http.js';
+import type { ImagePolicy } from './images.js';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from './kserve/codec.js';
+import { kserveProtocol } from './kserve/handler.js';
 import { ServerMetrics } from './metrics.js';
-import { openRlhfRequestSchema, scoreRequestSchema, serverSchemas } from './schemas.js';
 import { instrumentEnsemble } from './instrument.js';
+import { errorToJson, nativeProtocol } from './protocols/native.js';
+import { openRlhfProtocol } from './protocols/openrlhf.js';
+import { systemProtocol } from './protocols/system.js';
+import type { Exchange, Protocol, RouteMatch, ServerContext } from './protocols/types.js';
 import type { ExpertInfo } from './types.js';
-import { VERSION } from './version.js';
+
+export type { RawItem } from './core/scoring.js';
+export type { ServerContext, Protocol, Exchange, RouteMatch } from './protocols/types.js';
+export { resultToJson, errorToJson } from './protocols/native.js';
 
 export interface RewardServerOptions extends ImagePolicy {
   /** What to serve: an Ensemble from core (createEnsemble / createEnsembleFromConfig). */
@@ -35,7 +33,10 @@ export interface RewardServerOptions extends ImagePolicy {
   maxBatch?: number;
   /** Longest wait for a fuller batch, in ms. Default 5. */
   maxWaitMs?: number;
-  /** Most items waiting; more gets 429. Default 256. */
+  /**
+   * Most items waiting, counted from the moment their request is read (decoding, waiting for a batch; not
+   * those being scored); more gets 429, a request with more items than this 413. Default 256.
+   */
   maxQueue?: number;
   /** Ensemble calls at once. Default 1 (the models use every core). */
   concurrency?: number;
@@ -43,6 +44,15 @@ export interface RewardServerOptions extends ImagePolicy {
   requestTimeoutMs?: number;
   /** Largest request body, in bytes; more gets 413. Default 64 MiB. */
   maxBodyBytes?: number;
+  /** Most request-body bytes held at once over all requests; a request that does not fit gets 429. Default max(maxBodyBytes, 128 MiB). */
+  maxInflightBytes?: number;
+  /**
+   * Most decoded pixels held at once over all requests (3 bytes each); requests wait for room in arrival
+   * order, a request that needs more than all of it gets 413. Default 64 Mi pixels (192 MiB of RGB).
+   */
+  maxInflightPixels?: number;
+  /** Most open connections; past it requests are answered 503 + Retry-After and the connection closed. Default 1024. */
+  maxConnections?: number;
   /** When set, every route but health needs `Authorization: Bearer <token>` (401 otherwise). */
   token?: string;
   /** Score one synthetic image before reporting ready, so models are loaded. Default true. */
@@ -64,73 +74,37 @@ export interface ListenOptions {
   port?: number;
 }
 
+export interface ServerStats {
+  /** Items admitted and not yet being scored (decoding or waiting). */
+  queued: number;
+  /** Of those, the decoded ones waiting for a batch. */
+  batchQueue: number;
+  runningBatches: number;
+  activeRequests: number;
+  /** Items admitted and not yet answered (queued + being scored). */
+  admittedItems: number;
+  inflightBytes: number;
+  inflightPixels: number;
+  connections: number;
+}
+
 export interface RewardServer {
+  /** Binds (and only then starts loading the models); rejects when the address cannot be bound. */
   listen(options?: ListenOptions): Promise<{ url: string; host: string; port: number }>;
   /** Resolves when the models are loaded (warm-up done); rejects when the warm-up failed. */
   readonly ready: Promise<void>;
   isReady(): boolean;
-  /** Graceful: refuses new work (503), finishes every accepted request, then closes and disposes. */
+  /**
+   * Graceful: every request already read is answered, new ones get 503 + Retry-After (connection closed),
+   * then the listener and connections close and the models are disposed.
+   */
   close(): Promise<void>;
   readonly url: string;
   readonly experts: readonly ExpertInfo[];
   readonly metrics: ServerMetrics;
   readonly httpServer: Server;
   /** Live counters (for tests and logs). */
-  stats(): { queued: number; runningBatches: number; activeRequests: number };
-}
-
-/** An item of any protocol before decoding. */
-export interface RawItem {
-  image: unknown;
-  prompt: string;
-  spec?: unknown;
-  metadata?: Record<string, unknown>;
-}
-
-/** What protocol handlers get from the server. */
-export interface ServerContext {
-  readonly modelName: string;
-  readonly experts: readonly ExpertInfo[];
-  isReady(): boolean;
-  /** Decodes, batches and scores; per-item failures come back in the results. */
-  scoreItems(items: readonly RawItem[], signal: AbortSignal): Promise<EnsembleItemResult[]>;
-  readBody(request: IncomingMessage): Promise<Buffer>;
-}
-
-/** Serialises a result for JSON responses (errors as {code, message}, details only when asked). */
-export function resultToJson(result: EnsembleItemResult, includeDetails: boolean): Record<string, unknown> {
-  const experts: Record<string, unknown> = {};
-  for (const [name, outcome] of Object.entries(result.experts)) {
-    experts[name] = {
-      kind: outcome.kind,
-      modelId: outcome.modelId,
-      weight: outcome.weight,
-      score: finiteOrNull(outcome.score),
-      raw: finiteOrNull(outcome.raw),
-      warnings: outcome.warnings,
-      ...(outcome.error ? { error: errorToJson(outcome.error) } : {}),
-      ...(includeDetails && outcome.details ? { details: outcome.details } : {}),
-    };
-  }
-  return {
-    reward: finiteOrNull(result.reward),
-    experts,
-    warnings: result.warnings,
-    ...(result.error ? { error: errorToJson(result.error) } : {}),
-  };
-}
-
-function finiteOrNull(value: number | null | undefined): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-export function errorToJson(error: unknown): { name: string; code: string; message: string; data?: Record<string, unknown> } {
-  const typed = toRewardError(error);
-  return typed.toJSON();
-}
-
-function failedItem(error: T2IRewardError): EnsembleItemResult {
-  return { reward: null, experts: {}, warnings: [], error };
+  stats(): ServerStats;
 }
 
 /** A small picture that every expert accepts, for the warm-up. */
@@ -146,27 +120,23 @@ function warmupImage(): RgbImage {
   return createRgbImage(data, width, height, 'warmup');
 }
 
-function protocolOf(pathname: string): string {
-  if (pathname.startsWith('/v1/')) return 'native';
-  if (pathname.startsWith('/openrlhf') || pathname === '/get_reward') return 'openrlhf';
-  if (pathname.startsWith('/v2')) return 'kserve';
-  if (pathname === '/metrics') return 'metrics';
-  return 'other';
-}
-
-/** ImageSourceNotAllowedError's code: a refused source refuses the request (403). */
-const NOT_ALLOWED = new ImageSourceNotAllowedError('').code;
-
 /** Expert errors on the warm-up image that mean the model is unusable (not merely "cannot judge this picture"). */
 const WARMUP_FATAL = new Set(['MODEL_LOAD', 'RUNTIME_UNAVAILABLE', 'MODEL_DISPOSED']);
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready']);
+/** Protocols in routing order; each claims its paths with `match`. */
+const PROTOCOLS: readonly Protocol[] = [systemProtocol, nativeProtocol, openRlhfProtocol, kserveProtocol];
+
+/** Longest a request arriving during shutdown may take to finish sending before it is answered 503. */
+const SHUTDOWN_DRAIN_MS = 2_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createRewardServer(options: RewardServerOptions): RewardServer {
   const metrics = options.metrics ?? new ServerMetrics();
   const modelName = options.modelName ?? 't2i-reward';
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
+  const maxConnections = options.maxConnections ?? 1024;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   const log = options.log ?? (() => {});
   const policy: ImagePolicy = {
@@ -174,41 +144,60 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     allowUrls: options.allowUrls ?? [],
     ...(options.maxImageBytes !== undefined ? { maxImageBytes: options.maxImageBytes } : {}),
     ...(options.maxImagePixels !== undefined ? { maxImagePixels: options.maxImagePixels } : {}),
+    ...(options.imageFetchTimeoutMs !== undefined ? { imageFetchTimeoutMs: options.imageFetchTimeoutMs } : {}),
   };
+  // Items being scored hold no place in the queue (the batcher is created below, by the scorer).
+  let inService = () => 0;
+  const admission = new Admission(
+    {
+      maxItems: options.maxQueue ?? 256,
+      maxBytes: options.maxInflightBytes ?? Math.max(maxBodyBytes, 128 * 1024 * 1024),
+      maxPixels: options.maxInflightPixels ?? 64 * 1024 * 1024,
+    },
+    () => inService(),
+  );
+  if (admission.options.maxBytes < maxBodyBytes) throw new RangeError('maxInflightBytes must be >= maxBodyBytes');
   const served = options.instrumentExperts ?? true ? instrumentEnsemble(options.ensemble, metrics) : options.ensemble;
   const experts: ExpertInfo[] = served.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind, modelId: expert.model.modelId, weight: expert.weight }));
-
-  const batcher = new DynamicBatcher<RewardSample, EnsembleItemResult>(
-    {
-      maxBatch: options.maxBatch ?? 16,
-      maxWaitMs: options.maxWaitMs ?? 5,
-      maxQueue: options.maxQueue ?? 256,
-      concurrency: options.concurrency ?? 1,
-    },
-    async (items, info) => {
-      metrics.batchSize.observe(info.size);
-      metrics.queueWait.observe(info.waitedSeconds);
-      metrics.runningBatches.inc();
-      const stopTimer = metrics.batchDuration.startTimer();
-      try {
-        // No abort signal: once a batch starts it finishes (graceful shutdown relies on it).
-        return await served.scoreSamples(items);
-      } catch (error) {
-        metrics.error('batch', toRewardError(error).code);
-        throw error;
-      } finally {
-        stopTimer();
-        metrics.runningBatches.dec();
-      }
-    },
-  );
-  metrics.setQueueDepthSource(() => batcher.queued);
+  const scorer = createScorer({
+    ensemble: served,
+    metrics,
+    policy,
+    admission,
+    maxBatch: options.maxBatch ?? 16,
+    maxWaitMs: options.maxWaitMs ?? 5,
+    concurrency: options.concurrency ?? 1,
+    retryAfter,
+  });
+  const { batcher } = scorer;
+  inService = () => batcher.runningItems;
 
   let ready = false;
-  let shuttingDown = false;
-  let activeRequests = 0;
-  const idleResolvers: (() => void)[] = [];
+  const byteLeases = new WeakMap<IncomingMessage, ByteLease>();
+
+  // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
+  // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
+  // client reusing a connection the server just closed sees a spurious network error).
+  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) =>
+    onRequest(request, response, false),
+  );
+  httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, true));
+  const lifecycle = new Lifecycle(httpServer, { maxConnections });
+  const shuttingDown = () => lifecycle.draining;
+
+  metrics.setQueueDepthSource(() => scorer.queueDepth());
+  metrics.addLiveGauge('admitted_items', 'Items admitted and not yet answered (queued + being scored).', () => admission.items);
+  metrics.addLiveGauge('inflight_body_bytes', 'Request-body bytes held by requests in flight.', () => admission.bytes);
+  metrics.addLiveGauge('inflight_pixels', 'Decoded pixels held by requests in flight.', () => admission.pixels);
+  metrics.addLiveGauge('open_connections', 'Open HTTP connections.', () => lifecycle.connections);
+
+  let startLoading!: () => void;
+  const loadRequested = new Promise<void>((resolve) => (startLoading = resolve));
+  // Models load only once the address is bound (a busy port fails fast, before any model loads).
+  let listened = false;
   const readyPromise = (async () => {
+    await loadRequested;
+    if (!listened) throw new Error('closed before it listened');
     if (options.warmup ?? true) {
       const results = await served.scoreSamples([{ image: warmupImage(), prompt: 'a photo of a dog and a cat' }]);
       const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => outcome.error && WARMUP_FATAL.has(outcome.error.code));
@@ -221,184 +210,87 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     log(`ready: ${experts.map((expert) => `${expert.name} (${expert.modelId})`).join(', ')}`);
   })();
   // Callers that never await `ready` must not crash the process on a failed warm-up; readiness stays false.
-  readyPromise.catch((error: unknown) => log(`not ready: ${(error as Error).message}`));
-
-  async function scoreItems(items: readonly RawItem[], signal: AbortSignal): Promise<EnsembleItemResult[]> {
-    // Policy first, for every item, before anything is read or fetched: one refused source refuses the request.
-    const classified = items.map((item, index) => {
-      try {
-        return classifyImageReference(item.image, policy);
-      } catch (error) {
-        const typed = toRewardError(error);
-        metrics.error('image', typed.code);
-        if (typed.code === NOT_ALLOWED) throw new HttpError(403, typed.code, `item ${index}: ${typed.message}`, {}, { index });
-        throw new HttpError(400, typed.code, `item ${index}: ${typed.message}`, {}, { index });
-      }
-    });
-    const specs = items.map((item, index): PromptSpec | undefined => {
-      if (item.spec === undefined || item.spec === null) return undefined;
-      try {
-        return validatePromptSpec(item.spec);
-      } catch (error) {
-        throw new HttpError(400, 'invalid_spec', `item ${index}: ${(error as Error).message}`, {}, { index });
-      }
-    });
-    // Announced to the batcher so that a batch about to start waits (up to maxWaitMs) for these items.
-    const admitted = batcher.admit(items.length);
-    try {
-      return await decodeAndScore(items, classified, specs, signal, admitted);
-    } finally {
-      admitted();
-    }
-  }
-
-  async function decodeAndScore(
-    items: readonly RawItem[],
-    classified: ReturnType<typeof classifyImageReference>[],
-    specs: (PromptSpec | undefined)[],
-    signal: AbortSignal,
-    admitted: () => void,
-  ): Promise<EnsembleItemResult[]> {
-    const decoded = await Promise.all(
-      classified.map((reference) =>
-        loadClassifiedImage(reference, policy, signal).catch((error: unknown) => {
-          const typed = toRewardError(error);
-          if (signal.aborted) throw error;
-          // Core re-checks the root after resolving symlinks: a refusal there is still a refusal.
-          if (typed.code === NOT_ALLOWED) throw new HttpError(403, typed.code, typed.message);
-          metrics.error('image', typed.code);
-          return typed;
-        }),
-      ),
-    );
-    if (signal.aborted) throw signal.reason;
-    const toScore: RewardSample[] = [];
-    const slots: number[] = [];
-    decoded.forEach((image, index) => {
-      if (T2IRewardError.isInstance(image)) return;
-      const item = items[index]!;
-      const spec = specs[index];
-      toScore.push({ image, prompt: item.prompt, ...(spec ? { spec } : {}), ...(item.metadata ? { metadata: item.metadata } : {}) });
-      slots.push(index);
-    });
-    // Undecodable items are answered as failed; the others are filled in from their batch below.
-    const answers: (EnsembleItemResult | undefined)[] = decoded.map((image) => (T2IRewardError.isInstance(image) ? failedItem(image) : undefined));
-    if (toScore.length > 0) {
-      let ticket: BatchTicket<EnsembleItemResult>;
-      try {
-        ticket = batcher.submit(toScore);
-        admitted();
-      } catch (error) {
-        if (error instanceof BatcherRefusedError) {
-          metrics.error('request', error.reason);
-          if (error.reason === 'queue-full') throw new HttpError(429, 'queue_full', error.message, { 'retry-after': retryAfter });
-          if (error.reason === 'closing') throw new HttpError(503, 'shutting_down', error.message, { 'retry-after': retryAfter });
-          throw new HttpError(413, 'too_many_items', error.message);
-        }
-        throw error;
-      }
-      const onAbort = () => ticket.cancel(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        const scored = await Promise.all(ticket.results);
-        scored.forEach((result, position) => {
-          answers[slots[position]!] = result;
-        });
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
-    }
-    const results = answers as EnsembleItemResult[];
-    let failures = 0;
-    for (const result of results) {
-      if (result.error || result.reward === null) failures++;
-      for (const [name, outcome] of Object.entries(result.experts)) if (outcome.error) metrics.error('expert', `${name}:${outcome.error.code}`);
-    }
-    metrics.items.inc({ outcome: 'scored' }, results.length - failures);
-    if (failures) metrics.items.inc({ outcome: 'failed' }, failures);
-    return results;
-  }
+  readyPromise.catch((error: unknown) => {
+    if (listened) log(`not ready: ${(error as Error).message}`);
+  });
 
   const context: ServerContext = {
     modelName,
     experts,
-    isReady: () => ready && !shuttingDown,
-    scoreItems,
-    readBody: (request) => readBody(request, maxBodyBytes),
+    metrics,
+    retryAfter,
+    isReady: () => ready && !shuttingDown(),
+    isShuttingDown: shuttingDown,
+    scoreItems: (items, signal) => scorer.scoreItems(items, signal),
+    readBody: ({ request }) => readBody(request, maxBodyBytes, byteLeases.get(request), retryAfter),
+    readJson: async (exchange) => parseJson(await context.readBody(exchange)),
+    withDeadline: ({ response }, work) => withDeadline(response, requestTimeoutMs, work, () => metrics.error('request', 'timeout')),
   };
 
-  /** Runs a scoring route under the per-request deadline; the client going away withdraws its queued items. */
-  async function withDeadline<T>(response: ServerResponse, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new RewardTimeoutError(`request did not finish within ${requestTimeoutMs} ms`)),
-      requestTimeoutMs,
-    );
-    const onClose = () => {
-      if (!response.writableFinished) controller.abort(new HttpError(499, 'client_closed', 'client closed the connection'));
-    };
-    response.once('close', onClose);
+  function findRoute(method: string, pathname: string): { protocol: Protocol; route: RouteMatch } | undefined {
+    for (const protocol of PROTOCOLS) {
+      const route = protocol.match(method, pathname);
+      if (route) return { protocol, route };
+    }
+    return undefined;
+  }
+
+  /** Checks a request against the server's state before its protocol sees it: auth, readiness, content type, byte budget. */
+  async function admit(exchange: Exchange, route: RouteMatch): Promise<void> {
+    const { request } = exchange;
+    if (lifecycle.isOverCap(request.socket)) {
+      throw new HttpError(503, 'too_many_connections', `the server holds at most ${maxConnections} connections`, { 'retry-after': retryAfter, connection: 'close' });
+    }
+    if (options.token !== undefined && !route.public && !bearerMatches(request.headers.authorization, options.token)) {
+      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer' });
+    }
+    if (!route.scoring) return;
+    if (shuttingDown()) {
+      await discardBody(request);
+      throw new HttpError(503, 'shutting_down', 'server is shutting down', { 'retry-after': retryAfter, connection: 'close' });
+    }
+    if (!ready) throw new HttpError(503, 'not_ready', 'models are still loading', { 'retry-after': retryAfter });
+    const contentType = request.headers['content-type'];
+    if (!isJsonContentType(contentType) && !(route.binary && request.headers[INFERENCE_HEADER_CONTENT_LENGTH] !== undefined)) {
+      // A browser page can POST text/plain or form data to any origin without a preflight: only JSON is scored.
+      throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json${route.binary ? ' (or the KServe binary extension)' : ''}, got ${contentType ?? 'none'}`);
+    }
+    const declared = Number(request.headers['content-length'] ?? 0);
     try {
-      return await Promise.race([
-        work(controller.signal),
-        new Promise<never>((_, reject) => {
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
-        }),
-      ]);
+      const lease = admission.reserveBytes(Number.isFinite(declared) && declared > 0 && declared <= maxBodyBytes ? declared : 0);
+      byteLeases.set(request, lease);
+      exchange.response.once('close', () => lease.release());
     } catch (error) {
-      if (RewardTimeoutError.isInstance(error)) {
-        metrics.error('request', 'timeout');
-        throw new HttpError(504, 'timeout', (error as Error).message);
+      if (error instanceof AdmissionRefusedError) {
+        metrics.error('request', error.reason);
+        const refused = admissionHttpError(error, retryAfter);
+        throw new HttpError(refused.status, refused.code, refused.message, { ...refused.headers, connection: 'close' });
       }
       throw error;
-    } finally {
-      clearTimeout(timer);
-      response.off('close', onClose);
     }
   }
 
-  async function handleNative(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = parseJson(await readBody(request, maxBodyBytes));
-    const parsed = validateRequest<{ items: RawItem[]; details?: boolean }>(scoreRequestSchema, body, 'score request');
-    const results = await withDeadline(response, (signal) => scoreItems(parsed.items, signal));
-    sendJson(response, 200, { model: modelName, results: results.map((result) => resultToJson(result, parsed.details ?? false)) });
-  }
-
-  async function handleOpenRlhf(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    const body = parseJson(await readBody(request, maxBodyBytes));
-    const parsed = validateRequest<{ query?: string[]; prompts?: string[]; labels?: unknown[]; images?: unknown[] }>(openRlhfRequestSchema, body, 'OpenRLHF request');
-    const texts = parsed.prompts ?? parsed.query ?? [];
-    const items: RawItem[] = texts.map((prompt, index) => {
-      const label = parsed.labels?.[index];
-      const labelObject = typeof label === 'object' && label !== null && !Array.isArray(label) && 'image' in label ? (label as Record<string, unknown>) : undefined;
-      const image = parsed.images?.[index] ?? (labelObject ? labelObject.image : label);
-      if (image === undefined || image === null) {
-        throw new HttpError(400, 'missing_image', `item ${index}: no image (pass "images" or an image reference in "labels")`, {}, { index });
-      }
-      return { image, prompt, ...(labelObject?.spec !== undefined ? { spec: labelObject.spec } : {}) };
-    });
-    if (items.length === 0) throw new HttpError(400, 'empty', 'no items: "prompts" (or "query") is empty');
-    const failedReward = url.searchParams.get('failed_reward');
-    const fallback = failedReward === null ? null : Number(failedReward);
-    if (fallback !== null && !Number.isFinite(fallback)) throw new HttpError(400, 'bad_parameter', 'failed_reward must be a number');
-    const results = await withDeadline(response, (signal) => scoreItems(items, signal));
-    const rewards = results.map((result) => finiteOrNull(result.reward) ?? fallback);
-    const extraLogs: Record<string, (number | null)[]> = {};
-    for (const expert of experts) {
-      extraLogs[expert.name] = results.map((result) => finiteOrNull(result.experts[expert.name]?.score));
+  function sendError(exchange: Exchange, protocol: Protocol | undefined, error: unknown): void {
+    const { request, response, url } = exchange;
+    if (error instanceof HttpError) {
+      if (error.status >= 500 || error.status === 429 || error.status === 413 || error.status === 401 || error.status === 415) metrics.error('request', error.code);
+      const headers = { ...error.headers };
+      // After a 413 the rest of the body is never read: close the connection instead of draining it.
+      if (error.status === 413) headers.connection = 'close';
+      const body = protocol?.errorBody
+        ? protocol.errorBody(error)
+        : { error: { code: error.code, message: error.message, ...(error.data ? { data: error.data } : {}) } };
+      sendJson(response, error.status, body, headers);
+      return;
     }
-    sendJson(response, 200, {
-      rewards,
-      scores: rewards,
-      extra_logs: extraLogs,
-      errors: results.map((result) => (result.error ? errorToJson(result.error) : null)),
-    });
+    const typed = toRewardError(error);
+    metrics.error('request', typed.code);
+    log(`error on ${request.method} ${url.pathname}: ${typed.message}`);
+    sendJson(response, 500, protocol?.errorBody ? { error: typed.message } : { error: errorToJson(typed) });
   }
 
-  // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
-  // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
-  // client reusing a connection the server just closed sees a spurious network error).
-  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) => {
+  function onRequest(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
+    lifecycle.touch();
     const url = parseRequestTarget(request.url);
     if (url === null) {
       // A request-target that is not a valid URL path is the client's fault: 400, never a crash.
@@ -406,75 +298,44 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       sendJson(response, 400, { error: { code: 'bad_request_target', message: 'request target is not a valid path' } }, { connection: 'close' });
       return;
     }
-    activeRequests++;
-    const protocol = protocolOf(url.pathname);
-    const stopTimer = metrics.requestDuration.startTimer({ protocol });
-    response.once('close', () => {
-      stopTimer();
-      metrics.requests.inc({ protocol, status: String(response.statusCode) });
-      activeRequests--;
-      if (activeRequests === 0) for (const resolve of idleResolvers.splice(0)) resolve();
-    });
-    route(request, response, url).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        if (error.status >= 500 || error.status === 429 || error.status === 413 || error.status === 401) metrics.error('request', error.code);
-        const headers = { ...error.headers };
-        // After a 413 the rest of the body is never read: close the connection instead of draining it.
-        if (error.status === 413) headers.connection = 'close';
-        if (protocol === 'kserve') sendJson(response, error.status, { error: error.message }, headers);
-        else sendJson(response, error.status, { error: { code: error.code, message: error.message, ...(error.data ? { data: error.data } : {}) } }, headers);
-      } else {
-        const typed = toRewardError(error);
-        metrics.error('request', typed.code);
-        log(`error on ${request.method} ${url.pathname}: ${typed.message}`);
-        sendJson(response, 500, protocol === 'kserve' ? { error: typed.message } : { error: errorToJson(typed) });
-      }
-    });
-  });
-
-  async function route(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    const { pathname } = url;
     const method = request.method ?? 'GET';
-    if (options.token !== undefined && !PUBLIC_PATHS.has(pathname) && !bearerMatches(request.headers.authorization, options.token)) {
-      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer' });
-    }
-    if (pathname === '/healthz' || pathname === '/v2/health/live') {
-      sendJson(response, 200, pathname === '/healthz' ? { status: 'ok' } : { live: true });
-      return;
-    }
-    if (pathname === '/readyz') {
-      sendJson(response, context.isReady() ? 200 : 503, { ready: context.isReady(), shuttingDown }, context.isReady() ? {} : { 'retry-after': retryAfter });
-      return;
-    }
-    if (pathname === '/metrics' && method === 'GET') {
-      sendBytes(response, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType });
-      return;
-    }
-    if (pathname === '/v1/schema' && method === 'GET') {
-      sendJson(response, 200, serverSchemas);
-      return;
-    }
-    if (pathname === '/v1/models' && method === 'GET') {
-      sendJson(response, 200, { model: modelName, version: VERSION, ready: context.isReady(), experts });
-      return;
-    }
-    const scoring =
-      (pathname === '/v1/score' || pathname === '/openrlhf/reward' || pathname === '/get_reward' || /\/infer$/.test(pathname)) && method === 'POST';
-    if (scoring) {
-      if (shuttingDown) throw new HttpError(503, 'shutting_down', 'server is shutting down', { 'retry-after': retryAfter, connection: 'close' });
-      if (!ready) throw new HttpError(503, 'not_ready', 'models are still loading', { 'retry-after': retryAfter });
-    }
-    if (pathname === '/v1/score' && method === 'POST') return handleNative(request, response);
-    if ((pathname === '/openrlhf/reward' || pathname === '/get_reward') && method === 'POST') return handleOpenRlhf(request, response, url);
-    if (pathname === '/v2' || pathname.startsWith('/v2/')) {
-      const handled = await handleKServe(request, response, url, context, (work) => withDeadline(response, work));
-      if (handled) return;
-    }
-    throw new HttpError(404, 'not_found', `no route for ${method} ${pathname}`);
+    const found = findRoute(method, url.pathname);
+    const protocolName = found?.protocol.name === 'system' ? (url.pathname === '/metrics' ? 'metrics' : 'other') : (found?.protocol.name ?? 'other');
+    const stopTimer = metrics.requestDuration.startTimer({ protocol: protocolName });
+    lifecycle.track(response, () => {
+      stopTimer();
+      metrics.requests.inc({ protocol: protocolName, status: String(response.statusCode) });
+    });
+    const exchange: Exchange = { request, response, url, method };
+    (async () => {
+      if (!found) throw new HttpError(404, 'not_found', `no route for ${method} ${url.pathname}`);
+      await admit(exchange, found.route);
+      // "Expect: 100-continue" (curl sends it for large bodies): the body is asked for only once admitted.
+      if (expectsContinue) response.writeContinue();
+      await found.protocol.handle(exchange, context);
+    })().catch((error: unknown) => {
+      // Refused before "100 Continue": the client never sends the body, so the connection cannot be reused.
+      if (expectsContinue && !request.readableEnded) response.shouldKeepAlive = false;
+      sendError(exchange, found?.protocol, error);
+    });
   }
 
   let closing: Promise<void> | undefined;
   let address: { url: string; host: string; port: number } | undefined;
+
+  async function shutdown(): Promise<void> {
+    metrics.ready.set(0);
+    if (!listened) {
+      // Never bound (e.g. the port was busy): nothing was accepted, nothing to say.
+      if (options.disposeOnClose ?? true) await served.dispose();
+      return;
+    }
+    log('shutting down: finishing accepted requests');
+    await lifecycle.drain(() => batcher.drain());
+    await readyPromise.catch(() => {});
+    if (options.disposeOnClose ?? true) await served.dispose();
+    log('shut down');
+  }
 
   return {
     async listen(listenOptions = {}) {
@@ -490,6 +351,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       address = { url: `http://${urlHost}:${info.port}`, host: info.address, port: info.port };
       log(`listening on ${address.url}`);
+      listened = true;
+      startLoading();
       return address;
     },
     ready: readyPromise,
@@ -501,34 +364,30 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     experts,
     metrics,
     httpServer,
-    stats: () => ({ queued: batcher.queued, runningBatches: batcher.running, activeRequests }),
+    stats: () => ({
+      queued: scorer.queueDepth(),
+      batchQueue: batcher.queued,
+      runningBatches: batcher.running,
+      activeRequests: lifecycle.activeRequests,
+      admittedItems: admission.items,
+      inflightBytes: admission.bytes,
+      inflightPixels: admission.pixels,
+      connections: lifecycle.connections,
+    }),
     close() {
-      closing ??= (async () => {
-        shuttingDown = true;
-        metrics.ready.set(0);
-        log('shutting down: finishing accepted requests');
-        // Stop accepting connections; idle keep-alive ones go now, busy ones after their response.
-        const serverClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        httpServer.closeIdleConnections();
-        if (activeRequests > 0) await new Promise<void>((resolve) => idleResolvers.push(resolve));
-        await batcher.drain();
-        httpServer.closeAllConnections();
-        await serverClosed;
-        await readyPromise.catch(() => {});
-        if (options.disposeOnClose ?? true) await served.dispose();
-        log('shut down');
-      })();
+      startLoading();
+      closing ??= shutdown();
       return closing;
     },
   };
 }
 
-function validateRequest<T>(schema: Record<string, unknown>, value: unknown, what: string): T {
-  try {
-    return validateWithSchema<T>(schema, value, what);
-  } catch (error) {
-    throw new HttpError(400, 'invalid_request', (error as Error).message);
-  }
+/** Reads (and drops) what is left of a request body, at most SHUTDOWN_DRAIN_MS, so that answering it never resets the connection. */
+async function discardBody(request: IncomingMessage): Promise<void> {
+  // A client waiting for "100 Continue" sends no body: nothing to read.
+  if (request.complete || /100-continue/i.test(request.headers.expect ?? '')) return;
+  request.resume();
+  await Promise.race([once(request, 'end').catch(() => {}), sleep(SHUTDOWN_DRAIN_MS)]);
 }
 
 /** Parses a request-target relative to a fixed origin; null when it cannot be a URL (never throws). */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ describe('t2ir serve', () => {
   it('--help lists every flag', () => {
     const serve = createProgram(() => {}).commands.find((command) => command.name() === 'serve')!;
     const help = serve.helpInformation();
-    for (const flag of ['--config', '--host', '--port', '--max-batch', '--max-wait-ms', '--max-queue', '--token', '--image-root', '--allow-url', '--timeout-ms', '--max-body-mb']) {
+    for (const flag of ['--config', '--host', '--port', '--max-batch', '--max-wait-ms', '--max-queue', '--token', '--token-file', '--image-root', '--allow-url', '--timeout-ms', '--max-body-mb', '--max-image-pixels', '--max-inflight-pixels', '--max-inflight-mb', '--max-connections', '--image-fetch-timeout-ms']) {
       expect(help).toContain(flag);
     }
   });
@@ -27,7 +28,10 @@ describe('t2ir serve', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 't2ir-serve-cli-'));
     const config = path.join(dir, 'ensemble.json');
     await writeFile(config, JSON.stringify({ experts: [{ kind: 'mock', name: 'remote', backend: { type: 'kserve', url: upstream.url, model: 'bright' } }] }));
-    const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', '--config', config, '--port', '0', '--token', 'tok'], {
+    // The token comes from a file (not argv, where `ps` shows it); its trailing newline is dropped.
+    const tokenFile = path.join(dir, 'token');
+    await writeFile(tokenFile, 'tok\n');
+    const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', '--config', config, '--port', '0', '--token-file', tokenFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -45,7 +49,8 @@ describe('t2ir serve', () => {
       const image = createTestImage(8, 8, [40, 80, 120]);
       const body = JSON.stringify({ items: [{ image: (await encodeImage(image, 'png')).toString('base64'), prompt: 'x' }] });
       expect((await fetch(`${url}/v1/score`, { method: 'POST', body })).status).toBe(401);
-      const response = await fetch(`${url}/v1/score`, { method: 'POST', body, headers: { authorization: 'Bearer tok' } });
+      expect((await fetch(`${url}/v1/score`, { method: 'POST', body, headers: { authorization: 'Bearer tok' } })).status).toBe(415);
+      const response = await fetch(`${url}/v1/score`, { method: 'POST', body, headers: { authorization: 'Bearer tok', 'content-type': 'application/json' } });
       expect(response.status).toBe(200);
       const json = (await response.json()) as { results: { reward: number; experts: { remote: { modelId: string } } }[] };
       expect(json.results[0]!.reward).toBeCloseTo(meanBrightness(image), 6);
@@ -55,6 +60,54 @@ describe('t2ir serve', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await upstream.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Runs `t2ir serve ...args` to its exit; returns the exit code and stderr. */
+  function runServe(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    return new Promise((resolve) =>
+      child.once('exit', (code) => {
+        clearTimeout(killer);
+        resolve({ code, stderr });
+      }),
+    );
+  }
+
+  it('a busy port: one error line, never "ready", exit 1, before any model loads', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const { code, stderr } = await runServe(['--port', String(port)]);
+      expect(code).toBe(1);
+      const lines = stderr.trim().split('\n');
+      expect(lines).toEqual([`t2ir: serve: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`]);
+      expect(stderr).not.toMatch(/\bready\b|loading|listening/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('--token-file: unreadable, empty, or given with --token is a usage error (exit 2)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 't2ir-serve-token-'));
+    try {
+      const empty = path.join(dir, 'empty');
+      await writeFile(empty, '\n');
+      const missing = await runServe(['--port', '0', '--token-file', path.join(dir, 'nope')]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('ENOENT');
+      const blank = await runServe(['--port', '0', '--token-file', empty]);
+      expect(blank.code).toBe(2);
+      expect(blank.stderr).toContain('is empty');
+      const both = await runServe(['--port', '0', '--token', 'a', '--token-file', empty]);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain('not both');
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createRewardServer, createServeEnsemble } from '@t2i-reward/server';
 
@@ -11,7 +12,13 @@ interface ServeFlags {
   concurrency: number;
   timeoutMs: number;
   maxBodyMb: number;
+  maxInflightMb?: number;
+  maxImagePixels?: number;
+  maxInflightPixels?: number;
+  maxConnections: number;
+  imageFetchTimeoutMs: number;
   token?: string;
+  tokenFile?: string;
   imageRoot?: string;
   allowUrl?: string[];
   modelName: string;
@@ -24,6 +31,33 @@ function integer(min: number) {
     if (!Number.isInteger(number) || number < min) throw new InvalidArgumentError(`must be an integer >= ${min}`);
     return number;
   };
+}
+
+/** A usage error: runCli prints it and exits 2 (like a bad flag). */
+class ServeUsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** The token from --token-file (first line, surrounding whitespace dropped), --token or $T2IR_SERVE_TOKEN. */
+async function resolveToken(flags: ServeFlags): Promise<string | undefined> {
+  if (flags.tokenFile === undefined) return flags.token ?? process.env.T2IR_SERVE_TOKEN;
+  if (flags.token !== undefined) throw new ServeUsageError('give --token or --token-file, not both');
+  let text: string;
+  try {
+    text = await readFile(flags.tokenFile, 'utf8');
+  } catch (error) {
+    throw new ServeUsageError(`--token-file ${flags.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const token = text.split(/\r?\n/)[0]!.trim();
+  if (token === '') throw new ServeUsageError(`--token-file ${flags.tokenFile} is empty`);
+  return token;
+}
+
+/** One line for a failed bind, e.g. "cannot listen on 127.0.0.1:8000: address already in use (EADDRINUSE)". */
+function listenError(error: unknown, host: string, port: number): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available' : (error as Error).message;
+  return new Error(`serve: cannot listen on ${host}:${port}: ${reason}${code ? ` (${code})` : ''}`);
 }
 
 function isLoopback(host: string): boolean {
@@ -44,7 +78,13 @@ export function registerServeCommand(program: Command): void {
     .option('--concurrency <n>', 'ensemble calls at once', integer(1), 1)
     .option('--timeout-ms <n>', 'per-request deadline (504 past it)', integer(1), 120_000)
     .option('--max-body-mb <n>', 'largest request body in MiB (413 past it)', integer(1), 64)
-    .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $T2IR_SERVE_TOKEN)')
+    .option('--max-inflight-mb <n>', 'request bodies held at once over all requests, MiB (429 past it; default max(body, 128))', integer(1))
+    .option('--max-image-pixels <n>', 'largest image in pixels, width*height (the item fails past it; default 64 Mi)', integer(1))
+    .option('--max-inflight-pixels <n>', 'decoded pixels held at once over all requests (requests wait; 413 if one needs more; default 64 Mi)', integer(1))
+    .option('--max-connections <n>', 'open connections; past it requests get 503 + Retry-After', integer(1), 1024)
+    .option('--image-fetch-timeout-ms <n>', 'longest an image URL download may take (the item fails past it)', integer(1), 10_000)
+    .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $T2IR_SERVE_TOKEN; visible in ps: prefer --token-file)')
+    .option('--token-file <file>', 'read the bearer token from the first line of this file')
     .option('--image-root <dir>', 'let clients name image files under this folder (refused otherwise)')
     .option('--allow-url <origin...>', 'origins / URL prefixes the server may fetch images from (refused otherwise)')
     .option('--model-name <name>', 'KServe model name of the ensemble', 't2i-reward')
@@ -54,18 +94,20 @@ export function registerServeCommand(program: Command): void {
       `
 Examples:
   t2ir serve --image-root ./images             # CenterNet detector on 127.0.0.1:8000
-  curl -s localhost:8000/v1/score -d '{"items":[{"image":"dog.jpg","prompt":"a dog"}]}'   # ./images/dog.jpg
-  t2ir serve --config ensemble.json --host 0.0.0.0 --port 8080 --max-batch 32 --token "$TOKEN"
+  curl -s localhost:8000/v1/score -H 'content-type: application/json' -d '{"items":[{"image":"dog.jpg","prompt":"a dog"}]}'
+  t2ir serve --config ensemble.json --host 0.0.0.0 --port 8080 --max-batch 32 --token-file ./token
 
-SIGTERM / Ctrl-C: stops accepting work, answers every accepted request, then exits.`,
+Binds first (a busy port fails at once, before any model loads), then loads the models; /readyz says when.
+Scoring routes take only Content-Type: application/json (415 otherwise; KServe binary with its header).
+SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Retry-After; then it exits.`,
     )
     .action(async (flags: ServeFlags) => {
-      const token = flags.token ?? process.env.T2IR_SERVE_TOKEN;
+      const token = await resolveToken(flags);
       if (!isLoopback(flags.host) && token === undefined) {
         process.stderr.write(`t2ir serve: warning: binding ${flags.host} without --token: anyone who can reach it can use it\n`);
       }
       const log = (line: string) => process.stderr.write(`t2ir serve: ${line}\n`);
-      log(flags.config ? `loading ${flags.config}` : 'loading the default ensemble (CenterNet detector, TF.js)');
+      // Builds the experts from the config (a bad config fails here); models load after the bind, in the warm-up.
       const ensemble = await createServeEnsemble(flags.config);
       const server = createRewardServer({
         ensemble,
@@ -76,13 +118,24 @@ SIGTERM / Ctrl-C: stops accepting work, answers every accepted request, then exi
         concurrency: flags.concurrency,
         requestTimeoutMs: flags.timeoutMs,
         maxBodyBytes: flags.maxBodyMb * 1024 * 1024,
+        ...(flags.maxInflightMb !== undefined ? { maxInflightBytes: Math.max(flags.maxInflightMb, flags.maxBodyMb) * 1024 * 1024 } : {}),
+        ...(flags.maxImagePixels !== undefined ? { maxImagePixels: flags.maxImagePixels } : {}),
+        ...(flags.maxInflightPixels !== undefined ? { maxInflightPixels: flags.maxInflightPixels } : {}),
+        maxConnections: flags.maxConnections,
+        imageFetchTimeoutMs: flags.imageFetchTimeoutMs,
         ...(token !== undefined ? { token } : {}),
         ...(flags.imageRoot !== undefined ? { imageRoot: flags.imageRoot } : {}),
         ...(flags.allowUrl ? { allowUrls: flags.allowUrl } : {}),
         warmup: flags.warmup,
         log,
       });
-      await server.listen({ host: flags.host, port: flags.port });
+      try {
+        await server.listen({ host: flags.host, port: flags.port });
+      } catch (error) {
+        await server.close();
+        throw listenError(error, flags.host, flags.port);
+      }
+      log(flags.config ? `loading ${flags.config}` : 'loading the default ensemble (CenterNet detector, TF.js)');
       const stopped = new Promise<void>((resolve) => {
         let signals = 0;
         const onSignal = (signal: NodeJS.Signals) => {

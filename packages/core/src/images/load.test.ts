@@ -232,6 +232,7 @@ describe('loadImage: URLs', () => {
       if (request.url === '/images/a.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
       else if (request.url === '/images/away') response.writeHead(302, { location: 'http://localhost:1/elsewhere.png' }).end();
       else if (request.url === '/images/here') response.writeHead(302, { location: '/images/a.png' }).end();
+      else if (request.url === '/images/silent') response.writeHead(200, { 'content-type': 'image/png' }).write(png.subarray(0, 8)); // never ends
       else response.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -255,6 +256,42 @@ describe('loadImage: URLs', () => {
     expect(ImageSourceNotAllowedError.isInstance(await rejection(loadImage(`${origin}/images/away`, { allowUrls: [origin] })))).toBe(true);
     expect(InvalidImageInputError.isInstance(await rejection(loadImage(`${origin}/images/missing.png`, { allowUrls: [origin] })))).toBe(true);
     expect(ImageTooLargeError.isInstance(await rejection(loadImage(`${origin}/images/a.png`, { allowUrls: [origin], maxBytes: 10 })))).toBe(true);
+  });
+
+  it('a silent host fails the image at fetchTimeoutMs, not at the caller\'s deadline', async () => {
+    const caller = new AbortController();
+    const started = performance.now();
+    const error = await rejection(loadImage(`${origin}/images/silent`, { allowUrls: [origin], fetchTimeoutMs: 150, signal: caller.signal }));
+    expect(InvalidImageInputError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('within 150 ms');
+    expect(error.data).toMatchObject({ timeoutMs: 150 });
+    expect(caller.signal.aborted).toBe(false);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // The caller's own abort still reads as an abort.
+    const aborted = rejection(loadImage(`${origin}/images/silent`, { allowUrls: [origin], fetchTimeoutMs: 60_000, signal: caller.signal }));
+    setTimeout(() => caller.abort(), 50);
+    expect(RewardAbortedError.isInstance(await aborted)).toBe(true);
+  });
+
+  it('beforeDecode sees the header size first and decoding waits for it', async () => {
+    const seen: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const loading = loadImage(await pngOf(twoPixels, 2, 1), {
+      beforeDecode: async ({ width, height, format }) => {
+        seen.push(`${width}x${height} ${format}`);
+        await gate;
+        seen.push('opened');
+      },
+    }).then((image) => {
+      seen.push('decoded');
+      return image;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen).toEqual(['2x1 png']);
+    open();
+    expect((await loading).width).toBe(2);
+    expect(seen).toEqual(['2x1 png', 'opened', 'decoded']);
   });
 
   it('matches origins and path prefixes, not look-alike hosts', () => {

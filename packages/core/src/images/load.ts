@@ -43,6 +43,16 @@ export interface ImageLoadOptions {
   allowedRoot?: string;
   /** fetch implementation for allowed URLs (default: global fetch). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * Longest a URL download (all redirects and the body) may take, in ms; past it the image fails with
+   * InvalidImageInputError instead of holding its item until the caller's deadline. Default 30000.
+   */
+  fetchTimeoutMs?: number;
+  /**
+   * Called with the size read from the image header, after the pixel limit check and before any pixel is
+   * allocated; decoding waits for the returned promise (a server uses it to wait for room in a memory budget).
+   */
+  beforeDecode?: (info: { width: number; height: number; format: string }) => void | Promise<void>;
   signal?: AbortSignal;
   /** How many inputs `loadImages` decodes at once (default: available parallelism, at most 8). */
   concurrency?: number;
@@ -50,6 +60,7 @@ export interface ImageLoadOptions {
 
 export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 5;
 /** Formats decoded; others (SVG, PDF, raw camera files) are refused: they are not generated images and widen the attack surface. */
 const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -133,6 +144,8 @@ export async function decodeImageBytes(bytes: Uint8Array, source: string, option
       data: { source, width, height, maxPixels },
     });
   }
+  if (options.beforeDecode) await options.beforeDecode({ width, height, format });
+  throwIfAborted(options.signal);
   try {
     const { data, info } = await sharp(bytes, sharpOptions)
       .rotate() // honours EXIF orientation
@@ -289,6 +302,22 @@ export function isUrlAllowed(url: URL, allowUrls: readonly string[] | undefined)
 }
 
 async function fetchImage(url: string, options: ImageLoadOptions): Promise<Uint8Array> {
+  const timeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  // A timer of its own: a silent host fails this image, not the caller's whole request at its deadline.
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    return await fetchWithin(url, options, signal);
+  } catch (error) {
+    throwIfAborted(options.signal);
+    if (timeout.aborted) {
+      throw new InvalidImageInputError(`${url}: no complete answer within ${timeoutMs} ms (fetch timeout)`, { cause: error, data: { url, timeoutMs } });
+    }
+    throw error;
+  }
+}
+
+async function fetchWithin(url: string, options: ImageLoadOptions, signal: AbortSignal): Promise<Uint8Array> {
   const { maxBytes } = limits(options);
   const doFetch = options.fetch ?? globalThis.fetch;
   let current = new URL(url);
@@ -304,9 +333,9 @@ async function fetchImage(url: string, options: ImageLoadOptions): Promise<Uint8
     let response: Response;
     try {
       // Redirects are followed by hand so that each hop is checked against the allow-list.
-      response = await doFetch(current, { redirect: 'manual', signal: options.signal ?? null });
+      response = await doFetch(current, { redirect: 'manual', signal });
     } catch (error) {
-      throwIfAborted(options.signal);
+      throwIfAborted(signal);
       throw new InvalidImageInputError(`${current.href}: fetch failed: ${(error as Error).message}`, { cause: error, data: { url: current.href } });
     }
     if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
@@ -323,7 +352,7 @@ async function fetchImage(url: string, options: ImageLoadOptions): Promise<Uint8
       await response.body?.cancel();
       throw new ImageTooLargeError(`${current.href}: ${declared} bytes is over the limit of ${maxBytes}`, { data: { url: current.href, bytes: declared, maxBytes } });
     }
-    return readLimited(response, maxBytes, current.href, options.signal);
+    return readLimited(response, maxBytes, current.href, signal);
   }
   throw new InvalidImageInputError(`${url}: more than ${MAX_REDIRECTS} redirects`, { data: { url } });
 }

@@ -162,13 +162,16 @@ describe('several endpoints', () => {
     try {
       // One item scoring (held by the gate), one queued: the queue is full.
       const held = [model.doScore([{ image: blue, prompt: 'a' }]), model.doScore([{ image: blue, prompt: 'b' }])];
-      while (busy.stats().queued !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (busy.stats().runningBatches !== 1 || busy.stats().batchQueue !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
       const [refused] = await direct.doScore([{ image: dark, prompt: 'no retries' }]);
       expect(refused!.error!.message).toContain('HTTP 429');
       expect(direct.endpointStatus()[0]!.healthy).toBe(true);
+      // Refusals so far: "b" may have been refused too (it counts from intake, while "a" was still decoding).
+      const queueFull = async () => Number(/code="queue_full"\} (\d+)/.exec(await (await fetch(`${busy.url}/metrics`)).text())?.[1] ?? 0);
+      const refusedBefore = await queueFull();
       const retried = model.doScore([{ image: dark, prompt: 'c' }]);
       // It got its 429 and is waiting Retry-After (1 s); free the queue meanwhile.
-      while (!/code="queue_full"\} 2/.test(await (await fetch(`${busy.url}/metrics`)).text())) await new Promise((resolve) => setTimeout(resolve, 5));
+      while ((await queueFull()) <= refusedBefore) await new Promise((resolve) => setTimeout(resolve, 5));
       gated.release();
       const [result] = await retried;
       expect(result!.score).toBeCloseTo(meanBrightness(dark), 6);

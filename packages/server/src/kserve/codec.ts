@@ -88,8 +88,30 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((product, dim) => product * dim, 1);
 }
 
-function flatten(data: unknown[]): unknown[] {
-  return data.some(Array.isArray) ? (data as unknown[]).flat(Infinity) : data;
+/** Deepest nesting accepted for JSON `data` (a tensor of that rank is far past any real model input). */
+export const MAX_DATA_DEPTH = 32;
+
+/**
+ * Row-major flattening without recursion (a body nested 100,000 deep must not overflow the stack): an explicit
+ * stack of array iterators, refusing nesting deeper than MAX_DATA_DEPTH as the client's error.
+ */
+function flatten(data: unknown[], name: string): unknown[] {
+  if (!data.some(Array.isArray)) return data;
+  const out: unknown[] = [];
+  const stack: { array: unknown[]; index: number }[] = [{ array: data, index: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.index >= top.array.length) {
+      stack.pop();
+      continue;
+    }
+    const value = top.array[top.index++];
+    if (Array.isArray(value)) {
+      if (stack.length >= MAX_DATA_DEPTH) throw new KServeProtocolError(`tensor ${name}: data nested deeper than ${MAX_DATA_DEPTH} levels`);
+      stack.push({ array: value as unknown[], index: 0 });
+    } else out.push(value);
+  }
+  return out;
 }
 
 /** Encodes BYTES elements in the binary form (4-byte little-endian length + bytes each). */
@@ -189,7 +211,7 @@ export function decodeInferMessage<H extends { inputs?: KServeTensor[]; outputs?
       values = tensor.datatype === 'BYTES' ? decodeBytesElements(raw, count, tensor.name) : decodeNumericElements(tensor.datatype, raw, count, tensor.name);
     } else {
       if (!Array.isArray(tensor.data)) throw new KServeProtocolError(`tensor ${tensor.name}: needs "data" or parameters.binary_data_size`);
-      const flat = flatten(tensor.data);
+      const flat = flatten(tensor.data, tensor.name);
       if (flat.length !== count) throw new KServeProtocolError(`tensor ${tensor.name}: shape says ${count} elements, data holds ${flat.length}`);
       if (tensor.datatype === 'BYTES') {
         if (!flat.every((value) => typeof value === 'string')) throw new KServeProtocolError(`tensor ${tensor.name}: BYTES data must be strings in JSON`);

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, sendBytes, sendJson } from '../http.js';
-import type { RawItem, ServerContext } from '../server.js';
 import type { EnsembleItemResult } from '@t2i-reward/core';
+import type { RawItem } from '../core/scoring.js';
+import { HttpError, sendBytes, sendJson } from '../http.js';
+import type { Exchange, Protocol, ServerContext } from '../protocols/types.js';
 import { VERSION } from '../version.js';
 import {
   INFERENCE_HEADER_CONTENT_LENGTH,
@@ -129,28 +129,53 @@ function itemsFromTensors(tensors: readonly DecodedTensor[]): RawItem[] {
   });
 }
 
+const MODEL_ROUTE = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
+
+/** A path segment as the client meant it; a malformed escape (`%ZZ`) is the client's error (400), not the model's. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'bad_path', `malformed percent-encoding in path segment ${JSON.stringify(segment.slice(0, 80))}`);
+  }
+}
+
+/** KServe v2 / Triton: /v2, /v2/health/{live,ready}, /v2/models/{m}[/versions/1][/ready|/infer]. */
+export const kserveProtocol: Protocol = {
+  name: 'kserve',
+  match(method, pathname) {
+    if (pathname !== '/v2' && !pathname.startsWith('/v2/')) return undefined;
+    if (pathname === '/v2/health/live' || pathname === '/v2/health/ready') return { scoring: false, public: true };
+    if (method === 'POST' && pathname.endsWith('/infer')) return { scoring: true, binary: true };
+    return { scoring: false };
+  },
+  errorBody: (error) => ({ error: error.message }),
+  async handle(exchange, context) {
+    if (!(await serveKServe(exchange, context))) throw new HttpError(404, 'not_found', `no route for ${exchange.method} ${exchange.url.pathname}`);
+  },
+};
+
 /** Serves /v2 routes; returns false when the path is not one of them (the caller answers 404). */
-export async function handleKServe(
-  request: IncomingMessage,
-  response: ServerResponse,
-  url: URL,
-  context: ServerContext,
-  withDeadline: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>,
-): Promise<boolean> {
-  const method = request.method ?? 'GET';
-  const { pathname } = url;
+async function serveKServe(exchange: Exchange, context: ServerContext): Promise<boolean> {
+  const { request, response, method } = exchange;
+  const { pathname } = exchange.url;
   if (pathname === '/v2' && method === 'GET') {
     sendJson(response, 200, { name: 't2i-reward', version: VERSION, extensions: ['binary_tensor_data'] });
+    return true;
+  }
+  if (pathname === '/v2/health/live') {
+    sendJson(response, 200, { live: true });
     return true;
   }
   if (pathname === '/v2/health/ready') {
     sendJson(response, context.isReady() ? 200 : 503, { ready: context.isReady() });
     return true;
   }
-  const match = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/.exec(pathname);
+  const match = MODEL_ROUTE.exec(pathname);
   if (!match) return false;
-  const model = findModel(context, decodeURIComponent(match[1]!));
-  if (!model) throw new HttpError(404, 'unknown_model', `unknown model ${decodeURIComponent(match[1]!)}`);
+  const name = decodeSegment(match[1]!);
+  const model = findModel(context, name);
+  if (!model) throw new HttpError(404, 'unknown_model', `unknown model ${name}`);
   if (match[2] !== undefined && match[2] !== KSERVE_VERSION) throw new HttpError(404, 'unknown_version', `model ${model.name} has no version ${match[2]}`);
   const action = match[3];
   if (action === undefined && method === 'GET') {
@@ -163,7 +188,7 @@ export async function handleKServe(
   }
   if (action !== '/infer' || method !== 'POST') return false;
 
-  const body = await context.readBody(request);
+  const body = await context.readBody(exchange);
   const headerValue = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
   const headerLength = headerValue === undefined ? undefined : Number(headerValue);
   let decoded: { header: KServeInferRequest; tensors: DecodedTensor[] };
@@ -174,10 +199,10 @@ export async function handleKServe(
     throw error;
   }
   const items = itemsFromTensors(decoded.tensors);
-  const results = await withDeadline((signal) => context.scoreItems(items, signal));
+  const results = await context.withDeadline(exchange, (signal) => context.scoreItems(items, signal));
   const available = buildOutputs(context, model, results);
   const binaryByDefault = decoded.header.parameters?.binary_data_output === true;
-  const requested: KServeRequestedOutput[] = decoded.header.outputs && decoded.header.outputs.length > 0 ? decoded.header.outputs : [...available.keys()].map((name) => ({ name }));
+  const requested: KServeRequestedOutput[] = decoded.header.outputs && decoded.header.outputs.length > 0 ? decoded.header.outputs : [...available.keys()].map((output) => ({ name: output }));
   const outgoing: OutgoingTensor[] = requested.map((wanted) => {
     const tensor = available.get(wanted.name);
     if (!tensor) throw new HttpError(400, 'unknown_output', `model ${model.name} has no output ${wanted.name}`);

@@ -1,0 +1,105 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface LifecycleOptions {
+  /** Most open connections; sockets past it are marked over the cap (answered 503, then closed). */
+  maxConnections: number;
+  /** Quiet time, after the last accepted request is answered, for bytes already on the wire to be read. Default 100 ms. */
+  lingerMs?: number;
+  /** Longest the drain waits for that quiet time while new requests keep arriving. Default 2000 ms. */
+  lingerMaxMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The server's connections and requests over its life, and the graceful drain:
+ * - connections are counted; past `maxConnections` a socket is marked so its requests get 503 (a reset tells
+ *   a client nothing), and it is dropped after 5 s;
+ * - every request is tracked from the moment it is read until its response closes;
+ * - `drain()` keeps the listener open (new requests are still read, and answered 503 by the caller), marks
+ *   every answer still to come `Connection: close`, waits until every request is answered and the scorer is
+ *   idle, then for a quiet moment (bytes already on the wire get read), and only then closes the listener and
+ *   the idle connections. Closing idle keep-alive connections at the signal is what reset requests before.
+ */
+export class Lifecycle {
+  readonly #server: Server;
+  readonly #options: Required<LifecycleOptions>;
+  readonly #connections = new Set<Socket>();
+  readonly #overCap = new WeakSet<Socket>();
+  readonly #responses = new Set<ServerResponse>();
+  #idleWaiters: (() => void)[] = [];
+  #lastRequestAt = 0;
+  #draining = false;
+
+  constructor(server: Server, options: LifecycleOptions) {
+    this.#server = server;
+    this.#options = { lingerMs: 100, lingerMaxMs: 2_000, ...options };
+    server.on('connection', (socket: Socket) => {
+      if (this.#connections.size >= this.#options.maxConnections) {
+        this.#overCap.add(socket);
+        socket.setTimeout(5_000, () => socket.destroy());
+      }
+      this.#connections.add(socket);
+      socket.once('close', () => this.#connections.delete(socket));
+    });
+  }
+
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /** Requests read and not yet answered. */
+  get activeRequests(): number {
+    return this.#responses.size;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  isOverCap(socket: Socket): boolean {
+    return this.#overCap.has(socket);
+  }
+
+  /** Tracks a request from now until its response closes; `onClose` runs first. */
+  track(response: ServerResponse, onClose: () => void): void {
+    this.#lastRequestAt = performance.now();
+    if (this.#draining) response.shouldKeepAlive = false;
+    this.#responses.add(response);
+    response.once('close', () => {
+      onClose();
+      this.#responses.delete(response);
+      if (this.#responses.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    });
+  }
+
+  /** Marks a request seen (also the ones answered before tracking, e.g. a bad request-target). */
+  touch(): void {
+    this.#lastRequestAt = performance.now();
+  }
+
+  /** Graceful drain (see the class comment); `settle` waits for the scorer to be idle. */
+  async drain(settle: () => Promise<void>): Promise<void> {
+    // One more I/O poll first: requests whose bytes were already received when the signal came are read (and
+    // admitted as usual) before new requests start being refused.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#draining = true;
+    for (const response of this.#responses) if (!response.headersSent) response.shouldKeepAlive = false;
+    const started = performance.now();
+    for (;;) {
+      if (this.#responses.size > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      await settle();
+      const quiet = performance.now() - this.#lastRequestAt;
+      if (this.#responses.size === 0 && (quiet >= this.#options.lingerMs || performance.now() - started > this.#options.lingerMaxMs)) break;
+      await sleep(Math.max(1, this.#options.lingerMs - quiet));
+    }
+    // Stop listening; idle keep-alive connections close now, the others after their (Connection: close) answer.
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+    const forced = setTimeout(() => this.#server.closeAllConnections(), this.#options.lingerMaxMs);
+    await closed;
+    clearTimeout(forced);
+  }
+}

@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EnsembleItemResult } from '@t2i-reward/core';
+import type { RawItem } from '../core/scoring.js';
+import type { HttpError } from '../http.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { ExpertInfo } from '../types.js';
+
+/** One request as a protocol sees it. */
+export interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** The parsed request-target (never throws: invalid targets were answered 400 before routing). */
+  url: URL;
+  method: string;
+}
+
+/** What a protocol's `match` says about a request it serves. */
+export interface RouteMatch {
+  /** Scores items: refused with 503 while loading or shutting down, and its body must be JSON (415 otherwise). */
+  scoring: boolean;
+  /** Served without the bearer token (health checks). */
+  public?: boolean;
+  /**
+   * Also takes a non-JSON body when it carries Inference-Header-Content-Length (KServe binary extension: a
+   * custom header, which a browser cannot send cross-site without a CORS preflight).
+   */
+  binary?: boolean;
+}
+
+/** What the server core gives every protocol. */
+export interface ServerContext {
+  readonly modelName: string;
+  readonly experts: readonly ExpertInfo[];
+  readonly metrics: ServerMetrics;
+  /** Models loaded and not shutting down. */
+  isReady(): boolean;
+  isShuttingDown(): boolean;
+  /** Admits, decodes, batches and scores; per-item failures come back in the results. */
+  scoreItems(items: readonly RawItem[], signal: AbortSignal): Promise<EnsembleItemResult[]>;
+  /** Reads the body under the size limit and the in-flight byte budget (413 / 429). */
+  readBody(exchange: Exchange): Promise<Buffer>;
+  /** readBody, then JSON.parse (400 when malformed). */
+  readJson(exchange: Exchange): Promise<unknown>;
+  /** Runs scoring under the per-request deadline (504); the client going away withdraws its queued items. */
+  withDeadline<T>(exchange: Exchange, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Retry-After seconds, as the header value. */
+  readonly retryAfter: string;
+}
+
+/** A protocol served by the reward server: which requests it takes, and how it answers them. */
+export interface Protocol {
+  /** Label of the request metrics. */
+  readonly name: string;
+  match(method: string, pathname: string): RouteMatch | undefined;
+  handle(exchange: Exchange, context: ServerContext): Promise<void>;
+  /** The error body of this protocol (default `{"error":{"code","message","data"?}}`). */
+  errorBody?(error: HttpError): unknown;
+}
