@@ -147,6 +147,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let reward: RewardFunction;
   const copyPenalty = options.copyPenalty ?? 0;
   if (!(copyPenalty >= 0 && copyPenalty <= 1)) throw new RangeError(`copyPenalty must be in [0, 1], got ${copyPenalty}`);
+  if (copyPenalty > 0 && !useDetector) throw new RangeError('copyPenalty applies to the detector reward (the scene reward has no detector)');
   const rewardExpert = useDetector ? (copyPenalty > 0 ? 'detector-copies' : 'detector') : 'scene';
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
