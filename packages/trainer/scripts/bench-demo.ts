@@ -9,13 +9,18 @@
  * one), with early stopping on the held-out reward; writes <out>/plain, <out>/copies and <out>/comparison.*:
  *
  *   npm run bench -w @t2i-reward/trainer -- --arms both --copy-penalty 0.5 --steps 30 --eval-every 5 --early-stopping 3
+ *
+ * --report-only rebuilds summary.json, learning-curve.html (samples from samples/*.png) and the comparison from
+ * the arms' metrics.jsonl without training (the records are the measurement; the reports derive from them).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { curveSvg, type CurveSeries } from '../src/demo/plot.js';
-import { runDemo, type DemoSummary } from '../src/demo/run.js';
+import sharp from 'sharp';
+import { curveSvg, learningCurveHtml, type CurveSeries } from '../src/demo/plot.js';
+import { HELD_OUT_PROMPTS } from '../src/demo/prompts.js';
+import { demoDiagnosticsSummary, demoSummaryRows, runDemo, type DemoSummary } from '../src/demo/run.js';
 import type { MetricsRecord } from '../src/trainer.js';
 
 const { values } = parseArgs({
@@ -29,8 +34,35 @@ const { values } = parseArgs({
     'copy-penalty': { type: 'string', default: '0.5' },
     'eval-every': { type: 'string', default: '10' },
     'early-stopping': { type: 'string' },
+    'report-only': { type: 'boolean', default: false },
   },
 });
+
+/** Rebuilds an arm's summary.json and learning-curve.html from its metrics.jsonl (and saved sample images). */
+async function rebuildArm(outDir: string, records: MetricsRecord[]): Promise<DemoSummary> {
+  const stored = JSON.parse(await readFile(path.join(outDir, 'summary.json'), 'utf8')) as DemoSummary;
+  const summary: DemoSummary = { ...stored, ...demoDiagnosticsSummary(records) };
+  const samples: { caption: string; dataUrl: string }[] = [];
+  for (const [i, prompt] of HELD_OUT_PROMPTS.entries()) {
+    const file = path.join(outDir, 'samples', `heldout-${i}.png`);
+    if (!(await access(file).then(() => true, () => false))) continue;
+    const png = await sharp(file).resize(192, 192).png().toBuffer();
+    samples.push({ caption: `${prompt.prompt} (a sample of the final policy)`, dataUrl: `data:image/png;base64,${png.toString('base64')}` });
+  }
+  const experts = [...new Set(records.filter((r) => r.split === 'eval').flatMap((r) => Object.keys(r.experts)))].sort();
+  await writeFile(
+    path.join(outDir, 'learning-curve.html'),
+    learningCurveHtml({
+      title: `BiCoT-GRPO demo: ${summary.steps} steps, ${summary.minutes} min (${summary.backend})`,
+      records,
+      summary: demoSummaryRows(summary, experts),
+      samples,
+      rewardTitle: `mean training reward ('${summary.rewardExpert}')`,
+    }),
+  );
+  await writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
 const arms = values.arms === 'both' ? (['plain', 'copies'] as const) : values.arms === 'copies' ? (['copies'] as const) : (['plain'] as const);
 const lambda = Number(values['copy-penalty']);
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
@@ -40,6 +72,16 @@ const results: { arm: string; summary: DemoSummary; records: MetricsRecord[]; lo
 for (const arm of arms) {
   const outDir = arms.length > 1 ? path.join(values.out!, arm) : values.out!;
   const loadStart = os.loadavg()[0]!;
+  if (values['report-only']) {
+    const records = (await readFile(path.join(outDir, 'metrics.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as MetricsRecord);
+    const summary = await rebuildArm(outDir, records);
+    results.push({ arm, summary, records, loadStart: Number.NaN, loadEnd: Number.NaN });
+    console.log(`[${arm}] rebuilt from ${path.join(outDir, 'metrics.jsonl')}: ${summary.steps} steps; held-out ${delta(summary.heldOutStart, summary.heldOutEnd)}; best ${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`);
+    continue;
+  }
   const summary = await runDemo({
     outDir,
     steps: Number(values.steps),
@@ -108,7 +150,10 @@ if (results.length > 1) {
   const dir = values.out!;
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'comparison.md'), `${table}\n`);
-  await writeFile(path.join(dir, 'comparison.json'), `${JSON.stringify(results.map(({ arm, summary, loadStart, loadEnd }) => ({ arm, loadStart, loadEnd, ...summary })), null, 2)}\n`);
+  await writeFile(
+    path.join(dir, 'comparison.json'),
+    `${JSON.stringify(results.map(({ arm, summary, loadStart, loadEnd }) => ({ arm, ...(Number.isFinite(loadStart) ? { loadStart, loadEnd } : {}), ...summary })), null, 2)}\n`,
+  );
   await writeFile(path.join(dir, 'comparison-heldout.svg'), `${svgHeldOut}\n`);
   await writeFile(path.join(dir, 'comparison-extra-copies.svg'), `${svgCopies}\n`);
   await writeFile(path.join(dir, 'comparison-tau.svg'), `${svgTau}\n`);

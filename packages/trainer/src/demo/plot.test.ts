@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricsRecord } from '../trainer.js';
+import { demoDiagnosticsSummary } from './run.js';
 import { agreementSeriesFromRecords, curveSvg, diagnosticsHtml, expertSeriesFromRecords, flagSeriesFromRecords } from './plot.js';
 
 const stats = (mean: number) => ({ mean, std: 0, min: mean, max: mean, count: 4 });
@@ -38,5 +39,20 @@ describe('diagnostics plots', () => {
     // top margin 30, plot height 100 − 30 − 40 = 30: −1 at y = 60, 1 at y = 30
     expect(svg).toContain('M52.0,60.0 L560.0,30.0');
     expect(svg).toContain('>-1.00</text>');
+  });
+});
+
+describe('demoDiagnosticsSummary', () => {
+  it('summarises the diagnostics of a run (hand-computed from the records above)', () => {
+    const summary = demoDiagnosticsSummary(records);
+    expect(summary.heldOutBest).toEqual({ step: 2, value: 0.5 });
+    expect(summary.heldOutExperts).toEqual({ a: { start: 0.2, end: 0.5 }, b: { start: 0.6, end: 0.3 } });
+    expect(summary.extraCopies).toEqual({ trainFirst: 0.375, trainLast: 0.375, heldOutStart: 0.1, heldOutEnd: 0.4 });
+    // τ: only step 1 has one; best differs: (0 + 1) / 2; the eval records carry no agreement
+    expect(summary.agreement).toMatchObject({ tauFirst: 0.5, bestDiffersFirst: 0.5 });
+    expect(summary.agreement.heldOutTau).toBeNaN();
+    expect([summary.driftSteps, summary.driftExperts]).toEqual([[2], ['a']]);
+    // the first of equal bests wins; a start that is never beaten is the best
+    expect(demoDiagnosticsSummary([records[3]!, { ...records[3]!, step: 4 }]).heldOutBest).toEqual({ step: 2, value: 0.5 });
   });
 });

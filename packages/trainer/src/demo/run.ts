@@ -120,6 +120,74 @@ export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node
 
 const meanOf = (values: readonly number[]): number => (values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN);
 
+/** The summary table of the demo's learning-curve HTML. */
+export function demoSummaryRows(summary: DemoSummary, expertNames: readonly string[], useDetector = true): Record<string, string | number> {
+  const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+  return {
+    'held-out mean reward (start → end)': `${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
+    'train mean reward (start → end)': `${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
+    'minutes (this run)': summary.minutes,
+    'reward calls (cache hits)': `${summary.rewardCalls} (${summary.cacheHits})`,
+    reward: useDetector
+      ? `CenterNet detector (COCO-80, TF.js), t2i-r1 formula${summary.copyPenalty > 0 ? ` with copy penalty λ = ${summary.copyPenalty}` : ''} (expert '${summary.rewardExpert}'); monitors (weight 0): ${expertNames.filter((n) => n !== summary.rewardExpert).join(', ') || 'none'}`
+      : 'scene formula (no images)',
+    'held-out best': `${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`,
+    'extra-copy share, train batches (first 5 → last 5 steps)': `${fmt(summary.extraCopies.trainFirst)} → ${fmt(summary.extraCopies.trainLast)}`,
+    'extra-copy share, held-out (start → end)': `${fmt(summary.extraCopies.heldOutStart)} → ${fmt(summary.extraCopies.heldOutEnd)}`,
+    'mean τ-b between experts, train (first 5 → last 5 steps)': `${fmt(summary.agreement.tauFirst)} → ${fmt(summary.agreement.tauLast)}`,
+    'groups whose best sample differs by expert, train (first 5 → last 5)': `${fmt(summary.agreement.bestDiffersFirst)} → ${fmt(summary.agreement.bestDiffersLast)}`,
+    'drift alarms (steps)': summary.driftSteps.length > 0 ? `${summary.driftSteps.join(', ')} (${summary.driftExperts.join(', ')} rising)` : 'none',
+    ...(summary.earlyStopping
+      ? { 'early stopping': `best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}` }
+      : {}),
+  };
+}
+
+/**
+ * The diagnostic part of a demo summary, from a run's metrics records (pure; the bench rebuilds reports with
+ * it): best held-out step, per-expert held-out start / end, extra-copy shares (training: mean of the first and
+ * last 5 steps; held-out: first and last evaluation), agreement (same windows) and drift-alarm steps.
+ */
+export function demoDiagnosticsSummary(
+  records: readonly MetricsRecord[],
+): Pick<DemoSummary, 'heldOutBest' | 'heldOutExperts' | 'extraCopies' | 'agreement' | 'driftSteps' | 'driftExperts'> {
+  const trainRecords = records.filter((r) => r.split === 'train');
+  const evalRecords = records.filter((r) => r.split === 'eval');
+  const flag = (r: MetricsRecord | undefined) => r?.flags?.extraCopies ?? Number.NaN;
+  const tau = (r: MetricsRecord | undefined) => r?.agreement?.meanTau ?? Number.NaN;
+  const differs = (r: MetricsRecord | undefined) => r?.agreement?.bestDiffers ?? Number.NaN;
+  const finiteMean = (values: number[]) => meanOf(values.filter(Number.isFinite));
+  let best = { step: Number.NaN, value: Number.NaN };
+  for (const r of evalRecords) {
+    // The first best wins ties; a NaN mean (nothing scored) never does.
+    if (Number.isFinite(r.reward.mean) && !(r.reward.mean <= best.value)) best = { step: r.step, value: r.reward.mean };
+  }
+  const expertNames = [...new Set(evalRecords.flatMap((r) => Object.keys(r.experts)))].sort();
+  const lastEval = evalRecords.at(-1);
+  return {
+    heldOutBest: best,
+    heldOutExperts: Object.fromEntries(
+      expertNames.map((name) => [name, { start: evalRecords[0]?.experts[name]?.mean ?? Number.NaN, end: lastEval?.experts[name]?.mean ?? Number.NaN }]),
+    ),
+    extraCopies: {
+      trainFirst: finiteMean(trainRecords.slice(0, 5).map(flag)),
+      trainLast: finiteMean(trainRecords.slice(-5).map(flag)),
+      heldOutStart: flag(evalRecords[0]),
+      heldOutEnd: flag(lastEval),
+    },
+    agreement: {
+      tauFirst: finiteMean(trainRecords.slice(0, 5).map(tau)),
+      tauLast: finiteMean(trainRecords.slice(-5).map(tau)),
+      bestDiffersFirst: finiteMean(trainRecords.slice(0, 5).map(differs)),
+      bestDiffersLast: finiteMean(trainRecords.slice(-5).map(differs)),
+      heldOutTau: tau(lastEval),
+      heldOutBestDiffers: differs(lastEval),
+    },
+    driftSteps: trainRecords.filter((r) => (r.drift?.length ?? 0) > 0).map((r) => r.step),
+    driftExperts: [...new Set(trainRecords.flatMap((r) => r.drift?.map((d) => d.expert) ?? []))].sort(),
+  };
+}
+
 function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-train'): number[] {
   return records.filter((r) => r.split === split).map((r) => r.reward.mean);
 }
@@ -217,42 +285,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         });
       }
     }
-    const trainRecords = allRecords.filter((r) => r.split === 'train');
-    const evalRecords = allRecords.filter((r) => r.split === 'eval');
-    const flag = (r: MetricsRecord | undefined) => r?.flags?.extraCopies ?? Number.NaN;
-    const tau = (r: MetricsRecord | undefined) => r?.agreement?.meanTau ?? Number.NaN;
-    const differs = (r: MetricsRecord | undefined) => r?.agreement?.bestDiffers ?? Number.NaN;
-    const finiteMean = (values: number[]) => meanOf(values.filter(Number.isFinite));
-    const best = evalRecords.reduce<{ step: number; value: number }>(
-      (acc, r) => (Number.isFinite(r.reward.mean) && r.reward.mean > acc.value ? { step: r.step, value: r.reward.mean } : acc),
-      { step: Number.NaN, value: Number.NaN },
-    );
-    const expertNames = [...new Set(evalRecords.flatMap((r) => Object.keys(r.experts)))].sort();
-    const lastEval = evalRecords.at(-1);
+    const expertNames = [...new Set(allRecords.filter((r) => r.split === 'eval').flatMap((r) => Object.keys(r.experts)))].sort();
     const summary: DemoSummary = {
       steps: result.step,
       rewardExpert,
       copyPenalty,
-      heldOutBest: Number.isFinite(best.value) ? best : { step: evalRecords[0]?.step ?? 0, value: evalRecords[0]?.reward.mean ?? Number.NaN },
-      heldOutExperts: Object.fromEntries(
-        expertNames.map((name) => [name, { start: evalRecords[0]?.experts[name]?.mean ?? Number.NaN, end: lastEval?.experts[name]?.mean ?? Number.NaN }]),
-      ),
-      extraCopies: {
-        trainFirst: finiteMean(trainRecords.slice(0, 5).map(flag)),
-        trainLast: finiteMean(trainRecords.slice(-5).map(flag)),
-        heldOutStart: flag(evalRecords[0]),
-        heldOutEnd: flag(lastEval),
-      },
-      agreement: {
-        tauFirst: finiteMean(trainRecords.slice(0, 5).map(tau)),
-        tauLast: finiteMean(trainRecords.slice(-5).map(tau)),
-        bestDiffersFirst: finiteMean(trainRecords.slice(0, 5).map(differs)),
-        bestDiffersLast: finiteMean(trainRecords.slice(-5).map(differs)),
-        heldOutTau: tau(lastEval),
-        heldOutBestDiffers: differs(lastEval),
-      },
-      driftSteps: trainRecords.filter((r) => (r.drift?.length ?? 0) > 0).map((r) => r.step),
-      driftExperts: [...new Set(trainRecords.flatMap((r) => r.drift?.map((d) => d.expert) ?? []))].sort(),
+      ...demoDiagnosticsSummary(allRecords),
       ...(result.earlyStopping ? { earlyStopping: { bestStep: result.earlyStopping.bestStep, bestValue: result.earlyStopping.bestValue, stopped: result.earlyStopping.stopped } } : {}),
       minutes: Number(minutes.toFixed(2)),
       heldOutStart: allHeldOut[0] ?? Number.NaN,
@@ -265,28 +303,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       htmlPath: path.join(options.outDir, 'learning-curve.html'),
       backend,
     };
-    const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
     await writeFile(
       summary.htmlPath,
       learningCurveHtml({
         title: `BiCoT-GRPO demo: ${summary.steps} steps, ${summary.minutes} min (${backend})`,
         records: allRecords,
-        summary: {
-          'held-out mean reward (start → end)': `${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
-          'train mean reward (start → end)': `${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
-          'minutes (this run)': summary.minutes,
-          'reward calls (cache hits)': `${summary.rewardCalls} (${summary.cacheHits})`,
-          reward: useDetector
-            ? `CenterNet detector (COCO-80, TF.js), t2i-r1 formula${copyPenalty > 0 ? ` with copy penalty λ = ${copyPenalty}` : ''} (expert '${rewardExpert}'); monitors (weight 0): ${expertNames.filter((n) => n !== rewardExpert).join(', ') || 'none'}`
-            : 'scene formula (no images)',
-          'held-out best': `${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`,
-          'extra-copy share, train batches (first 5 → last 5 steps)': `${fmt(summary.extraCopies.trainFirst)} → ${fmt(summary.extraCopies.trainLast)}`,
-          'extra-copy share, held-out (start → end)': `${fmt(summary.extraCopies.heldOutStart)} → ${fmt(summary.extraCopies.heldOutEnd)}`,
-          'mean τ-b between experts, train (first 5 → last 5 steps)': `${fmt(summary.agreement.tauFirst)} → ${fmt(summary.agreement.tauLast)}`,
-          'groups whose best sample differs by expert, train (first 5 → last 5)': `${fmt(summary.agreement.bestDiffersFirst)} → ${fmt(summary.agreement.bestDiffersLast)}`,
-          'drift alarms (steps)': summary.driftSteps.length > 0 ? `${summary.driftSteps.join(', ')} (${summary.driftExperts.join(', ')} rising)` : 'none',
-          ...(summary.earlyStopping ? { 'early stopping': `best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}` } : {}),
-        },
+        summary: demoSummaryRows(summary, expertNames, useDetector),
         samples,
         rewardTitle: `mean training reward ('${rewardExpert}')`,
       }),
