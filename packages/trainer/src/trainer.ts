@@ -200,6 +200,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
   let stoppedEarly = false;
+  /** Training records the drift alarm looks back on (this call's, and on resume those already written). */
+  const driftHistory: MetricsRecord[] = [];
   if (stopper && !((options.evalEvery ?? 0) > 0 && options.evalPrompts)) throw new Error('earlyStopping needs evalPrompts and evalEvery > 0');
 
   const resumeFrom = options.resume && checkpointRoot ? await latestCheckpoint(checkpointRoot) : undefined;
@@ -227,6 +229,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (const line of kept) {
         const record = JSON.parse(line) as MetricsRecord;
         if (stopper && record.split === 'eval') stopper.update(record.step, stopper.valueOf(record));
+        if (record.split === 'train') driftHistory.push(record);
       }
     }
   } else if (metricsPath) {
@@ -457,8 +460,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         elapsedSeconds: secondsSince(started),
       },
     };
+    driftHistory.push(record);
     if (options.drift !== false) {
-      const alarms = trainingDrift([...records, record], options.drift ?? {});
+      const alarms = trainingDrift(driftHistory, options.drift ?? {});
       if (alarms.length > 0) record.drift = alarms;
     }
     await emit(record);
