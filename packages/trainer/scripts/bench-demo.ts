@@ -78,7 +78,9 @@ for (const arm of arms) {
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as MetricsRecord);
     const summary = await rebuildArm(outDir, records);
-    results.push({ arm, summary, records, loadStart: Number.NaN, loadEnd: Number.NaN });
+    // Keep the load averages the training run recorded, when its comparison is there.
+    const previous = (JSON.parse(await readFile(path.join(values.out!, 'comparison.json'), 'utf8').catch(() => '[]')) as { arm: string; loadStart?: number; loadEnd?: number }[]).find((p) => p.arm === arm);
+    results.push({ arm, summary, records, loadStart: previous?.loadStart ?? Number.NaN, loadEnd: previous?.loadEnd ?? Number.NaN });
     console.log(`[${arm}] rebuilt from ${path.join(outDir, 'metrics.jsonl')}: ${summary.steps} steps; held-out ${delta(summary.heldOutStart, summary.heldOutEnd)}; best ${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`);
     continue;
   }

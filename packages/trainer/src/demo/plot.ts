@@ -17,7 +17,8 @@ export function curveSvg(
 ): string {
   const width = options.width ?? 720;
   const height = options.height ?? 360;
-  const margin = { left: 52, right: 160, top: 30, bottom: 40 };
+  // The legend sits right of the plot: room for its longest name (about 7 px a character at 12 px).
+  const margin = { left: 52, right: Math.max(160, 44 + 7 * Math.max(0, ...series.map((s) => s.name.length))), top: 30, bottom: 40 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const maxStep = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.step)));
