@@ -33,7 +33,8 @@ export function formatAgreement(summary: RunSummary): string[] {
   if (!a) return [];
   const means = a.experts.map((e) => `${e} ${formatNumber(a.means[e]?.mean)} (n=${a.means[e]?.n ?? 0})`).join(', ');
   const pairs = a.overall.map((p) => `${p.a}–${p.b} ${formatNumber(p.tau)}`).join(', ');
-  const lines = [`experts (mean score): ${means}`, `agreement, Kendall τ-b over all ${a.images} images: ${pairs}`];
+  const undefinedNote = a.overall.some((p) => p.tau === null) ? ' (– : undefined, one expert constant or < 2 shared images)' : '';
+  const lines = [`experts (mean score): ${means}`, `agreement, Kendall τ-b over all ${a.images} images: ${pairs}${undefinedNote}`];
   if (a.withinPrompt.bestDiffers !== null) {
     const within = a.withinPrompt.pairs.map((p) => `${p.a}–${p.b} ${formatNumber(p.tau)} (${p.groups} prompts)`).join(', ');
     lines.push(`within each prompt's samples: τ-b ${within}; best sample differs by expert in ${formatNumber(a.withinPrompt.bestDiffers * 100, 1)}% of prompts`);
