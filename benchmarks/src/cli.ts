@@ -8,7 +8,7 @@ import { commandGeneratorSource, compbenchFolderSource, genevalFolderSource, htt
 import { detectImageLayout } from './generators/folders.js';
 import { mergeRuns } from './merge.js';
 import { createProtocol } from './protocols/factory.js';
-import { formatBadInputs, formatNotes, formatSummaryTable } from './report/format.js';
+import { formatAgreement, formatBadInputs, formatNotes, formatSummaryTable } from './report/format.js';
 import { summaryCsv } from './report/csv.js';
 import { writeReports, type RunReport } from './report/write.js';
 import { parseShard, runBench } from './run.js';
@@ -115,6 +115,7 @@ function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv
     formatSummaryTable(summary),
     `${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending · ${formatBadInputs(summary)}`,
     ...formatNotes(summary),
+    ...formatAgreement(summary),
     `report:  ${files.html}`,
     `results: ${files.results} (+ results.csv, summary.json)`,
   ];

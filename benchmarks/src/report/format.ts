@@ -37,6 +37,21 @@ export function formatSummaryTable(summary: RunSummary): string {
   return `${table.toString()}\n(${label} above: every image counts, an unjudged one as incorrect, as GenEval reports)\n${judged.toString()}`;
 }
 
+/** Agreement between experts (two or more scored), as a few lines for the terminal; empty otherwise. */
+export function formatAgreement(summary: RunSummary): string[] {
+  const a = summary.agreement;
+  if (!a) return [];
+  const means = a.experts.map((e) => `${e} ${formatNumber(a.means[e]?.mean)} (n=${a.means[e]?.n ?? 0})`).join(', ');
+  const pairs = a.overall.map((p) => `${p.a}–${p.b} ${formatNumber(p.tau)}`).join(', ');
+  const undefinedNote = a.overall.some((p) => p.tau === null) ? ' (– : undefined, one expert constant or < 2 shared images)' : '';
+  const lines = [`experts (mean score): ${means}`, `agreement, Kendall τ-b over all ${a.images} images: ${pairs}${undefinedNote}`];
+  if (a.withinPrompt.bestDiffers !== null) {
+    const within = a.withinPrompt.pairs.map((p) => `${p.a}–${p.b} ${formatNumber(p.tau)} (${p.groups} prompts)`).join(', ');
+    lines.push(`within each prompt's samples: τ-b ${within}; best sample differs by expert in ${formatNumber(a.withinPrompt.bestDiffers * 100, 1)}% of prompts`);
+  }
+  return lines;
+}
+
 /** One line per kind of bad input, e.g. "bad inputs: 2 missing-image, 1 malformed-line". */
 export function formatBadInputs(summary: RunSummary): string {
   const parts = Object.entries(summary.counts.badInputs).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`);

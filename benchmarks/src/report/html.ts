@@ -201,6 +201,23 @@ export interface HtmlReportInput {
 }
 
 /** A self-contained HTML report: inline CSS, JS and SVG; images as links relative to the run folder. */
+/** The agreement between experts (when two or more scored): per-expert means, τ-b per pair overall and within prompts. */
+export function agreementSection(summary: RunSummary): string {
+  const a = summary.agreement;
+  if (!a) return '';
+  const within = new Map(a.withinPrompt.pairs.map((p) => [`${p.a}|${p.b}`, p]));
+  const rows = a.overall
+    .map((p) => {
+      const w = within.get(`${p.a}|${p.b}`);
+      return `<tr><td>${escapeHtml(p.a)} – ${escapeHtml(p.b)}</td><td>${formatNumber(p.tau)}</td><td>${w && w.groups > 0 ? `${formatNumber(w.tau)} (${w.groups} prompts)` : '–'}</td></tr>`;
+    })
+    .join('');
+  const means = a.experts.map((e) => `${escapeHtml(e)} ${formatNumber(a.means[e]?.mean)} (n=${a.means[e]?.n ?? 0})`).join(' · ');
+  const best = a.withinPrompt.bestDiffers === null ? '' : `<p>Best sample differs by expert in <b>${formatNumber(a.withinPrompt.bestDiffers * 100, 1)}%</b> of prompts (no sample is best for every expert).</p>`;
+  return `<section id="agreement"><h2>Agreement between experts</h2><p class="muted">Kendall τ-b (ties handled) between experts' scores of the same images: over all ${a.images} images, and within each prompt's samples. Mean score: ${means}.</p>
+<table class="summary"><thead><tr><th>experts</th><th>τ-b, all images</th><th>τ-b within prompts</th></tr></thead><tbody>${rows}</tbody></table>${best}</section>`;
+}
+
 export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput): string {
   const metric = summary.metric === 'accuracy' ? 'accuracy' : 'mean score';
   const rowsHtml = summary.categories
@@ -249,6 +266,7 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
 <section id="summary"><h2>Per category (${metric}, 95% bootstrap interval)</h2>
 <table class="summary"><thead><tr><th data-sort="0">category</th><th data-sort="1">${metric}</th><th data-sort="2">95% CI</th><th data-sort="3">n</th><th data-sort="4">errors</th><th data-sort="5">unsupported</th></tr></thead>
 <tbody>${rowsHtml}${overall}</tbody></table>${judgedNote}</section>
+${agreementSection(summary)}
 <section id="charts"><h2>Charts</h2>${categoryBarChart(summary)}<h2>Score distribution per category</h2>${categoryHistograms(summary, records)}</section>
 <section id="images"><h2>Images (worst first)</h2>
 <div class="controls"><label>sort <select id="sort"><option value="score-asc" selected>score, worst first</option><option value="score-desc">score, best first</option><option value="category">category</option><option value="prompt">prompt</option></select></label>

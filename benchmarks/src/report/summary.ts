@@ -1,5 +1,6 @@
 import { bootstrapMean, bootstrapMeanOfGroups, type Estimate } from '../stats.js';
 import type { RunManifest } from '../records.js';
+import { benchAgreement, type BenchAgreement } from './agreement.js';
 import type { BadInput, BadInputKind, ResultRecord } from '../types.js';
 
 export interface CategorySummary extends Estimate {
@@ -38,6 +39,8 @@ export interface RunSummary {
   };
   /** Every bad input, with its message. */
   problems: BadInput[];
+  /** When two or more experts scored: how far they agree (Kendall τ-b, best sample per prompt). */
+  agreement?: BenchAgreement;
 }
 
 const KINDS: BadInputKind[] = ['missing-image', 'decode-error', 'malformed-line', 'unknown-category', 'generator-error', 'expert-error'];
@@ -93,5 +96,9 @@ export function summarize(manifest: RunManifest, records: readonly ResultRecord[
     ...(judgedOverall ? { judgedOverall } : {}),
     counts: { expected: manifest.expected, scored, errors, unsupported, pending: Math.max(0, manifest.expected - records.length), badInputs },
     problems,
+    ...(() => {
+      const agreement = benchAgreement(records);
+      return agreement ? { agreement } : {};
+    })(),
   };
 }

@@ -67,6 +67,8 @@ export interface DetectorRewardOptions {
   genevalThreshold?: number;
   genevalCountingThreshold?: number;
   genevalMaxPerClass?: number;
+  /** Penalise extra copies of counted or named objects: score · (1 − copyPenalty)^extra (default 0 = off; see the README). */
+  copyPenalty?: number;
   /** Extra noun → class synonyms for closed-vocabulary detectors ({ "hatchback": "car" }). */
   synonyms?: Record<string, string>;
   /** GenEval colour rule hook (not JSON-configurable). */
@@ -131,6 +133,7 @@ export const detectorRewardOptionsSchema: JSONSchema = {
     genevalThreshold: unit,
     genevalCountingThreshold: unit,
     genevalMaxPerClass: { type: 'integer', minimum: 1 },
+    copyPenalty: unit,
     synonyms: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
   },
 };

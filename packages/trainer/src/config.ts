@@ -10,6 +10,7 @@ import {
   type JSONSchema,
   type TfjsBackendChoice,
 } from '@t2i-reward/core';
+import type { EarlyStoppingOptions } from './diagnostics.js';
 import type { Policy, PolicyFactory, PromptItem } from './policy.js';
 import { createProgressBar } from './progress.js';
 import { ensembleReward, type RewardFunction } from './reward.js';
@@ -40,6 +41,8 @@ export interface TrainConfig {
   /** TF.js backend (default 'auto': tfjs-node-gpu when installed, else wasm, else cpu). */
   runtime?: TfjsBackendChoice;
   settings?: Partial<TrainerSettings>;
+  /** Stop when the held-out reward (evalPrompts) has not improved for `patience` evaluations. */
+  earlyStopping?: EarlyStoppingOptions;
 }
 
 const promptSourceSchema = {
@@ -77,6 +80,12 @@ export const trainConfigSchema: JSONSchema = {
     evalGroupSize: { type: 'integer', minimum: 1 },
     checkpointEvery: count,
     runtime: { enum: ['auto', 'tfjs-node-gpu', 'wasm', 'cpu'] },
+    earlyStopping: {
+      type: 'object',
+      required: ['patience'],
+      additionalProperties: false,
+      properties: { patience: { type: 'integer', minimum: 1 }, minDelta: { type: 'number', minimum: 0 }, expert: { type: 'string', minLength: 1 } },
+    },
     settings: {
       type: 'object',
       additionalProperties: false,
@@ -143,6 +152,8 @@ export interface TrainFromConfigOverrides {
   resume?: boolean;
   progress?: boolean;
   maxMinutes?: number;
+  /** Overrides the config's `earlyStopping` patience. */
+  earlyStopping?: EarlyStoppingOptions;
   /** Overrides the config's `preset`. */
   preset?: GrpoPresetName;
 }
@@ -185,6 +196,7 @@ export async function trainFromConfig(file: string, overrides: TrainFromConfigOv
       ...(config.evalGroupSize !== undefined ? { evalGroupSize: config.evalGroupSize } : {}),
       checkpointEvery: config.checkpointEvery ?? 10,
       settings: setup.settings,
+      ...((overrides.earlyStopping ?? config.earlyStopping) ? { earlyStopping: overrides.earlyStopping ?? config.earlyStopping! } : {}),
       ...(overrides.resume ? { resume: true } : {}),
       ...(overrides.maxMinutes !== undefined ? { timeLimitSeconds: overrides.maxMinutes * 60 } : {}),
       tf,

@@ -8,6 +8,8 @@ export interface RewardOutcome {
   experts: Record<string, number | null>;
   /** Each expert's weight in the ensemble (for `normalize-then-sum`). */
   weights?: Record<string, number>;
+  /** Named yes/no observations about the sample (the demo: `extraCopies`); metrics report the share raised. */
+  flags?: Record<string, boolean>;
   error?: string;
 }
 

@@ -14,7 +14,9 @@ import {
   type StatTrackerState,
   type Tf,
 } from './math/index.js';
+import type { AgreementSummary, DriftAlarm, DriftOptions } from '@t2i-reward/core';
 import { AdamOptimizer } from './adam.js';
+import { EarlyStopping, recordDiagnostics, trainingDrift, type EarlyStoppingOptions, type EarlyStoppingState } from './diagnostics.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type StoredTensor } from './checkpoint.js';
 import type { Policy, PromptItem, SampledSequence } from './policy.js';
 import type { RewardFunction, RewardOutcome } from './reward.js';
@@ -53,6 +55,12 @@ export interface MetricsRecord {
   reward: Stats;
   /** Per expert (ensemble member) score statistics. */
   experts: Record<string, Stats>;
+  /** With two or more experts: Kendall τ-b between experts within each group, and the share of groups whose best sample differs by expert. */
+  agreement?: AgreementSummary;
+  /** Share of samples raising each flag the reward reports (the demo: `extraCopies`). */
+  flags?: Record<string, number>;
+  /** Train records: experts whose mean rises while all others fall over the drift window (absent when none). */
+  drift?: DriftAlarm[];
   /** Samples whose reward failed (left out of advantages and loss). */
   failed: number;
   advantage?: Stats & { zeroStdGroups: number };
@@ -97,10 +105,16 @@ export interface TrainOptions {
   /** Called after each update with the step number (progress bars). */
   onStep?: (step: number, record: MetricsRecord) => void;
   signal?: AbortSignal;
+  /** Drift alarm settings over the per-expert training means (default: window 10 steps, slope ±0.005 per step); false = off. */
+  drift?: DriftOptions | false;
+  /** Stop when the held-out (`evalPrompts`) reward has not improved for `patience` evaluations; needs `evalEvery`. */
+  earlyStopping?: EarlyStoppingOptions;
 }
 
 export interface TrainResult {
   step: number;
+  /** With `earlyStopping`: the best held-out evaluation, and whether the run stopped on it. */
+  earlyStopping?: EarlyStoppingState & { stopped: boolean };
   records: MetricsRecord[];
   metricsPath?: string;
   checkpointPath?: string;
@@ -184,6 +198,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const metricsPath = options.outDir ? path.join(options.outDir, 'metrics.jsonl') : undefined;
   const checkpointRoot = options.outDir ? path.join(options.outDir, 'checkpoints') : undefined;
   const started = performance.now();
+  const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
+  let stoppedEarly = false;
+  /** Training records the drift alarm looks back on (this call's, and on resume those already written). */
+  const driftHistory: MetricsRecord[] = [];
+  if (stopper && !((options.evalEvery ?? 0) > 0 && options.evalPrompts)) throw new Error('earlyStopping needs evalPrompts and evalEvery > 0');
 
   const resumeFrom = options.resume && checkpointRoot ? await latestCheckpoint(checkpointRoot) : undefined;
   if (resumeFrom) {
@@ -206,6 +225,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         .split('\n')
         .filter((line) => line.trim() !== '' && (JSON.parse(line) as MetricsRecord).step <= step);
       await writeFile(metricsPath, kept.map((line) => `${line}\n`).join(''));
+      // Early stopping continues from the held-out evaluations already written.
+      for (const line of kept) {
+        const record = JSON.parse(line) as MetricsRecord;
+        if (stopper && record.split === 'eval') stopper.update(record.step, stopper.valueOf(record));
+        if (record.split === 'train') driftHistory.push(record);
+      }
     }
   } else if (metricsPath) {
     // A fresh run (or --resume with nothing to resume) starts a new metrics file.
@@ -256,24 +281,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return { items, sequences, rewards: Promise.all(pending).then((groups) => groups.flat()) };
   };
 
-  const evaluate = async (split: 'eval' | 'eval-train', prompts: readonly PromptItem[]): Promise<void> => {
-    if (prompts.length === 0) return;
+  const evaluate = async (split: 'eval' | 'eval-train', prompts: readonly PromptItem[]): Promise<MetricsRecord | undefined> => {
+    if (prompts.length === 0) return undefined;
     // Evaluation draws from its own stream (seed, step, split), so it never shifts the training stream.
     const sampler = SeededRng.fromSeed((seed * 7919 + step * 31 + (split === 'eval' ? 1 : 2)) | 0);
     const { rewards } = await rollout(prompts, options.evalGroupSize ?? G, sampler);
     const outcomes = await rewards;
-    await emit({
+    const record: MetricsRecord = {
       step,
       split,
       reward: stats(outcomes.map((o) => o.reward)),
       experts: expertStats(outcomes),
       failed: outcomes.filter((o) => o.reward === null).length,
-    });
+      ...recordDiagnostics(outcomes, options.evalGroupSize ?? G),
+    };
+    await emit(record);
+    return record;
   };
 
-  const evaluateAll = async (): Promise<void> => {
-    if (options.evalPrompts) await evaluate('eval', options.evalPrompts);
+  /** Evaluates; returns true when early stopping says stop. */
+  const evaluateAll = async (): Promise<boolean> => {
+    const heldOut = options.evalPrompts ? await evaluate('eval', options.evalPrompts) : undefined;
     if (options.evalTrainPrompts) await evaluate('eval-train', options.evalTrainPrompts);
+    return stopper !== undefined && heldOut !== undefined && stopper.update(heldOut.step, stopper.valueOf(heldOut));
   };
 
   const writeCheckpoint = async (): Promise<string | undefined> => {
@@ -414,6 +444,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       reward: stats(outcomes.map((o) => o.reward)),
       experts: expertStats(outcomes),
       failed: valid.filter((v) => !v).length,
+      ...recordDiagnostics(outcomes, G),
       advantage: { ...stats(advantages.filter((_, i) => valid[i])), zeroStdGroups },
       loss: lossValue,
       kl: klValue,
@@ -429,11 +460,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         elapsedSeconds: secondsSince(started),
       },
     };
+    driftHistory.push(record);
+    if (options.drift !== false) {
+      const alarms = trainingDrift(driftHistory, options.drift ?? {});
+      if (alarms.length > 0) record.drift = alarms;
+    }
     await emit(record);
     options.onStep?.(step, record);
     const outOfTime = options.timeLimitSeconds !== undefined && secondsSince(started) > options.timeLimitSeconds;
-    if (evalDue(step) || (outOfTime && (options.evalEvery ?? 0) > 0)) await evaluateAll();
-    const stopping = (options.stopAfter !== undefined && doneThisCall >= options.stopAfter) || outOfTime;
+    if (evalDue(step) || (outOfTime && (options.evalEvery ?? 0) > 0)) stoppedEarly = await evaluateAll();
+    const stopping = (options.stopAfter !== undefined && doneThisCall >= options.stopAfter) || outOfTime || stoppedEarly;
     if (
       (options.checkpointEvery !== undefined && options.checkpointEvery > 0 && step % options.checkpointEvery === 0) ||
       step === options.steps ||
@@ -445,5 +481,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   reference?.dispose?.();
   optimizer.dispose();
-  return { step, records, ...(metricsPath ? { metricsPath } : {}), ...(checkpointPath ? { checkpointPath } : {}) };
+  return {
+    step,
+    records,
+    ...(metricsPath ? { metricsPath } : {}),
+    ...(checkpointPath ? { checkpointPath } : {}),
+    ...(stopper?.state ? { earlyStopping: { ...stopper.state, stopped: stoppedEarly } } : {}),
+  };
 }

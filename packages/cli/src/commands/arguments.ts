@@ -18,3 +18,9 @@ export function positiveNumber(value: string): number {
   if (!(number > 0)) throw new InvalidArgumentError('must be a positive number');
   return number;
 }
+
+export function unitInterval(value: string): number {
+  const number = Number(value);
+  if (!(number >= 0 && number <= 1)) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return number;
+}

@@ -39,6 +39,22 @@ describe('t2ir train', () => {
     expect(await runCli(['train', '--demo', '--steps', '0'])).toBe(2);
   });
 
+  it('checks --copy-penalty (0..1, demo only) and --early-stopping', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await runCli(['train', '--demo', '--copy-penalty', '1.5'])).toBe(2);
+    expect(await runCli(['train', '--config', 'x.json', '--copy-penalty', '0.5'])).toBe(2);
+    expect(await runCli(['train', '--demo', '--early-stopping', '0'])).toBe(2);
+  });
+
+  it('prints the diagnostics and stops early on a stalled held-out reward', async () => {
+    const stdout = captureStdout();
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const out = path.join(dir, 'early');
+    expect(await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '2', '--out', out, '--seed', '1', '--early-stopping', '1', '--no-progress'])).toBe(0);
+    expect(stdout()).toMatch(/extra-copy share of training samples \d\.\d{3} → \d\.\d{3}/);
+    expect(stdout()).toMatch(/early stopping: best held-out \d\.\d{3} at step \d/);
+  });
+
   it('runs the demo with the scene reward and resumes it', async () => {
     const out = path.join(dir, 'demo');
     const stdout = captureStdout();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { GRPO_PRESETS, runDemo, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
-import { integer, positiveInteger, positiveNumber } from './arguments.js';
+import { integer, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
 
 interface TrainFlags {
   demo?: boolean;
@@ -16,6 +16,8 @@ interface TrainFlags {
   preset?: GrpoPresetName;
   progress?: boolean;
   json?: boolean;
+  copyPenalty?: number;
+  earlyStopping?: number;
 }
 
 function lastEval(records: readonly MetricsRecord[], split: MetricsRecord['split']): number | undefined {
@@ -39,6 +41,8 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       ...(flags.runtime ? { runtime: flags.runtime } : {}),
       ...(flags.reward ? { reward: flags.reward } : {}),
       ...(flags.resume ? { resume: true } : {}),
+      ...(flags.copyPenalty !== undefined ? { copyPenalty: flags.copyPenalty } : {}),
+      ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
       progress,
     }).finally(() => process.removeListener('SIGINT', onSigint));
     if (flags.json) {
@@ -50,6 +54,9 @@ async function runTrain(flags: TrainFlags): Promise<number> {
           `steps ${summary.steps}${summary.stepsThisRun !== summary.steps ? ` (${summary.stepsThisRun} in this run)` : ''} in ${summary.minutes} min (TF.js ${summary.backend})`,
           `held-out prompts: mean reward ${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
           `train prompts:    mean reward ${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
+          `trained on '${summary.rewardExpert}'; extra-copy share of training samples ${fmt(summary.extraCopies.trainFirst)} → ${fmt(summary.extraCopies.trainLast)} (first / last 5 steps)`,
+          `experts' agreement (mean Kendall τ-b within groups) ${fmt(summary.agreement.tauFirst)} → ${fmt(summary.agreement.tauLast)}; drift alarms: ${summary.driftSteps.length > 0 ? `steps ${summary.driftSteps.join(', ')}` : 'none'}`,
+          ...(summary.earlyStopping ? [`early stopping: best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}`] : []),
           `metrics: ${summary.metricsPath}`,
           `plot:    ${summary.htmlPath}`,
           '',
@@ -70,6 +77,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     ...(flags.minutes !== undefined ? { maxMinutes: flags.minutes } : {}),
     ...(flags.resume ? { resume: true } : {}),
     ...(flags.preset ? { preset: flags.preset } : {}),
+    ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
     progress,
   });
   const train = result.records.filter((r) => r.split === 'train').at(-1);
@@ -108,6 +116,8 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
     .addOption(new Option('--runtime <backend>', 'demo: TF.js backend for the policy and the detector (default wasm)').choices(['auto', 'wasm', 'cpu', 'tfjs-node-gpu']))
     .addOption(new Option('--reward <kind>', 'demo: CenterNet on the rendered images (default), or the same formula on the plan without images (fast)').choices(['detector', 'scene']))
     .addOption(new Option('--preset <name>', 'config: GRPO settings preset under the config settings; t2i-r1-reference = the released T2I-R1 trainer (bnpo loss) and reward (ensemble preset of that name)').choices(Object.keys(GRPO_PRESETS)))
+    .option('--copy-penalty <lambda>', 'demo: train on the detector with the copy penalty, reward · (1 − λ)^extra copies (0..1)', unitInterval)
+    .option('--early-stopping <patience>', 'stop when the held-out reward has not improved for this many evaluations', positiveInteger)
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object')
     .addHelpText(
@@ -118,6 +128,7 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
         '  t2ir train --demo                                  # 60 steps, writes ./t2ir-demo/{metrics.jsonl,learning-curve.html}',
         '  t2ir train --demo --steps 5 --out /tmp/demo --seed 1',
         '  t2ir train --demo --out /tmp/demo --resume         # continue a stopped run',
+        '  t2ir train --demo --copy-penalty 0.5 --early-stopping 3   # penalise extra copies; stop when held-out reward stalls',
         '  t2ir train --config train.json --out runs/a',
         '',
         'Exit status: 0 when training finished, 1 when it failed, 2 for bad flags.',
@@ -127,8 +138,8 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
       if (Boolean(flags.demo) === Boolean(flags.config)) {
         command.error('error: give exactly one of --demo or --config FILE', { exitCode: 2, code: 't2ir.usage' });
       }
-      if (flags.demo === undefined && (flags.reward !== undefined || flags.runtime !== undefined)) {
-        command.error('error: --reward and --runtime are demo options (a config names its own runtime)', { exitCode: 2, code: 't2ir.usage' });
+      if (flags.demo === undefined && (flags.reward !== undefined || flags.runtime !== undefined || flags.copyPenalty !== undefined)) {
+        command.error('error: --reward, --runtime and --copy-penalty are demo options (a config names its own runtime and ensemble)', { exitCode: 2, code: 't2ir.usage' });
       }
       try {
         setExitCode(await runTrain(flags));

@@ -39,6 +39,8 @@ export interface ScoringOptions {
   genevalThreshold: number;
   genevalCountingThreshold: number;
   genevalMaxPerClass: number;
+  /** Copy penalty λ in [0, 1] (0 = off): R' = R · (1 − λ)^E, E = extra instances of the prompt's objects (copy-penalty.ts). */
+  copyPenalty: number;
 }
 
 export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
@@ -52,6 +54,7 @@ export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
   genevalThreshold: 0.3,
   genevalCountingThreshold: 0.9,
   genevalMaxPerClass: 16,
+  copyPenalty: 0,
 };
 
 export interface ScoreOutcome {

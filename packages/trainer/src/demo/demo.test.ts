@@ -9,7 +9,9 @@ import { BiCotPolicy, PLAN_LENGTH, SEQUENCE_LENGTH, decodePlan } from './policy.
 import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_PROMPTS, countPrompt, spatialPrompt } from './prompts.js';
 import { renderScene } from './render.js';
 import { createDemoEnsemble, runDemo } from './run.js';
-import { sceneRewardValue } from './scene-reward.js';
+import { cocoVocabulary } from '@t2i-reward/detector';
+import { hasExtraCopies, sceneRewardValue } from './scene-reward.js';
+import { sharedDetections } from './shared-detections.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -78,6 +80,7 @@ describe('BiCoT demo with the real CenterNet detector', () => {
         [{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }],
         [{ label: 'dog', cell: 5 }, { label: 'horse', cell: 3 }],
         [{ label: 'bird', cell: 4 }],
+        [{ label: 'dog', cell: 3 }, { label: 'dog', cell: 0 }, { label: 'horse', cell: 5 }],
       ];
       const results = await ensemble.score(
         await Promise.all(scenes.map(async (scene) => ({ image: await renderScene(scene), prompt: prompt.prompt, spec: prompt.spec as never }))),
@@ -86,7 +89,27 @@ describe('BiCoT demo with the real CenterNet detector', () => {
       expect(rewards[0]).toBeGreaterThan(0.9); // both found, dog left of horse
       expect(rewards[1]).toBeCloseTo(0.4, 1); // both found, wrong side
       expect(rewards[2]).toBeLessThan(0.1); // neither
-      expect(Object.keys(results[0]!.experts)).toEqual(['detector']);
+      expect(Object.keys(results[0]!.experts)).toEqual(['detector', 'detector-copies', 'compbench']);
+      // the reward is the plain formula (weight 1); monitors are scored beside it (weight 0)
+      expect(results.map((r) => r.experts.detector!.score)).toEqual(rewards);
+      expect(results[0]!.experts['detector-copies']!.weight).toBe(0);
+      // an extra dog: the plain formula still pays in full, the copy penalty (λ = 0.5) halves it
+      expect(rewards[3]).toBeGreaterThan(0.9);
+      expect(results[3]!.experts['detector-copies']!.score).toBeCloseTo(rewards[3]! * 0.5, 6);
+      expect(results[3]!.experts['detector-copies']!.details).toMatchObject({ copies: { extra: 1 } });
+    } finally {
+      await ensemble.dispose();
+    }
+  });
+
+  it('trains on the copy-penalised expert when copyPenalty is set', async () => {
+    const ensemble = createDemoEnsemble('wasm', { rewardExpert: 'detector-copies', copyPenalty: 1, monitors: false });
+    try {
+      const prompt = spatialPrompt('dog', 'left of', 'horse');
+      const image = await renderScene([{ label: 'dog', cell: 3 }, { label: 'dog', cell: 0 }, { label: 'horse', cell: 5 }]);
+      const [result] = await ensemble.score([{ image, prompt: prompt.prompt, spec: prompt.spec as never }]);
+      expect(Object.keys(result!.experts)).toEqual(['detector-copies']);
+      expect(result!.reward).toBe(0);
     } finally {
       await ensemble.dispose();
     }
@@ -113,11 +136,51 @@ describe('BiCoT demo with the real CenterNet detector', () => {
       expect(record.failed).toBe(0);
       expect(record.reward.count).toBe(4);
       expect(record.experts.detector!.count).toBe(4);
+      expect(Object.keys(record.experts)).toEqual(['compbench', 'detector', 'detector-copies']);
+      expect(record.agreement!.experts).toEqual(['compbench', 'detector', 'detector-copies']);
+      expect(record.flags!.extraCopies).toBeGreaterThanOrEqual(0);
       expect(record.reward.min).toBeGreaterThanOrEqual(0);
       expect(record.reward.max).toBeLessThanOrEqual(1);
       expect(Number.isFinite(record.loss)).toBe(true);
     }
-    expect(await readFile(summary.htmlPath, 'utf8')).toMatch(/<svg/);
+    const html = await readFile(summary.htmlPath, 'utf8');
+    expect(html).toMatch(/<svg/);
+    expect(html).toMatch(/Reward-hacking diagnostics/);
+    expect(html).toMatch(/share of samples: extraCopies/);
+    expect(summary.rewardExpert).toBe('detector');
     expect(HELD_OUT_PROMPTS.length).toBeGreaterThan(0);
+  });
+});
+
+describe('demo diagnostics helpers', () => {
+  it('hasExtraCopies reads the visible scene against the asked counts', () => {
+    const spatial = spatialPrompt('dog', 'left of', 'horse').spec as never;
+    expect(hasExtraCopies([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }], spatial)).toBe(false);
+    expect(hasExtraCopies([{ label: 'dog', cell: 3 }, { label: 'dog', cell: 0 }, { label: 'horse', cell: 5 }], spatial)).toBe(true);
+    // a copy pasted over another in the same cell is not visible
+    expect(hasExtraCopies([{ label: 'dog', cell: 3 }, { label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }], spatial)).toBe(false);
+    const three = countPrompt('giraffe', 3).spec as never;
+    expect(hasExtraCopies([0, 1, 2].map((cell) => ({ label: 'giraffe', cell })), three)).toBe(false);
+    expect(hasExtraCopies([0, 1, 2, 4].map((cell) => ({ label: 'giraffe', cell })), three)).toBe(true);
+  });
+
+  it('sharedDetections runs the model once per image content, whatever the number of experts', async () => {
+    let calls = 0;
+    const inner = {
+      id: 'fake',
+      vocabulary: cocoVocabulary(),
+      detect: (images: readonly { hash: string }[]) => {
+        calls += images.length;
+        return Promise.resolve(images.map((image) => [{ label: image.hash, score: 1, box: [0, 0, 1, 1] as const }]));
+      },
+      dispose: () => Promise.resolve(),
+    };
+    const shared = sharedDetections(inner as never);
+    const image = (hash: string) => ({ hash, data: new Uint8Array(3), width: 1, height: 1 });
+    const [first, second] = await Promise.all([shared.detect([image('a'), image('b')], [[], []]), shared.detect([image('b'), image('a'), image('c'), image('c')], [[], [], [], []])]);
+    expect(first.map((list) => list[0]!.label)).toEqual(['a', 'b']);
+    expect(second.map((list) => list[0]!.label)).toEqual(['b', 'a', 'c', 'c']);
+    expect(calls).toBe(3);
+    expect(shared.runs).toBe(3);
   });
 });

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createEnsemble, loadTfjs, type Ensemble, type RgbImage } from '@t2i-reward/core';
-import { createDetectorReward } from '@t2i-reward/detector';
+import { CenterNetBackend, createDetectorReward } from '@t2i-reward/detector';
+import type { EarlyStoppingOptions } from '../diagnostics.js';
 import { createProgressBar } from '../progress.js';
 import { cachedReward, ensembleReward, type CachedReward, type RewardFunction } from '../reward.js';
 import { SeededRng } from '../rng.js';
@@ -10,7 +11,8 @@ import { train, type MetricsRecord, type TrainerSettings, type TrainResult } fro
 import { curveSvg, learningCurveHtml, seriesFromRecords } from './plot.js';
 import { BiCotPolicy, decodePlan, describePlan } from './policy.js';
 import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_EVAL_PROMPTS, TRAIN_PROMPTS } from './prompts.js';
-import { sceneReward } from './scene-reward.js';
+import { sceneReward, withSceneFlags } from './scene-reward.js';
+import { sharedDetections } from './shared-detections.js';
 
 export interface DemoOptions {
   outDir: string;
@@ -35,6 +37,15 @@ export interface DemoOptions {
   onRecord?: (record: MetricsRecord) => void;
   settings?: Partial<TrainerSettings>;
   signal?: AbortSignal;
+  /**
+   * λ of the detector's copy penalty (0..1). When > 0 the training reward is the `detector-copies` expert
+   * (t2i-r1 formula · (1 − λ)^extra copies) instead of `detector` (the plain t2i-r1 formula). Default 0.
+   */
+  copyPenalty?: number;
+  /** Score every image with the monitor experts too (weight 0: watched, not trained on). Default true. */
+  monitors?: boolean;
+  /** Stop when the held-out reward has not improved for `patience` evaluations (the trainer's option). */
+  earlyStopping?: EarlyStoppingOptions;
 }
 
 /** The demo's GRPO settings: T2I-R1's G = 8, β = 0.01, ε = 1e-4 and loss, with a tiny model's learning rate and 4 updates per batch. */
@@ -48,6 +59,23 @@ export const DEMO_SETTINGS: Partial<TrainerSettings> = {
 
 export interface DemoSummary {
   steps: number;
+  /** The expert the policy is trained on (`detector` or `detector-copies`). */
+  rewardExpert: string;
+  /** λ of `detector-copies`. */
+  copyPenalty: number;
+  /** Best held-out evaluation of the training reward. */
+  heldOutBest: { step: number; value: number };
+  /** Per expert: held-out mean at the first and last evaluation. */
+  heldOutExperts: Record<string, { start: number; end: number }>;
+  /** Share of samples drawing more instances of an object than asked (from the drawn scene): training batches (mean of the first / last 5 steps) and held-out evaluations (first / last). */
+  extraCopies: { trainFirst: number; trainLast: number; heldOutStart: number; heldOutEnd: number };
+  /** Mean Kendall τ-b between experts within groups and share of groups whose best sample differs, averaged over training steps (first / last 5) and the last held-out evaluation. */
+  agreement: { tauFirst: number; tauLast: number; bestDiffersFirst: number; bestDiffersLast: number; heldOutTau: number; heldOutBestDiffers: number };
+  /** Training steps that raised a drift alarm, and the experts that rose. */
+  driftSteps: number[];
+  driftExperts: string[];
+  /** With early stopping: the best held-out step and whether the run stopped early. */
+  earlyStopping?: { bestStep: number; bestValue: number; stopped: boolean };
   minutes: number;
   heldOutStart: number;
   heldOutEnd: number;
@@ -81,10 +109,105 @@ async function lastRecordedStep(metricsPath: string): Promise<number> {
   return step;
 }
 
-/** The demo's reward: an ensemble whose one expert is the real CenterNet detector with T2I-R1's paper formula. */
-export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm'): Ensemble {
-  const detector = createDetectorReward({ formula: 't2i-r1', backend: { type: 'tfjs', model: 'centernet', runtime } });
-  return createEnsemble({ experts: [{ name: 'detector', model: detector }] });
+export interface DemoEnsembleOptions {
+  /** λ of the `detector-copies` expert (default 0.5); when `rewardExpert` is 'detector-copies' it is the trained one. */
+  copyPenalty?: number;
+  /** The expert with weight 1 (default 'detector'); the others have weight 0. */
+  rewardExpert?: 'detector' | 'detector-copies';
+  /** Add the monitor experts (default true); false = the reward expert alone. */
+  monitors?: boolean;
+}
+
+/**
+ * The demo's reward: the real CenterNet detector (one model, detections shared by all experts) read by three
+ * formulas: `detector` (T2I-R1 paper), `detector-copies` (the same with the copy penalty λ) and `compbench`
+ * (T2I-CompBench's rules). One has weight 1 (the reward, `weighted-mean`); the others are monitors (weight 0):
+ * scored and reported per expert, never trained on, so their agreement with the reward shows hacking.
+ */
+export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm', options: DemoEnsembleOptions = {}): Ensemble {
+  const rewardExpert = options.rewardExpert ?? 'detector';
+  const copyPenalty = options.copyPenalty ?? 0.5;
+  const backend = sharedDetections(new CenterNetBackend({ runtime }));
+  const all = [
+    { name: 'detector', model: createDetectorReward({ formula: 't2i-r1', detector: backend }) },
+    { name: 'detector-copies', model: createDetectorReward({ formula: 't2i-r1', copyPenalty, detector: backend }) },
+    { name: 'compbench', model: createDetectorReward({ formula: 'compbench', detector: backend }) },
+  ];
+  const experts = all
+    .filter((e) => options.monitors !== false || e.name === rewardExpert)
+    .map((e) => ({ ...e, weight: e.name === rewardExpert ? 1 : 0 }));
+  return createEnsemble({ experts, aggregate: 'weighted-mean' });
+}
+
+const meanOf = (values: readonly number[]): number => (values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN);
+
+/** The summary table of the demo's learning-curve HTML. */
+export function demoSummaryRows(summary: DemoSummary, expertNames: readonly string[], useDetector = true): Record<string, string | number> {
+  const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+  return {
+    'held-out mean reward (start → end)': `${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
+    'train mean reward (start → end)': `${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
+    'minutes (this run)': summary.minutes,
+    'steps (this run)': `${summary.stepsThisRun}${summary.interrupted ? ' (interrupted)' : ''}`,
+    'reward calls (cache hits)': `${summary.rewardCalls} (${summary.cacheHits})`,
+    reward: useDetector
+      ? `CenterNet detector (COCO-80, TF.js), t2i-r1 formula${summary.copyPenalty > 0 ? ` with copy penalty λ = ${summary.copyPenalty}` : ''} (expert '${summary.rewardExpert}'); monitors (weight 0): ${expertNames.filter((n) => n !== summary.rewardExpert).join(', ') || 'none'}`
+      : 'scene formula (no images)',
+    'held-out best': `${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`,
+    'extra-copy share, train batches (first 5 → last 5 steps)': `${fmt(summary.extraCopies.trainFirst)} → ${fmt(summary.extraCopies.trainLast)}`,
+    'extra-copy share, held-out (start → end)': `${fmt(summary.extraCopies.heldOutStart)} → ${fmt(summary.extraCopies.heldOutEnd)}`,
+    'mean τ-b between experts, train (first 5 → last 5 steps)': `${fmt(summary.agreement.tauFirst)} → ${fmt(summary.agreement.tauLast)}`,
+    'groups whose best sample differs by expert, train (first 5 → last 5)': `${fmt(summary.agreement.bestDiffersFirst)} → ${fmt(summary.agreement.bestDiffersLast)}`,
+    'drift alarms (steps)': summary.driftSteps.length > 0 ? `${summary.driftSteps.join(', ')} (${summary.driftExperts.join(', ')} rising)` : 'none',
+    ...(summary.earlyStopping
+      ? { 'early stopping': `best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}` }
+      : {}),
+  };
+}
+
+/**
+ * The diagnostic part of a demo summary, from a run's metrics records (pure; the bench rebuilds reports with
+ * it): best held-out step, per-expert held-out start / end, extra-copy shares (training: mean of the first and
+ * last 5 steps; held-out: first and last evaluation), agreement (same windows) and drift-alarm steps.
+ */
+export function demoDiagnosticsSummary(
+  records: readonly MetricsRecord[],
+): Pick<DemoSummary, 'heldOutBest' | 'heldOutExperts' | 'extraCopies' | 'agreement' | 'driftSteps' | 'driftExperts'> {
+  const trainRecords = records.filter((r) => r.split === 'train');
+  const evalRecords = records.filter((r) => r.split === 'eval');
+  const flag = (r: MetricsRecord | undefined) => r?.flags?.extraCopies ?? Number.NaN;
+  const tau = (r: MetricsRecord | undefined) => r?.agreement?.meanTau ?? Number.NaN;
+  const differs = (r: MetricsRecord | undefined) => r?.agreement?.bestDiffers ?? Number.NaN;
+  const finiteMean = (values: number[]) => meanOf(values.filter(Number.isFinite));
+  let best = { step: Number.NaN, value: Number.NaN };
+  for (const r of evalRecords) {
+    // The first best wins ties; a NaN mean (nothing scored) never does.
+    if (Number.isFinite(r.reward.mean) && !(r.reward.mean <= best.value)) best = { step: r.step, value: r.reward.mean };
+  }
+  const expertNames = [...new Set(evalRecords.flatMap((r) => Object.keys(r.experts)))].sort();
+  const lastEval = evalRecords.at(-1);
+  return {
+    heldOutBest: best,
+    heldOutExperts: Object.fromEntries(
+      expertNames.map((name) => [name, { start: evalRecords[0]?.experts[name]?.mean ?? Number.NaN, end: lastEval?.experts[name]?.mean ?? Number.NaN }]),
+    ),
+    extraCopies: {
+      trainFirst: finiteMean(trainRecords.slice(0, 5).map(flag)),
+      trainLast: finiteMean(trainRecords.slice(-5).map(flag)),
+      heldOutStart: flag(evalRecords[0]),
+      heldOutEnd: flag(lastEval),
+    },
+    agreement: {
+      tauFirst: finiteMean(trainRecords.slice(0, 5).map(tau)),
+      tauLast: finiteMean(trainRecords.slice(-5).map(tau)),
+      bestDiffersFirst: finiteMean(trainRecords.slice(0, 5).map(differs)),
+      bestDiffersLast: finiteMean(trainRecords.slice(-5).map(differs)),
+      heldOutTau: tau(lastEval),
+      heldOutBestDiffers: differs(lastEval),
+    },
+    driftSteps: trainRecords.filter((r) => (r.drift?.length ?? 0) > 0).map((r) => r.step),
+    driftExperts: [...new Set(trainRecords.flatMap((r) => r.drift?.map((d) => d.expert) ?? []))].sort(),
+  };
 }
 
 function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-train'): number[] {
@@ -112,10 +235,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const policy = new BiCotPolicy(tf, featurizer, { seed, render: useDetector });
   let cached: CachedReward | undefined;
   let reward: RewardFunction;
+  const copyPenalty = options.copyPenalty ?? 0;
+  if (!(copyPenalty >= 0 && copyPenalty <= 1)) throw new RangeError(`copyPenalty must be in [0, 1], got ${copyPenalty}`);
+  if (copyPenalty > 0 && !useDetector) throw new RangeError('copyPenalty applies to the detector reward (the scene reward has no detector)');
+  const rewardExpert = useDetector ? (copyPenalty > 0 ? 'detector-copies' : 'detector') : 'scene';
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
-    cached = cachedReward(ensembleReward(createDemoEnsemble(runtime)));
-    reward = cached;
+    cached = cachedReward(
+      ensembleReward(
+        createDemoEnsemble(runtime, {
+          rewardExpert: rewardExpert as 'detector' | 'detector-copies',
+          ...(copyPenalty > 0 ? { copyPenalty } : {}),
+          ...(options.monitors === false ? { monitors: false } : {}),
+        }),
+      ),
+    );
+    reward = withSceneFlags(cached);
   } else {
     reward = sceneReward();
   }
@@ -146,6 +281,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         options.onRecord?.(record);
       },
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.earlyStopping ? { earlyStopping: options.earlyStopping } : {}),
     }).catch(async (error: unknown): Promise<TrainResult> => {
       // Ctrl-C: keep what was done. The metrics on disk are complete up to the last finished step, so the
       // curve and summary below are written from them and `--resume` continues from the last checkpoint.
@@ -180,8 +316,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         });
       }
     }
+    const expertNames = [...new Set(allRecords.filter((r) => r.split === 'eval').flatMap((r) => Object.keys(r.experts)))].sort();
     const summary: DemoSummary = {
       steps: result.step,
+      rewardExpert,
+      copyPenalty,
+      ...demoDiagnosticsSummary(allRecords),
+      ...(result.earlyStopping ? { earlyStopping: { bestStep: result.earlyStopping.bestStep, bestValue: result.earlyStopping.bestValue, stopped: result.earlyStopping.stopped } } : {}),
       minutes: Number(minutes.toFixed(2)),
       heldOutStart: allHeldOut[0] ?? Number.NaN,
       heldOutEnd: heldOut.at(-1) ?? Number.NaN,
@@ -195,24 +336,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       stepsThisRun: Math.max(0, result.step - startStep),
       interrupted,
     };
-    const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
     await writeFile(
       summary.htmlPath,
       learningCurveHtml({
         title: `BiCoT-GRPO demo: ${summary.steps} steps, ${summary.minutes} min (${backend})`,
         records: allRecords,
-        summary: {
-          'held-out mean reward (start → end)': `${fmt(summary.heldOutStart)} → ${fmt(summary.heldOutEnd)}`,
-          'train mean reward (start → end)': `${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
-          'minutes (this run)': summary.minutes,
-          'steps (this run)': `${summary.stepsThisRun}${summary.interrupted ? ' (interrupted)' : ''}`,
-          'reward calls (cache hits)': `${summary.rewardCalls} (${summary.cacheHits})`,
-          reward: useDetector ? 'ensemble: CenterNet detector (COCO-80, TF.js), t2i-r1 formula' : 'scene formula (no images)',
-        },
+        summary: demoSummaryRows(summary, expertNames, useDetector),
         samples,
+        rewardTitle: `mean training reward ('${rewardExpert}')`,
       }),
     );
-    await writeFile(path.join(options.outDir, 'learning-curve.svg'), `${curveSvg(seriesFromRecords(allRecords), { title: 'mean detector reward (t2i-r1 formula, CenterNet)' })}\n`);
+    await writeFile(path.join(options.outDir, 'learning-curve.svg'), `${curveSvg(seriesFromRecords(allRecords), { title: `mean training reward ('${rewardExpert}')` })}\n`);
     await writeFile(path.join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {

@@ -64,7 +64,41 @@ export function sceneRewardValue(scene: readonly SceneObject[], spec: DemoSpec):
   return spec.objects.filter((o) => has(o.name)).length / Math.max(spec.objects.length, 1);
 }
 
-/** A RewardFunction over the demo policy's decoded scenes (metadata.scene), no image needed. */
+/**
+ * Whether the drawn scene holds more visible instances of some object than the prompt asks for (its count,
+ * or one for an object named without a count, relation arguments included): the ground truth of what the
+ * detector's copy penalty estimates from boxes.
+ */
+export function hasExtraCopies(scene: readonly SceneObject[], spec: DemoSpec): boolean {
+  const asked = new Map<string, number>();
+  for (const o of spec.objects) asked.set(o.name, (asked.get(o.name) ?? 0) + (o.count ?? 1));
+  for (const r of spec.relations) for (const name of [r.subject, r.object]) if (!asked.has(name)) asked.set(name, 1);
+  const visible = visibleObjects(scene);
+  return [...asked].some(([name, n]) => visible.filter((o) => o.label === name).length > n);
+}
+
+/** The `extraCopies` flag of a decoded demo sample (metadata.scene + spec); undefined when it has neither. */
+export function extraCopiesFlag(input: RewardInput): boolean | undefined {
+  const scene = input.metadata?.scene as SceneObject[] | undefined;
+  const spec = input.spec as DemoSpec | undefined;
+  return scene && spec ? hasExtraCopies(scene, spec) : undefined;
+}
+
+/** Adds the `extraCopies` flag (from the sample's scene) to another reward's outcomes, for the metrics. */
+export function withSceneFlags(inner: RewardFunction): RewardFunction {
+  return {
+    async score(inputs, options) {
+      const outcomes = await inner.score(inputs, options);
+      return outcomes.map((outcome, i) => {
+        const flag = extraCopiesFlag(inputs[i]!);
+        return flag === undefined ? outcome : { ...outcome, flags: { ...outcome.flags, extraCopies: flag } };
+      });
+    },
+    ...(inner.dispose ? { dispose: () => inner.dispose!() } : {}),
+  };
+}
+
+/** A RewardFunction over the demo policy's decoded scenes (metadata.scene), no image needed; flags `extraCopies`. */
 export function sceneReward(): RewardFunction {
   return {
     score(inputs: readonly RewardInput[]): Promise<RewardOutcome[]> {
@@ -74,7 +108,7 @@ export function sceneReward(): RewardFunction {
           const spec = input.spec as DemoSpec | undefined;
           if (!scene || !spec) return { reward: null, experts: { scene: null }, error: 'no scene or spec' };
           const value = sceneRewardValue(scene, spec);
-          return { reward: value, experts: { scene: value } };
+          return { reward: value, experts: { scene: value }, flags: { extraCopies: hasExtraCopies(scene, spec) } };
         }),
       );
     },
