@@ -4,6 +4,7 @@ import {
   ImageSourceNotAllowedError,
   RewardTimeoutError,
   T2IRewardError,
+  isFatalRewardError,
   createRgbImage,
   toRewardError,
   validatePromptSpec,
@@ -157,9 +158,6 @@ function protocolOf(pathname: string): string {
 /** ImageSourceNotAllowedError's code: a refused source refuses the request (403). */
 const NOT_ALLOWED = new ImageSourceNotAllowedError('').code;
 
-/** Expert errors on the warm-up image that mean the model is unusable (not merely "cannot judge this picture"). */
-const WARMUP_FATAL = new Set(['MODEL_LOAD', 'RUNTIME_UNAVAILABLE', 'MODEL_DISPOSED']);
-
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready']);
 
 export function createRewardServer(options: RewardServerOptions): RewardServer {
@@ -211,7 +209,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   const readyPromise = (async () => {
     if (options.warmup ?? true) {
       const results = await served.scoreSamples([{ image: warmupImage(), prompt: 'a photo of a dog and a cat' }]);
-      const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => outcome.error && WARMUP_FATAL.has(outcome.error.code));
+      const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => isFatalRewardError(outcome.error));
       if (failed.length > 0) {
         throw new Error(`warm-up failed: ${failed.map(([name, outcome]) => `${name}: ${outcome.error!.message}`).join('; ')}`);
       }
