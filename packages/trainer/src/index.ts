@@ -2,7 +2,7 @@ export { VERSION } from './version.js';
 export * from './math/index.js';
 export { train, DEFAULT_TRAINER_SETTINGS, type TrainOptions, type TrainResult, type TrainerSettings, type MetricsRecord, type Stats } from './trainer.js';
 export type { Policy, PolicyFactory, PromptItem, RewardInput, SampledSequence } from './policy.js';
-export { cachedReward, ensembleReward, type CachedReward, type CachedRewardOptions, type RewardFunction, type RewardOutcome } from './reward.js';
+export { ensembleReward, type RewardFunction, type RewardOutcome } from './reward.js';
 export { SeededRng } from './rng.js';
 export { AdamOptimizer, type AdamOptions, type AdamState } from './adam.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, checkpointDir, type CheckpointData, type StoredTensor } from './checkpoint.js';

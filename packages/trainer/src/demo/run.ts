@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createEnsemble, loadTfjs, type Ensemble, type RgbImage } from '@t2i-reward/core';
+import { cacheMiddleware, createEnsemble, loadTfjs, wrapRewardModel, type CacheMiddleware, type Ensemble, type RewardMiddleware, type RgbImage } from '@t2i-reward/core';
 import { createDetectorReward } from '@t2i-reward/detector';
 import { createProgressBar } from '../progress.js';
-import { cachedReward, ensembleReward, type CachedReward, type RewardFunction } from '../reward.js';
+import { ensembleReward, type RewardFunction } from '../reward.js';
 import { SeededRng } from '../rng.js';
 import { train, type MetricsRecord, type TrainerSettings } from '../trainer.js';
 import { curveSvg, learningCurveHtml, seriesFromRecords } from './plot.js';
@@ -60,10 +60,13 @@ export interface DemoSummary {
   backend: string;
 }
 
-/** The demo's reward: an ensemble whose one expert is the real CenterNet detector with T2I-R1's paper formula. */
-export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm'): Ensemble {
+/**
+ * The demo's reward: an ensemble whose one expert is the real CenterNet detector with T2I-R1's paper formula,
+ * optionally wrapped in a middleware (the demo passes core's `cacheMiddleware`).
+ */
+export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm', middleware?: RewardMiddleware): Ensemble {
   const detector = createDetectorReward({ formula: 't2i-r1', backend: { type: 'tfjs', model: 'centernet', runtime } });
-  return createEnsemble({ experts: [{ name: 'detector', model: detector }] });
+  return createEnsemble({ experts: [{ name: 'detector', model: middleware ? wrapRewardModel(detector, middleware) : detector }] });
 }
 
 function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-train'): number[] {
@@ -89,12 +92,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const featurizer = new PromptFeaturizer(TRAIN_PROMPTS.map((p) => p.prompt));
   const useDetector = (options.reward ?? 'detector') === 'detector';
   const policy = new BiCotPolicy(tf, featurizer, { seed, render: useDetector });
-  let cached: CachedReward | undefined;
+  // A policy that has converged re-draws the same images: the detector need not see them twice.
+  let cached: CacheMiddleware | undefined;
   let reward: RewardFunction;
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
-    cached = cachedReward(ensembleReward(createDemoEnsemble(runtime)));
-    reward = cached;
+    cached = cacheMiddleware();
+    reward = ensembleReward(createDemoEnsemble(runtime, cached));
   } else {
     reward = sceneReward();
   }
