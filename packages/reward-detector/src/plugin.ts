@@ -1,6 +1,7 @@
 import type { ExpertPlugin, JSONSchema } from '@t2i-reward/core';
 import { type DetectorBackendConfig, type DetectorRewardOptions, detectorBackendSchema, detectorRewardOptionsSchema } from './options.js';
 import { createDetectorReward } from './reward.js';
+import { explain } from './explain.js';
 
 const { backend: _backend, ...optionProperties } = detectorRewardOptionsSchema.properties as Record<string, unknown>;
 
@@ -26,6 +27,7 @@ export const expertPlugin: ExpertPlugin = {
   description: 'object existence, count and spatial relations (CenterNet COCO-80 on TF.js; GroundingDINO / OWLv2 via transformers.js)',
   backends: ['tfjs', 'transformers'],
   configSchema: detectorConfigSchema,
+  explain,
   create(config, context) {
     const options = { ...(config.options ?? {}) } as DetectorRewardOptions;
     return createDetectorReward({ ...options, backend: (config.backend ?? { type: 'tfjs' }) as DetectorBackendConfig }, { baseDir: context.configDir });

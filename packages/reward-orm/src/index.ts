@@ -8,3 +8,4 @@ export {
 } from './options.js';
 export { OrmReward, createOrmReward } from './orm-reward.js';
 export { expertPlugin } from './plugin.js';
+export { explain } from './explain.js';

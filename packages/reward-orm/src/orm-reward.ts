@@ -48,7 +48,12 @@ export class OrmReward extends BaseReward {
       return {
         score: answer.ratio,
         raw: answer.ratio,
-        details: { pYes: answer.pYes, pNo: answer.pNo, temperature: this.temperature },
+        details: {
+          pYes: answer.pYes,
+          pNo: answer.pNo,
+          temperature: this.temperature,
+          questions: [{ question: 'matches the prompt?', pYes: answer.pYes, pNo: answer.pNo, ratio: answer.ratio }],
+        },
         warnings: answer.warnings,
       };
     });

@@ -30,3 +30,4 @@ export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from 
 export { vqaRewardOptionsSchema, validateVqaOptions, validateYesNoExpertOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
 export { VqaReward, createVqaReward, type VqaQuestionDetail } from './vqa-reward.js';
 export { expertPlugin, backendFromConfig, expertEntrySchema } from './plugin.js';
+export { explain } from './explain.js';

@@ -2,6 +2,7 @@ import { InvalidConfigError, type ExpertConfig, type ExpertPlugin, type ExpertPl
 import { YES_NO_BACKEND_TYPES, yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
 import { vqaRewardOptionsSchema, type VqaRewardOptions } from './options.js';
 import { createVqaReward } from './vqa-reward.js';
+import { explain } from './explain.js';
 
 /** JSON Schema of a whole expert entry ({kind, name, weight, backend, options}) whose options schema is given. */
 export function expertEntrySchema(kind: string, optionsSchema: JSONSchema): JSONSchema {
@@ -39,6 +40,7 @@ export const expertPlugin: ExpertPlugin = {
   description: 'VQA: mean (or product) over attribute-noun questions of P(yes)/(P(yes)+P(no)) from first-token logits',
   backends: [...YES_NO_BACKEND_TYPES],
   configSchema: expertEntrySchema('vqa', vqaRewardOptionsSchema),
+  explain,
   create(config, context) {
     return createVqaReward({ ...(config.options ?? {}), backend: backendFromConfig(config, context) } as VqaRewardOptions);
   },

@@ -4,6 +4,7 @@ import {
   attributePhrases,
   failedResult,
   resolveSpec,
+  type QuestionRecord,
   type RewardItemResult,
   type RewardSample,
 } from '@t2i-reward/core';
@@ -13,15 +14,8 @@ import { askGroupedByImage, defaultImageConcurrency } from './batch.js';
 import { validateVqaOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
 import { VERSION } from './version.js';
 
-/** Per-question record in `details.questions`. */
-export interface VqaQuestionDetail {
-  phrase: string;
-  question: string;
-  pYes: number | null;
-  pNo: number | null;
-  /** P(yes) / (P(yes) + P(no)); null when the model answered neither. */
-  ratio: number | null;
-}
+/** Per-question record in `details.questions` (core's QuestionRecord, always with its phrase). */
+export type VqaQuestionDetail = QuestionRecord & { phrase: string };
 
 /**
  * The VQA expert (T2I-R1 / T2I-CompBench): one question "{phrase}?" per attribute-noun phrase of the prompt

@@ -5,6 +5,8 @@ import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import {
   EXAMPLE_IMAGES,
+  explainDetails as coreExplainDetails,
+  explainOutcome,
   outcomeToJson,
   T2IRewardError,
   validatePromptSpec,
@@ -147,39 +149,23 @@ function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItem
         if (!outcome) return '–';
         return outcome.error ? 'error' : formatScore(outcome.score);
       }),
-      expertNames.map((name) => explainDetails(result.experts[name]?.details)).filter(Boolean).join('; '),
+      explainResult(result, expertNames),
       truncate(notes.join('; '), 240),
     ]);
   });
   return table.toString();
 }
 
-/**
- * One line on why an expert scored what it did, read from the conventional `details` fields of the built-in
- * experts: `objects` (detector: boxes found / count asked), `relations` (detector: relation score) and
- * `questions` (vqa: P(yes) ratio per question). Other details give ''.
- */
-export function explainDetails(details: Record<string, unknown> | undefined): string {
-  if (!details) return '';
-  const parts: string[] = [];
-  const records = (key: string): Record<string, unknown>[] =>
-    Array.isArray(details[key]) ? (details[key] as unknown[]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null) : [];
-  for (const object of records('objects')) {
-    const found = typeof object.found === 'number' ? object.found : undefined;
-    const asked = typeof object.count === 'number' ? `/${object.count}` : '';
-    if (typeof object.name !== 'string') continue;
-    parts.push(object.label === null ? `${object.name} not detectable` : `${object.name} ${found === undefined ? '?' : `${found}${asked}`}`);
-  }
-  for (const relation of records('relations')) {
-    const score = typeof relation.score === 'number' ? relation.score.toFixed(2) : 'n/a';
-    parts.push(`${String(relation.subject)} ${String(relation.relation)} ${String(relation.object)}: ${score}`);
-  }
-  for (const question of records('questions')) {
-    const ratio = typeof question.ratio === 'number' ? question.ratio.toFixed(2) : 'n/a';
-    parts.push(`${String(question.question)} ${ratio}`);
-  }
-  return parts.join(', ');
+/** The "why" column: each expert's own `explain` (through its plugin) over its details, joined by "; ". */
+export function explainResult(result: EnsembleItemResult, expertNames: readonly string[] = Object.keys(result.experts)): string {
+  return expertNames
+    .map((name) => (result.experts[name] ? explainOutcome(result.experts[name]!) : ''))
+    .filter(Boolean)
+    .join('; ');
 }
+
+/** The contract records of `details` in one line (core's `explainDetails`; kept here for existing callers). */
+export const explainDetails = coreExplainDetails;
 
 async function runScore(flags: ScoreFlags): Promise<number> {
   const items = await collectItems(flags);

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError } from '../errors.js';
 import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptions } from '../ensemble/ensemble.js';
+import { explainDetails, type ExplainDetails } from '../details.js';
 import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
 import { validateWithSchema, type JSONSchema } from '../validation.js';
@@ -35,6 +36,8 @@ export interface ExpertPlugin {
    */
   configSchema?: JSONSchema;
   create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
+  /** One line on why this kind scored what it did, from its `details` (default: core's `explainDetails`). */
+  explain?: ExplainDetails;
 }
 
 /**
@@ -115,6 +118,16 @@ export function registerExpertPlugin(plugin: ExpertPlugin): void {
 
 export function unregisterExpertPlugin(kind: string): boolean {
   return registry.delete(kind);
+}
+
+/**
+ * One line on why an expert scored what it did: its kind's `explain` (the plugin given, else registered or
+ * resolved by a config), else core's `explainDetails` over the contract records. Used by `t2ir score`'s "why"
+ * column and the benchmarks' HTML report.
+ */
+export function explainOutcome(outcome: { kind: string; details?: Record<string, unknown> | undefined }, plugins?: readonly ExpertPlugin[]): string {
+  const plugin = plugins?.find((candidate) => candidate.kind === outcome.kind) ?? registry.get(outcome.kind);
+  return (plugin?.explain ?? explainDetails)(outcome.details);
 }
 
 /** The plugins registered so far (built-in kinds appear once resolved). */

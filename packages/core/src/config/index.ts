@@ -3,6 +3,7 @@ export {
   BUILTIN_EXPERT_KINDS,
   createEnsembleFromConfig,
   expertPackageName,
+  explainOutcome,
   listExpertPlugins,
   loadEnsembleConfig,
   parseEnsembleConfig,
