@@ -1,7 +1,6 @@
-import path from 'node:path';
 import {
   BaseReward, ExpertFailedError, InvalidImageInputError, type PromptSpec, type RewardItemResult, type RewardSample,
-  type RgbImage, createRgbImage, failedResult, resolveSpec, toRewardError,
+  type RgbImage, createRgbImage, failedResult, resolveModelLocation, resolveSpec, toRewardError,
 } from '@t2i-reward/core';
 import { CenterNetBackend } from './backends/centernet.js';
 import { TransformersDetectorBackend } from './backends/transformers.js';
@@ -149,7 +148,7 @@ function createBackend(options: DetectorRewardOptions, baseDir?: string): Detect
   switch (backend.type) {
     case 'tfjs':
       return new CenterNetBackend({
-        ...(backend.model !== undefined ? { model: backend.model === 'centernet' ? 'centernet' : path.resolve(baseDir ?? process.cwd(), backend.model) } : {}),
+        ...(backend.model !== undefined ? { model: backend.model === 'centernet' ? 'centernet' : resolveModelLocation(backend.model, baseDir).location } : {}),
         ...(backend.runtime !== undefined ? { runtime: backend.runtime } : {}),
         ...(options.synonyms ? { synonyms: options.synonyms } : {}),
       });

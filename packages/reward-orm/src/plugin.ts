@@ -1,5 +1,5 @@
 import type { ExpertPlugin } from '@t2i-reward/core';
-import { YES_NO_BACKEND_TYPES, backendFromConfig, expertEntrySchema } from '@t2i-reward/vqa';
+import { REMOTE_BACKENDS, YES_NO_BACKEND_TYPES, backendFromConfig, expertEntrySchema } from '@t2i-reward/vqa';
 import { ormRewardOptionsSchema, type OrmRewardOptions } from './options.js';
 import { createOrmReward } from './orm-reward.js';
 import { explain } from './explain.js';
@@ -9,6 +9,7 @@ export const expertPlugin: ExpertPlugin = {
   kind: 'orm',
   description: 'ORM (T2I-R1): P(yes)/(P(yes)+P(no)) of "does this image accurately represent the prompt?" at temperature 0.3',
   backends: [...YES_NO_BACKEND_TYPES],
+  remoteBackends: REMOTE_BACKENDS,
   configSchema: expertEntrySchema('orm', ormRewardOptionsSchema),
   explain,
   create(config, context) {

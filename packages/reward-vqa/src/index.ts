@@ -29,5 +29,5 @@ export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOp
 export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from './batch.js';
 export { vqaRewardOptionsSchema, validateVqaOptions, validateYesNoExpertOptions, type VqaAggregate, type VqaRewardOptions } from './options.js';
 export { VqaReward, createVqaReward, type VqaQuestionDetail } from './vqa-reward.js';
-export { expertPlugin, backendFromConfig, expertEntrySchema } from './plugin.js';
+export { expertPlugin, backendFromConfig, expertEntrySchema, REMOTE_BACKENDS } from './plugin.js';
 export { explain } from './explain.js';

@@ -20,7 +20,10 @@ export function expertEntrySchema(kind: string, optionsSchema: JSONSchema): JSON
   };
 }
 
-/** The backend of an expert entry; a relative `model` path is resolved against the config file's folder. */
+/**
+ * The backend of an expert entry. Core has already located `model` (against the config's folder, except for the
+ * served names of `openai`); `context` is still honoured for direct calls with an explicitly relative path.
+ */
 export function backendFromConfig(config: ExpertConfig, context?: Pick<ExpertPluginContext, 'resolvePath'>): YesNoBackendConfig {
   if (!config.backend) {
     throw new InvalidConfigError(`expert "${config.name ?? config.kind}" needs a backend: { "type": "transformers" | "onnx" | "openai", ... }`, {
@@ -28,17 +31,21 @@ export function backendFromConfig(config: ExpertConfig, context?: Pick<ExpertPlu
     });
   }
   const backend = { ...config.backend };
-  if (context && backend.type !== 'openai' && typeof backend.model === 'string' && /^\.\.?[\\/]/.test(backend.model)) {
+  if (context && !REMOTE_BACKENDS.includes(backend.type) && typeof backend.model === 'string' && /^\.\.?[\\/]/.test(backend.model)) {
     backend.model = context.resolvePath(backend.model);
   }
   return backend as unknown as YesNoBackendConfig;
 }
+
+/** Backends whose `model` is a served model name, never a path. */
+export const REMOTE_BACKENDS: readonly string[] = ['openai'];
 
 /** Lets `t2ir score --config FILE` build the VQA expert from `{ "kind": "vqa", "backend": {...}, "options": {...} }`. */
 export const expertPlugin: ExpertPlugin = {
   kind: 'vqa',
   description: 'VQA: mean (or product) over attribute-noun questions of P(yes)/(P(yes)+P(no)) from first-token logits',
   backends: [...YES_NO_BACKEND_TYPES],
+  remoteBackends: REMOTE_BACKENDS,
   configSchema: expertEntrySchema('vqa', vqaRewardOptionsSchema),
   explain,
   create(config, context) {

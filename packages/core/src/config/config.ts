@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError } from '../errors.js';
 import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptions } from '../ensemble/ensemble.js';
 import { explainDetails, type ExplainDetails } from '../details.js';
+import { resolveModelLocation } from './model-location.js';
 import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
 import { validateWithSchema, type JSONSchema } from '../validation.js';
@@ -36,6 +37,8 @@ export interface ExpertPlugin {
    */
   configSchema?: JSONSchema;
   create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
+  /** Backends whose `backend.model` names a served model rather than a location (never resolved as a path). */
+  remoteBackends?: readonly string[];
   /** One line on why this kind scored what it did, from its `details` (default: core's `explainDetails`). */
   explain?: ExplainDetails;
 }
@@ -249,13 +252,15 @@ function resolveRelative(configDir: string, value: string): string {
   return path.isAbsolute(value) ? value : path.resolve(configDir, value);
 }
 
-/** Explicitly relative paths (./x, ../x) in backend.model are made absolute; names and hub ids stay as they are. */
-function withResolvedPaths(expert: ExpertConfig, configDir: string): ExpertConfig {
+/**
+ * `backend.model` located once, here, by core's `resolveModelLocation` against the config's folder — except for
+ * backends whose model is a served name (`plugin.remoteBackends`, e.g. `openai`). Plugins get it as is.
+ */
+function withResolvedPaths(expert: ExpertConfig, configDir: string, remoteBackends: readonly string[] = []): ExpertConfig {
   const model = expert.backend?.model;
-  if (expert.backend && typeof model === 'string' && /^\.{1,2}[\\/]/.test(model)) {
-    return { ...expert, backend: { ...expert.backend, model: resolveRelative(configDir, model) } };
-  }
-  return expert;
+  if (!expert.backend || typeof model !== 'string' || remoteBackends.includes(expert.backend.type)) return expert;
+  const { location } = resolveModelLocation(model, configDir);
+  return location === model ? expert : { ...expert, backend: { ...expert.backend, model: location } };
 }
 
 function atPath(error: unknown, prefix: string): unknown {
@@ -320,7 +325,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         );
       }
       if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
-      expert = withResolvedPaths(expert, configDir);
+      expert = withResolvedPaths(expert, configDir, plugin.remoteBackends);
       let model: RewardModelV1;
       try {
         model = await plugin.create(expert, context);

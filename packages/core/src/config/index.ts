@@ -27,3 +27,4 @@ export {
   type ExpertConfig,
   type ImageConfig,
 } from './schema.js';
+export { resolveModelLocation, type ModelLocation } from './model-location.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, memoizeAsync, resolveModelLocation, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import {
   newStats,
@@ -63,7 +63,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   }
 
   async #doLoad(): Promise<Loaded> {
-    const dir = path.resolve(this.#options.model);
+    const dir = resolveModelLocation(this.#options.model).location;
     const runtimes = await loadExportRuntimes();
     try {
       const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config?: { bos_token_id?: number; max_position_embeddings?: number } };

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { ModelLoadError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, memoizeAsync, resolveModelLocation, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import {
   newStats,
@@ -75,7 +74,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
   }
 
   async #doLoad(): Promise<Loaded> {
-    const dir = path.resolve(this.#options.model);
+    const dir = resolveModelLocation(this.#options.model).location;
     const runtimes = await loadExportRuntimes();
     try {
       const { sessions: [vision, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.#options, CONTRACT);
