@@ -1,9 +1,8 @@
 import {
   BaseReward, ExpertFailedError, InvalidImageInputError, type PromptSpec, type RewardItemResult, type RewardSample,
-  type RgbImage, createRgbImage, failedResult, resolveModelLocation, resolveSpec, toRewardError,
+  type RgbImage, createFromBackendTable, createRgbImage, failedResult, resolveSpec, toRewardError,
 } from '@t2i-reward/core';
-import { CenterNetBackend } from './backends/centernet.js';
-import { TransformersDetectorBackend } from './backends/transformers.js';
+import { DETECTOR_BACKENDS } from './backends/table.js';
 import type { DetectorBackend } from './backends/types.js';
 import { type DetectorRewardOptions, validateDetectorRewardOptions } from './options.js';
 import type { Box, Detection } from './scoring/boxes.js';
@@ -144,23 +143,9 @@ export function createDetectorReward(options: DetectorRewardOptions = {}, contex
 }
 
 function createBackend(options: DetectorRewardOptions, baseDir?: string): DetectorBackend {
-  const backend = options.backend ?? { type: 'tfjs' };
-  switch (backend.type) {
-    case 'tfjs':
-      return new CenterNetBackend({
-        ...(backend.model !== undefined ? { model: backend.model === 'centernet' ? 'centernet' : resolveModelLocation(backend.model, baseDir).location } : {}),
-        ...(backend.runtime !== undefined ? { runtime: backend.runtime } : {}),
-        ...(options.synonyms ? { synonyms: options.synonyms } : {}),
-      });
-    case 'transformers':
-      return new TransformersDetectorBackend({
-        model: backend.model,
-        boxThreshold: options.boxThreshold ?? DEFAULT_SCORING_OPTIONS.boxThreshold,
-        ...(backend.textThreshold !== undefined ? { textThreshold: backend.textThreshold } : {}),
-        ...(backend.dtype !== undefined ? { dtype: backend.dtype } : {}),
-        ...(backend.allowRemoteModels !== undefined ? { allowRemoteModels: backend.allowRemoteModels } : {}),
-        ...(backend.cacheDir !== undefined ? { cacheDir: backend.cacheDir } : {}),
-        ...(baseDir !== undefined ? { baseDir } : {}),
-      });
-  }
+  return createFromBackendTable(DETECTOR_BACKENDS, options.backend, {
+    ...(options.boxThreshold !== undefined ? { boxThreshold: options.boxThreshold } : {}),
+    ...(options.synonyms ? { synonyms: options.synonyms } : {}),
+    ...(baseDir !== undefined ? { baseDir } : {}),
+  });
 }

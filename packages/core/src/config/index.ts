@@ -28,3 +28,12 @@ export {
   type ImageConfig,
 } from './schema.js';
 export { resolveModelLocation, type ModelLocation } from './model-location.js';
+export {
+  backendEntry,
+  backendSchema,
+  backendTypes,
+  createFromBackendTable,
+  defaultBackendType,
+  type BackendEntry,
+  type BackendTable,
+} from './backend-table.js';
