@@ -1,5 +1,5 @@
 import { BaseReward, T2IRewardError, failedResult, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
-import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa';
+import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa/yes-no';
 import { T2I_R1_ORM_TEMPERATURE, T2I_R1_ORM_TEMPLATE, validateOrmOptions, type OrmRewardOptions } from './options.js';
 import { VERSION } from './version.js';
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  DEFAULT_ENSEMBLE_CONFIG,
   createEnsembleFromConfig,
   loadTfjs,
   parseEnsembleConfig,
@@ -149,7 +150,7 @@ export async function trainFromConfig(file: string, overrides: TrainFromConfigOv
   const reward =
     moduleReward ??
     ensembleReward(
-      await createEnsembleFromConfig(config.ensemble ?? { aggregate: 'mean', experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }] }, {
+      await createEnsembleFromConfig(config.ensemble ?? DEFAULT_ENSEMBLE_CONFIG, {
         configDir: baseDir,
       }),
     );

@@ -37,3 +37,4 @@ export {
   type BackendEntry,
   type BackendTable,
 } from './backend-table.js';
+export { DEFAULT_ENSEMBLE_CONFIG, DEFAULT_EXPERT_CONFIG } from './defaults.js';

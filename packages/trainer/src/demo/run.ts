@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { cacheMiddleware, createEnsemble, loadTfjs, wrapRewardModel, type CacheMiddleware, type Ensemble, type RewardMiddleware, type RgbImage } from '@t2i-reward/core';
-import { createDetectorReward } from '@t2i-reward/detector';
+import { DEFAULT_EXPERT_CONFIG, cacheMiddleware, createEnsemble, loadTfjs, wrapRewardModel, type CacheMiddleware, type Ensemble, type RewardMiddleware, type RgbImage } from '@t2i-reward/core';
+import { createDetectorReward, type DetectorBackendConfig } from '@t2i-reward/detector';
 import { createProgressBar } from '../progress.js';
 import { ensembleReward, type RewardFunction } from '../reward.js';
 import { SeededRng } from '../rng.js';
@@ -65,7 +65,8 @@ export interface DemoSummary {
  * optionally wrapped in a middleware (the demo passes core's `cacheMiddleware`).
  */
 export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm', middleware?: RewardMiddleware): Ensemble {
-  const detector = createDetectorReward({ formula: 't2i-r1', backend: { type: 'tfjs', model: 'centernet', runtime } });
+  const backend = { ...(DEFAULT_EXPERT_CONFIG.backend as DetectorBackendConfig), runtime } as DetectorBackendConfig;
+  const detector = createDetectorReward({ formula: 't2i-r1', backend });
   return createEnsemble({ experts: [{ name: 'detector', model: middleware ? wrapRewardModel(detector, middleware) : detector }] });
 }
 
