@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 import pkg from './package.json' with { type: 'json' };
 
 export default defineConfig({
-  entry: ["src/index.ts","src/math/index.ts"],
+  entry: ["src/index.ts","src/math/index.ts","src/demo/index.ts"],
   format: ['esm'],
   dts: { compilerOptions: { composite: false, customConditions: ['t2ir-source'] } },
   clean: true,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { runDemo, trainFromConfig, type MetricsRecord } from '@t2i-reward/trainer';
+import { trainFromConfig, type MetricsRecord } from '@t2i-reward/trainer';
+import { runDemo } from '@t2i-reward/trainer/demo';
 import { integer, positiveInteger, positiveNumber } from './arguments.js';
 
 interface TrainFlags {
