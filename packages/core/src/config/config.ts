@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError } from '../errors.js';
 import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptions } from '../ensemble/ensemble.js';
 import { explainDetails, type ExplainDetails } from '../details.js';
@@ -263,6 +264,34 @@ function withResolvedPaths(expert: ExpertConfig, configDir: string, remoteBacken
   return location === model ? expert : { ...expert, backend: { ...expert.backend, model: location } };
 }
 
+/**
+ * Loads the config's `plugins` modules (a path relative to `configDir`, or a package name through
+ * `importModule`) and registers what each exports: `expertPlugin`, `expertPlugins`, `backendPlugins`.
+ */
+export async function loadConfigPlugins(specifiers: readonly string[], configDir: string, options: PluginResolveOptions = {}): Promise<void> {
+  for (const [index, specifier] of specifiers.entries()) {
+    const isPath = /^\.{1,2}[\\/]/.test(specifier) || path.isAbsolute(specifier);
+    let module: Record<string, unknown> | null;
+    try {
+      module = (isPath
+        ? await import(pathToFileURL(resolveRelative(configDir, specifier)).href)
+        : await (options.importModule ?? ((name: string) => import(name)))(specifier)) as Record<string, unknown> | null;
+    } catch (error) {
+      throw new RuntimeUnavailableError(`plugins/${index}: cannot load ${specifier}: ${(error as Error).message}`, {
+        cause: error,
+        data: { path: `plugins/${index}`, package: specifier, reason: 'load-failed' },
+      });
+    }
+    const experts = [module?.expertPlugin, ...(Array.isArray(module?.expertPlugins) ? module.expertPlugins : [])].filter((p) => p !== undefined);
+    const backends = Array.isArray(module?.backendPlugins) ? (module.backendPlugins as BackendPlugin[]) : [];
+    if (experts.length === 0 && backends.length === 0) {
+      throw new InvalidConfigError(`plugins/${index}: ${specifier} exports no expertPlugin, expertPlugins or backendPlugins`, { data: { path: `plugins/${index}` } });
+    }
+    for (const plugin of experts) registerExpertPlugin(plugin as ExpertPlugin);
+    for (const plugin of backends) registerBackendPlugin(plugin);
+  }
+}
+
 function atPath(error: unknown, prefix: string): unknown {
   if (!T2IRewardError.isInstance(error)) return error;
   const inner = typeof error.data?.path === 'string' ? error.data.path : '';
@@ -286,6 +315,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
     ...(config.image?.allowedRoot ? { allowedRoot: resolveRelative(configDir, config.image.allowedRoot) } : {}),
     ...options.image,
   };
+  if (config.plugins?.length) await loadConfigPlugins(config.plugins, configDir, options);
   const created: { name?: string; model: RewardModelV1; weight?: number }[] = [];
   try {
     for (const [index, entry] of config.experts.entries()) {

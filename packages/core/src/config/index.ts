@@ -5,6 +5,7 @@ export {
   expertPackageName,
   explainOutcome,
   listExpertPlugins,
+  loadConfigPlugins,
   loadEnsembleConfig,
   parseEnsembleConfig,
   registerBackendPlugin,
