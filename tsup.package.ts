@@ -1,0 +1,17 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * The build every workspace package shares: ESM for Node 20, declarations from the sources (resolved through the
+ * `t2ir-source` condition), source maps, and `__PACKAGE_VERSION__` injected for `src/version.ts`.
+ */
+export function packageBuild(pkg: { version: string }, entry: string[]) {
+  return defineConfig({
+    entry,
+    format: ['esm'],
+    dts: { compilerOptions: { composite: false, customConditions: ['t2ir-source'] } },
+    clean: true,
+    target: 'node20',
+    sourcemap: true,
+    define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
+  });
+}
