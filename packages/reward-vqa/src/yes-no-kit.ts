@@ -26,7 +26,7 @@ export {
   type YesNoBackendStats,
   type YesNoQuery,
 } from './backend.js';
-export { createYesNoBackend, yesNoBackendSchema, YES_NO_BACKEND_TYPES, type YesNoBackendConfig } from './backends/index.js';
+export { createYesNoBackend, yesNoBackendSchema, YES_NO_BACKENDS, YES_NO_BACKEND_TYPES, type YesNoBackendConfig } from './backends/index.js';
 export { TransformersYesNoBackend, type TransformersBackendOptions } from './backends/transformers.js';
 export { OnnxYesNoBackend, type OnnxBackendOptions } from './backends/onnx.js';
 export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';

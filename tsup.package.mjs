@@ -3,8 +3,10 @@ import { defineConfig } from 'tsup';
 /**
  * The build every workspace package shares: ESM for Node 20, declarations from the sources (resolved through the
  * `t2ir-source` condition), source maps, and `__PACKAGE_VERSION__` injected for `src/version.ts`.
+ * @param {{ version: string }} pkg the package.json
+ * @param {string[]} entry entry files
  */
-export function packageBuild(pkg: { version: string }, entry: string[]) {
+export function packageBuild(pkg, entry) {
   return defineConfig({
     entry,
     format: ['esm'],
