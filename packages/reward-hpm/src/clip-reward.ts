@@ -1,17 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BaseReward,
-  InvalidImageInputError,
-  ModelDisposedError,
-  ModelLoadError,
-  T2IRewardError,
-  resolveModelLocation,
-  throwIfAborted,
-  type RewardItemResult,
-  type RewardSample,
-  type RgbImage,
-} from '@t2i-reward/core';
+import { BaseReward, InvalidImageInputError, ModelDisposedError, ModelLoadError, T2IRewardError, resolveModelLocation, throwIfAborted } from '@t2i-reward/core';
+import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
 import { LRUCache } from 'lru-cache';
 import { letterbox } from './letterbox.js';
 import { toOrtSessionOptions, type HpmRewardOptions } from './options.js';

@@ -1,17 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BaseReward,
-  InvalidImageInputError,
-  ModelDisposedError,
-  ModelLoadError,
-  T2IRewardError,
-  resolveModelLocation,
-  throwIfAborted,
-  type RewardItemResult,
-  type RewardSample,
-  type RgbImage,
-} from '@t2i-reward/core';
+import { BaseReward, InvalidImageInputError, ModelDisposedError, ModelLoadError, T2IRewardError, resolveModelLocation, throwIfAborted } from '@t2i-reward/core';
+import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { toOrtSessionOptions, type HpmSessionOptions } from './options.js';
 import { onnxRuntime, transformersRuntime, type OnnxRuntimeModule, type TransformersModule } from './runtime.js';

@@ -1,33 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import {
-  tokenizerLimit,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoQuery,
-} from '../backend.js';
+import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import type { OnnxGitBackendOptions } from './onnx-git.js';
-import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
+import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ExportTokenizer, type LoadedExport, type SessionContract } from './onnx-export.js';
 import { LoadingYesNoBackend } from './loading.js';
 
-interface Tokenizer {
-  model_max_length: number;
-  all_special_tokens: string[];
-  get_vocab(): Map<string, number> | Record<string, number>;
-  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
-}
-interface Loaded {
-  ort: OnnxRuntimeModule;
-  vision: InferenceSession;
+type Tokenizer = ExportTokenizer;
+interface Loaded extends LoadedExport<Tokenizer> {
   encoder: InferenceSession;
   decoder: InferenceSession;
-  tokenizer: Tokenizer;
-  imageProcessor: ImageProcessor;
-  RawImage: RawImageClass;
   yesNo: YesNoTokenIds;
   decoderStartId: number;
   /** The tokenizer's own [CLS] … [SEP] around every question. */

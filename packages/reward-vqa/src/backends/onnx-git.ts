@@ -1,14 +1,8 @@
-import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import {
-  tokenizerLimit,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoQuery,
-} from '../backend.js';
+import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
-import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
+import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ExportTokenizer, type LoadedExport, type SessionContract } from './onnx-export.js';
 import { LoadingYesNoBackend } from './loading.js';
 
 export interface OnnxGitBackendOptions {
@@ -26,21 +20,12 @@ export interface OnnxGitBackendOptions {
   maxInputTokens?: number;
 }
 
-interface Tokenizer {
+interface Tokenizer extends ExportTokenizer {
   config: { cls_token?: string | { content: string } };
   bos_token_id?: number;
-  model_max_length: number;
-  all_special_tokens: string[];
-  get_vocab(): Map<string, number> | Record<string, number>;
-  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
 }
-interface Loaded {
-  ort: OnnxRuntimeModule;
-  vision: InferenceSession;
+interface Loaded extends LoadedExport<Tokenizer> {
   decoder: InferenceSession;
-  tokenizer: Tokenizer;
-  imageProcessor: ImageProcessor;
-  RawImage: RawImageClass;
   yesNo: YesNoTokenIds;
   startId: number;
   limit: number;

@@ -1,12 +1,5 @@
 import { ModelLoadError, UnsupportedInputError, loadTransformers, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
-import {
-  stripSpecialTokens,
-  tokenizerLimit,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoQuery,
-} from '../backend.js';
+import { stripSpecialTokens, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import { LoadingYesNoBackend } from './loading.js';
 
