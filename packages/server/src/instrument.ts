@@ -1,4 +1,4 @@
-import { metricsMiddleware, wrapEnsembleExperts, wrapRewardModel, type Ensemble, type RewardMiddleware, type RewardModelV1 } from '@t2i-reward/core';
+import { InvalidConfigError, metricsMiddleware, wrapEnsembleExperts, wrapRewardModel, type Ensemble, type RewardMiddleware, type RewardModelV1 } from '@t2i-reward/core';
 import type { ServerMetrics } from './metrics.js';
 
 /** Middleware that lands each doScore call in `expert`'s latency histogram and outcome counters. */
@@ -14,7 +14,13 @@ export function instrumentModel(model: RewardModelV1, expert: string, metrics: S
 /**
  * The same ensemble (every option: names, weights, aggregation, missing policy, image limits, batch size, spec
  * resolution) with every expert instrumented through core's middleware. Disposing it disposes the original experts.
+ * An ensemble that core did not build (a custom `Ensemble` object) is served as given, without per-expert metrics.
  */
 export function instrumentEnsemble(ensemble: Ensemble, metrics: ServerMetrics): Ensemble {
-  return wrapEnsembleExperts(ensemble, (expert) => expertMetricsMiddleware(expert.name, metrics));
+  try {
+    return wrapEnsembleExperts(ensemble, (expert) => expertMetricsMiddleware(expert.name, metrics));
+  } catch (error) {
+    if (InvalidConfigError.isInstance(error)) return ensemble;
+    throw error;
+  }
 }
