@@ -355,7 +355,8 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         );
       }
       if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
-      expert = withResolvedPaths(expert, configDir, plugin.remoteBackends);
+      // Normalised once, here: the default backend filled in, its model located, options always an object.
+      expert = withResolvedPaths({ ...expert, options: expert.options ?? {} }, configDir, plugin.remoteBackends);
       let model: RewardModelV1;
       try {
         model = await plugin.create(expert, context);
