@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { applyEnsemblePreset, createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1 } from '@t2i-reward/core';
+import { applyEnsemblePreset, DEFAULT_EXPERT_CONFIG, createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
 import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
 import { detectorThresholds, type BenchConfig } from '../config.js';
 import type { ProtocolName } from '../types.js';
@@ -47,7 +47,8 @@ export async function createBenchDetector(formula: Formula, config: BenchConfig 
   const { createDetectorReward } = await import('@t2i-reward/detector');
   const thresholds = detectorThresholds(config);
   const options: Record<string, unknown> = { ...config.detector?.options, formula, ...thresholds };
-  if (config.detector?.backend) options.backend = config.detector.backend;
+  // The offline default expert's backend (core's one constant) unless the bench config names another.
+  options.backend = config.detector?.backend ?? DEFAULT_EXPERT_CONFIG.backend;
   if (extra.colorClassifier) options.colorClassifier = extra.colorClassifier;
   return createDetectorReward(options as Parameters<typeof createDetectorReward>[0]);
 }

@@ -1,3 +1,5 @@
+import { explainOutcome, type ExpertPlugin } from '@t2i-reward/core';
+import { expertPlugin as detectorPlugin } from '@t2i-reward/detector';
 import type { RunManifest } from '../records.js';
 import type { ResultRecord } from '../types.js';
 import { formatCi, formatNumber } from './format.js';
@@ -91,7 +93,7 @@ table.summary td:first-child,table.summary th:first-child{text-align:left}table.
 body.no-boxes .thumb svg{display:none}.card .experts{color:#445;margin:2px 0}.card .reasons{color:#a33;margin:2px 0}
 .card .body{padding:8px;font-size:12px}.card .prompt{font-weight:500;margin-bottom:4px}.card .score{font-size:15px;font-weight:700}
 .score.good{color:#1f7a3a}.score.mid{color:#a86a00}.score.bad{color:#b42318}.tag{display:inline-block;background:#eef1f5;border-radius:4px;padding:0 6px;margin-right:4px;color:#445}
-.card details{margin-top:4px}.card pre{white-space:pre-wrap;word-break:break-word;font-size:11px;max-height:220px;overflow:auto;background:#f6f7f9;padding:6px;margin:4px 0 0}
+.card .why{white-space:pre-line;font-size:12px;color:#333;margin-top:2px}.card details{margin-top:4px}.card pre{white-space:pre-wrap;word-break:break-word;font-size:11px;max-height:220px;overflow:auto;background:#f6f7f9;padding:6px;margin:4px 0 0}
 ul.problems{margin:0;padding-left:18px;font-size:13px}ul.problems li{margin:2px 0}.muted{color:#666}
 `;
 
@@ -166,6 +168,7 @@ const SCRIPT = `
       if (names.length) body.appendChild(el('div', {'class': 'experts'}, names.map(function(n){ var e = r.experts[n]; return n + ' ' + (e.score === null ? (e.error ? 'failed' : '–') : e.score.toFixed(3)) + (e.cached ? ' (cached)' : ''); }).join(' · ')));
       // GenEval: the rule(s) that failed, from the detector's details (e.g. "expected dog>=2, found 1").
       names.forEach(function(n){ var d = r.experts[n].details; if (d && Array.isArray(d.reasons) && d.reasons.length) body.appendChild(el('div', {'class': 'reasons'}, 'failed: ' + d.reasons.join('; '))); });
+      if (r.why) body.appendChild(el('div', {'class': 'why'}, r.why));
       if (r.problem) body.appendChild(el('div', {'class': 'muted'}, r.problem));
       var det = el('details'); det.appendChild(el('summary', {}, 'expert details'));
       det.appendChild(el('pre', {}, JSON.stringify(r.experts, null, 1)));
@@ -198,6 +201,19 @@ export interface HtmlReportInput {
   manifest: RunManifest;
   summary: RunSummary;
   records: readonly ResultRecord[];
+  /** Plugins whose `explain` writes each card's "why" line (default: the detector's, then registered ones). */
+  plugins?: readonly ExpertPlugin[];
+}
+
+/** "detector: dog 1/1, dog left of car: 0.90" per expert that explains itself, one per line. */
+export function explainRecord(record: Pick<ResultRecord, 'experts'>, plugins: readonly ExpertPlugin[] = [detectorPlugin]): string {
+  return Object.entries(record.experts)
+    .map(([name, expert]) => {
+      const why = explainOutcome(expert, plugins);
+      return why ? `${name}: ${why}` : '';
+    })
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** A self-contained HTML report: inline CSS, JS and SVG; images as links relative to the run folder. */
@@ -218,7 +234,7 @@ export function agreementSection(summary: RunSummary): string {
 <table class="summary"><thead><tr><th>experts</th><th>τ-b, all images</th><th>τ-b within prompts</th></tr></thead><tbody>${rows}</tbody></table>${best}</section>`;
 }
 
-export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput): string {
+export function renderHtmlReport({ manifest, summary, records, plugins }: HtmlReportInput): string {
   const metric = summary.metric === 'accuracy' ? 'accuracy' : 'mean score';
   const rowsHtml = summary.categories
     .map(
@@ -251,6 +267,7 @@ export function renderHtmlReport({ manifest, summary, records }: HtmlReportInput
     image: r.image ?? null,
     size: r.imageSize ?? null,
     experts: r.experts,
+    why: explainRecord(r, plugins),
     warnings: r.warnings,
     problem: r.problem?.message ?? (r.status === 'unsupported' ? r.warnings[0] ?? null : null),
   }));

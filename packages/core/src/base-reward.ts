@@ -1,4 +1,4 @@
-import { ExpertFailedError, ModelDisposedError, T2IRewardError, throwIfAborted, toRewardError } from './errors.js';
+import { ExpertFailedError, ModelDisposedError, isFatalRewardError, throwIfAborted, toRewardError, type T2IRewardError } from './errors.js';
 import type { RewardCallOptions, RewardItemResult, RewardModelV1, RewardSample } from './spec.js';
 
 export interface BaseRewardInit {
@@ -56,9 +56,7 @@ export abstract class BaseReward implements RewardModelV1 {
     } catch (error) {
       // Whole-call failures that must propagate: abort, dispose, load failures of the model itself.
       throwIfAborted(options.signal);
-      if (T2IRewardError.isInstance(error) && ['ABORTED', 'MODEL_DISPOSED', 'MODEL_LOAD', 'RUNTIME_UNAVAILABLE'].includes(error.code)) {
-        throw error;
-      }
+      if (isFatalRewardError(error)) throw error;
       // A batch that threw for another reason: retry item by item so only the culprit fails.
       if (samples.length === 1) return [failedResult(toRewardError(error, `${this.modelId} failed`))];
       results = [];

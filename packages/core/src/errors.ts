@@ -34,14 +34,21 @@ export class T2IRewardError extends Error {
   }
 }
 
-/** Declares a subclass with its own marker so `Sub.isInstance` only matches that subclass (and its children). */
-function defineError(name: string, code: string) {
+/** Marks errors that end a whole call instead of failing one item (see {@link isFatalRewardError}). */
+const FATAL_MARKER = Symbol.for('t2i-reward.error.fatal');
+
+/**
+ * Declares a subclass with its own marker so `Sub.isInstance` only matches that subclass (and its children).
+ * `fatal: true` declares the class fatal once, here, so no caller keeps a list of codes.
+ */
+function defineError(name: string, code: string, { fatal = false }: { fatal?: boolean } = {}) {
   const marker = Symbol.for(`t2i-reward.error.${name}`);
   const ErrorClass = class extends T2IRewardError {
     constructor(message: string, options: T2IRewardErrorOptions = {}) {
       super(code, message, options);
       this.name = name;
       (this as unknown as Record<symbol, boolean>)[marker] = true;
+      if (fatal) (this as unknown as Record<symbol, boolean>)[FATAL_MARKER] = true;
     }
     static override isInstance(error: unknown): error is T2IRewardError {
       return T2IRewardError.isInstance(error) && (error as unknown as Record<symbol, unknown>)[marker] === true;
@@ -66,21 +73,31 @@ export class InvalidPromptSpecError extends defineError('InvalidPromptSpecError'
 /** A reward model implementing a specification version this core does not know. */
 export class UnsupportedModelVersionError extends defineError('UnsupportedModelVersionError', 'UNSUPPORTED_MODEL_VERSION') {}
 /** A model that could not be loaded (missing files, bad layout, unknown hub id offline). */
-export class ModelLoadError extends defineError('ModelLoadError', 'MODEL_LOAD') {}
+export class ModelLoadError extends defineError('ModelLoadError', 'MODEL_LOAD', { fatal: true }) {}
 /** An optional runtime (onnxruntime-node, transformers.js, TF.js) that is not installed or cannot start. */
-export class RuntimeUnavailableError extends defineError('RuntimeUnavailableError', 'RUNTIME_UNAVAILABLE') {}
+export class RuntimeUnavailableError extends defineError('RuntimeUnavailableError', 'RUNTIME_UNAVAILABLE', { fatal: true }) {}
 /** Scoring aborted through an AbortSignal. */
-export class RewardAbortedError extends defineError('RewardAbortedError', 'ABORTED') {}
+export class RewardAbortedError extends defineError('RewardAbortedError', 'ABORTED', { fatal: true }) {}
 /** Scoring or a remote call that ran past its deadline. */
 export class RewardTimeoutError extends defineError('RewardTimeoutError', 'TIMEOUT') {}
 /** A model used after `dispose()`. */
-export class ModelDisposedError extends defineError('ModelDisposedError', 'MODEL_DISPOSED') {}
+export class ModelDisposedError extends defineError('ModelDisposedError', 'MODEL_DISPOSED', { fatal: true }) {}
 /** An expert that failed on one item (the `cause` holds the underlying error). */
 export class ExpertFailedError extends defineError('ExpertFailedError', 'EXPERT_FAILED') {}
 /** A remote backend (OpenAI-compatible, KServe v2) that answered with an error or unusable content. */
 export class RemoteServiceError extends defineError('RemoteServiceError', 'REMOTE_SERVICE') {}
 /** An input the expert cannot judge by construction (e.g. an unsupported relation); usually a warning + null score. */
 export class UnsupportedInputError extends defineError('UnsupportedInputError', 'UNSUPPORTED_INPUT') {}
+
+/**
+ * True for errors that end the whole call instead of failing one item: the call was aborted, the model was
+ * disposed, it could not be loaded, or its runtime is missing (`RewardAbortedError`, `ModelDisposedError`,
+ * `ModelLoadError`, `RuntimeUnavailableError`). Retrying item by item or scoring the next batch cannot help.
+ * A new error class declares itself fatal in `defineError`; callers never list codes.
+ */
+export function isFatalRewardError(error: unknown): error is T2IRewardError {
+  return T2IRewardError.isInstance(error) && (error as unknown as Record<symbol, unknown>)[FATAL_MARKER] === true;
+}
 
 /** Wraps anything thrown into a T2IRewardError (keeps typed errors as they are). */
 export function toRewardError(error: unknown, fallbackMessage = 'expert failed'): T2IRewardError {

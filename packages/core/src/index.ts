@@ -10,6 +10,18 @@ export * from './prompt-spec/parser.js';
 export * from './prompt-spec/relations.js';
 export * from './images/index.js';
 export * from './ensemble/index.js';
+export * from './middleware/index.js';
+export {
+  explainDetails,
+  explainObject,
+  explainQuestion,
+  explainRelation,
+  type ExplainDetails,
+  type ObjectRecord,
+  type QuestionRecord,
+  type RelationRecord,
+  type RewardDetails,
+} from './details.js';
 export * from './config/index.js';
 export * from './runtime/index.js';
 export * from './validation.js';

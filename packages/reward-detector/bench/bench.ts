@@ -11,7 +11,7 @@
  */
 import { EXAMPLE_IMAGES, type RewardSample, loadImage, resolveSpec } from '@t2i-reward/core';
 import Table from 'cli-table3';
-import { CenterNetBackend, cocoVocabulary, createDetectorReward, scoreDetections } from '../src/index.js';
+import { CenterNetBackend, cocoVocabulary, createDetectorReward, scoreDetections } from '../src/internal.js';
 
 const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 5;

@@ -1,38 +1,7 @@
 import { InvalidConfigError, type JSONSchema, type RgbImage, validateWithSchema } from '@t2i-reward/core';
+import { detectorBackendSchema, type DetectorBackendConfig } from './backends/table.js';
 import type { DetectorBackend } from './backends/types.js';
 import { type ScoringFormula, SCORING_FORMULAS } from './scoring/common.js';
-
-/** CenterNet (COCO-80) on TF.js: the bundled offline default. */
-export interface TfjsBackendConfig {
-  type: 'tfjs';
-  /** 'centernet' (weights from @vladmandic/human, default) or the path of a TF.js graph model.json with CenterNet's outputs. */
-  model?: string;
-  /** TF.js backend: 'auto' (tfjs-node-gpu when installed, else wasm, else cpu). */
-  runtime?: 'auto' | 'tfjs-node-gpu' | 'wasm' | 'cpu';
-}
-
-/** Open-vocabulary detectors through @huggingface/transformers (zero-shot object detection). */
-export interface TransformersBackendConfig {
-  type: 'transformers';
-  /** A hub id ("onnx-community/grounding-dino-tiny-ONNX", "Xenova/owlv2-base-patch16-ensemble") or a local folder in the HF layout. */
-  model: string;
-  /** GroundingDINO's text threshold with the `compbench` / `geneval` formulas (default 0.25); T2I-R1 formulas use phrase scoring and none; OWL-ViT / OWLv2 have none. */
-  textThreshold?: number;
-  /**
-   * GroundingDINO box scoring: 'phrase-mean' (T2I-R1's: a box counts for every phrase whose mean token probability
-   * is above the box threshold) or 'best-token' (one label per box, `textThreshold`). Default: 'phrase-mean' with the
-   * `t2i-r1` / `t2i-r1-code` formulas, 'best-token' with `compbench` / `geneval`.
-   */
-  groundingDinoScoring?: 'phrase-mean' | 'best-token';
-  /** ONNX weights variant (transformers.js `dtype`), default 'fp32'. */
-  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
-  /** Allow downloads from the Hugging Face hub (default false: offline, local folders and the cache only). */
-  allowRemoteModels?: boolean;
-  /** Download cache folder (transformers.js `env.cacheDir`). */
-  cacheDir?: string;
-}
-
-export type DetectorBackendConfig = TfjsBackendConfig | TransformersBackendConfig;
 
 /**
  * Picks the colour of a detected object for GenEval's colour rule: gets the object's crop and the candidate
@@ -79,42 +48,6 @@ export interface DetectorRewardOptions {
 
 const unit = { type: 'number', minimum: 0, maximum: 1 } as const;
 
-/** JSON Schema of `backend` ({ type: 'tfjs', ... } | { type: 'transformers', ... }). */
-export const detectorBackendSchema: JSONSchema = {
-  type: 'object',
-  required: ['type'],
-  properties: { type: { enum: ['tfjs', 'transformers'] } },
-  allOf: [
-    {
-      if: { properties: { type: { const: 'tfjs' } } },
-      then: {
-        additionalProperties: false,
-        properties: {
-          type: { const: 'tfjs' },
-          model: { type: 'string', minLength: 1 },
-          runtime: { enum: ['auto', 'tfjs-node-gpu', 'wasm', 'cpu'] },
-        },
-      },
-    },
-    {
-      if: { properties: { type: { const: 'transformers' } } },
-      then: {
-        additionalProperties: false,
-        required: ['type', 'model'],
-        properties: {
-          type: { const: 'transformers' },
-          model: { type: 'string', minLength: 1 },
-          textThreshold: unit,
-          groundingDinoScoring: { enum: ['phrase-mean', 'best-token'] },
-          dtype: { enum: ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] },
-          allowRemoteModels: { type: 'boolean' },
-          cacheDir: { type: 'string' },
-        },
-      },
-    },
-  ],
-};
-
 /** JSON Schema of the JSON-configurable options (everything but `colorClassifier` and `detector`). */
 export const detectorRewardOptionsSchema: JSONSchema = {
   $id: 'https://t2i-reward.dev/schemas/detector-options.json',
@@ -150,3 +83,5 @@ export function validateDetectorRewardOptions(options: DetectorRewardOptions): D
   validateWithSchema<DetectorRewardOptions>(detectorRewardOptionsSchema, json, 'detector options');
   return options;
 }
+
+export { detectorBackendSchema, type DetectorBackendConfig, type TfjsBackendConfig, type TransformersBackendConfig } from './backends/table.js';

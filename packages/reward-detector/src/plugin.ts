@@ -1,6 +1,8 @@
 import type { ExpertPlugin, JSONSchema } from '@t2i-reward/core';
 import { type DetectorBackendConfig, type DetectorRewardOptions, detectorBackendSchema, detectorRewardOptionsSchema } from './options.js';
 import { createDetectorReward } from './reward.js';
+import { DETECTOR_BACKEND_TYPES } from './backends/table.js';
+import { explain } from './explain.js';
 
 const { backend: _backend, ...optionProperties } = detectorRewardOptionsSchema.properties as Record<string, unknown>;
 
@@ -24,10 +26,11 @@ export const detectorConfigSchema: JSONSchema = {
 export const expertPlugin: ExpertPlugin = {
   kind: 'detector',
   description: 'object existence, count and spatial relations (CenterNet COCO-80 on TF.js; GroundingDINO / OWLv2 via transformers.js)',
-  backends: ['tfjs', 'transformers'],
+  backends: DETECTOR_BACKEND_TYPES,
   configSchema: detectorConfigSchema,
+  explain,
   create(config, context) {
     const options = { ...(config.options ?? {}) } as DetectorRewardOptions;
-    return createDetectorReward({ ...options, backend: (config.backend ?? { type: 'tfjs' }) as DetectorBackendConfig }, { baseDir: context.configDir });
+    return createDetectorReward({ ...options, ...(config.backend ? { backend: config.backend as DetectorBackendConfig } : {}) }, { baseDir: context.configDir });
   },
 };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_IMAGES, ModelDisposedError, type RewardItemResult, type RewardSample, type RgbImage, loadImage } from '@t2i-reward/core';
-import { type CenterNetBackend, type DetectorReward, createDetectorReward } from './index.js';
+import { type CenterNetBackend, type DetectorReward, createDetectorReward } from './internal.js';
 
 // One real CenterNet (COCO-80, TF.js) for the whole file: loading and running it costs seconds here.
 let reward: DetectorReward;

@@ -1,11 +1,9 @@
 import { BACKEND_DEFAULT_THRESHOLDS } from './thresholds.js';
-import path from 'node:path';
 import {
   BaseReward, ExpertFailedError, InvalidImageInputError, type PromptSpec, type RewardItemResult, type RewardSample,
-  type RgbImage, createRgbImage, failedResult, resolveSpec, toRewardError,
+  type RgbImage, createFromBackendTable, createRgbImage, failedResult, resolveSpec, toRewardError,
 } from '@t2i-reward/core';
-import { CenterNetBackend } from './backends/centernet.js';
-import { TransformersDetectorBackend } from './backends/transformers.js';
+import { DETECTOR_BACKENDS } from './backends/table.js';
 import type { DetectorBackend } from './backends/types.js';
 import { type DetectorRewardOptions, validateDetectorRewardOptions } from './options.js';
 import type { Box, Detection } from './scoring/boxes.js';
@@ -170,25 +168,10 @@ export function createDetectorReward(options: DetectorRewardOptions = {}, contex
 }
 
 function createBackend(options: DetectorRewardOptions, baseDir?: string): DetectorBackend {
-  const backend = options.backend ?? { type: 'tfjs' };
-  switch (backend.type) {
-    case 'tfjs':
-      return new CenterNetBackend({
-        ...(backend.model !== undefined ? { model: backend.model === 'centernet' ? 'centernet' : path.resolve(baseDir ?? process.cwd(), backend.model) } : {}),
-        ...(backend.runtime !== undefined ? { runtime: backend.runtime } : {}),
-        ...(options.synonyms ? { synonyms: options.synonyms } : {}),
-      });
-    case 'transformers':
-      return new TransformersDetectorBackend({
-        model: backend.model,
-        boxThreshold: options.boxThreshold ?? DEFAULT_SCORING_OPTIONS.boxThreshold,
-        ...(backend.textThreshold !== undefined ? { textThreshold: backend.textThreshold } : {}),
-        // T2I-R1 formulas score GroundingDINO boxes per phrase, as the released reward does.
-        groundingDinoScoring: backend.groundingDinoScoring ?? (options.formula === 't2i-r1' || options.formula === 't2i-r1-code' || options.formula === undefined ? 'phrase-mean' : 'best-token'),
-        ...(backend.dtype !== undefined ? { dtype: backend.dtype } : {}),
-        ...(backend.allowRemoteModels !== undefined ? { allowRemoteModels: backend.allowRemoteModels } : {}),
-        ...(backend.cacheDir !== undefined ? { cacheDir: backend.cacheDir } : {}),
-        ...(baseDir !== undefined ? { baseDir } : {}),
-      });
-  }
+  return createFromBackendTable(DETECTOR_BACKENDS, options.backend, {
+    ...(options.boxThreshold !== undefined ? { boxThreshold: options.boxThreshold } : {}),
+    ...(options.synonyms ? { synonyms: options.synonyms } : {}),
+    ...(baseDir !== undefined ? { baseDir } : {}),
+    ...(options.formula !== undefined ? { formula: options.formula } : {}),
+  });
 }

@@ -1,19 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BaseReward,
-  InvalidImageInputError,
-  ModelDisposedError,
-  ModelLoadError,
-  T2IRewardError,
-  throwIfAborted,
-  type RewardItemResult,
-  type RewardSample,
-  type RgbImage,
-} from '@t2i-reward/core';
+import { BaseReward, InvalidImageInputError, ModelDisposedError, ModelLoadError, T2IRewardError, resolveModelLocation, throwIfAborted } from '@t2i-reward/core';
+import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
 import { LRUCache } from 'lru-cache';
 import { letterbox } from './letterbox.js';
-import { resolveModelSource } from './model-source.js';
 import { toOrtSessionOptions, type HpmRewardOptions } from './options.js';
 import { transformersRuntime, type TransformersModule } from './runtime.js';
 import { cosineSimilarity, scoreVariant, type ClipVariant } from './scoring.js';
@@ -139,7 +129,7 @@ export class ClipReward extends BaseReward {
 
   async #load(): Promise<LoadedClip> {
     const runtime = await transformersRuntime(this.#init.allowRemoteModels ?? false);
-    const source = resolveModelSource(this.#init.model, this.#init.baseDir);
+    const source = resolveModelLocation(this.#init.model, this.#init.baseDir);
     const pretrained = {
       local_files_only: source.local || this.#init.allowRemoteModels === false,
       ...(this.#init.cacheDir ? { cache_dir: this.#init.cacheDir } : {}),

@@ -1,18 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BaseReward,
-  InvalidImageInputError,
-  ModelDisposedError,
-  ModelLoadError,
-  T2IRewardError,
-  throwIfAborted,
-  type RewardItemResult,
-  type RewardSample,
-  type RgbImage,
-} from '@t2i-reward/core';
+import { BaseReward, InvalidImageInputError, ModelDisposedError, ModelLoadError, T2IRewardError, resolveModelLocation, throwIfAborted } from '@t2i-reward/core';
+import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import { resolveModelSource } from './model-source.js';
 import { toOrtSessionOptions, type HpmSessionOptions } from './options.js';
 import { onnxRuntime, transformersRuntime, type OnnxRuntimeModule, type TransformersModule } from './runtime.js';
 import { VERSION } from './version.js';
@@ -91,7 +81,7 @@ export class ImageRewardModel extends BaseReward {
 
   async #load(): Promise<LoadedImageReward> {
     const [ort, transformers] = await Promise.all([onnxRuntime(), transformersRuntime(false)]);
-    const source = resolveModelSource(this.#init.model, this.#init.baseDir);
+    const source = resolveModelLocation(this.#init.model, this.#init.baseDir);
     const dir = source.location;
     const files = ['config.json', 'tokenizer.json', 'preprocessor_config.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx'];
     const missing = source.local ? files.filter((file) => !existsSync(join(dir, file))) : files;

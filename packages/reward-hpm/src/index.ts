@@ -6,3 +6,4 @@ export { ImageRewardModel, IMAGE_REWARD_MEAN, IMAGE_REWARD_STD, IMAGE_REWARD_MAX
 export { CLIP_VARIANTS, PICKSCORE_DIVISOR, CLIPSCORE_WEIGHT, scoreVariant, cosineSimilarity, type ClipVariant, type PickScoreNormalization, type VariantScore } from './scoring.js';
 export { buildClipTokenizerJson, CLIP_BOS, CLIP_EOS, CLIP_CONTEXT_LENGTH } from './clip-tokenizer.js';
 export { expertPlugin, hpmExpertEntrySchema } from './plugin.js';
+export { explain } from './explain.js';

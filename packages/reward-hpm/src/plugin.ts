@@ -1,6 +1,7 @@
 import type { ExpertConfig, ExpertPlugin, ExpertPluginContext, JSONSchema } from '@t2i-reward/core';
 import { createHpmReward } from './create.js';
 import { hpmRewardOptionsSchema, type HpmRewardOptions } from './options.js';
+import { explain } from './explain.js';
 
 const { backend: _backend, model: _model, ...optionProperties } = hpmRewardOptionsSchema['properties'] as Record<string, JSONSchema>;
 
@@ -32,6 +33,7 @@ export const expertPlugin: ExpertPlugin = {
   description: 'human preference / alignment: HPS v2/v2.1 (cosine), PickScore (logit/26), CLIPScore, raw CLIP cosine, ImageReward',
   backends: ['transformers', 'onnx'],
   configSchema: hpmExpertEntrySchema,
+  explain,
   create(config: ExpertConfig, context: Partial<ExpertPluginContext> = {}) {
     const options = {
       ...(config.options ?? {}),

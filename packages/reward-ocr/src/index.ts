@@ -10,3 +10,5 @@ export {
   extractTarget, levenshtein, matchTarget, normalizeOcrText, ocrReward, recognizedString, substringDistance, OCR_MATCH_MODES,
   type OcrMatch, type OcrMatchMode, type OcrTarget, type RecognizedPiece, type TargetExtraction,
 } from './scoring.js';
+// Every expert package exports `explain(details)` (the details contract of core).
+export { explainOcr as explain } from './reward.js';

@@ -1,6 +1,6 @@
 import type { ExpertPlugin, JSONSchema } from '@t2i-reward/core';
 import { type OcrRewardOptions, ocrRewardOptionsSchema } from './options.js';
-import { createOcrReward } from './reward.js';
+import { createOcrReward, explainOcr } from './reward.js';
 
 /** Schema of a config entry `{ kind: 'ocr', name?, weight?, backend?: { type: 'tesseract' }, options? }`. */
 export const ocrConfigSchema: JSONSchema = {
@@ -24,6 +24,8 @@ export const expertPlugin: ExpertPlugin = {
   description: "text rendering: the prompt's quoted text read back by OCR (tesseract LSTM, offline), Flow-GRPO's reward",
   backends: ['tesseract'],
   configSchema: ocrConfigSchema,
+  // The "why" of `t2ir score` and the HTML report: the quoted target and what was read.
+  explain: explainOcr,
   create(config, context) {
     const options = { ...(config.options ?? {}) } as OcrRewardOptions;
     if (typeof options.langPath === 'string') options.langPath = context.resolvePath(options.langPath);

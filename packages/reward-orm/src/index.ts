@@ -11,3 +11,4 @@ export {
 export { OrmReward, createOrmReward } from './orm-reward.js';
 export { expertPlugin } from './plugin.js';
 export { SeededUniform } from './draws.js';
+export { explain } from './explain.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRgbImage, type RgbImage } from '@t2i-reward/core';
-import { findYesNoTokenIds, queryText, yesNoProbabilities, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa';
+import { findYesNoTokenIds, queryText, yesNoProbabilities, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa/yes-no';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
 import { createOrmReward } from './orm-reward.js';
 

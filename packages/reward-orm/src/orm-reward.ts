@@ -1,5 +1,5 @@
 import { BaseReward, InvalidConfigError, T2IRewardError, UnsupportedInputError, failedResult, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
-import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa';
+import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa/yes-no';
 import { SeededUniform } from './draws.js';
 import { HF_DEFAULT_TOP_K, T2I_R1_ORM_TEMPERATURE, T2I_R1_ORM_TEMPLATE, validateOrmOptions, type OrmReference, type OrmRewardOptions } from './options.js';
 import { VERSION } from './version.js';
@@ -74,7 +74,12 @@ export class OrmReward extends BaseReward {
       return {
         score: answer.ratio,
         raw: answer.ratio,
-        details: { pYes: answer.pYes, pNo: answer.pNo, temperature: this.temperature },
+        details: {
+          pYes: answer.pYes,
+          pNo: answer.pNo,
+          temperature: this.temperature,
+          questions: [{ question: 'matches the prompt?', pYes: answer.pYes, pNo: answer.pNo, ratio: answer.ratio }],
+        },
         warnings: answer.warnings,
       };
     });

@@ -1,9 +1,6 @@
 import pLimit from 'p-limit';
-import { T2IRewardError, toRewardError, throwIfAborted, type RewardSample } from '@t2i-reward/core';
+import { isFatalRewardError, toRewardError, throwIfAborted, type RewardSample, type T2IRewardError } from '@t2i-reward/core';
 import { queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
-
-/** Errors that end the whole call instead of failing one item (see BaseReward). */
-const FATAL_CODES = new Set(['ABORTED', 'MODEL_DISPOSED', 'MODEL_LOAD', 'RUNTIME_UNAVAILABLE']);
 
 export interface AskManyOptions {
   temperature?: number;
@@ -57,7 +54,7 @@ export async function askGroupedByImage(
       for (const index of members) results[index] = queriesOf[index]!.map((query) => byKey.get(keyOf(query))!);
     } catch (error) {
       throwIfAborted(options.signal);
-      if (T2IRewardError.isInstance(error) && FATAL_CODES.has(error.code)) throw error;
+      if (isFatalRewardError(error)) throw error;
       const failure = toRewardError(error, `${backend.id} failed`);
       for (const index of members) results[index] = failure;
     }

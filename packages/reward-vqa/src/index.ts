@@ -1,35 +1,8 @@
 export { VERSION } from './version.js';
-export {
-  answerWordOf,
-  findYesNoTokenIds,
-  ratioFromLogMasses,
-  referenceFirstToken,
-  yesNoProbabilities,
-  type ReferenceFirstToken,
-  type ReferenceTokenIds,
-  yesNoTokenIdsFor,
-  type YesNoOptions,
-  type YesNoProbabilities,
-  type YesNoTokenIds,
-} from './yes-no.js';
-export {
-  isYesNoBackend,
-  queryText,
-  splitTemplate,
-  stripSpecialTokens,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoBackendStats,
-  type YesNoQuery,
-} from './backend.js';
-export { createYesNoBackend, yesNoBackendSchema, YES_NO_BACKEND_TYPES, type YesNoBackendConfig } from './backends/index.js';
-export { TransformersYesNoBackend, type TransformersBackendOptions } from './backends/transformers.js';
-export { OnnxYesNoBackend, type OnnxBackendOptions } from './backends/onnx.js';
-export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';
-export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
-export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOptions } from './backends/openai.js';
-export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from './batch.js';
-export { vqaRewardOptionsSchema, validateVqaOptions, validateYesNoExpertOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions } from './options.js';
 export { VqaReward, createVqaReward, t2iR1TaskType, type VqaQuestionDetail } from './vqa-reward.js';
-export { expertPlugin, backendFromConfig, expertEntrySchema } from './plugin.js';
+export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions } from './options.js';
+export { expertPlugin } from './plugin.js';
+export { explain } from './explain.js';
+// What a caller needs to pass a backend; the rest of the yes/no machinery is `@t2i-reward/vqa/yes-no`.
+export { createYesNoBackend, type YesNoBackendConfig } from './backends/index.js';
+export type { YesNoAnswer, YesNoBackend, YesNoQuery } from './backend.js';

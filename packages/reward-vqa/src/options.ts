@@ -1,6 +1,7 @@
-import { validateWithSchema, type JSONSchema } from '@t2i-reward/core';
-import { isYesNoBackend, type YesNoBackend } from './backend.js';
+import type { JSONSchema } from '@t2i-reward/core';
+import type { YesNoBackend } from './backend.js';
 import { yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
+import { validateYesNoExpertOptions } from './yes-no-config.js';
 
 export type VqaAggregate = 'mean' | 'product';
 
@@ -42,23 +43,6 @@ export const vqaRewardOptionsSchema: JSONSchema = {
     reference: { enum: ['t2i-r1-code'] },
   },
 };
-
-/** The options schema with `backend` left open, for a ready backend instance (not JSON); built once per schema. */
-const instanceSchemas = new WeakMap<JSONSchema, JSONSchema>();
-
-/**
- * Validates the options of an expert asking a YesNoBackend (VQA, ORM): `backend` is a config checked against its
- * schema, or a ready backend instance that skips it.
- */
-export function validateYesNoExpertOptions<T extends { backend: YesNoBackendConfig | YesNoBackend }>(schema: JSONSchema, options: T, what: string): T {
-  if (!isYesNoBackend(options.backend)) return validateWithSchema<T>(schema, options, what);
-  let instanceSchema = instanceSchemas.get(schema);
-  if (!instanceSchema) {
-    instanceSchema = { ...schema, properties: { ...(schema.properties as object), backend: {} } };
-    instanceSchemas.set(schema, instanceSchema);
-  }
-  return validateWithSchema<T>(instanceSchema, options, what);
-}
 
 /** Validates options (a ready backend instance skips the backend schema). */
 export function validateVqaOptions(options: VqaRewardOptions): VqaRewardOptions {

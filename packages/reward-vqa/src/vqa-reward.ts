@@ -6,6 +6,7 @@ import {
   InvalidConfigError,
   failedResult,
   resolveSpec,
+  type QuestionRecord,
   type RewardItemResult,
   type RewardSample,
 } from '@t2i-reward/core';
@@ -15,15 +16,8 @@ import { askGroupedByImage, defaultImageConcurrency } from './batch.js';
 import { validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions } from './options.js';
 import { VERSION } from './version.js';
 
-/** Per-question record in `details.questions`. */
-export interface VqaQuestionDetail {
-  phrase: string;
-  question: string;
-  pYes: number | null;
-  pNo: number | null;
-  /** P(yes) / (P(yes) + P(no)); null when the model answered neither. */
-  ratio: number | null;
-}
+/** Per-question record in `details.questions` (core's QuestionRecord, always with its phrase). */
+export type VqaQuestionDetail = QuestionRecord & { phrase: string };
 
 /** Task types whose rows reward_git.py scores 0 without asking. */
 const T2I_R1_UNASKED_TASKS = new Set(['spatial', 'numeracy']);

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_ENSEMBLE_CONFIG,
   createEnsembleFromConfig,
   loadEnsembleConfig,
   parseEnsembleConfig,
@@ -42,9 +43,7 @@ export const backendPlugins: readonly BackendPlugin[] = [kserveBackendPlugin];
  * What `t2ir serve` runs without --config: the offline default ensemble, the real CenterNet COCO detector on
  * TF.js (weights ship in an npm package, nothing to download).
  */
-export const DEFAULT_SERVE_CONFIG: EnsembleConfig = {
-  experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }],
-};
+export const DEFAULT_SERVE_CONFIG: EnsembleConfig = DEFAULT_ENSEMBLE_CONFIG;
 
 /** Loads (or defaults) the ensemble config and builds the ensemble the server will serve. */
 export async function createServeEnsemble(configFile?: string, options: CreateFromConfigOptions = {}): Promise<Ensemble> {

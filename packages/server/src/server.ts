@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRgbImage, toRewardError, type Ensemble, type RgbImage } from '@t2i-reward/core';
+import { createRgbImage, isFatalRewardError, toRewardError, type Ensemble, type RgbImage } from '@t2i-reward/core';
 import { Admission, AdmissionRefusedError, type ByteLease } from './core/admission.js';
 import { withDeadline } from './core/deadline.js';
 import { Lifecycle } from './core/lifecycle.js';
@@ -120,9 +120,6 @@ function warmupImage(): RgbImage {
   return createRgbImage(data, width, height, 'warmup');
 }
 
-/** Expert errors on the warm-up image that mean the model is unusable (not merely "cannot judge this picture"). */
-const WARMUP_FATAL = new Set(['MODEL_LOAD', 'RUNTIME_UNAVAILABLE', 'MODEL_DISPOSED']);
-
 /** Protocols in routing order; each claims its paths with `match`. */
 const PROTOCOLS: readonly Protocol[] = [systemProtocol, nativeProtocol, openRlhfProtocol, kserveProtocol];
 
@@ -200,7 +197,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     if (!listened) throw new Error('closed before it listened');
     if (options.warmup ?? true) {
       const results = await served.scoreSamples([{ image: warmupImage(), prompt: 'a photo of a dog and a cat' }]);
-      const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => outcome.error && WARMUP_FATAL.has(outcome.error.code));
+      const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => isFatalRewardError(outcome.error));
       if (failed.length > 0) {
         throw new Error(`warm-up failed: ${failed.map(([name, outcome]) => `${name}: ${outcome.error!.message}`).join('; ')}`);
       }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  DEFAULT_ENSEMBLE_CONFIG,
   createEnsembleFromConfig,
   loadTfjs,
   parseEnsembleConfig,
@@ -164,7 +165,7 @@ export interface TrainFromConfigOverrides {
  */
 export function resolveTrainSetup(config: TrainConfig, presetOverride?: GrpoPresetName): { settings: Partial<TrainerSettings>; ensemble: EnsembleConfig } {
   const preset = presetOverride ?? config.preset;
-  const ensemble = config.ensemble ?? { aggregate: 'mean', experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }] };
+  const ensemble = config.ensemble ?? DEFAULT_ENSEMBLE_CONFIG;
   return {
     settings: { ...(preset ? GRPO_PRESETS[preset] : {}), ...config.settings },
     ensemble: preset === 't2i-r1-reference' ? { ...ensemble, preset: 't2i-r1-reference' } : ensemble,

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { Ensemble, ScoreInput } from '@t2i-reward/core';
 import type { RewardInput } from './policy.js';
 
@@ -37,61 +36,5 @@ export function ensembleReward(ensemble: Pick<Ensemble, 'score' | 'dispose'>): R
       });
     },
     dispose: () => ensemble.dispose(),
-  };
-}
-
-export interface CachedRewardOptions {
-  /** Cache key of an input, or undefined to always score it. Default: prompt + the RgbImage's content hash. */
-  key?: (input: RewardInput) => string | undefined;
-  maxEntries?: number;
-}
-
-export interface CachedReward extends RewardFunction {
-  readonly hits: number;
-  readonly misses: number;
-}
-
-function defaultKey(input: RewardInput): string | undefined {
-  const image = input.image as { hash?: unknown } | null;
-  return image && typeof image === 'object' && typeof image.hash === 'string' ? `${input.prompt}\u0000${image.hash}` : undefined;
-}
-
-/**
- * Memoises a deterministic reward per (prompt, image content): a policy that has converged re-draws the same
- * images, and the detector need not see them twice. Failed items are not cached.
- */
-export function cachedReward(inner: RewardFunction, options: CachedRewardOptions = {}): CachedReward {
-  const key = options.key ?? defaultKey;
-  const cache = new LRUCache<string, RewardOutcome>({ max: options.maxEntries ?? 10_000 });
-  let hits = 0;
-  let misses = 0;
-  return {
-    get hits() {
-      return hits;
-    },
-    get misses() {
-      return misses;
-    },
-    async score(inputs, scoreOptions) {
-      const keys = inputs.map(key);
-      const out: (RewardOutcome | undefined)[] = keys.map((k) => (k === undefined ? undefined : cache.get(k)));
-      const todo = out.flatMap((value, i) => (value === undefined ? [i] : []));
-      hits += inputs.length - todo.length;
-      misses += todo.length;
-      if (todo.length > 0) {
-        const scored = await inner.score(
-          todo.map((i) => inputs[i]!),
-          scoreOptions,
-        );
-        todo.forEach((i, j) => {
-          const outcome = scored[j]!;
-          out[i] = outcome;
-          const k = keys[i];
-          if (k !== undefined && outcome.reward !== null && !outcome.error) cache.set(k, outcome);
-        });
-      }
-      return out as RewardOutcome[];
-    },
-    dispose: () => inner.dispose?.(),
   };
 }

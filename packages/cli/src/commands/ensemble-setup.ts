@@ -1,5 +1,7 @@
 import {
   BUILTIN_EXPERT_KINDS,
+  DEFAULT_ENSEMBLE_CONFIG,
+  DEFAULT_EXPERT_CONFIG,
   createEnsembleFromConfig,
   loadEnsembleConfig,
   RuntimeUnavailableError,
@@ -9,15 +11,12 @@ import {
   type ExpertConfig,
 } from '@t2i-reward/core';
 
-/** The offline default: the real COCO detector (CenterNet on TF.js, weights shipped in an npm package). */
-export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
-  aggregate: 'mean',
-  experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }],
-};
+/** The offline default: core's one constant (the real COCO detector, CenterNet on TF.js). */
+export { DEFAULT_ENSEMBLE_CONFIG };
 
 /** Per-kind defaults for `--expert KIND` without a config. */
 export const DEFAULT_EXPERT_CONFIGS: Record<string, ExpertConfig> = {
-  detector: { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } },
+  detector: DEFAULT_EXPERT_CONFIG,
   // Tesseract with the English LSTM weights of @tesseract.js-data/eng: offline, no config needed.
   ocr: { kind: 'ocr', backend: { type: 'tesseract' } },
 };

@@ -7,6 +7,8 @@ import {
   ENSEMBLE_PRESET_NAMES,
   EXAMPLE_IMAGES,
   findFixtureModels,
+  explainDetails as coreExplainDetails,
+  explainOutcome,
   outcomeToJson,
   resolveSpec,
   T2IRewardError,
@@ -16,7 +18,6 @@ import {
   type PromptSpec,
   type ScoreInput,
 } from '@t2i-reward/core';
-import { explainOcr } from '@t2i-reward/ocr';
 import { positiveInteger } from './arguments.js';
 import { buildEnsemble, KNOWN_EXPERT_KINDS, resolveEnsembleConfig, UsageError } from './ensemble-setup.js';
 
@@ -207,7 +208,7 @@ function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItem
         if (!outcome) return '–';
         return outcome.error ? 'error' : formatScore(outcome.score);
       }),
-      expertNames.map((name) => explainDetails(result.experts[name]?.details)).filter(Boolean).join('; '),
+      explainResult(result, expertNames),
       truncate(rowNotes(result, options.failedExperts).join('; '), 240),
     ];
   });
@@ -246,34 +247,16 @@ export function fitWidths(head: readonly string[], rows: readonly string[][], ke
   return widths;
 }
 
-/**
- * One line on why an expert scored what it did, read from the conventional `details` fields of the built-in
- * experts: `objects` (detector: boxes found / count asked), `relations` (detector: relation score) and
- * `questions` (vqa: P(yes) ratio per question), `target` (ocr: the quoted text and what was read). Other details give ''.
- */
-export function explainDetails(details: Record<string, unknown> | undefined): string {
-  if (!details) return '';
-  const parts: string[] = [];
-  const records = (key: string): Record<string, unknown>[] =>
-    Array.isArray(details[key]) ? (details[key] as unknown[]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null) : [];
-  for (const object of records('objects')) {
-    const found = typeof object.found === 'number' ? object.found : undefined;
-    const asked = typeof object.count === 'number' ? `/${object.count}` : '';
-    if (typeof object.name !== 'string') continue;
-    parts.push(object.label === null ? `${object.name} not detectable` : `${object.name} ${found === undefined ? '?' : `${found}${asked}`}`);
-  }
-  for (const relation of records('relations')) {
-    const score = typeof relation.score === 'number' ? relation.score.toFixed(2) : 'n/a';
-    parts.push(`${String(relation.subject)} ${String(relation.relation)} ${String(relation.object)}: ${score}`);
-  }
-  for (const question of records('questions')) {
-    const ratio = typeof question.ratio === 'number' ? question.ratio.toFixed(2) : 'n/a';
-    parts.push(`${String(question.question)} ${ratio}`);
-  }
-  // ocr: the quoted target and what was read.
-  if ('target' in details && (typeof details.target === 'string' || details.target === null)) parts.push(explainOcr(details));
-  return parts.join(', ');
+/** The "why" column: each expert's own `explain` (through its plugin) over its details, joined by "; ". */
+export function explainResult(result: EnsembleItemResult, expertNames: readonly string[] = Object.keys(result.experts)): string {
+  return expertNames
+    .map((name) => (result.experts[name] ? explainOutcome(result.experts[name]!) : ''))
+    .filter(Boolean)
+    .join('; ');
 }
+
+/** The contract records of `details` in one line (core's `explainDetails`; kept here for existing callers). */
+export const explainDetails = coreExplainDetails;
 
 async function runScore(flags: ScoreFlags): Promise<number> {
   const items = await collectItems(flags);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { GRPO_PRESETS, runDemo, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
+import { GRPO_PRESETS, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
+import { runDemo } from '@t2i-reward/trainer/demo';
 import { integer, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
 
 interface TrainFlags {

@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError } from '../errors.js';
 import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptions } from '../ensemble/ensemble.js';
+import { explainDetails, type ExplainDetails } from '../details.js';
+import { resolveModelLocation } from './model-location.js';
 import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
 import { validateWithSchema, type JSONSchema } from '../validation.js';
@@ -36,6 +39,10 @@ export interface ExpertPlugin {
    */
   configSchema?: JSONSchema;
   create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
+  /** Backends whose `backend.model` names a served model rather than a location (never resolved as a path). */
+  remoteBackends?: readonly string[];
+  /** One line on why this kind scored what it did, from its `details` (default: core's `explainDetails`). */
+  explain?: ExplainDetails;
 }
 
 /**
@@ -116,6 +123,16 @@ export function registerExpertPlugin(plugin: ExpertPlugin): void {
 
 export function unregisterExpertPlugin(kind: string): boolean {
   return registry.delete(kind);
+}
+
+/**
+ * One line on why an expert scored what it did: its kind's `explain` (the plugin given, else registered or
+ * resolved by a config), else core's `explainDetails` over the contract records. Used by `t2ir score`'s "why"
+ * column and the benchmarks' HTML report.
+ */
+export function explainOutcome(outcome: { kind: string; details?: Record<string, unknown> | undefined }, plugins?: readonly ExpertPlugin[]): string {
+  const plugin = plugins?.find((candidate) => candidate.kind === outcome.kind) ?? registry.get(outcome.kind);
+  return (plugin?.explain ?? explainDetails)(outcome.details);
 }
 
 /** The plugins registered so far (built-in kinds appear once resolved). */
@@ -237,13 +254,43 @@ function resolveRelative(configDir: string, value: string): string {
   return path.isAbsolute(value) ? value : path.resolve(configDir, value);
 }
 
-/** Explicitly relative paths (./x, ../x) in backend.model are made absolute; names and hub ids stay as they are. */
-function withResolvedPaths(expert: ExpertConfig, configDir: string): ExpertConfig {
+/**
+ * `backend.model` located once, here, by core's `resolveModelLocation` against the config's folder — except for
+ * backends whose model is a served name (`plugin.remoteBackends`, e.g. `openai`). Plugins get it as is.
+ */
+function withResolvedPaths(expert: ExpertConfig, configDir: string, remoteBackends: readonly string[] = []): ExpertConfig {
   const model = expert.backend?.model;
-  if (expert.backend && typeof model === 'string' && /^\.{1,2}[\\/]/.test(model)) {
-    return { ...expert, backend: { ...expert.backend, model: resolveRelative(configDir, model) } };
+  if (!expert.backend || typeof model !== 'string' || remoteBackends.includes(expert.backend.type)) return expert;
+  const { location } = resolveModelLocation(model, configDir);
+  return location === model ? expert : { ...expert, backend: { ...expert.backend, model: location } };
+}
+
+/**
+ * Loads the config's `plugins` modules (a path relative to `configDir`, or a package name through
+ * `importModule`) and registers what each exports: `expertPlugin`, `expertPlugins`, `backendPlugins`.
+ */
+export async function loadConfigPlugins(specifiers: readonly string[], configDir: string, options: PluginResolveOptions = {}): Promise<void> {
+  for (const [index, specifier] of specifiers.entries()) {
+    const isPath = /^\.{1,2}[\\/]/.test(specifier) || path.isAbsolute(specifier);
+    let module: Record<string, unknown> | null;
+    try {
+      module = (isPath
+        ? await import(pathToFileURL(resolveRelative(configDir, specifier)).href)
+        : await (options.importModule ?? ((name: string) => import(name)))(specifier)) as Record<string, unknown> | null;
+    } catch (error) {
+      throw new RuntimeUnavailableError(`plugins/${index}: cannot load ${specifier}: ${(error as Error).message}`, {
+        cause: error,
+        data: { path: `plugins/${index}`, package: specifier, reason: 'load-failed' },
+      });
+    }
+    const experts = [module?.expertPlugin, ...(Array.isArray(module?.expertPlugins) ? module.expertPlugins : [])].filter((p) => p !== undefined);
+    const backends = Array.isArray(module?.backendPlugins) ? (module.backendPlugins as BackendPlugin[]) : [];
+    if (experts.length === 0 && backends.length === 0) {
+      throw new InvalidConfigError(`plugins/${index}: ${specifier} exports no expertPlugin, expertPlugins or backendPlugins`, { data: { path: `plugins/${index}` } });
+    }
+    for (const plugin of experts) registerExpertPlugin(plugin as ExpertPlugin);
+    for (const plugin of backends) registerBackendPlugin(plugin);
   }
-  return expert;
 }
 
 function atPath(error: unknown, prefix: string): unknown {
@@ -270,6 +317,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
     ...(config.image?.allowedRoot ? { allowedRoot: resolveRelative(configDir, config.image.allowedRoot) } : {}),
     ...options.image,
   };
+  if (config.plugins?.length) await loadConfigPlugins(config.plugins, configDir, options);
   const created: { name?: string; model: RewardModelV1; weight?: number }[] = [];
   try {
     for (const [index, entry] of config.experts.entries()) {
@@ -309,7 +357,8 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         );
       }
       if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
-      expert = withResolvedPaths(expert, configDir);
+      // Normalised once, here: the default backend filled in, its model located, options always an object.
+      expert = withResolvedPaths({ ...expert, options: expert.options ?? {} }, configDir, plugin.remoteBackends);
       let model: RewardModelV1;
       try {
         model = await plugin.create(expert, context);

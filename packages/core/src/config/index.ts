@@ -3,7 +3,9 @@ export {
   BUILTIN_EXPERT_KINDS,
   createEnsembleFromConfig,
   expertPackageName,
+  explainOutcome,
   listExpertPlugins,
+  loadConfigPlugins,
   loadEnsembleConfig,
   parseEnsembleConfig,
   registerBackendPlugin,
@@ -28,3 +30,14 @@ export {
 } from './schema.js';
 export { FIXTURE_MARKER_FILE, findFixtureModels, isFixtureModel, type FixtureModelUse } from './fixture-models.js';
 export { ENSEMBLE_PRESETS, ENSEMBLE_PRESET_NAMES, applyEnsemblePreset, type EnsemblePreset, type EnsemblePresetName } from './presets.js';
+export { resolveModelLocation, type ModelLocation } from './model-location.js';
+export {
+  backendEntry,
+  backendSchema,
+  backendTypes,
+  createFromBackendTable,
+  defaultBackendType,
+  type BackendEntry,
+  type BackendTable,
+} from './backend-table.js';
+export { DEFAULT_ENSEMBLE_CONFIG, DEFAULT_EXPERT_CONFIG } from './defaults.js';

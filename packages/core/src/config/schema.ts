@@ -38,6 +38,12 @@ export interface EnsembleConfig {
   image?: ImageConfig;
   /** Items per expert call. */
   batchSize?: number;
+  /**
+   * Modules that add expert kinds or backend types: paths (relative to the config file) or package names. Each
+   * may export `expertPlugin`, `expertPlugins` and / or `backendPlugins`; they are registered before the experts
+   * are built.
+   */
+  plugins?: string[];
   experts: ExpertConfig[];
   /** Folder of the file the config came from (set by loadEnsembleConfig, never read from the file). */
   configDir?: string;
@@ -75,6 +81,7 @@ export const ensembleConfigSchema: JSONSchema = {
     aggregate: { enum: ['mean', 'weighted-mean', 'sum'] },
     onMissing: { enum: ['skip', 'zero', 'fail'] },
     batchSize: { type: 'integer', minimum: 1 },
+    plugins: { type: 'array', items: { type: 'string', minLength: 1 } },
     image: {
       type: 'object',
       additionalProperties: false,

@@ -13,6 +13,7 @@ import { loadImages, type ImageInput, type ImageLoadOptions } from '../images/lo
 import { resolveSpec as parseSpecOf } from '../prompt-spec/parser.js';
 import type { PromptSpec } from '../prompt-spec/types.js';
 import type { RewardCallOptions, RewardItemResult, RewardModelV1, RewardSample, RgbImage } from '../spec.js';
+import { wrapRewardModel, type RewardMiddleware } from '../middleware/wrap.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -265,6 +266,24 @@ export function aggregateOutcomes(
   }
 }
 
+const WRAP_EXPERTS = Symbol('t2i-reward.ensemble.wrapExperts');
+
+/** The middleware for one expert of an ensemble, or undefined to leave that expert as it is. */
+export type ExpertMiddlewareFor = (expert: EnsembleExpert) => RewardMiddleware | readonly RewardMiddleware[] | undefined;
+
+/**
+ * The same ensemble — names, weights, aggregation, missing policy, image limits, batch size, spec resolution — with
+ * each expert wrapped in the middleware `middlewareFor` returns (per-expert caches, metrics). Nothing is rebuilt
+ * from public fields. Disposing either ensemble disposes the shared experts. `ensemble` must come from `createEnsemble`.
+ */
+export function wrapEnsembleExperts(ensemble: Ensemble, middlewareFor: ExpertMiddlewareFor): Ensemble {
+  const wrap = (ensemble as Partial<Record<typeof WRAP_EXPERTS, (fn: ExpertMiddlewareFor) => Ensemble>>)[WRAP_EXPERTS];
+  if (typeof wrap !== 'function') {
+    throw new InvalidConfigError('wrapEnsembleExperts needs an ensemble made by createEnsemble of this @t2i-reward/core');
+  }
+  return wrap.call(ensemble, middlewareFor);
+}
+
 class RewardEnsemble implements Ensemble {
   readonly specificationVersion = 'v1' as const;
   readonly kind = 'ensemble' as const;
@@ -276,9 +295,11 @@ class RewardEnsemble implements Ensemble {
   readonly #image: ImageLoadOptions;
   readonly #batchSize: number;
   readonly #resolveSpec: ((sample: RewardSample) => PromptSpec | undefined) | undefined;
+  readonly #options: EnsembleOptions;
   #disposed = false;
 
   constructor(options: EnsembleOptions) {
+    this.#options = options;
     const aggregate = options.aggregate ?? 'mean';
     const onMissing = options.onMissing ?? 'skip';
     if (!AGGREGATIONS.includes(aggregate)) {
@@ -302,6 +323,17 @@ class RewardEnsemble implements Ensemble {
     this.#resolveSpec = options.resolveSpec === false ? undefined : (options.resolveSpec ?? parseSpecOf);
     const parts = this.experts.map((expert) => `${expert.name}=${expert.model.modelId}${aggregate === 'mean' ? '' : `*${expert.weight}`}`);
     this.modelId = `ensemble/${aggregate}/${onMissing}(${parts.join(',')})`;
+  }
+
+  /** The same ensemble (every option kept) with each expert's model wrapped in its middleware. */
+  [WRAP_EXPERTS](middlewareFor: ExpertMiddlewareFor): Ensemble {
+    return new RewardEnsemble({
+      ...this.#options,
+      experts: this.experts.map((expert) => {
+        const middleware = middlewareFor(expert);
+        return { name: expert.name, weight: expert.weight, model: middleware ? wrapRewardModel(expert.model, middleware) : expert.model };
+      }),
+    });
   }
 
   #assertUsable(): void {

@@ -1,5 +1,6 @@
 export {
   createEnsemble,
+  wrapEnsembleExperts,
   aggregateOutcomes,
   assertSupportedModel,
   ensembleResultToJson,
@@ -16,4 +17,5 @@ export {
   type EnsembleScoreOptions,
   type ExpertOutcome,
   type ScoreInput,
+  type ExpertMiddlewareFor,
 } from './ensemble.js';

@@ -1,6 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, memoizeAsync, throwIfAborted, toRawImage } from '@t2i-reward/core';
+import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, memoizeAsync, resolveModelLocation, throwIfAborted, toRawImage } from '@t2i-reward/core';
 import type { Box, Detection } from '../scoring/boxes.js';
 import { groundingDinoCaption, phraseDetections, phraseScores, phraseTokens, tokenizeCaption } from './grounding-dino-phrases.js';
 import type { DetectorBackend } from './types.js';
@@ -50,13 +49,6 @@ interface ImageProcessor {
 interface Processor { image_processor: ImageProcessor; tokenizer: Tokenizer }
 interface LoadedDetector { tjs: TransformersModule; processor: Processor; model: DetectionModel; architecture: OpenVocabularyArchitecture }
 interface DetectionModel { config: { model_type: string }; (inputs: Record<string, unknown>): Promise<{ logits: TjsTensor; pred_boxes: TjsTensor }>; dispose(): Promise<unknown> }
-
-/** Local folder (made absolute: transformers.js reads "dir/name" as a hub id) or the hub id as given. */
-export function resolveModelLocation(model: string, baseDir = process.cwd()): { location: string; local: boolean } {
-  const candidate = path.isAbsolute(model) ? model : path.resolve(baseDir, model);
-  if (existsSync(candidate) && statSync(candidate).isDirectory()) return { location: candidate, local: true };
-  return { location: model, local: false };
-}
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 

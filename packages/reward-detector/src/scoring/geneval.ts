@@ -42,7 +42,7 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
     const asked = object.count ?? 1;
     const counted = boxesBy(boxes, label).slice(0, asked);
     found.set(object.name, counted);
-    const check: Record<string, unknown> = { name: object.name, label, asked, found: boxesBy(boxes, label).length };
+    const check: Record<string, unknown> = { name: object.name, label, count: asked, found: boxesBy(boxes, label).length, exists: counted.length >= asked };
     if (counted.length < asked) {
       reasons.push(`expected ${object.name}>=${asked}, found ${boxesBy(boxes, label).length}`);
       return check;
@@ -60,19 +60,19 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
     const head = { subject: relation.subject, relation: relation.relation, object: relation.object };
     if (!GENEVAL_RELATIONS.has(relation.relation)) {
       warnings.push(`relation '${relation.relation}' is not one of GenEval's (left of, right of, above, below): null`);
-      return { ...head, holds: null };
+      return { ...head, score: null, verdict: `not one of GenEval's relations` };
     }
     const subjects = found.get(relation.subject) ?? boxesBy(boxes, objects.find((o) => o.name === relation.subject)?.label ?? null).slice(0, 1);
     const targets = found.get(relation.object) ?? boxesBy(boxes, objects.find((o) => o.name === relation.object)?.label ?? null).slice(0, 1);
     if (subjects.length === 0 || targets.length === 0) {
       reasons.push(`no ${subjects.length === 0 ? relation.subject : relation.object} for position`);
-      return { ...head, holds: false };
+      return { ...head, score: 0, verdict: `no ${subjects.length === 0 ? relation.subject : relation.object} found for position` };
     }
     const holds = subjects.every((s) => targets.every((t) => s !== t && genevalRelations(s.box, t.box).has(relation.relation)));
     if (!holds) reasons.push(`expected ${relation.subject} ${relation.relation} ${relation.object}`);
-    return { ...head, holds };
+    return { ...head, score: holds ? 1 : 0, verdict: holds ? 'holds for every pair of boxes (GenEval margin)' : 'fails for some pair of boxes (GenEval margin)' };
   });
-  if (relations.some((r) => r.holds === null)) return { score: null, details: { ...base, correct: null, objects: checks, relations }, warnings };
+  if (relations.some((r) => r.score === null)) return { score: null, details: { ...base, correct: null, objects: checks, relations }, warnings };
 
   const exclusions = [...(spec.exclude ?? [])];
   if (counting) {

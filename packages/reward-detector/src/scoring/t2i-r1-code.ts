@@ -26,7 +26,7 @@ export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): Sc
       const subject = objects.find((o) => o.name === relation.subject);
       const object = objects.find((o) => o.name === relation.object);
       const head = { subject: relation.subject, relation: relation.relation, object: relation.object };
-      if (!subject?.label || !object?.label) return { ...head, reward: null, verdict: 'not judged: an object the detector cannot name' };
+      if (!subject?.label || !object?.label) return { ...head, score: null, reward: null, verdict: 'not judged: an object the detector cannot name' };
       const subjectBoxes = boxesBy(boxes, subject.label);
       const objectBoxes = boxesBy(boxes, object.label);
       const e1 = subjectBoxes.length > 0 ? 1 : 0;
@@ -36,14 +36,14 @@ export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): Sc
       const position = positionFor(relation.relation, input.image, options.nearThresholdPx);
       if (position([0, 0, 1, 1], [0, 0, 1, 1]).score === null) {
         warnings.push(`relation '${relation.relation}' cannot be judged from 2D boxes: not judged`);
-        return { ...head, reward: null, verdict: position([0, 0, 1, 1], [0, 0, 1, 1]).verdict };
+        return { ...head, score: null, reward: null, verdict: position([0, 0, 1, 1], [0, 0, 1, 1]).verdict };
       }
       const judged = judgeRelation(subjectBoxes, objectBoxes, subject.label === object.label, position);
       if (judged) {
         pos = judged.result.score ?? 0;
         verdict = judged.result.verdict;
       }
-      return { ...head, e1, e2, pos: round(pos), reward: 0.2 * e1 + 0.2 * e2 + pos / 2, verdict };
+      return { ...head, score: round(pos), e1, e2, pos: round(pos), reward: 0.2 * e1 + 0.2 * e2 + pos / 2, verdict };
     });
     const judged = relations.map((r) => r.reward).filter((r): r is number => r !== null);
     const details = { ...base, task, rule: '0.2·e1 + 0.2·e2 + pos/2', relations };
@@ -62,17 +62,20 @@ export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): Sc
       const found = boxesBy(counted, o.label).length;
       const asked = o.count ?? 1;
       const value = found === asked ? 1 : found > 0 ? 0.2 : 0;
-      return { name: o.name, label: o.label, asked, found, value };
+      return { name: o.name, label: o.label, count: asked, found, exists: found > 0, score: value };
     });
     const details = { ...base, task, rule: 'Σ (1/n)·(exact 1 | wrong 0.2 | none 0)', objects: perObject };
     if (perObject.length === 0) return { score: objects.length === 0 ? 1 : null, details, warnings: noNouns(objects.length, warnings) };
-    return { score: mean(perObject.map((o) => o.value)), details, warnings };
+    return { score: mean(perObject.map((o) => o.score)), details, warnings };
   }
 
-  const perObject = judgeable.map((o) => ({ name: o.name, label: o.label, found: boxesBy(boxes, o.label).length > 0 }));
+  const perObject = judgeable.map((o) => {
+    const found = boxesBy(boxes, o.label).length;
+    return { name: o.name, label: o.label, found, exists: found > 0 };
+  });
   const details = { ...base, task: 'existence', rule: 'fraction of nouns found (empty list → 1)', objects: perObject };
   if (perObject.length === 0) return { score: objects.length === 0 ? 1 : null, details, warnings: noNouns(objects.length, warnings) };
-  return { score: mean(perObject.map((o) => (o.found ? 1 : 0))), details, warnings };
+  return { score: mean(perObject.map((o) => (o.exists ? 1 : 0))), details, warnings };
 }
 
 function noNouns(objectCount: number, warnings: string[]): string[] {

@@ -1,33 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import {
-  newStats,
-  tokenizerLimit,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoQuery,
-} from '../backend.js';
+import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import type { OnnxGitBackendOptions } from './onnx-git.js';
-import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
+import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ExportTokenizer, type LoadedExport, type SessionContract } from './onnx-export.js';
+import { LoadingYesNoBackend } from './loading.js';
 
-interface Tokenizer {
-  model_max_length: number;
-  all_special_tokens: string[];
-  get_vocab(): Map<string, number> | Record<string, number>;
-  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
-}
-interface Loaded {
-  ort: OnnxRuntimeModule;
-  vision: InferenceSession;
+type Tokenizer = ExportTokenizer;
+interface Loaded extends LoadedExport<Tokenizer> {
   encoder: InferenceSession;
   decoder: InferenceSession;
-  tokenizer: Tokenizer;
-  imageProcessor: ImageProcessor;
-  RawImage: RawImageClass;
   yesNo: YesNoTokenIds;
   decoderStartId: number;
   /** The tokenizer's own [CLS] … [SEP] around every question. */
@@ -47,27 +31,17 @@ const CONTRACT: SessionContract[] = [
  * (`[CLS] question [SEP]`, cross-attending to the image) and one decoder step from `text_config.bos_token_id`
  * ([DEC]), as HF BlipForQuestionAnswering does; P(yes) comes from that first decoder position.
  */
-export class OnnxBlipYesNoBackend implements YesNoBackend {
-  readonly id: string;
-  readonly stats = newStats();
-  readonly #options: OnnxGitBackendOptions;
-  readonly #loaded = memoizeAsync(() => this.#doLoad());
-
+export class OnnxBlipYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOptions, Loaded> implements YesNoBackend {
   constructor(options: OnnxGitBackendOptions) {
-    this.#options = options;
-    this.id = `onnx/${options.model}`;
+    super(`onnx/${options.model}`, options);
   }
 
-  async load(): Promise<void> {
-    await this.#loaded();
-  }
-
-  async #doLoad(): Promise<Loaded> {
-    const dir = path.resolve(this.#options.model);
+  protected async doLoad(): Promise<Loaded> {
+    const dir = resolveModelLocation(this.options.model).location;
     const runtimes = await loadExportRuntimes();
     try {
       const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config?: { bos_token_id?: number; max_position_embeddings?: number } };
-      const { sessions: [vision, encoder, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.#options, CONTRACT);
+      const { sessions: [vision, encoder, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
       const decoderStartId = config.text_config?.bos_token_id;
       if (decoderStartId === undefined) throw new Error('config.json has no text_config.bos_token_id (the [DEC] token the answer decoder starts from)');
       const [cls, sep] = tokenizer.encode('');
@@ -76,7 +50,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
         ort: runtimes[0], vision: vision!, encoder: encoder!, decoder: decoder!, tokenizer, imageProcessor, RawImage, decoderStartId,
         frame: { before: [cls], after: [sep] },
         yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
-        limit: this.#options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? config.text_config?.max_position_embeddings ?? Infinity,
+        limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? config.text_config?.max_position_embeddings ?? Infinity,
       };
     } catch (error) {
       throw new ModelLoadError(`cannot load the BLIP-VQA ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
@@ -84,7 +58,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
-    const loaded = await this.#loaded();
+    const loaded = await this.loaded();
     const { ort } = loaded;
     const { pixel_values } = await loaded.imageProcessor(toRawImage(loaded.RawImage, image));
     this.stats.imageEncodings++;
@@ -107,7 +81,7 @@ export class OnnxBlipYesNoBackend implements YesNoBackend {
   }
 
   async dispose(): Promise<void> {
-    const loaded = await this.#loaded.clear()?.catch(() => undefined);
+    const loaded = await this.unload();
     await Promise.all([loaded?.vision.release(), loaded?.encoder.release(), loaded?.decoder.release()]);
   }
 }

@@ -68,6 +68,21 @@ export interface QueryTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
 }
 
+/** The tokenizer of an ONNX export, as the GIT and BLIP backends read it (transformers.js's, from tokenizer.json). */
+export interface ExportTokenizer extends QueryTokenizer {
+  model_max_length: number;
+  get_vocab(): Map<string, number> | Record<string, number>;
+}
+
+/** What every ONNX export backend holds once loaded: the runtime, the vision session, tokenizer and preprocessing. */
+export interface LoadedExport<Tokenizer> {
+  ort: OnnxRuntimeModule;
+  vision: InferenceSession;
+  tokenizer: Tokenizer;
+  imageProcessor: ImageProcessor;
+  RawImage: RawImageClass;
+}
+
 /**
  * Token ids of `before + tokens(prefix + body + suffix) + after` (the model's own special tokens around a
  * question), special-token text removed from the body and the body cut from its end when the whole is over `limit`.

@@ -1,16 +1,9 @@
-import path from 'node:path';
-import { ModelLoadError, memoizeAsync, throwIfAborted, toRawImage, type OnnxRuntimeModule, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import {
-  newStats,
-  tokenizerLimit,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoQuery,
-} from '../backend.js';
+import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
-import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ImageProcessor, type RawImageClass, type SessionContract } from './onnx-export.js';
+import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ExportTokenizer, type LoadedExport, type SessionContract } from './onnx-export.js';
+import { LoadingYesNoBackend } from './loading.js';
 
 export interface OnnxGitBackendOptions {
   /**
@@ -27,21 +20,12 @@ export interface OnnxGitBackendOptions {
   maxInputTokens?: number;
 }
 
-interface Tokenizer {
+interface Tokenizer extends ExportTokenizer {
   config: { cls_token?: string | { content: string } };
   bos_token_id?: number;
-  model_max_length: number;
-  all_special_tokens: string[];
-  get_vocab(): Map<string, number> | Record<string, number>;
-  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
 }
-interface Loaded {
-  ort: OnnxRuntimeModule;
-  vision: InferenceSession;
+interface Loaded extends LoadedExport<Tokenizer> {
   decoder: InferenceSession;
-  tokenizer: Tokenizer;
-  imageProcessor: ImageProcessor;
-  RawImage: RawImageClass;
   yesNo: YesNoTokenIds;
   startId: number;
   limit: number;
@@ -59,26 +43,16 @@ const CONTRACT: SessionContract[] = [
  * Tokenizer and image preprocessing come from the export's own tokenizer.json / preprocessor_config.json
  * through transformers.js (only its tokenizer and image processor are used).
  */
-export class OnnxGitYesNoBackend implements YesNoBackend {
-  readonly id: string;
-  readonly stats = newStats();
-  readonly #options: OnnxGitBackendOptions;
-  readonly #loaded = memoizeAsync(() => this.#doLoad());
-
+export class OnnxGitYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOptions, Loaded> implements YesNoBackend {
   constructor(options: OnnxGitBackendOptions) {
-    this.#options = options;
-    this.id = `onnx/${options.model}`;
+    super(`onnx/${options.model}`, options);
   }
 
-  async load(): Promise<void> {
-    await this.#loaded();
-  }
-
-  async #doLoad(): Promise<Loaded> {
-    const dir = path.resolve(this.#options.model);
+  protected async doLoad(): Promise<Loaded> {
+    const dir = resolveModelLocation(this.options.model).location;
     const runtimes = await loadExportRuntimes();
     try {
-      const { sessions: [vision, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.#options, CONTRACT);
+      const { sessions: [vision, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
       // GIT starts every text with [CLS] (its BOS); take it from the tokenizer config.
       const cls = tokenizer.config.cls_token;
       const clsToken = typeof cls === 'string' ? cls : cls?.content;
@@ -89,7 +63,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
       return {
         ort: runtimes[0], vision: vision!, decoder: decoder!, tokenizer, imageProcessor, RawImage, startId,
         yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
-        limit: this.#options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? Infinity,
+        limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? Infinity,
       };
     } catch (error) {
       throw new ModelLoadError(`cannot load the GIT-style ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
@@ -105,7 +79,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
-    const loaded = await this.#loaded();
+    const loaded = await this.loaded();
     const features = await this.encode(loaded, image);
     const answers: YesNoAnswer[] = [];
     for (const query of queries) {
@@ -124,7 +98,7 @@ export class OnnxGitYesNoBackend implements YesNoBackend {
   }
 
   async dispose(): Promise<void> {
-    const loaded = await this.#loaded.clear()?.catch(() => undefined);
+    const loaded = await this.unload();
     await loaded?.vision.release();
     await loaded?.decoder.release();
   }

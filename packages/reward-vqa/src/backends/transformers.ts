@@ -1,14 +1,7 @@
-import { ModelLoadError, UnsupportedInputError, memoizeAsync, loadTransformers, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
-import {
-  newStats,
-  stripSpecialTokens,
-  tokenizerLimit,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoQuery,
-} from '../backend.js';
+import { ModelLoadError, UnsupportedInputError, loadTransformers, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
+import { stripSpecialTokens, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
+import { LoadingYesNoBackend } from './loading.js';
 
 export interface TransformersBackendOptions {
   /** Hub id ("llava-hf/llava-1.5-7b-hf" style ONNX export) or local folder in the transformers.js layout. */
@@ -82,26 +75,16 @@ const PIXEL_INPUTS = new Set(['pixel_values', 'pixel_attention_mask']);
  * generated text. Per `ask`, the image is preprocessed and encoded once; its features are merged into every
  * question's embeddings and the questions run as one left-padded batch.
  */
-export class TransformersYesNoBackend implements YesNoBackend {
-  readonly id: string;
-  readonly stats = newStats();
-  readonly #options: TransformersBackendOptions;
-  readonly #loaded = memoizeAsync(() => this.#doLoad());
-
+export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBackendOptions, Loaded> implements YesNoBackend {
   constructor(options: TransformersBackendOptions) {
-    this.#options = options;
-    this.id = `transformers/${options.model}`;
+    super(`transformers/${options.model}`, options);
   }
 
-  async load(): Promise<void> {
-    await this.#loaded();
-  }
-
-  async #doLoad(): Promise<Loaded> {
-    const { model: modelId, dtype = 'fp32', device = 'cpu' } = this.#options;
+  protected async doLoad(): Promise<Loaded> {
+    const { model: modelId, dtype = 'fp32', device = 'cpu' } = this.options;
     const transformers = await loadTransformers({
-      allowRemoteModels: this.#options.allowRemoteModels ?? false,
-      ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
+      allowRemoteModels: this.options.allowRemoteModels ?? false,
+      ...(this.options.cacheDir ? { cacheDir: this.options.cacheDir } : {}),
     });
     const tf = transformers as unknown as {
       AutoProcessor: { from_pretrained(id: string): Promise<Processor> };
@@ -117,7 +100,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
       model = await tf.AutoModelForImageTextToText.from_pretrained(modelId, {
         dtype,
         device,
-        ...(this.#options.sessionOptions ? { session_options: this.#options.sessionOptions } : {}),
+        ...(this.options.sessionOptions ? { session_options: this.options.sessionOptions } : {}),
       });
     } catch (error) {
       throw new ModelLoadError(`cannot load image-text-to-text model "${modelId}" with transformers.js: ${(error as Error).message}`, {
@@ -136,7 +119,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
         return run(...args);
       };
     }
-    const limit = this.#options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? model.config.text_config?.max_position_embeddings ?? model.config.max_position_embeddings ?? Infinity;
+    const limit = this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? model.config.text_config?.max_position_embeddings ?? model.config.max_position_embeddings ?? Infinity;
     return {
       processor,
       model,
@@ -164,8 +147,8 @@ export class TransformersYesNoBackend implements YesNoBackend {
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
-    const loaded = await this.#loaded();
-    const batch = Math.max(1, this.#options.maxBatchQuestions ?? 4);
+    const loaded = await this.loaded();
+    const batch = Math.max(1, this.options.maxBatchQuestions ?? 4);
     const answers: YesNoAnswer[] = [];
     const raw = toRawImage(loaded.RawImage, image);
     let features: Tensor | undefined;
@@ -243,7 +226,7 @@ export class TransformersYesNoBackend implements YesNoBackend {
   }
 
   async dispose(): Promise<void> {
-    const loaded = await this.#loaded.clear()?.catch(() => undefined);
+    const loaded = await this.unload();
     await loaded?.model.dispose();
   }
 }

@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createEnsemble, loadTfjs, type Ensemble, type RgbImage } from '@t2i-reward/core';
-import { CenterNetBackend, createDetectorReward } from '@t2i-reward/detector';
+import { cacheMiddleware, createEnsemble, loadTfjs, wrapRewardModel, type CacheMiddleware, type Ensemble, type RewardMiddleware, type RgbImage } from '@t2i-reward/core';
+import { createDetectorReward } from '@t2i-reward/detector';
+import { CenterNetBackend } from '@t2i-reward/detector/internal';
 import type { EarlyStoppingOptions } from '../diagnostics.js';
 import { createProgressBar } from '../progress.js';
-import { cachedReward, ensembleReward, type CachedReward, type RewardFunction } from '../reward.js';
+import { ensembleReward, type RewardFunction } from '../reward.js';
 import { SeededRng } from '../rng.js';
 import { train, type MetricsRecord, type TrainerSettings, type TrainResult } from '../trainer.js';
 import { curveSvg, learningCurveHtml, seriesFromRecords } from './plot.js';
@@ -116,6 +117,8 @@ export interface DemoEnsembleOptions {
   rewardExpert?: 'detector' | 'detector-copies';
   /** Add the monitor experts (default true); false = the reward expert alone. */
   monitors?: boolean;
+  /** Wraps each expert (the demo passes core's `cacheMiddleware`: repeated scenes are scored once). */
+  middleware?: RewardMiddleware;
 }
 
 /**
@@ -135,7 +138,7 @@ export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node
   ];
   const experts = all
     .filter((e) => options.monitors !== false || e.name === rewardExpert)
-    .map((e) => ({ ...e, weight: e.name === rewardExpert ? 1 : 0 }));
+    .map((e) => ({ ...e, model: options.middleware ? wrapRewardModel(e.model, options.middleware) : e.model, weight: e.name === rewardExpert ? 1 : 0 }));
   return createEnsemble({ experts, aggregate: 'weighted-mean' });
 }
 
@@ -233,7 +236,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const featurizer = new PromptFeaturizer(TRAIN_PROMPTS.map((p) => p.prompt));
   const useDetector = (options.reward ?? 'detector') === 'detector';
   const policy = new BiCotPolicy(tf, featurizer, { seed, render: useDetector });
-  let cached: CachedReward | undefined;
+  // A policy that has converged re-draws the same images: the detector need not see them twice.
+  let cached: CacheMiddleware | undefined;
   let reward: RewardFunction;
   const copyPenalty = options.copyPenalty ?? 0;
   if (!(copyPenalty >= 0 && copyPenalty <= 1)) throw new RangeError(`copyPenalty must be in [0, 1], got ${copyPenalty}`);
@@ -241,16 +245,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const rewardExpert = useDetector ? (copyPenalty > 0 ? 'detector-copies' : 'detector') : 'scene';
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
-    cached = cachedReward(
+    cached = cacheMiddleware();
+    reward = withSceneFlags(
       ensembleReward(
         createDemoEnsemble(runtime, {
           rewardExpert: rewardExpert as 'detector' | 'detector-copies',
           ...(copyPenalty > 0 ? { copyPenalty } : {}),
           ...(options.monitors === false ? { monitors: false } : {}),
+          middleware: cached,
         }),
       ),
     );
-    reward = withSceneFlags(cached);
   } else {
     reward = sceneReward();
   }

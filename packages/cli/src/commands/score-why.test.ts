@@ -1,0 +1,77 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EXAMPLE_IMAGES, registerExpertPlugin, unregisterExpertPlugin, type ExpertPlugin, type RelationRecord } from '@t2i-reward/core';
+import { createMockReward } from '@t2i-reward/core/test';
+import { runCli } from '../program.js';
+import { buildEnsemble } from './ensemble-setup.js';
+import { explainResult } from './score.js';
+
+const FORMULAS = ['t2i-r1', 't2i-r1-code', 'compbench', 'geneval'] as const;
+const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
+let dir: string;
+
+/** A toy kind with its own explain(): the "why" column must use it, not core's default. */
+const toyPlugin: ExpertPlugin = {
+  kind: 'whytoy',
+  backends: ['mock'],
+  create: () => createMockReward({ kind: 'whytoy', score: () => ({ score: 0.5, raw: 0.5, details: { verdict: 'half right' } }) }),
+  explain: (details) => `toy: ${String(details?.verdict)}`,
+};
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-why-'));
+  registerExpertPlugin(toyPlugin);
+});
+afterAll(async () => {
+  unregisterExpertPlugin('whytoy');
+  await fs.rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('t2ir score "why" column (real CenterNet, every detector formula)', () => {
+  it('each formula explains its judged relation with a number, never n/a', async () => {
+    const ensemble = await buildEnsemble(
+      { experts: FORMULAS.map((formula) => ({ kind: 'detector', name: formula, backend: { type: 'tfjs', model: 'centernet' }, options: { formula } })) },
+      false,
+      { importModule: (specifier) => import(specifier) },
+    );
+    try {
+      const [result] = await ensemble.score([{ image: dog.path, prompt: 'a dog on the left of a bicycle' }]);
+      for (const formula of FORMULAS) {
+        const outcome = result!.experts[formula]!;
+        expect(outcome.error, formula).toBeUndefined();
+        const [relation] = outcome.details!.relations as RelationRecord[];
+        expect(typeof relation!.score, formula).toBe('number');
+        const why = explainResult(result!, [formula]);
+        expect(why, formula).toMatch(/dog left of bicycle: \d\.\d\d/);
+        expect(why, formula).not.toContain('n/a');
+      }
+    } finally {
+      await ensemble.dispose();
+    }
+  });
+
+  it('the printed table carries each expert\'s explanation, a plugin\'s own explain() included', async () => {
+    const config = path.join(dir, 'why.json');
+    await fs.writeFile(config, JSON.stringify({
+      experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' }, options: { formula: 't2i-r1-code' } }, { kind: 'whytoy' }],
+    }));
+    let stdout = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const code = await runCli(['score', '--config', config, '--image', dog.path, '--prompt', 'a dog on the left of a bicycle']);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const flat = stdout.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
+    expect(flat).toContain('why');
+    expect(flat).toMatch(/dog left of bicycle: \d\.\d\d/);
+    expect(flat).toContain('toy: half right');
+    expect(flat).not.toContain('n/a');
+  });
+});

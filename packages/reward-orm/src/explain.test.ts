@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { createRgbImage, explainOutcome, type QuestionRecord } from '@t2i-reward/core';
+import type { YesNoAnswer, YesNoBackend } from '@t2i-reward/vqa/yes-no';
+import { explain } from './explain.js';
+import { createOrmReward } from './orm-reward.js';
+import { expertPlugin } from './plugin.js';
+
+const backend: YesNoBackend = {
+  id: 'fixed/explain',
+  stats: { imageEncodings: 0, decoderRuns: 0, requests: 0 },
+  async load() {},
+  async ask(_image, queries): Promise<YesNoAnswer[]> {
+    return queries.map(() => ({ pYes: 0.6, pNo: 0.15, ratio: 0.8, warnings: [] }));
+  },
+  async dispose() {},
+};
+
+describe('ORM details contract and explain()', () => {
+  it('writes one question record and explains it with the temperature', async () => {
+    const [result] = await createOrmReward({ backend }).doScore([{ image: createRgbImage(new Uint8Array(12).fill(9), 2, 2), prompt: 'a red car' }]);
+    const [question] = result!.details!.questions as QuestionRecord[];
+    expect(question).toEqual({ question: 'matches the prompt?', pYes: 0.6, pNo: 0.15, ratio: 0.8 });
+    expect(explain(result!.details)).toBe('matches the prompt? 0.80 (T 0.3)');
+    expect(explainOutcome({ kind: 'orm', details: result!.details }, [expertPlugin])).toBe('matches the prompt? 0.80 (T 0.3)');
+  });
+});
