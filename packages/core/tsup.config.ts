@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 import pkg from './package.json' with { type: 'json' };
 
 export default defineConfig({
-  entry: ["src/index.ts","src/test/index.ts"],
+  entry: { index: 'src/index.ts', 'test/index': 'src/test/index.ts', 'pool-worker': 'src/pool/worker.ts' },
   format: ['esm'],
   dts: { compilerOptions: { composite: false, customConditions: ['t2ir-source'] } },
   clean: true,

@@ -14,3 +14,4 @@ export * from './config/index.js';
 export * from './runtime/index.js';
 export * from './validation.js';
 export * from './examples.js';
+export * from './pool/index.js';

@@ -6,6 +6,7 @@ export {
   listExpertPlugins,
   loadEnsembleConfig,
   parseEnsembleConfig,
+  prepareExpertEntry,
   registerBackendPlugin,
   registerExpertPlugin,
   resolveBackendPlugin,
