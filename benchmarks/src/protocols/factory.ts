@@ -1,6 +1,16 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
+import {
+  createEnsembleFromConfig,
+  createPooledReward,
+  RewardPool,
+  type EnsembleConfig,
+  type ExpertConfig,
+  type ExpertPlugin,
+  type RewardModelV1,
+  type RewardPoolOptions,
+  type RgbImage,
+} from '@t2i-reward/core';
 import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
 import { detectorThresholds, type BenchConfig } from '../config.js';
 import type { ProtocolName } from '../types.js';
@@ -14,6 +24,12 @@ export interface ProtocolFactoryOptions {
   configDir?: string;
   /** Score cache folder; none: no caching. */
   cacheDir?: string;
+  /**
+   * Worker pool for CPU experts (the TF.js detector, config entries with `execution: 'pool'`): a shared pool,
+   * options for one of the protocol's own (default: one thread per core, ended with the protocol), or `false`
+   * to run every expert in-process.
+   */
+  pool?: RewardPool | RewardPoolOptions | false;
 }
 
 type Formula = 't2i-r1' | 'compbench' | 'geneval';
@@ -43,11 +59,21 @@ export function colorClassifierFromExpert(model: RewardModelV1): ColorClassifier
 }
 
 /** The detector reward for a formula, with the thresholds of its backend (TF.js loads only when used). */
-export async function createBenchDetector(formula: Formula, config: BenchConfig = {}, extra: { colorClassifier?: ColorClassifier } = {}): Promise<RewardModelV1> {
-  const { createDetectorReward } = await import('@t2i-reward/detector');
+export async function createBenchDetector(
+  formula: Formula,
+  config: BenchConfig = {},
+  extra: { colorClassifier?: ColorClassifier; pool?: RewardPool } = {},
+): Promise<RewardModelV1> {
   const thresholds = detectorThresholds(config);
   const options: Record<string, unknown> = { ...config.detector?.options, formula, ...thresholds };
-  if (config.detector?.backend) options.backend = config.detector.backend;
+  const backend = config.detector?.backend;
+  // The TF.js detector (the default backend) runs in the worker pool, built there from its config entry; a
+  // colour classifier (a function) cannot cross threads, so GenEval with colour keeps the detector in-process.
+  if (extra.pool && !extra.colorClassifier && (backend === undefined || backend.type === 'tfjs')) {
+    return createPooledReward({ kind: 'detector', backend: backend ?? { type: 'tfjs', model: 'centernet' }, options }, { pool: extra.pool });
+  }
+  const { createDetectorReward } = await import('@t2i-reward/detector');
+  if (backend) options.backend = backend;
   if (extra.colorClassifier) options.colorClassifier = extra.colorClassifier;
   return createDetectorReward(options as Parameters<typeof createDetectorReward>[0]);
 }
@@ -65,13 +91,18 @@ export async function loadPlugins(specifiers: readonly string[] = [], configDir 
 }
 
 /** The experts of an ensemble config, created by core (plugin lookup, schema checks, relative paths). */
-export async function createExpertsFromConfig(config: EnsembleConfig, configDir?: string, plugins: readonly ExpertPlugin[] = []): Promise<NamedExpert[]> {
-  const ensemble = await createEnsembleFromConfig(config, { ...(configDir ? { configDir } : {}), plugins });
+export async function createExpertsFromConfig(
+  config: EnsembleConfig,
+  configDir?: string,
+  plugins: readonly ExpertPlugin[] = [],
+  pool?: RewardPool | false,
+): Promise<NamedExpert[]> {
+  const ensemble = await createEnsembleFromConfig(config, { ...(configDir ? { configDir } : {}), plugins, ...(pool !== undefined ? { pool } : {}) });
   return ensemble.experts.map((e) => ({ name: e.name, model: e.model, weight: e.weight }));
 }
 
-async function createOneExpert(config: ExpertConfig, configDir: string | undefined, plugins: readonly ExpertPlugin[]): Promise<RewardModelV1> {
-  const [expert] = await createExpertsFromConfig({ experts: [config] }, configDir, plugins);
+async function createOneExpert(config: ExpertConfig, configDir: string | undefined, plugins: readonly ExpertPlugin[], pool: RewardPool | false): Promise<RewardModelV1> {
+  const [expert] = await createExpertsFromConfig({ experts: [config] }, configDir, plugins, pool);
   return expert!.model;
 }
 
@@ -82,10 +113,18 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
   const wrap = (model: RewardModelV1): RewardModelV1 | CachedReward => (cache ? withScoreCache(model, cache) : model);
   const thresholds = detectorThresholds(config);
   const plugins = await loadPlugins(config.plugins, options.configDir);
+  // One pool for all of the protocol's pooled experts; a pool of its own ends when the last of them is disposed
+  // (with the protocol), and never starts when none is pooled.
+  let pool: RewardPool | false = false;
+  if (options.pool instanceof RewardPool) pool = options.pool;
+  else if (options.pool !== false) {
+    pool = new RewardPool(options.pool ?? {});
+    pool.destroyWhenUnheld();
+  }
   switch (name) {
     case 'geneval': {
-      const colorModel = config.geneval?.color ? await createOneExpert(config.geneval.color, options.configDir, plugins) : undefined;
-      const detector = await createBenchDetector('geneval', config, colorModel ? { colorClassifier: colorClassifierFromExpert(colorModel) } : {});
+      const colorModel = config.geneval?.color ? await createOneExpert(config.geneval.color, options.configDir, plugins, pool) : undefined;
+      const detector = await createBenchDetector('geneval', config, colorModel ? { colorClassifier: colorClassifierFromExpert(colorModel) } : pool ? { pool } : {});
       // The colour expert changes verdicts, so it is part of the detector's cache identity.
       const color = colorModel ? { modelId: colorModel.modelId, version: colorModel.version } : undefined;
       return createGenEvalProtocol({
@@ -96,11 +135,11 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
     }
     case 'compbench': {
       const [vqa, clip] = await Promise.all([
-        config.compbench?.vqa ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins) : undefined,
-        config.compbench?.clip ? createOneExpert(config.compbench.clip, options.configDir, plugins) : undefined,
+        config.compbench?.vqa ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins, pool) : undefined,
+        config.compbench?.clip ? createOneExpert(config.compbench.clip, options.configDir, plugins, pool) : undefined,
       ]);
       return createCompBenchProtocol({
-        detector: wrap(await createBenchDetector('compbench', config)),
+        detector: wrap(await createBenchDetector('compbench', config, pool ? { pool } : {})),
         ...(vqa ? { vqa: wrap(vqa) } : {}),
         ...(clip ? { clip: wrap(clip) } : {}),
         options: { thresholds },
@@ -109,10 +148,10 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
     case 'ensemble': {
       let experts: NamedExpert[];
       if (config.ensemble) {
-        experts = (await createExpertsFromConfig(config.ensemble, options.configDir, plugins)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
+        experts = (await createExpertsFromConfig(config.ensemble, options.configDir, plugins, pool)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
       } else {
         // Offline default: the real COCO detector with the T2I-R1 paper formula.
-        experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config)) }];
+        experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config, pool ? { pool } : {})) }];
       }
       return createEnsembleProtocol({
         experts,

@@ -7,7 +7,7 @@ export { SeededRng } from './rng.js';
 export { AdamOptimizer, type AdamOptions, type AdamState } from './adam.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, checkpointDir, type CheckpointData, type StoredTensor } from './checkpoint.js';
 export { createProgressBar, type ProgressReporter } from './progress.js';
-export { runDemo, createDemoEnsemble, DEMO_SETTINGS, type DemoOptions, type DemoSummary } from './demo/run.js';
+export { runDemo, createDemoEnsemble, createPooledDemoEnsemble, DEMO_SETTINGS, type DemoOptions, type DemoSummary } from './demo/run.js';
 export { BiCotPolicy, decodePlan, describePlan, type BiCotPolicyOptions, type DecodedPlan } from './demo/policy.js';
 export { CLASSES as DEMO_CLASSES, HELD_OUT_PROMPTS, TRAIN_PROMPTS, TRAIN_EVAL_PROMPTS, PromptFeaturizer, spatialPrompt, countPrompt, pairPrompt } from './demo/prompts.js';
 export { renderScene, OBJECT_CROPS, type ObjectCrop, type SceneObject, type SceneOptions } from './demo/render.js';

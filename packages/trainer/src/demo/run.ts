@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createEnsemble, loadTfjs, type Ensemble, type RgbImage } from '@t2i-reward/core';
+import { createEnsemble, createEnsembleFromConfig, loadTfjs, type Ensemble, type RewardPool, type RewardPoolOptions, type RgbImage } from '@t2i-reward/core';
 import { createDetectorReward } from '@t2i-reward/detector';
 import { createProgressBar } from '../progress.js';
 import { cachedReward, ensembleReward, type CachedReward, type RewardFunction } from '../reward.js';
@@ -35,6 +35,11 @@ export interface DemoOptions {
   onRecord?: (record: MetricsRecord) => void;
   settings?: Partial<TrainerSettings>;
   signal?: AbortSignal;
+  /**
+   * Where the detector runs (default: core's worker pool, one thread per core, so scoring a group overlaps
+   * with sampling the next one and with the reference pass); `false`: in-process, on the trainer's thread.
+   */
+  pool?: RewardPool | RewardPoolOptions | false;
 }
 
 /** The demo's GRPO settings: T2I-R1's G = 8, β = 0.01, ε = 1e-4 and loss, with a tiny model's learning rate and 4 updates per batch. */
@@ -66,6 +71,17 @@ export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node
   return createEnsemble({ experts: [{ name: 'detector', model: detector }] });
 }
 
+/** The demo's ensemble with the detector in core's worker pool (built there from its config entry). */
+export function createPooledDemoEnsemble(
+  runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm',
+  pool: RewardPool | RewardPoolOptions = {},
+): Promise<Ensemble> {
+  return createEnsembleFromConfig(
+    { experts: [{ kind: 'detector', name: 'detector', execution: 'pool', backend: { type: 'tfjs', model: 'centernet', runtime }, options: { formula: 't2i-r1' } }] },
+    { pool },
+  );
+}
+
 function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-train'): number[] {
   return records.filter((r) => r.split === split).map((r) => r.reward.mean);
 }
@@ -93,7 +109,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let reward: RewardFunction;
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
-    cached = cachedReward(ensembleReward(createDemoEnsemble(runtime)));
+    const ensemble = options.pool === false ? createDemoEnsemble(runtime) : await createPooledDemoEnsemble(runtime, options.pool);
+    cached = cachedReward(ensembleReward(ensemble));
     reward = cached;
   } else {
     reward = sceneReward();

@@ -1,0 +1,199 @@
+/**
+ * The execution layer, side by side in one run (ratios are what to read on a shared machine; the load average
+ * is printed with each section):
+ *   1. the CenterNet detector reward (TF.js wasm): images/s in-thread vs in core's worker pool;
+ *   2. the reward server (default ensemble) at 64 clients: items/s and /healthz latency while saturated,
+ *      detector in-process (before) vs in the pool (after);
+ *   3. the trainer demo (BiCoT-GRPO, CenterNet reward): steps/minute with the detector on the trainer's thread
+ *      vs in the pool (scoring overlaps sampling and the reference pass).
+ *
+ *   npm run bench:pool [-- --threads 2 --reps 3 --seconds 10 --steps 4 --only detector,server,trainer]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EXAMPLE_IMAGES, createPooledReward, defaultPoolThreads, loadImage, type RewardModelV1, type RewardSample } from '@t2i-reward/core';
+import { createDetectorReward } from '@t2i-reward/detector';
+import { runDemo, type MetricsRecord } from '@t2i-reward/trainer';
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string', default: String(defaultPoolThreads()) },
+    reps: { type: 'string', default: '3' },
+    batches: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '10' },
+    clients: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '4' },
+    only: { type: 'string', default: 'detector,server,trainer' },
+  },
+});
+const threads = Number(values.threads);
+const sections = new Set(values.only!.split(','));
+const here = path.dirname(fileURLToPath(import.meta.url));
+const load = () => os.loadavg().map((value) => value.toFixed(1)).join(' / ');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+console.log(`execution-layer bench: node ${process.version}, ${os.availableParallelism()} cores, pool of ${threads} threads, load average ${load()} (1 / 5 / 15 min)`);
+
+async function detectorSection(): Promise<void> {
+  const photos = await Promise.all(EXAMPLE_IMAGES.map(async ({ path: file, prompt }) => ({ image: await loadImage(file), prompt })));
+  // Batches of 8 (a T2I-R1 group): the photos, cycled.
+  const batch: RewardSample[] = Array.from({ length: 8 }, (_, i) => photos[i % photos.length]!);
+  const batches = Number(values.batches);
+  const inThread = createDetectorReward({ backend: { type: 'tfjs', model: 'centernet' } });
+  const pooled = await createPooledReward({ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }, { pool: { threads } });
+  const [a, b] = [await inThread.doScore(batch), await pooled.doScore(batch)]; // load the models, warm up
+  const same = a.every((result, i) => result.score === b[i]!.score && JSON.stringify(result.details) === JSON.stringify(b[i]!.details));
+  const rate = async (model: RewardModelV1): Promise<number> => {
+    const started = performance.now();
+    for (let k = 0; k < batches; k++) await model.doScore(batch);
+    return (batches * batch.length) / ((performance.now() - started) / 1000);
+  };
+  const rows: { inThread: number; pool: number }[] = [];
+  for (let rep = 0; rep < Number(values.reps); rep++) {
+    // Alternate which side goes first, so drifting load from other processes hits both alike.
+    if (rep % 2 === 0) {
+      const x = await rate(inThread);
+      rows.push({ inThread: x, pool: await rate(pooled) });
+    } else {
+      const y = await rate(pooled);
+      rows.push({ inThread: await rate(inThread), pool: y });
+    }
+  }
+  await Promise.all([inThread.dispose(), pooled.dispose()]);
+  console.log(`\n1. detector reward (CenterNet, TF.js wasm), batches of 8, ${batches} batches per timing, ${rows.length} reps; same scores and details in both: ${same ? 'yes' : 'NO'}`);
+  console.log('   rep   in-thread img/s   pool img/s   ratio');
+  rows.forEach((row, i) => console.log(`   ${String(i + 1).padStart(3)}   ${row.inThread.toFixed(2).padStart(15)}   ${row.pool.toFixed(2).padStart(10)}   ${(row.pool / row.inThread).toFixed(2)}x`));
+  console.log(`   median ratio ${median(rows.map((r) => r.pool / r.inThread)).toFixed(2)}x; best ${Math.max(...rows.map((r) => r.inThread)).toFixed(2)} vs ${Math.max(...rows.map((r) => r.pool)).toFixed(2)} img/s (${(Math.max(...rows.map((r) => r.pool)) / Math.max(...rows.map((r) => r.inThread))).toFixed(2)}x); load average ${load()}`);
+}
+
+async function startServer(options: { pool: boolean; threads?: number }): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', path.join(here, 'bench-pool-server.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    void exited.then(() => reject(new Error('bench server exited before listening')));
+  });
+  return { url, stop: async () => void (child.kill('SIGTERM'), await exited) };
+}
+
+interface ServerCell {
+  mode: string;
+  items: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  health: { count: number; p50: number; p99: number; max: number };
+  errors: number;
+}
+
+async function measureServer(mode: string, options: { pool: boolean; threads?: number }, body: string): Promise<ServerCell> {
+  const server = await startServer(options);
+  try {
+    const post = async (): Promise<boolean> => {
+      const response = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
+      if (!response) return false;
+      await response.arrayBuffer();
+      return response.status === 200;
+    };
+    // Warm up: the model loads (in every worker when pooled).
+    await Promise.all(Array.from({ length: Math.max(2, threads) * 2 }, post));
+    const clients = Number(values.clients);
+    const deadline = performance.now() + Number(values.seconds) * 1000;
+    const latencies: number[] = [];
+    const health: number[] = [];
+    let errors = 0;
+    const started = performance.now();
+    const probe = (async () => {
+      while (performance.now() < deadline) {
+        const begin = performance.now();
+        const response = await fetch(`${server.url}/healthz`);
+        await response.arrayBuffer();
+        health.push(performance.now() - begin);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < deadline) {
+          const begin = performance.now();
+          if (await post()) latencies.push(performance.now() - begin);
+          else errors += 1;
+        }
+      }),
+    );
+    await probe;
+    const elapsed = (performance.now() - started) / 1000;
+    latencies.sort((x, y) => x - y);
+    health.sort((x, y) => x - y);
+    return {
+      mode,
+      items: latencies.length,
+      perSecond: latencies.length / elapsed,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      health: { count: health.length, p50: percentile(health, 0.5), p99: percentile(health, 0.99), max: health.at(-1) ?? Number.NaN },
+      errors,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function serverSection(): Promise<void> {
+  const dog = await readFile(EXAMPLE_IMAGES.find((image) => image.name === 'dog')!.path);
+  const body = JSON.stringify({ items: [{ image: dog.toString('base64'), prompt: 'a dog next to a bicycle' }] });
+  const before = await measureServer('in-process (before)', { pool: false }, body);
+  const after = await measureServer(`pool of ${threads} (after)`, { pool: true, threads }, body);
+  console.log(`\n2. reward server, default ensemble (CenterNet), ${values.clients} clients × one-item requests (dog.jpg), ${values.seconds} s each; /healthz probed every 25 ms meanwhile`);
+  console.log('   mode                  items/s   p50 ms    p99 ms   healthz p50 / p99 / max ms   errors');
+  for (const cell of [before, after]) {
+    console.log(
+      `   ${cell.mode.padEnd(20)} ${cell.perSecond.toFixed(2).padStart(8)} ${cell.p50.toFixed(0).padStart(8)} ${cell.p99.toFixed(0).padStart(9)}   ${`${cell.health.p50.toFixed(1)} / ${cell.health.p99.toFixed(1)} / ${cell.health.max.toFixed(1)}`.padStart(26)}   ${cell.errors}`,
+    );
+  }
+  console.log(`   items/s ${(after.perSecond / before.perSecond).toFixed(2)}x; healthz p99 ${before.health.p99.toFixed(0)} → ${after.health.p99.toFixed(1)} ms; load average ${load()}`);
+}
+
+async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWait: number; minutes: number }> {
+  const outDir = await mkdtemp(path.join(os.tmpdir(), 'bench-pool-demo-'));
+  const records: MetricsRecord[] = [];
+  try {
+    const summary = await runDemo({
+      outDir,
+      steps: Number(values.steps),
+      evalEvery: 0,
+      samples: false,
+      pool: pool ? { threads } : false,
+      onRecord: (record) => {
+        if (record.split === 'train') records.push(record);
+      },
+    });
+    // Steps after the first (which includes loading the models), from the trainer's own clock.
+    const first = records[0]!.timing!.elapsedSeconds;
+    const last = records.at(-1)!.timing!.elapsedSeconds;
+    const rewardWait = median(records.slice(1).map((r) => r.timing!.rewardWaitSeconds));
+    return { perMinute: ((records.length - 1) / (last - first)) * 60, rewardWait, minutes: summary.minutes };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+async function trainerSection(): Promise<void> {
+  const inThread = await trainerRun(false);
+  const pooled = await trainerRun(true);
+  console.log(`\n3. trainer demo (BiCoT-GRPO, 4 prompts × G=8 per step, CenterNet reward), ${values.steps} steps each, rate over steps 2..${values.steps}`);
+  console.log('   mode                          steps/min   median reward wait s/step   run minutes');
+  console.log(`   detector on trainer thread    ${inThread.perMinute.toFixed(2).padStart(9)}   ${inThread.rewardWait.toFixed(2).padStart(25)}   ${inThread.minutes.toFixed(2).padStart(11)}`);
+  console.log(`   detector in pool (overlap)    ${pooled.perMinute.toFixed(2).padStart(9)}   ${pooled.rewardWait.toFixed(2).padStart(25)}   ${pooled.minutes.toFixed(2).padStart(11)}`);
+  console.log(`   steps/min ${(pooled.perMinute / inThread.perMinute).toFixed(2)}x; load average ${load()}`);
+}
+
+if (sections.has('detector')) await detectorSection();
+if (sections.has('server')) await serverSection();
+if (sections.has('trainer')) await trainerSection();
