@@ -5,11 +5,15 @@
  *   2. the reward server (default ensemble) at 64 clients: items/s and /healthz latency while saturated,
  *      detector in-process (before) vs in the pool (after);
  *   3. the trainer demo (BiCoT-GRPO, CenterNet reward): steps/minute with the detector on the trainer's thread
- *      vs in the pool (scoring overlaps sampling and the reference pass).
+ *      vs in the pool (scoring overlaps sampling and the reference pass);
+ *   4. (`--only ort`) an onnxruntime expert, CLIP ViT-B/32 size with random weights (HPS v2.1 scoring): images/s
+ *      in-process vs pooled, to decide where ORT experts run. The model (~600 MB) is generated once with
+ *      /usr/bin/python3 + torch into the temp folder (or pass --clip-model DIR).
  *
- *   npm run bench:pool [-- --threads 2 --reps 3 --seconds 10 --steps 4 --only detector,server,trainer]
+ *   npm run bench:pool [-- --threads 2 --reps 3 --batches 2 --seconds 10 --clients 64 --steps 4 --prompts 4 --only detector,server,trainer]
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +32,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     clients: { type: 'string', default: '64' },
     steps: { type: 'string', default: '4' },
+    prompts: { type: 'string', default: '4' },
     only: { type: 'string', default: 'detector,server,trainer' },
+    'clip-model': { type: 'string' },
   },
 });
 const threads = Number(values.threads);
@@ -170,6 +176,7 @@ async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWai
       evalEvery: 0,
       samples: false,
       pool: pool ? { threads } : false,
+      settings: { promptsPerStep: Number(values.prompts) },
       onRecord: (record) => {
         if (record.split === 'train') records.push(record);
       },
@@ -187,13 +194,63 @@ async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWai
 async function trainerSection(): Promise<void> {
   const inThread = await trainerRun(false);
   const pooled = await trainerRun(true);
-  console.log(`\n3. trainer demo (BiCoT-GRPO, 4 prompts × G=8 per step, CenterNet reward), ${values.steps} steps each, rate over steps 2..${values.steps}`);
+  console.log(`\n3. trainer demo (BiCoT-GRPO, ${values.prompts} prompts × G=8 per step, CenterNet reward), ${values.steps} steps each, rate over steps 2..${values.steps}`);
   console.log('   mode                          steps/min   median reward wait s/step   run minutes');
   console.log(`   detector on trainer thread    ${inThread.perMinute.toFixed(2).padStart(9)}   ${inThread.rewardWait.toFixed(2).padStart(25)}   ${inThread.minutes.toFixed(2).padStart(11)}`);
   console.log(`   detector in pool (overlap)    ${pooled.perMinute.toFixed(2).padStart(9)}   ${pooled.rewardWait.toFixed(2).padStart(25)}   ${pooled.minutes.toFixed(2).padStart(11)}`);
   console.log(`   steps/min ${(pooled.perMinute / inThread.perMinute).toFixed(2)}x; load average ${load()}`);
 }
 
+/** images/s of `model` on `batch`, `batches` times. */
+async function imagesPerSecond(model: RewardModelV1, batch: RewardSample[], batches: number): Promise<number> {
+  const started = performance.now();
+  for (let k = 0; k < batches; k++) {
+    const results = await model.doScore(batch);
+    if (results.some((result) => result.error)) throw new Error(`${model.modelId}: ${results.find((result) => result.error)!.error!.message}`);
+  }
+  return (batches * batch.length) / ((performance.now() - started) / 1000);
+}
+
+async function ortSection(): Promise<void> {
+  let dir = values['clip-model'];
+  if (!dir) {
+    dir = path.join(os.tmpdir(), 't2ir-bench-clip-vit-b-32');
+    if (!existsSync(path.join(dir, 'config.json'))) {
+      const script = path.join(here, '..', 'packages', 'reward-hpm', 'scripts', 'gen_clip_fixture.py');
+      const generated = spawnSync('/usr/bin/python3', [script, '--preset', 'vit-b-32', '--out', dir], { encoding: 'utf8' });
+      if (generated.status !== 0) throw new Error(`generating the ViT-B/32 model failed: ${generated.stderr}`);
+    }
+  }
+  const { expertPlugin } = await import('@t2i-reward/hpm');
+  const photos = await Promise.all(EXAMPLE_IMAGES.map(async ({ path: file, prompt }) => ({ image: await loadImage(file), prompt })));
+  const batch: RewardSample[] = Array.from({ length: 8 }, (_, i) => photos[i % photos.length]!);
+  const entry = (session?: Record<string, unknown>) => ({ kind: 'hpm', backend: { type: 'transformers', model: dir }, options: { variant: 'hps-v2.1', ...(session ? { session } : {}) } });
+  const local = await expertPlugin.create(entry(), { configDir: process.cwd(), path: 'experts/0', resolvePath: (p) => p, image: {} });
+  const pooled = await createPooledReward(entry(), { pool: { threads } });
+  const pooledOne = await createPooledReward(entry({ intraOpNumThreads: 1 }), { pool: { threads } });
+  const models = [
+    { label: 'in-process (ORT threads: default)', model: local },
+    { label: `pool of ${threads} (ORT threads: default each)`, model: pooled },
+    { label: `pool of ${threads} (ORT threads: 1 each)`, model: pooledOne },
+  ];
+  for (const { model } of models) await imagesPerSecond(model, batch, 1);
+  const rates = models.map(() => [] as number[]);
+  const batches = Number(values.batches);
+  for (let rep = 0; rep < Number(values.reps); rep++) {
+    const order = rep % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+    for (const index of order) rates[index]!.push(await imagesPerSecond(models[index]!.model, batch, batches));
+  }
+  await Promise.all(models.map(({ model }) => model.dispose()));
+  console.log(`\n4. onnxruntime expert: CLIP ViT-B/32 size, random weights, HPS v2.1 scoring (transformers.js on onnxruntime-node), batches of 8, ${rates[0]!.length} reps`);
+  console.log('   mode                                      median img/s   best img/s   vs in-process (median)');
+  models.forEach(({ label }, index) => {
+    const rate = median(rates[index]!);
+    console.log(`   ${label.padEnd(40)} ${rate.toFixed(2).padStart(13)} ${Math.max(...rates[index]!).toFixed(2).padStart(12)}   ${(rate / median(rates[0]!)).toFixed(2)}x`);
+  });
+  console.log(`   load average ${load()}`);
+}
+
 if (sections.has('detector')) await detectorSection();
 if (sections.has('server')) await serverSection();
 if (sections.has('trainer')) await trainerSection();
+if (sections.has('ort')) await ortSection();
