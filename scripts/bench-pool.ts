@@ -46,6 +46,12 @@ const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.lengt
 
 console.log(`execution-layer bench: node ${process.version}, ${os.availableParallelism()} cores, pool of ${threads} threads, load average ${load()} (1 / 5 / 15 min)`);
 
+interface Timing {
+  perSecond: number;
+  cpuPerImage: number;
+  cores: number;
+}
+
 async function detectorSection(): Promise<void> {
   const photos = await Promise.all(EXAMPLE_IMAGES.map(async ({ path: file, prompt }) => ({ image: await loadImage(file), prompt })));
   // Batches of 8 (a T2I-R1 group): the photos, cycled.
@@ -55,12 +61,19 @@ async function detectorSection(): Promise<void> {
   const pooled = await createPooledReward({ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }, { pool: { threads } });
   const [a, b] = [await inThread.doScore(batch), await pooled.doScore(batch)]; // load the models, warm up
   const same = a.every((result, i) => result.score === b[i]!.score && JSON.stringify(result.details) === JSON.stringify(b[i]!.details));
-  const rate = async (model: RewardModelV1): Promise<number> => {
+  // Wall-clock images/s, and the CPU time the whole process (all threads) used: CPU-seconds per image shows
+  // the pool's own overhead, CPU / wall how many cores the run got (on a busy machine, fewer than it could use).
+  const rate = async (model: RewardModelV1): Promise<Timing> => {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     for (let k = 0; k < batches; k++) await model.doScore(batch);
-    return (batches * batch.length) / ((performance.now() - started) / 1000);
+    const wall = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    const images = batches * batch.length;
+    return { perSecond: images / wall, cpuPerImage: cpuSeconds / images, cores: cpuSeconds / wall };
   };
-  const rows: { inThread: number; pool: number }[] = [];
+  const rows: { inThread: Timing; pool: Timing }[] = [];
   for (let rep = 0; rep < Number(values.reps); rep++) {
     // Alternate which side goes first, so drifting load from other processes hits both alike.
     if (rep % 2 === 0) {
@@ -73,9 +86,13 @@ async function detectorSection(): Promise<void> {
   }
   await Promise.all([inThread.dispose(), pooled.dispose()]);
   console.log(`\n1. detector reward (CenterNet, TF.js wasm), batches of 8, ${batches} batches per timing, ${rows.length} reps; same scores and details in both: ${same ? 'yes' : 'NO'}`);
-  console.log('   rep   in-thread img/s   pool img/s   ratio');
-  rows.forEach((row, i) => console.log(`   ${String(i + 1).padStart(3)}   ${row.inThread.toFixed(2).padStart(15)}   ${row.pool.toFixed(2).padStart(10)}   ${(row.pool / row.inThread).toFixed(2)}x`));
-  console.log(`   median ratio ${median(rows.map((r) => r.pool / r.inThread)).toFixed(2)}x; best ${Math.max(...rows.map((r) => r.inThread)).toFixed(2)} vs ${Math.max(...rows.map((r) => r.pool)).toFixed(2)} img/s (${(Math.max(...rows.map((r) => r.pool)) / Math.max(...rows.map((r) => r.inThread))).toFixed(2)}x); load average ${load()}`);
+  console.log('   rep   in-thread img/s (cpu s/img, cores)   pool img/s (cpu s/img, cores)   ratio');
+  const cell = (t: Timing) => `${t.perSecond.toFixed(2).padStart(6)} (${t.cpuPerImage.toFixed(3)}, ${t.cores.toFixed(2)})`;
+  rows.forEach((row, i) => console.log(`   ${String(i + 1).padStart(3)}   ${cell(row.inThread).padStart(32)}   ${cell(row.pool).padStart(29)}   ${(row.pool.perSecond / row.inThread.perSecond).toFixed(2)}x`));
+  const best = (pick: (row: { inThread: Timing; pool: Timing }) => number) => Math.max(...rows.map(pick));
+  console.log(
+    `   median ratio ${median(rows.map((r) => r.pool.perSecond / r.inThread.perSecond)).toFixed(2)}x; best ${best((r) => r.inThread.perSecond).toFixed(2)} vs ${best((r) => r.pool.perSecond).toFixed(2)} img/s (${(best((r) => r.pool.perSecond) / best((r) => r.inThread.perSecond)).toFixed(2)}x); load average ${load()}`,
+  );
 }
 
 async function startServer(options: { pool: boolean; threads?: number }): Promise<{ url: string; stop: () => Promise<void> }> {

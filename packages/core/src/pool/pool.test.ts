@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEnsembleFromConfig } from '../config/config.js';
 import { EXAMPLE_IMAGES } from '../examples.js';
@@ -123,6 +126,12 @@ describe('dispose frees the workers', () => {
     await mixed.dispose();
     expect(pooled.pool.destroyed).toBe(true);
     expect(pooled.pool.stats().threads).toBe(0);
+  });
+
+  it('a process that leaves a shared pool running still exits on its own', async () => {
+    const script = fileURLToPath(new URL('./__fixtures__/leave-pool-running.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', script], { timeout: 100_000 });
+    expect(stdout).toMatch(/^scored 0\.50\d+; pool threads 1$/m);
   });
 
   it('pool: false keeps every expert in-process; a bad execution value is refused with its path', async () => {

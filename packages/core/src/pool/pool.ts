@@ -128,7 +128,11 @@ export class RewardPool {
   /** Tells every worker to dispose the expert built under `key`. */
   announceDispose(key: string): void {
     if (!this.#piscina || this.destroyed) return;
-    this.#channel ??= new BroadcastChannel(this.#channelName);
+    if (!this.#channel) {
+      this.#channel = new BroadcastChannel(this.#channelName);
+      // A shared pool nobody destroys must not keep the process alive (idle piscina workers do not either).
+      this.#channel.unref();
+    }
     this.#channel.postMessage({ dispose: key });
   }
 
