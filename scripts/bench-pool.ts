@@ -13,7 +13,7 @@
  *   npm run bench:pool [-- --threads 2 --reps 3 --batches 2 --seconds 10 --clients 64 --steps 4 --prompts 4 --only detector,server,trainer]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -238,7 +238,12 @@ async function ortSection(): Promise<void> {
       if (generated.status !== 0) throw new Error(`generating the ViT-B/32 model failed: ${generated.stderr}`);
     }
   }
-  const { expertPlugin } = await import('@t2i-reward/hpm');
+  const { expertPlugin, buildClipTokenizerJson } = await import('@t2i-reward/hpm');
+  if (!existsSync(path.join(dir, 'tokenizer.json'))) {
+    // The generator writes no tokenizer.json: build CLIP's from the bundled BPE vocabulary (as the hpm bench does).
+    const bpe = path.join(here, '..', 'packages', 'reward-hpm', 'fixtures', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz');
+    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(buildClipTokenizerJson(readFileSync(bpe))));
+  }
   const photos = await Promise.all(EXAMPLE_IMAGES.map(async ({ path: file, prompt }) => ({ image: await loadImage(file), prompt })));
   const batch: RewardSample[] = Array.from({ length: 8 }, (_, i) => photos[i % photos.length]!);
   const entry = (session?: Record<string, unknown>) => ({ kind: 'hpm', backend: { type: 'transformers', model: dir }, options: { variant: 'hps-v2.1', ...(session ? { session } : {}) } });
