@@ -147,7 +147,10 @@ export class RewardPool {
     if (this.#holders === 0 && this.#destroyWhenUnheld) await this.destroy();
   }
 
-  /** @internal Destroy the pool when the last pooled reward holding it is disposed. */
+  /**
+   * Ends the pool when the last pooled reward using it is disposed: for a pool created on behalf of a set of
+   * experts (an ensemble, a benchmark protocol) whose owner disposes the experts, not the pool.
+   */
   destroyWhenUnheld(): void {
     this.#destroyWhenUnheld = true;
   }
