@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMockReward, createTestImage } from '@t2i-reward/core/test';
-import { colorClassifierFromExpert, createProtocol } from './factory.js';
+import { PooledReward, createRewardPool } from '@t2i-reward/core';
+import { colorClassifierFromExpert, createBenchDetector, createProtocol } from './factory.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '__fixtures__');
 
@@ -39,5 +40,19 @@ describe('protocol factory', () => {
     const ensemble = await createProtocol('ensemble', { config: { plugins: [path.join(fixtures, 'color-plugin.mjs')], ensemble: { aggregate: 'sum', experts: [{ kind: 'detector' }, { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' }, weight: 2 }] } } });
     expect(ensemble.describe()).toMatchObject({ aggregate: 'sum', experts: [{ name: 'detector' }, { name: 'prompt-color', modelId: 'prompt-color/red', weight: 2 }] });
     await ensemble.dispose();
+  });
+
+  it('runs the TF.js detector in the worker pool, except with a colour classifier (a function cannot cross threads)', async () => {
+    const pool = createRewardPool({ threads: 1 });
+    try {
+      const pooled = await createBenchDetector('t2i-r1', {}, { pool });
+      expect(pooled).toBeInstanceOf(PooledReward);
+      expect(pooled.modelId).toMatch(/^detector\/tfjs\/centernet\/t2i-r1/);
+      const withColor = await createBenchDetector('geneval', {}, { pool, colorClassifier: async (_crop, candidates) => candidates[0]! });
+      expect(withColor).not.toBeInstanceOf(PooledReward);
+      await Promise.all([pooled.dispose(), withColor.dispose()]);
+    } finally {
+      await pool.destroy();
+    }
   });
 });
