@@ -37,6 +37,7 @@ export interface BenchRunFlags {
   cache: boolean;
   batchSize: number;
   concurrency: number;
+  threads?: number;
   json?: boolean;
   csv?: boolean;
   progress: boolean;
@@ -53,6 +54,14 @@ function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${value}'`);
     return n;
   };
 }
@@ -155,6 +164,7 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
     config,
     ...(configDir ? { configDir } : {}),
     ...(flags.cache ? { cacheDir: flags.cacheDir ?? defaultCacheDir() } : {}),
+    ...(flags.threads !== undefined ? { pool: flags.threads === 0 ? (false as const) : { threads: flags.threads } } : {}),
   });
   // Ctrl-C stops scoring cleanly: what is on disk stays, the reports cover it, and the same command resumes.
   const interrupt = new AbortController();
@@ -223,6 +233,7 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     .option('--no-cache', 'do not read or write the score cache')
     .option('--batch-size <n>', 'images per expert call', positiveInt('--batch-size'), 4)
     .option('--concurrency <n>', 'images generated / decoded at once (the next batch is prepared while one is scored)', positiveInt('--concurrency'), 1)
+    .option('--threads <n>', 'worker threads for CPU experts such as the TF.js detector (default: one per core; 0: all in-process)', nonNegativeInt('--threads'))
     .option('--json', 'print the summary as JSON')
     .option('--csv', 'print the per-category summary as CSV')
     .option('--no-progress', 'no progress bar on stderr')

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMockReward, createTestImage } from '@t2i-reward/core/test';
-import { colorClassifierFromExpert, createProtocol } from './factory.js';
+import { PooledReward, createRewardPool } from '@t2i-reward/core';
+import { colorClassifierFromExpert, createBenchDetector, createProtocol } from './factory.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '__fixtures__');
 
@@ -51,5 +52,19 @@ describe('protocol factory', () => {
     expect(reference.describe()).toMatchObject({ aggregate: 'sum', experts: [{ name: 'detector', weight: 1 }] });
     expect((reference.describe().experts as { modelId: string }[])[0]!.modelId).toMatch(/t2i-r1-code\?.*reproduceBugs=true/);
     await reference.dispose();
+  });
+
+  it('runs the TF.js detector in the worker pool, except with a colour classifier (a function cannot cross threads)', async () => {
+    const pool = createRewardPool({ threads: 1 });
+    try {
+      const pooled = await createBenchDetector('t2i-r1', {}, { pool });
+      expect(pooled).toBeInstanceOf(PooledReward);
+      expect(pooled.modelId).toMatch(/^detector\/tfjs\/centernet\/t2i-r1/);
+      const withColor = await createBenchDetector('geneval', {}, { pool, colorClassifier: async (_crop, candidates) => candidates[0]! });
+      expect(withColor).not.toBeInstanceOf(PooledReward);
+      await Promise.all([pooled.dispose(), withColor.dispose()]);
+    } finally {
+      await pool.destroy();
+    }
   });
 });

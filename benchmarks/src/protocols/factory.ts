@@ -1,6 +1,18 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { applyEnsemblePreset, DEFAULT_EXPERT_CONFIG, createEnsembleFromConfig, type EnsembleConfig, type ExpertConfig, type ExpertPlugin, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
+import {
+  applyEnsemblePreset,
+  createEnsembleFromConfig,
+  createPooledReward,
+  DEFAULT_EXPERT_CONFIG,
+  RewardPool,
+  type EnsembleConfig,
+  type ExpertConfig,
+  type ExpertPlugin,
+  type RewardModelV1,
+  type RewardPoolOptions,
+  type RgbImage,
+} from '@t2i-reward/core';
 import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
 import { detectorThresholds, type BenchConfig } from '../config.js';
 import type { ProtocolName } from '../types.js';
@@ -17,6 +29,12 @@ export interface ProtocolFactoryOptions {
   configDir?: string;
   /** Score cache folder; none: no caching. */
   cacheDir?: string;
+  /**
+   * Worker pool for CPU experts (the TF.js detector, config entries with `execution: 'pool'`): a shared pool,
+   * options for one of the protocol's own (default: one thread per core, ended with the protocol), or `false`
+   * to run every expert in-process.
+   */
+  pool?: RewardPool | RewardPoolOptions | false;
 }
 
 type Formula = 't2i-r1' | 'compbench' | 'geneval';
@@ -43,12 +61,22 @@ export function colorClassifierFromExpert(model: RewardModelV1): ColorClassifier
 }
 
 /** The detector reward for a formula, with the thresholds of its backend (TF.js loads only when used). */
-export async function createBenchDetector(formula: Formula, config: BenchConfig = {}, extra: { colorClassifier?: ColorClassifier } = {}): Promise<RewardModelV1> {
-  const { createDetectorReward } = await import('@t2i-reward/detector');
+export async function createBenchDetector(
+  formula: Formula,
+  config: BenchConfig = {},
+  extra: { colorClassifier?: ColorClassifier; pool?: RewardPool } = {},
+): Promise<RewardModelV1> {
   const thresholds = detectorThresholds(config);
   const options: Record<string, unknown> = { ...config.detector?.options, formula, ...thresholds };
   // The offline default expert's backend (core's one constant) unless the bench config names another.
-  options.backend = config.detector?.backend ?? DEFAULT_EXPERT_CONFIG.backend;
+  const backend = (config.detector?.backend ?? DEFAULT_EXPERT_CONFIG.backend) as { type: string; [key: string]: unknown };
+  // The TF.js detector (the default backend) runs in the worker pool, built there from its config entry; a
+  // colour classifier (a function) cannot cross threads, so GenEval with colour keeps the detector in-process.
+  if (extra.pool && !extra.colorClassifier && backend.type === 'tfjs') {
+    return createPooledReward({ kind: 'detector', backend, options }, { pool: extra.pool });
+  }
+  const { createDetectorReward } = await import('@t2i-reward/detector');
+  options.backend = backend;
   if (extra.colorClassifier) options.colorClassifier = extra.colorClassifier;
   return createDetectorReward(options as Parameters<typeof createDetectorReward>[0]);
 }
@@ -66,13 +94,18 @@ export async function loadPlugins(specifiers: readonly string[] = [], configDir 
 }
 
 /** The experts of an ensemble config, created by core (plugin lookup, schema checks, relative paths). */
-export async function createExpertsFromConfig(config: EnsembleConfig, configDir?: string, plugins: readonly ExpertPlugin[] = []): Promise<NamedExpert[]> {
-  const ensemble = await createEnsembleFromConfig(config, { ...(configDir ? { configDir } : {}), plugins });
+export async function createExpertsFromConfig(
+  config: EnsembleConfig,
+  configDir?: string,
+  plugins: readonly ExpertPlugin[] = [],
+  pool?: RewardPool | false,
+): Promise<NamedExpert[]> {
+  const ensemble = await createEnsembleFromConfig(config, { ...(configDir ? { configDir } : {}), plugins, ...(pool !== undefined ? { pool } : {}) });
   return ensemble.experts.map((e) => ({ name: e.name, model: e.model, weight: e.weight }));
 }
 
-async function createOneExpert(config: ExpertConfig, configDir: string | undefined, plugins: readonly ExpertPlugin[]): Promise<RewardModelV1> {
-  const [expert] = await createExpertsFromConfig({ experts: [config] }, configDir, plugins);
+async function createOneExpert(config: ExpertConfig, configDir: string | undefined, plugins: readonly ExpertPlugin[], pool: RewardPool | false): Promise<RewardModelV1> {
+  const [expert] = await createExpertsFromConfig({ experts: [config] }, configDir, plugins, pool);
   return expert!.model;
 }
 
@@ -83,13 +116,21 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
   const wrap = (model: RewardModelV1): RewardModelV1 | CachedReward => (cache ? withScoreCache(model, cache) : model);
   const thresholds = detectorThresholds(config);
   const plugins = await loadPlugins(config.plugins, options.configDir);
+  // One pool for all of the protocol's pooled experts; a pool of its own ends when the last of them is disposed
+  // (with the protocol), and never starts when none is pooled.
+  let pool: RewardPool | false = false;
+  if (options.pool instanceof RewardPool) pool = options.pool;
+  else if (options.pool !== false) {
+    pool = new RewardPool(options.pool ?? {});
+    pool.destroyWhenUnheld();
+  }
   switch (name) {
     case 'geneval': {
-      const colorModel = config.geneval?.color ? await createOneExpert(config.geneval.color, options.configDir, plugins) : undefined;
+      const colorModel = config.geneval?.color ? await createOneExpert(config.geneval.color, options.configDir, plugins, pool) : undefined;
       // GenEval's own classifier (three prompts per colour, CLIP embeddings) when the expert gives embeddings.
       const classifier = colorModel === undefined ? undefined : isEmbeddingModel(colorModel) ? 'geneval-clip' : 'expert-scores';
       const colorClassifier = colorModel === undefined ? undefined : isEmbeddingModel(colorModel) ? clipColorClassifier(colorModel) : colorClassifierFromExpert(colorModel);
-      const detector = await createBenchDetector('geneval', config, colorClassifier ? { colorClassifier } : {});
+      const detector = await createBenchDetector('geneval', config, colorClassifier ? { colorClassifier } : pool ? { pool } : {});
       // The colour expert changes verdicts, so it is part of the detector's cache identity.
       const color = colorModel ? { modelId: colorModel.modelId, version: colorModel.version, classifier } : undefined;
       return createGenEvalProtocol({
@@ -101,11 +142,11 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
     }
     case 'compbench': {
       const [vqa, clip] = await Promise.all([
-        config.compbench?.vqa ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins) : undefined,
-        config.compbench?.clip ? createOneExpert(config.compbench.clip, options.configDir, plugins) : undefined,
+        config.compbench?.vqa ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins, pool) : undefined,
+        config.compbench?.clip ? createOneExpert(config.compbench.clip, options.configDir, plugins, pool) : undefined,
       ]);
       return createCompBenchProtocol({
-        detector: wrap(await createBenchDetector('compbench', config)),
+        detector: wrap(await createBenchDetector('compbench', config, pool ? { pool } : {})),
         ...(vqa ? { vqa: wrap(vqa) } : {}),
         ...(clip ? { clip: wrap(clip) } : {}),
         options: { thresholds },
@@ -122,10 +163,10 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
       // A named preset (t2i-r1-reference) sets the aggregation too: apply it here, where the protocol reads it.
       const ensembleConfig = config.ensemble?.preset ? applyEnsemblePreset(config.ensemble, config.ensemble.preset) : config.ensemble;
       if (ensembleConfig) {
-        experts = (await createExpertsFromConfig(ensembleConfig, options.configDir, plugins)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
+        experts = (await createExpertsFromConfig(ensembleConfig, options.configDir, plugins, pool)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
       } else {
         // Offline default: the real COCO detector with the T2I-R1 paper formula.
-        experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config)) }];
+        experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config, pool ? { pool } : {})) }];
       }
       return createEnsembleProtocol({
         experts,

@@ -27,3 +27,4 @@ export * from './runtime/index.js';
 export * from './validation.js';
 export * from './examples.js';
 export * from './diagnostics/index.js';
+export * from './pool/index.js';

@@ -27,6 +27,9 @@ export const expertPlugin: ExpertPlugin = {
   kind: 'detector',
   description: 'object existence, count and spatial relations (CenterNet COCO-80 on TF.js; GroundingDINO / OWLv2 via transformers.js)',
   backends: DETECTOR_BACKEND_TYPES,
+  // TF.js (wasm / cpu) computes on the calling thread: run it in core's worker pool by default. transformers.js
+  // runs on onnxruntime, which has a thread pool of its own.
+  poolBackends: ['tfjs'],
   configSchema: detectorConfigSchema,
   explain,
   create(config, context) {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PooledReward } from '@t2i-reward/core';
 import { createServeEnsemble, DEFAULT_SERVE_CONFIG } from './from-config.js';
 import { createRewardServer } from './server.js';
 
@@ -10,6 +11,9 @@ describe('the default t2ir serve ensemble (offline CenterNet detector)', () => {
     expect(DEFAULT_SERVE_CONFIG.experts).toEqual([{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }]);
     const ensemble = await createServeEnsemble();
     expect(ensemble.experts.map((expert) => expert.model.kind)).toEqual(['detector']);
+    // The detector runs in core's worker pool, off the thread that serves requests.
+    const detector = ensemble.experts[0]!.model as PooledReward;
+    expect(detector).toBeInstanceOf(PooledReward);
     const expected = await ensemble.score([{ image: `${assets}dog.jpg`, prompt: 'a dog' }]);
     const server = createRewardServer({ ensemble, imageRoot: assets, disposeOnClose: true });
     await server.listen();
@@ -21,8 +25,11 @@ describe('the default t2ir serve ensemble (offline CenterNet detector)', () => {
       expect(body.results[0]!.experts.detector.modelId).toContain('centernet');
       expect(body.results[0]!.reward).toBeGreaterThan(0);
       expect(body.results[0]!.reward).toBeCloseTo(expected[0]!.reward!, 9);
+      expect(detector.lastThreads.length).toBeGreaterThan(0);
+      expect(detector.lastThreads).not.toContain(0);
     } finally {
       await server.close();
     }
+    expect(detector.pool.destroyed).toBe(true);
   });
 });

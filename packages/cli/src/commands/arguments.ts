@@ -7,6 +7,12 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
+export function nonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return number;
+}
+
 export function integer(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number)) throw new InvalidArgumentError('must be an integer');

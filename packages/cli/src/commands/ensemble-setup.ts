@@ -113,3 +113,11 @@ export async function buildEnsemble(config: EnsembleConfig, isDefault: boolean, 
 }
 
 export const KNOWN_EXPERT_KINDS = BUILTIN_EXPERT_KINDS;
+
+/** `--threads N` → core's pool option: N worker threads for CPU experts, 0 → every expert in-process. */
+export function poolOption(threads: number | undefined): Pick<CreateFromConfigOptions, 'pool'> {
+  if (threads === undefined) return {};
+  return { pool: threads === 0 ? false : { threads } };
+}
+
+export const THREADS_FLAG_HELP = 'worker threads for CPU experts such as the TF.js detector (default: one per core; 0: all in-process)';

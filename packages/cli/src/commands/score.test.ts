@@ -130,7 +130,7 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
   it('documents every flag in --help', async () => {
     const { code, stdout } = await cli('score', '--help');
     expect(code).toBe(0);
-    for (const flag of ['--image', '--prompt', '--prompts-file', '--config', '--expert', '--aggregate', '--on-missing', '--allow-url', '--max-pixels', '--batch-size', '--json']) {
+    for (const flag of ['--image', '--prompt', '--prompts-file', '--config', '--expert', '--aggregate', '--on-missing', '--allow-url', '--max-pixels', '--batch-size', '--threads', '--json']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -140,6 +140,7 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
       ['score', '--bogus'],
       ['score', '--aggregate', 'max'],
       ['score', '--batch-size', '0'],
+      ['score', '--threads', '-1'],
       ['score', '-i', goodPng],
       ['score', '-i', goodPng, goodPng, goodPng, '-p', 'a', 'b'],
       ['score', '-p', 'a', '--prompts-file', path.join(dir, 'items.jsonl')],

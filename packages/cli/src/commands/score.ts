@@ -18,8 +18,8 @@ import {
   type PromptSpec,
   type ScoreInput,
 } from '@t2i-reward/core';
-import { positiveInteger } from './arguments.js';
-import { buildEnsemble, KNOWN_EXPERT_KINDS, resolveEnsembleConfig, UsageError } from './ensemble-setup.js';
+import { nonNegativeInteger, positiveInteger } from './arguments.js';
+import { buildEnsemble, KNOWN_EXPERT_KINDS, poolOption, resolveEnsembleConfig, THREADS_FLAG_HELP, UsageError } from './ensemble-setup.js';
 
 interface ScoreFlags {
   image?: string[];
@@ -33,6 +33,7 @@ interface ScoreFlags {
   maxPixels?: number;
   batchSize?: number;
   preset?: string;
+  threads?: number;
   json?: boolean;
 }
 
@@ -272,7 +273,7 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     ...(flags.allowUrl?.length ? { allowUrls: [...(config.image?.allowUrls ?? []), ...flags.allowUrl] } : {}),
     ...(flags.maxPixels ? { maxPixels: flags.maxPixels } : {}),
   };
-  const ensemble = await buildEnsemble(config, isDefault, { image });
+  const ensemble = await buildEnsemble(config, isDefault, { image, ...poolOption(flags.threads) });
   const showProgress = !flags.json && process.stderr.isTTY === true && items.length > 1;
   const bar = showProgress
     ? new cliProgress.SingleBar({ stream: process.stderr, format: 'scoring [{bar}] {value}/{total} images', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -351,6 +352,7 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
     .option('--allow-url <origin...>', 'http(s) origins or URL prefixes images may be fetched from (refused otherwise)')
     .option('--max-pixels <n>', 'refuse images larger than this many pixels (default 67108864)', positiveInteger)
     .option('--batch-size <n>', 'images per expert call (default 16)', positiveInteger)
+    .option('--threads <n>', THREADS_FLAG_HELP, nonNegativeInteger)
     .option('--json', 'print one JSON object {results:[{image, prompt, reward, experts:{NAME:{score, raw, details, warnings, error}}, warnings, error}]}')
     .addHelpText('after', [
       '',

@@ -9,6 +9,7 @@ import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
 import { validateWithSchema, type JSONSchema } from '../validation.js';
 import { applyEnsemblePreset } from './presets.js';
+import { createPooledReward, RewardPool, type RewardPoolOptions } from '../pool/pool.js';
 import { ensembleConfigSchema, type EnsembleConfig, type ExpertConfig } from './schema.js';
 
 /** What a plugin's `create` gets besides its own config entry. */
@@ -38,6 +39,12 @@ export interface ExpertPlugin {
    * read (e.g. `backend.model`, `options.threshold`). Errors are reported with the entry's path ("experts/0/...").
    */
   configSchema?: JSONSchema;
+  /**
+   * Backends that compute on the calling thread (TF.js wasm, plain JS): config entries using one run in a
+   * worker pool by default (`execution: 'pool'`). Runtimes that thread themselves (onnxruntime) and remote
+   * backends stay in-process unless an entry asks otherwise.
+   */
+  poolBackends?: readonly string[];
   create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
   /** Backends whose `backend.model` names a served model rather than a location (never resolved as a path). */
   remoteBackends?: readonly string[];
@@ -248,6 +255,13 @@ export interface CreateFromConfigOptions extends PluginResolveOptions {
   resolveSpec?: EnsembleOptions['resolveSpec'];
   /** Merged over `config.image` (e.g. the CLI's --allow-url). */
   image?: ImageLoadOptions;
+  /**
+   * Where pooled experts run (entries with `execution: 'pool'`, or whose backend is in their plugin's
+   * `poolBackends`): a shared RewardPool (the caller destroys it), options for a pool of the ensemble's own
+   * (created on first use, destroyed with the ensemble; default: one thread per core), or `false` to run
+   * every expert in-process.
+   */
+  pool?: RewardPool | RewardPoolOptions | false;
 }
 
 function resolveRelative(configDir: string, value: string): string {
@@ -293,6 +307,37 @@ export async function loadConfigPlugins(specifiers: readonly string[], configDir
   }
 }
 
+/**
+ * A config entry made ready for its plugin: the default backend filled in, the backend type checked against the
+ * plugin, the entry validated by the plugin's schema (without `execution`, which is core's), explicitly relative
+ * model paths made absolute. The worker pool runs the same step before building an expert.
+ */
+export function prepareExpertEntry(entry: ExpertConfig, plugin: ExpertPlugin, where: string, configDir: string): ExpertConfig {
+  const { execution: _execution, ...rest } = entry;
+  let expert: ExpertConfig = rest;
+  if (expert.backend === undefined && plugin.backends[0] !== undefined) expert = { ...expert, backend: { type: plugin.backends[0] } };
+  if (expert.backend && !plugin.backends.includes(expert.backend.type)) {
+    throw new InvalidConfigError(
+      `${where}/backend/type: '${expert.backend.type}' is not a backend of ${entry.kind} (${plugin.backends.join(', ')})`,
+      { data: { path: `${where}/backend/type` } },
+    );
+  }
+  if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
+  // Normalised once, here: the default backend filled in, its model located, options always an object.
+  return withResolvedPaths({ ...expert, options: expert.options ?? {} }, configDir, plugin.remoteBackends);
+}
+
+/**
+ * Where an entry runs: its own `execution`, else the pool when its backend is in the plugin's `poolBackends`
+ * and a worker can find the plugin by kind (plugin objects passed in `options.plugins` cannot cross threads).
+ */
+function placementOf(entry: ExpertConfig, expert: ExpertConfig, plugin: ExpertPlugin, options: CreateFromConfigOptions): 'pool' | 'in-process' {
+  if (options.pool === false) return 'in-process';
+  if (entry.execution) return entry.execution;
+  if (options.plugins?.includes(plugin) || expertPackageName(entry.kind) === undefined) return 'in-process';
+  return expert.backend && plugin.poolBackends?.includes(expert.backend.type) ? 'pool' : 'in-process';
+}
+
 function atPath(error: unknown, prefix: string): unknown {
   if (!T2IRewardError.isInstance(error)) return error;
   const inner = typeof error.data?.path === 'string' ? error.data.path : '';
@@ -319,6 +364,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
   };
   if (config.plugins?.length) await loadConfigPlugins(config.plugins, configDir, options);
   const created: { name?: string; model: RewardModelV1; weight?: number }[] = [];
+  let pool: RewardPool | undefined = options.pool instanceof RewardPool ? options.pool : undefined;
   try {
     for (const [index, entry] of config.experts.entries()) {
       const where = `experts/${index}`;
@@ -331,10 +377,11 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         throw atPath(error, `${where}/backend/type`);
       }
       if (backendPlugin) {
-        if (backendPlugin.configSchema) validateWithSchema(backendPlugin.configSchema, entry, `${entry.backend!.type} backend config`, { pathPrefix: where });
+        const { execution: _execution, ...remote } = entry;
+        if (backendPlugin.configSchema) validateWithSchema(backendPlugin.configSchema, remote, `${entry.backend!.type} backend config`, { pathPrefix: where });
         let model: RewardModelV1;
         try {
-          model = await backendPlugin.create(entry, context);
+          model = await backendPlugin.create(remote, context);
           assertSupportedModel(model, `the ${entry.backend!.type} model of ${entry.kind}`);
         } catch (error) {
           throw atPath(error, where);
@@ -348,17 +395,21 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
       } catch (error) {
         throw atPath(error, where);
       }
-      let expert = entry;
-      if (expert.backend === undefined && plugin.backends[0] !== undefined) expert = { ...expert, backend: { type: plugin.backends[0] } };
-      if (expert.backend && !plugin.backends.includes(expert.backend.type)) {
-        throw new InvalidConfigError(
-          `${where}/backend/type: '${expert.backend.type}' is not a backend of ${entry.kind} (${plugin.backends.join(', ')})`,
-          { data: { path: `${where}/backend/type` } },
-        );
+      const expert = prepareExpertEntry(entry, plugin, where, configDir);
+      if (placementOf(entry, expert, plugin, options) === 'pool') {
+        if (!pool) {
+          pool = new RewardPool(options.pool && !(options.pool instanceof RewardPool) ? options.pool : {});
+          pool.destroyWhenUnheld();
+        }
+        let model: RewardModelV1;
+        try {
+          model = await createPooledReward(expert, { pool, configDir, path: where, image });
+        } catch (error) {
+          throw atPath(error, where);
+        }
+        created.push({ model, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.weight !== undefined ? { weight: entry.weight } : {}) });
+        continue;
       }
-      if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
-      // Normalised once, here: the default backend filled in, its model located, options always an object.
-      expert = withResolvedPaths({ ...expert, options: expert.options ?? {} }, configDir, plugin.remoteBackends);
       let model: RewardModelV1;
       try {
         model = await plugin.create(expert, context);

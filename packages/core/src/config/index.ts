@@ -8,6 +8,7 @@ export {
   loadConfigPlugins,
   loadEnsembleConfig,
   parseEnsembleConfig,
+  prepareExpertEntry,
   registerBackendPlugin,
   registerExpertPlugin,
   resolveBackendPlugin,

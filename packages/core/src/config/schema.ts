@@ -20,6 +20,11 @@ export interface ExpertConfig {
   backend?: ExpertBackendConfig;
   /** Expert options, validated by the plugin's schema. */
   options?: Record<string, unknown>;
+  /**
+   * Where the model runs: 'pool' (worker threads, off the calling thread) or 'in-process'. Default: the pool
+   * for backends the plugin lists in `poolBackends` (e.g. the TF.js detector), in-process otherwise.
+   */
+  execution?: 'pool' | 'in-process';
 }
 
 export interface ImageConfig {
@@ -66,6 +71,7 @@ export const expertConfigSchema: JSONSchema = {
       },
     },
     options: { type: 'object' },
+    execution: { enum: ['pool', 'in-process'] },
   },
 };
 

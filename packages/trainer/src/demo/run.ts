@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { cacheMiddleware, createEnsemble, loadTfjs, wrapRewardModel, type CacheMiddleware, type Ensemble, type RewardMiddleware, type RgbImage } from '@t2i-reward/core';
+import { cacheMiddleware, createEnsemble, createEnsembleFromConfig, loadTfjs, wrapRewardModel, type CacheMiddleware, type Ensemble, type RewardMiddleware, type RewardPool, type RewardPoolOptions, type RgbImage } from '@t2i-reward/core';
 import { createDetectorReward } from '@t2i-reward/detector';
 import { CenterNetBackend } from '@t2i-reward/detector/internal';
 import type { EarlyStoppingOptions } from '../diagnostics.js';
@@ -47,6 +47,11 @@ export interface DemoOptions {
   monitors?: boolean;
   /** Stop when the held-out reward has not improved for `patience` evaluations (the trainer's option). */
   earlyStopping?: EarlyStoppingOptions;
+  /**
+   * With `monitors: false` and no copy penalty: run the detector in core's worker pool (scoring a group overlaps
+   * sampling the next one). The monitored demo keeps its experts in-process: they share one detection pass.
+   */
+  pool?: RewardPool | RewardPoolOptions | false;
 }
 
 /** The demo's GRPO settings: T2I-R1's G = 8, β = 0.01, ε = 1e-4 and loss, with a tiny model's learning rate and 4 updates per batch. */
@@ -213,6 +218,17 @@ export function demoDiagnosticsSummary(
   };
 }
 
+/** The demo's ensemble with the detector in core's worker pool (built there from its config entry). */
+export function createPooledDemoEnsemble(
+  runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm',
+  pool: RewardPool | RewardPoolOptions = {},
+): Promise<Ensemble> {
+  return createEnsembleFromConfig(
+    { experts: [{ kind: 'detector', name: 'detector', execution: 'pool', backend: { type: 'tfjs', model: 'centernet', runtime }, options: { formula: 't2i-r1' } }] },
+    { pool },
+  );
+}
+
 function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-train'): number[] {
   return records.filter((r) => r.split === split).map((r) => r.reward.mean);
 }
@@ -245,6 +261,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const rewardExpert = useDetector ? (copyPenalty > 0 ? 'detector-copies' : 'detector') : 'scene';
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
+    if (options.pool !== undefined && options.pool !== false && options.monitors === false && copyPenalty === 0) {
+      reward = withSceneFlags(ensembleReward(await createPooledDemoEnsemble(runtime, options.pool)));
+    } else {
     cached = cacheMiddleware();
     reward = withSceneFlags(
       ensembleReward(
@@ -256,6 +275,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         }),
       ),
     );
+    }
   } else {
     reward = sceneReward();
   }
