@@ -11,7 +11,6 @@ import {
   type ExpertPlugin,
   type RewardModelV1,
   type RewardPoolOptions,
-  type RgbImage,
 } from '@t2i-reward/core';
 import { ScoreCache, withScoreCache, type CachedReward } from '../cache.js';
 import { detectorThresholds, type BenchConfig } from '../config.js';
