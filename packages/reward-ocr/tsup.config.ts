@@ -1,12 +1,4 @@
-import { defineConfig } from 'tsup';
 import pkg from './package.json' with { type: 'json' };
+import { packageBuild } from '../../tsup.package.mjs';
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ['esm'],
-  dts: { compilerOptions: { composite: false, customConditions: ['t2ir-source'] } },
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
-  define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
-});
+export default packageBuild(pkg, ['src/index.ts']);
