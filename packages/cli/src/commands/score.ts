@@ -221,7 +221,6 @@ function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItem
     head: head.filter((_, column) => keep[column]),
     colWidths: widths,
     wordWrap: true,
-    wrapOnWordBoundary: false,
     style: { head: [], border: [] },
   });
   for (const row of rows) table.push(row.filter((_, column) => keep[column]));
