@@ -31,9 +31,10 @@ describe('t2ir score --expert ocr (spawned, no config)', () => {
   });
 });
 
-describe('explainDetails for ocr results', () => {
+describe('the ocr explain (its plugin gives the "why" column)', () => {
   it('names the target and what was read', async () => {
-    const { explainDetails } = await import('./score.js');
+    const { expertPlugin } = await import('@t2i-reward/ocr');
+    const explainDetails = expertPlugin.explain!;
     expect(explainDetails({ target: 'Grand Opening', normalizedTarget: 'grandopening', compared: 'grand', rule: 'levenshtein', distance: 7, length: 12 }))
       .toBe('read "grand" for "grandopening": distance 7/12');
     expect(explainDetails({ target: 'Grand Opening', normalizedTarget: 'grandopening', compared: 'grandopeningtoday', rule: 'contains', distance: 0, length: 12 }))

@@ -254,6 +254,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const policy = new BiCotPolicy(tf, featurizer, { seed, render: useDetector });
   // A policy that has converged re-draws the same images: the detector need not see them twice.
   let cached: CacheMiddleware | undefined;
+  let cachedPerImage = 1;
   let reward: RewardFunction;
   const copyPenalty = options.copyPenalty ?? 0;
   if (!(copyPenalty >= 0 && copyPenalty <= 1)) throw new RangeError(`copyPenalty must be in [0, 1], got ${copyPenalty}`);
@@ -264,17 +265,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     if (options.pool !== undefined && options.pool !== false && options.monitors === false && copyPenalty === 0) {
       reward = withSceneFlags(ensembleReward(await createPooledDemoEnsemble(runtime, options.pool)));
     } else {
-    cached = cacheMiddleware();
-    reward = withSceneFlags(
-      ensembleReward(
-        createDemoEnsemble(runtime, {
-          rewardExpert: rewardExpert as 'detector' | 'detector-copies',
-          ...(copyPenalty > 0 ? { copyPenalty } : {}),
-          ...(options.monitors === false ? { monitors: false } : {}),
-          middleware: cached,
-        }),
-      ),
-    );
+      cached = cacheMiddleware();
+      const ensemble = createDemoEnsemble(runtime, {
+        rewardExpert: rewardExpert as 'detector' | 'detector-copies',
+        ...(copyPenalty > 0 ? { copyPenalty } : {}),
+        ...(options.monitors === false ? { monitors: false } : {}),
+        middleware: cached,
+      });
+      // The cache wraps each expert; reward calls count images, once per image however many experts read it.
+      cachedPerImage = ensemble.experts.length;
+      reward = withSceneFlags(ensembleReward(ensemble));
     }
   } else {
     reward = sceneReward();
@@ -353,8 +353,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       heldOutEnd: heldOut.at(-1) ?? Number.NaN,
       trainStart: allTrain[0] ?? Number.NaN,
       trainEnd: trainEval.at(-1) ?? Number.NaN,
-      rewardCalls: cached ? cached.hits + cached.misses : 0,
-      cacheHits: cached?.hits ?? 0,
+      rewardCalls: cached ? (cached.hits + cached.misses) / cachedPerImage : 0,
+      cacheHits: cached ? cached.hits / cachedPerImage : 0,
       metricsPath: result.metricsPath!,
       htmlPath: path.join(options.outDir, 'learning-curve.html'),
       backend,
