@@ -14,7 +14,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import { letterbox } from './letterbox.js';
 import { resolveModelSource } from './model-source.js';
-import { toOrtSessionOptions, type HpmRewardOptions } from './options.js';
+import { dtypeLabel, onnxFileName, toOrtSessionOptions, type HpmRewardOptions } from './options.js';
 import { transformersRuntime, type TransformersModule } from './runtime.js';
 import { cosineSimilarity, scoreVariant, type ClipVariant } from './scoring.js';
 import { VERSION } from './version.js';
@@ -147,7 +147,7 @@ export class ClipReward extends BaseReward {
     const modelOptions = {
       ...pretrained,
       ...(this.#init.device ? { device: this.#init.device } : {}),
-      ...(this.#init.dtype ? { dtype: this.#init.dtype } : {}),
+      ...(this.#init.dtype ? { dtype: transformersDtype(this.#init.dtype) } : {}),
       session_options: toOrtSessionOptions(this.#init.session),
     } as Parameters<TransformersModule['PreTrainedModel']['from_pretrained']>[1];
     const layout = this.#resolveLayout(source.location, source.local);
@@ -210,9 +210,10 @@ export class ClipReward extends BaseReward {
     const layout = this.#init.layout ?? 'auto';
     if (layout !== 'auto') return layout;
     if (!local) return 'split'; // hub CLIP exports (Xenova/*) ship text_model.onnx + vision_model.onnx
-    if (existsSync(join(location, 'onnx', 'text_model.onnx')) && existsSync(join(location, 'onnx', 'vision_model.onnx'))) return 'split';
-    if (existsSync(join(location, 'onnx', 'model.onnx'))) return 'combined';
-    throw new ModelLoadError(`${location} has neither onnx/text_model.onnx + onnx/vision_model.onnx nor onnx/model.onnx`);
+    const [text, vision, combined] = ['text_model', 'vision_model', 'model'].map((session) => join('onnx', onnxFileName(session, this.#init.dtype)));
+    if (existsSync(join(location, text!)) && existsSync(join(location, vision!))) return 'split';
+    if (existsSync(join(location, combined!))) return 'combined';
+    throw new ModelLoadError(`${location} has neither ${text} + ${vision} nor ${combined}${combined!.endsWith('_quantized.onnx') ? ' (q8 files: scripts/quantize_onnx.py on the folder)' : ''}`);
   }
 
   /** Token ids of one prompt, truncated CLIP-style to the context length (last token forced to <|endoftext|>). */
@@ -398,7 +399,15 @@ function clipModelId(init: ClipRewardInit): string {
   }
   const defaultResize = init.variant === 'hps-v2' || init.variant === 'hps-v2.1' ? 'letterbox' : 'processor';
   if (init.imageResize && init.imageResize !== defaultResize) parts.push(init.imageResize);
+  const dtype = dtypeLabel(init.dtype);
+  if (dtype !== 'fp32') parts.push(dtype);
   return [...parts, init.model].join('/');
+}
+
+/** transformers.js' dtype: a per-session record names every CLIP session file (unnamed ones fp32, no fallback warning). */
+function transformersDtype(dtype: NonNullable<ClipRewardInit['dtype']>): string | Record<string, string> {
+  if (typeof dtype === 'string') return dtype;
+  return { text_model: 'fp32', vision_model: 'fp32', model: 'fp32', ...(Object.fromEntries(Object.entries(dtype).filter(([, v]) => v !== undefined)) as Record<string, string>) };
 }
 
 /** Marks a promise as handled now (it is awaited later), so an early rejection is not reported as unhandled. */
