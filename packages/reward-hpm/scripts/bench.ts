@@ -115,6 +115,8 @@ class TorchChild {
   readonly #child;
   readonly #lines: string[] = [];
   #waiting: ((line: string) => void) | undefined;
+  #failWaiting: ((error: Error) => void) | undefined;
+  #exited: Error | undefined;
   #stderr = '';
 
   constructor(work: string) {
@@ -129,15 +131,20 @@ class TorchChild {
         resolve(line);
       } else this.#lines.push(line);
     });
+    this.#child.once('exit', (code) => {
+      this.#exited = new Error(`bench_torch.py exited (${code}): ${this.#stderr}`);
+      this.#failWaiting?.(this.#exited);
+    });
     this.info = this.#next().then((line) => JSON.parse(line) as TorchInfo);
   }
 
   #next(): Promise<string> {
     const queued = this.#lines.shift();
     if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#exited) return Promise.reject(this.#exited);
     return new Promise((resolve, reject) => {
       this.#waiting = resolve;
-      this.#child.once('exit', (code) => reject(new Error(`bench_torch.py exited (${code}): ${this.#stderr}`)));
+      this.#failWaiting = reject;
     });
   }
 
@@ -154,16 +161,23 @@ class TorchChild {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'hpm-bench-'));
   try {
-    const modelDir = join(work, 'vit-b-32');
-    console.log(`generating a random-weight ViT-B/32 CLIP in ${modelDir} (${python}) and its q8 files (${weightBits}-bit weights) ...`);
-    const generated = spawnSync(python, [join(here, 'gen_clip_fixture.py'), '--preset', 'vit-b-32', '--out', modelDir], { encoding: 'utf8' });
-    const quantized = generated.status === 0 ? spawnSync(python, [join(here, 'quantize_onnx.py'), modelDir, '--weight-bits', weightBits], { encoding: 'utf8' }) : generated;
-    if (generated.status !== 0 || quantized.status !== 0) {
-      console.error(`cannot generate the bench model (needs ${python} with torch + onnx + numpy):\n${(quantized.stderr || generated.stderr).slice(-2000)}`);
-      process.exitCode = 1;
-      return;
-    }
-    console.log(quantized.stdout.trim());
+    // BENCH_MODEL: a folder an earlier run wrote (gen_clip_fixture.py --preset vit-b-32 + quantize_onnx.py), reused as is.
+    const reuse = process.env['BENCH_MODEL'];
+    const modelDir = reuse ?? join(work, 'vit-b-32');
+    if (!reuse) {
+      console.log(`generating a random-weight ViT-B/32 CLIP in ${modelDir} (${python}) and its q8 files (${weightBits}-bit weights) ...`);
+      const generated = spawnSync(python, [join(here, 'gen_clip_fixture.py'), '--preset', 'vit-b-32', '--out', modelDir], { encoding: 'utf8' });
+      const quantize = (...args: string[]) => spawnSync(python, [join(here, 'quantize_onnx.py'), modelDir, '--weight-bits', weightBits, ...args], { encoding: 'utf8' });
+      // The scorer's q8 files (per-sample activation scales) and, for one raw arm, per-tensor ones (batch-dependent).
+      let quantized = generated.status === 0 ? quantize() : generated;
+      if (quantized.status === 0) quantized = quantize('--activations', 'per-tensor', '--suffix', '_quantized_per_tensor');
+      if (generated.status !== 0 || quantized.status !== 0) {
+        console.error(`cannot generate the bench model (needs ${python} with torch + onnx + numpy):\n${(quantized.stderr || generated.stderr).slice(-2000)}`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(quantized.stdout.trim());
+    } else console.log(`reusing ${modelDir} (BENCH_MODEL)`);
     writeFileSync(join(modelDir, 'tokenizer.json'), JSON.stringify(buildClipTokenizerJson(readFileSync(join(here, '..', 'fixtures', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz')))));
 
     const transformers = await import('@huggingface/transformers');
@@ -179,11 +193,13 @@ async function main(): Promise<void> {
 
     // Raw sessions on the same files, with the options the scorer passes (CPU EP, default threads).
     const session = (file: string) => ort.InferenceSession.create(join(modelDir, 'onnx', file), ortOptions);
-    const [textSession, visionSession, textQ8, visionQ8] = await Promise.all([
+    const [textSession, visionSession, textQ8, visionQ8, textQ8PerTensor, visionQ8PerTensor] = await Promise.all([
       session('text_model.onnx'),
       session('vision_model.onnx'),
       session('text_model_quantized.onnx'),
       session('vision_model_quantized.onnx'),
+      session('text_model_quantized_per_tensor.onnx'),
+      session('vision_model_quantized_per_tensor.onnx'),
     ]);
     const idsTensor = new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
     const pixelTensor = (batch: number) => new ort.Tensor('float32', pixels.pixel_values.data.subarray(0, batch * 3 * 224 * 224), [batch, 3, 224, 224]);
@@ -220,6 +236,11 @@ async function main(): Promise<void> {
         rawQ8: async () => {
           await textQ8.run({ input_ids: idsTensor });
           await visionQ8.run({ pixel_values: pixelTensor(batch) });
+        },
+        // What per-sample activation scales (batch independence) cost against one DynamicQuantizeLinear per tensor.
+        rawQ8PerTensor: async () => {
+          await textQ8PerTensor.run({ input_ids: idsTensor });
+          await visionQ8PerTensor.run({ pixel_values: pixelTensor(batch) });
         },
         // The pipeline's own work without the model: tokenise + image processor.
         preprocess: async () => {
@@ -299,6 +320,7 @@ async function main(): Promise<void> {
             (row['preprocess']! * 1000).toFixed(1),
           ].join(' | ')} |`,
         );
+        console.log(`  q8 raw with per-tensor activation scales (batch-dependent scores): ${ips(b, row['rawQ8PerTensor'])} img/s`);
         if (extra) {
           console.log(
             `  extra: 512x384 scorer ${ips(b, row['scorerResize'])} img/s; cached text ${ips(b, row['scorerCachedText'])} img/s vs raw vision only ${ips(b, row['rawVisionOnly'])} img/s`,
@@ -334,7 +356,7 @@ async function main(): Promise<void> {
     );
     console.log('targets: fp32 scorer / torch >= 1.0x at batch 1 and 8; fp32 overhead at batch 8 <= 10% (median); q8 scorer / torch >= 2x at batch 8; Spearman >= 0.99');
     torch.close();
-    await Promise.all([scorer.dispose(), scorerQ8.dispose(), cached.dispose(), ...[textSession, visionSession, textQ8, visionQ8].map((s) => s.release())]);
+    await Promise.all([scorer.dispose(), scorerQ8.dispose(), cached.dispose(), ...[textSession, visionSession, textQ8, visionQ8, textQ8PerTensor, visionQ8PerTensor].map((s) => s.release())]);
   } finally {
     if (!process.env['BENCH_KEEP'] && existsSync(work)) rmSync(work, { recursive: true, force: true });
   }

@@ -25,7 +25,8 @@ from gen_clip_fixture import PRESETS, TextModelWithProjection, VisionModelWithPr
 
 def blas_kernel():
     """What BLAS torch's fp32 GEMMs run on: OpenBLAS' core name and build config when libblas.so.3 is OpenBLAS."""
-    info = {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends.cpu, "get_cpu_capability") else None,
+    capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", None)
+    info = {"torch": torch.__version__, "cpu_capability": capability() if capability else None,
             "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS")}}
     for name in ("libblas.so.3", "libopenblas.so.0"):
         try:

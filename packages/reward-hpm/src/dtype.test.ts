@@ -11,9 +11,9 @@ import { onnxFileName } from './options.js';
 
 /**
  * dtype 'q8' loads onnx/*_quantized.onnx (written by scripts/quantize_onnx.py: int8 per-channel weights, 7-bit range,
- * dynamic uint8 activations). Tolerances below are for the committed tiny fixtures (width 16, cosines 0.24–0.59):
- * measured max |Δ cosine| vs fp32 0.014 (CLIP, both towers q8), 0.0053 (CLIP, vision tower only), 0.0076 (SigLIP);
- * max |Δ raw| 0.019 for ImageReward (z-score units). Tolerances are about twice that. At width 16 every weight column
+ * uint8 activations quantised per sample). Tolerances below are for the committed tiny fixtures (width 16, cosines
+ * 0.24–0.59): measured max |Δ cosine| vs fp32 0.016 (CLIP, both towers q8), 0.0045 (CLIP, vision tower only), 0.0079
+ * (SigLIP); max |Δ raw| 0.019 for ImageReward (z-score units). Tolerances are about twice that. At width 16 every weight column
  * is a few values, so the tiny models lose more than full-size ones: the bench measures ViT-B/32 (README).
  */
 const Q8_COSINE_TOLERANCE = 0.03;
