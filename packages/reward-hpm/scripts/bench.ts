@@ -7,8 +7,9 @@
  *     started with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment so OpenBLAS runs its best kernel),
  * all interleaved call by call (A/B/C/A/B/C..., order reversed every other round), medians and minimums per call.
  * Then the accuracy of q8 against fp32 on 64 image–prompt pairs: |Δ cosine| mean / max and Spearman of the scores.
- * Run: npm run bench -w @t2i-reward/hpm   (env: BENCH_ITERATIONS (9), BENCH_SPINNING=0, BENCH_WEIGHT_BITS (7),
- * BENCH_EXTRA=1 adds cached-text / vision-only / 512×384 arms)
+ * Run: npm run bench -w @t2i-reward/hpm   (env: BENCH_ITERATIONS (9), BENCH_SPINNING=0, BENCH_THREADS=n (ORT and
+ * torch), BENCH_WEIGHT_BITS (7), BENCH_MODEL=<folder of an earlier run, kept with BENCH_KEEP=1>, BENCH_EXTRA=1 adds
+ * cached-text / vision-only / 512×384 arms)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,12 @@ const extra = process.env['BENCH_EXTRA'] === '1';
 const batches = [1, 8];
 // BENCH_SPINNING=0: ORT intra-op threads stop spin-waiting after a run (both the scorer's and the raw sessions).
 const spinning = process.env['BENCH_SPINNING'] !== '0';
-const ortOptions = spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+// BENCH_THREADS=n: ORT intra-op threads and torch threads both n (default: each runtime's own, the physical cores).
+const threads = process.env['BENCH_THREADS'] ? Number(process.env['BENCH_THREADS']) : undefined;
+const ortOptions = {
+  ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+  ...(threads ? { intraOpNumThreads: threads } : {}),
+};
 const prompt = 'a photo of a red bicycle leaning on a blue wall next to a green bench';
 const BLAS_ENV = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 
@@ -122,7 +128,8 @@ class TorchChild {
   constructor(work: string) {
     const env = { ...process.env };
     for (const key of BLAS_ENV) delete env[key];
-    this.#child = spawn(python, [join(here, 'bench_torch.py'), '--preset', 'vit-b-32', '--inputs', work], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = [join(here, 'bench_torch.py'), '--preset', 'vit-b-32', '--inputs', work, ...(threads ? ['--threads', String(threads)] : [])];
+    this.#child = spawn(python, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child.stderr.on('data', (chunk: Buffer) => (this.#stderr = (this.#stderr + chunk.toString()).slice(-2000)));
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       if (this.#waiting) {
@@ -204,7 +211,7 @@ async function main(): Promise<void> {
     const idsTensor = new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
     const pixelTensor = (batch: number) => new ort.Tensor('float32', pixels.pixel_values.data.subarray(0, batch * 3 * 224 * 224), [batch, 3, 224, 224]);
 
-    const sessionOptions: HpmSessionOptions = { allowSpinning: spinning };
+    const sessionOptions: HpmSessionOptions = { allowSpinning: spinning, ...(threads ? { intraOpNumThreads: threads } : {}) };
     const scorer = new ClipReward({ variant: 'hps-v2.1', model: modelDir, textCacheSize: 0, session: sessionOptions });
     const scorerQ8 = new ClipReward({ variant: 'hps-v2.1', model: modelDir, textCacheSize: 0, session: sessionOptions, dtype: 'q8' });
     const cached = new ClipReward({ variant: 'hps-v2.1', model: modelDir, session: sessionOptions });
@@ -330,7 +337,7 @@ async function main(): Promise<void> {
     };
     const blasEnv = BLAS_ENV.map((k) => `${k}=${process.env[k] ?? '(unset)'}`).join(' ');
     console.log(
-      `\nCLIP ViT-B/32 size (random weights), hps-v2.1 scorer, ${iterations} interleaved iterations; prompt of ${ids.length} tokens; ORT ${ort.env.versions.common} spinning ${spinning ? 'on' : 'off'}; ` +
+      `\nCLIP ViT-B/32 size (random weights), hps-v2.1 scorer, ${iterations} interleaved iterations; prompt of ${ids.length} tokens; ORT ${ort.env.versions.common} spinning ${spinning ? 'on' : 'off'}, intra-op threads ${threads ?? 'default'}; ` +
         `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}); load average during the timed loop: median ${median(loads).toFixed(1)}, min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`,
     );
     if (torchInfo) {

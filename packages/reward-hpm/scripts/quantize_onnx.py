@@ -4,31 +4,33 @@ Writes, next to each onnx/<name>.onnx of a model folder, onnx/<name>_quantized.o
 loads for `dtype: 'q8'` (suffix '_quantized'), which our ImageReward sessions honour too.
 
 What is quantised: every MatMul whose second input is a float32 initializer (HF/torch exports of nn.Linear on 3-D
-activations), and every Gemm with a float32 initializer B (2-D projections), rewritten with standard ONNX ops:
+activations), and every Gemm with a float32 initializer B (2-D projections). Default (`--activations per-sample`):
 
-    x_q, x_scale, x_zp = DynamicQuantizeLinear(x)            activations: uint8, per tensor, computed per call
-    y_i32 = MatMulInteger(x_q, W_q, x_zp, W_zp)              W_q int8 [K, N], W_zp int8 zeros [N]
-    y     = Cast(y_i32, float) * Mul(x_scale, W_scale)       W_scale float [N] (per output channel) or scalar
+    s_b   = max|x_b| / 127 per sample b (Reshape, Abs, ReduceMax, Div)     activation scale, computed per call
+    x_q   = QuantizeLinear(x, s, 128, axis=0)                              uint8, symmetric around 128
+    y     = MatMulIntegerToFloat(x_q, W_q, 1, W_scale, 128, 0) · s_b        com.microsoft; W_q int8 [K, N], W_scale [N]
     (+ bias via Add, + Gemm's C)
 
-onnxruntime fuses this chain into DynamicQuantizeMatMul (its MatMulIntegerToFloat / DynamicQuantizeMatMul fusions),
-which runs u8·s8 GEMMs (AVX-512 VNNI / AVX-VNNI when the CPU has them, vpmaddubsw on plain AVX2). The same graph runs
-on onnxruntime-web. Attention's activation × activation MatMuls, the patch Conv, Gather embeddings, LayerNorm and
-softmax stay float32.
+so a sample's result does not depend on the rest of its batch (the reward contract requires it). `--standard-ops`
+writes MatMulInteger → Cast → Mul → Mul instead of the com.microsoft op (same numbers, unfused, slower).
+`--activations per-tensor` writes what onnxruntime's quantize_dynamic writes:
+
+    x_q, x_scale, x_zp = DynamicQuantizeLinear(x)            uint8, one asymmetric scale for the whole batch
+    y = Cast(MatMulInteger(x_q, W_q, x_zp, 0), float) · (x_scale · W_scale)
+
+which onnxruntime fuses into DynamicQuantizeMatMul (one more bit of activation resolution, standard ops, but a score
+then moves with its batch mates). Both run u8·s8 GEMMs (AVX-512 VNNI / AVX-VNNI when the CPU has them, vpmaddubsw on
+plain AVX2). Attention's activation × activation MatMuls, the patch Conv, Gather embeddings, LayerNorm and softmax
+stay float32. (onnxruntime's MatMulIntegerToFloat fusion assumes a scalar activation scale: fed a per-sample one it
+gives wrong numbers, which is why the per-sample graph calls the fused op itself.)
 
 Weights are symmetric (zero point 0). `--weight-bits 7` (default) keeps |W_q| <= 63: on AVX2 CPUs without VNNI the
 u8s8 kernel adds pairs of u8·s8 products in int16 (vpmaddubsw), which saturates for 8-bit weights
 (2·255·127 > 32767); with 7-bit weights it cannot (2·255·63 < 32767). On VNNI machines `--weight-bits 8` halves the
 weight rounding error. `--per-tensor` uses one scale per matrix instead of one per output column.
 
-Activations (`--activations`): 'per-sample' (default) quantises each sample of the batch with its own scale
-(symmetric uint8 around 128: ReduceMax(|x_b|) / 127, QuantizeLinear along axis 0), so a sample's score does not depend
-on the rest of its batch, as the reward contract requires; 'per-tensor' uses DynamicQuantizeLinear (one asymmetric
-scale for the whole batch: one more bit of resolution, fused by onnxruntime into DynamicQuantizeMatMul, but a score
-then moves with its batch mates).
-
 Usage: /usr/bin/python3 quantize_onnx.py MODEL_DIR [--weight-bits 7|8] [--per-tensor] [--activations per-sample|per-tensor]
-       [--only text_model vision_model]
+       [--standard-ops] [--suffix _quantized] [--only text_model vision_model]
 Prints one JSON line per file: {file, quantized (count of MatMul/Gemm rewritten), skipped, bytes_in, bytes_out}.
 """
 import argparse
@@ -205,8 +207,14 @@ def quantize_file(src, dst, bits, per_channel, activations, contrib):
     rewriter = Rewriter(model, bits, per_channel, activations, contrib)
     model = rewriter.run()
     model.producer_name = "t2i-reward quantize_onnx.py"
-    onnx.checker.check_model(model)
-    onnx.save(model, dst)
+    # Over protobuf's 2 GB (a ViT-H tower, say) the weights go to <file>_data, as the fp32 exports do.
+    large = sum(len(t.raw_data) for t in model.graph.initializer) > 1_800_000_000
+    if large:
+        onnx.save(model, dst, save_as_external_data=True, all_tensors_to_one_file=True, location=os.path.basename(dst) + "_data")
+        onnx.checker.check_model(dst)
+    else:
+        onnx.checker.check_model(model)
+        onnx.save(model, dst)
     return {"file": os.path.basename(dst), "quantized": rewriter.count, "skipped": rewriter.skipped,
             "bytes_in": os.path.getsize(src), "bytes_out": os.path.getsize(dst)}
 
