@@ -7,7 +7,7 @@
  * Run (after `BENCH_KEEP=1 npm run bench` or with any folder holding the fp32 and q8 files):
  *   BENCH_MODEL=/tmp/vit-b-32 node --conditions=t2ir-source --import tsx scripts/bench_session_options.ts
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -81,8 +81,14 @@ async function main(dir: string): Promise<void> {
     const profiled = await ort.InferenceSession.create(join(dir, 'onnx', 'vision_model.onnx'), { enableProfiling: true, profileFilePrefix: join(dir, 'ort-profile') });
     const input = pixels(8);
     for (let i = 0; i < 3; i++) await profiled.run({ pixel_values: input });
-    const file = (profiled as unknown as { endProfiling(): string }).endProfiling();
+    (profiled as unknown as { endProfiling(): void }).endProfiling();
     await profiled.release();
+    // onnxruntime-node names the file <prefix>_<timestamp>.json and does not return the name: take the newest.
+    const file = readdirSync(dir)
+      .filter((f) => f.startsWith('ort-profile') && f.endsWith('.json'))
+      .map((f) => join(dir, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    if (!file) throw new Error(`no ort-profile*.json in ${dir}`);
     const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
     rmSync(file, { force: true });
     const byOp = new Map<string, number>();
