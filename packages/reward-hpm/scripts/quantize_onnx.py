@@ -93,7 +93,7 @@ class Rewriter:
         """(x_q, x_scale, x_zp, output scale shape) for activation x, one quantisation per activation."""
         if x in self.quantized_inputs:
             return self.quantized_inputs[x]
-        base = self.fresh(f"{x}_dq")
+        base = self.fresh(f"dq{len(self.quantized_inputs)}")
         if self.activations == "per-tensor":
             q, s, z = self.fresh(f"{base}_q"), self.fresh(f"{base}_scale"), self.fresh(f"{base}_zp")
             out.append(helper.make_node("DynamicQuantizeLinear", [x], [q, s, z], name=base))
@@ -165,7 +165,7 @@ class Rewriter:
         out = []
         for node in self.graph.node:
             attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-            prefix = node.name or node.output[0]
+            prefix = f"q{self.count}"  # short names keep small models small (node names repeat in every tensor name)
             if node.op_type == "MatMul" and node.domain in ("", "ai.onnx"):
                 w = self.float_init(node.input[1])
                 if w is not None and w.ndim == 2:
