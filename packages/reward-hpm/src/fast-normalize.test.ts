@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { createRgbImage, type RgbImage } from '@t2i-reward/core';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES_DIR } from '../test/fixtures.js';
-import { fastNormalizer } from './clip-reward.js';
+import { FIXTURES_DIR, tinyClipFolder } from '../test/fixtures.js';
+import { ClipReward, fastNormalizer } from './clip-reward.js';
 
 function noise(width: number, height: number, seed: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -43,5 +43,24 @@ describe('direct normalisation of images already at the input size', () => {
     const processor = await transformers.AutoImageProcessor.from_pretrained(join(FIXTURES_DIR, 'tiny-clip'), { local_files_only: true });
     (processor as unknown as { do_flip_channel_order: boolean }).do_flip_channel_order = true;
     expect(fastNormalizer(transformers as never, processor)).toBeUndefined();
+  });
+
+  it('mixes direct and processor-resized images in one batch with the scores each gets alone', async () => {
+    const folder = tinyClipFolder();
+    try {
+      const model = new ClipReward({ variant: 'cosine', model: folder.dir, imageResize: 'processor' });
+      const native = noise(32, 32, 5);
+      const other = noise(48, 40, 6);
+      const prompt = 'a red car next to a tree';
+      const together = await model.doScore([{ image: native, prompt }, { image: other, prompt }, { image: native, prompt }]);
+      const alone = [(await model.doScore([{ image: native, prompt }]))[0]!, (await model.doScore([{ image: other, prompt }]))[0]!];
+      await model.dispose();
+      expect(Math.abs((together[0]!.raw as number) - (alone[0]!.raw as number))).toBeLessThan(1e-6);
+      expect(Math.abs((together[1]!.raw as number) - (alone[1]!.raw as number))).toBeLessThan(1e-6);
+      expect(together[2]!.raw).toBe(together[0]!.raw);
+      expect(Math.abs((together[0]!.raw as number) - (together[1]!.raw as number))).toBeGreaterThan(1e-6);
+    } finally {
+      folder.cleanup();
+    }
   });
 });
