@@ -4,7 +4,7 @@ import { BaseReward, InvalidImageInputError, ModelDisposedError, ModelLoadError,
 import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
 import { LRUCache } from 'lru-cache';
 import { letterbox } from './letterbox.js';
-import { toOrtSessionOptions, type HpmRewardOptions } from './options.js';
+import { dtypeLabel, onnxFileName, toOrtSessionOptions, type HpmRewardOptions } from './options.js';
 import { transformersRuntime, type TransformersModule } from './runtime.js';
 import { cosineSimilarity, scoreVariant, type ClipVariant } from './scoring.js';
 import { VERSION } from './version.js';
@@ -69,6 +69,8 @@ interface LoadedClip {
   /** exp(logit_scale) written by our export scripts into config.json (`t2i_reward.logit_scale`), if any. */
   configLogitScale: number | undefined;
   family: ClipFamily;
+  /** Direct path for images the processor would not resize or crop; undefined when its config does more than that. */
+  fastNormalize: FastNormalize | undefined;
 }
 
 /** What differs between the CLIP and SigLIP families for the split layout. */
@@ -137,7 +139,7 @@ export class ClipReward extends BaseReward {
     const modelOptions = {
       ...pretrained,
       ...(this.#init.device ? { device: this.#init.device } : {}),
-      ...(this.#init.dtype ? { dtype: this.#init.dtype } : {}),
+      ...(this.#init.dtype ? { dtype: transformersDtype(this.#init.dtype) } : {}),
       session_options: toOrtSessionOptions(this.#init.session),
     } as Parameters<TransformersModule['PreTrainedModel']['from_pretrained']>[1];
     const layout = this.#resolveLayout(source.location, source.local);
@@ -189,6 +191,7 @@ export class ClipReward extends BaseReward {
         wantsAttentionMask: textSession?.inputNames.includes('attention_mask') ?? false,
         configLogitScale,
         family,
+        fastNormalize: fastNormalizer(runtime, imageProcessor),
       };
     } catch (cause) {
       if (T2IRewardError.isInstance(cause)) throw cause;
@@ -200,9 +203,10 @@ export class ClipReward extends BaseReward {
     const layout = this.#init.layout ?? 'auto';
     if (layout !== 'auto') return layout;
     if (!local) return 'split'; // hub CLIP exports (Xenova/*) ship text_model.onnx + vision_model.onnx
-    if (existsSync(join(location, 'onnx', 'text_model.onnx')) && existsSync(join(location, 'onnx', 'vision_model.onnx'))) return 'split';
-    if (existsSync(join(location, 'onnx', 'model.onnx'))) return 'combined';
-    throw new ModelLoadError(`${location} has neither onnx/text_model.onnx + onnx/vision_model.onnx nor onnx/model.onnx`);
+    const [text, vision, combined] = ['text_model', 'vision_model', 'model'].map((session) => join('onnx', onnxFileName(session, this.#init.dtype)));
+    if (existsSync(join(location, text!)) && existsSync(join(location, vision!))) return 'split';
+    if (existsSync(join(location, combined!))) return 'combined';
+    throw new ModelLoadError(`${location} has neither ${text} + ${vision} nor ${combined}${combined!.endsWith('_quantized.onnx') ? ' (q8 files: scripts/quantize_onnx.py on the folder)' : ''}`);
   }
 
   /** Token ids of one prompt, truncated CLIP-style to the context length (last token forced to <|endoftext|>). */
@@ -232,11 +236,29 @@ export class ClipReward extends BaseReward {
   }
 
   async #pixelValues(loaded: LoadedClip, images: readonly RgbImage[]): Promise<unknown> {
-    const { RawImage } = loaded.runtime;
+    const { RawImage, Tensor } = loaded.runtime;
     if (this.#imageResize === 'letterbox') images = await Promise.all(images.map((image) => letterbox(image, loaded.inputSize)));
-    const raw = images.map((image) => new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3));
-    const { pixel_values } = (await loaded.imageProcessor(raw)) as { pixel_values: unknown };
-    return pixel_values;
+    const toRaw = (image: RgbImage) => new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+    const fast = loaded.fastNormalize;
+    const direct = fast ? images.map((image) => fast.accepts(image)) : images.map(() => false);
+    if (!direct.some(Boolean)) {
+      const { pixel_values } = (await loaded.imageProcessor(images.map(toRaw))) as { pixel_values: unknown };
+      return pixel_values;
+    }
+    // Images already at the model's input size: the processor's resize and crop are no-ops for them, so rescale +
+    // normalise + HWC→CHW run as one loop straight into the batch tensor (same float32 arithmetic as transformers.js).
+    const { height, width } = fast!;
+    const plane = height * width;
+    const data = new Float32Array(images.length * 3 * plane);
+    const others = images.map((_, i) => i).filter((i) => !direct[i]);
+    if (others.length > 0) {
+      const { pixel_values } = (await loaded.imageProcessor(others.map((i) => toRaw(images[i]!)))) as { pixel_values: { data: Float32Array } };
+      others.forEach((i, k) => data.set(pixel_values.data.subarray(k * 3 * plane, (k + 1) * 3 * plane), i * 3 * plane));
+    }
+    images.forEach((image, i) => {
+      if (direct[i]) fast!.write(image, data, i * 3 * plane);
+    });
+    return new Tensor('float32', data, [images.length, 3, height, width]);
   }
 
   /** Text embeddings of the distinct prompts, from the LRU or one text-encoder call for the misses. */
@@ -416,7 +438,107 @@ function clipModelId(init: ClipRewardInit): string {
   }
   const defaultResize = init.variant === 'hps-v2' || init.variant === 'hps-v2.1' ? 'letterbox' : 'processor';
   if (init.imageResize && init.imageResize !== defaultResize) parts.push(init.imageResize);
+  const dtype = dtypeLabel(init.dtype);
+  if (dtype !== 'fp32') parts.push(dtype);
   return [...parts, init.model].join('/');
+}
+
+/** transformers.js' dtype: a per-session record names every CLIP session file (unnamed ones fp32, no fallback warning). */
+function transformersDtype(dtype: NonNullable<ClipRewardInit['dtype']>): string | Record<string, string> {
+  if (typeof dtype === 'string') return dtype;
+  return { text_model: 'fp32', vision_model: 'fp32', model: 'fp32', ...(Object.fromEntries(Object.entries(dtype).filter(([, v]) => v !== undefined)) as Record<string, string>) };
+}
+
+interface FastNormalize {
+  height: number;
+  width: number;
+  /** True when the processor's resize and centre crop leave this image as it is. */
+  accepts(image: RgbImage): boolean;
+  /** Writes the image's normalised CHW float32 values at `offset`. */
+  write(image: RgbImage, out: Float32Array, offset: number): void;
+}
+
+interface ProcessorConfigView {
+  do_resize?: boolean;
+  do_center_crop?: boolean;
+  do_rescale?: boolean;
+  do_normalize?: boolean;
+  do_pad?: boolean;
+  do_thumbnail?: boolean;
+  do_crop_margin?: boolean;
+  do_flip_channel_order?: boolean;
+  do_convert_grayscale?: boolean;
+  size_divisibility?: number;
+  rescale_factor?: number;
+  image_mean?: number | number[];
+  image_std?: number | number[];
+  crop_size?: number | { width: number; height: number };
+  size?: unknown;
+  get_resize_output_image_size(image: { size: [number, number] }, size: unknown): [number, number];
+}
+
+/**
+ * The direct path of #pixelValues, only for a plain transformers.js ImageProcessor (CLIP, SigLIP: no subclass
+ * override) whose steps past resize / crop are rescale and normalise. The processor itself decides the geometry:
+ * an image is accepted when its own get_resize_output_image_size keeps the size and the crop (if any) is that size.
+ * Arithmetic matches ImageProcessor.preprocess: float32(x · rescale_factor), then float32((v − mean) / std).
+ */
+export function fastNormalizer(runtime: TransformersModule, processor: unknown): FastNormalize | undefined {
+  const base = (runtime as unknown as { ImageProcessor?: { prototype: { preprocess: unknown } } }).ImageProcessor;
+  const config = processor as ProcessorConfigView & { preprocess?: unknown };
+  if (!base || config.preprocess !== base.prototype.preprocess) return undefined;
+  if (config.do_pad || config.do_thumbnail || config.do_crop_margin || config.do_flip_channel_order || config.do_convert_grayscale) return undefined;
+  if (config.size_divisibility !== undefined || typeof config.get_resize_output_image_size !== 'function') return undefined;
+  const crop = config.do_center_crop ? (typeof config.crop_size === 'number' ? { width: config.crop_size, height: config.crop_size } : config.crop_size) : undefined;
+  if (config.do_center_crop && (!crop || !Number.isInteger(crop.width) || !Number.isInteger(crop.height))) return undefined;
+  const sizeOf = (width: number, height: number): [number, number] =>
+    config.do_resize ? config.get_resize_output_image_size({ size: [width, height] }, config.size) : [width, height];
+  // The model input size: what a crop yields, else what resize yields for a square (fixed-size processors only).
+  let height: number;
+  let width: number;
+  if (crop) ({ height, width } = crop);
+  else {
+    try {
+      [width, height] = sizeOf(1000, 1000);
+    } catch {
+      return undefined;
+    }
+    const [w2, h2] = sizeOf(500, 700);
+    if (w2 !== width || h2 !== height) return undefined; // output size depends on the input: not a fixed-size processor
+  }
+  const channels = (value: number | number[] | undefined, fallback: number) => (Array.isArray(value) ? value : Array<number>(3).fill(value ?? fallback));
+  const mean = channels(config.image_mean, 0);
+  const std = channels(config.image_std, 1);
+  if (mean.length !== 3 || std.length !== 3) return undefined;
+  const rescale = config.do_rescale ? (config.rescale_factor ?? 1 / 255) : undefined;
+  const normalize = config.do_normalize ?? false;
+  const plane = height * width;
+  return {
+    height,
+    width,
+    accepts(image) {
+      if (image.width !== width || image.height !== height) return false;
+      try {
+        const [w, h] = sizeOf(image.width, image.height);
+        return w === width && h === height;
+      } catch {
+        return false;
+      }
+    },
+    write(image, out, offset) {
+      const { data } = image;
+      for (let c = 0; c < 3; c++) {
+        const m = mean[c]!;
+        const s = std[c]!;
+        const target = offset + c * plane;
+        for (let i = 0; i < plane; i++) {
+          let v = data[i * 3 + c]!;
+          if (rescale !== undefined) v = Math.fround(rescale * v);
+          out[target + i] = normalize ? (v - m) / s : v;
+        }
+      }
+    },
+  };
 }
 
 /** Marks a promise as handled now (it is awaited later), so an early rejection is not reported as unhandled. */

@@ -22,6 +22,7 @@ export function createHpmReward(options: HpmRewardOptions, context: HpmCreateCon
       ...(context.baseDir ? { baseDir: context.baseDir } : {}),
       ...(resolved.maxImageBatch ? { maxImageBatch: resolved.maxImageBatch } : {}),
       ...(resolved.session ? { session: resolved.session } : {}),
+      ...(resolved.dtype ? { dtype: resolved.dtype } : {}),
     });
   }
   const { variant, backend: _backend, ...rest } = resolved;

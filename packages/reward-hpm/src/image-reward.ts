@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BaseReward, InvalidImageInputError, ModelDisposedError, ModelLoadError, T2IRewardError, resolveModelLocation, throwIfAborted } from '@t2i-reward/core';
 import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import { toOrtSessionOptions, type HpmSessionOptions } from './options.js';
+import { dtypeLabel, onnxFileName, toOrtSessionOptions, type HpmRewardOptions, type HpmSessionOptions } from './options.js';
 import { onnxRuntime, transformersRuntime, type OnnxRuntimeModule, type TransformersModule } from './runtime.js';
 import { VERSION } from './version.js';
 
@@ -19,6 +19,8 @@ export interface ImageRewardInit {
   baseDir?: string;
   maxImageBatch?: number;
   session?: HpmSessionOptions;
+  /** Which onnx/<session><suffix>.onnx files: 'q8' loads vision_model_quantized.onnx + text_model_quantized.onnx. Default fp32. */
+  dtype?: HpmRewardOptions['dtype'];
 }
 
 export interface ImageRewardStats {
@@ -63,7 +65,8 @@ export class ImageRewardModel extends BaseReward {
   #loaded: LoadedImageReward | undefined;
 
   constructor(init: ImageRewardInit) {
-    super({ kind: 'hpm', modelId: `hpm/onnx/image-reward/${init.model}`, version: VERSION });
+    const dtype = dtypeLabel(init.dtype);
+    super({ kind: 'hpm', modelId: `hpm/onnx/image-reward/${dtype === 'fp32' ? '' : `${dtype}/`}${init.model}`, version: VERSION });
     this.#init = init;
   }
 
@@ -83,10 +86,13 @@ export class ImageRewardModel extends BaseReward {
     const [ort, transformers] = await Promise.all([onnxRuntime(), transformersRuntime(false)]);
     const source = resolveModelLocation(this.#init.model, this.#init.baseDir);
     const dir = source.location;
-    const files = ['config.json', 'tokenizer.json', 'preprocessor_config.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx'];
+    const visionFile = join('onnx', onnxFileName('vision_model', this.#init.dtype));
+    const textFile = join('onnx', onnxFileName('text_model', this.#init.dtype));
+    const files = ['config.json', 'tokenizer.json', 'preprocessor_config.json', visionFile, textFile];
     const missing = source.local ? files.filter((file) => !existsSync(join(dir, file))) : files;
     if (missing.length > 0) {
-      throw new ModelLoadError(`ImageReward needs a local folder from scripts/export_imagereward.py; ${dir} lacks ${missing.join(', ')}`);
+      const hint = missing.some((file) => file.endsWith('_quantized.onnx')) ? ' (q8 files: scripts/quantize_onnx.py on the folder)' : '';
+      throw new ModelLoadError(`ImageReward needs a local folder from scripts/export_imagereward.py; ${dir} lacks ${missing.join(', ')}${hint}`);
     }
     try {
       const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as ImageRewardConfig;
@@ -94,11 +100,11 @@ export class ImageRewardModel extends BaseReward {
       const [tokenizer, imageProcessor, vision, text] = await Promise.all([
         transformers.AutoTokenizer.from_pretrained(dir, { local_files_only: true }),
         transformers.AutoImageProcessor.from_pretrained(dir, { local_files_only: true }),
-        ort.InferenceSession.create(join(dir, 'onnx', 'vision_model.onnx'), sessionOptions),
-        ort.InferenceSession.create(join(dir, 'onnx', 'text_model.onnx'), sessionOptions),
+        ort.InferenceSession.create(join(dir, visionFile), sessionOptions),
+        ort.InferenceSession.create(join(dir, textFile), sessionOptions),
       ]);
       for (const name of ['input_ids', 'attention_mask', 'image_embeds']) {
-        if (!text.inputNames.includes(name)) throw new Error(`onnx/text_model.onnx has no input ${name} (inputs: ${text.inputNames.join(', ')})`);
+        if (!text.inputNames.includes(name)) throw new Error(`${textFile} has no input ${name} (inputs: ${text.inputNames.join(', ')})`);
       }
       const padId = tokenizer.pad_token_id as number | undefined;
       const sepId = tokenizer.sep_token_id as number | undefined;

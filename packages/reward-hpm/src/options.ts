@@ -4,6 +4,37 @@ import { CLIP_VARIANTS, type ClipVariant, type PickScoreNormalization } from './
 export const HPM_VARIANTS = [...CLIP_VARIANTS, 'image-reward'] as const;
 export type HpmVariant = ClipVariant | 'image-reward';
 
+/**
+ * Weight formats of an exported model, as transformers.js names them: each picks the file onnx/<session><suffix>.onnx
+ * (fp32 → text_model.onnx, q8 → text_model_quantized.onnx written by scripts/quantize_onnx.py, ...).
+ * One table for both backends: transformers.js reads the same suffixes for the CLIP family.
+ */
+export const HPM_DTYPE_SUFFIXES = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+} as const;
+export type HpmDtype = keyof typeof HPM_DTYPE_SUFFIXES;
+export const HPM_DTYPES = Object.keys(HPM_DTYPE_SUFFIXES) as HpmDtype[];
+
+/** The file of one session for a dtype option (a string for all sessions, or per session name; unnamed → fp32). */
+export function onnxFileName(session: string, dtype: HpmDtype | Partial<Record<string, HpmDtype>> | undefined): string {
+  const chosen = typeof dtype === 'string' ? dtype : (dtype?.[session] ?? 'fp32');
+  return `${session}${HPM_DTYPE_SUFFIXES[chosen]}.onnx`;
+}
+
+/** 'q8', or 'vision_model=q8' for a per-session choice; part of a model id (a q8 scorer is another model than fp32). */
+export function dtypeLabel(dtype: HpmDtype | Partial<Record<string, HpmDtype>> | undefined): string {
+  if (dtype === undefined || typeof dtype === 'string') return dtype ?? 'fp32';
+  const entries = Object.entries(dtype).filter(([, value]) => value !== undefined && value !== 'fp32');
+  return entries.length === 0 ? 'fp32' : entries.map(([session, value]) => `${session}=${value}`).sort().join(',');
+}
+
 /** ONNX session knobs passed to onnxruntime (both backends). */
 export interface HpmSessionOptions {
   intraOpNumThreads?: number;
@@ -43,8 +74,12 @@ export interface HpmRewardOptions {
   cacheDir?: string;
   /** transformers.js device ('cpu', 'cuda', ...). Default: transformers.js' own (cpu on Node). */
   device?: string;
-  /** transformers.js dtype ('fp32', 'fp16', 'q8', ...), i.e. which onnx/*_<suffix>.onnx to load. Default fp32. */
-  dtype?: string;
+  /**
+   * Weight format, i.e. which onnx/<session><suffix>.onnx to load (both backends; names and suffixes as transformers.js):
+   * 'fp32' (default), 'q8' (`*_quantized.onnx`, int8 weights from scripts/quantize_onnx.py), 'fp16', ... One value for
+   * all sessions, or per session: `{ vision_model: 'q8', text_model: 'fp32' }` (sessions not named stay fp32).
+   */
+  dtype?: HpmDtype | Partial<Record<string, HpmDtype>>;
   session?: HpmSessionOptions;
   /**
    * CLIP family: 'letterbox' = longest side to the input size, black padding (HPS v2's inference transform; default
@@ -70,7 +105,7 @@ export const hpmRewardOptionsSchema: JSONSchema = {
     allowRemoteModels: { type: 'boolean' },
     cacheDir: { type: 'string', minLength: 1 },
     device: { type: 'string', minLength: 1 },
-    dtype: { type: 'string', minLength: 1 },
+    dtype: { anyOf: [{ enum: HPM_DTYPES }, { type: 'object', minProperties: 1, additionalProperties: { enum: HPM_DTYPES } }] },
     imageResize: { enum: ['letterbox', 'processor'] },
     session: {
       type: 'object',
