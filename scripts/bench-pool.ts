@@ -40,11 +40,17 @@ const { values } = parseArgs({
 const threads = Number(values.threads);
 const sections = new Set(values.only!.split(','));
 const here = path.dirname(fileURLToPath(import.meta.url));
-const load = () => os.loadavg().map((value) => value.toFixed(1)).join(' / ');
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' / ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
-console.log(`execution-layer bench: node ${process.version}, ${os.availableParallelism()} cores, pool of ${threads} threads, load average ${load()} (1 / 5 / 15 min)`);
+console.log(
+  `execution-layer bench: node ${process.version}, ${os.availableParallelism()} cores, pool of ${threads} threads, load average ${load()} (1 / 5 / 15 min)`,
+);
 
 interface Timing {
   perSecond: number;
@@ -85,10 +91,16 @@ async function detectorSection(): Promise<void> {
     }
   }
   await Promise.all([inThread.dispose(), pooled.dispose()]);
-  console.log(`\n1. detector reward (CenterNet, TF.js wasm), batches of 8, ${batches} batches per timing, ${rows.length} reps; same scores and details in both: ${same ? 'yes' : 'NO'}`);
+  console.log(
+    `\n1. detector reward (CenterNet, TF.js wasm), batches of 8, ${batches} batches per timing, ${rows.length} reps; same scores and details in both: ${same ? 'yes' : 'NO'}`,
+  );
   console.log('   rep   in-thread img/s (cpu s/img, cores)   pool img/s (cpu s/img, cores)   ratio');
   const cell = (t: Timing) => `${t.perSecond.toFixed(2).padStart(6)} (${t.cpuPerImage.toFixed(3)}, ${t.cores.toFixed(2)})`;
-  rows.forEach((row, i) => console.log(`   ${String(i + 1).padStart(3)}   ${cell(row.inThread).padStart(32)}   ${cell(row.pool).padStart(29)}   ${(row.pool.perSecond / row.inThread.perSecond).toFixed(2)}x`));
+  rows.forEach((row, i) =>
+    console.log(
+      `   ${String(i + 1).padStart(3)}   ${cell(row.inThread).padStart(32)}   ${cell(row.pool).padStart(29)}   ${(row.pool.perSecond / row.inThread.perSecond).toFixed(2)}x`,
+    ),
+  );
   const best = (pick: (row: { inThread: Timing; pool: Timing }) => number) => Math.max(...rows.map(pick));
   console.log(
     `   median ratio ${median(rows.map((r) => r.pool.perSecond / r.inThread.perSecond)).toFixed(2)}x; best ${best((r) => r.inThread.perSecond).toFixed(2)} vs ${best((r) => r.pool.perSecond).toFixed(2)} img/s (${(best((r) => r.pool.perSecond) / best((r) => r.inThread.perSecond)).toFixed(2)}x); load average ${load()}`,
@@ -96,7 +108,9 @@ async function detectorSection(): Promise<void> {
 }
 
 async function startServer(options: { pool: boolean; threads?: number }): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', path.join(here, 'bench-pool-server.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', path.join(here, 'bench-pool-server.ts'), JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
@@ -173,14 +187,18 @@ async function serverSection(): Promise<void> {
   const body = JSON.stringify({ items: [{ image: dog.toString('base64'), prompt: 'a dog next to a bicycle' }] });
   const before = await measureServer('in-process (before)', { pool: false }, body);
   const after = await measureServer(`pool of ${threads} (after)`, { pool: true, threads }, body);
-  console.log(`\n2. reward server, default ensemble (CenterNet), ${values.clients} clients × one-item requests (dog.jpg), ${values.seconds} s each; /healthz probed every 25 ms meanwhile`);
+  console.log(
+    `\n2. reward server, default ensemble (CenterNet), ${values.clients} clients × one-item requests (dog.jpg), ${values.seconds} s each; /healthz probed every 25 ms meanwhile`,
+  );
   console.log('   mode                  items/s   p50 ms    p99 ms   healthz p50 / p99 / max ms   errors');
   for (const cell of [before, after]) {
     console.log(
       `   ${cell.mode.padEnd(20)} ${cell.perSecond.toFixed(2).padStart(8)} ${cell.p50.toFixed(0).padStart(8)} ${cell.p99.toFixed(0).padStart(9)}   ${`${cell.health.p50.toFixed(1)} / ${cell.health.p99.toFixed(1)} / ${cell.health.max.toFixed(1)}`.padStart(26)}   ${cell.errors}`,
     );
   }
-  console.log(`   items/s ${(after.perSecond / before.perSecond).toFixed(2)}x; healthz p99 ${before.health.p99.toFixed(0)} → ${after.health.p99.toFixed(1)} ms; load average ${load()}`);
+  console.log(
+    `   items/s ${(after.perSecond / before.perSecond).toFixed(2)}x; healthz p99 ${before.health.p99.toFixed(0)} → ${after.health.p99.toFixed(1)} ms; load average ${load()}`,
+  );
 }
 
 async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWait: number; minutes: number }> {
@@ -212,10 +230,16 @@ async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWai
 async function trainerSection(): Promise<void> {
   const inThread = await trainerRun(false);
   const pooled = await trainerRun(true);
-  console.log(`\n3. trainer demo (BiCoT-GRPO, ${values.prompts} prompts × G=8 per step, CenterNet reward), ${values.steps} steps each, rate over steps 2..${values.steps}`);
+  console.log(
+    `\n3. trainer demo (BiCoT-GRPO, ${values.prompts} prompts × G=8 per step, CenterNet reward), ${values.steps} steps each, rate over steps 2..${values.steps}`,
+  );
   console.log('   mode                          steps/min   median reward wait s/step   run minutes');
-  console.log(`   detector on trainer thread    ${inThread.perMinute.toFixed(2).padStart(9)}   ${inThread.rewardWait.toFixed(2).padStart(25)}   ${inThread.minutes.toFixed(2).padStart(11)}`);
-  console.log(`   detector in pool (overlap)    ${pooled.perMinute.toFixed(2).padStart(9)}   ${pooled.rewardWait.toFixed(2).padStart(25)}   ${pooled.minutes.toFixed(2).padStart(11)}`);
+  console.log(
+    `   detector on trainer thread    ${inThread.perMinute.toFixed(2).padStart(9)}   ${inThread.rewardWait.toFixed(2).padStart(25)}   ${inThread.minutes.toFixed(2).padStart(11)}`,
+  );
+  console.log(
+    `   detector in pool (overlap)    ${pooled.perMinute.toFixed(2).padStart(9)}   ${pooled.rewardWait.toFixed(2).padStart(25)}   ${pooled.minutes.toFixed(2).padStart(11)}`,
+  );
   console.log(`   steps/min ${(pooled.perMinute / inThread.perMinute).toFixed(2)}x; load average ${load()}`);
 }
 
@@ -247,7 +271,11 @@ async function ortSection(): Promise<void> {
   }
   const photos = await Promise.all(EXAMPLE_IMAGES.map(async ({ path: file, prompt }) => ({ image: await loadImage(file), prompt })));
   const batch: RewardSample[] = Array.from({ length: 8 }, (_, i) => photos[i % photos.length]!);
-  const entry = (session?: Record<string, unknown>) => ({ kind: 'hpm', backend: { type: 'transformers', model: dir }, options: { variant: 'hps-v2.1', ...(session ? { session } : {}) } });
+  const entry = (session?: Record<string, unknown>) => ({
+    kind: 'hpm',
+    backend: { type: 'transformers', model: dir },
+    options: { variant: 'hps-v2.1', ...(session ? { session } : {}) },
+  });
   const local = await expertPlugin.create(entry(), { configDir: process.cwd(), path: 'experts/0', resolvePath: (p) => p, image: {} });
   const pooled = await createPooledReward(entry(), { pool: { threads } });
   const pooledOne = await createPooledReward(entry({ intraOpNumThreads: 1 }), { pool: { threads } });
@@ -264,11 +292,17 @@ async function ortSection(): Promise<void> {
     for (const index of order) rates[index]!.push(await imagesPerSecond(models[index]!.model, batch, batches));
   }
   await Promise.all(models.map(({ model }) => model.dispose()));
-  console.log(`\n4. onnxruntime expert: CLIP ViT-B/32 size, random weights, HPS v2.1 scoring (transformers.js on onnxruntime-node), batches of 8, ${rates[0]!.length} reps`);
+  console.log(
+    `\n4. onnxruntime expert: CLIP ViT-B/32 size, random weights, HPS v2.1 scoring (transformers.js on onnxruntime-node), batches of 8, ${rates[0]!.length} reps`,
+  );
   console.log('   mode                                      median img/s   best img/s   vs in-process (median)');
   models.forEach(({ label }, index) => {
     const rate = median(rates[index]!);
-    console.log(`   ${label.padEnd(40)} ${rate.toFixed(2).padStart(13)} ${Math.max(...rates[index]!).toFixed(2).padStart(12)}   ${(rate / median(rates[0]!)).toFixed(2)}x`);
+    console.log(
+      `   ${label.padEnd(40)} ${rate.toFixed(2).padStart(13)} ${Math.max(...rates[index]!)
+        .toFixed(2)
+        .padStart(12)}   ${(rate / median(rates[0]!)).toFixed(2)}x`,
+    );
   });
   console.log(`   load average ${load()}`);
 }

@@ -11,7 +11,9 @@ let failed = 0;
 for (const ws of workspaces) {
   const dir = path.join(root, ws);
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
   const tarball = path.join(out, packed[0].filename);
   for (const [cmd, args] of [
     ['publint', [tarball, '--strict']],

@@ -35,7 +35,8 @@ describe('README t2ir score commands, run as written', () => {
   it.each(commands.filter(({ argv }) => !needsUserFiles(argv)))('$file: t2ir $argv', async ({ argv }) => {
     const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(process.execPath, [bin, ...argv], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
     });
     expect(result.code, result.stderr).toBe(0);
     // A command that scores its own example prompt must give it a reward above 0 (a wrong threshold gave 0).

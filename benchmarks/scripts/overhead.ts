@@ -41,7 +41,8 @@ async function timeRun(model: RewardModelV1, name: string, batch: number, cacheD
   return (performance.now() - t0) / items.length;
 }
 
-const row = (label: string, ms: number, base?: number) => console.log(`${label.padEnd(52)} ${ms.toFixed(2).padStart(9)} ms/image${base ? `  ${(ms / base).toFixed(2).padStart(6)}×` : ''}`);
+const row = (label: string, ms: number, base?: number) =>
+  console.log(`${label.padEnd(52)} ${ms.toFixed(2).padStart(9)} ms/image${base ? `  ${(ms / base).toFixed(2).padStart(6)}×` : ''}`);
 
 console.log(`${items.length} images (the bundled photos × ${repeats}), batch 4\n`);
 // A constant-score mock: its raw call costs ~nothing, so a run's time is the harness's own work.

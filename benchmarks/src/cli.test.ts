@@ -62,14 +62,25 @@ describe('t2ir bench', () => {
   it('compare prints per-category deltas; merge combines shards', async () => {
     const dir = await tempDir();
     const prompts = ['one', 'two', 'three', 'four'];
-    await writeLines(path.join(dir, 'p.jsonl'), prompts.map((prompt, i) => ({ prompt, category: i < 2 ? 'a' : 'b' })));
+    await writeLines(
+      path.join(dir, 'p.jsonl'),
+      prompts.map((prompt, i) => ({ prompt, category: i < 2 ? 'a' : 'b' })),
+    );
     for (const [i, p] of prompts.entries()) {
       await writePng(path.join(dir, 'dark', compbenchFileName(p, i)), [40, 40, 40]);
       await writePng(path.join(dir, 'light', compbenchFileName(p, i)), [i < 2 ? 200 : 40, 200, 200]);
     }
     const protocol = () => createEnsembleProtocol({ experts: [{ name: 'b', model: createMockReward({ score: (s) => meanBrightness(s.image) }) }] });
     const run = (name: string, images: string, shard?: { index: number; count: number }) =>
-      runBench({ suite: userFileSuite(path.join(dir, 'p.jsonl')), outDir: path.join(dir, name), protocol: protocol(), source: compbenchFolderSource(path.join(dir, images)), progress: false, log: collectLog().log, ...(shard ? { shard } : {}) });
+      runBench({
+        suite: userFileSuite(path.join(dir, 'p.jsonl')),
+        outDir: path.join(dir, name),
+        protocol: protocol(),
+        source: compbenchFolderSource(path.join(dir, images)),
+        progress: false,
+        log: collectLog().log,
+        ...(shard ? { shard } : {}),
+      });
     await run('A', 'dark');
     await run('B', 'light');
     await bench('compare', path.join(dir, 'A'), path.join(dir, 'B'), '--json');
@@ -102,7 +113,20 @@ describe('t2ir bench', () => {
       await fs.mkdir(path.join(images, index, 'samples'), { recursive: true });
       await fs.copyFile(EXAMPLE_IMAGES[0]!.path, path.join(images, index, 'samples', '0000.png'));
     }
-    const code = await bench('--suite', 'geneval', '--images', images, '--category', 'single_object', '--limit', '2', '--out', path.join(dir, 'run'), '--no-cache', '--json');
+    const code = await bench(
+      '--suite',
+      'geneval',
+      '--images',
+      images,
+      '--category',
+      'single_object',
+      '--limit',
+      '2',
+      '--out',
+      path.join(dir, 'run'),
+      '--no-cache',
+      '--json',
+    );
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
     expect(summary.counts).toMatchObject({ expected: 2, scored: 2, errors: 0 });

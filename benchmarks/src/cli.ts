@@ -4,7 +4,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { compareRuns, formatComparisonTable } from './compare.js';
 import { errorMessage, UsageError } from './errors.js';
 import { loadBenchConfig, type BenchConfig } from './config.js';
-import { commandGeneratorSource, compbenchFolderSource, genevalFolderSource, httpGeneratorSource, itemImageSource, type ImageSource } from './generators/index.js';
+import {
+  commandGeneratorSource,
+  compbenchFolderSource,
+  genevalFolderSource,
+  httpGeneratorSource,
+  itemImageSource,
+  type ImageSource,
+} from './generators/index.js';
 import { detectImageLayout } from './generators/folders.js';
 import { mergeRuns } from './merge.js';
 import { createProtocol } from './protocols/factory.js';
@@ -67,7 +74,13 @@ function nonNegativeInt(name: string) {
 }
 
 function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** Picks the image source from the flags; a suite that names its own images needs none. */
@@ -115,9 +128,10 @@ function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv
     process.stdout.write(summaryCsv(summary));
     return;
   }
-  const resumed = typeof extra.skipped === 'number' && extra.skipped > 0
-    ? [`resumed: ${extra.skipped} already scored, ${typeof extra.processed === 'number' ? extra.processed : 0} new in this run`]
-    : [];
+  const resumed =
+    typeof extra.skipped === 'number' && extra.skipped > 0
+      ? [`resumed: ${extra.skipped} already scored, ${typeof extra.processed === 'number' ? extra.processed : 0} new in this run`]
+      : [];
   const lines = [
     ...resumed,
     `${summary.suite} · protocol ${summary.protocol} (${summary.metric === 'accuracy' ? 'accuracy' : 'mean score'}, 95% bootstrap CI)${summary.shard ? ` · shard ${summary.shard}` : ''}`,
@@ -144,7 +158,9 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
     }
   }
   if (needsImages(suite, flags)) {
-    throw new UsageError(`--suite ${flags.suite} needs images: pass --images DIR (CompBench naming or GenEval layout), --generator-url URL or --generator-cmd '... {prompt} {out}'`);
+    throw new UsageError(
+      `--suite ${flags.suite} needs images: pass --images DIR (CompBench naming or GenEval layout), --generator-url URL or --generator-cmd '... {prompt} {out}'`,
+    );
   }
   let config: BenchConfig = {};
   let configDir: string | undefined;
@@ -216,13 +232,16 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     )
     .option('--suite <name|file|dir>', `${SUITE_NAMES.join(' | ')} | a .txt / .jsonl prompt file | a GenEval-layout folder`, 'examples')
     .option('--out <dir>', 'run folder (results.jsonl, images, reports); default t2ir-bench-runs/<suite>-<protocol>')
-    .addOption(new Option('--protocol <name>', 'scoring protocol (default: the suite\'s own)').choices(PROTOCOLS))
+    .addOption(new Option('--protocol <name>', "scoring protocol (default: the suite's own)").choices(PROTOCOLS))
     .option('--images <dir>', 'existing images: T2I-CompBench naming ({prompt}_{idx:06d}.png) or GenEval layout (<index:05d>/samples/<i:04d>.png)')
     .option('--generator-url <url>', 'OpenAI-Images-compatible server (POST <url>/images/generations, b64_json)')
     .option('--generator-model <name>', 'model field sent to the image server')
     .option('--generator-size <WxH>', 'size field sent to the image server, e.g. 512x512')
     .option('--generator-api-key-env <var>', 'environment variable holding the image server API key', 'OPENAI_API_KEY')
-    .option('--generator-cmd <template>', "command writing one image, e.g. 'python gen.py --prompt {prompt} --out {out} --seed {seed}' (no shell; placeholders expand inside single arguments)")
+    .option(
+      '--generator-cmd <template>',
+      "command writing one image, e.g. 'python gen.py --prompt {prompt} --out {out} --seed {seed}' (no shell; placeholders expand inside single arguments)",
+    )
     .option('--generator-timeout <seconds>', 'timeout per generated image', positiveInt('--generator-timeout'))
     .option('--limit <n>', 'at most n prompts per category', positiveInt('--limit'))
     .option('--category <names>', 'only these categories (comma-separated or repeated)', collectList)
@@ -233,7 +252,11 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     .option('--no-cache', 'do not read or write the score cache')
     .option('--batch-size <n>', 'images per expert call', positiveInt('--batch-size'), 4)
     .option('--concurrency <n>', 'images generated / decoded at once (the next batch is prepared while one is scored)', positiveInt('--concurrency'), 1)
-    .option('--threads <n>', 'worker threads for CPU experts such as the TF.js detector (default: one per core; 0: all in-process)', nonNegativeInt('--threads'))
+    .option(
+      '--threads <n>',
+      'worker threads for CPU experts such as the TF.js detector (default: one per core; 0: all in-process)',
+      nonNegativeInt('--threads'),
+    )
     .option('--json', 'print the summary as JSON')
     .option('--csv', 'print the per-category summary as CSV')
     .option('--no-progress', 'no progress bar on stderr')
@@ -268,10 +291,17 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     .action(async (runA: string, runB: string, flags: { json?: boolean }) => {
       const comparison = await compareRuns(runA, runB);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ a: comparison.a.runDir, b: comparison.b.runDir, categories: comparison.categories, overall: comparison.overall, warnings: comparison.warnings }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ a: comparison.a.runDir, b: comparison.b.runDir, categories: comparison.categories, overall: comparison.overall, warnings: comparison.warnings }, null, 2)}\n`,
+        );
         return;
       }
-      const lines = [`A: ${runA} (${comparison.a.summary.suite}, ${comparison.a.summary.protocol})`, `B: ${runB} (${comparison.b.summary.suite}, ${comparison.b.summary.protocol})`, formatComparisonTable(comparison), ...comparison.warnings.map((w) => `warning: ${w}`)];
+      const lines = [
+        `A: ${runA} (${comparison.a.summary.suite}, ${comparison.a.summary.protocol})`,
+        `B: ${runB} (${comparison.b.summary.suite}, ${comparison.b.summary.protocol})`,
+        formatComparisonTable(comparison),
+        ...comparison.warnings.map((w) => `warning: ${w}`),
+      ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 

@@ -55,7 +55,12 @@ export async function compareRuns(runA: string, runB: string): Promise<Compariso
       b: b.summary.categories.find((c) => c.category === category)?.mean ?? null,
       nA: sa.length,
       nB: sb.length,
-      delta: paired ? bootstrapMean(okA.map((r) => byKeyB.get(r.key)! - r.score!), { seed }) : bootstrapDelta(sa, sb, { seed }),
+      delta: paired
+        ? bootstrapMean(
+            okA.map((r) => byKeyB.get(r.key)! - r.score!),
+            { seed },
+          )
+        : bootstrapDelta(sa, sb, { seed }),
       paired,
     };
   });
@@ -78,7 +83,24 @@ export function formatComparisonTable(comparison: Comparison): string {
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   const signed = (v: number | null) => (v === null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
-  for (const c of comparison.categories) table.push([c.category, formatNumber(c.a), formatNumber(c.b), signed(c.delta.mean), `${formatCi(c.delta)}${c.paired ? ' paired' : ''}`, String(c.nA), String(c.nB)]);
-  table.push(['overall', formatNumber(comparison.overall.a), formatNumber(comparison.overall.b), signed(comparison.overall.delta), '', String(comparison.a.summary.overall.n), String(comparison.b.summary.overall.n)]);
+  for (const c of comparison.categories)
+    table.push([
+      c.category,
+      formatNumber(c.a),
+      formatNumber(c.b),
+      signed(c.delta.mean),
+      `${formatCi(c.delta)}${c.paired ? ' paired' : ''}`,
+      String(c.nA),
+      String(c.nB),
+    ]);
+  table.push([
+    'overall',
+    formatNumber(comparison.overall.a),
+    formatNumber(comparison.overall.b),
+    signed(comparison.overall.delta),
+    '',
+    String(comparison.a.summary.overall.n),
+    String(comparison.b.summary.overall.n),
+  ]);
   return table.toString();
 }

@@ -24,13 +24,58 @@ const CASES: { photo: string; row: Record<string, unknown>; correct: boolean }[]
   { photo: 'dog', correct: false, row: { tag: 'single_object', include: [{ class: 'cat', count: 1 }], prompt: 'a photo of a cat' } },
   { photo: 'eagle', correct: true, row: { tag: 'single_object', include: [{ class: 'bird', count: 1 }], prompt: 'a photo of a bird' } },
   // two_object: 2 of 3 (no bird next to the giraffe)
-  { photo: 'giraffe', correct: true, row: { tag: 'two_object', include: [{ class: 'giraffe', count: 1 }, { class: 'zebra', count: 1 }], prompt: 'a photo of a giraffe and a zebra' } },
-  { photo: 'dog', correct: true, row: { tag: 'two_object', include: [{ class: 'dog', count: 1 }, { class: 'bicycle', count: 1 }], prompt: 'a photo of a dog and a bicycle' } },
-  { photo: 'giraffe', correct: false, row: { tag: 'two_object', include: [{ class: 'zebra', count: 1 }, { class: 'bird', count: 1 }], prompt: 'a photo of a zebra and a bird' } },
+  {
+    photo: 'giraffe',
+    correct: true,
+    row: {
+      tag: 'two_object',
+      include: [
+        { class: 'giraffe', count: 1 },
+        { class: 'zebra', count: 1 },
+      ],
+      prompt: 'a photo of a giraffe and a zebra',
+    },
+  },
+  {
+    photo: 'dog',
+    correct: true,
+    row: {
+      tag: 'two_object',
+      include: [
+        { class: 'dog', count: 1 },
+        { class: 'bicycle', count: 1 },
+      ],
+      prompt: 'a photo of a dog and a bicycle',
+    },
+  },
+  {
+    photo: 'giraffe',
+    correct: false,
+    row: {
+      tag: 'two_object',
+      include: [
+        { class: 'zebra', count: 1 },
+        { class: 'bird', count: 1 },
+      ],
+      prompt: 'a photo of a zebra and a bird',
+    },
+  },
   // counting: 1 of 3 (three horse boxes pass 0.3: "three" holds, "two" fails its exclude of 3, one zebra is not two)
-  { photo: 'horses', correct: true, row: { tag: 'counting', include: [{ class: 'horse', count: 3 }], exclude: [{ class: 'horse', count: 4 }], prompt: 'a photo of three horses' } },
-  { photo: 'horses', correct: false, row: { tag: 'counting', include: [{ class: 'horse', count: 2 }], exclude: [{ class: 'horse', count: 3 }], prompt: 'a photo of two horses' } },
-  { photo: 'giraffe', correct: false, row: { tag: 'counting', include: [{ class: 'zebra', count: 2 }], exclude: [{ class: 'zebra', count: 3 }], prompt: 'a photo of two zebras' } },
+  {
+    photo: 'horses',
+    correct: true,
+    row: { tag: 'counting', include: [{ class: 'horse', count: 3 }], exclude: [{ class: 'horse', count: 4 }], prompt: 'a photo of three horses' },
+  },
+  {
+    photo: 'horses',
+    correct: false,
+    row: { tag: 'counting', include: [{ class: 'horse', count: 2 }], exclude: [{ class: 'horse', count: 3 }], prompt: 'a photo of two horses' },
+  },
+  {
+    photo: 'giraffe',
+    correct: false,
+    row: { tag: 'counting', include: [{ class: 'zebra', count: 2 }], exclude: [{ class: 'zebra', count: 3 }], prompt: 'a photo of two zebras' },
+  },
   // colors (stub classifier below answers "white" for every crop): 1 of 2
   { photo: 'horses', correct: true, row: { tag: 'colors', include: [{ class: 'horse', count: 1, color: 'white' }], prompt: 'a photo of a white horse' } },
   { photo: 'eagle', correct: false, row: { tag: 'colors', include: [{ class: 'bird', count: 1, color: 'red' }], prompt: 'a photo of a red bird' } },
@@ -38,12 +83,67 @@ const CASES: { photo: string; row: Record<string, unknown>; correct: boolean }[]
   // the norm of the *original* offset. Dog (219, 375) vs car (578, 123): offset (−359, 252), shrunk (−319, 210),
   // / 439 → dx −0.73: "left of". Person (231, 242) vs horse (499, 240): offset (−268, 2), shrunk (−239, 0),
   // / 268 → dx −0.89: the person is left of the horse, so "horse left of person" fails.
-  { photo: 'dog', correct: true, row: { tag: 'position', include: [{ class: 'car', count: 1 }, { class: 'dog', count: 1, position: ['left of', 0] }], prompt: 'a photo of a dog left of a car' } },
-  { photo: 'person', correct: true, row: { tag: 'position', include: [{ class: 'horse', count: 1 }, { class: 'person', count: 1, position: ['left of', 0] }], prompt: 'a photo of a person left of a horse' } },
-  { photo: 'person', correct: false, row: { tag: 'position', include: [{ class: 'person', count: 1 }, { class: 'horse', count: 1, position: ['left of', 0] }], prompt: 'a photo of a horse left of a person' } },
+  {
+    photo: 'dog',
+    correct: true,
+    row: {
+      tag: 'position',
+      include: [
+        { class: 'car', count: 1 },
+        { class: 'dog', count: 1, position: ['left of', 0] },
+      ],
+      prompt: 'a photo of a dog left of a car',
+    },
+  },
+  {
+    photo: 'person',
+    correct: true,
+    row: {
+      tag: 'position',
+      include: [
+        { class: 'horse', count: 1 },
+        { class: 'person', count: 1, position: ['left of', 0] },
+      ],
+      prompt: 'a photo of a person left of a horse',
+    },
+  },
+  {
+    photo: 'person',
+    correct: false,
+    row: {
+      tag: 'position',
+      include: [
+        { class: 'person', count: 1 },
+        { class: 'horse', count: 1, position: ['left of', 0] },
+      ],
+      prompt: 'a photo of a horse left of a person',
+    },
+  },
   // color_attr (stub "white"): 1 of 2
-  { photo: 'giraffe', correct: true, row: { tag: 'color_attr', include: [{ class: 'zebra', count: 1, color: 'white' }, { class: 'giraffe', count: 1, color: 'white' }], prompt: 'a photo of a white zebra and a white giraffe' } },
-  { photo: 'dog', correct: false, row: { tag: 'color_attr', include: [{ class: 'dog', count: 1, color: 'red' }, { class: 'bicycle', count: 1, color: 'white' }], prompt: 'a photo of a red dog and a white bicycle' } },
+  {
+    photo: 'giraffe',
+    correct: true,
+    row: {
+      tag: 'color_attr',
+      include: [
+        { class: 'zebra', count: 1, color: 'white' },
+        { class: 'giraffe', count: 1, color: 'white' },
+      ],
+      prompt: 'a photo of a white zebra and a white giraffe',
+    },
+  },
+  {
+    photo: 'dog',
+    correct: false,
+    row: {
+      tag: 'color_attr',
+      include: [
+        { class: 'dog', count: 1, color: 'red' },
+        { class: 'bicycle', count: 1, color: 'white' },
+      ],
+      prompt: 'a photo of a red dog and a white bicycle',
+    },
+  },
 ];
 
 const EXPECTED: Record<string, number> = { single_object: 3 / 4, two_object: 2 / 3, counting: 1 / 3, colors: 1 / 2, position: 2 / 3, color_attr: 1 / 2 };
@@ -62,7 +162,15 @@ describe('GenEval protocol on real photos (CenterNet)', () => {
     const detector = createDetectorReward({ formula: 'geneval', ...DEFAULT_DETECTOR_THRESHOLDS.tfjs, colorClassifier: () => 'white' });
     const protocol = createGenEvalProtocol({ detector });
     try {
-      const result = await runBench({ suite: genevalFolderSuite(folder), outDir: path.join(dir, 'run'), protocol, source: genevalFolderSource(folder), batchSize: 8, progress: false, log: collectLog().log });
+      const result = await runBench({
+        suite: genevalFolderSuite(folder),
+        outDir: path.join(dir, 'run'),
+        protocol,
+        source: genevalFolderSource(folder),
+        batchSize: 8,
+        progress: false,
+        log: collectLog().log,
+      });
       const verdicts = Object.fromEntries(result.records.map((r) => [r.prompt, r.correct]));
       expect(verdicts).toEqual(Object.fromEntries(CASES.map((c) => [c.row.prompt, c.correct])));
       const accuracies = Object.fromEntries(result.summary.categories.map((c) => [c.category, c.mean]));

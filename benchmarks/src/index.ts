@@ -8,9 +8,25 @@ export type { Protocol, ProtocolOutcome, ProtocolSample } from './protocols/type
 export { createEnsembleProtocol, type EnsembleProtocolOptions, type NamedExpert } from './protocols/ensemble.js';
 export { createGenEvalProtocol, type GenEvalProtocolOptions } from './protocols/geneval.js';
 export { createCompBenchProtocol, type CompBenchProtocolOptions } from './protocols/compbench.js';
-export { createProtocol, createBenchDetector, colorClassifierFromExpert, type ColorClassifier, createExpertsFromConfig, loadPlugins, type ProtocolFactoryOptions } from './protocols/factory.js';
+export {
+  createProtocol,
+  createBenchDetector,
+  colorClassifierFromExpert,
+  type ColorClassifier,
+  createExpertsFromConfig,
+  loadPlugins,
+  type ProtocolFactoryOptions,
+} from './protocols/factory.js';
 export { clipColorClassifier, genevalColorPrompts, isEmbeddingModel, type EmbeddingModel } from './protocols/color.js';
-export { parseBenchConfig, loadBenchConfig, detectorThresholds, DEFAULT_DETECTOR_THRESHOLDS, benchConfigSchema, type BenchConfig, type DetectorThresholds } from './config.js';
+export {
+  parseBenchConfig,
+  loadBenchConfig,
+  detectorThresholds,
+  DEFAULT_DETECTOR_THRESHOLDS,
+  benchConfigSchema,
+  type BenchConfig,
+  type DetectorThresholds,
+} from './config.js';
 export { ScoreCache, withScoreCache, canonicalJson, type CachedReward, type ScoreCacheKeyParts } from './cache.js';
 export { runBench, selectWork, parseShard, type RunOptions, type RunResult, type Shard } from './run.js';
 export { mergeRuns } from './merge.js';

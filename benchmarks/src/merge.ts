@@ -21,10 +21,13 @@ export async function mergeRuns(outDir: string, runDirs: readonly string[]): Pro
   const first = manifests[0]!;
   manifests.forEach((m, i) => {
     const differs =
-      m.suite !== first.suite ? `suite ${m.suite} ≠ ${first.suite}`
-      : JSON.stringify(m.protocol) !== JSON.stringify(first.protocol) ? `protocol ${m.protocol.name} with other experts or options`
-      : m.samplesPerPrompt !== first.samplesPerPrompt ? `samples per prompt ${m.samplesPerPrompt} ≠ ${first.samplesPerPrompt}`
-      : undefined;
+      m.suite !== first.suite
+        ? `suite ${m.suite} ≠ ${first.suite}`
+        : JSON.stringify(m.protocol) !== JSON.stringify(first.protocol)
+          ? `protocol ${m.protocol.name} with other experts or options`
+          : m.samplesPerPrompt !== first.samplesPerPrompt
+            ? `samples per prompt ${m.samplesPerPrompt} ≠ ${first.samplesPerPrompt}`
+            : undefined;
     if (differs) throw new Error(`cannot merge ${runDirs[i]} with ${runDirs[0]}: ${differs}`);
   });
   const counts = new Set(manifests.map((m) => m.shard?.split('/')[1]).filter(Boolean));
@@ -48,7 +51,8 @@ export async function mergeRuns(outDir: string, runDirs: readonly string[]): Pro
   const problems = new Map<string, BadInput>();
   for (const m of manifests) for (const p of m.problems) problems.set(`${p.kind}\u0000${p.message}`, p);
   const count = Number(first.shard?.split('/')[1] ?? 0);
-  const expected = count > 0 && shardNames.length === count ? manifests.reduce((s, m) => s + m.expected, 0) : Math.max(merged.size, ...manifests.map((m) => m.expected));
+  const expected =
+    count > 0 && shardNames.length === count ? manifests.reduce((s, m) => s + m.expected, 0) : Math.max(merged.size, ...manifests.map((m) => m.expected));
   const now = new Date().toISOString();
   const manifest: RunManifest = {
     ...first,

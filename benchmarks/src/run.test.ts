@@ -8,7 +8,14 @@ import { collectLog, pngBytes, tempDir, writeLines, writePng } from './__fixture
 import { ScoreCache, withScoreCache } from './cache.js';
 import type { ImageSource } from './generators/types.js';
 import type { Protocol } from './protocols/types.js';
-import { commandGeneratorSource, compbenchFileName, compbenchFolderSource, httpGeneratorSource, itemImageSource, parseCommandTemplate } from './generators/index.js';
+import {
+  commandGeneratorSource,
+  compbenchFileName,
+  compbenchFolderSource,
+  httpGeneratorSource,
+  itemImageSource,
+  parseCommandTemplate,
+} from './generators/index.js';
 import { mergeRuns } from './merge.js';
 import { createCompBenchProtocol } from './protocols/compbench.js';
 import { createEnsembleProtocol } from './protocols/ensemble.js';
@@ -22,7 +29,10 @@ const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '__fixt
 async function promptsWithImages(dir: string, n: number): Promise<{ suiteFile: string; imageDir: string; prompts: string[] }> {
   const prompts = Array.from({ length: n }, (_, i) => `prompt number ${i} with a ${i % 2 ? 'red' : 'blue'} thing`);
   const suiteFile = path.join(dir, 'prompts.jsonl');
-  await writeLines(suiteFile, prompts.map((prompt, i) => ({ prompt, category: i % 3 === 0 ? 'alpha' : 'beta' })));
+  await writeLines(
+    suiteFile,
+    prompts.map((prompt, i) => ({ prompt, category: i % 3 === 0 ? 'alpha' : 'beta' })),
+  );
   const imageDir = path.join(dir, 'images');
   for (const [i, prompt] of prompts.entries()) await writePng(path.join(imageDir, compbenchFileName(prompt, i)), [i * 20, i * 10, 255 - i * 20]);
   return { suiteFile, imageDir, prompts };
@@ -39,9 +49,19 @@ describe('runBench', () => {
     const { suiteFile, imageDir } = await promptsWithImages(dir, 5);
     const { protocol } = brightnessProtocol();
     const out = path.join(dir, 'run');
-    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: out, protocol, source: compbenchFolderSource(imageDir), progress: false, log: collectLog().log });
+    const result = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: out,
+      protocol,
+      source: compbenchFolderSource(imageDir),
+      progress: false,
+      log: collectLog().log,
+    });
     expect(result.summary.counts).toMatchObject({ expected: 5, scored: 5, errors: 0, pending: 0 });
-    expect(result.summary.categories.map((c) => [c.category, c.n])).toEqual([['alpha', 2], ['beta', 3]]);
+    expect(result.summary.categories.map((c) => [c.category, c.n])).toEqual([
+      ['alpha', 2],
+      ['beta', 3],
+    ]);
     const first = result.records.find((r) => r.itemId === 'user/00000')!;
     expect(first.score).toBeCloseTo((0 + 0 + 255) / 3 / 255, 6);
     expect(first.experts.mock?.score).toBe(first.score);
@@ -59,10 +79,25 @@ describe('runBench', () => {
     const { suiteFile, imageDir } = await promptsWithImages(dir, 6);
     const out = path.join(dir, 'run');
     const first = brightnessProtocol();
-    await runBench({ suite: userFileSuite(suiteFile), outDir: out, protocol: first.protocol, source: compbenchFolderSource(imageDir), limit: 1, progress: false, log: collectLog().log });
+    await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: out,
+      protocol: first.protocol,
+      source: compbenchFolderSource(imageDir),
+      limit: 1,
+      progress: false,
+      log: collectLog().log,
+    });
     expect(first.model.calls.flat()).toHaveLength(2); // one per category
     const second = brightnessProtocol();
-    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: out, protocol: second.protocol, source: compbenchFolderSource(imageDir), progress: false, log: collectLog().log });
+    const result = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: out,
+      protocol: second.protocol,
+      source: compbenchFolderSource(imageDir),
+      progress: false,
+      log: collectLog().log,
+    });
     expect(second.model.calls.flat()).toHaveLength(4);
     expect(result).toMatchObject({ processed: 4, skipped: 2 });
     const lines = (await fs.readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n');
@@ -74,9 +109,25 @@ describe('runBench', () => {
     const dir = await tempDir();
     const { suiteFile, imageDir } = await promptsWithImages(dir, 2);
     const out = path.join(dir, 'run');
-    await runBench({ suite: userFileSuite(suiteFile), outDir: out, protocol: brightnessProtocol().protocol, source: compbenchFolderSource(imageDir), progress: false, log: collectLog().log });
+    await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: out,
+      protocol: brightnessProtocol().protocol,
+      source: compbenchFolderSource(imageDir),
+      progress: false,
+      log: collectLog().log,
+    });
     const other = createEnsembleProtocol({ experts: [{ name: 'other', model: createMockReward({ modelId: 'mock/other' }) }] });
-    await expect(runBench({ suite: userFileSuite(suiteFile), outDir: out, protocol: other, source: compbenchFolderSource(imageDir), progress: false, log: collectLog().log })).rejects.toThrow(/holds a run made with protocol/);
+    await expect(
+      runBench({
+        suite: userFileSuite(suiteFile),
+        outDir: out,
+        protocol: other,
+        source: compbenchFolderSource(imageDir),
+        progress: false,
+        log: collectLog().log,
+      }),
+    ).rejects.toThrow(/holds a run made with protocol/);
   });
 
   it('answers a second run from the content-addressed score cache', async () => {
@@ -84,17 +135,35 @@ describe('runBench', () => {
     const { suiteFile, imageDir } = await promptsWithImages(dir, 4);
     const cache = new ScoreCache(path.join(dir, 'cache'));
     const first = brightnessProtocol(cache);
-    await runBench({ suite: userFileSuite(suiteFile), outDir: path.join(dir, 'a'), protocol: first.protocol, source: compbenchFolderSource(imageDir), progress: false, log: collectLog().log });
+    await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: path.join(dir, 'a'),
+      protocol: first.protocol,
+      source: compbenchFolderSource(imageDir),
+      progress: false,
+      log: collectLog().log,
+    });
     expect(first.model.calls.flat()).toHaveLength(4);
     const secondCache = new ScoreCache(path.join(dir, 'cache'));
     const second = brightnessProtocol(secondCache);
-    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: path.join(dir, 'b'), protocol: second.protocol, source: compbenchFolderSource(imageDir), progress: false, log: collectLog().log });
+    const result = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: path.join(dir, 'b'),
+      protocol: second.protocol,
+      source: compbenchFolderSource(imageDir),
+      progress: false,
+      log: collectLog().log,
+    });
     expect(second.model.calls).toHaveLength(0);
     expect(secondCache.hits).toBe(4);
     expect(result.records.every((r) => r.experts.mock?.cached === true)).toBe(true);
     // Same image + prompt with another model id misses.
-    expect(ScoreCache.key({ modelId: 'a', version: '1', imageHash: 'h', prompt: 'p' })).not.toBe(ScoreCache.key({ modelId: 'b', version: '1', imageHash: 'h', prompt: 'p' }));
-    expect(ScoreCache.key({ modelId: 'a', version: '1', options: { x: 1, y: 2 }, imageHash: 'h', prompt: 'p' })).toBe(ScoreCache.key({ modelId: 'a', version: '1', options: { y: 2, x: 1 }, imageHash: 'h', prompt: 'p' }));
+    expect(ScoreCache.key({ modelId: 'a', version: '1', imageHash: 'h', prompt: 'p' })).not.toBe(
+      ScoreCache.key({ modelId: 'b', version: '1', imageHash: 'h', prompt: 'p' }),
+    );
+    expect(ScoreCache.key({ modelId: 'a', version: '1', options: { x: 1, y: 2 }, imageHash: 'h', prompt: 'p' })).toBe(
+      ScoreCache.key({ modelId: 'a', version: '1', options: { y: 2, x: 1 }, imageHash: 'h', prompt: 'p' }),
+    );
   });
 
   it('shards merged equal an unsharded run', async () => {
@@ -114,7 +183,10 @@ describe('runBench', () => {
     const whole = await run('whole');
     const shards = [await run('s0', '0/3'), await run('s1', '1/3'), await run('s2', '2/3')];
     expect(shards.map((s) => s.summary.counts.scored)).toEqual([3, 2, 2]);
-    const merged = await mergeRuns(path.join(dir, 'merged'), shards.map((s) => s.runDir));
+    const merged = await mergeRuns(
+      path.join(dir, 'merged'),
+      shards.map((s) => s.runDir),
+    );
     expect(merged.summary.categories).toEqual(whole.summary.categories);
     expect(merged.summary.overall).toEqual(whole.summary.overall);
     expect(merged.summary.counts).toEqual(whole.summary.counts);
@@ -143,8 +215,22 @@ describe('runBench', () => {
     const detector = createMockReward({ kind: 'detector', score: () => 1 });
     const protocol = createCompBenchProtocol({ vqa, detector });
     const { lines, log } = collectLog();
-    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: path.join(dir, 'run'), protocol, source: compbenchFolderSource(imageDir), progress: false, log });
-    expect(result.summary.counts.badInputs).toEqual({ 'missing-image': 1, 'decode-error': 1, 'malformed-line': 1, 'unknown-category': 1, 'generator-error': 0, 'expert-error': 0 });
+    const result = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: path.join(dir, 'run'),
+      protocol,
+      source: compbenchFolderSource(imageDir),
+      progress: false,
+      log,
+    });
+    expect(result.summary.counts.badInputs).toEqual({
+      'missing-image': 1,
+      'decode-error': 1,
+      'malformed-line': 1,
+      'unknown-category': 1,
+      'generator-error': 0,
+      'expert-error': 0,
+    });
     expect(result.summary.counts).toMatchObject({ expected: 4, scored: 2, errors: 2 });
     const messages = result.summary.problems.map((p) => p.message).join('\n');
     expect(messages).toMatch(/prompts\.jsonl:3: malformed JSON/);
@@ -165,9 +251,19 @@ describe('runBench', () => {
   it('marks categories whose expert is not configured as unsupported without touching images', async () => {
     const dir = await tempDir();
     const suiteFile = path.join(dir, 'prompts.jsonl');
-    await writeLines(suiteFile, [{ prompt: 'a red apple', category: 'color' }, { prompt: 'a cat in front of a dog', category: '3d_spatial' }]);
+    await writeLines(suiteFile, [
+      { prompt: 'a red apple', category: 'color' },
+      { prompt: 'a cat in front of a dog', category: '3d_spatial' },
+    ]);
     const protocol = createCompBenchProtocol({ detector: createMockReward({ kind: 'detector' }) });
-    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: path.join(dir, 'run'), protocol, source: compbenchFolderSource(path.join(dir, 'none')), progress: false, log: collectLog().log });
+    const result = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: path.join(dir, 'run'),
+      protocol,
+      source: compbenchFolderSource(path.join(dir, 'none')),
+      progress: false,
+      log: collectLog().log,
+    });
     expect(result.summary.counts).toMatchObject({ unsupported: 2, errors: 0 });
     expect(result.summary.categories.find((c) => c.category === 'color')?.note).toMatch(/needs a VQA expert/);
     expect(result.summary.categories.find((c) => c.category === '3d_spatial')?.note).toMatch(/depth/);
@@ -203,7 +299,16 @@ describe('pipelining', () => {
         return base.score(samples, signal);
       },
     };
-    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: path.join(dir, 'run'), protocol, source, batchSize: 3, concurrency: 3, progress: false, log: collectLog().log });
+    const result = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: path.join(dir, 'run'),
+      protocol,
+      source,
+      batchSize: 3,
+      concurrency: 3,
+      progress: false,
+      log: collectLog().log,
+    });
     expect(result.summary.counts.scored).toBe(6);
     expect(maxInFlight).toBe(3);
     // Items 3-5 are obtained before the first batch (0-2) finishes scoring.
@@ -217,12 +322,26 @@ describe('generators', () => {
     const dir = await tempDir();
     const tricky = `a "quoted" prompt; rm -rf / $(echo pwned) {out}`;
     const suiteFile = path.join(dir, 'prompts.jsonl');
-    await writeLines(suiteFile, [{ prompt: tricky, category: 'x' }, { prompt: 'FAIL ME', category: 'x' }, { prompt: 'plain', category: 'x' }]);
+    await writeLines(suiteFile, [
+      { prompt: tricky, category: 'x' },
+      { prompt: 'FAIL ME', category: 'x' },
+      { prompt: 'plain', category: 'x' },
+    ]);
     await writePng(path.join(dir, 'src.png'), [60, 60, 60]);
     const script = path.join(fixtures, 'gen-image.mjs');
-    const source = commandGeneratorSource({ template: `${JSON.stringify(process.execPath)} ${JSON.stringify(script)} --src ${JSON.stringify(path.join(dir, 'src.png'))} --prompt {prompt} --out {out}` });
+    const source = commandGeneratorSource({
+      template: `${JSON.stringify(process.execPath)} ${JSON.stringify(script)} --src ${JSON.stringify(path.join(dir, 'src.png'))} --prompt {prompt} --out {out}`,
+    });
     const out = path.join(dir, 'run');
-    const result = await runBench({ suite: userFileSuite(suiteFile), outDir: out, protocol: brightnessProtocol().protocol, source, samplesPerPrompt: 2, progress: false, log: collectLog().log });
+    const result = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: out,
+      protocol: brightnessProtocol().protocol,
+      source,
+      samplesPerPrompt: 2,
+      progress: false,
+      log: collectLog().log,
+    });
     expect(result.summary.counts).toMatchObject({ scored: 4, errors: 2 });
     expect(result.summary.counts.badInputs['generator-error']).toBe(2);
     expect(result.summary.problems[0]?.message).toMatch(/generator command failed for "FAIL ME".*refusing this prompt/);
@@ -262,9 +381,24 @@ describe('generators', () => {
       await fs.writeFile(suiteFile, 'a green square\r\nanother green square');
       const out = path.join(dir, 'run');
       const source = httpGeneratorSource({ url: `http://127.0.0.1:${port}/v1`, model: 'tiny', size: '16x16', apiKey: 'k' });
-      const result = await runBench({ suite: userFileSuite(suiteFile), outDir: out, protocol: brightnessProtocol().protocol, source, progress: false, log: collectLog().log });
+      const result = await runBench({
+        suite: userFileSuite(suiteFile),
+        outDir: out,
+        protocol: brightnessProtocol().protocol,
+        source,
+        progress: false,
+        log: collectLog().log,
+      });
       expect(result.summary.counts.scored).toBe(2);
-      expect(bodies[0]).toMatchObject({ url: '/v1/images/generations', model: 'tiny', prompt: 'a green square', n: 1, size: '16x16', response_format: 'b64_json', auth: 'Bearer k' });
+      expect(bodies[0]).toMatchObject({
+        url: '/v1/images/generations',
+        model: 'tiny',
+        prompt: 'a green square',
+        n: 1,
+        size: '16x16',
+        response_format: 'b64_json',
+        auth: 'Bearer k',
+      });
       await expect(fs.stat(path.join(out, 'images', 'user', 'samples', compbenchFileName('another green square', 1)))).resolves.toBeTruthy();
       // A re-run into the same folder reuses the kept images: no new request.
       const before = calls;
@@ -279,9 +413,22 @@ describe('generators', () => {
   it('item images: a JSONL `image` field relative to the file', async () => {
     const dir = await tempDir();
     await writePng(path.join(dir, 'pics', 'a.png'), [255, 255, 255]);
-    await writeLines(path.join(dir, 'p.jsonl'), [{ prompt: 'white', image: 'pics/a.png' }, { prompt: 'gone', image: 'pics/missing.png' }]);
-    const result = await runBench({ suite: userFileSuite(path.join(dir, 'p.jsonl')), outDir: path.join(dir, 'run'), protocol: brightnessProtocol().protocol, source: itemImageSource(), progress: false, log: collectLog().log });
-    expect(result.records.map((r) => [r.prompt, r.status, r.score])).toEqual([['white', 'ok', 1], ['gone', 'error', null]]);
+    await writeLines(path.join(dir, 'p.jsonl'), [
+      { prompt: 'white', image: 'pics/a.png' },
+      { prompt: 'gone', image: 'pics/missing.png' },
+    ]);
+    const result = await runBench({
+      suite: userFileSuite(path.join(dir, 'p.jsonl')),
+      outDir: path.join(dir, 'run'),
+      protocol: brightnessProtocol().protocol,
+      source: itemImageSource(),
+      progress: false,
+      log: collectLog().log,
+    });
+    expect(result.records.map((r) => [r.prompt, r.status, r.score])).toEqual([
+      ['white', 'ok', 1],
+      ['gone', 'error', null],
+    ]);
     expect(result.records[1]?.problem?.message).toMatch(/missing\.png \(for "gone"\) does not exist/);
   });
 });
@@ -295,7 +442,11 @@ describe('selection', () => {
     const protocol = brightnessProtocol().protocol;
     const all = selectWork(items, suite, protocol, { limit: 1, samplesPerPrompt: 2 });
     expect(all.units.map((u) => u.key)).toEqual(['user/00000#0', 'user/00000#1', 'user/00001#0', 'user/00001#1']);
-    expect(selectWork(items, suite, protocol, { shard: { index: 1, count: 2 } }).units.map((u) => u.key)).toEqual(['user/00001#0', 'user/00003#0', 'user/00005#0']);
+    expect(selectWork(items, suite, protocol, { shard: { index: 1, count: 2 } }).units.map((u) => u.key)).toEqual([
+      'user/00001#0',
+      'user/00003#0',
+      'user/00005#0',
+    ]);
     const some = selectWork(items, suite, protocol, { categories: ['beta', 'gamma'] });
     expect(some.problems[0]?.message).toMatch(/unknown category 'gamma'/);
     expect(() => selectWork(items, suite, protocol, { categories: ['gamma'] })).toThrow(/no known category/);
@@ -315,7 +466,12 @@ describe('records', () => {
     writer.close();
     const text = await fs.readFile(file, 'utf8');
     // Every line parses: a tool reading results.jsonl never meets the torn record.
-    expect(text.trimEnd().split('\n').map((line) => (JSON.parse(line) as { key: string }).key)).toEqual(['a#0', 'c#0']);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { key: string }).key),
+    ).toEqual(['a#0', 'c#0']);
     const loaded = await loadRecords(dir);
     expect(loaded.records.map((r) => r.key)).toEqual(['a#0', 'c#0']);
     expect(loaded.tornLines).toBe(0);

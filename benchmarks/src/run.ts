@@ -65,7 +65,12 @@ export interface Selection {
 }
 
 /** Applies category filter, protocol categories, per-category limit, samples and shard: same on every shard. */
-export function selectWork(items: readonly BenchItem[], suite: Suite, protocol: Protocol, options: Pick<RunOptions, 'categories' | 'limit' | 'samplesPerPrompt' | 'shard'>): Selection {
+export function selectWork(
+  items: readonly BenchItem[],
+  suite: Suite,
+  protocol: Protocol,
+  options: Pick<RunOptions, 'categories' | 'limit' | 'samplesPerPrompt' | 'shard'>,
+): Selection {
   const problems: BadInput[] = [];
   const known = protocol.categories ?? (suite.categories.length > 0 ? suite.categories : undefined);
   const knownNames = known ? new Set(known.map((c) => c.name)) : undefined;
@@ -77,14 +82,19 @@ export function selectWork(items: readonly BenchItem[], suite: Suite, protocol: 
       problems.push({ kind: 'unknown-category', message: `unknown category '${name}' (known: ${[...(knownNames ?? present)].join(', ')}); ignored` });
     }
     wanted = new Set(options.categories.filter((c) => !unknown.includes(c)));
-    if (wanted.size === 0) throw new Error(`no known category among --category ${options.categories.join(',')} (known: ${[...(knownNames ?? present)].join(', ')})`);
+    if (wanted.size === 0)
+      throw new Error(`no known category among --category ${options.categories.join(',')} (known: ${[...(knownNames ?? present)].join(', ')})`);
   }
   const perCategory = new Map<string, number>();
   const units: WorkUnit[] = [];
   const samples = options.samplesPerPrompt ?? 1;
   for (const item of items) {
     if (knownNames && !knownNames.has(item.category)) {
-      problems.push({ kind: 'unknown-category', itemId: item.id, message: `${item.origin ?? item.id}: unknown category '${item.category}' for protocol ${protocol.name} (known: ${[...knownNames].join(', ')}); item skipped` });
+      problems.push({
+        kind: 'unknown-category',
+        itemId: item.id,
+        message: `${item.origin ?? item.id}: unknown category '${item.category}' for protocol ${protocol.name} (known: ${[...knownNames].join(', ')}); item skipped`,
+      });
       continue;
     }
     if (wanted && !wanted.has(item.category)) continue;
@@ -113,7 +123,11 @@ function toBadInput(error: unknown, unit: WorkUnit): BadInput {
   if (BenchInputError.isInstance(error)) return { kind: error.kind, itemId: unit.item.id, message: error.message };
   if (T2IRewardError.isInstance(error)) {
     const kind = error.code === 'IMAGE_DECODE' || error.code === 'IMAGE_TOO_LARGE' ? 'decode-error' : 'missing-image';
-    return { kind, itemId: unit.item.id, message: `${kind === 'decode-error' ? 'cannot decode image' : 'cannot read image'} for "${unit.item.prompt}": ${error.message}` };
+    return {
+      kind,
+      itemId: unit.item.id,
+      message: `${kind === 'decode-error' ? 'cannot decode image' : 'cannot read image'} for "${unit.item.prompt}": ${error.message}`,
+    };
   }
   return { kind: 'generator-error', itemId: unit.item.id, message: `"${unit.item.prompt}": ${errorMessage(error)}` };
 }
@@ -139,11 +153,15 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   const protocolInfo = { name: protocol.name, metric: protocol.metric, overall: protocol.overall, ...protocol.describe() };
   if (previous) {
     const mismatch =
-      previous.suite !== suite.name ? `suite ${previous.suite}`
-      : JSON.stringify(previous.protocol) !== JSON.stringify(protocolInfo) ? `protocol ${JSON.stringify(previous.protocol)}`
-      : previous.samplesPerPrompt !== samplesPerPrompt ? `--samples-per-prompt ${previous.samplesPerPrompt}`
-      : previous.shard !== shardText ? `shard ${previous.shard ?? 'none'}`
-      : undefined;
+      previous.suite !== suite.name
+        ? `suite ${previous.suite}`
+        : JSON.stringify(previous.protocol) !== JSON.stringify(protocolInfo)
+          ? `protocol ${JSON.stringify(previous.protocol)}`
+          : previous.samplesPerPrompt !== samplesPerPrompt
+            ? `--samples-per-prompt ${previous.samplesPerPrompt}`
+            : previous.shard !== shardText
+              ? `shard ${previous.shard ?? 'none'}`
+              : undefined;
     if (mismatch) throw new Error(`${outDir} holds a run made with ${mismatch}; use another --out folder (or delete it) to run with these settings`);
   }
   const now = new Date().toISOString();
@@ -268,7 +286,10 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       if (ready.length === 0) continue;
       let outcomes: ProtocolOutcome[];
       try {
-        outcomes = await protocol.score(ready.map((r) => r.sample), options.signal);
+        outcomes = await protocol.score(
+          ready.map((r) => r.sample),
+          options.signal,
+        );
       } catch (error) {
         if (options.signal?.aborted) throw error;
         // A whole-batch failure (model load, runtime): fatal, since every later batch would fail the same way.
@@ -276,7 +297,12 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       }
       ready.forEach((r, i) => {
         const outcome = outcomes[i]!;
-        write(r.unit, outcome, { image: relativeImage(outDir, r.file), imageHash: r.sample.image.hash, imageSize: [r.sample.image.width, r.sample.image.height], ms: Date.now() - r.t0 });
+        write(r.unit, outcome, {
+          image: relativeImage(outDir, r.file),
+          imageHash: r.sample.image.hash,
+          imageSize: [r.sample.image.width, r.sample.image.height],
+          ms: Date.now() - r.t0,
+        });
       });
     }
     // A prefetch still running when the loop ended early has nothing left to do.
@@ -289,4 +315,3 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   const report = await writeReports(outDir, { skipFiles: options.skipReports === true });
   return { ...report, processed, skipped };
 }
-

@@ -27,13 +27,7 @@ export interface BenchItem {
 }
 
 /** Why an input could not be used. Each kind is counted in the summary. */
-export type BadInputKind =
-  | 'missing-image'
-  | 'decode-error'
-  | 'malformed-line'
-  | 'unknown-category'
-  | 'generator-error'
-  | 'expert-error';
+export type BadInputKind = 'missing-image' | 'decode-error' | 'malformed-line' | 'unknown-category' | 'generator-error' | 'expert-error';
 
 export interface BadInput {
   kind: BadInputKind;

@@ -4,5 +4,10 @@ import { createMockReward } from '@t2i-reward/core/test';
 export const expertPlugin = {
   kind: 'prompt-color',
   backends: ['none'],
-  create: (config) => createMockReward({ kind: 'prompt-color', modelId: `prompt-color/${config.options?.color}`, score: (s) => (s.prompt.includes(` ${config.options?.color} `) ? 0.9 : 0.1) }),
+  create: (config) =>
+    createMockReward({
+      kind: 'prompt-color',
+      modelId: `prompt-color/${config.options?.color}`,
+      score: (s) => (s.prompt.includes(` ${config.options?.color} `) ? 0.9 : 0.1),
+    }),
 };

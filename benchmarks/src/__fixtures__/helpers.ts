@@ -10,11 +10,15 @@ export async function tempDir(prefix = 't2ir-bench-'): Promise<string> {
 /** A small solid-colour PNG (so a brightness mock scores it predictably). */
 export async function writePng(file: string, rgb: [number, number, number], size = 16): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
+  await sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toFile(file);
 }
 
 export async function pngBytes(rgb: [number, number, number], size = 16): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
+  return sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toBuffer();
 }
 
 export async function writeLines(file: string, lines: unknown[]): Promise<void> {

@@ -24,7 +24,9 @@ export function parseCommandTemplate(template: string): string[] {
   const tokens = parse(template, (key) => `$${key}`);
   return tokens.map((token) => {
     if (typeof token === 'string') return token;
-    throw new Error(`--generator-cmd must be a plain command (no shell operators such as ${JSON.stringify(token)}); wrap it in sh -c '...' yourself if you need a shell`);
+    throw new Error(
+      `--generator-cmd must be a plain command (no shell operators such as ${JSON.stringify(token)}); wrap it in sh -c '...' yourself if you need a shell`,
+    );
   });
 }
 
@@ -47,7 +49,14 @@ export function commandGeneratorSource(options: CommandGeneratorOptions): ImageS
       await prepareImageFolder(out, item);
       const seed = String(item.index * context.samplesPerPrompt + sample);
       const args = expandCommand(rest, { prompt: item.prompt, out, seed, sample: String(sample), index: String(item.index), category: item.category });
-      const expandedProgram = expandCommand([program], { out, seed, sample: String(sample), index: String(item.index), category: item.category, prompt: item.prompt })[0]!;
+      const expandedProgram = expandCommand([program], {
+        out,
+        seed,
+        sample: String(sample),
+        index: String(item.index),
+        category: item.category,
+        prompt: item.prompt,
+      })[0]!;
       await new Promise<void>((resolve, reject) => {
         execFile(
           expandedProgram,
@@ -56,7 +65,13 @@ export function commandGeneratorSource(options: CommandGeneratorOptions): ImageS
           (error, _stdout, stderr) => {
             if (error) {
               const tail = String(stderr).trim().split('\n').slice(-3).join(' | ');
-              reject(new BenchInputError('generator-error', `generator command failed for "${item.prompt}" (sample ${sample}): ${error.message.split('\n')[0]}${tail ? ` — ${tail}` : ''}`, { cause: error }));
+              reject(
+                new BenchInputError(
+                  'generator-error',
+                  `generator command failed for "${item.prompt}" (sample ${sample}): ${error.message.split('\n')[0]}${tail ? ` — ${tail}` : ''}`,
+                  { cause: error },
+                ),
+              );
             } else resolve();
           },
         );

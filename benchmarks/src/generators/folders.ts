@@ -106,7 +106,8 @@ export function itemImageSource(): ImageSource {
   return {
     description: 'item-images',
     async obtain(item: BenchItem, sample: number) {
-      if (!item.image) throw new BenchInputError('missing-image', `missing image: item ${item.id} ("${item.prompt}") names no image and no generator was given`);
+      if (!item.image)
+        throw new BenchInputError('missing-image', `missing image: item ${item.id} ("${item.prompt}") names no image and no generator was given`);
       if (sample > 0) throw new BenchInputError('missing-image', `missing image: item ${item.id} has one image, sample ${sample} asked`);
       if (!(await fileExists(item.image))) throw new BenchInputError('missing-image', `missing image: ${item.image} (for "${item.prompt}") does not exist`);
       return item.image;

@@ -65,7 +65,10 @@ export function httpGeneratorSource(options: HttpGeneratorOptions): ImageSource 
         continue;
       }
       if (!response.ok) {
-        throw new BenchInputError('generator-error', `image server ${url} answered HTTP ${response.status} for "${item.prompt}" (sample ${sample}): ${text.slice(0, 200)}`);
+        throw new BenchInputError(
+          'generator-error',
+          `image server ${url} answered HTTP ${response.status} for "${item.prompt}" (sample ${sample}): ${text.slice(0, 200)}`,
+        );
       }
       let b64: unknown;
       try {

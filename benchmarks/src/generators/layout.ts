@@ -6,7 +6,12 @@ import type { BenchItem } from '../types.js';
 export function compbenchFileStem(prompt: string): string {
   // eslint-disable-next-line no-control-regex
   const cleaned = prompt.replace(/[/\\\u0000-\u001f]/g, ' ').trim();
-  return Buffer.byteLength(cleaned) > 200 ? Buffer.from(cleaned).subarray(0, 200).toString('utf8').replace(/\uFFFD+$/, '') : cleaned;
+  return Buffer.byteLength(cleaned) > 200
+    ? Buffer.from(cleaned)
+        .subarray(0, 200)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, '')
+    : cleaned;
 }
 
 export function compbenchFileName(prompt: string, index: number, ext = 'png'): string {

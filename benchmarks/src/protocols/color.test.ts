@@ -20,7 +20,7 @@ describe('GenEval colour classifier on CLIP embeddings', () => {
     expect(genevalColorPrompts('red', 'car')).toEqual(['a photo of a red car', 'a photo of a red-colored car', 'a photo of a red object']);
   });
 
-  it('averages each colour\'s normalised prompt embeddings and re-normalises before the dot product', async () => {
+  it("averages each colour's normalised prompt embeddings and re-normalises before the dot product", async () => {
     // Image along x. "red": its three prompts all at 60° from x → mean length 1, dot 0.5.
     // "blue": prompts at +50°, −50° and 90° (spread) → mean (2cos50/3, 0, 1/3) → normalised dot ≈ 0.789;
     // without the re-normalisation blue's mean would dot at 2cos50/3 ≈ 0.43 < 0.5 and red would win.

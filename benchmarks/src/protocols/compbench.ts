@@ -85,7 +85,9 @@ export function createCompBenchProtocol(options: CompBenchProtocolOptions): Prot
     categories: COMPBENCH_CATEGORIES,
     describe: () => ({
       experts: Object.fromEntries(
-        Object.entries(experts).filter(([, m]) => m).map(([role, m]) => [role, { modelId: (m as RewardModelV1).modelId, version: (m as RewardModelV1).version }]),
+        Object.entries(experts)
+          .filter(([, m]) => m)
+          .map(([role, m]) => [role, { modelId: (m as RewardModelV1).modelId, version: (m as RewardModelV1).version }]),
       ),
       options: options.options ?? {},
     }),
@@ -97,7 +99,12 @@ export function createCompBenchProtocol(options: CompBenchProtocolOptions): Prot
         const model = experts[role];
         const indexes = wanted.flatMap((roles, i) => (roles.includes(role) ? [i] : []));
         if (!model || indexes.length === 0) continue;
-        const runs = await runExpert(model, indexes.map((i) => samples[i]!), specOf, signal);
+        const runs = await runExpert(
+          model,
+          indexes.map((i) => samples[i]!),
+          specOf,
+          signal,
+        );
         byRole.set(role, new Map(indexes.map((i, j) => [i, runs[j]!])));
       }
       return samples.map((sample, i): ProtocolOutcome => {
@@ -116,17 +123,30 @@ export function createCompBenchProtocol(options: CompBenchProtocolOptions): Prot
           if (value !== null && Number.isFinite(value)) values.push(value);
         }
         if (errors.length > 0 && values.length === 0) {
-          return { status: 'error', score: null, experts: records, warnings, problem: { kind: 'expert-error', itemId: sample.item.id, message: errors.join('; ') } };
+          return {
+            status: 'error',
+            score: null,
+            experts: records,
+            warnings,
+            problem: { kind: 'expert-error', itemId: sample.item.id, message: errors.join('; ') },
+          };
         }
         if (values.length === 0) {
-          const message = roles.length === 0 ? (unsupportedReason(sample.item.category) ?? `no expert applies to category ${sample.item.category}`) : warnings.join('; ') || 'no expert could judge this image';
+          const message =
+            roles.length === 0
+              ? (unsupportedReason(sample.item.category) ?? `no expert applies to category ${sample.item.category}`)
+              : warnings.join('; ') || 'no expert could judge this image';
           return { status: 'unsupported', score: null, experts: records, warnings, problem: { kind: 'expert-error', itemId: sample.item.id, message } };
         }
         return { status: 'ok', score: values.reduce((a, b) => a + b, 0) / values.length, experts: records, warnings };
       });
     },
     async dispose() {
-      await Promise.all(Object.values(experts).filter(Boolean).map((m) => (m as RewardModelV1).dispose()));
+      await Promise.all(
+        Object.values(experts)
+          .filter(Boolean)
+          .map((m) => (m as RewardModelV1).dispose()),
+      );
     },
   };
 }

@@ -23,7 +23,10 @@ describe('protocol factory', () => {
 
   it('builds each protocol with the configured experts and CenterNet thresholds', async () => {
     const geneval = await createProtocol('geneval', {
-      config: { plugins: [path.join(fixtures, 'color-plugin.mjs')], geneval: { color: { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' } } } },
+      config: {
+        plugins: [path.join(fixtures, 'color-plugin.mjs')],
+        geneval: { color: { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' } } },
+      },
     });
     expect(geneval.describe()).toMatchObject({
       options: { thresholds: { genevalThreshold: 0.3, genevalCountingThreshold: 0.3 }, color: { modelId: 'prompt-color/red', classifier: 'expert-scores' } },
@@ -44,8 +47,19 @@ describe('protocol factory', () => {
     expect(compbench.unsupportedReason('spatial')).toBeUndefined();
     await compbench.dispose();
 
-    const ensemble = await createProtocol('ensemble', { config: { plugins: [path.join(fixtures, 'color-plugin.mjs')], ensemble: { aggregate: 'sum', experts: [{ kind: 'detector' }, { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' }, weight: 2 }] } } });
-    expect(ensemble.describe()).toMatchObject({ aggregate: 'sum', experts: [{ name: 'detector' }, { name: 'prompt-color', modelId: 'prompt-color/red', weight: 2 }] });
+    const ensemble = await createProtocol('ensemble', {
+      config: {
+        plugins: [path.join(fixtures, 'color-plugin.mjs')],
+        ensemble: {
+          aggregate: 'sum',
+          experts: [{ kind: 'detector' }, { kind: 'prompt-color', backend: { type: 'none' }, options: { color: 'red' }, weight: 2 }],
+        },
+      },
+    });
+    expect(ensemble.describe()).toMatchObject({
+      aggregate: 'sum',
+      experts: [{ name: 'detector' }, { name: 'prompt-color', modelId: 'prompt-color/red', weight: 2 }],
+    });
     await ensemble.dispose();
 
     const reference = await createProtocol('ensemble', { config: { ensemble: { preset: 't2i-r1-reference', experts: [{ kind: 'detector', weight: 3 }] } } });

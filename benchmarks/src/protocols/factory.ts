@@ -103,7 +103,12 @@ export async function createExpertsFromConfig(
   return ensemble.experts.map((e) => ({ name: e.name, model: e.model, weight: e.weight }));
 }
 
-async function createOneExpert(config: ExpertConfig, configDir: string | undefined, plugins: readonly ExpertPlugin[], pool: RewardPool | false): Promise<RewardModelV1> {
+async function createOneExpert(
+  config: ExpertConfig,
+  configDir: string | undefined,
+  plugins: readonly ExpertPlugin[],
+  pool: RewardPool | false,
+): Promise<RewardModelV1> {
   const [expert] = await createExpertsFromConfig({ experts: [config] }, configDir, plugins, pool);
   return expert!.model;
 }
@@ -128,7 +133,8 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
       const colorModel = config.geneval?.color ? await createOneExpert(config.geneval.color, options.configDir, plugins, pool) : undefined;
       // GenEval's own classifier (three prompts per colour, CLIP embeddings) when the expert gives embeddings.
       const classifier = colorModel === undefined ? undefined : isEmbeddingModel(colorModel) ? 'geneval-clip' : 'expert-scores';
-      const colorClassifier = colorModel === undefined ? undefined : isEmbeddingModel(colorModel) ? clipColorClassifier(colorModel) : colorClassifierFromExpert(colorModel);
+      const colorClassifier =
+        colorModel === undefined ? undefined : isEmbeddingModel(colorModel) ? clipColorClassifier(colorModel) : colorClassifierFromExpert(colorModel);
       const detector = await createBenchDetector('geneval', config, colorClassifier ? { colorClassifier } : pool ? { pool } : {});
       // The colour expert changes verdicts, so it is part of the detector's cache identity.
       const color = colorModel ? { modelId: colorModel.modelId, version: colorModel.version, classifier } : undefined;
@@ -141,7 +147,9 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
     }
     case 'compbench': {
       const [vqa, clip] = await Promise.all([
-        config.compbench?.vqa ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins, pool) : undefined,
+        config.compbench?.vqa
+          ? createOneExpert({ ...config.compbench.vqa, options: { aggregate: 'product', ...config.compbench.vqa.options } }, options.configDir, plugins, pool)
+          : undefined,
         config.compbench?.clip ? createOneExpert(config.compbench.clip, options.configDir, plugins, pool) : undefined,
       ]);
       return createCompBenchProtocol({
@@ -162,7 +170,10 @@ export async function createProtocol(name: ProtocolName, options: ProtocolFactor
       // A named preset (t2i-r1-reference) sets the aggregation too: apply it here, where the protocol reads it.
       const ensembleConfig = config.ensemble?.preset ? applyEnsemblePreset(config.ensemble, config.ensemble.preset) : config.ensemble;
       if (ensembleConfig) {
-        experts = (await createExpertsFromConfig(ensembleConfig, options.configDir, plugins, pool)).map((e) => ({ ...e, model: wrap(e.model as RewardModelV1) }));
+        experts = (await createExpertsFromConfig(ensembleConfig, options.configDir, plugins, pool)).map((e) => ({
+          ...e,
+          model: wrap(e.model as RewardModelV1),
+        }));
       } else {
         // Offline default: the real COCO detector with the T2I-R1 paper formula.
         experts = [{ name: 'detector', model: wrap(await createBenchDetector('t2i-r1', config, pool ? { pool } : {})) }];

@@ -17,7 +17,10 @@ const hpmFixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 async function tinyClipFolder(dir: string): Promise<string> {
   const folder = path.join(dir, 'tiny-clip');
   await fs.cp(path.join(hpmFixtures, 'tiny-clip'), folder, { recursive: true });
-  await fs.writeFile(path.join(folder, 'tokenizer.json'), JSON.stringify(buildClipTokenizerJson(await fs.readFile(path.join(hpmFixtures, 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz')))));
+  await fs.writeFile(
+    path.join(folder, 'tokenizer.json'),
+    JSON.stringify(buildClipTokenizerJson(await fs.readFile(path.join(hpmFixtures, 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz')))),
+  );
   return folder;
 }
 
@@ -30,9 +33,18 @@ describe('CompBench protocol with a configured CLIP expert (hpm, transformers.js
       { prompt: 'a brown dog', category: 'color', image: dog },
     ]);
     const tinyClip = await tinyClipFolder(dir);
-    const protocol = await createProtocol('compbench', { config: { compbench: { clip: { kind: 'hpm', backend: { type: 'transformers', model: tinyClip }, options: { variant: 'cosine' } } } } });
+    const protocol = await createProtocol('compbench', {
+      config: { compbench: { clip: { kind: 'hpm', backend: { type: 'transformers', model: tinyClip }, options: { variant: 'cosine' } } } },
+    });
     try {
-      const result = await runBench({ suite: userFileSuite(path.join(dir, 'p.jsonl')), outDir: path.join(dir, 'run'), protocol, source: itemImageSource(), progress: false, log: collectLog().log });
+      const result = await runBench({
+        suite: userFileSuite(path.join(dir, 'p.jsonl')),
+        outDir: path.join(dir, 'run'),
+        protocol,
+        source: itemImageSource(),
+        progress: false,
+        log: collectLog().log,
+      });
       const [nonSpatial, color] = result.records;
       expect(nonSpatial).toMatchObject({ category: 'non_spatial', status: 'ok' });
       expect(nonSpatial!.score).toBe(nonSpatial!.experts.clip!.raw);
@@ -66,14 +78,26 @@ describe('GenEval colour with a configured CLIP expert (hpm): the reference clas
       await fs.copyFile(giraffe, path.join(sub, 'samples', '0000.png'));
     }
     const tinyClip = await tinyClipFolder(dir);
-    const protocol = await createProtocol('geneval', { config: { geneval: { color: { kind: 'hpm', backend: { type: 'transformers', model: tinyClip }, options: { variant: 'cosine' } } } } });
+    const protocol = await createProtocol('geneval', {
+      config: { geneval: { color: { kind: 'hpm', backend: { type: 'transformers', model: tinyClip }, options: { variant: 'cosine' } } } },
+    });
     const clip = new ClipReward({ variant: 'cosine', model: tinyClip });
     try {
       expect(protocol.describe()).toMatchObject({ options: { color: { classifier: 'geneval-clip' } } });
-      const result = await runBench({ suite: genevalFolderSuite(folder), outDir: path.join(dir, 'run'), protocol, source: genevalFolderSource(folder), progress: false, log: collectLog().log });
+      const result = await runBench({
+        suite: genevalFolderSuite(folder),
+        outDir: path.join(dir, 'run'),
+        protocol,
+        source: genevalFolderSource(folder),
+        progress: false,
+        log: collectLog().log,
+      });
       const colors = result.records.find((r) => r.category === 'colors')!;
       expect(colors.status).toBe('ok');
-      const details = colors.experts.detector!.details as { boxes: { label: string; box: [number, number, number, number] }[]; objects: { color: { classified: string[] } }[] };
+      const details = colors.experts.detector!.details as {
+        boxes: { label: string; box: [number, number, number, number] }[];
+        objects: { color: { classified: string[] } }[];
+      };
       const zebraBox = details.boxes.find((b) => b.label === 'zebra')!.box;
       // By hand: the crop, the 30 prompts, the mean of normalised text embeddings per colour, re-normalised, argmax.
       const crop = genevalColorCrop(await loadImage(giraffe), zebraBox);

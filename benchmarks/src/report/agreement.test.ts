@@ -47,9 +47,11 @@ describe('benchAgreement', () => {
     expect(a.withinPrompt.pairs).toEqual([{ a: 'a', b: 'b', tau: 0, groups: 2 }]);
     // best differs: p agrees (sample 1), q differs (a: 0, b: 1); r judged only by a (not judged)
     expect(a.withinPrompt.bestDiffers).toBe(0.5);
-    expect(formatAgreement(summarize({ suite: 's', protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' }, expected: 6, problems: [] } as never, records)).join('\n')).toMatch(
-      /τ-b over all 4 images: a–b 0\.333[\s\S]*best sample differs by expert in 50\.0% of prompts/,
-    );
+    expect(
+      formatAgreement(
+        summarize({ suite: 's', protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' }, expected: 6, problems: [] } as never, records),
+      ).join('\n'),
+    ).toMatch(/τ-b over all 4 images: a–b 0\.333[\s\S]*best sample differs by expert in 50\.0% of prompts/);
   });
 
   it('is absent with one expert, and within-prompt figures are null with one sample a prompt', () => {
@@ -59,12 +61,24 @@ describe('benchAgreement', () => {
     expect(single.withinPrompt.bestDiffers).toBeNull();
   });
 
-  it('appears in a real run\'s summary and HTML report when two experts score', async () => {
+  it("appears in a real run's summary and HTML report when two experts score", async () => {
     const dir = await tempDir();
     const bright = createMockReward({ kind: 'bright', score: (s) => ({ score: meanBrightness(s.image), raw: meanBrightness(s.image) }) });
     const dark = createMockReward({ kind: 'dark', score: (s) => ({ score: 1 - meanBrightness(s.image), raw: 1 - meanBrightness(s.image) }) });
-    const protocol = createEnsembleProtocol({ experts: [{ name: 'bright', model: bright }, { name: 'dark', model: dark }] });
-    const run = await runBench({ suite: examplesSuite(), outDir: path.join(dir, 'run'), protocol, source: itemImageSource(), progress: false, log: collectLog().log });
+    const protocol = createEnsembleProtocol({
+      experts: [
+        { name: 'bright', model: bright },
+        { name: 'dark', model: dark },
+      ],
+    });
+    const run = await runBench({
+      suite: examplesSuite(),
+      outDir: path.join(dir, 'run'),
+      protocol,
+      source: itemImageSource(),
+      progress: false,
+      log: collectLog().log,
+    });
     const { summary } = run;
     expect(summary.agreement!.experts).toEqual(['bright', 'dark']);
     expect(summary.agreement!.overall[0]!.tau).toBe(-1);

@@ -24,7 +24,10 @@ export function benchAgreement(records: readonly ResultRecord[]): BenchAgreement
   if (experts.length < 2) return undefined;
   const scores = Object.fromEntries(experts.map((e) => [e, scored.map((r) => r.experts[e]?.score ?? null)]));
   const overall = expertAgreement(scores, scored.length || 1);
-  const within = expertAgreement(scores, scored.map((r) => r.itemId));
+  const within = expertAgreement(
+    scores,
+    scored.map((r) => r.itemId),
+  );
   const multiSample = within.pairs.some((p) => p.groups > 0);
   return {
     experts,

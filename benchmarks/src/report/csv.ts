@@ -16,15 +16,38 @@ export function summaryCsv(summary: RunSummary): string {
   const extra = (estimate: { mean: number | null; n: number } | undefined) => (judged ? [estimate?.mean, estimate?.n] : []);
   const rows: unknown[][] = [['category', 'mean', 'ci_low', 'ci_high', 'n', 'errors', 'unsupported', ...(judged ? ['judged_mean', 'judged_n'] : [])]];
   for (const c of summary.categories) rows.push([c.category, c.mean, c.ci?.[0], c.ci?.[1], c.n, c.errors, c.unsupported, ...extra(c.judged)]);
-  rows.push(['overall', summary.overall.mean, summary.overall.ci?.[0], summary.overall.ci?.[1], summary.overall.n, summary.counts.errors, summary.counts.unsupported, ...extra(summary.judgedOverall)]);
+  rows.push([
+    'overall',
+    summary.overall.mean,
+    summary.overall.ci?.[0],
+    summary.overall.ci?.[1],
+    summary.overall.n,
+    summary.counts.errors,
+    summary.counts.unsupported,
+    ...extra(summary.judgedOverall),
+  ]);
   return csv(rows);
 }
 
 export function resultsCsv(records: readonly ResultRecord[]): string {
   const experts = [...new Set(records.flatMap((r) => Object.keys(r.experts)))].sort();
-  const rows: unknown[][] = [['key', 'item', 'sample', 'category', 'prompt', 'status', 'score', 'correct', ...experts.map((e) => `${e}_score`), 'image', 'problem']];
+  const rows: unknown[][] = [
+    ['key', 'item', 'sample', 'category', 'prompt', 'status', 'score', 'correct', ...experts.map((e) => `${e}_score`), 'image', 'problem'],
+  ];
   for (const r of records) {
-    rows.push([r.key, r.itemId, r.sample, r.category, r.prompt, r.status, r.score, r.correct, ...experts.map((e) => r.experts[e]?.score), r.image, r.problem?.message ?? (r.status === 'unsupported' ? r.warnings[0] : '')]);
+    rows.push([
+      r.key,
+      r.itemId,
+      r.sample,
+      r.category,
+      r.prompt,
+      r.status,
+      r.score,
+      r.correct,
+      ...experts.map((e) => r.experts[e]?.score),
+      r.image,
+      r.problem?.message ?? (r.status === 'unsupported' ? r.warnings[0] : ''),
+    ]);
   }
   return csv(rows);
 }

@@ -20,7 +20,18 @@ function detectorRecord(formula: (typeof SCORING_FORMULAS)[number]): ExpertRecor
 }
 
 function record(key: string, experts: Record<string, ExpertRecord>): ResultRecord {
-  return { key, itemId: key, sample: 0, prompt: 'a dog on the left of a car', category: 'spatial', status: 'ok', score: 1, experts, warnings: [], time: '2026-01-01T00:00:00Z' };
+  return {
+    key,
+    itemId: key,
+    sample: 0,
+    prompt: 'a dog on the left of a car',
+    category: 'spatial',
+    status: 'ok',
+    score: 1,
+    experts,
+    warnings: [],
+    time: '2026-01-01T00:00:00Z',
+  };
 }
 
 describe('HTML report: every result explains itself', () => {
@@ -51,8 +62,16 @@ describe('HTML report: every result explains itself', () => {
   it('renderHtmlReport embeds the why lines in the records the page shows', () => {
     const records = [record('a', { detector: detectorRecord('t2i-r1-code') })];
     const manifest: RunManifest = {
-      tool: 't2i-reward-bench', formatVersion: 1, suite: 'unit', protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
-      samplesPerPrompt: 1, source: 'test', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', expected: 1, problems: [],
+      tool: 't2i-reward-bench',
+      formatVersion: 1,
+      suite: 'unit',
+      protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
+      samplesPerPrompt: 1,
+      source: 'test',
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      expected: 1,
+      problems: [],
     };
     const html = renderHtmlReport({ manifest, summary: summarize(manifest, records), records });
     const data = JSON.parse(html.match(/<script type="application\/json" id="records-data">([^<]*)<\/script>/)![1]!) as { why: string }[];

@@ -23,7 +23,14 @@ export function formatSummaryTable(summary: RunSummary): string {
     table.push([c.category, formatNumber(c.mean), formatCi(c), String(c.n), String(c.errors), c.unsupported ? `${c.unsupported}` : '0']);
   }
   const overallLabel = summary.overallMode === 'mean-of-categories' ? 'overall (mean of categories)' : 'overall';
-  table.push([overallLabel, formatNumber(summary.overall.mean), formatCi(summary.overall), String(summary.overall.n), String(summary.counts.errors), String(summary.counts.unsupported)]);
+  table.push([
+    overallLabel,
+    formatNumber(summary.overall.mean),
+    formatCi(summary.overall),
+    String(summary.overall.n),
+    String(summary.counts.errors),
+    String(summary.counts.unsupported),
+  ]);
   if (!summary.judgedOverall) return table.toString();
   // GenEval: the headline counts unjudged images as incorrect (as the reference would); judged-only beside it.
   const judged = new Table({
@@ -47,14 +54,18 @@ export function formatAgreement(summary: RunSummary): string[] {
   const lines = [`experts (mean score): ${means}`, `agreement, Kendall τ-b over all ${a.images} images: ${pairs}${undefinedNote}`];
   if (a.withinPrompt.bestDiffers !== null) {
     const within = a.withinPrompt.pairs.map((p) => `${p.a}–${p.b} ${formatNumber(p.tau)} (${p.groups} prompts)`).join(', ');
-    lines.push(`within each prompt's samples: τ-b ${within}; best sample differs by expert in ${formatNumber(a.withinPrompt.bestDiffers * 100, 1)}% of prompts`);
+    lines.push(
+      `within each prompt's samples: τ-b ${within}; best sample differs by expert in ${formatNumber(a.withinPrompt.bestDiffers * 100, 1)}% of prompts`,
+    );
   }
   return lines;
 }
 
 /** One line per kind of bad input, e.g. "bad inputs: 2 missing-image, 1 malformed-line". */
 export function formatBadInputs(summary: RunSummary): string {
-  const parts = Object.entries(summary.counts.badInputs).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`);
+  const parts = Object.entries(summary.counts.badInputs)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}`);
   return parts.length > 0 ? `bad inputs: ${parts.join(', ')}` : 'bad inputs: none';
 }
 

@@ -25,7 +25,9 @@ const CHROMIUM_PATH = process.env.T2IR_CHROMIUM ?? '/usr/bin/chromium';
 const browserRequired = Boolean(process.env.CI) || process.env.T2IR_BROWSER_TESTS === '1';
 const browserAvailable = existsSync(CHROMIUM_PATH);
 if (!browserAvailable && !browserRequired) {
-  console.warn(`[skip] HTML report browser test: no Chromium at ${CHROMIUM_PATH} (install it, e.g. apt-get install chromium, or set T2IR_CHROMIUM=/path; CI=1 or T2IR_BROWSER_TESTS=1 makes it required)`);
+  console.warn(
+    `[skip] HTML report browser test: no Chromium at ${CHROMIUM_PATH} (install it, e.g. apt-get install chromium, or set T2IR_CHROMIUM=/path; CI=1 or T2IR_BROWSER_TESTS=1 makes it required)`,
+  );
 }
 
 describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless Chromium', () => {
@@ -36,7 +38,27 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
   beforeAll(async () => {
     dir = await tempDir();
     // The bundled photos, scored by brightness (fast), plus a prompt with a hostile name and a missing image.
-    const protocol = createEnsembleProtocol({ experts: [{ name: 'brightness', model: createMockReward({ kind: 'mock', score: (s) => ({ score: meanBrightness(s.image), raw: meanBrightness(s.image), details: { boxes: [{ label: 'thing', score: 0.5, box: [10, 20, 110, 220] }, { label: 'other thing', score: 0.4, box: [12, 22, 100, 200] }], reasons: ['expected thing>=2, found 1'] } }) }) }] });
+    const protocol = createEnsembleProtocol({
+      experts: [
+        {
+          name: 'brightness',
+          model: createMockReward({
+            kind: 'mock',
+            score: (s) => ({
+              score: meanBrightness(s.image),
+              raw: meanBrightness(s.image),
+              details: {
+                boxes: [
+                  { label: 'thing', score: 0.5, box: [10, 20, 110, 220] },
+                  { label: 'other thing', score: 0.4, box: [12, 22, 100, 200] },
+                ],
+                reasons: ['expected thing>=2, found 1'],
+              },
+            }),
+          }),
+        },
+      ],
+    });
     const suite = examplesSuite();
     const { items } = await suite.load();
     const extra = path.join(dir, 'extra.jsonl');
@@ -44,7 +66,14 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
       ...items.map((item) => ({ prompt: item.prompt, category: item.category, image: item.image })),
       { prompt: '</script><img src=x onerror=alert(1)> "quoted"', category: 'matching', image: 'missing.png' },
     ]);
-    run = await runBench({ suite: userFileSuite(extra), outDir: path.join(dir, 'run'), protocol, source: itemImageSource(), progress: false, log: collectLog().log });
+    run = await runBench({
+      suite: userFileSuite(extra),
+      outDir: path.join(dir, 'run'),
+      protocol,
+      source: itemImageSource(),
+      progress: false,
+      log: collectLog().log,
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
 
@@ -87,20 +116,28 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
     expect(await page.locator('#grid .thumb svg.boxes rect').count()).toBe(2 * (run.records.length - 1));
     await expect(page.locator('#grid .thumb svg.boxes text').first().textContent()).resolves.toBe('thing 0.50');
     // Labels of boxes sharing a corner do not overlap, and stay inside the image.
-    const labelBoxes = await page.locator('#grid .thumb svg.boxes').first().evaluate((svg) =>
-      Array.from(svg.querySelectorAll('text')).map((text) => {
-        const box = (text as SVGTextElement).getBBox();
-        return { x: box.x, y: box.y, w: box.width, h: box.height, width: (svg as SVGSVGElement).viewBox.baseVal.width };
-      }));
+    const labelBoxes = await page
+      .locator('#grid .thumb svg.boxes')
+      .first()
+      .evaluate((svg) =>
+        Array.from(svg.querySelectorAll('text')).map((text) => {
+          const box = (text as SVGTextElement).getBBox();
+          return { x: box.x, y: box.y, w: box.width, h: box.height, width: (svg as SVGSVGElement).viewBox.baseVal.width };
+        }),
+      );
     expect(labelBoxes).toHaveLength(2);
-    const [a, b] = labelBoxes as [typeof labelBoxes[number], typeof labelBoxes[number]];
+    const [a, b] = labelBoxes as [(typeof labelBoxes)[number], (typeof labelBoxes)[number]];
     expect(a.y + a.h <= b.y || b.y + b.h <= a.y || a.x + a.w <= b.x || b.x + b.w <= a.x).toBe(true);
     for (const label of labelBoxes) expect(label.x + label.w).toBeLessThanOrEqual(label.width + 1);
     // GenEval-style cards say which rule failed; the header names the image source in words.
     await expect(cards.first().locator('.reasons').textContent()).resolves.toBe('failed: expected thing>=2, found 1');
     await expect(page.locator('header .meta').textContent()).resolves.toContain('images from the images named by the prompts');
     // Images load from their relative paths.
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('#grid img')).slice(0, 3).every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('#grid img'))
+        .slice(0, 3)
+        .every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0),
+    );
 
     await page.selectOption('#sort', 'score-desc');
     const best = run.records.filter((r) => r.score !== null).sort((a, b) => b.score! - a.score!)[0]!;
@@ -127,12 +164,28 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
 
   it('shows large runs a page at a time', async () => {
     const records: ResultRecord[] = Array.from({ length: 305 }, (_, i) => ({
-      key: `user/${String(i).padStart(5, '0')}#0`, itemId: `user/${i}`, sample: 0, prompt: `prompt ${i}`, category: i % 2 ? 'odd' : 'even',
-      status: 'ok', score: (i % 100) / 100, experts: {}, warnings: [], time: '2026-01-01T00:00:00.000Z',
+      key: `user/${String(i).padStart(5, '0')}#0`,
+      itemId: `user/${i}`,
+      sample: 0,
+      prompt: `prompt ${i}`,
+      category: i % 2 ? 'odd' : 'even',
+      status: 'ok',
+      score: (i % 100) / 100,
+      experts: {},
+      warnings: [],
+      time: '2026-01-01T00:00:00.000Z',
     }));
     const manifest: RunManifest = {
-      tool: 't2i-reward-bench', formatVersion: 1, suite: 'big', protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
-      samplesPerPrompt: 1, source: 'none', createdAt: '', updatedAt: '', expected: 305, problems: [],
+      tool: 't2i-reward-bench',
+      formatVersion: 1,
+      suite: 'big',
+      protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
+      samplesPerPrompt: 1,
+      source: 'none',
+      createdAt: '',
+      updatedAt: '',
+      expected: 305,
+      problems: [],
     };
     const file = path.join(dir, 'big.html');
     await fs.writeFile(file, renderHtmlReport({ manifest, summary: summarize(manifest, records), records }));

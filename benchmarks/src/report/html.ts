@@ -11,7 +11,12 @@ export function escapeHtml(text: string): string {
 
 /** JSON safe inside a <script> element (no "</script>", no HTML comment openers). */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Horizontal bars of category means with 95% CI whiskers, as inline SVG. */
@@ -44,7 +49,10 @@ export function categoryBarChart(summary: RunSummary): string {
   });
   const axis = [0, 0.25, 0.5, 0.75, 1]
     .map((t) => min + t * (max - min))
-    .map((v) => `<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="5" y2="${height - 20}"/><text class="tick" x="${x(v).toFixed(1)}" y="${height - 6}" text-anchor="middle">${v.toFixed(2)}</text>`)
+    .map(
+      (v) =>
+        `<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="5" y2="${height - 20}"/><text class="tick" x="${x(v).toFixed(1)}" y="${height - 6}" text-anchor="middle">${v.toFixed(2)}</text>`,
+    )
     .join('');
   return `<svg class="chart" id="category-chart" role="img" aria-label="mean per category" viewBox="0 0 ${labelW + plotW + 120} ${height}" width="${labelW + plotW + 120}" height="${height}">${axis}${parts.join('')}</svg>`;
 }
@@ -229,7 +237,10 @@ export function agreementSection(summary: RunSummary): string {
     })
     .join('');
   const means = a.experts.map((e) => `${escapeHtml(e)} ${formatNumber(a.means[e]?.mean)} (n=${a.means[e]?.n ?? 0})`).join(' · ');
-  const best = a.withinPrompt.bestDiffers === null ? '' : `<p>Best sample differs by expert in <b>${formatNumber(a.withinPrompt.bestDiffers * 100, 1)}%</b> of prompts (no sample is best for every expert).</p>`;
+  const best =
+    a.withinPrompt.bestDiffers === null
+      ? ''
+      : `<p>Best sample differs by expert in <b>${formatNumber(a.withinPrompt.bestDiffers * 100, 1)}%</b> of prompts (no sample is best for every expert).</p>`;
   return `<section id="agreement"><h2>Agreement between experts</h2><p class="muted">Kendall τ-b (ties handled) between experts' scores of the same images: over all ${a.images} images, and within each prompt's samples. Mean score: ${means}.</p>
 <table class="summary"><thead><tr><th>experts</th><th>τ-b, all images</th><th>τ-b within prompts</th></tr></thead><tbody>${rows}</tbody></table>${best}</section>`;
 }
@@ -248,12 +259,15 @@ export function renderHtmlReport({ manifest, summary, records, plugins }: HtmlRe
   // GenEval: the headline counts unjudged images as incorrect (as the reference would); judged-only beside it.
   const judgedNote = summary.judgedOverall
     ? `<p class="muted">${metric} above: every image counts, an unjudged one as incorrect, as GenEval reports. Over judged images only: ${summary.categories
-      .filter((c) => c.judged)
-      .map((c) => `${escapeHtml(c.category)} ${formatNumber(c.judged!.mean)} (n ${c.judged!.n})`)
-      .join(' · ')} · overall ${formatNumber(summary.judgedOverall.mean)}.</p>`
+        .filter((c) => c.judged)
+        .map((c) => `${escapeHtml(c.category)} ${formatNumber(c.judged!.mean)} (n ${c.judged!.n})`)
+        .join(' · ')} · overall ${formatNumber(summary.judgedOverall.mean)}.</p>`
     : '';
   const problems = summary.problems.length
-    ? `<ul class="problems">${summary.problems.slice(0, 500).map((p) => `<li><span class="tag">${p.kind}</span>${escapeHtml(p.message)}</li>`).join('')}</ul>${summary.problems.length > 500 ? `<p class="muted">… ${summary.problems.length - 500} more in summary.json</p>` : ''}`
+    ? `<ul class="problems">${summary.problems
+        .slice(0, 500)
+        .map((p) => `<li><span class="tag">${p.kind}</span>${escapeHtml(p.message)}</li>`)
+        .join('')}</ul>${summary.problems.length > 500 ? `<p class="muted">… ${summary.problems.length - 500} more in summary.json</p>` : ''}`
     : '<p class="muted">none</p>';
   const categories = [...new Set(records.map((r) => r.category))].sort();
   const data = records.map((r) => ({
@@ -269,9 +283,13 @@ export function renderHtmlReport({ manifest, summary, records, plugins }: HtmlRe
     experts: r.experts,
     why: explainRecord(r, plugins),
     warnings: r.warnings,
-    problem: r.problem?.message ?? (r.status === 'unsupported' ? r.warnings[0] ?? null : null),
+    problem: r.problem?.message ?? (r.status === 'unsupported' ? (r.warnings[0] ?? null) : null),
   }));
-  const bad = Object.entries(summary.counts.badInputs).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
+  const bad =
+    Object.entries(summary.counts.badInputs)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ') || 'none';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>t2ir bench · ${escapeHtml(summary.suite)} · ${escapeHtml(summary.protocol)}</title>

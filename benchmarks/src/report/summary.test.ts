@@ -6,15 +6,36 @@ import { formatSummaryTable } from './format.js';
 import { summarize } from './summary.js';
 
 const manifest = (unjudged?: string): RunManifest => ({
-  tool: 't2i-reward-bench', formatVersion: 1, suite: 'geneval', source: 'x', createdAt: '', updatedAt: '', expected: 7, problems: [], samplesPerPrompt: 1,
+  tool: 't2i-reward-bench',
+  formatVersion: 1,
+  suite: 'geneval',
+  source: 'x',
+  createdAt: '',
+  updatedAt: '',
+  expected: 7,
+  problems: [],
+  samplesPerPrompt: 1,
   protocol: { name: 'geneval', metric: 'accuracy', overall: 'mean-of-categories', ...(unjudged ? { unjudged } : {}) },
 });
 const record = (category: string, status: ResultRecord['status'], score: number | null, i: number): ResultRecord => ({
-  key: `${category}/${i}`, itemId: `${category}/${i}`, sample: 0, prompt: 'p', category, status, score, experts: {}, warnings: status === 'unsupported' ? ['needs a colour classifier'] : [], time: '',
+  key: `${category}/${i}`,
+  itemId: `${category}/${i}`,
+  sample: 0,
+  prompt: 'p',
+  category,
+  status,
+  score,
+  experts: {},
+  warnings: status === 'unsupported' ? ['needs a colour classifier'] : [],
+  time: '',
 });
 const records = [
-  record('colors', 'ok', 1, 0), record('colors', 'unsupported', null, 1), record('colors', 'unsupported', null, 2), record('colors', 'error', null, 3),
-  record('single_object', 'ok', 1, 0), record('single_object', 'ok', 0, 1),
+  record('colors', 'ok', 1, 0),
+  record('colors', 'unsupported', null, 1),
+  record('colors', 'unsupported', null, 2),
+  record('colors', 'error', null, 3),
+  record('single_object', 'ok', 1, 0),
+  record('single_object', 'ok', 0, 1),
   record('color_attr', 'unsupported', null, 0),
 ];
 

@@ -56,7 +56,9 @@ export function summarize(manifest: RunManifest, records: readonly ResultRecord[
   const everyImage = manifest.protocol['unjudged'] === 'incorrect';
   const okScores = (list: readonly ResultRecord[]) => list.filter((r) => r.status === 'ok' && r.score !== null).map((r) => r.score!);
   const headlineScores = (list: readonly ResultRecord[]) =>
-    everyImage ? list.filter((r) => r.status === 'unsupported' || (r.status === 'ok' && r.score !== null)).map((r) => (r.status === 'ok' ? r.score! : 0)) : okScores(list);
+    everyImage
+      ? list.filter((r) => r.status === 'unsupported' || (r.status === 'ok' && r.score !== null)).map((r) => (r.status === 'ok' ? r.score! : 0))
+      : okScores(list);
   const categories: CategorySummary[] = [...byCategory.keys()].sort().map((category) => {
     const list = byCategory.get(category)!;
     const judged = okScores(list);

@@ -27,11 +27,19 @@ export function examplesSuite(): Suite {
     async load() {
       const items: BenchItem[] = [];
       EXAMPLE_IMAGES.forEach((example, index) => {
-        items.push({ id: `matching/${example.name}`, index, prompt: example.prompt, category: 'matching', image: example.path, origin: `EXAMPLE_IMAGES[${index}]` });
+        items.push({
+          id: `matching/${example.name}`,
+          index,
+          prompt: example.prompt,
+          category: 'matching',
+          image: example.path,
+          origin: `EXAMPLE_IMAGES[${index}]`,
+        });
       });
       EXAMPLE_IMAGES.forEach((example, index) => {
         const prompt = MISMATCHED_PROMPTS[example.name];
-        if (prompt) items.push({ id: `mismatched/${example.name}`, index, prompt, category: 'mismatched', image: example.path, origin: `EXAMPLE_IMAGES[${index}]` });
+        if (prompt)
+          items.push({ id: `mismatched/${example.name}`, index, prompt, category: 'mismatched', image: example.path, origin: `EXAMPLE_IMAGES[${index}]` });
       });
       return { items, problems: [] };
     },

@@ -59,7 +59,10 @@ describe('user prompt files', () => {
     const dir = await tempDir();
     await fs.writeFile(path.join(dir, 'p.txt'), 'a red car\r\n\r\ntwo dogs');
     const { items } = await userFileSuite(path.join(dir, 'p.txt')).load();
-    expect(items.map((i) => [i.prompt, i.category, i.origin])).toEqual([['a red car', 'user', 'p.txt:1'], ['two dogs', 'user', 'p.txt:3']]);
+    expect(items.map((i) => [i.prompt, i.category, i.origin])).toEqual([
+      ['a red car', 'user', 'p.txt:1'],
+      ['two dogs', 'user', 'p.txt:3'],
+    ]);
   });
 
   it('JSONL rows: strings, {prompt, category}, PromptSpecs, T2I-R1 rows, GenEval rows; malformed lines reported', async () => {
@@ -68,8 +71,17 @@ describe('user prompt files', () => {
     await writeLines(file, [
       '"a plain string"',
       { prompt: 'a blue bench', category: 'color' },
-      { prompt: 'a cat on the left of a dog', objects: [{ name: 'cat' }, { name: 'dog' }], relations: [{ subject: 'cat', relation: 'left of', object: 'dog' }] },
-      { prompt: 'a photo of a car below a zebra', nouns: ['car', 'zebra'], spatial_info: { obj1: 'car', obj2: 'zebra', locality: 'below' }, task_type: 'spatial' },
+      {
+        prompt: 'a cat on the left of a dog',
+        objects: [{ name: 'cat' }, { name: 'dog' }],
+        relations: [{ subject: 'cat', relation: 'left of', object: 'dog' }],
+      },
+      {
+        prompt: 'a photo of a car below a zebra',
+        nouns: ['car', 'zebra'],
+        spatial_info: { obj1: 'car', obj2: 'zebra', locality: 'below' },
+        task_type: 'spatial',
+      },
       { tag: 'counting', include: [{ class: 'cup', count: 3 }], exclude: [{ class: 'cup', count: 4 }], prompt: 'a photo of three cups' },
       '{not json',
       { category: 'color' },
@@ -93,7 +105,13 @@ describe('user prompt files', () => {
   });
 
   it('infers the protocol from the rows', () => {
-    const item = (category: string, geneval = false) => ({ id: 'x', index: 0, prompt: 'p', category, ...(geneval ? { geneval: { tag: category, prompt: 'p', include: [] } } : {}) });
+    const item = (category: string, geneval = false) => ({
+      id: 'x',
+      index: 0,
+      prompt: 'p',
+      category,
+      ...(geneval ? { geneval: { tag: category, prompt: 'p', include: [] } } : {}),
+    });
     expect(inferProtocol([item('counting', true)])).toBe('geneval');
     expect(inferProtocol([item('color'), item('spatial')])).toBe('compbench');
     expect(inferProtocol([item('user')])).toBe('ensemble');

@@ -37,10 +37,7 @@ function userItem(value: unknown, index: number, origin: string, baseDir: string
   if (typeof prompt !== 'string' || prompt.trim() === '') {
     return { kind: 'malformed-line', message: `${origin}: row has no "prompt" string` };
   }
-  const category =
-    typeof row.category === 'string' ? row.category
-    : typeof row.task_type === 'string' ? row.task_type
-    : spec?.category ?? 'user';
+  const category = typeof row.category === 'string' ? row.category : typeof row.task_type === 'string' ? row.task_type : (spec?.category ?? 'user');
   const item: BenchItem = { id, index, prompt: prompt.trim(), category, origin };
   if (spec) item.spec = spec;
   if (typeof row.image === 'string') item.image = path.resolve(baseDir, row.image);

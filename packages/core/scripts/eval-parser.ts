@@ -154,7 +154,10 @@ for (const row of rows) {
 }
 
 const categoriesOf = (report: Report): string[] =>
-  Object.keys(report).filter((c) => c !== 'overall').sort().concat('overall');
+  Object.keys(report)
+    .filter((c) => c !== 'overall')
+    .sort()
+    .concat('overall');
 const pct = (cell: Cell): string => (cell.n === 0 ? '—' : `${((100 * cell.agree) / cell.n).toFixed(1)}% (${cell.agree}/${cell.n})`);
 const HEADERS = ['category', 'rows', 'noun set', 'noun heads', 'spatial triple', 'number pairs', 'attribute phrases'];
 

@@ -95,7 +95,9 @@ export function explainQuestion(question: QuestionRecord): string {
 export function explainDetails(details: Record<string, unknown> | undefined): string {
   if (!details) return '';
   return [
-    ...records<ObjectRecord>(details, 'objects').filter((o) => typeof o.name === 'string').map(explainObject),
+    ...records<ObjectRecord>(details, 'objects')
+      .filter((o) => typeof o.name === 'string')
+      .map(explainObject),
     ...records<RelationRecord>(details, 'relations').map(explainRelation),
     ...records<QuestionRecord>(details, 'questions').map(explainQuestion),
   ].join(', ');

@@ -14,12 +14,7 @@ import {
 
 describe('isFatalRewardError', () => {
   it('is true for the four classes that end a whole call', () => {
-    for (const error of [
-      new RewardAbortedError('a'),
-      new ModelDisposedError('b'),
-      new ModelLoadError('c'),
-      new RuntimeUnavailableError('d'),
-    ]) {
+    for (const error of [new RewardAbortedError('a'), new ModelDisposedError('b'), new ModelLoadError('c'), new RuntimeUnavailableError('d')]) {
       expect(isFatalRewardError(error), error.name).toBe(true);
     }
   });

@@ -29,9 +29,7 @@ function compile(schema: JSONSchema): ValidateFunction {
   const cached = compiled.get(schema);
   if (cached) return cached;
   const draft07 = typeof schema.$schema === 'string' && schema.$schema.includes('draft-07');
-  const ajv = draft07
-    ? (ajvDraft07 ??= withFormats(new Ajv(ajvOptions)))
-    : (ajv2020 ??= withFormats(new Ajv2020(ajvOptions) as unknown as AjvCore));
+  const ajv = draft07 ? (ajvDraft07 ??= withFormats(new Ajv(ajvOptions))) : (ajv2020 ??= withFormats(new Ajv2020(ajvOptions) as unknown as AjvCore));
   // A schema with an $id compiled before (another object, same id) is reused rather than rejected by ajv.
   const id = typeof schema.$id === 'string' ? schema.$id : undefined;
   const validate = (id ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);

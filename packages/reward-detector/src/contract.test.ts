@@ -10,9 +10,16 @@ const [dog, horses] = await Promise.all([loadImage(dogPath), loadImage(horsesPat
 // The core reward contract on the real CenterNet expert, created the way config files create it.
 describeRewardContract(
   'detector (CenterNet, tfjs)',
-  () => expertPlugin.create({ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }, {
-    configDir: process.cwd(), path: 'experts/0', resolvePath: (p) => p, image: {},
-  }),
+  () =>
+    expertPlugin.create(
+      { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } },
+      {
+        configDir: process.cwd(),
+        path: 'experts/0',
+        resolvePath: (p) => p,
+        image: {},
+      },
+    ),
   {
     samples: [
       { image: dog, prompt: 'a dog on the left of a car' },
@@ -37,6 +44,8 @@ describe('config files', () => {
 
   it('rejects a bad option with its path', async () => {
     await expect(createEnsembleFromConfig({ experts: [{ kind: 'detector', options: { formula: 'yolo' } }] })).rejects.toThrow(/experts\/0\/options\/formula/);
-    await expect(createEnsembleFromConfig({ experts: [{ kind: 'detector', backend: { type: 'tfjs', modle: 'x' } }] })).rejects.toThrow(/experts\/0\/backend\/modle/);
+    await expect(createEnsembleFromConfig({ experts: [{ kind: 'detector', backend: { type: 'tfjs', modle: 'x' } }] })).rejects.toThrow(
+      /experts\/0\/backend\/modle/,
+    );
   });
 });

@@ -3,12 +3,16 @@ import { createRgbImage } from '@t2i-reward/core';
 import { genevalColorCrop, roundHalfEven } from './geneval-crop.js';
 
 // 4×3 image, pixel (x, y) = [10x + y, 100 + x, 200 + y].
-const image = createRgbImage(Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => {
-  const p = Math.floor(i / 3);
-  const x = p % 4;
-  const y = Math.floor(p / 4);
-  return [10 * x + y, 100 + x, 200 + y][i % 3]!;
-}), 4, 3);
+const image = createRgbImage(
+  Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => {
+    const p = Math.floor(i / 3);
+    const x = p % 4;
+    const y = Math.floor(p / 4);
+    return [10 * x + y, 100 + x, 200 + y][i % 3]!;
+  }),
+  4,
+  3,
+);
 const px = (x: number, y: number) => [10 * x + y, 100 + x, 200 + y];
 const pixels = (crop: { data: Uint8Array; width: number; height: number }) =>
   Array.from({ length: crop.width * crop.height }, (_, i) => Array.from(crop.data.subarray(i * 3, i * 3 + 3)));

@@ -4,15 +4,29 @@ export { genevalColorCrop, roundHalfEven, GENEVAL_CROP_BACKGROUND } from './gene
 // The colour names GenEval's classifier chooses from (what a colorClassifier is asked).
 export { GENEVAL_COLORS } from './scoring/geneval.js';
 export {
-  detectorRewardOptionsSchema, detectorBackendSchema, validateDetectorRewardOptions,
-  type DetectorRewardOptions, type DetectorBackendConfig, type TfjsBackendConfig, type TransformersBackendConfig, type ColorClassifier,
+  detectorRewardOptionsSchema,
+  detectorBackendSchema,
+  validateDetectorRewardOptions,
+  type DetectorRewardOptions,
+  type DetectorBackendConfig,
+  type TfjsBackendConfig,
+  type TransformersBackendConfig,
+  type ColorClassifier,
 } from './options.js';
 export { expertPlugin, detectorConfigSchema } from './plugin.js';
 export { explain } from './explain.js';
 // A custom detector (`options.detector`) and scoring your own detections with a formula.
 export type { DetectorBackend } from './backends/types.js';
 export type { Box, Detection } from './scoring/boxes.js';
-export { scoreDetections, SCORING_FORMULAS, DEFAULT_SCORING_OPTIONS, type ScoreOutcome, type ScoringFormula, type ScoringInput, type ScoringOptions } from './scoring/index.js';
+export {
+  scoreDetections,
+  SCORING_FORMULAS,
+  DEFAULT_SCORING_OPTIONS,
+  type ScoreOutcome,
+  type ScoringFormula,
+  type ScoringInput,
+  type ScoringOptions,
+} from './scoring/index.js';
 export { COCO_CLASSES } from './coco.js';
 export { cocoVocabulary, createVocabulary, type ClassVocabulary } from './vocabulary.js';
 // Backends, formulas one by one, box and position helpers: `@t2i-reward/detector/internal`.

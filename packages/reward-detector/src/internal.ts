@@ -3,7 +3,14 @@
  * box and position helpers, vocabularies. For tests, benchmarks and custom builds; may change between minor versions.
  */
 export * from './index.js';
-export { CenterNetBackend, centernetModelPath, letterbox, loadGraphModelFromFile, CENTERNET_INPUT_SIZE, type CenterNetBackendOptions } from './backends/centernet.js';
+export {
+  CenterNetBackend,
+  centernetModelPath,
+  letterbox,
+  loadGraphModelFromFile,
+  CENTERNET_INPUT_SIZE,
+  type CenterNetBackendOptions,
+} from './backends/centernet.js';
 export { TransformersDetectorBackend, type TransformersBackendOptions, type OpenVocabularyArchitecture } from './backends/transformers.js';
 export { DETECTOR_BACKENDS, DETECTOR_BACKEND_TYPES, tfjsBackendSchema, transformersBackendSchema, type DetectorBackendContext } from './backends/table.js';
 export * from './scoring/index.js';

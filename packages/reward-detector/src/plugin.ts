@@ -34,6 +34,9 @@ export const expertPlugin: ExpertPlugin = {
   explain,
   create(config, context) {
     const options = { ...(config.options ?? {}) } as DetectorRewardOptions;
-    return createDetectorReward({ ...options, ...(config.backend ? { backend: config.backend as DetectorBackendConfig } : {}) }, { baseDir: context.configDir });
+    return createDetectorReward(
+      { ...options, ...(config.backend ? { backend: config.backend as DetectorBackendConfig } : {}) },
+      { baseDir: context.configDir },
+    );
   },
 };

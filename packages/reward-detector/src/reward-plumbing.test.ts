@@ -18,10 +18,14 @@ function scriptedDetector(detections: Detection[], vocabulary: DetectorBackend['
 }
 
 // 8×4 image: left half red, right half blue.
-const image = createRgbImage(Uint8Array.from({ length: 8 * 4 * 3 }, (_, i) => {
-  const x = Math.floor(i / 3) % 8;
-  return i % 3 === 0 ? (x < 4 ? 220 : 10) : i % 3 === 2 ? (x < 4 ? 10 : 220) : 10;
-}), 8, 4);
+const image = createRgbImage(
+  Uint8Array.from({ length: 8 * 4 * 3 }, (_, i) => {
+    const x = Math.floor(i / 3) % 8;
+    return i % 3 === 0 ? (x < 4 ? 220 : 10) : i % 3 === 2 ? (x < 4 ? 10 : 220) : 10;
+  }),
+  8,
+  4,
+);
 
 const dominantColor = (crop: RgbImage): string => {
   let r = 0;
@@ -46,13 +50,16 @@ describe('reward plumbing with a scripted detector', () => {
     const { backend } = scriptedDetector([{ label: 'car', score: 0.8, box: [0, 0, 4, 4] }]);
     const reward = createDetectorReward({ detector: backend, formula: 'geneval', colorClassifier: dominantColor });
     const spec = (color: string) => ({ category: 'colors', objects: [{ name: 'car', attributes: [color] }], relations: [] });
-    const [red, blue] = await reward.doScore([{ image, prompt: 'a red car', spec: spec('red') }, { image, prompt: 'a blue car', spec: spec('blue') }]);
+    const [red, blue] = await reward.doScore([
+      { image, prompt: 'a red car', spec: spec('red') },
+      { image, prompt: 'a blue car', spec: spec('blue') },
+    ]);
     expect(red?.score).toBe(1);
     expect(blue?.score).toBe(0);
     expect(blue?.details?.reasons).toEqual(['expected blue car, found red']);
   });
 
-  it('asks an open-vocabulary detector for the prompt\'s own nouns', async () => {
+  it("asks an open-vocabulary detector for the prompt's own nouns", async () => {
     const { backend, calls } = scriptedDetector([{ label: 'unicorn', score: 0.9, box: [0, 0, 4, 4] }], 'open');
     const reward = createDetectorReward({ detector: backend });
     const [result] = await reward.doScore([{ image, prompt: 'a unicorn on the left of a castle' }]);
@@ -63,7 +70,11 @@ describe('reward plumbing with a scripted detector', () => {
   it('skips the model for prompts with nothing it can name, and still answers', async () => {
     const { backend, calls } = scriptedDetector([]);
     const reward = createDetectorReward({ detector: backend });
-    const results = await reward.doScore([{ image, prompt: '' }, { image, prompt: 'a unicorn' }, { image, prompt: 'a dog' }]);
+    const results = await reward.doScore([
+      { image, prompt: '' },
+      { image, prompt: 'a unicorn' },
+      { image, prompt: 'a dog' },
+    ]);
     expect(calls).toEqual([{ images: 1, queries: [[]] }]);
     expect(results.map((r) => r.score)).toEqual([null, null, 0]);
   });

@@ -1,7 +1,17 @@
 import { BACKEND_DEFAULT_THRESHOLDS } from './thresholds.js';
 import {
-  BaseReward, ExpertFailedError, InvalidImageInputError, type PromptSpec, type RewardItemResult, type RewardSample,
-  type RgbImage, createFromBackendTable, createRgbImage, failedResult, resolveSpec, toRewardError,
+  BaseReward,
+  ExpertFailedError,
+  InvalidImageInputError,
+  type PromptSpec,
+  type RewardItemResult,
+  type RewardSample,
+  type RgbImage,
+  createFromBackendTable,
+  createRgbImage,
+  failedResult,
+  resolveSpec,
+  toRewardError,
 } from '@t2i-reward/core';
 import { DETECTOR_BACKENDS } from './backends/table.js';
 import type { DetectorBackend } from './backends/types.js';
@@ -38,9 +48,12 @@ export class DetectorReward extends BaseReward {
     }
     // The model id names every option given that differs from the formula defaults (score caches key on it); the
     // backend's own thresholds are implied by the backend id it starts with.
-    const changed = SCORING_KEYS.filter((key) => options[key] !== undefined && scoringOptions[key] !== DEFAULT_SCORING_OPTIONS[key]).map((key) => `${key}=${String(scoringOptions[key])}`);
+    const changed = SCORING_KEYS.filter((key) => options[key] !== undefined && scoringOptions[key] !== DEFAULT_SCORING_OPTIONS[key]).map(
+      (key) => `${key}=${String(scoringOptions[key])}`,
+    );
     // An explicit GroundingDINO scoring changes the boxes the formula sees: part of the cache key too.
-    if (options.backend?.type === 'transformers' && options.backend.groundingDinoScoring !== undefined) changed.push(`groundingDinoScoring=${options.backend.groundingDinoScoring}`);
+    if (options.backend?.type === 'transformers' && options.backend.groundingDinoScoring !== undefined)
+      changed.push(`groundingDinoScoring=${options.backend.groundingDinoScoring}`);
     super({ kind: 'detector', modelId: `detector/${backend.id}/${formula}${changed.length > 0 ? `?${changed.join('&')}` : ''}`, version: VERSION });
     this.formula = formula;
     this.scoringOptions = scoringOptions;
@@ -80,7 +93,11 @@ export class DetectorReward extends BaseReward {
       if (toDetect.length > 0) {
         // loadOnce: concurrent first batches share one model load; a failed load is retried next time.
         await this.loadOnce(async () => this.backend.load?.());
-        const lists = await this.backend.detect(toDetect.map((job) => job.image), toDetect.map((job) => (vocabulary === 'open' ? queries[jobs.indexOf(job)] ?? [] : [])), signal);
+        const lists = await this.backend.detect(
+          toDetect.map((job) => job.image),
+          toDetect.map((job) => (vocabulary === 'open' ? (queries[jobs.indexOf(job)] ?? []) : [])),
+          signal,
+        );
         if (lists.length !== toDetect.length) throw new ExpertFailedError(`detector returned ${lists.length} lists for ${toDetect.length} images`);
         toDetect.forEach((job, j) => found.set(job, lists[j] ?? []));
       }
@@ -88,7 +105,11 @@ export class DetectorReward extends BaseReward {
         const detections = found.get(job) ?? [];
         try {
           const colorOf = await this.#colorsFor(job.spec, job.image, detections, resolveLabel);
-          const outcome = scoreDetections({ spec: job.spec, detections, image: job.image, resolveLabel, ...(colorOf ? { colorOf } : {}) }, this.formula, this.scoringOptions);
+          const outcome = scoreDetections(
+            { spec: job.spec, detections, image: job.image, resolveLabel, ...(colorOf ? { colorOf } : {}) },
+            this.formula,
+            this.scoringOptions,
+          );
           results[job.index] = {
             score: outcome.score,
             raw: outcome.score,
@@ -109,7 +130,9 @@ export class DetectorReward extends BaseReward {
    */
   #queries(spec: PromptSpec, resolveLabel: (noun: string) => string | undefined): string[] {
     if (this.formula === 't2i-r1-code' && this.scoringOptions.reproduceBugs) {
-      return referenceRow(spec).nouns.map((noun) => resolveLabel(noun)).filter((name): name is string => name !== undefined);
+      return referenceRow(spec)
+        .nouns.map((noun) => resolveLabel(noun))
+        .filter((name): name is string => name !== undefined);
     }
     return queryNames(spec).filter((name) => resolveLabel(name) !== undefined);
   }
@@ -144,7 +167,8 @@ function queryNames(spec: PromptSpec): string[] {
 
 function checkImage(image: RgbImage | undefined): string | undefined {
   if (!image || !(image.data instanceof Uint8Array)) return 'sample.image is not an RgbImage';
-  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) return `bad image size ${image.width}x${image.height}`;
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1)
+    return `bad image size ${image.width}x${image.height}`;
   if (image.data.length !== image.width * image.height * 3) return `image data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3`;
   return undefined;
 }

@@ -53,8 +53,10 @@ function randomImage(width: number, height: number, seed: number): RgbImage {
 /** Smooth colour fields (sums of random sinusoids): varied, image-like inputs for the accuracy pairs. */
 function patternImage(width: number, height: number, seed: number): RgbImage {
   let state = seed >>> 0;
-  const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const waves = Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => ({ fx: rand() * 0.08, fy: rand() * 0.08, phase: rand() * 6.28, amp: 40 + rand() * 60 })));
+  const rand = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const waves = Array.from({ length: 3 }, () =>
+    Array.from({ length: 3 }, () => ({ fx: rand() * 0.08, fy: rand() * 0.08, phase: rand() * 6.28, amp: 40 + rand() * 60 })),
+  );
   const base = [rand() * 255, rand() * 255, rand() * 255];
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
@@ -78,7 +80,7 @@ const median = (values: number[]): number => {
 function ranks(values: number[]): number[] {
   const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
   const result = new Array<number>(values.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
     for (let k = i; k <= j; k++) result[order[k]![1]] = (i + j) / 2;
@@ -174,7 +176,8 @@ async function main(): Promise<void> {
     if (!reuse) {
       console.log(`generating a random-weight ViT-B/32 CLIP in ${modelDir} (${python}) and its q8 files (${weightBits}-bit weights) ...`);
       const generated = spawnSync(python, [join(here, 'gen_clip_fixture.py'), '--preset', 'vit-b-32', '--out', modelDir], { encoding: 'utf8' });
-      const quantize = (...args: string[]) => spawnSync(python, [join(here, 'quantize_onnx.py'), modelDir, '--weight-bits', weightBits, ...args], { encoding: 'utf8' });
+      const quantize = (...args: string[]) =>
+        spawnSync(python, [join(here, 'quantize_onnx.py'), modelDir, '--weight-bits', weightBits, ...args], { encoding: 'utf8' });
       // The scorer's q8 files (per-sample activation scales) and, for one raw arm, per-tensor ones (batch-dependent).
       let quantized = generated.status === 0 ? quantize() : generated;
       if (quantized.status === 0) quantized = quantize('--activations', 'per-tensor', '--suffix', '_quantized_per_tensor');
@@ -185,7 +188,10 @@ async function main(): Promise<void> {
       }
       console.log(quantized.stdout.trim());
     } else console.log(`reusing ${modelDir} (BENCH_MODEL)`);
-    writeFileSync(join(modelDir, 'tokenizer.json'), JSON.stringify(buildClipTokenizerJson(readFileSync(join(here, '..', 'fixtures', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz')))));
+    writeFileSync(
+      join(modelDir, 'tokenizer.json'),
+      JSON.stringify(buildClipTokenizerJson(readFileSync(join(here, '..', 'fixtures', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz')))),
+    );
 
     const transformers = await import('@huggingface/transformers');
     const ort = await import('onnxruntime-node');
@@ -219,7 +225,10 @@ async function main(): Promise<void> {
     const samples = (images: RgbImage[], batch: number) => images.slice(0, batch).map((image) => ({ image, prompt }));
 
     // Torch inputs: the very tensors the raw sessions get.
-    writeFileSync(join(work, 'pixel_values.f32'), Buffer.from(pixels.pixel_values.data.buffer, pixels.pixel_values.data.byteOffset, pixels.pixel_values.data.byteLength));
+    writeFileSync(
+      join(work, 'pixel_values.f32'),
+      Buffer.from(pixels.pixel_values.data.buffer, pixels.pixel_values.data.byteOffset, pixels.pixel_values.data.byteLength),
+    );
     writeFileSync(join(work, 'meta.json'), JSON.stringify({ ids, pixel_shape: pixels.pixel_values.dims, batches }));
     const torch = new TorchChild(work);
     const torchInfo = await torch.info.catch((error: Error) => {
@@ -292,8 +301,12 @@ async function main(): Promise<void> {
     const q8Batch8 = (await scorerQ8.doScore(samples(native, 8))).map((r) => r.details!['cosine'] as number);
 
     // Accuracy of q8 against fp32: 64 distinct image–prompt pairs (CompBench prompts, varied image sizes).
-    const prompts = ['complex_val.txt', 'color_val.txt', 'spatial_val.txt', 'non_spatial_val.txt']
-      .flatMap((file) => readFileSync(join(here, '..', '..', '..', 'benchmarks', 'data', 't2i-compbench', file), 'utf8').split(/\r?\n/).filter(Boolean).slice(0, 16));
+    const prompts = ['complex_val.txt', 'color_val.txt', 'spatial_val.txt', 'non_spatial_val.txt'].flatMap((file) =>
+      readFileSync(join(here, '..', '..', '..', 'benchmarks', 'data', 't2i-compbench', file), 'utf8')
+        .split(/\r?\n/)
+        .filter(Boolean)
+        .slice(0, 16),
+    );
     const pairs = prompts.map((p, i) => ({ prompt: p, image: patternImage(160 + ((i * 37) % 200), 160 + ((i * 53) % 200), 1000 + i) }));
     const cosinesOf = async (model: ClipReward) => (await model.doScore(pairs)).map((r) => r.details!['cosine'] as number);
     const [fp32Pairs, q8Pairs] = [await cosinesOf(scorer), await cosinesOf(scorerQ8)];
@@ -361,9 +374,16 @@ async function main(): Promise<void> {
       `q8 vs fp32 on 64 image–prompt pairs: |Δ cosine| mean ${(deltas.reduce((s, v) => s + v, 0) / deltas.length).toExponential(2)}, max ${Math.max(...deltas).toExponential(2)}; ` +
         `Spearman ${spearman(fp32Pairs, q8Pairs).toFixed(4)} (fp32 cosines ${Math.min(...fp32Pairs).toFixed(4)}..${Math.max(...fp32Pairs).toFixed(4)})`,
     );
-    console.log('targets: fp32 scorer / torch >= 1.0x at batch 1 and 8; fp32 overhead at batch 8 <= 10% (median); q8 scorer / torch >= 2x at batch 8; Spearman >= 0.99');
+    console.log(
+      'targets: fp32 scorer / torch >= 1.0x at batch 1 and 8; fp32 overhead at batch 8 <= 10% (median); q8 scorer / torch >= 2x at batch 8; Spearman >= 0.99',
+    );
     torch.close();
-    await Promise.all([scorer.dispose(), scorerQ8.dispose(), cached.dispose(), ...[textSession, visionSession, textQ8, visionQ8, textQ8PerTensor, visionQ8PerTensor].map((s) => s.release())]);
+    await Promise.all([
+      scorer.dispose(),
+      scorerQ8.dispose(),
+      cached.dispose(),
+      ...[textSession, visionSession, textQ8, visionQ8, textQ8PerTensor, visionQ8PerTensor].map((s) => s.release()),
+    ]);
   } finally {
     if (!process.env['BENCH_KEEP'] && existsSync(work)) rmSync(work, { recursive: true, force: true });
   }

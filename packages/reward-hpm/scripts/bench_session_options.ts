@@ -38,7 +38,12 @@ async function main(dir: string): Promise<void> {
   const ort = await import('onnxruntime-node');
   const ids = [49406, 320, 1125, 539, 320, 736, 11652, 49407];
   const idsTensor = new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
-  const pixels = (batch: number) => new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 224 * 224 }, (_, i) => Math.sin(i) * 1.5), [batch, 3, 224, 224]);
+  const pixels = (batch: number) =>
+    new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: batch * 3 * 224 * 224 }, (_, i) => Math.sin(i) * 1.5),
+      [batch, 3, 224, 224],
+    );
   const arms = await Promise.all(
     Object.entries(OPTIONS).map(async ([name, [suffix, options]]) => {
       const [text, vision] = await Promise.all([
@@ -78,7 +83,10 @@ async function main(dir: string): Promise<void> {
   await Promise.all(arms.flatMap((a) => [a.text.release(), a.vision.release()]));
 
   if (process.env['BENCH_PROFILE'] === '1') {
-    const profiled = await ort.InferenceSession.create(join(dir, 'onnx', 'vision_model.onnx'), { enableProfiling: true, profileFilePrefix: join(dir, 'ort-profile') });
+    const profiled = await ort.InferenceSession.create(join(dir, 'onnx', 'vision_model.onnx'), {
+      enableProfiling: true,
+      profileFilePrefix: join(dir, 'ort-profile'),
+    });
     const input = pixels(8);
     for (let i = 0; i < 3; i++) await profiled.run({ pixel_values: input });
     (profiled as unknown as { endProfiling(): void }).endProfiling();
@@ -92,7 +100,8 @@ async function main(dir: string): Promise<void> {
     const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
     rmSync(file, { force: true });
     const byOp = new Map<string, number>();
-    for (const e of events) if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
+    for (const e of events)
+      if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
     const total = [...byOp.values()].reduce((s, v) => s + v, 0);
     console.log('\nfp32 vision session, batch 8, kernel time by operator (3 runs):');
     for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${op.padEnd(22)} ${((100 * us) / total).toFixed(1)}%`);

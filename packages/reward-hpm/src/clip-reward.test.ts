@@ -100,7 +100,11 @@ describe('ClipReward on the tiny random-weight CLIP (HF layout, real CLIP tokeni
       expect(feeds.filter((names) => names.includes('input_ids'))).toHaveLength(1);
       expect(feeds.filter((names) => names.includes('pixel_values'))).toHaveLength(1);
       // Distinct prompts in one batch: one text call for all of them.
-      await model.doScore([{ image: images[0]!, prompt: 'a red car' }, { image: images[1]!, prompt: 'a blue car' }, { image: images[2]!, prompt: 'a red car' }]);
+      await model.doScore([
+        { image: images[0]!, prompt: 'a red car' },
+        { image: images[1]!, prompt: 'a blue car' },
+        { image: images[2]!, prompt: 'a red car' },
+      ]);
       expect(model.stats).toMatchObject({ textEncoderCalls: 2, textsEncoded: 3 });
       await model.dispose();
     } finally {
@@ -156,9 +160,16 @@ describe('ClipReward on the tiny random-weight CLIP (HF layout, real CLIP tokeni
     });
 
     it('scores grayscale, RGBA and 1×1 PNGs decoded by core (1×1 with a warning)', async () => {
-      const gray = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 90, b: 90 } } }).toColourspace('b-w').png().toBuffer();
-      const rgba = await sharp({ create: { width: 20, height: 50, channels: 4, background: { r: 200, g: 10, b: 10, alpha: 0.4 } } }).png().toBuffer();
-      const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 0, g: 255, b: 0 } } }).png().toBuffer();
+      const gray = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer();
+      const rgba = await sharp({ create: { width: 20, height: 50, channels: 4, background: { r: 200, g: 10, b: 10, alpha: 0.4 } } })
+        .png()
+        .toBuffer();
+      const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 0, g: 255, b: 0 } } })
+        .png()
+        .toBuffer();
       expect((await sharp(gray).metadata()).channels).toBe(1);
       expect((await sharp(rgba).metadata()).channels).toBe(4);
       const decoded = await Promise.all([gray, rgba, tiny].map((bytes) => loadImage(bytes)));
@@ -173,7 +184,10 @@ describe('ClipReward on the tiny random-weight CLIP (HF layout, real CLIP tokeni
 
     it('fails one malformed RgbImage clearly without failing the batch', async () => {
       const broken = { data: new Uint8Array(10), width: 4, height: 4, hash: 'x' };
-      const results = await model.doScore([{ image: broken, prompt: 'a cat' }, { image: images[0]!, prompt: 'a cat' }]);
+      const results = await model.doScore([
+        { image: broken, prompt: 'a cat' },
+        { image: images[0]!, prompt: 'a cat' },
+      ]);
       expect(InvalidImageInputError.isInstance(results[0]!.error)).toBe(true);
       expect(results[0]!.error!.message).toMatch(/width·height·3/);
       expect(results[1]!.score).toEqual(expect.any(Number));
@@ -232,7 +246,11 @@ describe('HPS letterbox preprocessing', () => {
     try {
       // A uniform 64×32 image: letterboxed to 32×32 it is a 32×16 band between two 8-row black bands.
       const colour = [200, 60, 30];
-      const wide = createRgbImage(Uint8Array.from({ length: 64 * 32 * 3 }, (_, i) => colour[i % 3]!), 64, 32);
+      const wide = createRgbImage(
+        Uint8Array.from({ length: 64 * 32 * 3 }, (_, i) => colour[i % 3]!),
+        64,
+        32,
+      );
       const composed = createRgbImage(
         Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => {
           const row = Math.floor(i / (32 * 3));
@@ -241,12 +259,22 @@ describe('HPS letterbox preprocessing', () => {
         32,
         32,
       );
-      const uniform = createRgbImage(Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => colour[i % 3]!), 32, 32);
+      const uniform = createRgbImage(
+        Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => colour[i % 3]!),
+        32,
+        32,
+      );
       const hps = new ClipReward({ variant: 'hps-v2.1', model: dir });
       const cropped = new ClipReward({ variant: 'hps-v2.1', model: dir, imageResize: 'processor' });
       const prompt = 'a red square';
-      const [letterboxed, expected] = await hps.doScore([{ image: wide, prompt }, { image: composed, prompt }]);
-      const [crop, expectedCrop] = await cropped.doScore([{ image: wide, prompt }, { image: uniform, prompt }]);
+      const [letterboxed, expected] = await hps.doScore([
+        { image: wide, prompt },
+        { image: composed, prompt },
+      ]);
+      const [crop, expectedCrop] = await cropped.doScore([
+        { image: wide, prompt },
+        { image: uniform, prompt },
+      ]);
       expect(letterboxed!.details!['imageResize']).toBe('letterbox');
       expect(Math.abs((letterboxed!.raw as number) - (expected!.raw as number))).toBeLessThanOrEqual(1e-6);
       expect(Math.abs((crop!.raw as number) - (expectedCrop!.raw as number))).toBeLessThanOrEqual(1e-6);

@@ -206,7 +206,9 @@ export class ClipReward extends BaseReward {
     const [text, vision, combined] = ['text_model', 'vision_model', 'model'].map((session) => join('onnx', onnxFileName(session, this.#init.dtype)));
     if (existsSync(join(location, text!)) && existsSync(join(location, vision!))) return 'split';
     if (existsSync(join(location, combined!))) return 'combined';
-    throw new ModelLoadError(`${location} has neither ${text} + ${vision} nor ${combined}${combined!.endsWith('_quantized.onnx') ? ' (q8 files: scripts/quantize_onnx.py on the folder)' : ''}`);
+    throw new ModelLoadError(
+      `${location} has neither ${text} + ${vision} nor ${combined}${combined!.endsWith('_quantized.onnx') ? ' (q8 files: scripts/quantize_onnx.py on the folder)' : ''}`,
+    );
   }
 
   /** Token ids of one prompt, truncated CLIP-style to the context length (last token forced to <|endoftext|>). */
@@ -238,7 +240,8 @@ export class ClipReward extends BaseReward {
   async #pixelValues(loaded: LoadedClip, images: readonly RgbImage[]): Promise<unknown> {
     const { RawImage, Tensor } = loaded.runtime;
     if (this.#imageResize === 'letterbox') images = await Promise.all(images.map((image) => letterbox(image, loaded.inputSize)));
-    const toRaw = (image: RgbImage) => new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+    const toRaw = (image: RgbImage) =>
+      new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
     const fast = loaded.fastNormalize;
     const direct = fast ? images.map((image) => fast.accepts(image)) : images.map(() => false);
     if (!direct.some(Boolean)) {
@@ -276,7 +279,12 @@ export class ClipReward extends BaseReward {
     const tokenized = missing.map((prompt) => this.#tokenize(loaded, prompt));
     this.stats.textEncoderCalls++;
     this.stats.textsEncoded += missing.length;
-    const output = (await loaded.textModel(this.#textFeeds(loaded, tokenized.map((t) => t.ids)))) as Record<string, { data: Float32Array; dims: number[] }>;
+    const output = (await loaded.textModel(
+      this.#textFeeds(
+        loaded,
+        tokenized.map((t) => t.ids),
+      ),
+    )) as Record<string, { data: Float32Array; dims: number[] }>;
     const embeds = output[loaded.family.textOutput];
     if (!embeds) throw new ModelLoadError(`text model has no ${loaded.family.textOutput} output`);
     const dim = embeds.dims[1] as number;
@@ -318,7 +326,11 @@ export class ClipReward extends BaseReward {
         throwIfAborted(signal);
         const chunk = todo.slice(start, start + maxBatch);
         const chunkPrompts = [...new Set(chunk.map((i) => samples[i]!.prompt))];
-        const { text, images } = await this.#runCombined(loaded, chunkPrompts, chunk.map((i) => samples[i]!.image));
+        const { text, images } = await this.#runCombined(
+          loaded,
+          chunkPrompts,
+          chunk.map((i) => samples[i]!.image),
+        );
         chunkPrompts.forEach((prompt, k) => texts.set(prompt, text[k]!));
         imageEmbeddings.push(...images);
       }
@@ -379,16 +391,23 @@ export class ClipReward extends BaseReward {
     this.stats.textsEncoded += prompts.length;
     this.stats.imageEncoderCalls++;
     this.stats.imagesEncoded += images.length;
-    const output = (await loaded.combinedModel!({ ...this.#textFeeds(loaded, tokenized.map((t) => t.ids)), pixel_values: pixelValues })) as Record<
-      string,
-      { data: Float32Array; dims: number[] }
-    >;
+    const output = (await loaded.combinedModel!({
+      ...this.#textFeeds(
+        loaded,
+        tokenized.map((t) => t.ids),
+      ),
+      pixel_values: pixelValues,
+    })) as Record<string, { data: Float32Array; dims: number[] }>;
     const textEmbeds = output['text_embeds'];
     const imageEmbeds = output['image_embeds'];
     if (!textEmbeds || !imageEmbeds) throw new ModelLoadError('CLIP model has no text_embeds / image_embeds outputs');
     const dim = textEmbeds.dims[1] as number;
     return {
-      text: prompts.map((_, i) => ({ embedding: textEmbeds.data.slice(i * dim, (i + 1) * dim), tokenCount: tokenized[i]!.ids.length, truncatedFrom: tokenized[i]!.truncatedFrom })),
+      text: prompts.map((_, i) => ({
+        embedding: textEmbeds.data.slice(i * dim, (i + 1) * dim),
+        tokenCount: tokenized[i]!.ids.length,
+        truncatedFrom: tokenized[i]!.truncatedFrom,
+      })),
       images: images.map((_, i) => imageEmbeds.data.slice(i * dim, (i + 1) * dim)),
     };
   }
@@ -446,7 +465,12 @@ function clipModelId(init: ClipRewardInit): string {
 /** transformers.js' dtype: a per-session record names every CLIP session file (unnamed ones fp32, no fallback warning). */
 function transformersDtype(dtype: NonNullable<ClipRewardInit['dtype']>): string | Record<string, string> {
   if (typeof dtype === 'string') return dtype;
-  return { text_model: 'fp32', vision_model: 'fp32', model: 'fp32', ...(Object.fromEntries(Object.entries(dtype).filter(([, v]) => v !== undefined)) as Record<string, string>) };
+  return {
+    text_model: 'fp32',
+    vision_model: 'fp32',
+    model: 'fp32',
+    ...(Object.fromEntries(Object.entries(dtype).filter(([, v]) => v !== undefined)) as Record<string, string>),
+  };
 }
 
 interface FastNormalize {
@@ -489,7 +513,11 @@ export function fastNormalizer(runtime: TransformersModule, processor: unknown):
   if (!base || config.preprocess !== base.prototype.preprocess) return undefined;
   if (config.do_pad || config.do_thumbnail || config.do_crop_margin || config.do_flip_channel_order || config.do_convert_grayscale) return undefined;
   if (config.size_divisibility !== undefined || typeof config.get_resize_output_image_size !== 'function') return undefined;
-  const crop = config.do_center_crop ? (typeof config.crop_size === 'number' ? { width: config.crop_size, height: config.crop_size } : config.crop_size) : undefined;
+  const crop = config.do_center_crop
+    ? typeof config.crop_size === 'number'
+      ? { width: config.crop_size, height: config.crop_size }
+      : config.crop_size
+    : undefined;
   if (config.do_center_crop && (!crop || !Number.isInteger(crop.width) || !Number.isInteger(crop.height))) return undefined;
   const sizeOf = (width: number, height: number): [number, number] =>
     config.do_resize ? config.get_resize_output_image_size({ size: [width, height] }, config.size) : [width, height];

@@ -52,7 +52,9 @@ describe('hpm from a config file', () => {
   });
 
   it('rejects an unknown option with its path', async () => {
-    const file = writeConfig({ experts: [{ kind: 'hpm', backend: { type: 'transformers', model: './tiny-clip' }, options: { variant: 'hps-v2.1', colour: 1 } }] });
+    const file = writeConfig({
+      experts: [{ kind: 'hpm', backend: { type: 'transformers', model: './tiny-clip' }, options: { variant: 'hps-v2.1', colour: 1 } }],
+    });
     const failure = await loadEnsembleConfig(file)
       .then((config) => createEnsembleFromConfig(config))
       .catch((error: InvalidConfigError) => error);

@@ -31,7 +31,9 @@ describe('createHpmReward options', () => {
     expect(createHpmReward({ variant: 'image-reward', model: TINY_IMAGE_REWARD_DIR })).toBeInstanceOf(ImageRewardModel);
     expect(createHpmReward({ variant: 'clipscore' }).modelId).toBe('hpm/transformers/clipscore/Xenova/clip-vit-base-patch32');
     // Options that change scores change the identity (cache keys).
-    expect(createHpmReward({ variant: 'pickscore', model: 'm', logitScale: 50, pickscoreNormalization: 'cosine' }).modelId).toBe('hpm/transformers/pickscore/cosine/scale=50/m');
+    expect(createHpmReward({ variant: 'pickscore', model: 'm', logitScale: 50, pickscoreNormalization: 'cosine' }).modelId).toBe(
+      'hpm/transformers/pickscore/cosine/scale=50/m',
+    );
     expect(createHpmReward({ variant: 'hps-v2', model: 'm', imageResize: 'processor' }).modelId).toBe('hpm/transformers/hps-v2/processor/m');
     expect(createHpmReward({ variant: 'hps-v2', model: 'm', imageResize: 'letterbox' }).modelId).toBe('hpm/transformers/hps-v2/m');
   });

@@ -94,7 +94,9 @@ describe("dtype 'q8' (onnx/*_quantized.onnx) on the CLIP family", () => {
       images: { width: number; height: number; rgb: number[] }[];
       cases: { prompt: string }[];
     };
-    const batch = siglip.cases.flatMap((c) => siglip.images.map((image) => ({ image: createRgbImage(Uint8Array.from(image.rgb), image.width, image.height), prompt: c.prompt })));
+    const batch = siglip.cases.flatMap((c) =>
+      siglip.images.map((image) => ({ image: createRgbImage(Uint8Array.from(image.rgb), image.width, image.height), prompt: c.prompt })),
+    );
     const onlyQuantized = copyWithout(siglipDir, ['onnx/text_model.onnx', 'onnx/vision_model.onnx']);
     try {
       const fp32 = await cosines(new ClipReward({ variant: 'cosine', model: siglipDir }), batch);

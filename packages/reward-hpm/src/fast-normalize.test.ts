@@ -52,7 +52,11 @@ describe('direct normalisation of images already at the input size', () => {
       const native = noise(32, 32, 5);
       const other = noise(48, 40, 6);
       const prompt = 'a red car next to a tree';
-      const together = await model.doScore([{ image: native, prompt }, { image: other, prompt }, { image: native, prompt }]);
+      const together = await model.doScore([
+        { image: native, prompt },
+        { image: other, prompt },
+        { image: native, prompt },
+      ]);
       const alone = [(await model.doScore([{ image: native, prompt }]))[0]!, (await model.doScore([{ image: other, prompt }]))[0]!];
       await model.dispose();
       expect(Math.abs((together[0]!.raw as number) - (alone[0]!.raw as number))).toBeLessThan(1e-6);

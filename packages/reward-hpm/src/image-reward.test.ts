@@ -45,9 +45,22 @@ describe('ImageReward on raw onnxruntime-node (tiny random-weight export)', () =
   });
 
   it('scores empty, over-long prompts and gray / RGBA / 1×1 PNGs, or fails clearly', async () => {
-    const gray = await loadImage(await sharp({ create: { width: 40, height: 30, channels: 3, background: '#777' } }).toColourspace('b-w').png().toBuffer());
-    const rgba = await loadImage(await sharp({ create: { width: 20, height: 50, channels: 4, background: { r: 9, g: 99, b: 199, alpha: 0.5 } } }).png().toBuffer());
-    const tiny = await loadImage(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#0f0' } }).png().toBuffer());
+    const gray = await loadImage(
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: '#777' } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer(),
+    );
+    const rgba = await loadImage(
+      await sharp({ create: { width: 20, height: 50, channels: 4, background: { r: 9, g: 99, b: 199, alpha: 0.5 } } })
+        .png()
+        .toBuffer(),
+    );
+    const tiny = await loadImage(
+      await sharp({ create: { width: 1, height: 1, channels: 3, background: '#0f0' } })
+        .png()
+        .toBuffer(),
+    );
     const long = 'a red car and a blue bench '.repeat(200).slice(0, 5000);
     const results = await model.doScore([
       { image: gray, prompt: '' },

@@ -147,7 +147,9 @@ export class ImageRewardModel extends BaseReward {
             score: null,
             raw: null,
             warnings: [],
-            error: new InvalidImageInputError(`image must be RGB with data.length = width·height·3 (got ${image.data.length} for ${image.width}×${image.height})`),
+            error: new InvalidImageInputError(
+              `image must be RGB with data.length = width·height·3 (got ${image.data.length} for ${image.width}×${image.height})`,
+            ),
           },
     );
     const todo = samples.map((_, i) => i).filter((i) => results[i] === undefined);
@@ -160,7 +162,11 @@ export class ImageRewardModel extends BaseReward {
     for (let start = 0; start < todo.length; start += maxBatch) {
       throwIfAborted(signal);
       const chunk = todo.slice(start, start + maxBatch);
-      const heads = await this.#run(loaded, chunk.map((i) => samples[i]!.image), chunk.map((i) => tokens.get(samples[i]!.prompt)!.ids));
+      const heads = await this.#run(
+        loaded,
+        chunk.map((i) => samples[i]!.image),
+        chunk.map((i) => tokens.get(samples[i]!.prompt)!.ids),
+      );
       chunk.forEach((index, k) => {
         const sample = samples[index]!;
         const head = heads[k]!;
@@ -168,8 +174,10 @@ export class ImageRewardModel extends BaseReward {
         const warnings: string[] = [];
         if (sample.prompt.trim() === '') warnings.push('empty prompt: scored against the empty text');
         const truncatedFrom = tokens.get(sample.prompt)!.truncatedFrom;
-        if (truncatedFrom !== undefined) warnings.push(`prompt truncated to ${loaded.maxLength} tokens (it has ${truncatedFrom}): ImageReward's text length is ${loaded.maxLength}`);
-        if (Math.min(sample.image.width, sample.image.height) < 16) warnings.push(`image is ${sample.image.width}×${sample.image.height}, upscaled to the model input: the score says little`);
+        if (truncatedFrom !== undefined)
+          warnings.push(`prompt truncated to ${loaded.maxLength} tokens (it has ${truncatedFrom}): ImageReward's text length is ${loaded.maxLength}`);
+        if (Math.min(sample.image.width, sample.image.height) < 16)
+          warnings.push(`image is ${sample.image.width}×${sample.image.height}, upscaled to the model input: the score says little`);
         results[index] = { score: sigmoid(raw), raw, warnings, details: { variant: 'image-reward', headOutput: head, mean: loaded.mean, std: loaded.std } };
       });
     }
@@ -178,7 +186,10 @@ export class ImageRewardModel extends BaseReward {
 
   async #run(loaded: LoadedImageReward, images: readonly RgbImage[], rows: number[][]): Promise<Float32Array> {
     const { ort, transformers } = loaded;
-    const raw = images.map((image) => new transformers.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3));
+    const raw = images.map(
+      (image) =>
+        new transformers.RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3),
+    );
     const { pixel_values } = (await loaded.imageProcessor(raw)) as { pixel_values: { data: Float32Array; dims: number[] } };
     this.stats.visionCalls++;
     this.stats.imagesEncoded += images.length;

@@ -32,7 +32,12 @@ export function onnxFileName(session: string, dtype: HpmDtype | Partial<Record<s
 export function dtypeLabel(dtype: HpmDtype | Partial<Record<string, HpmDtype>> | undefined): string {
   if (dtype === undefined || typeof dtype === 'string') return dtype ?? 'fp32';
   const entries = Object.entries(dtype).filter(([, value]) => value !== undefined && value !== 'fp32');
-  return entries.length === 0 ? 'fp32' : entries.map(([session, value]) => `${session}=${value}`).sort().join(',');
+  return entries.length === 0
+    ? 'fp32'
+    : entries
+        .map(([session, value]) => `${session}=${value}`)
+        .sort()
+        .join(',');
 }
 
 /** ONNX session knobs passed to onnxruntime (both backends). */

@@ -55,6 +55,7 @@ export async function spyOnSessionRun() {
   const { vi } = await import('vitest');
   const ort = await import('onnxruntime-node');
   // The public type is a factory interface; at runtime it is a class whose prototype holds run().
-  const prototype = (ort.InferenceSession as unknown as { prototype: { run: (feeds: Record<string, unknown>, ...rest: unknown[]) => Promise<unknown> } }).prototype;
+  const prototype = (ort.InferenceSession as unknown as { prototype: { run: (feeds: Record<string, unknown>, ...rest: unknown[]) => Promise<unknown> } })
+    .prototype;
   return vi.spyOn(prototype, 'run');
 }

@@ -13,7 +13,10 @@ import { bundledLanguageDir, createOcrReward, encodePpm, extractTarget } from '.
 const count = Number(process.env.BENCH_IMAGES ?? 24);
 const workerCounts = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const promptsFile = fileURLToPath(new URL('../../../benchmarks/data/flow-grpo-ocr/test.txt', import.meta.url));
-const prompts = readFileSync(promptsFile, 'utf8').split(/\r?\n/).filter((line) => line.includes('"')).slice(0, count);
+const prompts = readFileSync(promptsFile, 'utf8')
+  .split(/\r?\n/)
+  .filter((line) => line.includes('"'))
+  .slice(0, count);
 const styles: RenderOptions[] = [
   { font: 'sans', size: 40 },
   { font: 'serif', size: 32, color: '#ffffff', background: '#1a237e' },
@@ -53,13 +56,20 @@ for (let rep = 0; rep < reps; rep++) {
     const wall = ms(t1);
     if (wall < entry.best.wall) {
       const scores = results.map((r) => r.score ?? 0);
-      entry.best = { wall, inside: entry.reward.pool.recognizeMs - before, exact: scores.filter((s) => s === 1).length, mean: scores.reduce((a, b) => a + b, 0) / scores.length };
+      entry.best = {
+        wall,
+        inside: entry.reward.pool.recognizeMs - before,
+        exact: scores.filter((s) => s === 1).length,
+        mean: scores.reduce((a, b) => a + b, 0) / scores.length,
+      };
     }
   }
 }
 await raw.terminate();
 console.log(`best of ${reps} interleaved passes over the ${images.length} images`);
-console.log(`raw tesseract.js, 1 worker, PPM input: ${(images.length / (rawBest / 1000)).toFixed(2)} images/s (${(rawBest / images.length).toFixed(0)} ms/image)`);
+console.log(
+  `raw tesseract.js, 1 worker, PPM input: ${(images.length / (rawBest / 1000)).toFixed(2)} images/s (${(rawBest / images.length).toFixed(0)} ms/image)`,
+);
 for (const { workers, reward, startMs, best } of rewards) {
   const outside = 1 - best.inside / (workers * best.wall);
   console.log(

@@ -8,7 +8,10 @@ import { encodeImage } from '@t2i-reward/core';
 import { blankImage, renderText, type RenderOptions } from '../test/render.js';
 import { extractTarget } from '../src/index.js';
 
-const { values, positionals } = parseArgs({ options: { mode: { type: 'string', default: 'exact' }, seed: { type: 'string', default: '0' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { mode: { type: 'string', default: 'exact' }, seed: { type: 'string', default: '0' } },
+  allowPositionals: true,
+});
 const [prompt, out] = positionals;
 if (!prompt || !out || !['exact', 'first-word', 'blank'].includes(values.mode)) {
   throw new Error('usage: render-prompt.ts [--mode exact|first-word|blank] [--seed N] PROMPT OUT.png');
@@ -21,5 +24,6 @@ const styles: RenderOptions[] = [
 ];
 const style = styles[Math.abs(Number(values.seed) || 0) % styles.length]!;
 const text = extractTarget(prompt).target?.text.trim() ?? '';
-const image = values.mode === 'blank' || !text ? await blankImage(style.background) : await renderText(values.mode === 'exact' ? text : text.split(/\s+/)[0]!, style);
+const image =
+  values.mode === 'blank' || !text ? await blankImage(style.background) : await renderText(values.mode === 'exact' ? text : text.split(/\s+/)[0]!, style);
 await fs.writeFile(out, await encodeImage(image, 'png'));

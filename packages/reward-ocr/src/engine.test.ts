@@ -52,7 +52,13 @@ function fakeTesseract(delayMs = 20) {
             const page: TesseractPage = {
               text: `w${width}`,
               confidence: 90,
-              blocks: [{ paragraphs: [{ lines: [{ text: `w${width}`, confidence: 90, words: [{ text: `w${width}`, confidence: 90, bbox: { x0: 0, y0: 0, x1: 1, y1: 1 } }] }] }] }],
+              blocks: [
+                {
+                  paragraphs: [
+                    { lines: [{ text: `w${width}`, confidence: 90, words: [{ text: `w${width}`, confidence: 90, bbox: { x0: 0, y0: 0, x1: 1, y1: 1 } }] }] },
+                  ],
+                },
+              ],
             };
             return { data: page };
           } finally {
@@ -201,7 +207,10 @@ describe('pool plumbing (fake tesseract)', () => {
   it('abort while waiting for a worker rejects with RewardAbortedError', async () => {
     const reward = createOcrReward({ workers: 1, tesseract: fakeTesseract(200) });
     const controller = new AbortController();
-    const pending = reward.doScore([image(30), image(31), image(32)].map((img) => ({ image: img, prompt: 'a "x"' })), { signal: controller.signal });
+    const pending = reward.doScore(
+      [image(30), image(31), image(32)].map((img) => ({ image: img, prompt: 'a "x"' })),
+      { signal: controller.signal },
+    );
     setTimeout(() => controller.abort(new Error('stop')), 50);
     await expect(pending).rejects.toSatisfy(RewardAbortedError.isInstance);
     await reward.dispose();

@@ -3,8 +3,14 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ExpertFailedError, InvalidConfigError, ModelDisposedError, ModelLoadError, RewardAbortedError, RuntimeUnavailableError,
-  type RgbImage, throwIfAborted,
+  ExpertFailedError,
+  InvalidConfigError,
+  ModelDisposedError,
+  ModelLoadError,
+  RewardAbortedError,
+  RuntimeUnavailableError,
+  type RgbImage,
+  throwIfAborted,
 } from '@t2i-reward/core';
 
 /** The part of tesseract.js's API the pool uses (inject a build of your own through `tesseract`). */
@@ -77,29 +83,38 @@ export function defaultWorkerCount(): number {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The data file of each language; a missing file is a ModelLoadError naming what to install. */
 async function locateLanguages(languages: readonly string[], langPath: string | undefined): Promise<{ lang: string; file: string }[]> {
-  return Promise.all(languages.map(async (lang) => {
-    let dir: string;
-    if (langPath !== undefined) {
-      dir = langPath;
-    } else {
-      try {
-        dir = bundledLanguageDir(lang);
-      } catch (error) {
-        throw new ModelLoadError(`no data for OCR language '${lang}': install @tesseract.js-data/${lang} or set langPath to a folder with ${lang}.traineddata`, {
-          cause: error, data: { lang },
-        });
+  return Promise.all(
+    languages.map(async (lang) => {
+      let dir: string;
+      if (langPath !== undefined) {
+        dir = langPath;
+      } else {
+        try {
+          dir = bundledLanguageDir(lang);
+        } catch (error) {
+          throw new ModelLoadError(
+            `no data for OCR language '${lang}': install @tesseract.js-data/${lang} or set langPath to a folder with ${lang}.traineddata`,
+            {
+              cause: error,
+              data: { lang },
+            },
+          );
+        }
       }
-    }
-    for (const name of [`${lang}.traineddata.gz`, `${lang}.traineddata`]) {
-      if (await exists(path.join(dir, name))) return { lang, file: path.join(dir, name) };
-    }
-    throw new ModelLoadError(`no ${lang}.traineddata(.gz) in ${dir}`, { data: { lang, dir } });
-  }));
+      for (const name of [`${lang}.traineddata.gz`, `${lang}.traineddata`]) {
+        if (await exists(path.join(dir, name))) return { lang, file: path.join(dir, name) };
+      }
+      throw new ModelLoadError(`no ${lang}.traineddata(.gz) in ${dir}`, { data: { lang, dir } });
+    }),
+  );
 }
 
 /** The whole RGB image as a binary PPM (P6): leptonica reads it without any compression step. */
@@ -157,7 +172,8 @@ export class TesseractPool {
   constructor(options: TesseractPoolOptions = {}) {
     this.languages = options.languages?.length ? [...options.languages] : ['eng'];
     this.size = options.workers ?? defaultWorkerCount();
-    if (!Number.isInteger(this.size) || this.size < 1) throw new InvalidConfigError(`workers must be a positive integer, got ${String(options.workers)}`, { data: { path: 'workers' } });
+    if (!Number.isInteger(this.size) || this.size < 1)
+      throw new InvalidConfigError(`workers must be a positive integer, got ${String(options.workers)}`, { data: { path: 'workers' } });
     if (options.langPath !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(options.langPath)) {
       throw new InvalidConfigError(`langPath must be a local folder (this expert never downloads), got ${options.langPath}`, { data: { path: 'langPath' } });
     }
@@ -220,10 +236,17 @@ export class TesseractPool {
       // OEM 1: LSTM only (the best_int data has no legacy model).
       // errorHandler: without one, tesseract.js rethrows a failed job inside its message handler (an uncaught
       // exception that ends the process); the job's own promise still rejects, which is where it is handled.
-      worker = await tesseract.createWorker([...this.languages], 1, { langPath: data.dir, cacheMethod: 'none', gzip: data.gzip, errorHandler: () => undefined });
+      worker = await tesseract.createWorker([...this.languages], 1, {
+        langPath: data.dir,
+        cacheMethod: 'none',
+        gzip: data.gzip,
+        errorHandler: () => undefined,
+      });
       if (this.pageSegMode !== undefined) await worker.setParameters({ tessedit_pageseg_mode: String(this.pageSegMode) });
     } catch (error) {
-      throw new ModelLoadError(`tesseract worker (${this.languages.join('+')}) failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ModelLoadError(`tesseract worker (${this.languages.join('+')}) failed to start: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
     if (this.#disposed) {
       await worker.terminate().catch(() => undefined);

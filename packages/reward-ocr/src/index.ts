@@ -3,12 +3,31 @@ export { createOcrReward, OcrReward, explainOcr, type OcrDetails } from './rewar
 export { ocrRewardOptionsSchema, validateOcrRewardOptions, type OcrRewardOptions } from './options.js';
 export { expertPlugin, ocrConfigSchema } from './plugin.js';
 export {
-  TesseractPool, bundledLanguageDir, defaultWorkerCount, encodePpm,
-  type TesseractPoolOptions, type TesseractModule, type TesseractWorker, type TesseractPage, type OcrWord, type OcrReading,
+  TesseractPool,
+  bundledLanguageDir,
+  defaultWorkerCount,
+  encodePpm,
+  type TesseractPoolOptions,
+  type TesseractModule,
+  type TesseractWorker,
+  type TesseractPage,
+  type OcrWord,
+  type OcrReading,
 } from './engine.js';
 export {
-  extractTarget, levenshtein, matchTarget, normalizeOcrText, ocrReward, recognizedString, substringDistance, OCR_MATCH_MODES,
-  type OcrMatch, type OcrMatchMode, type OcrTarget, type RecognizedPiece, type TargetExtraction,
+  extractTarget,
+  levenshtein,
+  matchTarget,
+  normalizeOcrText,
+  ocrReward,
+  recognizedString,
+  substringDistance,
+  OCR_MATCH_MODES,
+  type OcrMatch,
+  type OcrMatchMode,
+  type OcrTarget,
+  type RecognizedPiece,
+  type TargetExtraction,
 } from './scoring.js';
 // Every expert package exports `explain(details)` (the details contract of core).
 export { explainOcr as explain } from './reward.js';

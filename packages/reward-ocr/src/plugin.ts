@@ -11,7 +11,9 @@ export const ocrConfigSchema: JSONSchema = {
     name: { type: 'string' },
     weight: { type: 'number' },
     backend: { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'tesseract' } } },
-    options: ocrRewardOptionsSchema.properties ? { type: 'object', additionalProperties: false, properties: ocrRewardOptionsSchema.properties } : { type: 'object' },
+    options: ocrRewardOptionsSchema.properties
+      ? { type: 'object', additionalProperties: false, properties: ocrRewardOptionsSchema.properties }
+      : { type: 'object' },
   },
 };
 

@@ -10,10 +10,20 @@ const VARIANTS: { target: string; partial: string; wrong: string; render: Render
   { target: 'Grand Opening', partial: 'Grand', wrong: 'Closed Today', render: { font: 'sans', size: 40 } },
   { target: 'Fresh Coffee', partial: 'Fresh', wrong: 'Cold Drinks', render: { font: 'serif', size: 30, color: '#ffffff', background: '#1a237e' } },
   { target: 'Hello World', partial: 'Hello', wrong: 'Happy Birthday', render: { font: 'mono', size: 36, color: '#b71c1c', background: '#fff8e1' } },
-  { target: 'Open 24 Hours', partial: 'Open 24', wrong: 'Free Parking', render: { font: 'sansBold', size: 56, color: '#ffeb3b', background: '#212121', rotate: 4 } },
+  {
+    target: 'Open 24 Hours',
+    partial: 'Open 24',
+    wrong: 'Free Parking',
+    render: { font: 'sansBold', size: 56, color: '#ffeb3b', background: '#212121', rotate: 4 },
+  },
   { target: 'Lost City Near', partial: 'Lost City', wrong: 'Summer Sale', render: { font: 'condensedOblique', size: 44, rotate: -6 } },
   { target: 'Step Goal Achieved', partial: 'Step Goal', wrong: 'Low Battery', render: { font: 'sans', size: 20, color: '#555555', background: '#eeeeee' } },
-  { target: 'Try Our New Burger', partial: 'New Burger', wrong: 'Drive Thru Open', render: { font: 'serif', size: 72, color: '#0d47a1', background: '#ffffff', rotate: 3 } },
+  {
+    target: 'Try Our New Burger',
+    partial: 'New Burger',
+    wrong: 'Drive Thru Open',
+    render: { font: 'serif', size: 72, color: '#0d47a1', background: '#ffffff', rotate: 3 },
+  },
 ];
 
 const reward = createOcrReward({ workers: 2 });
@@ -30,7 +40,9 @@ beforeAll(async () => {
       await blankImage(variant.render.background ?? '#ffffff'),
     );
   }
-  const results = await reward.doScore(images.map((image, i) => ({ image, prompt: `A storefront with a sign that reads "${VARIANTS[Math.floor(i / 4)]!.target}", at dusk` })));
+  const results = await reward.doScore(
+    images.map((image, i) => ({ image, prompt: `A storefront with a sign that reads "${VARIANTS[Math.floor(i / 4)]!.target}", at dusk` })),
+  );
   for (let v = 0; v < VARIANTS.length; v++) {
     const [correct, partial, wrong, blank] = results.slice(v * 4, v * 4 + 4) as [RewardItemResult, RewardItemResult, RewardItemResult, RewardItemResult];
     graded.push({ correct, partial, wrong, blank });
@@ -41,18 +53,21 @@ afterAll(async () => {
 });
 
 describe('OCR reward on rendered text (real tesseract)', () => {
-  it.each(VARIANTS.map((variant, v) => [variant.target, JSON.stringify(variant.render), v] as const))('"%s" %s: correct > partial > wrong >= blank', (_target, _render, v) => {
-    const { correct, partial, wrong, blank } = graded[v]!;
-    for (const result of [correct, partial, wrong, blank]) expect(result.error).toBeUndefined();
-    expect(correct.score).toBeGreaterThanOrEqual(0.9);
-    expect(partial.score).toBeGreaterThan(0.2);
-    expect(partial.score).toBeLessThan(0.85);
-    expect(wrong.score).toBeLessThanOrEqual(0.35);
-    expect(blank.score).toBe(0);
-    expect(correct.score!).toBeGreaterThan(partial.score!);
-    expect(partial.score!).toBeGreaterThan(wrong.score!);
-    expect(wrong.score!).toBeGreaterThanOrEqual(blank.score!);
-  });
+  it.each(VARIANTS.map((variant, v) => [variant.target, JSON.stringify(variant.render), v] as const))(
+    '"%s" %s: correct > partial > wrong >= blank',
+    (_target, _render, v) => {
+      const { correct, partial, wrong, blank } = graded[v]!;
+      for (const result of [correct, partial, wrong, blank]) expect(result.error).toBeUndefined();
+      expect(correct.score).toBeGreaterThanOrEqual(0.9);
+      expect(partial.score).toBeGreaterThan(0.2);
+      expect(partial.score).toBeLessThan(0.85);
+      expect(wrong.score).toBeLessThanOrEqual(0.35);
+      expect(blank.score).toBe(0);
+      expect(correct.score!).toBeGreaterThan(partial.score!);
+      expect(partial.score!).toBeGreaterThan(wrong.score!);
+      expect(wrong.score!).toBeGreaterThanOrEqual(blank.score!);
+    },
+  );
 
   it('raw is the distance, details carry the recognised text, confidence and word boxes', () => {
     const { correct, partial, blank } = graded[0]!;
@@ -101,7 +116,7 @@ describe('items the reward cannot judge', () => {
   });
 });
 
-describe('text over a photo (real tesseract; core\'s public-domain horses.jpg)', () => {
+describe("text over a photo (real tesseract; core's public-domain horses.jpg)", () => {
   // Black bold text across the sky of the photo. Tesseract also "reads" the photo's texture: an exact rendering is
   // still contained in what it reads (score 1), but under Flow-GRPO's rule a partial one is compared with all the
   // noise and drops to 0; match 'substring' keeps it graded. (Text centred over busy content is not read at all:
@@ -114,7 +129,9 @@ describe('text over a photo (real tesseract; core\'s public-domain horses.jpg)',
     const images = [await renderText('Wild Horses', style), await renderText('Wild', style), await renderText('Open Late', style), await photoImage(horses)];
     for (const match of ['flow-grpo', 'substring'] as const) {
       const model = createOcrReward({ workers: 2, match });
-      scores[match] = (await model.doScore(images.map((image) => ({ image, prompt: 'a photo of horses with "Wild Horses" written in the sky' })))).map((r) => r.score);
+      scores[match] = (await model.doScore(images.map((image) => ({ image, prompt: 'a photo of horses with "Wild Horses" written in the sky' })))).map(
+        (r) => r.score,
+      );
       await model.dispose();
     }
   });

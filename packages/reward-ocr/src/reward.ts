@@ -1,6 +1,13 @@
 import {
-  BaseReward, ExpertFailedError, InvalidImageInputError, type RewardItemResult, type RewardSample, type RgbImage, T2IRewardError,
-  failedResult, toRewardError,
+  BaseReward,
+  ExpertFailedError,
+  InvalidImageInputError,
+  type RewardItemResult,
+  type RewardSample,
+  type RgbImage,
+  T2IRewardError,
+  failedResult,
+  toRewardError,
 } from '@t2i-reward/core';
 import { type OcrWord, TesseractPool } from './engine.js';
 import { type OcrRewardOptions, validateOcrRewardOptions } from './options.js';
@@ -78,29 +85,31 @@ export class OcrReward extends BaseReward {
     });
     if (jobs.length > 0) {
       await this.loadOnce(() => this.pool.load());
-      await Promise.all(jobs.map(async (job) => {
-        try {
-          const reading = await this.pool.recognize(job.image, signal);
-          const compared = recognizedString(reading.words, this.minWordConfidence);
-          const match = matchTarget(job.target.normalized, compared, this.match);
-          const details: OcrDetails = {
-            target: job.target.text,
-            normalizedTarget: job.target.normalized,
-            recognizedText: reading.text,
-            compared,
-            confidence: reading.confidence,
-            rule: match.rule,
-            distance: match.distance,
-            ...(match.levenshtein !== undefined ? { levenshtein: match.levenshtein } : {}),
-            length: match.length,
-            words: reading.words,
-          };
-          results[job.index] = { score: match.reward, raw: match.distance, details: { ...details }, warnings: job.warnings };
-        } catch (error) {
-          if (T2IRewardError.isInstance(error) && WHOLE_CALL_CODES.includes(error.code)) throw error;
-          results[job.index] = failedResult(toRewardError(error, `${this.modelId} failed`), job.warnings);
-        }
-      }));
+      await Promise.all(
+        jobs.map(async (job) => {
+          try {
+            const reading = await this.pool.recognize(job.image, signal);
+            const compared = recognizedString(reading.words, this.minWordConfidence);
+            const match = matchTarget(job.target.normalized, compared, this.match);
+            const details: OcrDetails = {
+              target: job.target.text,
+              normalizedTarget: job.target.normalized,
+              recognizedText: reading.text,
+              compared,
+              confidence: reading.confidence,
+              rule: match.rule,
+              distance: match.distance,
+              ...(match.levenshtein !== undefined ? { levenshtein: match.levenshtein } : {}),
+              length: match.length,
+              words: reading.words,
+            };
+            results[job.index] = { score: match.reward, raw: match.distance, details: { ...details }, warnings: job.warnings };
+          } catch (error) {
+            if (T2IRewardError.isInstance(error) && WHOLE_CALL_CODES.includes(error.code)) throw error;
+            results[job.index] = failedResult(toRewardError(error, `${this.modelId} failed`), job.warnings);
+          }
+        }),
+      );
     }
     return results.map((r) => r ?? failedResult(new ExpertFailedError('no result')));
   }
@@ -108,7 +117,8 @@ export class OcrReward extends BaseReward {
 
 function checkImage(image: RgbImage | undefined): string | undefined {
   if (!image || !(image.data instanceof Uint8Array)) return 'sample.image is not an RgbImage';
-  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) return `bad image size ${image.width}x${image.height}`;
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1)
+    return `bad image size ${image.width}x${image.height}`;
   if (image.data.length !== image.width * image.height * 3) return `image data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3`;
   return undefined;
 }

@@ -21,7 +21,9 @@ const golden = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/golden
 describe('Flow-GRPO OCR reward, golden cases from the Python reference', () => {
   it('covers every branch of the reference', () => {
     expect(golden.length).toBeGreaterThan(300);
-    const kinds = new Set(golden.map((row) => row.error ?? (row.reward === 1 ? (row.distance === 0 ? 'contains' : '?') : row.reward === 0 ? 'capped' : 'partial')));
+    const kinds = new Set(
+      golden.map((row) => row.error ?? (row.reward === 1 ? (row.distance === 0 ? 'contains' : '?') : row.reward === 0 ? 'capped' : 'partial')),
+    );
     expect([...kinds].sort()).toEqual(['IndexError', 'ZeroDivisionError', 'capped', 'contains', 'partial']);
   });
 
@@ -47,8 +49,21 @@ describe('pieces of the rule', () => {
   });
 
   it('drops pieces at or below the confidence threshold', () => {
-    expect(recognizedString([{ text: 'OPEN', confidence: 0 }, { text: 'Now', confidence: 40 }])).toBe('now');
-    expect(recognizedString([{ text: 'OPEN', confidence: 30 }, { text: 'Now', confidence: 40 }], 30)).toBe('now');
+    expect(
+      recognizedString([
+        { text: 'OPEN', confidence: 0 },
+        { text: 'Now', confidence: 40 },
+      ]),
+    ).toBe('now');
+    expect(
+      recognizedString(
+        [
+          { text: 'OPEN', confidence: 30 },
+          { text: 'Now', confidence: 40 },
+        ],
+        30,
+      ),
+    ).toBe('now');
   });
 
   it('caps the distance at the target length and keeps the uncapped one', () => {
@@ -59,10 +74,14 @@ describe('pieces of the rule', () => {
 
   it('levenshtein equals fastest-levenshtein on BMP strings (and is symmetric)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', ' ', 'Z'), maxLength: 24 }), fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', ' ', 'Z'), maxLength: 24 }), (a, b) => {
-        expect(levenshtein(a, b)).toBe(fastestLevenshtein(a, b));
-        expect(levenshtein(b, a)).toBe(levenshtein(a, b));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', ' ', 'Z'), maxLength: 24 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', ' ', 'Z'), maxLength: 24 }),
+        (a, b) => {
+          expect(levenshtein(a, b)).toBe(fastestLevenshtein(a, b));
+          expect(levenshtein(b, a)).toBe(levenshtein(a, b));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -78,21 +97,29 @@ describe("match: 'substring' (not the reference: best-matching stretch of the te
 
   it('equals the smallest Levenshtein distance to any substring (brute force)', () => {
     fc.assert(
-      fc.property(letters.filter((t) => t.length > 0), letters, (target, text) => {
-        let best = target.length;
-        for (let i = 0; i <= text.length; i++) for (let j = i; j <= text.length; j++) best = Math.min(best, levenshtein(target, text.slice(i, j)));
-        expect(substringDistance(target, text)).toBe(best);
-      }),
+      fc.property(
+        letters.filter((t) => t.length > 0),
+        letters,
+        (target, text) => {
+          let best = target.length;
+          for (let i = 0; i <= text.length; i++) for (let j = i; j <= text.length; j++) best = Math.min(best, levenshtein(target, text.slice(i, j)));
+          expect(substringDistance(target, text)).toBe(best);
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('is 0 exactly when contained and never above the reference distance', () => {
     fc.assert(
-      fc.property(letters.filter((t) => t.length > 0), letters, (target, text) => {
-        expect(substringDistance(target, text) === 0).toBe(text.includes(target));
-        expect(matchTarget(target, text, 'substring').distance).toBeLessThanOrEqual(matchTarget(target, text).distance);
-      }),
+      fc.property(
+        letters.filter((t) => t.length > 0),
+        letters,
+        (target, text) => {
+          expect(substringDistance(target, text) === 0).toBe(text.includes(target));
+          expect(matchTarget(target, text, 'substring').distance).toBeLessThanOrEqual(matchTarget(target, text).distance);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -100,11 +127,15 @@ describe("match: 'substring' (not the reference: best-matching stretch of the te
   it('keeps a partly right reading among OCR noise graded (text captured from a real tesseract read over a photo)', () => {
     // Red "Welcome Home" over core's person.jpg, JPEG quality 50: tesseract's words (text:confidence) read "We e
     // Home" amid photo texture it took for letters.
-    const words = ('ETE:12 ee:0 —:0 We:96 e:85 Home":72 Ags:25 =:85 Sa:30 ws::0 Fr:0 J:56 ax:0 Bhan:0 us:41 oc!:21 J:51 ”:60 LSE:9 st:40 ' +
-      'tad:6 SET:28 a:21 WL:0 PR:53 cg:32 ee:27 Sti:13 s:0 pa:33 SC:0 Senile:0 Umesh:6').split(' ').map((word) => {
-      const at = word.lastIndexOf(':');
-      return { text: word.slice(0, at), confidence: Number(word.slice(at + 1)) };
-    });
+    const words = (
+      'ETE:12 ee:0 —:0 We:96 e:85 Home":72 Ags:25 =:85 Sa:30 ws::0 Fr:0 J:56 ax:0 Bhan:0 us:41 oc!:21 J:51 ”:60 LSE:9 st:40 ' +
+      'tad:6 SET:28 a:21 WL:0 PR:53 cg:32 ee:27 Sti:13 s:0 pa:33 SC:0 Senile:0 Umesh:6'
+    )
+      .split(' ')
+      .map((word) => {
+        const at = word.lastIndexOf(':');
+        return { text: word.slice(0, at), confidence: Number(word.slice(at + 1)) };
+      });
     const read = recognizedString(words);
     expect(matchTarget('welcomehome', read).reward).toBe(0);
     expect(matchTarget('welcomehome', read, 'substring')).toMatchObject({ rule: 'substring', distance: 4 });

@@ -137,7 +137,12 @@ export interface RecognizedPiece {
  * keeps PaddleOCR lines with confidence > 0), concatenated, then normalised.
  */
 export function recognizedString(pieces: readonly RecognizedPiece[], minConfidence = 0): string {
-  return normalizeOcrText(pieces.filter((piece) => piece.confidence > minConfidence).map((piece) => piece.text).join(''));
+  return normalizeOcrText(
+    pieces
+      .filter((piece) => piece.confidence > minConfidence)
+      .map((piece) => piece.text)
+      .join(''),
+  );
 }
 
 /** The whole reward for a prompt and the recognised pieces: undefined target → null score. */

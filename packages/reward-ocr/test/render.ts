@@ -64,7 +64,10 @@ export async function renderText(text: string, options: RenderOptions = {}): Pro
       align: 'centre',
     },
   }).png();
-  if (options.rotate) glyphs = sharp(await glyphs.toBuffer()).rotate(options.rotate, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png();
+  if (options.rotate)
+    glyphs = sharp(await glyphs.toBuffer())
+      .rotate(options.rotate, { background: { r: 0, g: 0, b: 0, alpha: 0 } })
+      .png();
   const layer = await glyphs.toBuffer();
   const meta = await sharp(layer).metadata();
   const left = Math.max(0, Math.round((width - (meta.width ?? 0)) / 2));
@@ -88,6 +91,8 @@ export async function photoImage(file: string, width = 512, height = 512): Promi
 
 /** A plain canvas with no text. */
 export async function blankImage(background = '#ffffff', width = 512, height = 512): Promise<RgbImage> {
-  const { data, info } = await sharp({ create: { width, height, channels: 3, background } }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp({ create: { width, height, channels: 3, background } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return createRgbImage(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, 'blank');
 }

@@ -78,8 +78,9 @@ describe('vqa and orm from a config file', () => {
   });
 
   it('reports a bad key with its path', async () => {
-    const error = await scoreWith({ experts: [{ kind: 'orm', backend: { type: 'openai', baseURL: server.baseURL, model: 'm' }, options: { temprature: 1 } }] })
-      .catch((e: unknown) => e as Error);
+    const error = await scoreWith({
+      experts: [{ kind: 'orm', backend: { type: 'openai', baseURL: server.baseURL, model: 'm' }, options: { temprature: 1 } }],
+    }).catch((e: unknown) => e as Error);
     expect((error as Error).message).toMatch(/experts\/0\/options\/temprature/);
   });
 });

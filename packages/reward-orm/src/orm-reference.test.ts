@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRgbImage, type RgbImage } from '@t2i-reward/core';
-import { findYesNoTokenIds, queryText, yesNoProbabilities, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa/yes-no';
+import {
+  findYesNoTokenIds,
+  queryText,
+  yesNoProbabilities,
+  type YesNoAnswer,
+  type YesNoAskOptions,
+  type YesNoBackend,
+  type YesNoQuery,
+} from '@t2i-reward/vqa/yes-no';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
 import { createOrmReward } from './orm-reward.js';
 
@@ -85,7 +93,10 @@ describe('ORM reference t2i-r1-code: sampled first token (reward_orm.py)', () =>
 
   it('fails an item, not the call, on a backend that reports no first-token logits', async () => {
     const bare: YesNoBackend = {
-      id: 'bare/test', stats: { imageEncodings: 0, decoderRuns: 0, requests: 0 }, load: async () => {}, dispose: async () => {},
+      id: 'bare/test',
+      stats: { imageEncodings: 0, decoderRuns: 0, requests: 0 },
+      load: async () => {},
+      dispose: async () => {},
       ask: async (_i, queries) => queries.map((q) => ({ pYes: 0.5, pNo: 0.5, ratio: queryText(q).length > 0 ? 0.5 : null, warnings: [] })),
     };
     const [result] = await createOrmReward({ backend: bare, reference: 't2i-r1-code' }).doScore([{ image, prompt: 'a cat' }]);

@@ -1,4 +1,12 @@
-import { BaseReward, InvalidConfigError, T2IRewardError, UnsupportedInputError, failedResult, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
+import {
+  BaseReward,
+  InvalidConfigError,
+  T2IRewardError,
+  UnsupportedInputError,
+  failedResult,
+  type RewardItemResult,
+  type RewardSample,
+} from '@t2i-reward/core';
 import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa/yes-no';
 import { SeededUniform } from './draws.js';
 import { HF_DEFAULT_TOP_K, T2I_R1_ORM_TEMPERATURE, T2I_R1_ORM_TEMPLATE, validateOrmOptions, type OrmReference, type OrmRewardOptions } from './options.js';
@@ -28,7 +36,9 @@ export class OrmReward extends BaseReward {
     const temperature = valid.temperature ?? T2I_R1_ORM_TEMPERATURE;
     if (valid.reference && (temperature !== T2I_R1_ORM_TEMPERATURE || (valid.template ?? T2I_R1_ORM_TEMPLATE) !== T2I_R1_ORM_TEMPLATE)) {
       const path = temperature !== T2I_R1_ORM_TEMPERATURE ? 'temperature' : 'template';
-      throw new InvalidConfigError(`invalid orm options: reference t2i-r1-code uses the released question at temperature 0.3; ${path} would change that`, { data: { path } });
+      throw new InvalidConfigError(`invalid orm options: reference t2i-r1-code uses the released question at temperature 0.3; ${path} would change that`, {
+        data: { path },
+      });
     }
     const template = valid.template ?? T2I_R1_ORM_TEMPLATE;
     const mode = valid.reference ? `/${valid.reference}-seed${valid.seed ?? 0}-top${valid.topK ?? HF_DEFAULT_TOP_K}` : '';
@@ -53,7 +63,12 @@ export class OrmReward extends BaseReward {
       this.backend,
       samples,
       samples.map((sample, i) => (judged[i] ? [this.queryFor(sample.prompt)] : [])),
-      { temperature: this.temperature, ...(this.reference ? { topK: this.#options.topK ?? HF_DEFAULT_TOP_K } : {}), signal, imageConcurrency: this.#options.imageConcurrency ?? defaultImageConcurrency(this.backend) },
+      {
+        temperature: this.temperature,
+        ...(this.reference ? { topK: this.#options.topK ?? HF_DEFAULT_TOP_K } : {}),
+        signal,
+        imageConcurrency: this.#options.imageConcurrency ?? defaultImageConcurrency(this.backend),
+      },
     );
     return samples.map((_, i) => {
       if (!judged[i]) return { score: null, raw: null, warnings: ['empty prompt: nothing to judge the image against'] };
@@ -62,14 +77,29 @@ export class OrmReward extends BaseReward {
       const answer = answers[0]!;
       if (this.reference) {
         const reference = answer.reference;
-        if (!reference) return failedResult(new UnsupportedInputError(`${this.backend.id} does not report the first-token logits that reference t2i-r1-code samples from`));
+        if (!reference)
+          return failedResult(new UnsupportedInputError(`${this.backend.id} does not report the first-token logits that reference t2i-r1-code samples from`));
         const draw = this.#draws.next();
         const answered = draw < reference.pAnswer;
         const score = answered ? reference.ratio : 0;
-        const details = { reference: this.reference, answered, draw, pAnswer: reference.pAnswer, pYes: reference.pYes, pNo: reference.pNo, expected: reference.pAnswer * reference.ratio, temperature: this.temperature };
+        const details = {
+          reference: this.reference,
+          answered,
+          draw,
+          pAnswer: reference.pAnswer,
+          pYes: reference.pYes,
+          pNo: reference.pNo,
+          expected: reference.pAnswer * reference.ratio,
+          temperature: this.temperature,
+        };
         return Number.isFinite(score)
           ? { score, raw: score, details, warnings: answer.warnings }
-          : { score: null, raw: null, details, warnings: [...answer.warnings, 'the answer was accepted but neither "yes" nor "no" is in the top-k: the reference divides 0 by 0'] };
+          : {
+              score: null,
+              raw: null,
+              details,
+              warnings: [...answer.warnings, 'the answer was accepted but neither "yes" nor "no" is in the top-k: the reference divides 0 by 0'],
+            };
       }
       return {
         score: answer.ratio,

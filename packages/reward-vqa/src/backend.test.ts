@@ -20,10 +20,16 @@ describe('stripSpecialTokens', () => {
 
   it('property: the result never contains a special token', () => {
     const alphabet = fc.constantFrom('<', '>', '|', 'i', 'm', 'a', 'g', 'e', '_', 'n', 'd', 's', '/', 't', 'r', ' ');
-    fc.assert(fc.property(fc.array(alphabet, { maxLength: 60 }).map((chars) => chars.join('')), (text) => {
-      const { text: cleaned } = stripSpecialTokens(text, specials);
-      for (const token of specials) expect(cleaned.includes(token)).toBe(false);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 60 }).map((chars) => chars.join('')),
+        (text) => {
+          const { text: cleaned } = stripSpecialTokens(text, specials);
+          for (const token of specials) expect(cleaned.includes(token)).toBe(false);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

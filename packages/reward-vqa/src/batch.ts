@@ -35,30 +35,35 @@ export async function askGroupedByImage(
   });
   const results: (YesNoAnswer[] | T2IRewardError)[] = samples.map(() => []);
   const limit = pLimit(Math.max(1, options.imageConcurrency ?? 1));
-  await Promise.all([...groups.values()].map((members) => limit(async () => {
-    throwIfAborted(options.signal);
-    const unique = new Map<string, YesNoQuery>();
-    for (const index of members) {
-      for (const query of queriesOf[index]!) unique.set(keyOf(query), query);
-    }
-    const queries = [...unique.values()];
-    try {
-      const answers = queries.length === 0
-        ? []
-        : await backend.ask(samples[members[0]!]!.image, queries, {
-          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-          ...(options.topK !== undefined ? { topK: options.topK } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-      const byKey = new Map(queries.map((query, i) => [keyOf(query), answers[i]!]));
-      for (const index of members) results[index] = queriesOf[index]!.map((query) => byKey.get(keyOf(query))!);
-    } catch (error) {
-      throwIfAborted(options.signal);
-      if (isFatalRewardError(error)) throw error;
-      const failure = toRewardError(error, `${backend.id} failed`);
-      for (const index of members) results[index] = failure;
-    }
-  })));
+  await Promise.all(
+    [...groups.values()].map((members) =>
+      limit(async () => {
+        throwIfAborted(options.signal);
+        const unique = new Map<string, YesNoQuery>();
+        for (const index of members) {
+          for (const query of queriesOf[index]!) unique.set(keyOf(query), query);
+        }
+        const queries = [...unique.values()];
+        try {
+          const answers =
+            queries.length === 0
+              ? []
+              : await backend.ask(samples[members[0]!]!.image, queries, {
+                  ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+                  ...(options.topK !== undefined ? { topK: options.topK } : {}),
+                  ...(options.signal ? { signal: options.signal } : {}),
+                });
+          const byKey = new Map(queries.map((query, i) => [keyOf(query), answers[i]!]));
+          for (const index of members) results[index] = queriesOf[index]!.map((query) => byKey.get(keyOf(query))!);
+        } catch (error) {
+          throwIfAborted(options.signal);
+          if (isFatalRewardError(error)) throw error;
+          const failure = toRewardError(error, `${backend.id} failed`);
+          for (const index of members) results[index] = failure;
+        }
+      }),
+    ),
+  );
   return results;
 }
 

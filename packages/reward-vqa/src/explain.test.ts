@@ -19,7 +19,14 @@ const backend: YesNoBackend = {
   async dispose() {},
 };
 const image = createRgbImage(new Uint8Array(8 * 8 * 3).fill(90), 8, 8);
-const spec = { objects: [{ name: 'car', attributes: ['red'] }, { name: 'dog', attributes: ['blue'] }, { name: 'cat', attributes: ['green'] }], relations: [] };
+const spec = {
+  objects: [
+    { name: 'car', attributes: ['red'] },
+    { name: 'dog', attributes: ['blue'] },
+    { name: 'cat', attributes: ['green'] },
+  ],
+  relations: [],
+};
 
 describe('VQA details contract and explain()', () => {
   it('writes question records and explains each, unanswered ones included', async () => {

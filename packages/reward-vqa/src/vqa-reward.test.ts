@@ -124,9 +124,13 @@ describeRewardContract('vqa (transformers, tiny LLaVA)', () => createVqaReward({
 describeRewardContract('vqa (onnx, tiny GIT)', () => createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-git') } }), {
   unprocessableSample: { image: red, prompt: '' },
 });
-describeRewardContract('vqa (onnx, tiny BLIP-VQA, T2I-CompBench product)', () => createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-blip') }, aggregate: 'product' }), {
-  unprocessableSample: { image: red, prompt: '' },
-});
+describeRewardContract(
+  'vqa (onnx, tiny BLIP-VQA, T2I-CompBench product)',
+  () => createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-blip') }, aggregate: 'product' }),
+  {
+    unprocessableSample: { image: red, prompt: '' },
+  },
+);
 
 describe('vqa (openai)', () => {
   let server: VllmFixtureServer;
@@ -136,9 +140,13 @@ describe('vqa (openai)', () => {
   afterAll(async () => {
     await server.close();
   });
-  describeRewardContract('vqa (openai, loopback vLLM-format server)', () => createVqaReward({ backend: { type: 'openai', baseURL: server.baseURL, model: 'vqa' } }), {
-    unprocessableSample: { image: red, prompt: '' },
-  });
+  describeRewardContract(
+    'vqa (openai, loopback vLLM-format server)',
+    () => createVqaReward({ backend: { type: 'openai', baseURL: server.baseURL, model: 'vqa' } }),
+    {
+      unprocessableSample: { image: red, prompt: '' },
+    },
+  );
 });
 
 describe('reference t2i-r1-code (reward_git.py)', () => {
@@ -146,9 +154,11 @@ describe('reference t2i-r1-code (reward_git.py)', () => {
   class ReferenceBackend extends TableBackend {
     override async ask(image: RgbImage, queries: readonly YesNoQuery[]): Promise<YesNoAnswer[]> {
       const answers = await super.ask(image, queries);
-      return answers.map((answer) => (answer.ratio === null
-        ? answer
-        : { ...answer, ratio: 0.5, reference: { pYes: answer.ratio / 4, pNo: (1 - answer.ratio) / 4, ratio: answer.ratio, pAnswer: 0.5 } }));
+      return answers.map((answer) =>
+        answer.ratio === null
+          ? answer
+          : { ...answer, ratio: 0.5, reference: { pYes: answer.ratio / 4, pNo: (1 - answer.ratio) / 4, ratio: answer.ratio, pAnswer: 0.5 } },
+      );
     }
   }
   const row = (value: Record<string, unknown>) => fromT2IR1Row({ prompt: 'p', ...value });
@@ -182,19 +192,24 @@ describe('reference t2i-r1-code (reward_git.py)', () => {
     expect((attr!.details as { questions: unknown[] }).questions).toHaveLength(10);
     expect(nouns!.score).toBeCloseTo(0.6, 12);
     // Our default on the same rows: 8 questions, and the spelling-summed ratio (0.5 from this double).
-    const [ours] = await createVqaReward({ backend }).doScore([{ image: red, prompt: 'p', spec: row({ task_type: 'color', nouns: ['thing0'], attr_nouns: phrases }) }]);
+    const [ours] = await createVqaReward({ backend }).doScore([
+      { image: red, prompt: 'p', spec: row({ task_type: 'color', nouns: ['thing0'], attr_nouns: phrases }) },
+    ]);
     expect(ours!.score).toBe(0.5);
     expect(ours!.warnings).toContain('asked about the first 8 of 10 phrases (maxQuestions)');
   });
 
   it('fails the item when the backend gives no first-token reference numbers; rejects the product', async () => {
-    const [result] = await createVqaReward({ backend: new TableBackend({ 'dog?': 0.5 }), reference: 't2i-r1-code' })
-      .doScore([{ image: red, prompt: 'p', spec: row({ task_type: 'object', nouns: ['dog'] }) }]);
+    const [result] = await createVqaReward({ backend: new TableBackend({ 'dog?': 0.5 }), reference: 't2i-r1-code' }).doScore([
+      { image: red, prompt: 'p', spec: row({ task_type: 'object', nouns: ['dog'] }) },
+    ]);
     expect(result!.score).toBeNull();
     expect(result!.error?.message).toContain('does not report the first-token logits');
     expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', aggregate: 'product' })).toThrow(InvalidConfigError);
     expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', temperature: 0.5 })).toThrow(/temperature would change that/);
-    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', questionTemplate: 'is there {phrase}?' })).toThrow(/questionTemplate/);
+    expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', questionTemplate: 'is there {phrase}?' })).toThrow(
+      /questionTemplate/,
+    );
     expect(() => createVqaReward({ backend: new TableBackend({}), reference: 't2i-r1-code', temperature: 1, questionTemplate: '{phrase}?' })).not.toThrow();
   });
 });
@@ -207,7 +222,9 @@ describe('reference t2i-r1-code on the tiny GIT export (reward_git.py reads the 
 
   it('a T2I-R1 colour row scores the torch P(yes)/(P(yes)+P(no)) of its attr_noun question', async () => {
     const torch = reference.cases.find((c) => c.text === 'red car?')!;
-    const [result] = await vqa.doScore([{ image, prompt: 'a red car', spec: fromT2IR1Row({ prompt: 'a red car', task_type: 'color', nouns: ['car'], attr_nouns: ['red car'] }) }]);
+    const [result] = await vqa.doScore([
+      { image, prompt: 'a red car', spec: fromT2IR1Row({ prompt: 'a red car', task_type: 'color', nouns: ['car'], attr_nouns: ['red car'] }) },
+    ]);
     expect(Math.abs(result!.score! - torch.ratio)).toBeLessThanOrEqual(1e-5);
     const [question] = (result!.details as { questions: { pYes: number; pNo: number }[] }).questions;
     expect(Math.abs(question!.pYes - torch.pYes)).toBeLessThanOrEqual(1e-5);

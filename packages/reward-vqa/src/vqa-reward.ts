@@ -62,9 +62,19 @@ export class VqaReward extends BaseReward {
     const aggregate = valid.aggregate ?? 'mean';
     if (valid.reference) {
       // The reference fixes these; another value would silently stop reproducing it.
-      const conflict = valid.aggregate === 'product' ? 'aggregate' : (valid.temperature ?? 1) !== 1 ? 'temperature' : (valid.questionTemplate ?? '{phrase}?') !== '{phrase}?' ? 'questionTemplate' : undefined;
+      const conflict =
+        valid.aggregate === 'product'
+          ? 'aggregate'
+          : (valid.temperature ?? 1) !== 1
+            ? 'temperature'
+            : (valid.questionTemplate ?? '{phrase}?') !== '{phrase}?'
+              ? 'questionTemplate'
+              : undefined;
       if (conflict) {
-        throw new InvalidConfigError(`invalid vqa options: reference t2i-r1-code asks "{phrase}?" at temperature 1 and takes the mean; ${conflict} would change that`, { data: { path: conflict } });
+        throw new InvalidConfigError(
+          `invalid vqa options: reference t2i-r1-code asks "{phrase}?" at temperature 1 and takes the mean; ${conflict} would change that`,
+          { data: { path: conflict } },
+        );
       }
     }
     super({ kind: 'vqa', modelId: `vqa/${backend.id}/${valid.reference ?? aggregate}`, version: VERSION });
@@ -106,11 +116,16 @@ export class VqaReward extends BaseReward {
   protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
     await this.loadOnce(() => this.backend.load());
     const plans = samples.map((sample) => this.questionsFor(sample));
-    const answered = await askGroupedByImage(this.backend, samples, plans.map((plan) => plan.queries), {
-      ...(this.#options.temperature !== undefined ? { temperature: this.#options.temperature } : {}),
-      signal,
-      imageConcurrency: this.#options.imageConcurrency ?? defaultImageConcurrency(this.backend),
-    });
+    const answered = await askGroupedByImage(
+      this.backend,
+      samples,
+      plans.map((plan) => plan.queries),
+      {
+        ...(this.#options.temperature !== undefined ? { temperature: this.#options.temperature } : {}),
+        signal,
+        imageConcurrency: this.#options.imageConcurrency ?? defaultImageConcurrency(this.backend),
+      },
+    );
     return samples.map((_, i) => {
       const plan = plans[i]!;
       const answers = answered[i]!;
@@ -124,8 +139,10 @@ export class VqaReward extends BaseReward {
       });
       const ratios = questions.map((q) => q.ratio).filter((r): r is number => r !== null && Number.isFinite(r));
       if (questions.length === 0) warnings.push('the prompt has no object to ask about');
-      else if (ratios.length < questions.length) warnings.push(`${questions.length - ratios.length} of ${questions.length} questions got neither yes nor no and were left out`);
-      const score = ratios.length === 0 ? null : this.aggregate === 'product' ? ratios.reduce((a, b) => a * b, 1) : ratios.reduce((a, b) => a + b, 0) / ratios.length;
+      else if (ratios.length < questions.length)
+        warnings.push(`${questions.length - ratios.length} of ${questions.length} questions got neither yes nor no and were left out`);
+      const score =
+        ratios.length === 0 ? null : this.aggregate === 'product' ? ratios.reduce((a, b) => a * b, 1) : ratios.reduce((a, b) => a + b, 0) / ratios.length;
       return { score, raw: score, details: { aggregate: this.aggregate, questions }, warnings };
     });
   }

@@ -1,10 +1,4 @@
-import {
-  InvalidConfigError,
-  validateWithSchema,
-  type ExpertConfig,
-  type ExpertPluginContext,
-  type JSONSchema,
-} from '@t2i-reward/core';
+import { InvalidConfigError, validateWithSchema, type ExpertConfig, type ExpertPluginContext, type JSONSchema } from '@t2i-reward/core';
 import { isYesNoBackend, type YesNoBackend } from './backend.js';
 import { yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
 
@@ -62,4 +56,3 @@ export function validateYesNoExpertOptions<T extends { backend: YesNoBackendConf
   }
   return validateWithSchema<T>(instanceSchema, options, what);
 }
-

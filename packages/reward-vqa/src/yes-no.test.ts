@@ -14,8 +14,21 @@ function naive(logits: number[], yes: number[], no: number[], temperature = 1) {
 describe('answerWordOf / findYesNoTokenIds', () => {
   it('merges every spelling of yes and no and skips continuations and specials', () => {
     const vocab = {
-      yes: 0, Yes: 1, ' yes': 2, '\u2581yes': 3, '\u0120Yes': 4, YES: 5, no: 6, '\u2581No': 7, NO: 8,
-      '##yes': 9, '<yes>': 10, yesterday: 11, nope: 12, not: 13, ' no ': 14,
+      yes: 0,
+      Yes: 1,
+      ' yes': 2,
+      '\u2581yes': 3,
+      '\u0120Yes': 4,
+      YES: 5,
+      no: 6,
+      '\u2581No': 7,
+      NO: 8,
+      '##yes': 9,
+      '<yes>': 10,
+      yesterday: 11,
+      nope: 12,
+      not: 13,
+      ' no ': 14,
     };
     const ids = findYesNoTokenIds(vocab);
     expect(ids.yes).toEqual([0, 1, 2, 3, 4, 5]);
@@ -29,7 +42,10 @@ describe('answerWordOf / findYesNoTokenIds', () => {
     let reads = 0;
     const read = () => {
       reads++;
-      return new Map([['yes', 3], ['no', 1]]);
+      return new Map([
+        ['yes', 3],
+        ['no', 1],
+      ]);
     };
     const expected = { yes: [3], no: [1], reference: { yes: 3, no: 1, answers: [1, 3] } };
     expect(yesNoTokenIdsFor(tokenizer, read)).toEqual(expected);
@@ -63,7 +79,11 @@ describe('yesNoProbabilities', () => {
           const want = naive(logits, ids.yes, ids.no, temperature);
           expect(got.ratio).toBeCloseTo(want.ratio, 9);
           expect(got.pYes + got.pNo).toBeLessThanOrEqual(1 + 1e-12);
-          const shifted = yesNoProbabilities(logits.map((l) => l + shift), ids, { temperature });
+          const shifted = yesNoProbabilities(
+            logits.map((l) => l + shift),
+            ids,
+            { temperature },
+          );
           expect(shifted.ratio).toBeCloseTo(got.ratio, 9);
         },
       ),

@@ -62,9 +62,8 @@ export function answerWordOf(token: string): string | undefined {
 
 /** Collects the ids of all "yes" and "no" spellings from a token → id vocabulary. */
 export function findYesNoTokenIds(vocab: Iterable<readonly [string, number]> | Record<string, number>): YesNoTokenIds {
-  const entries: Iterable<readonly [string, number]> = Symbol.iterator in vocab
-    ? (vocab as Iterable<readonly [string, number]>)
-    : Object.entries(vocab as Record<string, number>);
+  const entries: Iterable<readonly [string, number]> =
+    Symbol.iterator in vocab ? (vocab as Iterable<readonly [string, number]>) : Object.entries(vocab as Record<string, number>);
   const yes = new Set<number>();
   const no = new Set<number>();
   const answers = new Set<number>();
@@ -83,9 +82,7 @@ export function findYesNoTokenIds(vocab: Iterable<readonly [string, number]> | R
   return {
     yes: [...yes].sort((a, b) => a - b),
     no: [...no].sort((a, b) => a - b),
-    ...(exactYes !== undefined && exactNo !== undefined
-      ? { reference: { yes: exactYes, no: exactNo, answers: [...answers].sort((a, b) => a - b) } }
-      : {}),
+    ...(exactYes !== undefined && exactNo !== undefined ? { reference: { yes: exactYes, no: exactNo, answers: [...answers].sort((a, b) => a - b) } } : {}),
   };
 }
 
@@ -95,10 +92,7 @@ const idsCache = new WeakMap<object, YesNoTokenIds>();
  * `findYesNoTokenIds` memoised per tokenizer object (the vocabulary scan runs once per tokenizer).
  * `readVocab` is only called on a cache miss.
  */
-export function yesNoTokenIdsFor(
-  tokenizer: object,
-  readVocab: () => Iterable<readonly [string, number]> | Record<string, number>,
-): YesNoTokenIds {
+export function yesNoTokenIdsFor(tokenizer: object, readVocab: () => Iterable<readonly [string, number]> | Record<string, number>): YesNoTokenIds {
   let ids = idsCache.get(tokenizer);
   if (!ids) {
     ids = findYesNoTokenIds(readVocab());
@@ -119,7 +113,7 @@ function logSumExp(logits: ArrayLike<number>, temperature: number, indices?: rea
   if (!Number.isFinite(max)) return max; // NaN or +Infinity propagate so callers notice broken logits
   let sum = 0;
   for (let k = 0; k < count; k++) {
-    sum += Math.exp((logits[indices ? indices[k]! : k]!) / temperature - max);
+    sum += Math.exp(logits[indices ? indices[k]! : k]! / temperature - max);
   }
   return max + Math.log(sum);
 }
@@ -197,9 +191,10 @@ export function referenceFirstToken(logits: ArrayLike<number>, ids: ReferenceTok
   const pNo = prob(ids.no);
   const answers = ids.answers.filter(inTop);
   const pAnswer = answers.length === 0 ? 0 : Math.exp(logSumExp(logits, temperature, answers) - logZ);
-  const ratio = pYes + pNo > 0
-    ? ratioFromLogMasses(inTop(ids.yes) ? logits[ids.yes]! / temperature : -Infinity, inTop(ids.no) ? logits[ids.no]! / temperature : -Infinity)
-    : Number.NaN;
+  const ratio =
+    pYes + pNo > 0
+      ? ratioFromLogMasses(inTop(ids.yes) ? logits[ids.yes]! / temperature : -Infinity, inTop(ids.no) ? logits[ids.no]! / temperature : -Infinity)
+      : Number.NaN;
   return { pYes, pNo, ratio, pAnswer };
 }
 

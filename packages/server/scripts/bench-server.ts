@@ -8,7 +8,14 @@ import { CpuBoundReward } from '../src/__fixtures__/experts.js';
 import { createServeEnsemble } from '../src/from-config.js';
 import { createRewardServer } from '../src/server.js';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as { expert: 'cpu' | 'detector'; perCallRounds: number; perItemRounds: number; maxBatch: number; maxWaitMs: number; maxQueue?: number };
+const options = JSON.parse(process.argv[2] ?? '{}') as {
+  expert: 'cpu' | 'detector';
+  perCallRounds: number;
+  perItemRounds: number;
+  maxBatch: number;
+  maxWaitMs: number;
+  maxQueue?: number;
+};
 const ensemble =
   options.expert === 'detector'
     ? await createServeEnsemble()

@@ -110,7 +110,9 @@ async function load(clients: number, call: () => Promise<void>, seconds = SECOND
 }
 
 async function startServer(options: Record<string, unknown>): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', serverScript, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', serverScript, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
@@ -212,18 +214,27 @@ function printRatios(cells: Cell[], clients: number[]): void {
   const inProcess1 = find(cells, 'in-process', 1);
   const server1 = find(cells, 'server batched', 1);
   const inProcessTop = find(cells, 'in-process', top);
-  console.log(`  dynamic batching gain at ${top} clients: ${(batched.perSecond / unbatched.perSecond).toFixed(2)}x req/s, p99 ${(unbatched.p99 / batched.p99).toFixed(2)}x lower`);
-  console.log(`  server overhead at 1 client: p50 ${server1.p50.toFixed(1)} ms vs ${inProcess1.p50.toFixed(1)} ms in-process (+${(server1.p50 - inProcess1.p50).toFixed(1)} ms, ${(server1.p50 / inProcess1.p50).toFixed(2)}x)`);
+  console.log(
+    `  dynamic batching gain at ${top} clients: ${(batched.perSecond / unbatched.perSecond).toFixed(2)}x req/s, p99 ${(unbatched.p99 / batched.p99).toFixed(2)}x lower`,
+  );
+  console.log(
+    `  server overhead at 1 client: p50 ${server1.p50.toFixed(1)} ms vs ${inProcess1.p50.toFixed(1)} ms in-process (+${(server1.p50 - inProcess1.p50).toFixed(1)} ms, ${(server1.p50 / inProcess1.p50).toFixed(2)}x)`,
+  );
   console.log(`  server batched vs in-process one-call-per-request at ${top} clients: ${(batched.perSecond / inProcessTop.perSecond).toFixed(2)}x req/s`);
 }
 
 const roundsPerMs = calibrateRoundsPerMs();
 const perCallRounds = Math.round(PER_CALL_MS * roundsPerMs);
 const perItemRounds = Math.max(1, Math.round(PER_ITEM_MS * roundsPerMs));
-console.log(`reward server bench: ${SECONDS}s per cell, best of ${ROUNDS} interleaved rounds, clients ${CLIENTS.join(' / ')}, one item per request, node ${process.version}`);
+console.log(
+  `reward server bench: ${SECONDS}s per cell, best of ${ROUNDS} interleaved rounds, clients ${CLIENTS.join(' / ')}, one item per request, node ${process.version}`,
+);
 console.log(`cpu expert: ${perCallRounds} sha256 rounds per call (~${PER_CALL_MS} ms) + ${perItemRounds} per item (~${PER_ITEM_MS} ms)`);
 
-const png = await encodeImage(createTestImage(64, 64, (x, y) => [x * 4, y * 4, 128]), 'png');
+const png = await encodeImage(
+  createTestImage(64, 64, (x, y) => [x * 4, y * 4, 128]),
+  'png',
+);
 const cpuBody = JSON.stringify({ items: [{ image: png.toString('base64'), prompt: 'a gradient' }] });
 const cpuTargets = [
   await serverTarget('server batched', { expert: 'cpu', perCallRounds, perItemRounds, maxBatch: 64, maxWaitMs: 2 }, cpuBody),
@@ -254,11 +265,16 @@ async function overload(clients: number, maxQueue: number): Promise<void> {
     );
     const seconds = (performance.now() - started) / 1000;
     const healthP99 = await probe.stop();
-    const accepted = answers.filter((answer) => answer.status === 200).map((answer) => answer.ms).sort((a, b) => a - b);
+    const accepted = answers
+      .filter((answer) => answer.status === 200)
+      .map((answer) => answer.ms)
+      .sort((a, b) => a - b);
     const refused = answers.filter((answer) => answer.status === 429);
     const refusedMs = refused.map((answer) => answer.ms).sort((a, b) => a - b);
     console.log(`\nOverload: ${clients} clients at once, one item each, maxQueue ${maxQueue}, maxBatch 16 (CPU expert), ${seconds.toFixed(1)} s`);
-    console.log(`  accepted ${accepted.length} (p50 ${percentile(accepted, 0.5).toFixed(0)} ms, p99 ${percentile(accepted, 0.99).toFixed(0)} ms); refused 429 ${refused.length} (all with Retry-After: ${refused.every((answer) => answer.retryAfter !== null)}, p99 ${percentile(refusedMs, 0.99).toFixed(0)} ms); other ${clients - accepted.length - refused.length}`);
+    console.log(
+      `  accepted ${accepted.length} (p50 ${percentile(accepted, 0.5).toFixed(0)} ms, p99 ${percentile(accepted, 0.99).toFixed(0)} ms); refused 429 ${refused.length} (all with Retry-After: ${refused.every((answer) => answer.retryAfter !== null)}, p99 ${percentile(refusedMs, 0.99).toFixed(0)} ms); other ${clients - accepted.length - refused.length}`,
+    );
     console.log(`  /healthz p99 while saturated: ${healthP99.toFixed(1)} ms`);
   } finally {
     await server.stop();

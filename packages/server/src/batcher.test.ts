@@ -35,7 +35,10 @@ describe('DynamicBatcher', () => {
     const hold = batcher.admit(1); // would make a partial batch wait
     const ticket = batcher.submit([1, 2, 3, 4]);
     expect(await Promise.all(ticket.results)).toEqual([2, 4, 6, 8]);
-    expect(batches).toEqual([[1, 2], [3, 4]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     hold();
   });
 

@@ -181,10 +181,13 @@ export class DynamicBatcher<In, Out> {
     }
     if (this.#timer) return;
     const deadline = Math.max(this.#queue[0]!.enqueuedAt, this.#freeSince) + this.#options.maxWaitMs;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#flushNow();
-    }, Math.max(0, deadline - performance.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#flushNow();
+      },
+      Math.max(0, deadline - performance.now()),
+    );
   }
 
   #startBatch(): void {

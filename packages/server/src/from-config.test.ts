@@ -19,7 +19,11 @@ describe('the default t2ir serve ensemble (offline CenterNet detector)', () => {
     await server.listen();
     try {
       await server.ready;
-      const response = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ image: 'dog.jpg', prompt: 'a dog' }] }) });
+      const response = await fetch(`${server.url}/v1/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ image: 'dog.jpg', prompt: 'a dog' }] }),
+      });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { results: { reward: number; experts: { detector: { score: number; modelId: string } } }[] };
       expect(body.results[0]!.experts.detector.modelId).toContain('centernet');

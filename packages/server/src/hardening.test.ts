@@ -55,8 +55,18 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
   it('415 for text/plain, form data and no Content-Type on every scoring route; JSON (any charset, +json) is scored', async () => {
     const native = JSON.stringify({ items: [{ image: png, prompt: 'x' }] });
     const openrlhf = JSON.stringify({ query: ['x'], labels: [png] });
-    const kserve = JSON.stringify({ inputs: [{ name: 'IMAGE', datatype: 'BYTES', shape: [1], data: [png] }, { name: 'PROMPT', datatype: 'BYTES', shape: [1], data: ['x'] }] });
-    for (const [path, body] of [['/v1/score', native], ['/openrlhf/reward', openrlhf], ['/get_reward', openrlhf], ['/v2/models/t2i-reward/infer', kserve]] as const) {
+    const kserve = JSON.stringify({
+      inputs: [
+        { name: 'IMAGE', datatype: 'BYTES', shape: [1], data: [png] },
+        { name: 'PROMPT', datatype: 'BYTES', shape: [1], data: ['x'] },
+      ],
+    });
+    for (const [path, body] of [
+      ['/v1/score', native],
+      ['/openrlhf/reward', openrlhf],
+      ['/get_reward', openrlhf],
+      ['/v2/models/t2i-reward/infer', kserve],
+    ] as const) {
       for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
         const response = await post(path, body, { 'content-type': type });
         expect(response.status, `${path} ${type}`).toBe(415);
@@ -70,7 +80,14 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
     const error = (await (await post('/v1/score', native, { 'content-type': 'text/plain' })).json()) as { error: { code: string } };
     expect(error.error.code).toBe('unsupported_media_type');
     // KServe's binary extension (a custom header, so never a simple cross-site request) is not JSON and is accepted.
-    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'IMAGE', datatype: 'BYTES', shape: [1], parameters: { binary_data_size: 4 + Buffer.from(png, 'base64').length } }, { name: 'PROMPT', datatype: 'BYTES', shape: [1], data: ['x'] }] }));
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [
+          { name: 'IMAGE', datatype: 'BYTES', shape: [1], parameters: { binary_data_size: 4 + Buffer.from(png, 'base64').length } },
+          { name: 'PROMPT', datatype: 'BYTES', shape: [1], data: ['x'] },
+        ],
+      }),
+    );
     const length = Buffer.alloc(4);
     length.writeUInt32LE(Buffer.from(png, 'base64').length);
     const binary = Buffer.concat([header, length, Buffer.from(png, 'base64')]);
@@ -99,7 +116,12 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
     const response = await post('/v2/models/t2i-reward/infer', body, { 'content-type': 'application/json' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toContain('nested deeper');
-    const nested = JSON.stringify({ inputs: [{ name: 'IMAGE', datatype: 'BYTES', shape: [1, 1], data: [[png]] }, { name: 'PROMPT', datatype: 'BYTES', shape: [1, 1], data: [['x']] }] });
+    const nested = JSON.stringify({
+      inputs: [
+        { name: 'IMAGE', datatype: 'BYTES', shape: [1, 1], data: [[png]] },
+        { name: 'PROMPT', datatype: 'BYTES', shape: [1, 1], data: [['x']] },
+      ],
+    });
     expect((await post('/v2/models/t2i-reward/infer', nested, { 'content-type': 'application/json' })).status).toBe(200);
     // Deep nesting elsewhere (native metadata / spec, OpenRLHF labels) is a 200 or a 400, never a 500.
     const deepValue = JSON.parse(`${'['.repeat(50_000)}1${']'.repeat(50_000)}`) as unknown;
@@ -126,7 +148,16 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
 
   it('an image URL whose host goes silent fails its item at the fetch timeout; the request and the other items are answered', async () => {
     const started = performance.now();
-    const response = await post('/v1/score', JSON.stringify({ items: [{ image: `${silentOrigin}/a.png`, prompt: 'x' }, { image: png, prompt: 'y' }] }), { 'content-type': 'application/json' });
+    const response = await post(
+      '/v1/score',
+      JSON.stringify({
+        items: [
+          { image: `${silentOrigin}/a.png`, prompt: 'x' },
+          { image: png, prompt: 'y' },
+        ],
+      }),
+      { 'content-type': 'application/json' },
+    );
     expect(response.status).toBe(200);
     const body = (await response.json()) as { results: { reward: number | null; error?: { code: string; message: string } }[] };
     expect(body.results[0]!.reward).toBeNull();
@@ -161,7 +192,10 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
 
   it('Expect: 100-continue: a refused upload is answered before any body byte is sent', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'text/plain', expect: '100-continue', 'content-length': '1000000' } });
+      const request = httpRequest(`${server.url}/v1/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', expect: '100-continue', 'content-length': '1000000' },
+      });
       request.on('continue', () => reject(new Error('the server asked for the body of a refused request')));
       request.on('response', (response) => {
         response.resume();
@@ -198,14 +232,20 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
     await small.listen();
     await small.ready;
     // A slow upload declares 60 KB and sends 1 byte: it holds 60 KB of the budget.
-    const holder = httpRequest(`${small.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024) } });
+    const holder = httpRequest(`${small.url}/v1/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024) },
+    });
     holder.on('error', () => {});
     holder.write('{');
     try {
       while (small.stats().inflightBytes === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(small.stats().inflightBytes).toBe(60 * 1024);
       const chunked = await new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
-        const request = httpRequest(`${small.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+        const request = httpRequest(`${small.url}/v1/score`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        });
         request.on('response', (response) => {
           response.resume();
           resolve({ status: response.statusCode ?? 0, ...(response.headers['retry-after'] ? { retryAfter: response.headers['retry-after'] } : {}) });
@@ -220,7 +260,15 @@ describe('server hardening (issue 12: client faults are 4xx, never 500 or a cras
     }
     while (small.stats().inflightBytes !== 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const png = (await encodeImage(grey, 'png')).toString('base64');
-    expect((await fetch(`${small.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ image: png, prompt: 'x' }] }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${small.url}/v1/score`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ items: [{ image: png, prompt: 'x' }] }),
+        })
+      ).status,
+    ).toBe(200);
     await small.close();
   });
 });

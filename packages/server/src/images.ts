@@ -73,10 +73,7 @@ function refuseUrl(reference: string, policy: ImagePolicy): void {
 
 /** What kind of source a reference is; checked against the policy before anything is read or fetched. */
 export type ClassifiedReference =
-  | { form: 'bytes'; bytes: Uint8Array }
-  | { form: 'data-url'; value: string }
-  | { form: 'url'; value: string }
-  | { form: 'path'; value: string };
+  { form: 'bytes'; bytes: Uint8Array } | { form: 'data-url'; value: string } | { form: 'url'; value: string } | { form: 'path'; value: string };
 
 /**
  * Classifies a reference and applies the policy. Throws ImageSourceNotAllowedError (the server answers 403)

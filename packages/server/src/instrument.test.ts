@@ -6,7 +6,9 @@ import type { ServerMetrics } from './metrics.js';
 
 function recorder() {
   const seen: { expert: string; ok: number; error: number; nullScore: number }[] = [];
-  const metrics = { observeExpert: (expert: string, _seconds: number, counts: { ok: number; error: number; nullScore: number }) => seen.push({ expert, ...counts }) };
+  const metrics = {
+    observeExpert: (expert: string, _seconds: number, counts: { ok: number; error: number; nullScore: number }) => seen.push({ expert, ...counts }),
+  };
   return { seen, metrics: metrics as unknown as ServerMetrics };
 }
 
@@ -15,7 +17,10 @@ describe('instrumentEnsemble', () => {
     const { seen, metrics } = recorder();
     const resolved: string[] = [];
     const ensemble = createEnsemble({
-      experts: [{ name: 'bright', model: createMockReward() }, { name: 'half', model: createMockReward({ score: () => 0.5 }) }],
+      experts: [
+        { name: 'bright', model: createMockReward() },
+        { name: 'half', model: createMockReward({ score: () => 0.5 }) },
+      ],
       batchSize: 1,
       resolveSpec: (sample) => {
         resolved.push(sample.prompt);

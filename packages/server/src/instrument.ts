@@ -1,4 +1,12 @@
-import { InvalidConfigError, metricsMiddleware, wrapEnsembleExperts, wrapRewardModel, type Ensemble, type RewardMiddleware, type RewardModelV1 } from '@t2i-reward/core';
+import {
+  InvalidConfigError,
+  metricsMiddleware,
+  wrapEnsembleExperts,
+  wrapRewardModel,
+  type Ensemble,
+  type RewardMiddleware,
+  type RewardModelV1,
+} from '@t2i-reward/core';
 import type { ServerMetrics } from './metrics.js';
 
 /** Middleware that lands each doScore call in `expert`'s latency histogram and outcome counters. */

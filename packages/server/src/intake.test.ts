@@ -186,7 +186,9 @@ describe('admission at intake (issue 12 items 3 and 4)', () => {
       const plainMonitor = rssMonitor();
       const plain = await Promise.all(Array.from({ length: 16 }, () => post(`${server.url}/v1/score`, body)));
       const plainGrowth = (plainMonitor.stop() - plainBefore) / MB;
-      process.stdout.write(`without Expect: ${JSON.stringify(plain.map((answer) => answer.status || answer.error))}, RSS growth ${plainGrowth.toFixed(0)} MB\n`);
+      process.stdout.write(
+        `without Expect: ${JSON.stringify(plain.map((answer) => answer.status || answer.error))}, RSS growth ${plainGrowth.toFixed(0)} MB\n`,
+      );
       expect(plain.every((answer) => answer.status === 200 || (answer.status === 429 && answer.retryAfter === '1'))).toBe(true);
       expect(plainGrowth).toBeLessThan(1024);
     } finally {

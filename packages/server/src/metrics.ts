@@ -30,7 +30,12 @@ export class ServerMetrics {
     const registry = new Registry();
     this.registry = registry;
     const registers = [registry];
-    this.requests = new Counter({ name: `${prefix}requests_total`, help: 'HTTP requests by protocol and status code.', labelNames: ['protocol', 'status'], registers });
+    this.requests = new Counter({
+      name: `${prefix}requests_total`,
+      help: 'HTTP requests by protocol and status code.',
+      labelNames: ['protocol', 'status'],
+      registers,
+    });
     this.requestDuration = new Histogram({
       name: `${prefix}request_duration_seconds`,
       help: 'HTTP request latency, from the first byte read to the response written.',
@@ -45,10 +50,25 @@ export class ServerMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.expertItems = new Counter({ name: `${prefix}expert_items_total`, help: 'Items scored per expert by outcome (ok, error, null).', labelNames: ['expert', 'outcome'], registers });
-    this.batchDuration = new Histogram({ name: `${prefix}batch_duration_seconds`, help: 'Latency of one ensemble batch (all experts).', buckets: LATENCY_BUCKETS, registers });
+    this.expertItems = new Counter({
+      name: `${prefix}expert_items_total`,
+      help: 'Items scored per expert by outcome (ok, error, null).',
+      labelNames: ['expert', 'outcome'],
+      registers,
+    });
+    this.batchDuration = new Histogram({
+      name: `${prefix}batch_duration_seconds`,
+      help: 'Latency of one ensemble batch (all experts).',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     this.batchSize = new Histogram({ name: `${prefix}batch_size`, help: 'Items per ensemble batch (dynamic batching).', buckets: BATCH_BUCKETS, registers });
-    this.queueWait = new Histogram({ name: `${prefix}queue_wait_seconds`, help: 'How long the oldest item of a batch waited in the queue.', buckets: LATENCY_BUCKETS, registers });
+    this.queueWait = new Histogram({
+      name: `${prefix}queue_wait_seconds`,
+      help: 'How long the oldest item of a batch waited in the queue.',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     const depth = () => this.#queueDepthSource();
     this.queueDepth = new Gauge({
       name: `${prefix}queue_depth`,

@@ -36,7 +36,7 @@ export const scoreRequestSchema = {
         additionalProperties: false,
       },
     },
-    details: { type: 'boolean', description: 'Include each expert\'s details (boxes, per-question probabilities...). Default false.' },
+    details: { type: 'boolean', description: "Include each expert's details (boxes, per-question probabilities...). Default false." },
   },
   required: ['items'],
   additionalProperties: false,

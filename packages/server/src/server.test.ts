@@ -3,7 +3,16 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BaseReward, ModelLoadError, createEnsemble, encodeImage, validateWithSchema, type Ensemble, type RewardItemResult, type RgbImage } from '@t2i-reward/core';
+import {
+  BaseReward,
+  ModelLoadError,
+  createEnsemble,
+  encodeImage,
+  validateWithSchema,
+  type Ensemble,
+  type RewardItemResult,
+  type RgbImage,
+} from '@t2i-reward/core';
 import { createMockReward, createTestImage, meanBrightness } from '@t2i-reward/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatedReward } from './__fixtures__/experts.js';
@@ -36,7 +45,11 @@ function buildEnsemble(): Ensemble {
 type Json = any;
 
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Json; headers: Headers }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
@@ -86,7 +99,12 @@ describe('reward server over HTTP (loopback)', () => {
     });
     await new Promise<void>((resolve) => imageHost.listen(0, '127.0.0.1', resolve));
     imageOrigin = `http://127.0.0.1:${(imageHost.address() as AddressInfo).port}`;
-    server = createRewardServer({ ensemble: buildEnsemble(), imageRoot: path.join(root, 'images'), allowUrls: [`${imageOrigin}/allowed/`], maxBodyBytes: 256 * 1024 });
+    server = createRewardServer({
+      ensemble: buildEnsemble(),
+      imageRoot: path.join(root, 'images'),
+      allowUrls: [`${imageOrigin}/allowed/`],
+      maxBodyBytes: 256 * 1024,
+    });
     await server.listen();
     await server.ready;
   });
@@ -276,10 +294,14 @@ describe('reward server over HTTP (loopback)', () => {
     expect(response.status).toBe(200);
     const body = Buffer.from(await response.arrayBuffer());
     const headerLength = Number(response.headers.get(INFERENCE_HEADER_CONTENT_LENGTH));
-    const json = JSON.parse(body.subarray(0, headerLength).toString()) as { outputs: { name: string; parameters?: { binary_data_size: number }; data?: number[] }[] };
+    const json = JSON.parse(body.subarray(0, headerLength).toString()) as {
+      outputs: { name: string; parameters?: { binary_data_size: number }; data?: number[] }[];
+    };
     expect(json.outputs.map((output) => output.name)).toEqual(['REWARD', 'INFO', 'RAW']);
     expect(json.outputs[0]!.parameters!.binary_data_size).toBe(8);
-    const rewards = new Float32Array(body.subarray(headerLength, headerLength + 8).buffer.slice(body.byteOffset + headerLength, body.byteOffset + headerLength + 8));
+    const rewards = new Float32Array(
+      body.subarray(headerLength, headerLength + 8).buffer.slice(body.byteOffset + headerLength, body.byteOffset + headerLength + 8),
+    );
     expect(rewards[0]).toBeCloseTo(meanBrightness(red), 6);
     expect(rewards[1]).toBeCloseTo(meanBrightness(grey), 6);
     expect(json.outputs[2]!.data![0]).toBeCloseTo(meanBrightness(red), 6); // the mock's raw is its score
@@ -330,7 +352,13 @@ describe('serving behaviour (gated expert: the queue fills without timing)', () 
 
   it('batches items of concurrent requests together up to maxBatch', async () => {
     const gated = new GatedReward();
-    const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'gated', model: gated }] }), warmup: false, maxBatch: 4, maxWaitMs: 0, maxQueue: 100 });
+    const server = createRewardServer({
+      ensemble: createEnsemble({ experts: [{ name: 'gated', model: gated }] }),
+      warmup: false,
+      maxBatch: 4,
+      maxWaitMs: 0,
+      maxQueue: 100,
+    });
     await server.listen();
     const png = (await encodeImage(red, 'png')).toString('base64');
     const one = () => postJson(`${server.url}/v1/score`, { items: [{ image: png, prompt: 'x' }] });
@@ -439,7 +467,13 @@ describe('serving behaviour (gated expert: the queue fills without timing)', () 
 
   it('answers 504 when a request outlives its deadline, and withdraws its queued items', async () => {
     const gated = new GatedReward();
-    const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'gated', model: gated }] }), warmup: false, maxBatch: 1, maxWaitMs: 0, requestTimeoutMs: 100 });
+    const server = createRewardServer({
+      ensemble: createEnsemble({ experts: [{ name: 'gated', model: gated }] }),
+      warmup: false,
+      maxBatch: 1,
+      maxWaitMs: 0,
+      requestTimeoutMs: 100,
+    });
     await server.listen();
     const png = (await encodeImage(grey, 'png')).toString('base64');
     try {

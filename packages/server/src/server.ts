@@ -154,8 +154,13 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     () => inService(),
   );
   if (admission.options.maxBytes < maxBodyBytes) throw new RangeError('maxInflightBytes must be >= maxBodyBytes');
-  const served = options.instrumentExperts ?? true ? instrumentEnsemble(options.ensemble, metrics) : options.ensemble;
-  const experts: ExpertInfo[] = served.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind, modelId: expert.model.modelId, weight: expert.weight }));
+  const served = (options.instrumentExperts ?? true) ? instrumentEnsemble(options.ensemble, metrics) : options.ensemble;
+  const experts: ExpertInfo[] = served.experts.map((expert) => ({
+    name: expert.name,
+    kind: expert.model.kind,
+    modelId: expert.model.modelId,
+    weight: expert.weight,
+  }));
   const scorer = createScorer({
     ensemble: served,
     metrics,
@@ -236,7 +241,10 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   async function admit(exchange: Exchange, route: RouteMatch): Promise<void> {
     const { request } = exchange;
     if (lifecycle.isOverCap(request.socket)) {
-      throw new HttpError(503, 'too_many_connections', `the server holds at most ${maxConnections} connections`, { 'retry-after': retryAfter, connection: 'close' });
+      throw new HttpError(503, 'too_many_connections', `the server holds at most ${maxConnections} connections`, {
+        'retry-after': retryAfter,
+        connection: 'close',
+      });
     }
     if (options.token !== undefined && !route.public && !bearerMatches(request.headers.authorization, options.token)) {
       throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer' });
@@ -250,7 +258,11 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     const contentType = request.headers['content-type'];
     if (!isJsonContentType(contentType) && !(route.binary && request.headers[INFERENCE_HEADER_CONTENT_LENGTH] !== undefined)) {
       // A browser page can POST text/plain or form data to any origin without a preflight: only JSON is scored.
-      throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json${route.binary ? ' (or the KServe binary extension)' : ''}, got ${contentType ?? 'none'}`);
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `Content-Type must be application/json${route.binary ? ' (or the KServe binary extension)' : ''}, got ${contentType ?? 'none'}`,
+      );
     }
     const declared = Number(request.headers['content-length'] ?? 0);
     try {
@@ -270,7 +282,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   function sendError(exchange: Exchange, protocol: Protocol | undefined, error: unknown): void {
     const { request, response, url } = exchange;
     if (error instanceof HttpError) {
-      if (error.status >= 500 || error.status === 429 || error.status === 413 || error.status === 401 || error.status === 415) metrics.error('request', error.code);
+      if (error.status >= 500 || error.status === 429 || error.status === 413 || error.status === 401 || error.status === 415)
+        metrics.error('request', error.code);
       const headers = { ...error.headers };
       // After a 413 the rest of the body is never read: close the connection instead of draining it.
       if (error.status === 413) headers.connection = 'close';

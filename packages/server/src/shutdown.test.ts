@@ -16,7 +16,11 @@ describe('SIGTERM during load (real child process)', () => {
       const image = createTestImage(10, 10, [30, 60, 90]);
       const png = (await encodeImage(image, 'png')).toString('base64');
       const score = () =>
-        fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ image: png, prompt: 'p' }] }) });
+        fetch(`${server.url}/v1/score`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ items: [{ image: png, prompt: 'p' }] }),
+        });
       const inFlight = Array.from({ length: 6 }, score);
       // The expert holds batches until SIGUSR2: all six items are accepted (one batch running, the rest queued)
       // and none answered, whatever the speed.
@@ -50,10 +54,16 @@ describe('SIGTERM during load (real child process)', () => {
 /** A POST through `agent`; resolves with the status, or the transport error code (a reset reads ECONNRESET). */
 function postVia(agent: Agent, url: string, body: string): Promise<{ status: number; retryAfter?: string; error?: string }> {
   return new Promise((resolve) => {
-    const request = httpRequest(`${url}/v1/score`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
+    const request = httpRequest(`${url}/v1/score`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+    });
     request.on('response', (response) => {
       response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, ...(response.headers['retry-after'] ? { retryAfter: response.headers['retry-after'] } : {}) }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, ...(response.headers['retry-after'] ? { retryAfter: response.headers['retry-after'] } : {}) }),
+      );
       response.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, error: error.code ?? error.message }));
     });
     request.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, error: error.code ?? error.message }));
@@ -77,14 +87,26 @@ describe('SIGTERM with 32 requests in flight, 10 rounds (real child process, kep
         // Sent just before the signal, possibly not read yet when it lands: an answer either way, never a reset.
         const racing = Array.from({ length: 4 }, () => postVia(agent, url, body));
         server.child.kill('SIGTERM');
-        while ((await fetch(`${url}/readyz`).then((response) => response.status, () => 0)) === 200) await new Promise((resolve) => setTimeout(resolve, 5));
+        while (
+          (await fetch(`${url}/readyz`).then(
+            (response) => response.status,
+            () => 0,
+          )) === 200
+        )
+          await new Promise((resolve) => setTimeout(resolve, 5));
         const late = await Promise.all(Array.from({ length: 8 }, () => postVia(agent, url, body)));
         server.child.kill('SIGUSR2');
         const answered = await Promise.all(inFlight);
         const raced = await Promise.all(racing);
         for (const answer of [...answered, ...raced, ...late]) if (answer.error) tally.resets++;
-        expect(answered.map((answer) => answer.status), `round ${round}`).toEqual(Array(32).fill(200));
-        expect(late.map((answer) => `${answer.status} ${answer.retryAfter}`), `round ${round}`).toEqual(Array(8).fill('503 1'));
+        expect(
+          answered.map((answer) => answer.status),
+          `round ${round}`,
+        ).toEqual(Array(32).fill(200));
+        expect(
+          late.map((answer) => `${answer.status} ${answer.retryAfter}`),
+          `round ${round}`,
+        ).toEqual(Array(8).fill('503 1'));
         for (const answer of raced) {
           expect([200, 503], `round ${round}`).toContain(answer.status);
           if (answer.status === 200) tally.racing200++;

@@ -45,7 +45,13 @@ async function rebuildArm(outDir: string, records: MetricsRecord[]): Promise<Dem
   const samples: { caption: string; dataUrl: string }[] = [];
   for (const [i, prompt] of HELD_OUT_PROMPTS.entries()) {
     const file = path.join(outDir, 'samples', `heldout-${i}.png`);
-    if (!(await access(file).then(() => true, () => false))) continue;
+    if (
+      !(await access(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     const png = await sharp(file).resize(192, 192).png().toBuffer();
     samples.push({ caption: `${prompt.prompt} (a sample of the final policy)`, dataUrl: `data:image/png;base64,${png.toString('base64')}` });
   }
@@ -79,9 +85,13 @@ for (const arm of arms) {
       .map((line) => JSON.parse(line) as MetricsRecord);
     const summary = await rebuildArm(outDir, records);
     // Keep the load averages the training run recorded, when its comparison is there.
-    const previous = (JSON.parse(await readFile(path.join(values.out!, 'comparison.json'), 'utf8').catch(() => '[]')) as { arm: string; loadStart?: number; loadEnd?: number }[]).find((p) => p.arm === arm);
+    const previous = (
+      JSON.parse(await readFile(path.join(values.out!, 'comparison.json'), 'utf8').catch(() => '[]')) as { arm: string; loadStart?: number; loadEnd?: number }[]
+    ).find((p) => p.arm === arm);
     results.push({ arm, summary, records, loadStart: previous?.loadStart ?? Number.NaN, loadEnd: previous?.loadEnd ?? Number.NaN });
-    console.log(`[${arm}] rebuilt from ${path.join(outDir, 'metrics.jsonl')}: ${summary.steps} steps; held-out ${delta(summary.heldOutStart, summary.heldOutEnd)}; best ${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`);
+    console.log(
+      `[${arm}] rebuilt from ${path.join(outDir, 'metrics.jsonl')}: ${summary.steps} steps; held-out ${delta(summary.heldOutStart, summary.heldOutEnd)}; best ${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`,
+    );
     continue;
   }
   const summary = await runDemo({
@@ -101,16 +111,33 @@ for (const arm of arms) {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MetricsRecord);
   results.push({ arm, summary, records, loadStart, loadEnd });
-  console.log(`\n[${arm}] BiCoT-GRPO demo, reward '${summary.rewardExpert}'${arm === 'copies' ? ` (λ = ${lambda})` : ''}, CenterNet ${summary.backend}, ${os.cpus().length} cores, load average ${loadStart.toFixed(1)} at start / ${loadEnd.toFixed(1)} at end`);
+  console.log(
+    `\n[${arm}] BiCoT-GRPO demo, reward '${summary.rewardExpert}'${arm === 'copies' ? ` (λ = ${lambda})` : ''}, CenterNet ${summary.backend}, ${os.cpus().length} cores, load average ${loadStart.toFixed(1)} at start / ${loadEnd.toFixed(1)} at end`,
+  );
   console.log(`steps ${summary.steps} in ${summary.minutes} min; reward calls ${summary.rewardCalls} (${summary.cacheHits} cache hits)`);
-  console.log(`held-out prompts: ${delta(summary.heldOutStart, summary.heldOutEnd)}; best ${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`);
+  console.log(
+    `held-out prompts: ${delta(summary.heldOutStart, summary.heldOutEnd)}; best ${fmt(summary.heldOutBest.value)} at step ${summary.heldOutBest.step}`,
+  );
   console.log(`train prompts:    ${delta(summary.trainStart, summary.trainEnd)}`);
   console.log(`plot: ${summary.htmlPath}`);
 }
 
 if (results.length > 1) {
   const experts = [...new Set(results.flatMap((r) => Object.keys(r.summary.heldOutExperts)))].sort();
-  const header = ['arm', 'trained on', 'steps (min)', 'held-out reward start → end (best @ step)', ...experts.map((e) => `held-out ${e} start → end`), 'extra-copy share, train (first 5 → last 5 steps)', 'extra-copy share, held-out (start → end)', 'τ-b between experts, train (first 5 → last 5)', 'best sample differs, train (first 5 → last 5)', 'held-out τ-b / best differs (end)', 'drift alarms', 'early stopping'];
+  const header = [
+    'arm',
+    'trained on',
+    'steps (min)',
+    'held-out reward start → end (best @ step)',
+    ...experts.map((e) => `held-out ${e} start → end`),
+    'extra-copy share, train (first 5 → last 5 steps)',
+    'extra-copy share, held-out (start → end)',
+    'τ-b between experts, train (first 5 → last 5)',
+    'best sample differs, train (first 5 → last 5)',
+    'held-out τ-b / best differs (end)',
+    'drift alarms',
+    'early stopping',
+  ];
   const rows = results.map(({ arm, summary: s }) => [
     arm,
     s.rewardExpert + (s.copyPenalty > 0 ? ` (λ = ${s.copyPenalty})` : ''),
@@ -126,7 +153,11 @@ if (results.length > 1) {
     s.earlyStopping ? `best @ ${s.earlyStopping.bestStep}${s.earlyStopping.stopped ? ', stopped' : ', ran to the end'}` : 'off',
   ]);
   // Transposed (one column per arm): the metrics are many, the arms two.
-  const table = [`| | ${rows.map((r) => r[0]).join(' | ')} |`, `|---|${rows.map(() => '---').join('|')}|`, ...header.slice(1).map((h, i) => `| ${h} | ${rows.map((r) => r[i + 1]).join(' | ')} |`)].join('\n');
+  const table = [
+    `| | ${rows.map((r) => r[0]).join(' | ')} |`,
+    `|---|${rows.map(() => '---').join('|')}|`,
+    ...header.slice(1).map((h, i) => `| ${h} | ${rows.map((r) => r[i + 1]).join(' | ')} |`),
+  ].join('\n');
   console.log(`\nReward hacking: the plain t2i-r1 reward vs the copy-penalised one (seed ${values.seed}, same prompts)\n\n${table}\n`);
   const colours = { plain: ['#d62728', '#ff9896'], copies: ['#1f77b4', '#aec7e8'] } as Record<string, [string, string]>;
   const heldOut: CurveSeries[] = results.flatMap(({ arm, records }) =>
@@ -146,7 +177,11 @@ if (results.length > 1) {
     colour: colours[arm]![0]!,
     points: records.filter((r) => r.split === 'train' && r.agreement?.meanTau != null).map((r) => ({ step: r.step, value: r.agreement!.meanTau! })),
   }));
-  const svgHeldOut = curveSvg(heldOut, { title: 'held-out mean: plain t2i-r1 (detector) and copy-penalised (detector-copies)', width: 820, yLabel: 'held-out mean' });
+  const svgHeldOut = curveSvg(heldOut, {
+    title: 'held-out mean: plain t2i-r1 (detector) and copy-penalised (detector-copies)',
+    width: 820,
+    yLabel: 'held-out mean',
+  });
   const svgCopies = curveSvg(copies, { title: 'share of training samples with extra copies', width: 820, yLabel: 'share' });
   const svgTau = curveSvg(tau, { title: 'Kendall τ-b between the three experts within each group (training)', width: 820, yMin: -1, yLabel: 'τ-b' });
   const dir = values.out!;
@@ -154,7 +189,11 @@ if (results.length > 1) {
   await writeFile(path.join(dir, 'comparison.md'), `${table}\n`);
   await writeFile(
     path.join(dir, 'comparison.json'),
-    `${JSON.stringify(results.map(({ arm, summary, loadStart, loadEnd }) => ({ arm, ...(Number.isFinite(loadStart) ? { loadStart, loadEnd } : {}), ...summary })), null, 2)}\n`,
+    `${JSON.stringify(
+      results.map(({ arm, summary, loadStart, loadEnd }) => ({ arm, ...(Number.isFinite(loadStart) ? { loadStart, loadEnd } : {}), ...summary })),
+      null,
+      2,
+    )}\n`,
   );
   await writeFile(path.join(dir, 'comparison-heldout.svg'), `${svgHeldOut}\n`);
   await writeFile(path.join(dir, 'comparison-extra-copies.svg'), `${svgCopies}\n`);

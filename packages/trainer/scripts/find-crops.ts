@@ -16,7 +16,32 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { EXAMPLE_IMAGES, loadTfjs, type RgbImage } from '@t2i-reward/core';
 import { renderScene, type ObjectCrop } from '../src/demo/render.js';
 
-const COCO = ['person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat', 'traffic light', 'fire hydrant', 'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe'];
+const COCO = [
+  'person',
+  'bicycle',
+  'car',
+  'motorcycle',
+  'airplane',
+  'bus',
+  'train',
+  'truck',
+  'boat',
+  'traffic light',
+  'fire hydrant',
+  'stop sign',
+  'parking meter',
+  'bench',
+  'bird',
+  'cat',
+  'dog',
+  'horse',
+  'sheep',
+  'cow',
+  'elephant',
+  'bear',
+  'zebra',
+  'giraffe',
+];
 const WANTED = new Set(['person', 'bicycle', 'car', 'truck', 'bird', 'dog', 'horse', 'zebra', 'giraffe']);
 const MIN_SCORE = 0.35;
 

@@ -44,7 +44,13 @@ describe('train config', () => {
   });
 
   it('preset t2i-r1-reference: the released trainer (bnpo) under the config settings, and the reference ensemble', () => {
-    const config = parseTrainConfig({ policy: 'p.js', prompts: ['x'], preset: 't2i-r1-reference', settings: { learningRate: 1e-5 }, ensemble: { experts: [{ kind: 'vqa' }] } });
+    const config = parseTrainConfig({
+      policy: 'p.js',
+      prompts: ['x'],
+      preset: 't2i-r1-reference',
+      settings: { learningRate: 1e-5 },
+      ensemble: { experts: [{ kind: 'vqa' }] },
+    });
     const setup = resolveTrainSetup(config);
     expect(setup.settings).toEqual({ ...T2I_R1_PRESET, aggregation: 'bnpo', learningRate: 1e-5 });
     expect(setup.ensemble).toEqual({ experts: [{ kind: 'vqa' }], preset: 't2i-r1-reference' });

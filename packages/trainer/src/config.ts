@@ -55,7 +55,12 @@ const promptSourceSchema = {
       items: {
         oneOf: [
           { type: 'string', minLength: 1 },
-          { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string', minLength: 1 }, spec: { type: 'object' }, metadata: { type: 'object' } }, additionalProperties: false },
+          {
+            type: 'object',
+            required: ['prompt'],
+            properties: { prompt: { type: 'string', minLength: 1 }, spec: { type: 'object' }, metadata: { type: 'object' } },
+            additionalProperties: false,
+          },
         ],
       },
     },
@@ -110,7 +115,16 @@ export const trainConfigSchema: JSONSchema = {
         statTracker: {
           oneOf: [
             { const: false },
-            { type: 'object', additionalProperties: false, properties: { globalStd: { type: 'boolean' }, epsilon: { type: 'number', minimum: 0 }, std: { enum: ['sample', 'population'] }, historySize: { type: 'integer', minimum: 1 } } },
+            {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                globalStd: { type: 'boolean' },
+                epsilon: { type: 'number', minimum: 0 },
+                std: { enum: ['sample', 'population'] },
+                historySize: { type: 'integer', minimum: 1 },
+              },
+            },
           ],
         },
       },
@@ -127,7 +141,10 @@ export function parseTrainConfig(value: unknown): TrainConfig {
 async function readPrompts(source: PromptSource, baseDir: string): Promise<PromptItem[]> {
   if (Array.isArray(source)) return source.map((item) => (typeof item === 'string' ? { prompt: item } : item));
   const file = path.resolve(baseDir, source);
-  const lines = (await readFile(file, 'utf8')).split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const lines = (await readFile(file, 'utf8'))
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   return file.endsWith('.jsonl') ? lines.map((line) => JSON.parse(line) as PromptItem) : lines.map((prompt) => ({ prompt }));
 }
 

@@ -164,7 +164,13 @@ describe('train with diagnostics', () => {
     expect(result.earlyStopping).toEqual({ bestStep: 0, bestValue: 0.5, since: 2, stopped: true });
     expect(result.checkpointPath).toMatch(/step-0*2$/);
     await expect(
-      train({ policy: new BiCotPolicy(tf, featurizer, { seed: 1, render: false }), reward: constant, prompts: TRAIN_PROMPTS, steps: 1, earlyStopping: { patience: 1 } }),
+      train({
+        policy: new BiCotPolicy(tf, featurizer, { seed: 1, render: false }),
+        reward: constant,
+        prompts: TRAIN_PROMPTS,
+        steps: 1,
+        earlyStopping: { patience: 1 },
+      }),
     ).rejects.toThrow(/evalPrompts/);
   });
 });

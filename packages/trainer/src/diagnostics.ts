@@ -29,7 +29,9 @@ export function recordDiagnostics(outcomes: readonly RewardOutcome[], groupSize:
 }
 
 /** Per-expert mean series of the given records (step, mean), the input of the drift alarm. */
-export function expertSeries(records: readonly { step: number; experts: Record<string, { mean: number; count: number }> }[]): Record<string, { step: number; value: number | null }[]> {
+export function expertSeries(
+  records: readonly { step: number; experts: Record<string, { mean: number; count: number }> }[],
+): Record<string, { step: number; value: number | null }[]> {
   const series: Record<string, { step: number; value: number | null }[]> = {};
   for (const record of records) {
     for (const [name, stats] of Object.entries(record.experts)) {
@@ -73,7 +75,8 @@ export class EarlyStopping {
   state: EarlyStoppingState | undefined;
 
   constructor(options: EarlyStoppingOptions) {
-    if (!Number.isInteger(options.patience) || options.patience < 1) throw new RangeError(`earlyStopping.patience must be a positive integer, got ${options.patience}`);
+    if (!Number.isInteger(options.patience) || options.patience < 1)
+      throw new RangeError(`earlyStopping.patience must be a positive integer, got ${options.patience}`);
     this.options = { minDelta: 0, ...options };
   }
 

@@ -18,7 +18,8 @@ export function createProgressBar(totalSteps: number, startStep = 0, stream: Nod
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: 'train |{bar}| {value}/{total} | reward {reward} | held-out {heldout} | train-eval {train} | kl {kl} | {duration_formatted} (eta {eta_formatted})',
+      format:
+        'train |{bar}| {value}/{total} | reward {reward} | held-out {heldout} | train-eval {train} | kl {kl} | {duration_formatted} (eta {eta_formatted})',
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,

@@ -92,7 +92,11 @@ describe('train', () => {
         return call === 1 ? outcomes.map((o, i) => (i % 2 === 0 ? { reward: null, experts: { scene: null }, error: 'boom' } : o)) : outcomes;
       },
     };
-    const result = await train({ ...options(path.join(root, 'flaky'), { steps: 1, evalEvery: 0 }), reward: flaky, settings: { groupSize: 4, promptsPerStep: 1 } });
+    const result = await train({
+      ...options(path.join(root, 'flaky'), { steps: 1, evalEvery: 0 }),
+      reward: flaky,
+      settings: { groupSize: 4, promptsPerStep: 1 },
+    });
     const [record] = result.records;
     expect(record!.failed).toBe(2);
     expect(record!.reward.count).toBe(2);

@@ -329,8 +329,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return saveCheckpoint(checkpointRoot, step, { state, tensors });
   };
 
-  const evalDue = (s: number): boolean =>
-    options.evalEvery !== undefined && options.evalEvery > 0 && (s % options.evalEvery === 0 || s === options.steps);
+  const evalDue = (s: number): boolean => options.evalEvery !== undefined && options.evalEvery > 0 && (s % options.evalEvery === 0 || s === options.steps);
 
   if (step === 0 && (options.evalEvery ?? 0) > 0) await evaluateAll();
   let checkpointPath: string | undefined;
@@ -360,7 +359,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       : settings.multiReward !== 'sum-then-normalize'
         ? (() => {
             const names = [...new Set(outcomes.flatMap((o) => Object.keys(o.experts)))].sort();
-            if (names.length === 0) return multiRewardAdvantages(outcomes.map((o) => [o.reward]), G, settings);
+            if (names.length === 0)
+              return multiRewardAdvantages(
+                outcomes.map((o) => [o.reward]),
+                G,
+                settings,
+              );
             const weights = names.map((name) => outcomes.find((o) => o.weights?.[name] !== undefined)?.weights?.[name] ?? 1);
             return multiRewardAdvantages(
               outcomes.map((o) => names.map((name) => o.experts[name])),
@@ -368,7 +372,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               { ...settings, weights },
             );
           })()
-        : multiRewardAdvantages(outcomes.map((o) => [o.reward]), G, settings);
+        : multiRewardAdvantages(
+            outcomes.map((o) => [o.reward]),
+            G,
+            settings,
+          );
     const { advantages, valid } = advantageResult;
 
     const updateStart = performance.now();
@@ -399,9 +407,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         );
       }, variables);
       const gradients = variables.map((variable) => grads[variable.name]);
-      gradNorm = Math.sqrt(
-        gradients.reduce((acc, g) => acc + (g ? (tf.tidy(() => tf.sum(tf.square(g)).arraySync()) as number) : 0), 0),
-      );
+      gradNorm = Math.sqrt(gradients.reduce((acc, g) => acc + (g ? (tf.tidy(() => tf.sum(tf.square(g)).arraySync()) as number) : 0), 0));
       const scale = settings.maxGradNorm > 0 && gradNorm > settings.maxGradNorm ? settings.maxGradNorm / (gradNorm + 1e-6) : 1;
       const applied = scale === 1 ? gradients : gradients.map((g) => (g ? tf.mul(g, scale) : undefined));
       optimizer.apply(variables, applied);
@@ -470,11 +476,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const outOfTime = options.timeLimitSeconds !== undefined && secondsSince(started) > options.timeLimitSeconds;
     if (evalDue(step) || (outOfTime && (options.evalEvery ?? 0) > 0)) stoppedEarly = await evaluateAll();
     const stopping = (options.stopAfter !== undefined && doneThisCall >= options.stopAfter) || outOfTime || stoppedEarly;
-    if (
-      (options.checkpointEvery !== undefined && options.checkpointEvery > 0 && step % options.checkpointEvery === 0) ||
-      step === options.steps ||
-      stopping
-    ) {
+    if ((options.checkpointEvery !== undefined && options.checkpointEvery > 0 && step % options.checkpointEvery === 0) || step === options.steps || stopping) {
       checkpointPath = (await writeCheckpoint()) ?? checkpointPath;
     }
     if (stopping) break;

@@ -65,9 +65,14 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
   if (choice.config) {
     config = await loadEnsembleConfig(choice.config);
     if (choice.experts?.length) {
-      const experts = config.experts.filter((expert) => choice.experts!.includes(expert.kind) || (expert.name !== undefined && choice.experts!.includes(expert.name)));
+      const experts = config.experts.filter(
+        (expert) => choice.experts!.includes(expert.kind) || (expert.name !== undefined && choice.experts!.includes(expert.name)),
+      );
       const unmatched = choice.experts.filter((kind) => !config.experts.some((expert) => expert.kind === kind || expert.name === kind));
-      if (unmatched.length > 0) throw new UsageError(`--expert ${unmatched.join(', ')}: not in ${choice.config} (it has ${config.experts.map((expert) => expert.name ?? expert.kind).join(', ')})`);
+      if (unmatched.length > 0)
+        throw new UsageError(
+          `--expert ${unmatched.join(', ')}: not in ${choice.config} (it has ${config.experts.map((expert) => expert.name ?? expert.kind).join(', ')})`,
+        );
       config = { ...config, experts };
     }
   } else if (choice.experts?.length) {
@@ -101,11 +106,12 @@ export async function buildEnsemble(config: EnsembleConfig, isDefault: boolean, 
     if (RuntimeUnavailableError.isInstance(error) && typeof error.data?.package === 'string') {
       const kind = String(error.data.kind);
       const what = isDefault ? 'the offline default ensemble' : `expert '${kind}'`;
-      const reason = error.data.reason === 'not-installed'
-        ? `${error.data.package} is not installed`
-        : error.data.reason === 'no-plugin'
-          ? `${error.data.package} does not provide an expert plugin yet`
-          : `${error.data.package} failed to load (${error.message})`;
+      const reason =
+        error.data.reason === 'not-installed'
+          ? `${error.data.package} is not installed`
+          : error.data.reason === 'no-plugin'
+            ? `${error.data.package} does not provide an expert plugin yet`
+            : `${error.data.package} failed to load (${error.message})`;
       throw new Error(`${what} needs ${error.data.package}: ${reason}`, { cause: error });
     }
     throw error;

@@ -14,7 +14,13 @@ describe('t2ir models', () => {
     registerExpertPlugin({ kind: 'mockbright', description: 'MOCK', backends: ['mock'], create: () => createMockReward() });
     const kinds = await listExpertKinds();
     expect(kinds.map((info) => info.kind)).toEqual(expect.arrayContaining(['detector', 'vqa', 'orm', 'hpm', 'mockbright']));
-    expect(kinds.find((info) => info.kind === 'mockbright')).toMatchObject({ kind: 'mockbright', package: undefined, available: true, backends: ['mock'], description: 'MOCK' });
+    expect(kinds.find((info) => info.kind === 'mockbright')).toMatchObject({
+      kind: 'mockbright',
+      package: undefined,
+      available: true,
+      backends: ['mock'],
+      description: 'MOCK',
+    });
     // The shared kserve backend is listed for every kind, and each built-in kind says what runs offline.
     for (const info of kinds) expect(info.sharedBackends.map((backend) => backend.type)).toContain('kserve');
     expect(kinds.find((info) => info.kind === 'detector')?.offline).toMatch(/^yes: backend tfjs, model centernet/);

@@ -33,33 +33,47 @@ const SHARED_BACKENDS = Object.entries(BUILTIN_BACKEND_PACKAGES).map(([type, pkg
 /** Every known expert kind (built-in and registered) and whether its package loads here. */
 export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
   const kinds = [...new Set([...BUILTIN_EXPERT_KINDS, ...listExpertPlugins().map((plugin) => plugin.kind)])];
-  return Promise.all(kinds.map(async (kind): Promise<ExpertKindInfo> => {
-    const packageName = expertPackageName(kind);
-    try {
-      const plugin = await resolveExpertPlugin(kind, { importModule: (specifier) => import(specifier) });
-      return {
-        kind,
-        package: packageName,
-        available: true,
-        backends: [...plugin.backends],
-        sharedBackends: SHARED_BACKENDS,
-        offline: OFFLINE_NOTES[kind] ?? 'see the plugin\'s documentation',
-        ...(plugin.description ? { description: plugin.description } : {}),
-      };
-    } catch (error) {
-      const problem = T2IRewardError.isInstance(error) && typeof error.data?.reason === 'string'
-        ? { 'not-installed': 'not installed', 'no-plugin': 'no expert plugin exported yet', 'load-failed': 'fails to load' }[error.data.reason] ?? error.message
-        : (error as Error).message;
-      return { kind, package: packageName, available: false, backends: [], sharedBackends: SHARED_BACKENDS, offline: OFFLINE_NOTES[kind] ?? 'unknown', problem };
-    }
-  }));
+  return Promise.all(
+    kinds.map(async (kind): Promise<ExpertKindInfo> => {
+      const packageName = expertPackageName(kind);
+      try {
+        const plugin = await resolveExpertPlugin(kind, { importModule: (specifier) => import(specifier) });
+        return {
+          kind,
+          package: packageName,
+          available: true,
+          backends: [...plugin.backends],
+          sharedBackends: SHARED_BACKENDS,
+          offline: OFFLINE_NOTES[kind] ?? "see the plugin's documentation",
+          ...(plugin.description ? { description: plugin.description } : {}),
+        };
+      } catch (error) {
+        const problem =
+          T2IRewardError.isInstance(error) && typeof error.data?.reason === 'string'
+            ? ({ 'not-installed': 'not installed', 'no-plugin': 'no expert plugin exported yet', 'load-failed': 'fails to load' }[error.data.reason] ??
+              error.message)
+            : (error as Error).message;
+        return {
+          kind,
+          package: packageName,
+          available: false,
+          backends: [],
+          sharedBackends: SHARED_BACKENDS,
+          offline: OFFLINE_NOTES[kind] ?? 'unknown',
+          problem,
+        };
+      }
+    }),
+  );
 }
 
 export function registerModelsCommand(program: Command): void {
   program
     .command('models')
     .summary('list the expert kinds and their backends')
-    .description('List the expert kinds a config file can name (detector, vqa, orm, hpm, ocr and registered plugins), whether each package is installed and loads, and the backend types it supports (backend.type in configs).')
+    .description(
+      'List the expert kinds a config file can name (detector, vqa, orm, hpm, ocr and registered plugins), whether each package is installed and loads, and the backend types it supports (backend.type in configs).',
+    )
     .addOption(new Option('--json', 'print a JSON array instead of a table'))
     .action(async (flags: { json?: boolean }) => {
       const kinds = await listExpertKinds();
@@ -67,10 +81,22 @@ export function registerModelsCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(kinds, null, 2)}\n`);
         return;
       }
-      const table = new Table({ head: ['kind', 'package', 'status', 'backends', 'offline?', 'description'], colWidths: [10, 24, 14, 22, 36, 40], wordWrap: true, style: { head: [], border: [] } });
+      const table = new Table({
+        head: ['kind', 'package', 'status', 'backends', 'offline?', 'description'],
+        colWidths: [10, 24, 14, 22, 36, 40],
+        wordWrap: true,
+        style: { head: [], border: [] },
+      });
       for (const info of kinds) {
         const backends = [...info.backends, ...info.sharedBackends.map((shared) => `${shared.type}*`)];
-        table.push([info.kind, info.package ?? '', info.available ? 'available' : (info.problem ?? 'unavailable'), backends.join(', '), info.offline, info.description ?? '']);
+        table.push([
+          info.kind,
+          info.package ?? '',
+          info.available ? 'available' : (info.problem ?? 'unavailable'),
+          backends.join(', '),
+          info.offline,
+          info.description ?? '',
+        ]);
       }
       const shared = SHARED_BACKENDS.map((backend) => `${backend.type} (${backend.package})`).join(', ');
       process.stdout.write(`${table.toString()}\n* shared backends, usable by every kind: ${shared}: delegate scoring to a KServe v2 / Triton reward server\n`);

@@ -77,12 +77,15 @@ describe('t2ir score as a new user runs it (built CLI)', () => {
       });
     });
     const config = path.join(dir, 'unreachable.json');
-    await fs.writeFile(config, JSON.stringify({
-      experts: [
-        { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } },
-        { kind: 'vqa', backend: { type: 'openai', baseURL: `http://127.0.0.1:${port}/v1`, model: 'm', maxRetries: 0 } },
-      ],
-    }));
+    await fs.writeFile(
+      config,
+      JSON.stringify({
+        experts: [
+          { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } },
+          { kind: 'vqa', backend: { type: 'openai', baseURL: `http://127.0.0.1:${port}/v1`, model: 'm', maxRetries: 0 } },
+        ],
+      }),
+    );
     const images = EXAMPLE_IMAGES.slice(0, 3).map((example) => example.path);
     const { code, stdout, stderr } = await t2ir(['score', '--config', config, '--image', ...images, '--prompt', 'a red dog']);
     expect(code, stderr).toBe(0);
@@ -123,7 +126,12 @@ describe('t2ir bench and train as a new user runs them (built CLI)', () => {
   });
 
   it('bad flags exit 2 in bench as in score', async () => {
-    for (const argv of [['bench', '--limit', 'zero'], ['bench', '--suite', 'no-such-suite'], ['score', '--batch-size', '0'], ['bench', '--protocol', 'nope']]) {
+    for (const argv of [
+      ['bench', '--limit', 'zero'],
+      ['bench', '--suite', 'no-such-suite'],
+      ['score', '--batch-size', '0'],
+      ['bench', '--protocol', 'nope'],
+    ]) {
       const { code, stderr } = await t2ir(argv);
       expect(code, argv.join(' ')).toBe(2);
       expect(stderr.split('\n')[0], argv.join(' ')).toMatch(/^error: /);
@@ -132,11 +140,16 @@ describe('t2ir bench and train as a new user runs them (built CLI)', () => {
 
   it('train --demo: Ctrl-C writes the curve of the steps done and exits 130; a resumed run counts its own steps', async () => {
     const out = path.join(dir, 'demo');
-    const child = execFile(process.execPath, [bin, 'train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '100000', '--out', out, '--seed', '1', '--no-progress'], { cwd: repoRoot });
+    const child = execFile(
+      process.execPath,
+      [bin, 'train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '100000', '--out', out, '--seed', '1', '--no-progress'],
+      { cwd: repoRoot },
+    );
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const trainLines = async () => (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8').catch(() => '')).split('\n').filter((line) => line.includes('"split":"train"')).length;
+    const trainLines = async () =>
+      (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8').catch(() => '')).split('\n').filter((line) => line.includes('"split":"train"')).length;
     while ((await trainLines()) < 3) await new Promise((resolve) => setTimeout(resolve, 200));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
@@ -146,7 +159,22 @@ describe('t2ir bench and train as a new user runs them (built CLI)', () => {
     expect(summary.interrupted).toBe(true);
     expect(summary.steps).toBeGreaterThanOrEqual(3);
     // --resume continues from the last checkpoint; the summary line counts only this run's steps.
-    const resumed = await t2ir(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', String(summary.steps + 2), '--out', out, '--seed', '1', '--resume', '--no-progress']);
+    const resumed = await t2ir([
+      'train',
+      '--demo',
+      '--reward',
+      'scene',
+      '--runtime',
+      'cpu',
+      '--steps',
+      String(summary.steps + 2),
+      '--out',
+      out,
+      '--seed',
+      '1',
+      '--resume',
+      '--no-progress',
+    ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`^steps ${summary.steps + 2} \\(\\d+ in this run\\) in `, 'm'));
   });

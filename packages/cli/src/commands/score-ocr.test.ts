@@ -9,16 +9,37 @@ const images = path.join(repoRoot, 'packages/reward-ocr/fixtures/images');
 
 describe('t2ir score --expert ocr (spawned, no config)', () => {
   const run = promisify(execFile);
-  const t2ir = (...argv: string[]) => run(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...argv], { cwd: repoRoot })
-    .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
-    .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
+  const t2ir = (...argv: string[]) =>
+    run(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...argv], { cwd: repoRoot })
+      .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
+      .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
 
   it('grades rendered text: the asked text > part of it > other text >= a blank sign; no quotes → null', async () => {
     const files = ['grand-opening.png', 'grand.png', 'closed-today.png', 'blank.png', 'grand-opening.png'].map((name) => path.join(images, name));
     const prompt = 'A green shop sign that reads "Grand Opening" in white letters';
-    const { code, stdout, stderr } = await t2ir('score', '--expert', 'ocr', '--image', ...files, '--prompt', prompt, prompt, prompt, prompt, 'a green shop sign', '--json');
+    const { code, stdout, stderr } = await t2ir(
+      'score',
+      '--expert',
+      'ocr',
+      '--image',
+      ...files,
+      '--prompt',
+      prompt,
+      prompt,
+      prompt,
+      prompt,
+      'a green shop sign',
+      '--json',
+    );
     expect(code, stderr).toBe(0);
-    const results = (JSON.parse(stdout) as { results: { reward: number | null; experts: { ocr: { score: number | null; raw: number | null; warnings: string[]; details: { recognizedText?: string } } } }[] }).results;
+    const results = (
+      JSON.parse(stdout) as {
+        results: {
+          reward: number | null;
+          experts: { ocr: { score: number | null; raw: number | null; warnings: string[]; details: { recognizedText?: string } } };
+        }[];
+      }
+    ).results;
     const scores = results.map((result) => result.experts.ocr.score);
     expect(scores[0]).toBe(1);
     expect(results[0]!.experts.ocr.details.recognizedText).toMatch(/Grand Opening/i);
@@ -35,10 +56,12 @@ describe('the ocr explain (its plugin gives the "why" column)', () => {
   it('names the target and what was read', async () => {
     const { expertPlugin } = await import('@t2i-reward/ocr');
     const explainDetails = expertPlugin.explain!;
-    expect(explainDetails({ target: 'Grand Opening', normalizedTarget: 'grandopening', compared: 'grand', rule: 'levenshtein', distance: 7, length: 12 }))
-      .toBe('read "grand" for "grandopening": distance 7/12');
-    expect(explainDetails({ target: 'Grand Opening', normalizedTarget: 'grandopening', compared: 'grandopeningtoday', rule: 'contains', distance: 0, length: 12 }))
-      .toBe('read "grandopeningtoday": contains "grandopening"');
+    expect(explainDetails({ target: 'Grand Opening', normalizedTarget: 'grandopening', compared: 'grand', rule: 'levenshtein', distance: 7, length: 12 })).toBe(
+      'read "grand" for "grandopening": distance 7/12',
+    );
+    expect(
+      explainDetails({ target: 'Grand Opening', normalizedTarget: 'grandopening', compared: 'grandopeningtoday', rule: 'contains', distance: 0, length: 12 }),
+    ).toBe('read "grandopeningtoday": contains "grandopening"');
     expect(explainDetails({ target: null })).toBe('no quoted text in the prompt');
   });
 });

@@ -55,11 +55,14 @@ describe('t2ir score "why" column (real CenterNet, every detector formula)', () 
     }
   });
 
-  it('the printed table carries each expert\'s explanation, a plugin\'s own explain() included', async () => {
+  it("the printed table carries each expert's explanation, a plugin's own explain() included", async () => {
     const config = path.join(dir, 'why.json');
-    await fs.writeFile(config, JSON.stringify({
-      experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' }, options: { formula: 't2i-r1-code' } }, { kind: 'whytoy' }],
-    }));
+    await fs.writeFile(
+      config,
+      JSON.stringify({
+        experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' }, options: { formula: 't2i-r1-code' } }, { kind: 'whytoy' }],
+      }),
+    );
     let stdout = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       stdout += String(chunk);

@@ -19,7 +19,8 @@ let corruptPng: string;
 const mockPlugin: ExpertPlugin = {
   kind: 'mockbright',
   backends: ['mock'],
-  create: (config) => createMockReward({ kind: 'mockbright', ...(config.options?.fixed !== undefined ? { score: () => config.options!.fixed as number } : {}) }),
+  create: (config) =>
+    createMockReward({ kind: 'mockbright', ...(config.options?.fixed !== undefined ? { score: () => config.options!.fixed as number } : {}) }),
 };
 
 beforeAll(async () => {
@@ -29,10 +30,16 @@ beforeAll(async () => {
   const png = await encodeImage(createTestImage(8, 8, [51, 51, 51]), 'png');
   await fs.writeFile(goodPng, png);
   await fs.writeFile(corruptPng, png.subarray(0, png.length - 30));
-  await fs.writeFile(path.join(dir, 'mock.json'), JSON.stringify({
-    aggregate: 'sum',
-    experts: [{ kind: 'mockbright', weight: 2 }, { kind: 'mockbright', name: 'half', options: { fixed: 0.5 } }],
-  }));
+  await fs.writeFile(
+    path.join(dir, 'mock.json'),
+    JSON.stringify({
+      aggregate: 'sum',
+      experts: [
+        { kind: 'mockbright', weight: 2 },
+        { kind: 'mockbright', name: 'half', options: { fixed: 0.5 } },
+      ],
+    }),
+  );
   registerExpertPlugin(mockPlugin);
 });
 afterAll(async () => {
@@ -101,7 +108,10 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
 
   it('reads .jsonl items with images relative to the file', async () => {
     const file = path.join(dir, 'items.jsonl');
-    await fs.writeFile(file, '{"image": "grey.png", "prompt": "first"}\r\n{"image": "grey.png", "prompt": "second", "spec": {"objects": [{"name": "square"}], "relations": []}}');
+    await fs.writeFile(
+      file,
+      '{"image": "grey.png", "prompt": "first"}\r\n{"image": "grey.png", "prompt": "second", "spec": {"objects": [{"name": "square"}], "relations": []}}',
+    );
     const { code, stdout } = await cli('score', '-c', path.join(dir, 'mock.json'), '--prompts-file', file, '--json');
     expect(code).toBe(0);
     expect(JSON.parse(stdout).results.map((result: { prompt: string }) => result.prompt)).toEqual(['first', 'second']);
@@ -130,7 +140,20 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
   it('documents every flag in --help', async () => {
     const { code, stdout } = await cli('score', '--help');
     expect(code).toBe(0);
-    for (const flag of ['--image', '--prompt', '--prompts-file', '--config', '--expert', '--aggregate', '--on-missing', '--allow-url', '--max-pixels', '--batch-size', '--threads', '--json']) {
+    for (const flag of [
+      '--image',
+      '--prompt',
+      '--prompts-file',
+      '--config',
+      '--expert',
+      '--aggregate',
+      '--on-missing',
+      '--allow-url',
+      '--max-pixels',
+      '--batch-size',
+      '--threads',
+      '--json',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });
@@ -152,22 +175,30 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
     }
   });
 
-  it('says in one sentence when the default ensemble\'s detector package is missing', async () => {
+  it("says in one sentence when the default ensemble's detector package is missing", async () => {
     const notFound = Object.assign(new Error("Cannot find package '@t2i-reward/detector'"), { code: 'ERR_MODULE_NOT_FOUND' });
     unregisterExpertPlugin('detector');
-    const error = await buildEnsemble(DEFAULT_ENSEMBLE_CONFIG, true, { importModule: async () => { throw notFound; } }).catch((caught: Error) => caught);
+    const error = await buildEnsemble(DEFAULT_ENSEMBLE_CONFIG, true, {
+      importModule: async () => {
+        throw notFound;
+      },
+    }).catch((caught: Error) => caught);
     expect((error as Error).message).toBe('the offline default ensemble needs @t2i-reward/detector: @t2i-reward/detector is not installed');
   });
 });
 
 describe('t2ir (spawned)', () => {
   const run = promisify(execFile);
-  const t2ir = (...argv: string[]) => run(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...argv], { cwd: repoRoot })
-    .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
-    .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
+  const t2ir = (...argv: string[]) =>
+    run(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...argv], { cwd: repoRoot })
+      .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
+      .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
 
   it('scores a bundled photo with the offline default ensemble (the real detector), or says why it cannot', async () => {
-    const detectorReady = await resolveExpertPlugin('detector').then(() => true, () => false);
+    const detectorReady = await resolveExpertPlugin('detector').then(
+      () => true,
+      () => false,
+    );
     const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
     const { code, stdout, stderr } = await t2ir('score', '--image', dog.path, '--prompt', 'a dog', '--json');
     if (!detectorReady) {
@@ -182,7 +213,13 @@ describe('t2ir (spawned)', () => {
   });
 
   it('the t2i-r1-reference example config: every expert in its reference mode, a plain sum', async () => {
-    if (!(await resolveExpertPlugin('detector').then(() => true, () => false))) return;
+    if (
+      !(await resolveExpertPlugin('detector').then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     const config = path.join(repoRoot, 'examples/configs/t2i-r1-reference-tiny-fixtures.json');
     const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
     const { code, stdout, stderr } = await t2ir('score', '--config', config, '--image', dog.path, '--prompt', 'a dog next to a bicycle', '--json');
@@ -193,11 +230,20 @@ describe('t2ir (spawned)', () => {
     expect(result.experts.orm.details).toMatchObject({ reference: 't2i-r1-code', temperature: 0.3 });
     const experts = ['detector', 'vqa', 'orm'].map((name) => result.experts[name]);
     expect(experts.map((e: { weight: number }) => e.weight)).toEqual([1, 1, 1]);
-    expect(result.reward).toBeCloseTo(experts.reduce((sum: number, e: { score: number }) => sum + e.score, 0), 12);
+    expect(result.reward).toBeCloseTo(
+      experts.reduce((sum: number, e: { score: number }) => sum + e.score, 0),
+      12,
+    );
   });
 
   it('--preset t2i-r1-reference runs the default detector as reward_gdino.py, quirks included', async () => {
-    if (!(await resolveExpertPlugin('detector').then(() => true, () => false))) return;
+    if (
+      !(await resolveExpertPlugin('detector').then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
     const { code, stdout, stderr } = await t2ir('score', '--image', dog.path, '--prompt', 'a dog', '--preset', 't2i-r1-reference', '--json');
     expect(code, stderr).toBe(0);

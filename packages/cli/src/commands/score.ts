@@ -54,7 +54,10 @@ async function readPromptLines(file: string): Promise<string[]> {
     throw new UsageError(`--prompts-file ${file}: ${(error as Error).message}`);
   });
   // T2I-CompBench lists use CRLF line ends and no final newline.
-  return text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
 }
 
 /** A .jsonl prompts file: one {"image", "prompt", "spec"?} object per line; images relative to the file. */
@@ -191,9 +194,11 @@ interface TableOptions {
 }
 
 function rowNotes(result: EnsembleItemResult, failedExperts: ReadonlyMap<string, string>): string[] {
-  const repeated = (text: string) => [...failedExperts.keys()].some((name) => text.startsWith(`${name} failed`) || text.includes(`(${name}: `) || text.startsWith(`no score from ${name}`));
+  const repeated = (text: string) =>
+    [...failedExperts.keys()].some((name) => text.startsWith(`${name} failed`) || text.includes(`(${name}: `) || text.startsWith(`no score from ${name}`));
   const notes = result.warnings.filter((warning) => !repeated(warning));
-  if (result.error) notes.unshift(repeated(result.error.message) ? `error: ${[...failedExperts.keys()].join(', ')} failed (see above)` : `error: ${result.error.message}`);
+  if (result.error)
+    notes.unshift(repeated(result.error.message) ? `error: ${[...failedExperts.keys()].join(', ')} failed (see above)` : `error: ${result.error.message}`);
   return notes;
 }
 
@@ -275,7 +280,10 @@ async function runScore(flags: ScoreFlags): Promise<number> {
   const ensemble = await buildEnsemble(config, isDefault, { image, ...poolOption(flags.threads) });
   const showProgress = !flags.json && process.stderr.isTTY === true && items.length > 1;
   const bar = showProgress
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'scoring [{bar}] {value}/{total} images', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'scoring [{bar}] {value}/{total} images', clearOnComplete: true, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
     : undefined;
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
@@ -298,9 +306,12 @@ async function runScore(flags: ScoreFlags): Promise<number> {
   });
   const fixtures = await findFixtureModels(config, flags.config ? path.dirname(path.resolve(flags.config)) : process.cwd());
   const fixtureExperts = new Set(fixtures.map((use) => use.expert));
-  const notices = fixtures.length > 0
-    ? [`${[...fixtureExperts].join(', ')}: scored by random-weight test fixture models (${fixtures.map((use) => labelOf(use.model)).join(', ')}); their scores carry no meaning`]
-    : [];
+  const notices =
+    fixtures.length > 0
+      ? [
+          `${[...fixtureExperts].join(', ')}: scored by random-weight test fixture models (${fixtures.map((use) => labelOf(use.model)).join(', ')}); their scores carry no meaning`,
+        ]
+      : [];
   const failedExperts = expertWideFailures(results, expertNames);
   for (const [name, message] of failedExperts) process.stderr.write(`t2ir score: expert '${name}' failed on every image: ${message}\n`);
   // "Scored" means a reward came out; an item no expert could judge (e.g. no nameable object) counts as failed,
@@ -313,7 +324,14 @@ async function runScore(flags: ScoreFlags): Promise<number> {
       ensemble: {
         aggregate: ensemble.aggregate,
         onMissing: ensemble.onMissing,
-        experts: ensemble.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind, modelId: expert.model.modelId, version: expert.model.version, weight: expert.weight, ...(fixtureExperts.has(expert.name) ? { fixture: true } : {}) })),
+        experts: ensemble.experts.map((expert) => ({
+          name: expert.name,
+          kind: expert.model.kind,
+          modelId: expert.model.modelId,
+          version: expert.model.version,
+          weight: expert.weight,
+          ...(fixtureExperts.has(expert.name) ? { fixture: true } : {}),
+        })),
       },
       summary: { images: results.length, scored, failed: results.length - scored, notJudged: unjudged },
       warnings: notices,
@@ -325,7 +343,9 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     process.stdout.write(`${renderTable(items, results, expertNames, { ...(width ? { width } : {}), failedExperts, fixtureExperts })}\n`);
     for (const notice of notices) process.stdout.write(`! ${notice}\n`);
     const failed = results.length - scored;
-    process.stdout.write(`${results.length} image(s), ${failed} failed${unjudged ? ` (${unjudged} that no expert could judge)` : ''}; reward = ${ensemble.aggregate} of ${expertNames.join(', ')}\n`);
+    process.stdout.write(
+      `${results.length} image(s), ${failed} failed${unjudged ? ` (${unjudged} that no expert could judge)` : ''}; reward = ${ensemble.aggregate} of ${expertNames.join(', ')}\n`,
+    );
   }
   // Partial failures are reported per item; the command fails only when nothing could be scored.
   return results.length > 0 && scored === 0 ? 1 : 0;
@@ -337,32 +357,46 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
     .summary('score images against prompts with a reward ensemble')
     .description(
       'Score images against prompts with a reward ensemble and print one row per image (or --json). ' +
-      'With no --image it scores the bundled example photos with their own prompts. With no --config it uses the ' +
-      `offline default ensemble: the COCO detector (CenterNet on TF.js). Expert kinds: ${KNOWN_EXPERT_KINDS.join(', ')} (see t2ir models).`,
+        'With no --image it scores the bundled example photos with their own prompts. With no --config it uses the ' +
+        `offline default ensemble: the COCO detector (CenterNet on TF.js). Expert kinds: ${KNOWN_EXPERT_KINDS.join(', ')} (see t2ir models).`,
     )
     .option('-i, --image <path...>', 'images to score: file paths, data: URLs, or http(s) URLs admitted by --allow-url')
     .option('-p, --prompt <text...>', 'the prompt: one for every image, or one per image in order')
-    .option('--prompts-file <file>', 'prompts, one per line, paired with the images in order; a .jsonl file instead holds {"image","prompt","spec"?} per line (images relative to the file)')
-    .option('-c, --config <file>', 'ensemble config JSON: {"aggregate","onMissing","image","experts":[{"kind","name","weight","backend":{"type","model"},"options"}]}')
+    .option(
+      '--prompts-file <file>',
+      'prompts, one per line, paired with the images in order; a .jsonl file instead holds {"image","prompt","spec"?} per line (images relative to the file)',
+    )
+    .option(
+      '-c, --config <file>',
+      'ensemble config JSON: {"aggregate","onMissing","image","experts":[{"kind","name","weight","backend":{"type","model"},"options"}]}',
+    )
     .option('-e, --expert <kind...>', 'only these experts (kinds or names from the config; without --config, each kind with its defaults)')
     .addOption(new Option('--aggregate <mode>', 'how expert scores combine (overrides the config)').choices(['mean', 'weighted-mean', 'sum']))
-    .addOption(new Option('--preset <name>', 'one switch for a reference setup: t2i-r1-reference = the released T2I-R1 reward (each expert in its reference mode, summed with weight 1; overrides --aggregate / --on-missing)').choices(ENSEMBLE_PRESET_NAMES))
+    .addOption(
+      new Option(
+        '--preset <name>',
+        'one switch for a reference setup: t2i-r1-reference = the released T2I-R1 reward (each expert in its reference mode, summed with weight 1; overrides --aggregate / --on-missing)',
+      ).choices(ENSEMBLE_PRESET_NAMES),
+    )
     .addOption(new Option('--on-missing <policy>', 'a missing expert score is skipped, counted as 0, or fails the item').choices(['skip', 'zero', 'fail']))
     .option('--allow-url <origin...>', 'http(s) origins or URL prefixes images may be fetched from (refused otherwise)')
     .option('--max-pixels <n>', 'refuse images larger than this many pixels (default 67108864)', positiveInteger)
     .option('--batch-size <n>', 'images per expert call (default 16)', positiveInteger)
     .option('--threads <n>', THREADS_FLAG_HELP, nonNegativeInteger)
     .option('--json', 'print one JSON object {results:[{image, prompt, reward, experts:{NAME:{score, raw, details, warnings, error}}, warnings, error}]}')
-    .addHelpText('after', [
-      '',
-      'Examples:',
-      '  t2ir score                                      # the bundled photos, offline default ensemble',
-      '  t2ir score --image dog.jpg --prompt "a dog next to a bicycle" --json',
-      '  t2ir score --image a.png b.png --prompt "a red car" "two cats" --config ensemble.json',
-      '  t2ir score --prompts-file items.jsonl --expert detector',
-      '',
-      'Exit status: 0 when at least one image got a reward, 1 when none did (failed, or no expert could judge it), 2 for bad flags.',
-    ].join('\n'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  t2ir score                                      # the bundled photos, offline default ensemble',
+        '  t2ir score --image dog.jpg --prompt "a dog next to a bicycle" --json',
+        '  t2ir score --image a.png b.png --prompt "a red car" "two cats" --config ensemble.json',
+        '  t2ir score --prompts-file items.jsonl --expert detector',
+        '',
+        'Exit status: 0 when at least one image got a reward, 1 when none did (failed, or no expert could judge it), 2 for bad flags.',
+      ].join('\n'),
+    )
     .action(async (flags: ScoreFlags, command: Command) => {
       try {
         setExitCode(await runScore(flags));

@@ -16,7 +16,25 @@ describe('t2ir serve', () => {
   it('--help lists every flag', () => {
     const serve = createProgram(() => {}).commands.find((command) => command.name() === 'serve')!;
     const help = serve.helpInformation();
-    for (const flag of ['--config', '--host', '--port', '--max-batch', '--max-wait-ms', '--max-queue', '--token', '--token-file', '--image-root', '--allow-url', '--timeout-ms', '--max-body-mb', '--max-image-pixels', '--max-inflight-pixels', '--max-inflight-mb', '--max-connections', '--image-fetch-timeout-ms']) {
+    for (const flag of [
+      '--config',
+      '--host',
+      '--port',
+      '--max-batch',
+      '--max-wait-ms',
+      '--max-queue',
+      '--token',
+      '--token-file',
+      '--image-root',
+      '--allow-url',
+      '--timeout-ms',
+      '--max-body-mb',
+      '--max-image-pixels',
+      '--max-inflight-pixels',
+      '--max-inflight-mb',
+      '--max-connections',
+      '--image-fetch-timeout-ms',
+    ]) {
       expect(help).toContain(flag);
     }
   });
@@ -31,9 +49,13 @@ describe('t2ir serve', () => {
     // The token comes from a file (not argv, where `ps` shows it); its trailing newline is dropped.
     const tokenFile = path.join(dir, 'token');
     await writeFile(tokenFile, 'tok\n');
-    const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', '--config', config, '--port', '0', '--token-file', tokenFile], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', '--config', config, '--port', '0', '--token-file', tokenFile],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       let stderr = '';

@@ -56,7 +56,14 @@ async function resolveToken(flags: ServeFlags): Promise<string | undefined> {
 /** One line for a failed bind, e.g. "cannot listen on 127.0.0.1:8000: address already in use (EADDRINUSE)". */
 function listenError(error: unknown, host: string, port: number): Error {
   const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available' : (error as Error).message;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'address already in use'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EADDRNOTAVAIL'
+          ? 'address not available'
+          : (error as Error).message;
   return new Error(`serve: cannot listen on ${host}:${port}: ${reason}${code ? ` (${code})` : ''}`);
 }
 

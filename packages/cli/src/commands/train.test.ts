@@ -50,7 +50,25 @@ describe('t2ir train', () => {
     const stdout = captureStdout();
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const out = path.join(dir, 'early');
-    expect(await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '2', '--out', out, '--seed', '1', '--early-stopping', '1', '--no-progress'])).toBe(0);
+    expect(
+      await runCli([
+        'train',
+        '--demo',
+        '--reward',
+        'scene',
+        '--runtime',
+        'cpu',
+        '--steps',
+        '2',
+        '--out',
+        out,
+        '--seed',
+        '1',
+        '--early-stopping',
+        '1',
+        '--no-progress',
+      ]),
+    ).toBe(0);
     expect(stdout()).toMatch(/extra-copy share of training samples \d\.\d{3} → \d\.\d{3}/);
     expect(stdout()).toMatch(/early stopping: best held-out \d\.\d{3} at step \d/);
   });
@@ -59,13 +77,19 @@ describe('t2ir train', () => {
     const out = path.join(dir, 'demo');
     const stdout = captureStdout();
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    expect(await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '2', '--out', out, '--seed', '1', '--json', '--no-progress'])).toBe(0);
+    expect(
+      await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '2', '--out', out, '--seed', '1', '--json', '--no-progress']),
+    ).toBe(0);
     const first = JSON.parse(stdout()) as { steps: number; htmlPath: string };
     expect(first.steps).toBe(2);
     expect(await readFile(first.htmlPath, 'utf8')).toMatch(/<svg/);
-    expect(await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '3', '--out', out, '--seed', '1', '--resume', '--no-progress'])).toBe(0);
+    expect(
+      await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '3', '--out', out, '--seed', '1', '--resume', '--no-progress']),
+    ).toBe(0);
     const lines = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
-    expect(lines.map((line) => (JSON.parse(line) as { split: string; step: number }).step).filter((_, i) => JSON.parse(lines[i]!).split === 'train')).toEqual([1, 2, 3]);
+    expect(lines.map((line) => (JSON.parse(line) as { split: string; step: number }).step).filter((_, i) => JSON.parse(lines[i]!).split === 'train')).toEqual([
+      1, 2, 3,
+    ]);
   });
 
   it('reports a missing config file with exit status 1', async () => {

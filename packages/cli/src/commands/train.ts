@@ -57,7 +57,11 @@ async function runTrain(flags: TrainFlags): Promise<number> {
           `train prompts:    mean reward ${fmt(summary.trainStart)} → ${fmt(summary.trainEnd)}`,
           `trained on '${summary.rewardExpert}'; extra-copy share of training samples ${fmt(summary.extraCopies.trainFirst)} → ${fmt(summary.extraCopies.trainLast)} (first / last 5 steps)`,
           `experts' agreement (mean Kendall τ-b within groups) ${fmt(summary.agreement.tauFirst)} → ${fmt(summary.agreement.tauLast)}; drift alarms: ${summary.driftSteps.length > 0 ? `steps ${summary.driftSteps.join(', ')}` : 'none'}`,
-          ...(summary.earlyStopping ? [`early stopping: best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}`] : []),
+          ...(summary.earlyStopping
+            ? [
+                `early stopping: best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}`,
+              ]
+            : []),
           `metrics: ${summary.metricsPath}`,
           `plot:    ${summary.htmlPath}`,
           '',
@@ -108,15 +112,30 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
         'learning-curve.html too. --config trains your policy (see the @t2i-reward/trainer README for the module contract).',
     )
     .option('--demo', 'run the BiCoT demo')
-    .option('-c, --config <file>', 'train config JSON: {"policy": "./policy.js", "prompts": [...] | "prompts.txt", "evalPrompts"?, "ensemble"?, "steps"?, "seed"?, "settings"?: {groupSize, beta, learningRate, ...}}')
+    .option(
+      '-c, --config <file>',
+      'train config JSON: {"policy": "./policy.js", "prompts": [...] | "prompts.txt", "evalPrompts"?, "ensemble"?, "steps"?, "seed"?, "settings"?: {groupSize, beta, learningRate, ...}}',
+    )
     .option('--steps <n>', 'number of updates (demo default 60; overrides the config)', positiveInteger)
     .option('-o, --out <dir>', 'output folder (default ./t2ir-demo or ./t2ir-train)')
     .option('--seed <n>', 'seed of the run (sampling, prompt order, initialisation)', integer)
     .option('--minutes <m>', 'stop starting new steps after this many minutes (a final evaluation follows)', positiveNumber)
     .option('--resume', 'continue from <out>/checkpoints/latest (same seed)')
-    .addOption(new Option('--runtime <backend>', 'demo: TF.js backend for the policy and the detector (default wasm)').choices(['auto', 'wasm', 'cpu', 'tfjs-node-gpu']))
-    .addOption(new Option('--reward <kind>', 'demo: CenterNet on the rendered images (default), or the same formula on the plan without images (fast)').choices(['detector', 'scene']))
-    .addOption(new Option('--preset <name>', 'config: GRPO settings preset under the config settings; t2i-r1-reference = the released T2I-R1 trainer (bnpo loss) and reward (ensemble preset of that name)').choices(Object.keys(GRPO_PRESETS)))
+    .addOption(
+      new Option('--runtime <backend>', 'demo: TF.js backend for the policy and the detector (default wasm)').choices(['auto', 'wasm', 'cpu', 'tfjs-node-gpu']),
+    )
+    .addOption(
+      new Option('--reward <kind>', 'demo: CenterNet on the rendered images (default), or the same formula on the plan without images (fast)').choices([
+        'detector',
+        'scene',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--preset <name>',
+        'config: GRPO settings preset under the config settings; t2i-r1-reference = the released T2I-R1 trainer (bnpo loss) and reward (ensemble preset of that name)',
+      ).choices(Object.keys(GRPO_PRESETS)),
+    )
     .option('--copy-penalty <lambda>', 'demo: train on the detector with the copy penalty, reward · (1 − λ)^extra copies (0..1)', unitInterval)
     .option('--early-stopping <patience>', 'stop when the held-out reward has not improved for this many evaluations', positiveInteger)
     .option('--no-progress', 'no progress bar on stderr')
@@ -140,7 +159,10 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
         command.error('error: give exactly one of --demo or --config FILE', { exitCode: 2, code: 't2ir.usage' });
       }
       if (flags.demo === undefined && (flags.reward !== undefined || flags.runtime !== undefined || flags.copyPenalty !== undefined)) {
-        command.error('error: --reward, --runtime and --copy-penalty are demo options (a config names its own runtime and ensemble)', { exitCode: 2, code: 't2ir.usage' });
+        command.error('error: --reward, --runtime and --copy-penalty are demo options (a config names its own runtime and ensemble)', {
+          exitCode: 2,
+          code: 't2ir.usage',
+        });
       }
       try {
         setExitCode(await runTrain(flags));

@@ -36,7 +36,9 @@ afterAll(async () => {
 });
 
 const t2ir = (...argv: string[]) =>
-  run(process.execPath, ['--conditions=t2ir-source', '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'packages/cli/src/bin.ts'), ...argv], { cwd: dir });
+  run(process.execPath, ['--conditions=t2ir-source', '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'packages/cli/src/bin.ts'), ...argv], {
+    cwd: dir,
+  });
 
 describe('CONTRIBUTING walkthroughs, from outside the repository', () => {
   it('scores through the CLI config with the toy expert and the toy backend', async () => {

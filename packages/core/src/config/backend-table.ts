@@ -20,7 +20,9 @@ export interface BackendEntry<Config extends { type: string }, Context, Built> {
 export type BackendTable<Context, Built> = Readonly<Record<string, BackendEntry<{ type: string }, Context, Built>>>;
 
 /** A table entry whose `create` takes the config type its schema describes. */
-export function backendEntry<Config extends { type: string }, Context, Built>(entry: BackendEntry<Config, Context, Built>): BackendEntry<{ type: string }, Context, Built> {
+export function backendEntry<Config extends { type: string }, Context, Built>(
+  entry: BackendEntry<Config, Context, Built>,
+): BackendEntry<{ type: string }, Context, Built> {
   return entry as unknown as BackendEntry<{ type: string }, Context, Built>;
 }
 

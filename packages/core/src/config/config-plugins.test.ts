@@ -22,7 +22,11 @@ afterAll(() => {
 
 describe('config plugins', () => {
   it('loads plugin modules named in the config (relative to it) before building the experts', async () => {
-    const ensemble = await createEnsembleFromConfig({ plugins: ['./constant.mjs'], experts: [{ kind: 'const-test', options: { value: 0.7 } }], configDir: dir });
+    const ensemble = await createEnsembleFromConfig({
+      plugins: ['./constant.mjs'],
+      experts: [{ kind: 'const-test', options: { value: 0.7 } }],
+      configDir: dir,
+    });
     expect(ensemble.experts[0]!.model.modelId).toBe('const/0.7');
   });
 

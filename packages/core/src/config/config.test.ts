@@ -80,8 +80,9 @@ describe('parseEnsembleConfig', () => {
   });
 
   it('names an unknown key at the top and at the expert level', () => {
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'vqa' }], agregate: 'sum' })).message)
-      .toBe('invalid ensemble config: agregate is not a known key');
+    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'vqa' }], agregate: 'sum' })).message).toBe(
+      'invalid ensemble config: agregate is not a known key',
+    );
     const error = configError(() => parseEnsembleConfig({ experts: [{ kind: 'vqa', wieght: 1 }] }));
     expect(error.data?.path).toBe('experts/0/wieght');
   });
@@ -97,7 +98,9 @@ describe('parseEnsembleConfig', () => {
     expect(configError(() => parseEnsembleConfig({ experts: [] })).data?.path).toBe('experts');
     expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm', backend: { model: 'x' } }] })).data?.path).toBe('experts/0/backend/type');
     expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], image: { allowUrls: ['ftp://x'] } })).data?.path).toBe('image/allowUrls/0');
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], aggregate: 'max' })).message).toContain('aggregate must be one of "mean", "weighted-mean", "sum"');
+    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], aggregate: 'max' })).message).toContain(
+      'aggregate must be one of "mean", "weighted-mean", "sum"',
+    );
   });
 });
 
@@ -138,7 +141,10 @@ describe('createEnsembleFromConfig', () => {
       },
       { plugins: [plugin] },
     );
-    expect(ensemble.experts.map((expert) => [expert.name, expert.weight])).toEqual([['mocky', 2], ['second', 1]]);
+    expect(ensemble.experts.map((expert) => [expert.name, expert.weight])).toEqual([
+      ['mocky', 2],
+      ['second', 1],
+    ]);
     expect(seen[0]!.config.backend?.model).toBe(path.join(dir, 'models/m.onnx'));
     expect(seen[0]!.context).toMatchObject({ configDir: dir, path: 'experts/0' });
     expect(seen[1]!.context.resolvePath('x/y')).toBe(path.join(dir, 'x/y'));
@@ -165,7 +171,11 @@ describe('createEnsembleFromConfig', () => {
     expect(unknown.data?.path).toBe('experts/1/kind');
     expect(unknown.message).toContain("unknown expert kind 'unicorn'");
     expect(seen[0]!.model.disposeCount).toBe(1);
-    const future: ExpertPlugin = { kind: 'future', backends: ['x'], create: () => ({ ...createMockReward(), specificationVersion: 'v2' }) as unknown as RewardModelV1 };
+    const future: ExpertPlugin = {
+      kind: 'future',
+      backends: ['x'],
+      create: () => ({ ...createMockReward(), specificationVersion: 'v2' }) as unknown as RewardModelV1,
+    };
     const version = await rejection(createEnsembleFromConfig({ experts: [{ kind: 'future' }] }, { plugins: [future] }));
     expect(UnsupportedModelVersionError.isInstance(version)).toBe(true);
     expect(version.data?.path).toBe('experts/0');
@@ -196,7 +206,13 @@ describe('resolveExpertPlugin', () => {
     expect(missing.data?.reason).toBe('not-installed');
     const empty = await rejection(resolveExpertPlugin('vqa', { importModule: async () => ({}) }));
     expect(empty.data?.reason).toBe('no-plugin');
-    const broken = await rejection(resolveExpertPlugin('orm', { importModule: async () => { throw new SyntaxError('bad build'); } }));
+    const broken = await rejection(
+      resolveExpertPlugin('orm', {
+        importModule: async () => {
+          throw new SyntaxError('bad build');
+        },
+      }),
+    );
     expect(broken.message).toContain('@t2i-reward/orm failed to load: bad build');
   });
 });

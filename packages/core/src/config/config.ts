@@ -117,7 +117,13 @@ const registry = new Map<string, ExpertPlugin>();
 
 function assertPlugin(plugin: unknown, where: string): asserts plugin is ExpertPlugin {
   const candidate = plugin as Partial<ExpertPlugin> | null;
-  if (!candidate || typeof candidate !== 'object' || typeof candidate.kind !== 'string' || typeof candidate.create !== 'function' || !Array.isArray(candidate.backends)) {
+  if (
+    !candidate ||
+    typeof candidate !== 'object' ||
+    typeof candidate.kind !== 'string' ||
+    typeof candidate.create !== 'function' ||
+    !Array.isArray(candidate.backends)
+  ) {
     throw new InvalidConfigError(`${where} is not an ExpertPlugin ({ kind, backends, create })`);
   }
 }
@@ -165,8 +171,10 @@ export function expertPackageName(kind: string): string | undefined {
 
 function isModuleNotFound(error: unknown, specifier: string): boolean {
   const code = (error as { code?: string } | null)?.code;
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')
-    && String((error as Error).message).includes(specifier);
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') &&
+    String((error as Error).message).includes(specifier)
+  );
 }
 
 /**
@@ -211,7 +219,9 @@ export async function resolveExpertPlugin(kind: string, options: PluginResolveOp
   }
   assertPlugin(plugin, `${packageName}'s expertPlugin`);
   if (plugin.kind !== kind && packageName !== kind) {
-    throw new RuntimeUnavailableError(`${packageName}'s expertPlugin is of kind '${plugin.kind}', expected '${kind}'`, { data: { kind, package: packageName } });
+    throw new RuntimeUnavailableError(`${packageName}'s expertPlugin is of kind '${plugin.kind}', expected '${kind}'`, {
+      data: { kind, package: packageName },
+    });
   }
   registry.set(kind, plugin);
   return plugin;
@@ -288,9 +298,11 @@ export async function loadConfigPlugins(specifiers: readonly string[], configDir
     const isPath = /^\.{1,2}[\\/]/.test(specifier) || path.isAbsolute(specifier);
     let module: Record<string, unknown> | null;
     try {
-      module = (isPath
-        ? await import(pathToFileURL(resolveRelative(configDir, specifier)).href)
-        : await (options.importModule ?? ((name: string) => import(name)))(specifier)) as Record<string, unknown> | null;
+      module = (
+        isPath
+          ? await import(pathToFileURL(resolveRelative(configDir, specifier)).href)
+          : await (options.importModule ?? ((name: string) => import(name)))(specifier)
+      ) as Record<string, unknown> | null;
     } catch (error) {
       throw new RuntimeUnavailableError(`plugins/${index}: cannot load ${specifier}: ${(error as Error).message}`, {
         cause: error,
@@ -300,7 +312,9 @@ export async function loadConfigPlugins(specifiers: readonly string[], configDir
     const experts = [module?.expertPlugin, ...(Array.isArray(module?.expertPlugins) ? module.expertPlugins : [])].filter((p) => p !== undefined);
     const backends = Array.isArray(module?.backendPlugins) ? (module.backendPlugins as BackendPlugin[]) : [];
     if (experts.length === 0 && backends.length === 0) {
-      throw new InvalidConfigError(`plugins/${index}: ${specifier} exports no expertPlugin, expertPlugins or backendPlugins`, { data: { path: `plugins/${index}` } });
+      throw new InvalidConfigError(`plugins/${index}: ${specifier} exports no expertPlugin, expertPlugins or backendPlugins`, {
+        data: { path: `plugins/${index}` },
+      });
     }
     for (const plugin of experts) registerExpertPlugin(plugin as ExpertPlugin);
     for (const plugin of backends) registerBackendPlugin(plugin);
@@ -317,10 +331,9 @@ export function prepareExpertEntry(entry: ExpertConfig, plugin: ExpertPlugin, wh
   let expert: ExpertConfig = rest;
   if (expert.backend === undefined && plugin.backends[0] !== undefined) expert = { ...expert, backend: { type: plugin.backends[0] } };
   if (expert.backend && !plugin.backends.includes(expert.backend.type)) {
-    throw new InvalidConfigError(
-      `${where}/backend/type: '${expert.backend.type}' is not a backend of ${entry.kind} (${plugin.backends.join(', ')})`,
-      { data: { path: `${where}/backend/type` } },
-    );
+    throw new InvalidConfigError(`${where}/backend/type: '${expert.backend.type}' is not a backend of ${entry.kind} (${plugin.backends.join(', ')})`, {
+      data: { path: `${where}/backend/type` },
+    });
   }
   if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
   // Normalised once, here: the default backend filled in, its model located, options always an object.

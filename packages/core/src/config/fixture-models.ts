@@ -18,7 +18,10 @@ export interface FixtureModelUse {
 /** Whether a model location (a local folder) is a marked test fixture. Hub ids and missing paths are not. */
 export async function isFixtureModel(model: string): Promise<boolean> {
   if (!path.isAbsolute(model) && !model.startsWith('.')) return false;
-  return fs.access(path.join(model, FIXTURE_MARKER_FILE)).then(() => true, () => false);
+  return fs.access(path.join(model, FIXTURE_MARKER_FILE)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

@@ -110,10 +110,7 @@ export function groupIndices(count: number, groups: number | readonly (string | 
  * Agreement between experts that scored the same items, judged within groups (a GRPO group: the samples of
  * one prompt). `scores[expert][i]` is the expert's score of item i (null / NaN = missing).
  */
-export function expertAgreement(
-  scores: Readonly<Record<string, readonly Score[]>>,
-  groups: number | readonly (string | number)[],
-): AgreementSummary {
+export function expertAgreement(scores: Readonly<Record<string, readonly Score[]>>, groups: number | readonly (string | number)[]): AgreementSummary {
   const experts = Object.keys(scores).sort();
   const count = Math.max(0, ...experts.map((e) => scores[e]!.length));
   const grouped = groupIndices(count, groups);
@@ -123,7 +120,12 @@ export function expertAgreement(
       const a = scores[experts[i]!]!;
       const b = scores[experts[j]!]!;
       const taus = grouped
-        .map((members) => kendallTauB(members.map((k) => a[k]), members.map((k) => b[k])))
+        .map((members) =>
+          kendallTauB(
+            members.map((k) => a[k]),
+            members.map((k) => b[k]),
+          ),
+        )
         .filter((t): t is number => t !== null);
       pairs.push({ a: experts[i]!, b: experts[j]!, tau: taus.length > 0 ? taus.reduce((s, t) => s + t, 0) / taus.length : null, groups: taus.length });
     }

@@ -81,9 +81,25 @@ describe('expertAgreement', () => {
 describe('drift', () => {
   it('fits a least-squares slope', () => {
     // mean x 1, mean y 2; Σ(x−x̄)(y−ȳ) = 1, Σ(x−x̄)² = 2
-    expect(leastSquaresSlope([{ step: 0, value: 1 }, { step: 1, value: 3 }, { step: 2, value: 2 }])).toBeCloseTo(0.5, 12);
-    expect(leastSquaresSlope([{ step: 1, value: 1 }, { step: 1, value: 2 }])).toBeNull();
-    expect(leastSquaresSlope([{ step: 1, value: null }, { step: 2, value: 2 }])).toBeNull();
+    expect(
+      leastSquaresSlope([
+        { step: 0, value: 1 },
+        { step: 1, value: 3 },
+        { step: 2, value: 2 },
+      ]),
+    ).toBeCloseTo(0.5, 12);
+    expect(
+      leastSquaresSlope([
+        { step: 1, value: 1 },
+        { step: 1, value: 2 },
+      ]),
+    ).toBeNull();
+    expect(
+      leastSquaresSlope([
+        { step: 1, value: null },
+        { step: 2, value: 2 },
+      ]),
+    ).toBeNull();
   });
 
   const line = (from: number, to: number, start: number, slope: number) =>

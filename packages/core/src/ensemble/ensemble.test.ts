@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import {
-  ExpertFailedError,
-  InvalidConfigError,
-  ModelDisposedError,
-  RewardAbortedError,
-  T2IRewardError,
-  UnsupportedModelVersionError,
-} from '../errors.js';
+import { ExpertFailedError, InvalidConfigError, ModelDisposedError, RewardAbortedError, T2IRewardError, UnsupportedModelVersionError } from '../errors.js';
 import { EXAMPLE_IMAGES } from '../examples.js';
 import type { RewardModelV1, RewardSample } from '../spec.js';
 import { createMockReward, createTestImage } from '../test/index.js';
@@ -26,7 +19,10 @@ describe('createEnsemble: aggregation', () => {
   });
 
   it('weighted-mean and sum apply the weights', async () => {
-    const experts = [{ model: fixed('a', 0.2), weight: 3 }, { model: fixed('b', 0.6), weight: 1 }];
+    const experts = [
+      { model: fixed('a', 0.2), weight: 3 },
+      { model: fixed('b', 0.6), weight: 1 },
+    ];
     expect((await createEnsemble({ experts, aggregate: 'weighted-mean' }).score([item()]))[0]!.reward).toBeCloseTo((0.6 + 0.6) / 4);
     expect((await createEnsemble({ experts, aggregate: 'sum' }).score([item()]))[0]!.reward).toBeCloseTo(1.2);
   });
@@ -66,7 +62,9 @@ describe('createEnsemble: inputs and failures', () => {
   });
 
   it('a corrupt image among good ones fails only its item', async () => {
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     const expert = createMockReward();
     const ensemble = createEnsemble({ experts: [{ model: expert }] });
     const results = await ensemble.score([
@@ -77,7 +75,11 @@ describe('createEnsemble: inputs and failures', () => {
       { image: red, prompt: 'red' },
     ]);
     expect(results.map((result) => result.error?.code ?? result.reward?.toFixed(3))).toEqual([
-      '0.502', 'IMAGE_DECODE', 'IMAGE_DECODE', 'IMAGE_SOURCE_NOT_ALLOWED', '0.333',
+      '0.502',
+      'IMAGE_DECODE',
+      'IMAGE_DECODE',
+      'IMAGE_SOURCE_NOT_ALLOWED',
+      '0.333',
     ]);
     expect(expert.calls.map((batch) => batch.map((sample) => sample.prompt))).toEqual([['grey', 'red']]);
     expect(results[1]!.experts).toEqual({});
@@ -85,7 +87,17 @@ describe('createEnsemble: inputs and failures', () => {
 
   it('an expert failing one item or the whole batch leaves the other experts and items alone', async () => {
     const picky = createMockReward({ kind: 'picky', failWhen: (sample) => sample.prompt === 'bad' });
-    const crashing: RewardModelV1 = { ...createMockReward({ kind: 'crashing' }), kind: 'crashing', specificationVersion: 'v1', modelId: 'crashing', version: '1', doScore: async () => { throw new Error('GPU on fire'); }, dispose: async () => undefined };
+    const crashing: RewardModelV1 = {
+      ...createMockReward({ kind: 'crashing' }),
+      kind: 'crashing',
+      specificationVersion: 'v1',
+      modelId: 'crashing',
+      version: '1',
+      doScore: async () => {
+        throw new Error('GPU on fire');
+      },
+      dispose: async () => undefined,
+    };
     const ensemble = createEnsemble({ experts: [{ model: picky }, { model: crashing }, { model: fixed('steady', 0.5) }] });
     const [good, bad] = await ensemble.score([item('good'), item('bad')]);
     expect(good!.reward).toBeCloseTo((1 / 3 + 0.5) / 2);
@@ -127,16 +139,30 @@ describe('createEnsemble: inputs and failures', () => {
 
   it('runs experts concurrently', async () => {
     let releaseA!: () => void;
-    const bStarted = new Promise<void>((resolve) => { releaseA = resolve; });
+    const bStarted = new Promise<void>((resolve) => {
+      releaseA = resolve;
+    });
     const a = createMockReward({ kind: 'a' });
     const waitsForB: RewardModelV1 = {
-      specificationVersion: 'v1', kind: 'waits', modelId: 'waits', version: '1',
-      doScore: async (samples) => { await bStarted; return a.doScore(samples); },
+      specificationVersion: 'v1',
+      kind: 'waits',
+      modelId: 'waits',
+      version: '1',
+      doScore: async (samples) => {
+        await bStarted;
+        return a.doScore(samples);
+      },
       dispose: async () => undefined,
     };
     const signalsA: RewardModelV1 = {
-      specificationVersion: 'v1', kind: 'signals', modelId: 'signals', version: '1',
-      doScore: async (samples) => { releaseA(); return a.doScore(samples); },
+      specificationVersion: 'v1',
+      kind: 'signals',
+      modelId: 'signals',
+      version: '1',
+      doScore: async (samples) => {
+        releaseA();
+        return a.doScore(samples);
+      },
       dispose: async () => undefined,
     };
     // Sequential calls would wait forever: the first expert only finishes once the second has started.
@@ -149,7 +175,11 @@ describe('createEnsemble: inputs and failures', () => {
     const expert = createMockReward();
     const ensemble = createEnsemble({ experts: [{ model: expert }], batchSize: 2 });
     await ensemble.score([item(), item(), item(), item(), item()], { onProgress: (done, total) => progress.push([done, total]) });
-    expect(progress).toEqual([[2, 5], [4, 5], [5, 5]]);
+    expect(progress).toEqual([
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ]);
     expect(expert.calls.map((batch) => batch.length)).toEqual([2, 2, 1]);
   });
 });
@@ -176,7 +206,14 @@ describe('createEnsemble: lifecycle and validation', () => {
     };
     expect(bad({ experts: [{ model: fixed('a', 1), weight: '1' as never }] })).toBe('experts/0/weight');
     expect(bad({ experts: [{ model: fixed('a', 1) }, { model: fixed('a', 1), weight: -1 }] })).toBe('experts/1/weight');
-    expect(bad({ experts: [{ name: 'x', model: fixed('a', 1) }, { name: 'x', model: fixed('b', 1) }] })).toBe('experts/1/name');
+    expect(
+      bad({
+        experts: [
+          { name: 'x', model: fixed('a', 1) },
+          { name: 'x', model: fixed('b', 1) },
+        ],
+      }),
+    ).toBe('experts/1/name');
     expect(bad({ experts: [{ model: fixed('a', 1) }], aggregate: 'max' as never })).toBe('aggregate');
     expect(bad({ experts: [] })).toBe('experts');
     const ensemble = createEnsemble({ experts: [{ model: fixed('detector', 1) }, { model: fixed('detector', 0) }, { model: fixed('vqa', 1) }] });
@@ -186,7 +223,14 @@ describe('createEnsemble: lifecycle and validation', () => {
   });
 
   it('honours an aborted signal, even with an expert that never returns', async () => {
-    const never: RewardModelV1 = { specificationVersion: 'v1', kind: 'never', modelId: 'never', version: '1', doScore: () => new Promise(() => undefined), dispose: async () => undefined };
+    const never: RewardModelV1 = {
+      specificationVersion: 'v1',
+      kind: 'never',
+      modelId: 'never',
+      version: '1',
+      doScore: () => new Promise(() => undefined),
+      dispose: async () => undefined,
+    };
     const ensemble = createEnsemble({ experts: [{ model: never }] });
     await expect(ensemble.score([item()], { signal: AbortSignal.abort() })).rejects.toSatisfy(RewardAbortedError.isInstance);
     const controller = new AbortController();

@@ -165,7 +165,13 @@ function sanitise(result: RewardItemResult | undefined, expert: EnsembleExpert):
   }
   const warnings = Array.isArray(result.warnings) ? result.warnings.map(String) : [];
   if (result.error !== undefined) {
-    return { score: null, raw: null, ...(result.details ? { details: result.details } : {}), warnings, error: toRewardError(result.error, `${expert.name} failed`) };
+    return {
+      score: null,
+      raw: null,
+      ...(result.details ? { details: result.details } : {}),
+      warnings,
+      error: toRewardError(result.error, `${expert.name} failed`),
+    };
   }
   const score = result.score;
   if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) {
@@ -187,9 +193,7 @@ async function runExpert(expert: EnsembleExpert, samples: readonly RewardSample[
     return samples.map(() => ({ score: null, raw: null, warnings: [], error: failure }));
   }
   if (!Array.isArray(results) || results.length !== samples.length) {
-    const failure = new ExpertFailedError(
-      `${expert.name} returned ${Array.isArray(results) ? results.length : 'no'} results for ${samples.length} samples`,
-    );
+    const failure = new ExpertFailedError(`${expert.name} returned ${Array.isArray(results) ? results.length : 'no'} results for ${samples.length} samples`);
     return samples.map(() => ({ score: null, raw: null, warnings: [], error: failure }));
   }
   return results.map((result) => sanitise(result, expert));
@@ -395,7 +399,10 @@ class RewardEnsemble implements Ensemble {
     for (let start = 0; start < inputs.length; start += this.#batchSize) {
       throwIfAborted(signal);
       const chunk = inputs.slice(start, start + this.#batchSize);
-      const images = await loadImages(chunk.map((input) => input.image), signal ? { ...this.#image, signal } : this.#image);
+      const images = await loadImages(
+        chunk.map((input) => input.image),
+        signal ? { ...this.#image, signal } : this.#image,
+      );
       const decoded: { index: number; sample: RewardSample }[] = [];
       const chunkResults = chunk.map((input, index): EnsembleItemResult | undefined => {
         const image = images[index]!;
@@ -408,7 +415,10 @@ class RewardEnsemble implements Ensemble {
         decoded.push({ index, sample: toSample(input, image) });
         return undefined;
       });
-      const scored = await this.scoreSamples(decoded.map((entry) => entry.sample), signal ? { signal } : {});
+      const scored = await this.scoreSamples(
+        decoded.map((entry) => entry.sample),
+        signal ? { signal } : {},
+      );
       decoded.forEach((entry, position) => {
         chunkResults[entry.index] = scored[position]!;
       });

@@ -5,14 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import {
-  ImageDecodeError,
-  ImageSourceNotAllowedError,
-  ImageTooLargeError,
-  InvalidImageInputError,
-  RewardAbortedError,
-  T2IRewardError,
-} from '../errors.js';
+import { ImageDecodeError, ImageSourceNotAllowedError, ImageTooLargeError, InvalidImageInputError, RewardAbortedError, T2IRewardError } from '../errors.js';
 import { EXAMPLE_IMAGES } from '../examples.js';
 import { createRgbImage, encodeImage, isUrlAllowed, loadImage, loadImages } from './load.js';
 
@@ -36,8 +29,7 @@ async function rejection(promise: Promise<unknown>): Promise<T2IRewardError> {
 
 /** A 2x1 image: red on the left, blue on the right. */
 const twoPixels = new Uint8Array([255, 0, 0, 0, 0, 255]);
-const pngOf = (data: Uint8Array, width: number, height: number, channels: 1 | 3 | 4 = 3) =>
-  sharp(data, { raw: { width, height, channels } }).png().toBuffer();
+const pngOf = (data: Uint8Array, width: number, height: number, channels: 1 | 3 | 4 = 3) => sharp(data, { raw: { width, height, channels } }).png().toBuffer();
 
 function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
@@ -85,7 +77,9 @@ describe('loadImage: sources', () => {
 
   it('gives equal hashes for equal pixels whatever the encoding, different ones otherwise', async () => {
     const png = await pngOf(twoPixels, 2, 1);
-    const webp = await sharp(twoPixels, { raw: { width: 2, height: 1, channels: 3 } }).webp({ lossless: true }).toBuffer();
+    const webp = await sharp(twoPixels, { raw: { width: 2, height: 1, channels: 3 } })
+      .webp({ lossless: true })
+      .toBuffer();
     const fromPng = await loadImage(png);
     const fromWebp = await loadImage(webp);
     const fromArrayBuffer = await loadImage(png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength));
@@ -99,7 +93,9 @@ describe('loadImage: sources', () => {
   });
 
   it('decodes JPEG bytes and passes an RgbImage through', async () => {
-    const jpeg = await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 200, g: 100, b: 50 } } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 200, g: 100, b: 50 } } })
+      .jpeg()
+      .toBuffer();
     const image = await loadImage(jpeg);
     expect([image.width, image.height]).toEqual([8, 6]);
     expect(Math.abs(image.data[0]! - 200)).toBeLessThan(4);
@@ -113,9 +109,14 @@ describe('loadImage: sources', () => {
     expect([...rgba.data]).toEqual([10, 20, 30, 40, 50, 60]);
     const rgbaPng = await pngOf(new Uint8Array([10, 20, 30, 0, 40, 50, 60, 128]), 2, 1, 4);
     expect([...(await loadImage(rgbaPng)).data]).toEqual([10, 20, 30, 40, 50, 60]);
-    const grayPng = await sharp(new Uint8Array([7, 9]), { raw: { width: 2, height: 1, channels: 1 } }).png().toBuffer();
+    const grayPng = await sharp(new Uint8Array([7, 9]), { raw: { width: 2, height: 1, channels: 1 } })
+      .png()
+      .toBuffer();
     expect([...(await loadImage(grayPng)).data]).toEqual([7, 7, 7, 9, 9, 9]);
-    const png16 = await sharp(twoPixels, { raw: { width: 2, height: 1, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+    const png16 = await sharp(twoPixels, { raw: { width: 2, height: 1, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
     expect((await sharp(png16).metadata()).depth).toBe('ushort');
     expect([...(await loadImage(png16)).data]).toEqual([...twoPixels]);
   });
@@ -124,8 +125,11 @@ describe('loadImage: sources', () => {
     // Orientation 6: the stored 16x8 picture (red left half, blue right half) is shown rotated 90° clockwise,
     // i.e. 8x16 with red on top.
     const pixels = new Uint8Array(16 * 8 * 3);
-    for (let index = 0; index < 16 * 8; index++) pixels[index * 3 + ((index % 16) < 8 ? 0 : 2)] = 255;
-    const jpeg = await sharp(pixels, { raw: { width: 16, height: 8, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+    for (let index = 0; index < 16 * 8; index++) pixels[index * 3 + (index % 16 < 8 ? 0 : 2)] = 255;
+    const jpeg = await sharp(pixels, { raw: { width: 16, height: 8, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const image = await loadImage(jpeg);
     expect([image.width, image.height]).toEqual([8, 16]);
     const last = image.data.length - 3;
@@ -232,7 +236,8 @@ describe('loadImage: URLs', () => {
       if (request.url === '/images/a.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
       else if (request.url === '/images/away') response.writeHead(302, { location: 'http://localhost:1/elsewhere.png' }).end();
       else if (request.url === '/images/here') response.writeHead(302, { location: '/images/a.png' }).end();
-      else if (request.url === '/images/silent') response.writeHead(200, { 'content-type': 'image/png' }).write(png.subarray(0, 8)); // never ends
+      else if (request.url === '/images/silent')
+        response.writeHead(200, { 'content-type': 'image/png' }).write(png.subarray(0, 8)); // never ends
       else response.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -258,7 +263,7 @@ describe('loadImage: URLs', () => {
     expect(ImageTooLargeError.isInstance(await rejection(loadImage(`${origin}/images/a.png`, { allowUrls: [origin], maxBytes: 10 })))).toBe(true);
   });
 
-  it('a silent host fails the image at fetchTimeoutMs, not at the caller\'s deadline', async () => {
+  it("a silent host fails the image at fetchTimeoutMs, not at the caller's deadline", async () => {
     const caller = new AbortController();
     const started = performance.now();
     const error = await rejection(loadImage(`${origin}/images/silent`, { allowUrls: [origin], fetchTimeoutMs: 150, signal: caller.signal }));
@@ -325,9 +330,7 @@ describe('loadImages', () => {
   it('fails only the bad items', async () => {
     const good = await pngOf(twoPixels, 2, 1);
     const results = await loadImages([good, Buffer.from('not an image'), EXAMPLE_IMAGES[1]!.path, path.join(dir, 'nope.png')]);
-    expect(results.map((result) => (T2IRewardError.isInstance(result) ? result.code : 'ok'))).toEqual([
-      'ok', 'IMAGE_DECODE', 'ok', 'INVALID_IMAGE_INPUT',
-    ]);
+    expect(results.map((result) => (T2IRewardError.isInstance(result) ? result.code : 'ok'))).toEqual(['ok', 'IMAGE_DECODE', 'ok', 'INVALID_IMAGE_INPUT']);
   });
 
   it('rejects as a whole only when aborted', async () => {

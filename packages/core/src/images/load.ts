@@ -4,14 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Metadata } from 'sharp';
-import {
-  ImageDecodeError,
-  ImageSourceNotAllowedError,
-  ImageTooLargeError,
-  InvalidImageInputError,
-  T2IRewardError,
-  throwIfAborted,
-} from '../errors.js';
+import { ImageDecodeError, ImageSourceNotAllowedError, ImageTooLargeError, InvalidImageInputError, T2IRewardError, throwIfAborted } from '../errors.js';
 import type { RgbImage } from '../spec.js';
 
 /** Raw pixels, row-major and interleaved: gray (1), RGB (3) or RGBA (4) channels of 8 bits. */
@@ -102,8 +95,11 @@ function isRgbImage(value: object): value is RgbImage {
 
 function isRawPixels(value: object): value is RawPixelsInput {
   const candidate = value as Partial<RawPixelsInput>;
-  return (candidate.data instanceof Uint8Array || candidate.data instanceof Uint8ClampedArray)
-    && typeof candidate.width === 'number' && typeof candidate.height === 'number';
+  return (
+    (candidate.data instanceof Uint8Array || candidate.data instanceof Uint8ClampedArray) &&
+    typeof candidate.width === 'number' &&
+    typeof candidate.height === 'number'
+  );
 }
 
 function limits(options: ImageLoadOptions): { maxBytes: number; maxPixels: number } {
@@ -350,7 +346,9 @@ async function fetchWithin(url: string, options: ImageLoadOptions, signal: Abort
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (declared > maxBytes) {
       await response.body?.cancel();
-      throw new ImageTooLargeError(`${current.href}: ${declared} bytes is over the limit of ${maxBytes}`, { data: { url: current.href, bytes: declared, maxBytes } });
+      throw new ImageTooLargeError(`${current.href}: ${declared} bytes is over the limit of ${maxBytes}`, {
+        data: { url: current.href, bytes: declared, maxBytes },
+      });
     }
     return readLimited(response, maxBytes, current.href, signal);
   }
@@ -414,7 +412,9 @@ export async function loadImage(input: ImageInput, options: ImageLoadOptions = {
   if (typeof input === 'object' && input !== null) {
     if (isRgbImage(input)) {
       if (input.data.length !== input.width * input.height * 3) {
-        throw new InvalidImageInputError(`RgbImage of ${input.width}x${input.height} has ${input.data.length} bytes, expected ${input.width * input.height * 3}`);
+        throw new InvalidImageInputError(
+          `RgbImage of ${input.width}x${input.height} has ${input.data.length} bytes, expected ${input.width * input.height * 3}`,
+        );
       }
       return input;
     }

@@ -111,7 +111,13 @@ export function cacheMiddleware(options: CacheMiddlewareOptions = {}): CacheMidd
       const missIndexes = found.flatMap((hit, i) => (hit ? [] : [i]));
       hits += samples.length - missIndexes.length;
       misses += missIndexes.length;
-      const fresh = missIndexes.length > 0 ? await doScore(missIndexes.map((i) => samples[i]!), callOptions) : [];
+      const fresh =
+        missIndexes.length > 0
+          ? await doScore(
+              missIndexes.map((i) => samples[i]!),
+              callOptions,
+            )
+          : [];
       await Promise.all(
         fresh.map((result, j) => {
           const key = keys[missIndexes[j]!];
@@ -119,7 +125,10 @@ export function cacheMiddleware(options: CacheMiddlewareOptions = {}): CacheMidd
           return store.set(key, { score: result.score, raw: result.raw, warnings: result.warnings, ...(result.details ? { details: result.details } : {}) });
         }),
       );
-      options.onLookup?.(samples, found.map((hit) => hit !== undefined));
+      options.onLookup?.(
+        samples,
+        found.map((hit) => hit !== undefined),
+      );
       const results = found.map((hit) => (hit ? { ...hit, warnings: [...(hit.warnings ?? [])] } : undefined));
       missIndexes.forEach((i, j) => {
         results[i] = fresh[j]!;

@@ -92,11 +92,22 @@ describe('metricsMiddleware', () => {
   it('counts ok / error / null per call and reports a thrown call as all errors', async () => {
     const seen: ScoreCallMetrics[] = [];
     const model = createMockReward({ score: (s) => (s.prompt === 'null' ? null : 0.5), failWhen: (s) => s.prompt === 'bad' });
-    const wrapped = wrapRewardModel(model, metricsMiddleware((m) => seen.push(m)));
+    const wrapped = wrapRewardModel(
+      model,
+      metricsMiddleware((m) => seen.push(m)),
+    );
     await wrapped.doScore([sample(red, 'ok'), sample(red, 'null'), sample(red, 'bad')]);
     expect(seen[0]).toMatchObject({ samples: 3, ok: 1, nullScore: 1, error: 1 });
     const broken = wrapRewardModel(
-      { ...model, specificationVersion: 'v1', kind: 'x', modelId: 'x', version: '0', doScore: () => Promise.reject(new ModelLoadError('gone')), dispose: async () => {} },
+      {
+        ...model,
+        specificationVersion: 'v1',
+        kind: 'x',
+        modelId: 'x',
+        version: '0',
+        doScore: () => Promise.reject(new ModelLoadError('gone')),
+        dispose: async () => {},
+      },
       metricsMiddleware((m) => seen.push(m)),
     );
     await expect(broken.doScore([sample(), sample()])).rejects.toThrow('gone');
@@ -111,7 +122,10 @@ describe('wrapEnsembleExperts', () => {
     const b = createMockReward({ kind: 'b' });
     const resolved: string[] = [];
     const ensemble = createEnsemble({
-      experts: [{ model: a, weight: 2 }, { name: 'second', model: b }],
+      experts: [
+        { model: a, weight: 2 },
+        { name: 'second', model: b },
+      ],
       aggregate: 'weighted-mean',
       onMissing: 'zero',
       batchSize: 1,

@@ -22,7 +22,9 @@ export interface RewardMiddleware {
 export function wrapRewardModel(model: RewardModelV1, middleware: RewardMiddleware | readonly RewardMiddleware[]): RewardModelV1 {
   const layers = Array.isArray(middleware) ? [...(middleware as readonly RewardMiddleware[])] : [middleware as RewardMiddleware];
   const doScore = layers.reduceRight<DoScore>(
-    (next, layer) => (samples, options = {}) => layer.wrapScore({ doScore: next, samples, options, model }),
+    (next, layer) =>
+      (samples, options = {}) =>
+        layer.wrapScore({ doScore: next, samples, options, model }),
     (samples, options) => model.doScore(samples, options),
   );
   return {

@@ -71,7 +71,9 @@ describe('RewardPool', () => {
 
   it('a model that cannot load rejects at creation with its typed error', async () => {
     await expect(createPooledReward(entry({ failLoad: true }), { pool, path: 'experts/3' })).rejects.toSatisfy(ModelLoadError.isInstance);
-    await expect(createPooledReward({ kind: FIXTURE_KIND, backend: { type: 'onnx' } }, { pool, path: 'experts/1' })).rejects.toThrow(/experts\/1\/backend\/type/);
+    await expect(createPooledReward({ kind: FIXTURE_KIND, backend: { type: 'onnx' } }, { pool, path: 'experts/1' })).rejects.toThrow(
+      /experts\/1\/backend\/type/,
+    );
   });
 
   it('disposing one pooled expert leaves the others of a shared pool working', async () => {
@@ -105,7 +107,12 @@ describe('dispose frees the workers', () => {
   });
 
   it('an ensemble built from config runs pool backends in its own pool and destroys it with itself', async () => {
-    const config = { experts: [{ kind: FIXTURE_KIND, name: 'pooled' }, { kind: FIXTURE_KIND, name: 'local', execution: 'in-process' as const }] };
+    const config = {
+      experts: [
+        { kind: FIXTURE_KIND, name: 'pooled' },
+        { kind: FIXTURE_KIND, name: 'local', execution: 'in-process' as const },
+      ],
+    };
     const ensemble = await createEnsembleFromConfig(config, { plugins: [expertPlugin], pool: { threads: 2, modules: [fixtureModule] } });
     // Plugin objects cannot cross threads: without `execution: 'pool'` a given plugin stays in-process.
     const samples: RewardSample[] = photos.slice(0, 2);
@@ -113,7 +120,12 @@ describe('dispose frees the workers', () => {
     expect(result!.experts.pooled!.details?.threadId).toBe(0);
     await ensemble.dispose();
 
-    const pooledConfig = { experts: [{ kind: FIXTURE_KIND, name: 'pooled', execution: 'pool' as const }, { kind: FIXTURE_KIND, name: 'local' }] };
+    const pooledConfig = {
+      experts: [
+        { kind: FIXTURE_KIND, name: 'pooled', execution: 'pool' as const },
+        { kind: FIXTURE_KIND, name: 'local' },
+      ],
+    };
     const mixed = await createEnsembleFromConfig(pooledConfig, { plugins: [expertPlugin], pool: { threads: 2, modules: [fixtureModule] } });
     const results = await mixed.scoreSamples(samples);
     for (const item of results) {
@@ -162,9 +174,16 @@ describe('wire', () => {
   });
 
   it('chunkRanges splits a batch evenly over the threads', () => {
-    expect(chunkRanges(5, 2)).toEqual([[0, 3], [3, 5]]);
+    expect(chunkRanges(5, 2)).toEqual([
+      [0, 3],
+      [3, 5],
+    ]);
     expect(chunkRanges(1, 4)).toEqual([[0, 1]]);
-    expect(chunkRanges(8, 2, 3)).toEqual([[0, 3], [3, 6], [6, 8]]);
+    expect(chunkRanges(8, 2, 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 8],
+    ]);
     expect(createTestImage(2, 2).data.length).toBe(12);
   });
 });

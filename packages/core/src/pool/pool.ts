@@ -45,7 +45,9 @@ function defaultWorker(): { file: string; execArgv: string[] } {
   try {
     tsx = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
   } catch (error) {
-    throw new RuntimeUnavailableError('running the reward pool from TypeScript sources needs tsx (npm install -D tsx), or build @t2i-reward/core', { cause: error });
+    throw new RuntimeUnavailableError('running the reward pool from TypeScript sources needs tsx (npm install -D tsx), or build @t2i-reward/core', {
+      cause: error,
+    });
   }
   return { file: new URL('./worker.ts', here).href, execArgv: ['--import', tsx, '--conditions=t2ir-source'] };
 }
@@ -267,7 +269,9 @@ export class PooledReward implements RewardModelV1 {
       const [start, end] = ranges[index]!;
       if (settled.status === 'rejected') {
         // The worker died under this chunk (crash, out of memory): its items fail, the others stand.
-        const error = new ExpertFailedError(`${this.modelId}: pool worker failed: ${(settled.reason as Error)?.message ?? String(settled.reason)}`, { cause: settled.reason });
+        const error = new ExpertFailedError(`${this.modelId}: pool worker failed: ${(settled.reason as Error)?.message ?? String(settled.reason)}`, {
+          cause: settled.reason,
+        });
         for (let i = start; i < end; i += 1) results.push({ score: null, raw: null, warnings: [], error });
         continue;
       }
@@ -275,7 +279,9 @@ export class PooledReward implements RewardModelV1 {
       threads.add(reply.threadId);
       if (!reply.ok) throw rewardErrorFromWire(reply.error);
       if (!('results' in reply) || reply.results.length !== end - start) {
-        throw new ExpertFailedError(`${this.modelId}: a pool worker returned ${'results' in reply ? reply.results.length : 0} results for ${end - start} samples`);
+        throw new ExpertFailedError(
+          `${this.modelId}: a pool worker returned ${'results' in reply ? reply.results.length : 0} results for ${end - start} samples`,
+        );
       }
       for (const result of reply.results) results.push(resultFromWire(result));
     }

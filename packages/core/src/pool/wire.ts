@@ -47,7 +47,15 @@ export function errorToWire(error: unknown, depth = 0): WireError {
   if (T2IRewardError.isInstance(error)) {
     const data = plainData(error.data);
     const cause = error.cause !== undefined && depth < 4 ? errorToWire(error.cause, depth + 1) : undefined;
-    return { reward: true, name: error.name, code: error.code, message: error.message, ...(data ? { data } : {}), ...(cause ? { cause } : {}), ...(error.stack ? { stack: error.stack } : {}) };
+    return {
+      reward: true,
+      name: error.name,
+      code: error.code,
+      message: error.message,
+      ...(data ? { data } : {}),
+      ...(cause ? { cause } : {}),
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
   }
   if (error instanceof Error) {
     const code = typeof (error as { code?: unknown }).code === 'string' ? (error as unknown as { code: string }).code : '';
@@ -62,7 +70,9 @@ type ErrorClass = (new (message: string, options?: errors.T2IRewardErrorOptions)
 /** Core's error classes by name (every subclass of T2IRewardError that errors.ts exports). */
 const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map(
   Object.entries(errors)
-    .filter(([name, value]) => typeof value === 'function' && name !== 'T2IRewardError' && (value as { prototype?: unknown }).prototype instanceof T2IRewardError)
+    .filter(
+      ([name, value]) => typeof value === 'function' && name !== 'T2IRewardError' && (value as { prototype?: unknown }).prototype instanceof T2IRewardError,
+    )
     .map(([name, value]) => [name, value as ErrorClass]),
 );
 

@@ -7,14 +7,22 @@ import { attributePhrases } from './parser.js';
 import { validatePromptSpec } from './schema.js';
 
 // Rows copied verbatim from benchmarks/data (T2I-R1 geneval_and_t2i_data_final.json, GenEval evaluation_metadata.jsonl).
-const T2IR1_SPATIAL = '{"prompt": "a photo of a stop sign above a frisbee", "nouns": ["stop sign", "frisbee"], "spatial_info": {"obj1": "stop sign", "obj2": "frisbee", "locality": "above"}, "task_type": "spatial"}';
-const T2IR1_ON_THE_TOP = '{"task_type": "spatial", "prompt": "a girl on the top of a train", "nouns": ["girl", "train"], "spatial_info": {"obj1": "girl", "obj2": "train", "locality": "on the top of"}}';
-const T2IR1_NUMERACY = '{"task_type": "numeracy", "prompt": "two books, one chair, one couch, three desks and one dog", "nouns": ["book", "chair", "couch", "desk", "dog"], "numeracy_info": [{"obj_name": "book", "num": 2}, {"obj_name": "chair", "num": 1}, {"obj_name": "couch", "num": 1}, {"obj_name": "desk", "num": 3}, {"obj_name": "dog", "num": 1}]}';
-const T2IR1_TEXTURE = '{"task_type": "texture", "prompt": "a metallic desk lamp and a fabric pillow", "nouns": ["lamp", "pillow"], "attr_nouns": ["metallic desk lamp", "fabric pillow"]}';
-const T2IR1_SHAPE = '{"task_type": "shape", "prompt": "The crescent chair with its spherical cushions and triangular legs provided a comfortable seating option in the rectangular study.", "nouns": ["chair"], "attr_nouns": ["crescent chair", "spherical cushion", "triangular leg", "rectangular study"]}';
-const GENEVAL_POSITION = '{"tag": "position", "include": [{"class": "kite", "count": 1}, {"class": "wine glass", "count": 1, "position": ["above", 0]}], "prompt": "a photo of a wine glass above a kite"}';
-const GENEVAL_COLOR_ATTR = '{"tag": "color_attr", "include": [{"class": "wine glass", "count": 1, "color": "purple"}, {"class": "apple", "count": 1, "color": "black"}], "prompt": "a photo of a purple wine glass and a black apple"}';
-const GENEVAL_COUNTING = '{"tag": "counting", "include": [{"class": "clock", "count": 2}], "exclude": [{"class": "clock", "count": 3}], "prompt": "a photo of two clocks"}';
+const T2IR1_SPATIAL =
+  '{"prompt": "a photo of a stop sign above a frisbee", "nouns": ["stop sign", "frisbee"], "spatial_info": {"obj1": "stop sign", "obj2": "frisbee", "locality": "above"}, "task_type": "spatial"}';
+const T2IR1_ON_THE_TOP =
+  '{"task_type": "spatial", "prompt": "a girl on the top of a train", "nouns": ["girl", "train"], "spatial_info": {"obj1": "girl", "obj2": "train", "locality": "on the top of"}}';
+const T2IR1_NUMERACY =
+  '{"task_type": "numeracy", "prompt": "two books, one chair, one couch, three desks and one dog", "nouns": ["book", "chair", "couch", "desk", "dog"], "numeracy_info": [{"obj_name": "book", "num": 2}, {"obj_name": "chair", "num": 1}, {"obj_name": "couch", "num": 1}, {"obj_name": "desk", "num": 3}, {"obj_name": "dog", "num": 1}]}';
+const T2IR1_TEXTURE =
+  '{"task_type": "texture", "prompt": "a metallic desk lamp and a fabric pillow", "nouns": ["lamp", "pillow"], "attr_nouns": ["metallic desk lamp", "fabric pillow"]}';
+const T2IR1_SHAPE =
+  '{"task_type": "shape", "prompt": "The crescent chair with its spherical cushions and triangular legs provided a comfortable seating option in the rectangular study.", "nouns": ["chair"], "attr_nouns": ["crescent chair", "spherical cushion", "triangular leg", "rectangular study"]}';
+const GENEVAL_POSITION =
+  '{"tag": "position", "include": [{"class": "kite", "count": 1}, {"class": "wine glass", "count": 1, "position": ["above", 0]}], "prompt": "a photo of a wine glass above a kite"}';
+const GENEVAL_COLOR_ATTR =
+  '{"tag": "color_attr", "include": [{"class": "wine glass", "count": 1, "color": "purple"}, {"class": "apple", "count": 1, "color": "black"}], "prompt": "a photo of a purple wine glass and a black apple"}';
+const GENEVAL_COUNTING =
+  '{"tag": "counting", "include": [{"class": "clock", "count": 2}], "exclude": [{"class": "clock", "count": 3}], "prompt": "a photo of two clocks"}';
 
 const row = (json: string): unknown => JSON.parse(json);
 
@@ -41,9 +49,18 @@ describe('fromT2IR1Row', () => {
   });
 
   it('keeps task_type and the raw fields the released reward reads, verbatim', () => {
-    const raw = { task_type: 'complex', prompt: 'a TV on the left of a Frisbee', nouns: ['TV', 'Frisbee', 'TV'], spatial_info: { obj1: 'TV', obj2: 'Frisbee', locality: 'on the left of' } };
+    const raw = {
+      task_type: 'complex',
+      prompt: 'a TV on the left of a Frisbee',
+      nouns: ['TV', 'Frisbee', 'TV'],
+      spatial_info: { obj1: 'TV', obj2: 'Frisbee', locality: 'on the left of' },
+    };
     const spec = fromT2IR1Row(raw);
-    expect(spec.t2iR1).toEqual({ task_type: 'complex', nouns: ['TV', 'Frisbee', 'TV'], spatial_info: { obj1: 'TV', obj2: 'Frisbee', locality: 'on the left of' } });
+    expect(spec.t2iR1).toEqual({
+      task_type: 'complex',
+      nouns: ['TV', 'Frisbee', 'TV'],
+      spatial_info: { obj1: 'TV', obj2: 'Frisbee', locality: 'on the left of' },
+    });
     expect(spec.objects.map((o) => o.name)).toEqual(['tv', 'frisbee']); // the normalised view is unchanged
     expect(fromT2IR1Row(row(T2IR1_NUMERACY)).t2iR1?.numeracy_info?.[3]).toEqual({ obj_name: 'desk', num: 3 });
     validatePromptSpec(spec);
@@ -105,7 +122,10 @@ describe('fromGenEvalRow', () => {
     expect(fromGenEvalRow(row(GENEVAL_POSITION))).toEqual({
       prompt: 'a photo of a wine glass above a kite',
       category: 'position',
-      objects: [{ name: 'kite', count: 1 }, { name: 'wine glass', count: 1 }],
+      objects: [
+        { name: 'kite', count: 1 },
+        { name: 'wine glass', count: 1 },
+      ],
       relations: [{ subject: 'wine glass', relation: 'above', object: 'kite', phrase: 'above' }],
       source: 'geneval',
     });
@@ -131,7 +151,16 @@ describe('fromGenEvalRow', () => {
       [{ prompt: 'x' }, 'include'],
       [{ prompt: 'x', include: [{ class: 'dog' }] }, 'include/0/count'],
       [{ prompt: 'x', include: [{ class: 'dog', count: 1, position: ['left of', 5] }] }, 'include/0/position/1'],
-      [{ prompt: 'x', include: [{ class: 'dog', count: 1 }, { class: 'cat', count: 1, position: ['inside', 0] }] }, 'include/1/position/0'],
+      [
+        {
+          prompt: 'x',
+          include: [
+            { class: 'dog', count: 1 },
+            { class: 'cat', count: 1, position: ['inside', 0] },
+          ],
+        },
+        'include/1/position/0',
+      ],
       [{ prompt: 'x', include: [], exclude: [{ class: 'dog', count: 0 }] }, 'exclude/0/count'],
     ];
     for (const [value, path] of cases) {

@@ -95,12 +95,13 @@ export function fromT2IR1Row(row: unknown): PromptSpec {
   const phrases = stringArrayAt(source, row.attr_nouns, 'attr_nouns');
   for (const phrase of phrases) {
     // Longest noun that ends the phrase: "metallic desk lamp" belongs to "desk lamp" before "lamp".
-    const owner = objects
-      .filter((object) => phrase === object.name || phrase.endsWith(` ${object.name}`))
-      .sort((a, b) => b.name.length - a.name.length)[0];
+    const owner = objects.filter((object) => phrase === object.name || phrase.endsWith(` ${object.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
     if (!owner || owner.phrase !== undefined || phrase === owner.name) continue;
     owner.phrase = phrase;
-    owner.attributes = phrase.slice(0, phrase.length - owner.name.length).trim().split(/\s+/);
+    owner.attributes = phrase
+      .slice(0, phrase.length - owner.name.length)
+      .trim()
+      .split(/\s+/);
   }
 
   return {

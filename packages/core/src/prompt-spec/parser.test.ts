@@ -73,9 +73,7 @@ describe('parsePrompt: objects and counts', () => {
   });
 
   it('singularises regular and irregular plurals', () => {
-    expect(names(parsePrompt('two women, three children, four mice, two knives and five boxes'))).toEqual([
-      'woman', 'child', 'mouse', 'knife', 'box',
-    ]);
+    expect(names(parsePrompt('two women, three children, four mice, two knives and five boxes'))).toEqual(['woman', 'child', 'mouse', 'knife', 'box']);
     expect(names(parsePrompt('some puppies and tomatoes'))).toEqual(['puppy', 'tomato']);
     expect(names(parsePrompt('two people'))).toEqual(['person']);
   });
@@ -199,7 +197,10 @@ describe('parsePrompt: T2I-CompBench prompt files', () => {
   it('parses CRLF lines the way the harness splits them', () => {
     const file = 'a green bench and a blue bowl\r\na brown horse on the left of a blue vase';
     const specs = file.split(/\r?\n/).map((line) => parsePrompt(line));
-    expect(specs.map(names)).toEqual([['bench', 'bowl'], ['horse', 'vase']]);
+    expect(specs.map(names)).toEqual([
+      ['bench', 'bowl'],
+      ['horse', 'vase'],
+    ]);
     expect(triples(specs[1]!)).toEqual([['horse', 'left of', 'vase']]);
   });
 });
@@ -219,8 +220,39 @@ describe('parsePrompt: robustness', () => {
 
   it('never throws on word salad with relation phrases, numbers, quotes, newlines and emoji', () => {
     const word = fc.constantFrom(
-      'a', 'the', 'two', '3', 'red', 'dog', 'dogs', 'on', 'left', 'of', 'top', 'next', 'to', 'and', ',', '.', '"', "'",
-      '\n', '\r\n', '😀', '-', 'hot', 'glass', 'photo', 'of', 'over', 'below', 'behind', 'in', 'front', 'light', 'é',
+      'a',
+      'the',
+      'two',
+      '3',
+      'red',
+      'dog',
+      'dogs',
+      'on',
+      'left',
+      'of',
+      'top',
+      'next',
+      'to',
+      'and',
+      ',',
+      '.',
+      '"',
+      "'",
+      '\n',
+      '\r\n',
+      '😀',
+      '-',
+      'hot',
+      'glass',
+      'photo',
+      'of',
+      'over',
+      'below',
+      'behind',
+      'in',
+      'front',
+      'light',
+      'é',
     );
     fc.assert(
       fc.property(fc.array(word, { maxLength: 40 }), (words) => {

@@ -48,24 +48,97 @@ interface NounPhrase {
 }
 
 const DETERMINERS = new Set([
-  'a', 'an', 'the', 'this', 'that', 'these', 'those', 'some', 'several', 'many', 'few', 'each', 'every', 'its',
-  'their', 'his', 'her', 'our', 'my', 'your', 'another', 'any', 'both', 'all', 'no', 'other', 'such', 'which',
-  'what', 'whose', 'more', 'most', 'less', 'various', 'numerous', 'lots', 'plenty',
+  'a',
+  'an',
+  'the',
+  'this',
+  'that',
+  'these',
+  'those',
+  'some',
+  'several',
+  'many',
+  'few',
+  'each',
+  'every',
+  'its',
+  'their',
+  'his',
+  'her',
+  'our',
+  'my',
+  'your',
+  'another',
+  'any',
+  'both',
+  'all',
+  'no',
+  'other',
+  'such',
+  'which',
+  'what',
+  'whose',
+  'more',
+  'most',
+  'less',
+  'various',
+  'numerous',
+  'lots',
+  'plenty',
 ]);
 const INDEFINITE = new Set(['a', 'an']);
 const DEFINITE = new Set(['the', 'this', 'that', 'these', 'those', 'its', 'their', 'his', 'her', 'our', 'my', 'your']);
 /** "a few dogs", "a couple of cats": "a" is not a count of one. */
-const VAGUE_QUANTITIES = new Set(['few', 'couple', 'lot', 'lots', 'number', 'bunch', 'group', 'pair', 'dozen', 'handful', 'variety', 'set', 'pack', 'herd', 'flock', 'crowd', 'pile', 'stack', 'row', 'collection']);
+const VAGUE_QUANTITIES = new Set([
+  'few',
+  'couple',
+  'lot',
+  'lots',
+  'number',
+  'bunch',
+  'group',
+  'pair',
+  'dozen',
+  'handful',
+  'variety',
+  'set',
+  'pack',
+  'herd',
+  'flock',
+  'crowd',
+  'pile',
+  'stack',
+  'row',
+  'collection',
+]);
 const COORDINATORS = new Set(['and', 'or']);
 /** Words that qualify a colour word: "light brown", "sky blue". */
-const COLOR_INTENSIFIERS = new Set(['light', 'dark', 'pale', 'bright', 'deep', 'sky', 'baby', 'hot', 'neon', 'pastel', 'royal', 'navy', 'forest', 'lime', 'olive', 'dusty', 'muted', 'vivid']);
+const COLOR_INTENSIFIERS = new Set([
+  'light',
+  'dark',
+  'pale',
+  'bright',
+  'deep',
+  'sky',
+  'baby',
+  'hot',
+  'neon',
+  'pastel',
+  'royal',
+  'navy',
+  'forest',
+  'lime',
+  'olive',
+  'dusty',
+  'muted',
+  'vivid',
+]);
 const SENTENCE_PUNCTUATION = /[,;:.!?()[\]{}"“”]/;
 const COUNTING_CATEGORY = /numer|count/i;
 
 const model = nlp.model();
 const lexicon = (model as { one: { lexicon: Record<string, string | undefined> } }).one.lexicon;
-const nounTransforms = (nlp.methods() as { two: { transform: { noun: { toSingular: (word: string, model: unknown) => string } } } }).two
-  .transform.noun;
+const nounTransforms = (nlp.methods() as { two: { transform: { noun: { toSingular: (word: string, model: unknown) => string } } } }).two.transform.noun;
 
 function toSingular(word: string): string {
   const singular = nounTransforms.toSingular(word, model);
@@ -194,7 +267,10 @@ function mergeCompounds(tokens: Token[], compounds: readonly string[]): Token[] 
     const last = tokens[i + match.words.length - 1]!;
     const plural = last.text !== match.words[match.words.length - 1];
     merged.push({
-      text: tokens.slice(i, i + match.words.length).map((t) => t.text).join(' '),
+      text: tokens
+        .slice(i, i + match.words.length)
+        .map((t) => t.text)
+        .join(' '),
       tags: new Set(['Noun', plural ? 'Plural' : 'Singular']),
       post: last.post,
       compoundName: match.name,
@@ -222,8 +298,7 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
     if (!has(token, 'Verb') || isNoun(token) || endsClause(previous) || relationStarts.has(i)) continue;
     if (has(token, 'Copula') || has(token, 'Auxiliary') || has(token, 'Modal')) continue;
     const next = tokens[i + 1];
-    const boundaryAfter =
-      !next || endsClause(token) || relationStarts.has(i + 1) || COORDINATORS.has(next.text) || has(next, 'Preposition') || !isNoun(next);
+    const boundaryAfter = !next || endsClause(token) || relationStarts.has(i + 1) || COORDINATORS.has(next.text) || has(next, 'Preposition') || !isNoun(next);
     // After a number, or after a determiner / attributive adjective ("the metallic fork clinks"), a verb cannot
     // follow: the word is a noun.
     if (isNumber(previous) || (isDeterminer(previous) && boundaryAfter) || (isAdjective(previous) && isAttributive(tokens, i - 1))) {
@@ -460,7 +535,23 @@ function joinPartitives(tokens: Token[], phrases: NounPhrase[]): NounPhrase[] {
 }
 
 /** Words that open a subordinate clause: "... as the spoon stirs", "... while the floor creaks". */
-const SUBORDINATORS = new Set(['as', 'while', 'when', 'whereas', 'because', 'until', 'before', 'after', 'since', 'although', 'though', 'where', 'which', 'that', 'who']);
+const SUBORDINATORS = new Set([
+  'as',
+  'while',
+  'when',
+  'whereas',
+  'because',
+  'until',
+  'before',
+  'after',
+  'since',
+  'although',
+  'though',
+  'where',
+  'which',
+  'that',
+  'who',
+]);
 
 /**
  * "The plastic cup and metallic straw rest on the coaster": compromise often reads the verb after a coordinated
@@ -482,7 +573,14 @@ function splitHiddenVerbs(tokens: Token[], phrases: NounPhrase[], inRelation: bo
   };
   return phrases.map((phrase, index) => {
     const previous = phrases[index - 1];
-    if (!previous || tokens.slice(previous.end, phrase.start).map((t) => t.text).join(' ') !== 'and') return phrase;
+    if (
+      !previous ||
+      tokens
+        .slice(previous.end, phrase.start)
+        .map((t) => t.text)
+        .join(' ') !== 'and'
+    )
+      return phrase;
     // A definite subject ("The cup and ...") makes a statement that needs a verb; an indefinite one ("a cup and
     // a coffee mug on the table") is usually a verbless description.
     if (!DEFINITE.has(tokens[previous.start]!.text)) return phrase;
@@ -513,9 +611,7 @@ function assignIndefiniteCounts(sentences: { tokens: Token[]; phrases: NounPhras
       const previous = phrases[k - 1];
       const gap = previous ? tokens.slice(previous.end, phrase.start) : [];
       const coordinated =
-        previous !== undefined &&
-        gap.every((t) => COORDINATORS.has(t.text)) &&
-        (gap.length > 0 || tokens[previous.end - 1]!.post.includes(','));
+        previous !== undefined && gap.every((t) => COORDINATORS.has(t.text)) && (gap.length > 0 || tokens[previous.end - 1]!.post.includes(','));
       if (!coordinated && group.length > 0) {
         groups.push(group);
         group = [];
@@ -657,9 +753,7 @@ function cloneSpec(spec: PromptSpec): PromptSpec {
  */
 export function parsePrompt(prompt: string, options: ParsePromptOptions = {}): PromptSpec {
   const text = typeof prompt === 'string' ? prompt : '';
-  const key = options.compounds
-    ? undefined
-    : `${options.category ?? ''}\u0000${text}`;
+  const key = options.compounds ? undefined : `${options.category ?? ''}\u0000${text}`;
   const cached = key !== undefined ? cache.get(key) : undefined;
   if (cached) return cloneSpec(cached);
   let spec: PromptSpec;

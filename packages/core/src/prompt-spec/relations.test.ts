@@ -47,7 +47,20 @@ describe('normalizeRelation', () => {
   });
 
   it('accepts every locality used in the T2I-R1 metadata', () => {
-    const localities = ['left of', 'below', 'right of', 'above', 'next to', 'on the left of', 'on the right of', 'on the bottom of', 'on the top of', 'on top of', 'near', 'on side of'];
+    const localities = [
+      'left of',
+      'below',
+      'right of',
+      'above',
+      'next to',
+      'on the left of',
+      'on the right of',
+      'on the bottom of',
+      'on the top of',
+      'on top of',
+      'near',
+      'on side of',
+    ];
     for (const locality of localities) expect(normalizeRelation(locality)).toBeDefined();
   });
 });

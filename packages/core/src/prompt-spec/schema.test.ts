@@ -17,7 +17,10 @@ describe('validatePromptSpec', () => {
     const spec = {
       prompt: 'two red cups left of a plate',
       category: 'spatial',
-      objects: [{ name: 'cup', count: 2, attributes: ['red'], phrase: 'red cup' }, { name: 'plate', count: 1 }],
+      objects: [
+        { name: 'cup', count: 2, attributes: ['red'], phrase: 'red cup' },
+        { name: 'plate', count: 1 },
+      ],
       relations: [{ subject: 'cup', relation: 'left of', object: 'plate', phrase: 'left of' }],
       exclude: [{ name: 'cup', count: 3 }],
       phrases: ['red cup'],

@@ -14,7 +14,15 @@ export type SpatialRelation =
   | 'behind'; // needs depth: unsupported by 2D experts
 
 export const SPATIAL_RELATIONS: readonly SpatialRelation[] = [
-  'left of', 'right of', 'above', 'below', 'near', 'next to', 'on side of', 'in front of', 'behind',
+  'left of',
+  'right of',
+  'above',
+  'below',
+  'near',
+  'next to',
+  'on side of',
+  'in front of',
+  'behind',
 ];
 
 export interface PromptObject {

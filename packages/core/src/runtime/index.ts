@@ -11,12 +11,7 @@ import type { RgbImage } from '../spec.js';
  * Lazy loaders for the heavy optional runtimes. Each is imported on first use (so `@t2i-reward/core` itself
  * stays light), memoised, and can be replaced with `injectRuntime` (tests, custom builds, a GPU build of ORT).
  */
-export type RuntimeName =
-  | 'onnxruntime-node'
-  | '@huggingface/transformers'
-  | '@tensorflow/tfjs'
-  | '@tensorflow/tfjs-backend-wasm'
-  | '@tensorflow/tfjs-node-gpu';
+export type RuntimeName = 'onnxruntime-node' | '@huggingface/transformers' | '@tensorflow/tfjs' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs-node-gpu';
 
 export type OnnxRuntimeModule = typeof OnnxRuntime;
 export type TransformersModule = typeof Transformers;
@@ -107,7 +102,8 @@ export interface TransformersLoadOptions {
  */
 export async function loadTransformers(options: TransformersLoadOptions = {}): Promise<TransformersModule> {
   const transformers = await memoise('@huggingface/transformers', () =>
-    importRuntime<TransformersModule>('@huggingface/transformers', () => import('@huggingface/transformers'), 'env'));
+    importRuntime<TransformersModule>('@huggingface/transformers', () => import('@huggingface/transformers'), 'env'),
+  );
   const env = transformers.env as { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string; cacheDir: string | null };
   env.allowRemoteModels = options.allowRemoteModels ?? false;
   env.allowLocalModels = true;
@@ -154,8 +150,7 @@ async function loadTfjsNodeGpu(): Promise<LoadedTfjs> {
 
 async function loadTfjsWasm(wasmPaths: string | undefined): Promise<LoadedTfjs> {
   const tf = await importRuntime<TfjsModule>('@tensorflow/tfjs', () => import('@tensorflow/tfjs'), 'tensor');
-  const wasm = await importRuntime<typeof TfjsWasm>(
-    '@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), 'setWasmPaths');
+  const wasm = await importRuntime<typeof TfjsWasm>('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), 'setWasmPaths');
   if (tf.findBackend('wasm') === null || tf.getBackend() !== 'wasm') {
     try {
       wasm.setWasmPaths(wasmPaths ?? defaultWasmPaths());

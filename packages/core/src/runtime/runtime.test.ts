@@ -10,7 +10,10 @@ describe('runtime loaders', () => {
     // tfjs-node-gpu cannot be installed here; "auto" falls back to wasm.
     const { tf, backend } = await loadTfjs();
     expect(backend).toBe('wasm');
-    const a = tf.tensor2d([[1, 2], [3, 4]]);
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const product = tf.matMul(a, a);
     expect(Array.from(await product.data())).toEqual([7, 10, 15, 22]);
     tf.dispose([a, product]);
@@ -63,7 +66,12 @@ describe('runtime loaders', () => {
 describe('toRawImage', () => {
   it('builds an RGB RawImage over the image pixels without copying them', () => {
     class CapturingRawImage {
-      constructor(readonly data: Uint8ClampedArray, readonly width: number, readonly height: number, readonly channels: number) {}
+      constructor(
+        readonly data: Uint8ClampedArray,
+        readonly width: number,
+        readonly height: number,
+        readonly channels: number,
+      ) {}
     }
     const image = createTestImage(3, 2, [10, 20, 30]);
     const raw = toRawImage(CapturingRawImage, image);

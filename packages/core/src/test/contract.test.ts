@@ -17,9 +17,12 @@ type Behaviour = {
 /** A hand-written expert (no BaseReward): correct by default, broken by the behaviour given. */
 function handWrittenExpert(behaviour: Behaviour = {}): RewardModelV1 {
   let disposed = false;
-  const score = behaviour.score ?? ((sample: RewardSample): RewardItemResult => (sample.prompt === ''
-    ? { score: null, raw: null, warnings: [], error: new ExpertFailedError('empty prompt') }
-    : { score: meanBrightness(sample.image), raw: meanBrightness(sample.image), warnings: [] }));
+  const score =
+    behaviour.score ??
+    ((sample: RewardSample): RewardItemResult =>
+      sample.prompt === ''
+        ? { score: null, raw: null, warnings: [], error: new ExpertFailedError('empty prompt') }
+        : { score: meanBrightness(sample.image), raw: meanBrightness(sample.image), warnings: [] });
   return {
     specificationVersion: (behaviour.specificationVersion ?? 'v1') as 'v1',
     kind: 'handwritten',
@@ -62,9 +65,11 @@ describe('checkRewardContract', () => {
     // (The expert also scores the unprocessable sample, so per-item-error is reported too.)
     expect(await violatedChecks({ score: () => ({ score: 7, raw: 7, warnings: [] }) })).toContain('result-shape');
     expect(await violatedChecks({ score: () => ({ score: 0.5, raw: Number.NaN, warnings: [] }) })).toContain('result-shape');
-    const report = await checkRewardContract(() => handWrittenExpert({
-      score: () => ({ score: null, raw: null, warnings: [], error: new Error('plain') as never }),
-    }));
+    const report = await checkRewardContract(() =>
+      handWrittenExpert({
+        score: () => ({ score: null, raw: null, warnings: [], error: new Error('plain') as never }),
+      }),
+    );
     expect(report.violations.map((violation) => violation.message).join('\n')).toMatch(/not a T2IRewardError/);
   });
 
@@ -101,11 +106,16 @@ describe('checkRewardContract', () => {
 
 // The suite itself, as expert packages run it: on the MOCK expert (BaseReward plumbing) and on an ensemble.
 describeRewardContract('mock expert', () => createMockReward({ failWhen: (sample) => sample.prompt === '' }), { unprocessableSample });
-describeRewardContract('ensemble of two mock experts', () => createEnsemble({
-  experts: [
-    { model: createMockReward({ failWhen: (sample) => sample.prompt === '' }) },
-    { model: createMockReward({ kind: 'other', score: (sample) => (sample.prompt === '' ? null : sample.prompt.length % 2) }) },
-  ],
-}), { unprocessableSample });
+describeRewardContract(
+  'ensemble of two mock experts',
+  () =>
+    createEnsemble({
+      experts: [
+        { model: createMockReward({ failWhen: (sample) => sample.prompt === '' }) },
+        { model: createMockReward({ kind: 'other', score: (sample) => (sample.prompt === '' ? null : sample.prompt.length % 2) }) },
+      ],
+    }),
+  { unprocessableSample },
+);
 // Without an unprocessable sample the per-item check is reported as skipped, not passed.
 describeRewardContract('mock expert, default samples only', () => createMockReward());

@@ -45,7 +45,10 @@ export class ContractContext {
   readonly tolerance: number;
   #baseline: Promise<RewardItemResult[]> | undefined;
 
-  constructor(readonly model: RewardModelV1, readonly options: RewardContractOptions) {
+  constructor(
+    readonly model: RewardModelV1,
+    readonly options: RewardContractOptions,
+  ) {
     this.samples = options.samples ?? defaultSamples();
     if (this.samples.length < 2) throw new Error('the reward contract needs at least 2 samples');
     this.range = options.scoreRange ?? [0, 1];
@@ -252,8 +255,12 @@ export const CONTRACT_CHECKS: readonly ContractCheck[] = [
       const messages: string[] = [];
       const middle = results[1]!;
       if (!(middle.error !== undefined || middle.score === null)) messages.push(`the unprocessable sample scored ${String(middle.score)} without an error`);
-      if (middle.error !== undefined && !T2IRewardError.isInstance(middle.error)) messages.push(`its error is not a T2IRewardError: ${describeError(middle.error)}`);
-      for (const [position, baselineIndex] of [[0, 0], [2, 1]] as const) {
+      if (middle.error !== undefined && !T2IRewardError.isInstance(middle.error))
+        messages.push(`its error is not a T2IRewardError: ${describeError(middle.error)}`);
+      for (const [position, baselineIndex] of [
+        [0, 0],
+        [2, 1],
+      ] as const) {
         const result = results[position]!;
         if (result.error) messages.push(`good sample ${baselineIndex} failed too: ${describeError(result.error)}`);
         else if (!context.same(result.score, baseline[baselineIndex]?.score ?? null)) {

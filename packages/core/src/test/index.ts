@@ -23,11 +23,7 @@ const vitest = await import('vitest').catch(() => undefined);
  * batch-length, result-shape, order, determinism, per-item-error, abort, dispose) on one model from
  * `createModel`, created before the first test and disposed by the last.
  */
-export function describeRewardContract(
-  name: string,
-  createModel: () => RewardModelV1 | Promise<RewardModelV1>,
-  options: RewardContractOptions = {},
-): void {
+export function describeRewardContract(name: string, createModel: () => RewardModelV1 | Promise<RewardModelV1>, options: RewardContractOptions = {}): void {
   if (!vitest) throw new Error('describeRewardContract needs vitest; use checkRewardContract elsewhere');
   const { describe, it, beforeAll, afterAll } = vitest;
   const timeout = (options.checkTimeoutMs ?? 120_000) + 5_000;
@@ -40,12 +36,16 @@ export function describeRewardContract(
       await Promise.resolve(context?.model.dispose()).catch(() => undefined);
     });
     for (const check of CONTRACT_CHECKS) {
-      it(`${check.name}: ${check.description}`, async (test) => {
-        if (!context) throw new Error('the model could not be created');
-        const outcome = await runContractCheck(check, context);
-        if (outcome.status === 'skipped') test.skip(outcome.reason);
-        else if (outcome.status === 'failed') throw new Error(`reward contract violated (${check.name}):\n- ${outcome.messages.join('\n- ')}`);
-      }, timeout);
+      it(
+        `${check.name}: ${check.description}`,
+        async (test) => {
+          if (!context) throw new Error('the model could not be created');
+          const outcome = await runContractCheck(check, context);
+          if (outcome.status === 'skipped') test.skip(outcome.reason);
+          else if (outcome.status === 'failed') throw new Error(`reward contract violated (${check.name}):\n- ${outcome.messages.join('\n- ')}`);
+        },
+        timeout,
+      );
     }
   });
 }

@@ -12,11 +12,36 @@ describe('CenterNet letterbox geometry', () => {
   it('maps output rows (input pixels) back to image pixels, clamped, skipping bad classes and zero scores', () => {
     const image = createRgbImage(new Uint8Array(768 * 576 * 3), 768, 576);
     const rows = Float32Array.from([
-      0, 64, 512, 448, 0.9, 16, // the whole image area → [0, 0, 768, 576], dog
-      256, 256, 300, 300, 0.5, 0, // person
-      -10, 0, 600, 600, 0.4, 2, // beyond the image → clamped
-      0, 0, 1, 1, 0.3, 99, // no such class
-      0, 0, 1, 1, 0, 1, // zero score (padding rows)
+      0,
+      64,
+      512,
+      448,
+      0.9,
+      16, // the whole image area → [0, 0, 768, 576], dog
+      256,
+      256,
+      300,
+      300,
+      0.5,
+      0, // person
+      -10,
+      0,
+      600,
+      600,
+      0.4,
+      2, // beyond the image → clamped
+      0,
+      0,
+      1,
+      1,
+      0.3,
+      99, // no such class
+      0,
+      0,
+      1,
+      1,
+      0,
+      1, // zero score (padding rows)
     ]);
     const detections = new CenterNetBackend().postprocess(rows, image);
     expect(detections.map((d) => d.label)).toEqual(['dog', 'person', 'car']);

@@ -112,7 +112,11 @@ export class CenterNetBackend implements DetectorBackend {
     return tf.tidy(() => {
       const pixels = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
       const resized = tf.image.resizeBilinear(pixels, [height, width]);
-      const padded = tf.pad(resized, [[dy, CENTERNET_INPUT_SIZE - height - dy], [dx, CENTERNET_INPUT_SIZE - width - dx], [0, 0]]);
+      const padded = tf.pad(resized, [
+        [dy, CENTERNET_INPUT_SIZE - height - dy],
+        [dx, CENTERNET_INPUT_SIZE - width - dx],
+        [0, 0],
+      ]);
       return padded.expandDims(0);
     });
   }
@@ -133,7 +137,8 @@ export class CenterNetBackend implements DetectorBackend {
       const clampX = (v: number) => Math.min(image.width, Math.max(0, (v - dx) / scale));
       const clampY = (v: number) => Math.min(image.height, Math.max(0, (v - dy) / scale));
       detections.push({
-        label, score,
+        label,
+        score,
         box: [clampX(rows[i] as number), clampY(rows[i + 1] as number), clampX(rows[i + 2] as number), clampY(rows[i + 3] as number)],
       });
     }

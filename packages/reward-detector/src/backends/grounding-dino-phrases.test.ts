@@ -14,15 +14,24 @@ function handTokenizer(): WordPieceTokenizer & { vocab: Map<string, number> } {
     if (!vocab.has(piece)) vocab.set(piece, vocab.size + 1);
     return vocab.get(piece) as number;
   };
-  const tokenize = (text: string) => text.toLowerCase().split(/\s+/).filter(Boolean).flatMap((word) => {
-    const pieces: string[] = [];
-    for (let i = 0; i < word.length; i += 4) pieces.push((i === 0 ? '' : '##') + word.slice(i, i + 4));
-    return pieces;
-  });
+  const tokenize = (text: string) =>
+    text
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .flatMap((word) => {
+        const pieces: string[] = [];
+        for (let i = 0; i < word.length; i += 4) pieces.push((i === 0 ? '' : '##') + word.slice(i, i + 4));
+        return pieces;
+      });
   return {
     vocab,
     tokenize,
-    encode: (text, options) => [...(options?.add_special_tokens === false ? [] : [100]), ...tokenize(text).map(id), ...(options?.add_special_tokens === false ? [] : [101])],
+    encode: (text, options) => [
+      ...(options?.add_special_tokens === false ? [] : [100]),
+      ...tokenize(text).map(id),
+      ...(options?.add_special_tokens === false ? [] : [101]),
+    ],
   };
 }
 
@@ -35,7 +44,17 @@ describe('GroundingDINO phrase scoring (T2I-R1 reward_gdino.py + GroundingDINO c
 
   it('builds the caption and character spans of make_detection_prompt (first and last word)', () => {
     expect(caption).toBe('dog . traffic light . big red apple.');
-    expect(spans).toEqual([[[0, 3]], [[6, 13], [14, 19]], [[22, 25], [30, 35]]]);
+    expect(spans).toEqual([
+      [[0, 3]],
+      [
+        [6, 13],
+        [14, 19],
+      ],
+      [
+        [22, 25],
+        [30, 35],
+      ],
+    ]);
     expect(spans.map((phrase) => phrase.map(([s, e]) => caption.slice(s, e)).join(' '))).toEqual(['dog', 'traffic light', 'big apple']);
   });
 
@@ -76,7 +95,9 @@ describe('GroundingDINO phrase scoring (T2I-R1 reward_gdino.py + GroundingDINO c
   it('runs the GroundingDINO fixture through phrase scoring and matches its torch reference', async () => {
     const folder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'models', 'tiny-grounding-dino-io');
     const reference = JSON.parse(fs.readFileSync(path.join(folder, 'reference.json'), 'utf8')) as {
-      queries: string[]; input_ids: number[]; image: { width: number; height: number; pixels: number[] };
+      queries: string[];
+      input_ids: number[];
+      image: { width: number; height: number; pixels: number[] };
       phrase_mode: { caption: string; positions: number[][]; detections: { label: string; score: number; box: number[] }[] };
     };
     const backend = new TransformersDetectorBackend({ model: folder, boxThreshold: 0.3, groundingDinoScoring: 'phrase-mean' });
@@ -88,7 +109,12 @@ describe('GroundingDINO phrase scoring (T2I-R1 reward_gdino.py + GroundingDINO c
       expect(ids.ids).toEqual(reference.input_ids);
       expect(ids.ids).toEqual(processor.tokenizer.encode(fixture.caption, { add_special_tokens: true }));
       // Word-by-word encoding equals encoding the whole caption (punctuation, [UNK], upper case, several spaces).
-      for (const nouns of [['t-shirt', 'dog'], ['Traffic Light', 'cat'], ['big  red   dog', 'zebra!'], ['ice cream cone', 'roll of tape', 'dog']]) {
+      for (const nouns of [
+        ['t-shirt', 'dog'],
+        ['Traffic Light', 'cat'],
+        ['big  red   dog', 'zebra!'],
+        ['ice cream cone', 'roll of tape', 'dog'],
+      ]) {
         const text = groundingDinoCaption(nouns).caption;
         expect(tokenizeCaption(text, processor.tokenizer).ids, text).toEqual(processor.tokenizer.encode(text, { add_special_tokens: true }));
       }
@@ -113,7 +139,8 @@ describe('GroundingDINO phrase scoring (T2I-R1 reward_gdino.py + GroundingDINO c
 describe('the reward picks phrase scoring for T2I-R1 formulas', () => {
   const folder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'models', 'tiny-grounding-dino-io');
   const reference = JSON.parse(fs.readFileSync(path.join(folder, 'reference.json'), 'utf8')) as {
-    queries: string[]; image: { width: number; height: number; pixels: number[] };
+    queries: string[];
+    image: { width: number; height: number; pixels: number[] };
     phrase_mode: { detections: { label: string; score: number }[] };
   };
   const image = createRgbImage(Uint8Array.from(reference.image.pixels), reference.image.width, reference.image.height);

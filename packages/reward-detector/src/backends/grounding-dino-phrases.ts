@@ -26,7 +26,10 @@ export function groundingDinoCaption(nouns: readonly string[]): { caption: strin
       pointer += first.length + 3;
     } else {
       const last = words[words.length - 1] ?? '';
-      spans.push([[pointer, pointer + first.length], [pointer + noun.length - last.length, pointer + noun.length]]);
+      spans.push([
+        [pointer, pointer + first.length],
+        [pointer + noun.length - last.length, pointer + noun.length],
+      ]);
       pointer += noun.length + 3;
     }
   }
@@ -79,7 +82,8 @@ export function tokenizeCaption(caption: string, tokenizer: WordPieceTokenizer):
       });
     } else {
       // [UNK] or a normaliser that changed the length: spread the word's characters over its tokens.
-      for (let c = 0; c < word.text.length; c++) charToToken[word.start + c] = first + Math.min(pieces.length - 1, Math.floor((c * pieces.length) / word.text.length));
+      for (let c = 0; c < word.text.length; c++)
+        charToToken[word.start + c] = first + Math.min(pieces.length - 1, Math.floor((c * pieces.length) / word.text.length));
     }
     word = undefined;
   };
@@ -107,7 +111,7 @@ export interface PhraseTokens {
 
 /** `create_positive_map_from_span`: each phrase's token positions (below `maxTextLength`) and its weight. */
 export function phraseTokens(tokenized: TokenizedCaption, spans: readonly (readonly [number, number])[][], maxTextLength = 256): PhraseTokens[] {
-  const at = (char: number): number | null => (char >= 0 && char < tokenized.charToToken.length ? tokenized.charToToken[char] ?? null : null);
+  const at = (char: number): number | null => (char >= 0 && char < tokenized.charToToken.length ? (tokenized.charToToken[char] ?? null) : null);
   return spans.map((phrase) => {
     const positions = new Set<number>();
     for (const [beg, end] of phrase) {
@@ -125,13 +129,23 @@ export function phraseTokens(tokenized: TokenizedCaption, spans: readonly (reado
  * One detection per (phrase, query box) whose phrase score is strictly above `threshold`, phrase-major like the
  * code's `pred_phrases`; label = the phrase's query, box = the model's (cx, cy, w, h) in image pixels, unclamped.
  */
-export function phraseDetections(scores: readonly (readonly number[])[], boxes: ArrayLike<number>, labels: readonly string[], image: { width: number; height: number }, threshold: number): Detection[] {
+export function phraseDetections(
+  scores: readonly (readonly number[])[],
+  boxes: ArrayLike<number>,
+  labels: readonly string[],
+  image: { width: number; height: number },
+  threshold: number,
+): Detection[] {
   const detections: Detection[] = [];
   scores.forEach((row, phrase) => {
     row.forEach((score, b) => {
       if (!(score > threshold)) return;
       const [cx, cy, w, h] = [0, 1, 2, 3].map((k) => boxes[b * 4 + k] as number) as [number, number, number, number];
-      detections.push({ label: labels[phrase] as string, score, box: [(cx - w / 2) * image.width, (cy - h / 2) * image.height, (cx + w / 2) * image.width, (cy + h / 2) * image.height] });
+      detections.push({
+        label: labels[phrase] as string,
+        score,
+        box: [(cx - w / 2) * image.width, (cy - h / 2) * image.height, (cx + w / 2) * image.width, (cy + h / 2) * image.height],
+      });
     });
   });
   return detections;

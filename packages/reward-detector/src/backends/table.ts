@@ -9,7 +9,12 @@ import type { DetectorBackend } from './types.js';
 export const tfjsBackendSchema = Type.Object(
   {
     type: Type.Literal('tfjs'),
-    model: Type.Optional(Type.String({ minLength: 1, description: "'centernet' (weights from @vladmandic/human, default) or the path of a TF.js graph model.json with CenterNet's outputs" })),
+    model: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "'centernet' (weights from @vladmandic/human, default) or the path of a TF.js graph model.json with CenterNet's outputs",
+      }),
+    ),
     runtime: Type.Optional(
       Type.Union([Type.Literal('auto'), Type.Literal('tfjs-node-gpu'), Type.Literal('wasm'), Type.Literal('cpu')], {
         description: "TF.js backend: 'auto' (tfjs-node-gpu when installed, else wasm, else cpu)",
@@ -24,7 +29,14 @@ export const transformersBackendSchema = Type.Object(
   {
     type: Type.Literal('transformers'),
     model: Type.String({ minLength: 1, description: 'a hub id ("onnx-community/grounding-dino-tiny-ONNX") or a local folder in the HF layout' }),
-    textThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "GroundingDINO's text threshold with the compbench / geneval formulas (default 0.25); T2I-R1 formulas use phrase scoring and none; OWL-ViT / OWLv2 have none" })),
+    textThreshold: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          "GroundingDINO's text threshold with the compbench / geneval formulas (default 0.25); T2I-R1 formulas use phrase scoring and none; OWL-ViT / OWLv2 have none",
+      }),
+    ),
     groundingDinoScoring: Type.Optional(
       Type.Union([Type.Literal('phrase-mean'), Type.Literal('best-token')], {
         description:
@@ -34,8 +46,14 @@ export const transformersBackendSchema = Type.Object(
     dtype: Type.Optional(
       Type.Union(
         [
-          Type.Literal('fp32'), Type.Literal('fp16'), Type.Literal('q8'), Type.Literal('int8'),
-          Type.Literal('uint8'), Type.Literal('q4'), Type.Literal('bnb4'), Type.Literal('q4f16'),
+          Type.Literal('fp32'),
+          Type.Literal('fp16'),
+          Type.Literal('q8'),
+          Type.Literal('int8'),
+          Type.Literal('uint8'),
+          Type.Literal('q4'),
+          Type.Literal('bnb4'),
+          Type.Literal('q4f16'),
         ],
         { description: "ONNX weights variant (transformers.js `dtype`), default 'fp32'" },
       ),
@@ -72,7 +90,9 @@ export const DETECTOR_BACKENDS: BackendTable<DetectorBackendContext, DetectorBac
     description: 'CenterNet COCO-80 on TF.js (offline, bundled)',
     create: (backend, context) =>
       new CenterNetBackend({
-        ...(backend.model !== undefined ? { model: backend.model === 'centernet' ? 'centernet' : resolveModelLocation(backend.model, context.baseDir).location } : {}),
+        ...(backend.model !== undefined
+          ? { model: backend.model === 'centernet' ? 'centernet' : resolveModelLocation(backend.model, context.baseDir).location }
+          : {}),
         ...(backend.runtime !== undefined ? { runtime: backend.runtime } : {}),
         ...(context.synonyms ? { synonyms: context.synonyms } : {}),
       }),
@@ -85,7 +105,9 @@ export const DETECTOR_BACKENDS: BackendTable<DetectorBackendContext, DetectorBac
         model: backend.model,
         boxThreshold: context.boxThreshold ?? DEFAULT_SCORING_OPTIONS.boxThreshold,
         ...(backend.textThreshold !== undefined ? { textThreshold: backend.textThreshold } : {}),
-        groundingDinoScoring: backend.groundingDinoScoring ?? (context.formula === undefined || context.formula === 't2i-r1' || context.formula === 't2i-r1-code' ? 'phrase-mean' : 'best-token'),
+        groundingDinoScoring:
+          backend.groundingDinoScoring ??
+          (context.formula === undefined || context.formula === 't2i-r1' || context.formula === 't2i-r1-code' ? 'phrase-mean' : 'best-token'),
         ...(backend.dtype !== undefined ? { dtype: backend.dtype } : {}),
         ...(backend.allowRemoteModels !== undefined ? { allowRemoteModels: backend.allowRemoteModels } : {}),
         ...(backend.cacheDir !== undefined ? { cacheDir: backend.cacheDir } : {}),

@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { ModelLoadError, type RgbImage, type TransformersModule, loadTransformers, memoizeAsync, resolveModelLocation, throwIfAborted, toRawImage } from '@t2i-reward/core';
+import {
+  ModelLoadError,
+  type RgbImage,
+  type TransformersModule,
+  loadTransformers,
+  memoizeAsync,
+  resolveModelLocation,
+  throwIfAborted,
+  toRawImage,
+} from '@t2i-reward/core';
 import type { Box, Detection } from '../scoring/boxes.js';
 import { groundingDinoCaption, phraseDetections, phraseScores, phraseTokens, tokenizeCaption } from './grounding-dino-phrases.js';
 import type { DetectorBackend } from './types.js';
@@ -33,8 +42,17 @@ export type OpenVocabularyArchitecture = 'owlvit' | 'owlv2' | 'grounding-dino';
 const ARCHITECTURES: readonly string[] = ['owlvit', 'owlv2', 'grounding-dino'];
 
 /* Minimal structural views of the transformers.js objects used here (its own types are very broad). */
-interface TjsTensor { dims: number[]; data: ArrayLike<number> | BigInt64Array; dispose?: () => void }
-interface ImageProcessorOutput { pixel_values: TjsTensor; pixel_mask?: TjsTensor; original_sizes: [number, number][]; reshaped_input_sizes: [number, number][] }
+interface TjsTensor {
+  dims: number[];
+  data: ArrayLike<number> | BigInt64Array;
+  dispose?: () => void;
+}
+interface ImageProcessorOutput {
+  pixel_values: TjsTensor;
+  pixel_mask?: TjsTensor;
+  original_sizes: [number, number][];
+  reshaped_input_sizes: [number, number][];
+}
 interface Tokenizer {
   (text: string[], options: { padding: boolean; truncation: boolean }): Record<string, TjsTensor>;
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
@@ -46,9 +64,21 @@ interface ImageProcessor {
   size?: unknown;
   get_resize_output_image_size?: (image: unknown, size: unknown) => [number, number];
 }
-interface Processor { image_processor: ImageProcessor; tokenizer: Tokenizer }
-interface LoadedDetector { tjs: TransformersModule; processor: Processor; model: DetectionModel; architecture: OpenVocabularyArchitecture }
-interface DetectionModel { config: { model_type: string }; (inputs: Record<string, unknown>): Promise<{ logits: TjsTensor; pred_boxes: TjsTensor }>; dispose(): Promise<unknown> }
+interface Processor {
+  image_processor: ImageProcessor;
+  tokenizer: Tokenizer;
+}
+interface LoadedDetector {
+  tjs: TransformersModule;
+  processor: Processor;
+  model: DetectionModel;
+  architecture: OpenVocabularyArchitecture;
+}
+interface DetectionModel {
+  config: { model_type: string };
+  (inputs: Record<string, unknown>): Promise<{ logits: TjsTensor; pred_boxes: TjsTensor }>;
+  dispose(): Promise<unknown>;
+}
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -85,10 +115,12 @@ export class TransformersDetectorBackend implements DetectorBackend {
 
   async #load(): Promise<LoadedDetector> {
     const source = resolveModelLocation(this.#options.model, this.#options.baseDir);
-    const tjs = this.#options.transformers ?? (await loadTransformers({
-      allowRemoteModels: this.#options.allowRemoteModels ?? false,
-      ...(this.#options.cacheDir !== undefined ? { cacheDir: this.#options.cacheDir } : {}),
-    }));
+    const tjs =
+      this.#options.transformers ??
+      (await loadTransformers({
+        allowRemoteModels: this.#options.allowRemoteModels ?? false,
+        ...(this.#options.cacheDir !== undefined ? { cacheDir: this.#options.cacheDir } : {}),
+      }));
     let processor: Processor;
     let model: DetectionModel;
     try {
@@ -148,7 +180,15 @@ export class TransformersDetectorBackend implements DetectorBackend {
     return detections.sort((a, b) => b.score - a.score);
   }
 
-  async #groundingDino(tjs: TransformersModule, processor: Processor, model: DetectionModel, pixels: ImageProcessorOutput, image: RgbImage, labels: string[], floor: number): Promise<Detection[]> {
+  async #groundingDino(
+    tjs: TransformersModule,
+    processor: Processor,
+    model: DetectionModel,
+    pixels: ImageProcessorOutput,
+    image: RgbImage,
+    labels: string[],
+    floor: number,
+  ): Promise<Detection[]> {
     if (this.#options.groundingDinoScoring === 'phrase-mean') return this.#groundingDinoPhrases(tjs, processor, model, pixels, image, labels, floor);
     const tokenizer = processor.tokenizer;
     // "[CLS] q1 . q2 . [SEP]", remembering which token positions belong to which query.
@@ -165,8 +205,11 @@ export class TransformersDetectorBackend implements DetectorBackend {
     const shape = [1, ids.length];
     const int64 = (values: number[]) => new tjs.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), shape);
     const output = await model({
-      input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), token_type_ids: int64(ids.map(() => 0)),
-      pixel_values: pixels.pixel_values, ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
+      input_ids: int64(ids),
+      attention_mask: int64(ids.map(() => 1)),
+      token_type_ids: int64(ids.map(() => 0)),
+      pixel_values: pixels.pixel_values,
+      ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
     });
     const [, numBoxes = 0, numTokens = 0] = output.logits.dims;
     const logits = output.logits.data as ArrayLike<number>;
@@ -186,20 +229,35 @@ export class TransformersDetectorBackend implements DetectorBackend {
       if (best < 0 || bestScore <= textThreshold) continue;
       // GroundingDINO boxes are relative to the image itself (the pixel mask excludes padding).
       const [cx, cy, w, h] = [0, 1, 2, 3].map((k) => boxes[b * 4 + k] as number) as [number, number, number, number];
-      detections.push({ label: labels[best] as string, score: boxScore, box: clampBox([(cx - w / 2) * image.width, (cy - h / 2) * image.height, (cx + w / 2) * image.width, (cy + h / 2) * image.height], image) });
+      detections.push({
+        label: labels[best] as string,
+        score: boxScore,
+        box: clampBox([(cx - w / 2) * image.width, (cy - h / 2) * image.height, (cx + w / 2) * image.width, (cy + h / 2) * image.height], image),
+      });
     }
     return detections.sort((a, b) => b.score - a.score);
   }
 
   /** T2I-R1's scoring: one detection per (phrase, box) whose phrase score is strictly above the box threshold. */
-  async #groundingDinoPhrases(tjs: TransformersModule, processor: Processor, model: DetectionModel, pixels: ImageProcessorOutput, image: RgbImage, labels: string[], floor: number): Promise<Detection[]> {
+  async #groundingDinoPhrases(
+    tjs: TransformersModule,
+    processor: Processor,
+    model: DetectionModel,
+    pixels: ImageProcessorOutput,
+    image: RgbImage,
+    labels: string[],
+    floor: number,
+  ): Promise<Detection[]> {
     const { caption, spans } = groundingDinoCaption(labels);
     const tokenized = tokenizeCaption(caption, processor.tokenizer);
     const shape = [1, tokenized.ids.length];
     const int64 = (values: number[]) => new tjs.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), shape);
     const output = await model({
-      input_ids: int64(tokenized.ids), attention_mask: int64(tokenized.ids.map(() => 1)), token_type_ids: int64(tokenized.ids.map(() => 0)),
-      pixel_values: pixels.pixel_values, ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
+      input_ids: int64(tokenized.ids),
+      attention_mask: int64(tokenized.ids.map(() => 1)),
+      token_type_ids: int64(tokenized.ids.map(() => 0)),
+      pixel_values: pixels.pixel_values,
+      ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
     });
     const [, numBoxes = 0, numTokens = 0] = output.logits.dims;
     const boxes = output.pred_boxes.data as ArrayLike<number>;
@@ -233,7 +291,14 @@ function canvasGeometry(processor: ImageProcessor, raw: unknown, pixels: ImagePr
   if (processor.do_center_crop && processor.get_resize_output_image_size) {
     // reshaped_input_size is the crop; the resized image it was cut from is larger on one side.
     const [resizedWidth, resizedHeight] = processor.get_resize_output_image_size(raw, processor.size);
-    return { canvasWidth, canvasHeight, resizedWidth, resizedHeight, offsetX: Math.floor((resizedWidth - reshapedWidth) / 2), offsetY: Math.floor((resizedHeight - reshapedHeight) / 2) };
+    return {
+      canvasWidth,
+      canvasHeight,
+      resizedWidth,
+      resizedHeight,
+      offsetX: Math.floor((resizedWidth - reshapedWidth) / 2),
+      offsetY: Math.floor((resizedHeight - reshapedHeight) / 2),
+    };
   }
   return { canvasWidth, canvasHeight, resizedWidth: reshapedWidth, resizedHeight: reshapedHeight, offsetX: 0, offsetY: 0 };
 }

@@ -108,7 +108,8 @@ export function warnSharedLabels(objects: readonly ResolvedObject[], warnings: s
   const byLabel = new Map<string, string[]>();
   for (const o of objects) if (o.label) byLabel.set(o.label, [...(byLabel.get(o.label) ?? []), o.name]);
   for (const [label, names] of byLabel) {
-    if (names.length > 1 && new Set(names).size > 1) warnings.push(`${names.map((n) => `'${n}'`).join(', ')} all map to '${label}': the detector cannot tell them apart`);
+    if (names.length > 1 && new Set(names).size > 1)
+      warnings.push(`${names.map((n) => `'${n}'`).join(', ')} all map to '${label}': the detector cannot tell them apart`);
   }
 }
 

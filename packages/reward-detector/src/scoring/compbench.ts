@@ -1,7 +1,15 @@
 import { type Box, mergeDuplicates } from './boxes.js';
 import {
-  type ScoreOutcome, type ScoringInput, type ScoringOptions,
-  boxesBy, describeBoxes, judgeRelation, mean, promptTask, resolveObjects, round,
+  type ScoreOutcome,
+  type ScoringInput,
+  type ScoringOptions,
+  boxesBy,
+  describeBoxes,
+  judgeRelation,
+  mean,
+  promptTask,
+  resolveObjects,
+  round,
 } from './common.js';
 import { positionScore } from './position.js';
 
@@ -62,7 +70,9 @@ export function scoreCompBench(input: ScoringInput, options: ScoringOptions): Sc
       const position = compbenchPosition(relation.relation, input.image, options.nearThresholdPx);
       const probe = position([0, 0, 1, 1], [0, 0, 1, 1]);
       if (probe.score === null) {
-        warnings.push(`relation '${relation.relation}' cannot be judged from 2D boxes (T2I-CompBench judges it in its 3D-spatial category with depth): not judged`);
+        warnings.push(
+          `relation '${relation.relation}' cannot be judged from 2D boxes (T2I-CompBench judges it in its 3D-spatial category with depth): not judged`,
+        );
         return { ...head, score: null, reward: null, verdict: probe.verdict };
       }
       const judged = judgeRelation(boxesBy(boxes, subject.label), boxesBy(boxes, object.label), subject.label === object.label, position);
@@ -70,8 +80,14 @@ export function scoreCompBench(input: ScoringInput, options: ScoringOptions): Sc
       const pos = judged.result.score ?? 0;
       const raw = 0.25 * judged.subject.score + 0.25 * judged.object.score + pos / 2;
       return {
-        ...head, score: round(pos), conf1: round(judged.subject.score), conf2: round(judged.object.score), pos: round(pos), raw: round(raw),
-        reward: raw < 0.5 ? 0 : raw, verdict: judged.result.verdict,
+        ...head,
+        score: round(pos),
+        conf1: round(judged.subject.score),
+        conf2: round(judged.object.score),
+        pos: round(pos),
+        raw: round(raw),
+        reward: raw < 0.5 ? 0 : raw,
+        verdict: judged.result.verdict,
       };
     });
     const judged = relations.map((r) => r.reward).filter((s): s is number => s !== null);

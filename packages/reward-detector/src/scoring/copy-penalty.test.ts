@@ -9,7 +9,10 @@ import { validateDetectorRewardOptions } from '../options.js';
 const coco = cocoVocabulary();
 const det = (label: string, score: number, x: number, y = 0): Detection => ({ label, score, box: [x, y, x + 100, y + 100] });
 const input = (spec: PromptSpec, detections: Detection[]): ScoringInput => ({
-  spec, detections, image: { width: 512, height: 512 }, resolveLabel: (n) => coco.resolve(n),
+  spec,
+  detections,
+  image: { width: 512, height: 512 },
+  resolveLabel: (n) => coco.resolve(n),
 });
 const dogLeftOfCat: PromptSpec = { objects: [{ name: 'dog' }, { name: 'cat' }], relations: [{ subject: 'dog', relation: 'left of', object: 'cat' }] };
 const twoDogs: PromptSpec = { objects: [{ name: 'dog', count: 2 }], relations: [] };
@@ -31,8 +34,14 @@ describe('copy penalty: R · (1 − λ)^E', () => {
     const penalised = score(dogLeftOfCat, crowded, 0.5);
     expect(penalised.score).toBeCloseTo(0.125, 12);
     expect(penalised.details.copies).toEqual({
-      penalty: 0.5, extra: 3, factor: 0.125, before: 1,
-      counts: [{ label: 'dog', asked: 1, found: 3, extra: 2 }, { label: 'cat', asked: 1, found: 2, extra: 1 }],
+      penalty: 0.5,
+      extra: 3,
+      factor: 0.125,
+      before: 1,
+      counts: [
+        { label: 'dog', asked: 1, found: 3, extra: 2 },
+        { label: 'cat', asked: 1, found: 2, extra: 1 },
+      ],
     });
     expect(score(dogLeftOfCat, crowded, 0.2).score).toBeCloseTo(0.8 ** 3, 12);
     expect(score(dogLeftOfCat, crowded, 1).score).toBe(0);

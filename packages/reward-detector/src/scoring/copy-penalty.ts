@@ -29,7 +29,10 @@ export interface CopyPenaltyDetails {
  * whatever formula scored the image, so the penalty means the same under every formula. Objects the detector
  * cannot name and GenEval exclusions (which have their own rule) are not counted.
  */
-export function countCopies(input: Pick<ScoringInput, 'spec' | 'detections' | 'resolveLabel'>, options: Pick<ScoringOptions, 'boxThreshold' | 'nmsIou' | 'duplicateThreshold'>): CopyCount[] {
+export function countCopies(
+  input: Pick<ScoringInput, 'spec' | 'detections' | 'resolveLabel'>,
+  options: Pick<ScoringOptions, 'boxThreshold' | 'nmsIou' | 'duplicateThreshold'>,
+): CopyCount[] {
   const objects = resolveObjects(input.spec, input.resolveLabel, []);
   const boxes: Detection[] = prepareBoxes(input.detections, options);
   const labels = [...new Set(objects.map((o) => o.label).filter((l): l is string => l !== null))];

@@ -12,7 +12,10 @@ const spatial = (subject: string, relation: string, object: string, phrase?: str
   relations: [{ subject, relation: relation as PromptSpec['relations'][number]['relation'], object, ...(phrase ? { phrase } : {}) }],
 });
 const input = (spec: PromptSpec, detections: Detection[], size = 512): ScoringInput => ({
-  spec, detections, image: { width: size, height: size }, resolveLabel: (n) => coco.resolve(n),
+  spec,
+  detections,
+  image: { width: size, height: size },
+  resolveLabel: (n) => coco.resolve(n),
 });
 const score = (formula: ScoringFormula, spec: PromptSpec, detections: Detection[], options = {}) => scoreDetections(input(spec, detections), formula, options);
 
@@ -36,9 +39,13 @@ describe('t2i-r1 (paper): 0.6·S + 0.4·E / exact counts / existence', () => {
     expect(result.details.parts).toEqual([{ S: 0.3, E: 1, reward: 0.58 }]);
   });
 
-  it('uses each object\'s most confident box', () => {
+  it("uses each object's most confident box", () => {
     // A weaker cat on the left must not make "cat left of dog" true.
-    const result = score('t2i-r1', spatial('cat', 'left of', 'dog'), [det('dog', 0.8, [200, 0, 300, 100]), det('cat', 0.9, [400, 0, 500, 100]), det('cat', 0.4, [0, 0, 50, 50])]);
+    const result = score('t2i-r1', spatial('cat', 'left of', 'dog'), [
+      det('dog', 0.8, [200, 0, 300, 100]),
+      det('cat', 0.9, [400, 0, 500, 100]),
+      det('cat', 0.4, [0, 0, 50, 50]),
+    ]);
     expect(result.score).toBeCloseTo(0.4, 10);
   });
 
@@ -59,7 +66,13 @@ describe('t2i-r1 (paper): 0.6·S + 0.4·E / exact counts / existence', () => {
   });
 
   it('numeracy: fraction of objects with the exact count after NMS', () => {
-    const spec: PromptSpec = { objects: [{ name: 'dog', count: 3 }, { name: 'cat', count: 1 }], relations: [] };
+    const spec: PromptSpec = {
+      objects: [
+        { name: 'dog', count: 3 },
+        { name: 'cat', count: 1 },
+      ],
+      relations: [],
+    };
     const dogs = [det('dog', 0.9, [0, 0, 50, 50]), det('dog', 0.8, [100, 0, 150, 50]), det('dog', 0.7, [200, 0, 250, 50])];
     const duplicate = det('dog', 0.6, [2, 0, 52, 50]); // IoU 0.92 with the first dog: suppressed
     const cat = det('cat', 0.5, [300, 300, 400, 400]);
@@ -107,7 +120,11 @@ describe('t2i-r1 (paper): 0.6·S + 0.4·E / exact counts / existence', () => {
   it('several relations: mean of their rewards; a depth relation among them is skipped', () => {
     const spec: PromptSpec = {
       objects: [{ name: 'dog' }, { name: 'cat' }, { name: 'bird' }],
-      relations: [{ subject: 'dog', relation: 'left of', object: 'cat' }, { subject: 'bird', relation: 'above', object: 'cat' }, { subject: 'dog', relation: 'behind', object: 'cat' }],
+      relations: [
+        { subject: 'dog', relation: 'left of', object: 'cat' },
+        { subject: 'bird', relation: 'above', object: 'cat' },
+        { subject: 'dog', relation: 'behind', object: 'cat' },
+      ],
     };
     // dog left of cat → 1; bird missing → 0.6·0 + 0.4·0.5 = 0.2; behind skipped
     expect(score('t2i-r1', spec, [dogLeft, catRight]).score).toBeCloseTo(0.6, 10);
@@ -125,7 +142,7 @@ describe('t2i-r1-code (released code)', () => {
   it('reproduceBugs: "near" always holds on normalised boxes', () => {
     const spec = spatial('dog', 'near', 'cat');
     const far = [det('dog', 0.8, [0, 0, 10, 10]), det('cat', 0.8, [400, 400, 410, 410])];
-    expect(score('t2i-r1-code', spec, far).score).toBeCloseTo(0.4 + (150 / 400) / 2, 10);
+    expect(score('t2i-r1-code', spec, far).score).toBeCloseTo(0.4 + 150 / 400 / 2, 10);
     expect(score('t2i-r1-code', spec, far, { reproduceBugs: true }).score).toBeCloseTo(0.9, 10);
   });
 
@@ -139,7 +156,13 @@ describe('t2i-r1-code (released code)', () => {
   });
 
   it('numeracy: 1/n weights, exact 1, wrong 0.2, none 0 (NMS at IoU 0.5)', () => {
-    const spec: PromptSpec = { objects: [{ name: 'dog', count: 2 }, { name: 'cat', count: 3 }], relations: [] };
+    const spec: PromptSpec = {
+      objects: [
+        { name: 'dog', count: 2 },
+        { name: 'cat', count: 3 },
+      ],
+      relations: [],
+    };
     const dogs = [det('dog', 0.9, [0, 0, 50, 50]), det('dog', 0.8, [100, 0, 150, 50]), det('dog', 0.7, [5, 0, 55, 50])];
     expect(score('t2i-r1-code', spec, [...dogs, det('cat', 0.9, [300, 300, 400, 400])]).score).toBeCloseTo(0.6, 10);
     expect(score('t2i-r1-code', spec, dogs).score).toBeCloseTo(0.5, 10);
@@ -164,11 +187,14 @@ describe('compbench (T2I-CompBench)', () => {
     expect(score('compbench', spatial('dog', 'right of', 'cat'), [dogLeft, catRight]).score).toBe(0); // 0.35 → 0
     expect(score('compbench', spatial('dog', 'left of', 'cat'), [dogLeft, det('cat', 0.45, [200, 0, 300, 100])]).score).toBe(0);
     // overlapping, pos 0.3: 0.25 + 0.225 + 0.15 = 0.625; with confidences 0.8 / 0.5: 0.475 → 0
-    expect(score('compbench', spatial('dog', 'left of', 'cat'), [det('dog', 1, [0, 0, 100, 100]), det('cat', 0.9, [50, 0, 150, 100])]).score).toBeCloseTo(0.625, 10);
+    expect(score('compbench', spatial('dog', 'left of', 'cat'), [det('dog', 1, [0, 0, 100, 100]), det('cat', 0.9, [50, 0, 150, 100])]).score).toBeCloseTo(
+      0.625,
+      10,
+    );
     expect(score('compbench', spatial('dog', 'left of', 'cat'), [dogLeft, det('cat', 0.5, [50, 0, 150, 100])]).score).toBe(0);
   });
 
-  it("near: 150 px in the frame UniDet sees (torchvision Resize(479, max_size=480)), not at 512", () => {
+  it('near: 150 px in the frame UniDet sees (torchvision Resize(479, max_size=480)), not at 512', () => {
     expect(compbenchResize(512, 512)).toEqual({ width: 479, height: 479 });
     expect(compbenchResize(1024, 768)).toEqual({ width: 480, height: 360 }); // 479 × 638 capped at 480: int(480·479/638) = 360
     expect(compbenchResize(768, 1024)).toEqual({ width: 360, height: 480 });
@@ -180,11 +206,17 @@ describe('compbench (T2I-CompBench)', () => {
     // 155 px apart on a 512 image = 145.0 px at 479: near (1) → 0.25 + 0.25 + 0.5; at 150 px per 512 it would be 150/155.
     expect(score('compbench', spec, at(155)).score).toBe(1);
     // 170 px apart = 159.04 px at 479: 150 / 159.04
-    expect(score('compbench', spec, at(170)).score).toBeCloseTo(0.5 + (150 / (170 * 479 / 512)) / 2, 12);
+    expect(score('compbench', spec, at(170)).score).toBeCloseTo(0.5 + 150 / ((170 * 479) / 512) / 2, 12);
   });
 
   it('numeracy: 0.5 present + 0.5 exact per object, duplicates (containment > 0.9) merged', () => {
-    const spec: PromptSpec = { objects: [{ name: 'dog', count: 2 }, { name: 'cat', count: 1 }], relations: [] };
+    const spec: PromptSpec = {
+      objects: [
+        { name: 'dog', count: 2 },
+        { name: 'cat', count: 1 },
+      ],
+      relations: [],
+    };
     const dogs = [det('dog', 0.9, [0, 0, 100, 100]), det('dog', 0.8, [200, 0, 300, 100])];
     const inside = det('dog', 0.7, [10, 10, 40, 40]);
     expect(score('compbench', spec, [...dogs, inside]).score).toBeCloseTo(0.5, 10); // dogs exact 1, cat 0
@@ -225,7 +257,11 @@ describe('geneval', () => {
   });
 
   it('position: every subject box against every reference box, with the size margin', () => {
-    const spec: PromptSpec = { category: 'position', objects: [{ name: 'teddy bear' }, { name: 'dog' }], relations: [{ subject: 'dog', relation: 'right of', object: 'teddy bear' }] };
+    const spec: PromptSpec = {
+      category: 'position',
+      objects: [{ name: 'teddy bear' }, { name: 'dog' }],
+      relations: [{ subject: 'dog', relation: 'right of', object: 'teddy bear' }],
+    };
     const bear = det('teddy bear', 0.8, [0, 0, 100, 100]);
     expect(score('geneval', spec, [bear, det('dog', 0.8, [300, 0, 400, 100])]).score).toBe(1);
     expect(score('geneval', spec, [bear, det('dog', 0.8, [20, 0, 120, 100])]).score).toBe(0); // margin swallows 20 px
@@ -244,7 +280,14 @@ describe('geneval', () => {
     // Not found is not "wrong" either without a classifier: every colour prompt is unjudged, found or not.
     expect(score('geneval', spec, []).score).toBeNull();
     expect(scoreDetections({ ...input(spec, []), colorOf: () => 'red' }, 'geneval').score).toBe(0);
-    const attr: PromptSpec = { category: 'color_attr', objects: [{ name: 'car', attributes: ['red'] }, { name: 'dog', attributes: ['white'] }], relations: [] };
+    const attr: PromptSpec = {
+      category: 'color_attr',
+      objects: [
+        { name: 'car', attributes: ['red'] },
+        { name: 'dog', attributes: ['white'] },
+      ],
+      relations: [],
+    };
     expect(score('geneval', attr, [car]).score).toBeNull();
   });
 });
@@ -254,41 +297,54 @@ describe('properties', () => {
   const detection = fc.record({
     label: fc.constantFrom(...labels),
     score: fc.double({ min: 0, max: 1, noNaN: true }),
-    box: fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }))
+    box: fc
+      .tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }))
       .map(([x, y, w, h]) => [x, y, x + w, y + h] as const),
   });
   const relation = fc.constantFrom('left of', 'right of', 'above', 'below', 'near', 'next to', 'on side of', 'in front of');
   const specArb = fc.oneof(
     fc.tuple(fc.constantFrom(...labels), relation, fc.constantFrom(...labels)).map(([s, r, o]) => spatial(s, r, o)),
-    fc.array(fc.record({ name: fc.constantFrom(...labels, 'unicorn'), count: fc.integer({ min: 0, max: 4 }) }), { minLength: 1, maxLength: 3 })
+    fc
+      .array(fc.record({ name: fc.constantFrom(...labels, 'unicorn'), count: fc.integer({ min: 0, max: 4 }) }), { minLength: 1, maxLength: 3 })
       .map((objects): PromptSpec => ({ objects, relations: [] })),
     fc.array(fc.record({ name: fc.constantFrom(...labels) }), { maxLength: 3 }).map((objects): PromptSpec => ({ objects, relations: [] })),
   );
 
   it('every formula scores in [0, 1] or null', () => {
-    fc.assert(fc.property(specArb, fc.array(detection, { maxLength: 12 }), fc.constantFrom<ScoringFormula>('t2i-r1', 't2i-r1-code', 'compbench', 'geneval'), (spec, detections, formula) => {
-      const { score: value } = score(formula, spec, detections);
-      if (value !== null) {
-        expect(value).toBeGreaterThanOrEqual(0);
-        expect(value).toBeLessThanOrEqual(1);
-      }
-    }));
+    fc.assert(
+      fc.property(
+        specArb,
+        fc.array(detection, { maxLength: 12 }),
+        fc.constantFrom<ScoringFormula>('t2i-r1', 't2i-r1-code', 'compbench', 'geneval'),
+        (spec, detections, formula) => {
+          const { score: value } = score(formula, spec, detections);
+          if (value !== null) {
+            expect(value).toBeGreaterThanOrEqual(0);
+            expect(value).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+    );
   });
 
   it('swapping the two objects turns "left of" into "right of" (same reward)', () => {
-    fc.assert(fc.property(fc.array(detection, { maxLength: 10 }), fc.constantFrom<ScoringFormula>('t2i-r1', 't2i-r1-code', 'compbench'), (detections, formula) => {
-      const a = score(formula, spatial('dog', 'left of', 'cat'), detections).score;
-      const b = score(formula, spatial('cat', 'right of', 'dog'), detections).score;
-      expect(b).toBeCloseTo(a as number, 12);
-    }));
+    fc.assert(
+      fc.property(fc.array(detection, { maxLength: 10 }), fc.constantFrom<ScoringFormula>('t2i-r1', 't2i-r1-code', 'compbench'), (detections, formula) => {
+        const a = score(formula, spatial('dog', 'left of', 'cat'), detections).score;
+        const b = score(formula, spatial('cat', 'right of', 'dog'), detections).score;
+        expect(b).toBeCloseTo(a as number, 12);
+      }),
+    );
   });
 
   it('a detection list with no boxes gives 0 existence', () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...labels, 'bicycle', 'giraffe', 'man'), { minLength: 1, maxLength: 4 }), (names) => {
-      const spec: PromptSpec = { objects: names.map((name) => ({ name })), relations: [] };
-      expect(score('t2i-r1', spec, []).score).toBe(0);
-      expect(score('t2i-r1-code', spec, []).score).toBe(0);
-      for (const o of score('t2i-r1', spec, []).details.objects as { exists: boolean }[]) expect(o.exists).toBe(false);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...labels, 'bicycle', 'giraffe', 'man'), { minLength: 1, maxLength: 4 }), (names) => {
+        const spec: PromptSpec = { objects: names.map((name) => ({ name })), relations: [] };
+        expect(score('t2i-r1', spec, []).score).toBe(0);
+        expect(score('t2i-r1-code', spec, []).score).toBe(0);
+        for (const o of score('t2i-r1', spec, []).details.objects as { exists: boolean }[]) expect(o.exists).toBe(false);
+      }),
+    );
   });
 });

@@ -17,9 +17,13 @@ const GENEVAL_RELATIONS = new Set(['left of', 'right of', 'above', 'below']);
 export function scoreGenEval(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
   const warnings: string[] = [];
   const spec = input.spec;
-  const counting = spec.category === 'counting' || spec.category === 'numeracy' || (spec.category === undefined && spec.objects.some((o) => (o.count ?? 1) > 1));
+  const counting =
+    spec.category === 'counting' || spec.category === 'numeracy' || (spec.category === undefined && spec.objects.some((o) => (o.count ?? 1) > 1));
   const threshold = Math.max(options.boxThreshold, counting ? options.genevalCountingThreshold : options.genevalThreshold);
-  const boxes = capPerClass(input.detections.filter((d) => d.score > threshold), options.genevalMaxPerClass);
+  const boxes = capPerClass(
+    input.detections.filter((d) => d.score > threshold),
+    options.genevalMaxPerClass,
+  );
   const objects = resolveObjects(spec, input.resolveLabel, warnings);
   const reasons: string[] = [];
   const base = { formula: 'geneval', threshold, boxes: describeBoxes(boxes) };
@@ -32,7 +36,8 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
   // read as a wrong image and a found one as unjudged, biasing the colour tasks towards 0.
   const colored = spec.objects.filter((o) => o.attributes?.some((a) => GENEVAL_COLORS.includes(a.toLowerCase())));
   if (colored.length > 0 && !input.colorOf) {
-    for (const object of colored) warnings.push(`colour '${object.attributes!.join(' ')} ${object.name}' needs a colour classifier (option colorClassifier): null`);
+    for (const object of colored)
+      warnings.push(`colour '${object.attributes!.join(' ')} ${object.name}' needs a colour classifier (option colorClassifier): null`);
     return { score: null, details: { ...base, correct: null }, warnings };
   }
 
@@ -70,7 +75,11 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
     }
     const holds = subjects.every((s) => targets.every((t) => s !== t && genevalRelations(s.box, t.box).has(relation.relation)));
     if (!holds) reasons.push(`expected ${relation.subject} ${relation.relation} ${relation.object}`);
-    return { ...head, score: holds ? 1 : 0, verdict: holds ? 'holds for every pair of boxes (GenEval margin)' : 'fails for some pair of boxes (GenEval margin)' };
+    return {
+      ...head,
+      score: holds ? 1 : 0,
+      verdict: holds ? 'holds for every pair of boxes (GenEval margin)' : 'fails for some pair of boxes (GenEval margin)',
+    };
   });
   if (relations.some((r) => r.score === null)) return { score: null, details: { ...base, correct: null, objects: checks, relations }, warnings };
 
@@ -97,9 +106,11 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
 
 function capPerClass(detections: readonly Detection[], max: number): Detection[] {
   const perClass = new Map<string, number>();
-  return [...detections].sort((a, b) => b.score - a.score).filter((d) => {
-    const n = perClass.get(d.label) ?? 0;
-    perClass.set(d.label, n + 1);
-    return n < max;
-  });
+  return [...detections]
+    .sort((a, b) => b.score - a.score)
+    .filter((d) => {
+      const n = perClass.get(d.label) ?? 0;
+      perClass.set(d.label, n + 1);
+      return n < max;
+    });
 }

@@ -7,7 +7,16 @@ import { scoreT2IR1 } from './t2i-r1.js';
 
 export * from './boxes.js';
 export * from './position.js';
-export { DEFAULT_SCORING_OPTIONS, SCORING_FORMULAS, promptTask, type PromptTask, type ScoreOutcome, type ScoringFormula, type ScoringInput, type ScoringOptions } from './common.js';
+export {
+  DEFAULT_SCORING_OPTIONS,
+  SCORING_FORMULAS,
+  promptTask,
+  type PromptTask,
+  type ScoreOutcome,
+  type ScoringFormula,
+  type ScoringInput,
+  type ScoringOptions,
+} from './common.js';
 export { scoreT2IR1, prepareBoxes } from './t2i-r1.js';
 export { scoreT2IR1Code } from './t2i-r1-code.js';
 export { scoreT2IR1Reference, referenceRow, referencePhraseName, determinePosition, torchvisionNms, centreSizeBox } from './t2i-r1-reference.js';

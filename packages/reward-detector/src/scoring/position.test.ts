@@ -49,26 +49,31 @@ describe('positionScore (T2I-R1 / T2I-CompBench)', () => {
     expect(positionScore('inside', a, a).score).toBeNull();
   });
 
-  const box = fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 200 }))
+  const box = fc
+    .tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 200 }))
     .map(([x, y, w, h]): Box => [x, y, x + w, y + h]);
 
   it('property: swapping the two boxes turns left of into right of and above into below', () => {
-    fc.assert(fc.property(box, box, (p, q) => {
-      expect(positionScore('left of', p, q).score).toBe(positionScore('right of', q, p).score);
-      expect(positionScore('above', p, q).score).toBe(positionScore('below', q, p).score);
-      expect(positionScore('near', p, q).score).toBe(positionScore('near', q, p).score);
-    }));
+    fc.assert(
+      fc.property(box, box, (p, q) => {
+        expect(positionScore('left of', p, q).score).toBe(positionScore('right of', q, p).score);
+        expect(positionScore('above', p, q).score).toBe(positionScore('below', q, p).score);
+        expect(positionScore('near', p, q).score).toBe(positionScore('near', q, p).score);
+      }),
+    );
   });
 
   it('property: at most one direction holds and every score is in [0, 1]', () => {
-    fc.assert(fc.property(box, box, (p, q) => {
-      const scores = (['left of', 'right of', 'above', 'below'] as const).map((r) => positionScore(r, p, q).score as number);
-      expect(scores.filter((s) => s > 0).length).toBeLessThanOrEqual(1);
-      for (const s of [...scores, positionScore('near', p, q).score as number]) {
-        expect(s).toBeGreaterThanOrEqual(0);
-        expect(s).toBeLessThanOrEqual(1);
-      }
-    }));
+    fc.assert(
+      fc.property(box, box, (p, q) => {
+        const scores = (['left of', 'right of', 'above', 'below'] as const).map((r) => positionScore(r, p, q).score as number);
+        expect(scores.filter((s) => s > 0).length).toBeLessThanOrEqual(1);
+        for (const s of [...scores, positionScore('near', p, q).score as number]) {
+          expect(s).toBeGreaterThanOrEqual(0);
+          expect(s).toBeLessThanOrEqual(1);
+        }
+      }),
+    );
   });
 });
 

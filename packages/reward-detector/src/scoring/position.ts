@@ -90,7 +90,7 @@ export function genevalRelations(a: Box, b: Box): Set<string> {
   const [ax, ay] = boxCenter(a);
   const [bx, by] = boxCenter(b);
   const offset = [ax - bx, ay - by] as const;
-  const size = [(a[2] - a[0]) + (b[2] - b[0]), (a[3] - a[1]) + (b[3] - b[1])] as const;
+  const size = [a[2] - a[0] + (b[2] - b[0]), a[3] - a[1] + (b[3] - b[1])] as const;
   const revised = offset.map((o, i) => Math.max(Math.abs(o) - GENEVAL_POSITION_MARGIN * (size[i] ?? 0), 0) * Math.sign(o));
   const relations = new Set<string>();
   if (revised.every((r) => Math.abs(r) < 1e-3)) return relations;

@@ -1,7 +1,16 @@
 import { nonMaxSuppression } from './boxes.js';
 import {
-  type ScoreOutcome, type ScoringInput, type ScoringOptions,
-  boxesBy, describeBoxes, judgeRelation, mean, positionFor, promptTask, resolveObjects, round,
+  type ScoreOutcome,
+  type ScoringInput,
+  type ScoringOptions,
+  boxesBy,
+  describeBoxes,
+  judgeRelation,
+  mean,
+  positionFor,
+  promptTask,
+  resolveObjects,
+  round,
 } from './common.js';
 import { scoreT2IR1Reference } from './t2i-r1-reference.js';
 
@@ -82,5 +91,3 @@ function noNouns(objectCount: number, warnings: string[]): string[] {
   if (objectCount === 0) warnings.push('the prompt names no object: the released code scores an empty noun list 1');
   return warnings;
 }
-
-

@@ -30,7 +30,13 @@ export function scoreT2IR1Reference(input: ScoringInput, options: ScoringOptions
   const { width, height } = input.image;
   // One entry per (box, phrase) above the threshold, in the order given (the code's phrase-major order).
   const entries = input.detections.filter((d) => d.score > options.boxThreshold);
-  const base = { formula: 't2i-r1-code', reproduceBugs: true, boxThreshold: options.boxThreshold, taskType: row.task_type ?? null, boxes: describeBoxes(entries) };
+  const base = {
+    formula: 't2i-r1-code',
+    reproduceBugs: true,
+    boxThreshold: options.boxThreshold,
+    taskType: row.task_type ?? null,
+    boxes: describeBoxes(entries),
+  };
   const boxesOf = (name: string) => entries.filter((d) => matchesPhrase(name, d, input.resolveLabel));
   const found = (name: string) => boxesOf(name).length > 0;
 
@@ -39,7 +45,10 @@ export function scoreT2IR1Reference(input: ScoringInput, options: ScoringOptions
     return { score: 1, details: { ...base, task: 'no nouns', rule: 'empty noun list → 1' }, warnings };
   }
   for (const noun of row.nouns) {
-    if (referencePhraseName(noun) !== noun) warnings.push(`noun '${noun}' has ${noun.trim().split(' ').length} words: its phrase is named '${referencePhraseName(noun)}', so the released code never finds it`);
+    if (referencePhraseName(noun) !== noun)
+      warnings.push(
+        `noun '${noun}' has ${noun.trim().split(' ').length} words: its phrase is named '${referencePhraseName(noun)}', so the released code never finds it`,
+      );
     else if (input.resolveLabel(noun) === undefined) warnings.push(`noun '${noun}' is not a class the detector can name: counted as not found`);
   }
 
@@ -65,7 +74,17 @@ export function scoreT2IR1Reference(input: ScoringInput, options: ScoringOptions
     }
     const pos = determinePosition(info.locality, normalisedBox(subject.box, width, height), normalisedBox(object.box, width, height));
     score += pos / 2;
-    return { score, details: { ...head, pos: round(pos), subjectBox: subject.box, objectBox: object.box, verdict: `determine_position('${info.locality}') on boxes normalised to [0, 1], threshold 150` }, warnings };
+    return {
+      score,
+      details: {
+        ...head,
+        pos: round(pos),
+        subjectBox: subject.box,
+        objectBox: object.box,
+        verdict: `determine_position('${info.locality}') on boxes normalised to [0, 1], threshold 150`,
+      },
+      warnings,
+    };
   }
 
   if (row.task_type === 'numeracy') {
@@ -81,7 +100,11 @@ export function scoreT2IR1Reference(input: ScoringInput, options: ScoringOptions
       const boxes = boxesOf(name);
       if (boxes.length === 0) return { name, asked: num, found: 0, value: 0 };
       // The model's boxes are (cx, cy, w, h) in [0, 1]; torchvision reads them as (x1, y1, x2, y2).
-      const kept = torchvisionNms(boxes.map((d) => centreSizeBox(d.box, width, height)), boxes.map((d) => d.score), 0.5).length;
+      const kept = torchvisionNms(
+        boxes.map((d) => centreSizeBox(d.box, width, height)),
+        boxes.map((d) => d.score),
+        0.5,
+      ).length;
       const value = kept === num ? 1 : 0.2;
       score += value * weight;
       return { name, asked: num, found: kept, value };
@@ -111,9 +134,8 @@ export function referenceRow(spec: PromptSpec): T2IR1Fields {
   if (spec.t2iR1) return spec.t2iR1;
   const relation = spec.relations[0];
   const counted = spec.objects.filter((o) => o.count !== undefined);
-  const task = spec.category !== undefined && T2I_R1_TASK_TYPES.has(spec.category)
-    ? spec.category
-    : promptTask(spec) === 'existence' ? 'object' : promptTask(spec);
+  const task =
+    spec.category !== undefined && T2I_R1_TASK_TYPES.has(spec.category) ? spec.category : promptTask(spec) === 'existence' ? 'object' : promptTask(spec);
   return {
     task_type: task,
     nouns: spec.objects.map((o) => o.name),

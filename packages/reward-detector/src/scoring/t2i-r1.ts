@@ -1,7 +1,21 @@
 import { type Detection, mergeDuplicates, nonMaxSuppression } from './boxes.js';
 import {
-  type RelationVerdict, type ResolvedObject, type ScoreOutcome, type ScoringInput, type ScoringOptions,
-  askedForLabel, boxesBy, describeBoxes, judgeRelation, mean, positionFor, promptTask, resolveObjects, round, roundBox, warnSharedLabels,
+  type RelationVerdict,
+  type ResolvedObject,
+  type ScoreOutcome,
+  type ScoringInput,
+  type ScoringOptions,
+  askedForLabel,
+  boxesBy,
+  describeBoxes,
+  judgeRelation,
+  mean,
+  positionFor,
+  promptTask,
+  resolveObjects,
+  round,
+  roundBox,
+  warnSharedLabels,
 } from './common.js';
 
 /**
@@ -38,7 +52,14 @@ export function scoreT2IR1(input: ScoringInput, options: ScoringOptions): ScoreO
       const score = mean(perRelation.map((p) => p.reward));
       return {
         score,
-        details: { ...base, task, rule: '0.6·S + 0.4·E', objects: existence, relations, parts: perRelation.map((p) => ({ S: round(p.S), E: round(p.E), reward: round(p.reward) })) },
+        details: {
+          ...base,
+          task,
+          rule: '0.6·S + 0.4·E',
+          objects: existence,
+          relations,
+          parts: perRelation.map((p) => ({ S: round(p.S), E: round(p.E), reward: round(p.reward) })),
+        },
         warnings,
       };
     }
@@ -101,11 +122,19 @@ export function judgeRelations(
     const position = positionFor(relation.relation, input.image, options.nearThresholdPx);
     const probe = position([0, 0, 1, 1], [0, 0, 1, 1]);
     if (probe.score === null) {
-      warnings.push(`relation '${relation.relation}' (${relation.subject} / ${relation.object}) ${probe.verdict.replace(/^unsupported: '[^']*' /, '')}: not judged`);
+      warnings.push(
+        `relation '${relation.relation}' (${relation.subject} / ${relation.object}) ${probe.verdict.replace(/^unsupported: '[^']*' /, '')}: not judged`,
+      );
       return { ...base, score: null, verdict: probe.verdict };
     }
     const judged = judgeRelation(boxesBy(boxes, subject.label), boxesBy(boxes, object.label), subject.label === object.label, position);
     if (!judged) return { ...base, score: 0, verdict: 'S = 0: both objects must be found' };
-    return { ...base, score: judged.result.score ?? 0, verdict: judged.result.verdict, subjectBox: roundBox(judged.subject.box), objectBox: roundBox(judged.object.box) };
+    return {
+      ...base,
+      score: judged.result.score ?? 0,
+      verdict: judged.result.verdict,
+      subjectBox: roundBox(judged.subject.box),
+      objectBox: roundBox(judged.object.box),
+    };
   });
 }

@@ -45,13 +45,15 @@ function completion(model: string, top: { token: string; logprob: number; bytes:
     object: 'chat.completion',
     created: 1_700_000_000,
     model,
-    choices: [{
-      index: 0,
-      message: { role: 'assistant', content: chosen.token, tool_calls: [] },
-      logprobs: { content: [{ ...chosen, top_logprobs: top }] },
-      finish_reason: 'length',
-      stop_reason: null,
-    }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: chosen.token, tool_calls: [] },
+        logprobs: { content: [{ ...chosen, top_logprobs: top }] },
+        finish_reason: 'length',
+        stop_reason: null,
+      },
+    ],
     usage: { prompt_tokens: 42, total_tokens: 43, completion_tokens: 1 },
   };
 }
@@ -102,7 +104,8 @@ export async function startVllmFixtureServer(): Promise<VllmFixtureServer> {
             return; // headers and half a body, then nothing
           }
           const error = (status: number, headers: Record<string, string> = {}) =>
-            res.writeHead(status, { 'content-type': 'application/json', ...headers })
+            res
+              .writeHead(status, { 'content-type': 'application/json', ...headers })
               .end(JSON.stringify({ object: 'error', message: `fixture error ${status}`, type: 'BadRequestError', code: status }));
           if (text.includes('[500]')) return error(500);
           if (text.includes('[400]')) return error(400);

@@ -5,9 +5,7 @@ import { OpenAiYesNoBackend, type OpenAiBackendOptions } from './openai.js';
 import { TransformersYesNoBackend, type TransformersBackendOptions } from './transformers.js';
 
 export type YesNoBackendConfig =
-  | ({ type: 'transformers' } & TransformersBackendOptions)
-  | ({ type: 'onnx' } & OnnxBackendOptions)
-  | ({ type: 'openai' } & OpenAiBackendOptions);
+  ({ type: 'transformers' } & TransformersBackendOptions) | ({ type: 'onnx' } & OnnxBackendOptions) | ({ type: 'openai' } & OpenAiBackendOptions);
 
 const positiveInteger = { type: 'integer', minimum: 1 } as const;
 

@@ -9,7 +9,10 @@ afterAll(() => backend.dispose());
 
 describe('onnx backend on the tiny BLIP-VQA export', () => {
   it('picks the BLIP layout from config.json and matches the torch reference within 1e-5', async () => {
-    const answers = await backend.ask(image, reference.cases.map((c) => ({ body: c.text })));
+    const answers = await backend.ask(
+      image,
+      reference.cases.map((c) => ({ body: c.text })),
+    );
     expect(backend.architecture).toBe('blip');
     answers.forEach((answer, i) => {
       const c = reference.cases[i]!;

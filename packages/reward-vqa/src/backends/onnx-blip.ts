@@ -40,14 +40,28 @@ export class OnnxBlipYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOpti
     const dir = resolveModelLocation(this.options.model).location;
     const runtimes = await loadExportRuntimes();
     try {
-      const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config?: { bos_token_id?: number; max_position_embeddings?: number } };
-      const { sessions: [vision, encoder, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
+      const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as {
+        text_config?: { bos_token_id?: number; max_position_embeddings?: number };
+      };
+      const {
+        sessions: [vision, encoder, decoder],
+        tokenizer,
+        imageProcessor,
+        RawImage,
+      } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
       const decoderStartId = config.text_config?.bos_token_id;
       if (decoderStartId === undefined) throw new Error('config.json has no text_config.bos_token_id (the [DEC] token the answer decoder starts from)');
       const [cls, sep] = tokenizer.encode('');
       if (cls === undefined || sep === undefined) throw new Error('the tokenizer adds no [CLS] … [SEP] around a question');
       return {
-        ort: runtimes[0], vision: vision!, encoder: encoder!, decoder: decoder!, tokenizer, imageProcessor, RawImage, decoderStartId,
+        ort: runtimes[0],
+        vision: vision!,
+        encoder: encoder!,
+        decoder: decoder!,
+        tokenizer,
+        imageProcessor,
+        RawImage,
+        decoderStartId,
         frame: { before: [cls], after: [sep] },
         yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
         limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? config.text_config?.max_position_embeddings ?? Infinity,
@@ -68,7 +82,11 @@ export class OnnxBlipYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOpti
     for (const query of queries) {
       throwIfAborted(options.signal);
       const { ids, warnings } = framedQueryIds(loaded.tokenizer, query, loaded.limit, loaded.frame);
-      const inputIds = new ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
+      const inputIds = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (id) => BigInt(id)),
+        [1, ids.length],
+      );
       const ones = new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
       const { question_embeds: questionEmbeds } = await loaded.encoder.run({ input_ids: inputIds, attention_mask: ones, image_embeds: imageEmbeds! });
       this.stats.decoderRuns++;

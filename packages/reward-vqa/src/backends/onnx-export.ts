@@ -56,7 +56,9 @@ export async function openOnnxExport<Tokenizer>(
     const session = sessions[i]!;
     const missing = inputs.filter((input) => !session.inputNames.includes(input));
     if (missing.length > 0 || !session.outputNames.includes(output)) {
-      throw new Error(`onnx/${file}.onnx has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected inputs [${inputs.join(', ')}] and output ${output}`);
+      throw new Error(
+        `onnx/${file}.onnx has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected inputs [${inputs.join(', ')}] and output ${output}`,
+      );
     }
   });
   return { sessions, tokenizer, imageProcessor, RawImage: tf.RawImage };

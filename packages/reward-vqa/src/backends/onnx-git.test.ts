@@ -10,7 +10,10 @@ afterAll(() => backend.dispose());
 
 describe('OnnxGitYesNoBackend on the tiny GIT-style export', () => {
   it('matches the torch reference within 1e-5, encoding the image once for all questions', async () => {
-    const answers = await backend.ask(image, reference.cases.map((c) => ({ body: c.text })));
+    const answers = await backend.ask(
+      image,
+      reference.cases.map((c) => ({ body: c.text })),
+    );
     answers.forEach((answer, i) => {
       const c = reference.cases[i]!;
       expect(Math.abs(answer.ratio! - c.ratio)).toBeLessThanOrEqual(1e-5);

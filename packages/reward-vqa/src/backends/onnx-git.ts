@@ -52,7 +52,12 @@ export class OnnxGitYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOptio
     const dir = resolveModelLocation(this.options.model).location;
     const runtimes = await loadExportRuntimes();
     try {
-      const { sessions: [vision, decoder], tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
+      const {
+        sessions: [vision, decoder],
+        tokenizer,
+        imageProcessor,
+        RawImage,
+      } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
       // GIT starts every text with [CLS] (its BOS); take it from the tokenizer config.
       const cls = tokenizer.config.cls_token;
       const clsToken = typeof cls === 'string' ? cls : cls?.content;
@@ -61,7 +66,13 @@ export class OnnxGitYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOptio
       const startId = clsId ?? tokenizer.bos_token_id ?? undefined;
       if (startId === undefined) throw new Error('the tokenizer has no [CLS] / BOS token to start the question');
       return {
-        ort: runtimes[0], vision: vision!, decoder: decoder!, tokenizer, imageProcessor, RawImage, startId,
+        ort: runtimes[0],
+        vision: vision!,
+        decoder: decoder!,
+        tokenizer,
+        imageProcessor,
+        RawImage,
+        startId,
         yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
         limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? Infinity,
       };
@@ -86,7 +97,11 @@ export class OnnxGitYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOptio
       throwIfAborted(options.signal);
       // [CLS] + question tokens, no [SEP].
       const { ids, warnings } = framedQueryIds(loaded.tokenizer, query, loaded.limit, { before: [loaded.startId], after: [] });
-      const input = new loaded.ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
+      const input = new loaded.ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (id) => BigInt(id)),
+        [1, ids.length],
+      );
       this.stats.decoderRuns++;
       const { logits } = await loaded.decoder.run({ image_features: features, input_ids: input });
       const [, positions, vocab] = logits!.dims as [number, number, number];

@@ -154,14 +154,38 @@ describe('readYesNo', () => {
     expect(() => readYesNo({ choices: [{ logprobs: null }] }, 1, 'http://x')).toThrow(/http:\/\/x returned no logprobs/);
   });
   it('takes the other mass as 0 with a warning when only one answer is present', () => {
-    const answer = readYesNo({ choices: [{ logprobs: { content: [{ token: 'yes', logprob: -1, top_logprobs: [{ token: 'yes', logprob: -1 }, { token: 'I', logprob: -2 }] }] } }] }, 1);
+    const answer = readYesNo(
+      {
+        choices: [
+          {
+            logprobs: {
+              content: [
+                {
+                  token: 'yes',
+                  logprob: -1,
+                  top_logprobs: [
+                    { token: 'yes', logprob: -1 },
+                    { token: 'I', logprob: -2 },
+                  ],
+                },
+              ],
+            },
+          },
+        ],
+      },
+      1,
+    );
     expect(answer.ratio).toBe(1);
     expect(answer.warnings[0]).toMatch(/only "yes"/);
   });
   it('reports the reference numbers over the returned top tokens: exact "yes"/"no", answers without a leading space', () => {
     const top = [
-      { token: 'Yes', logprob: -0.5 }, { token: ' yes', logprob: -1 }, { token: 'yes', logprob: -1.5 },
-      { token: 'no', logprob: -2 }, { token: 'NO', logprob: -2.5 }, { token: 'I', logprob: -3 },
+      { token: 'Yes', logprob: -0.5 },
+      { token: ' yes', logprob: -1 },
+      { token: 'yes', logprob: -1.5 },
+      { token: 'no', logprob: -2 },
+      { token: 'NO', logprob: -2.5 },
+      { token: 'I', logprob: -3 },
     ];
     const response = { choices: [{ logprobs: { content: [{ token: 'Yes', logprob: -0.5, top_logprobs: top }] } }] };
     const T = 0.3;

@@ -66,7 +66,10 @@ function withCauses(error: unknown): string {
 }
 
 class RetryableError extends Error {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
   }
 }
@@ -94,8 +97,15 @@ export class OpenAiYesNoBackend implements YesNoBackend {
       throw new InvalidConfigError(`environment variable ${apiKeyEnv} (apiKeyEnv) is not set`, { data: { path: 'backend/apiKeyEnv' } });
     }
     this.#options = {
-      timeoutMs: 60_000, concurrency: 8, maxRetries: 3, retryBaseMs: 500, imageFormat: 'png', maxPromptChars: 8000,
-      topLogprobs: 20, ...rest, ...(apiKey !== undefined ? { apiKey } : {}),
+      timeoutMs: 60_000,
+      concurrency: 8,
+      maxRetries: 3,
+      retryBaseMs: 500,
+      imageFormat: 'png',
+      maxPromptChars: 8000,
+      topLogprobs: 20,
+      ...rest,
+      ...(apiKey !== undefined ? { apiKey } : {}),
     };
     this.#fetch = options.fetch ?? fetch;
     this.#limit = pLimit(this.#options.concurrency);
@@ -138,13 +148,15 @@ export class OpenAiYesNoBackend implements YesNoBackend {
     }
     const request = {
       model: this.#options.model,
-      messages: [{
-        role: 'user',
-        content: [
-          { type: 'image_url', image_url: { url: imageUrl } },
-          { type: 'text', text: queryText({ ...query, body }) },
-        ],
-      }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: imageUrl } },
+            { type: 'text', text: queryText({ ...query, body }) },
+          ],
+        },
+      ],
       max_tokens: 1,
       temperature: 0,
       logprobs: true,
@@ -192,9 +204,11 @@ export class OpenAiYesNoBackend implements YesNoBackend {
         throw new RetryableError(`HTTP ${response.status}: ${snippet(text)}`, retryAfterMs(response.headers.get('retry-after')));
       }
       if (!response.ok) {
-        throw new AbortError(new RemoteServiceError(`${server} answered HTTP ${response.status}: ${snippet(text)}`, {
-          data: { server, status: response.status },
-        }));
+        throw new AbortError(
+          new RemoteServiceError(`${server} answered HTTP ${response.status}: ${snippet(text)}`, {
+            data: { server, status: response.status },
+          }),
+        );
       }
       try {
         return JSON.parse(text) as ChatCompletionResponse;
@@ -268,7 +282,11 @@ export function stripControlTokens(text: string): { text: string; warning?: stri
  * returned and otherwise misses the mass of the tokens the server did not return. Tokens come decoded: "yes" is the
  * exact token, a leading space marks the byte-level / SentencePiece word-start forms reward_orm.py does not accept.
  */
-function referenceFromTop(candidates: readonly { token: string; logprob: number }[], temperature: number, topK: number | undefined): ReferenceFirstToken | undefined {
+function referenceFromTop(
+  candidates: readonly { token: string; logprob: number }[],
+  temperature: number,
+  topK: number | undefined,
+): ReferenceFirstToken | undefined {
   const valid = candidates.filter((c) => typeof c.logprob === 'number' && !Number.isNaN(c.logprob));
   if (valid.length === 0) return undefined;
   const sorted = [...valid].sort((a, b) => b.logprob - a.logprob);
@@ -302,12 +320,16 @@ export function readYesNo(response: ChatCompletionResponse, temperature: number,
   }
   const sumExp = (values: number[]) => values.reduce((sum, lp) => sum + Math.exp(lp), 0);
   if (yes.length === 0 && no.length === 0) {
-    const top = candidates.slice(0, 5).map((c) => JSON.stringify(c.token)).join(', ');
+    const top = candidates
+      .slice(0, 5)
+      .map((c) => JSON.stringify(c.token))
+      .join(', ');
     return { pYes: null, pNo: null, ratio: null, ...reference, warnings: [`neither "yes" nor "no" among the ${candidates.length} top tokens (top: ${top})`] };
   }
-  const warnings = yes.length === 0 || no.length === 0
-    ? [`only "${yes.length === 0 ? 'no' : 'yes'}" among the ${candidates.length} top tokens: the other's mass is taken as 0`]
-    : [];
+  const warnings =
+    yes.length === 0 || no.length === 0
+      ? [`only "${yes.length === 0 ? 'no' : 'yes'}" among the ${candidates.length} top tokens: the other's mass is taken as 0`]
+      : [];
   const logMass = (values: number[]) => {
     if (values.length === 0) return -Infinity;
     const scaled = values.map((lp) => lp / temperature);

@@ -24,7 +24,10 @@ describe('TransformersYesNoBackend on the tiny LLaVA fixture', () => {
 
   it('answers a left-padded batch of questions of different lengths like the single calls', async () => {
     const vqa = reference.cases.filter((c) => c.kind === 'vqa');
-    const answers = await backend.ask(image, vqa.map((c) => ({ body: c.text })));
+    const answers = await backend.ask(
+      image,
+      vqa.map((c) => ({ body: c.text })),
+    );
     answers.forEach((answer, i) => expect(Math.abs(answer.ratio! - vqa[i]!.ratio)).toBeLessThanOrEqual(1e-5));
   });
 
@@ -64,7 +67,8 @@ describe('TransformersYesNoBackend on the tiny LLaVA fixture', () => {
     try {
       for (const file of await fs.readdir(dir)) await fs.symlink(path.join(dir, file), path.join(copy, file));
       const config = JSON.parse(await fs.readFile(path.join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
-      config.chat_template = "{% for m in messages %}{{ m['role'].upper() }}: {{ m['content'] }} {% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}";
+      config.chat_template =
+        "{% for m in messages %}{{ m['role'].upper() }}: {{ m['content'] }} {% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}";
       await fs.rm(path.join(copy, 'tokenizer_config.json'));
       await fs.writeFile(path.join(copy, 'tokenizer_config.json'), JSON.stringify(config));
       const stringTemplate = new TransformersYesNoBackend({ model: copy });

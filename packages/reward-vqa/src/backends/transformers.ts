@@ -119,7 +119,12 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
         return run(...args);
       };
     }
-    const limit = this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? model.config.text_config?.max_position_embeddings ?? model.config.max_position_embeddings ?? Infinity;
+    const limit =
+      this.options.maxInputTokens ??
+      tokenizerLimit(tokenizer) ??
+      model.config.text_config?.max_position_embeddings ??
+      model.config.max_position_embeddings ??
+      Infinity;
     return {
       processor,
       model,
@@ -140,8 +145,7 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
     const tokenizer = loaded.processor.tokenizer;
     const plain = `${loaded.imageToken}\n${text}`;
     if (!tokenizer.chat_template) return plain;
-    const render = (content: unknown) =>
-      tokenizer.apply_chat_template([{ role: 'user', content }], { tokenize: false, add_generation_prompt: true });
+    const render = (content: unknown) => tokenizer.apply_chat_template([{ role: 'user', content }], { tokenize: false, add_generation_prompt: true });
     const structured = render([{ type: 'image' }, { type: 'text', text }]);
     return structured.includes(loaded.imageToken) && structured.includes(text) ? structured : render(plain);
   }
@@ -209,7 +213,13 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
   async #forward(loaded: Loaded, inputs: Record<string, Tensor>, features: Tensor, rows: number): Promise<Tensor> {
     const { model } = loaded;
     const inputIds = inputs.input_ids!;
-    const tiled = rows === 1 ? features : loaded.cat(Array.from({ length: rows }, () => features), 0);
+    const tiled =
+      rows === 1
+        ? features
+        : loaded.cat(
+            Array.from({ length: rows }, () => features),
+            0,
+          );
     const embeds = await model.encode_text({ input_ids: inputIds });
     const merged = model._merge_input_ids_with_image_features({
       image_features: tiled,

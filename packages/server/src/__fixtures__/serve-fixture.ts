@@ -19,7 +19,13 @@ if (mode === 'rounds') {
   process.once('SIGINT', () => process.exit(0));
   for (;;) {
     gate = new GatedReward();
-    const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'gated', model: gate }] }), maxBatch: 4, maxWaitMs: 0, maxQueue: 256, warmup: false });
+    const server = createRewardServer({
+      ensemble: createEnsemble({ experts: [{ name: 'gated', model: gate }] }),
+      maxBatch: 4,
+      maxWaitMs: 0,
+      maxQueue: 256,
+      warmup: false,
+    });
     const { url } = await server.listen({ port: 0 });
     process.stdout.write(`${JSON.stringify({ url })}\n`);
     await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));

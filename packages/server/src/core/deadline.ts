@@ -6,7 +6,12 @@ import { HttpError } from '../http.js';
  * Runs `work` under a per-request deadline (504 past it) and aborts its signal when the client goes away
  * (its queued items are withdrawn). The work itself keeps running to its end (leases are released there).
  */
-export async function withDeadline<T>(response: ServerResponse, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>, onTimeout?: () => void): Promise<T> {
+export async function withDeadline<T>(
+  response: ServerResponse,
+  timeoutMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  onTimeout?: () => void,
+): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new RewardTimeoutError(`request did not finish within ${timeoutMs} ms`)), timeoutMs);
   const onClose = () => {

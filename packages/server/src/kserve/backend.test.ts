@@ -30,7 +30,12 @@ describe('delegation: server B serves an ensemble whose expert runs on server A'
   beforeAll(async () => {
     const delegated = createKServeReward({ kind: 'mock', url: remote.url, model: 'bright' });
     local = createRewardServer({
-      ensemble: createEnsemble({ experts: [{ name: 'remote-bright', model: delegated }, { name: 'local-half', model: createMockReward({ score: (sample) => meanBrightness(sample.image) / 2 }) }] }),
+      ensemble: createEnsemble({
+        experts: [
+          { name: 'remote-bright', model: delegated },
+          { name: 'local-half', model: createMockReward({ score: (sample) => meanBrightness(sample.image) / 2 }) },
+        ],
+      }),
     });
     await local.listen();
     await local.ready;
@@ -48,7 +53,10 @@ describe('delegation: server B serves an ensemble whose expert runs on server A'
     const response = await fetch(`${local.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
     expect(response.status).toBe(200);
     const body = (await response.json()) as {
-      results: { reward: number | null; experts: Record<string, { score: number | null; raw: number | null; modelId: string; error?: { code: string; message: string } }> }[];
+      results: {
+        reward: number | null;
+        experts: Record<string, { score: number | null; raw: number | null; modelId: string; error?: { code: string; message: string } }>;
+      }[];
     };
     const [first, failed, third] = body.results;
     expect(first!.experts['remote-bright']!.score).toBeCloseTo(meanBrightness(blue), 6);
@@ -76,7 +84,9 @@ describe('kserve in an ensemble config', () => {
   });
 
   it('names the bad key of a kserve entry', async () => {
-    await expect(createEnsembleFromConfig({ experts: [{ kind: 'hpm', backend: { type: 'kserve', url: remote.url } }] })).rejects.toThrow(/experts\/0\/backend.*model/);
+    await expect(createEnsembleFromConfig({ experts: [{ kind: 'hpm', backend: { type: 'kserve', url: remote.url } }] })).rejects.toThrow(
+      /experts\/0\/backend.*model/,
+    );
   });
 });
 
@@ -97,7 +107,13 @@ describe('several endpoints', () => {
   afterAll(() => Promise.all(replicas.map((server) => server.close())));
 
   it('round-robin spreads calls over the replicas and fails over from a dead endpoint', async () => {
-    const model = createKServeReward({ url: deadUrl, endpoints: replicas.map((server) => server.url), model: 'bright', strategy: 'round-robin', healthCheckIntervalMs: 0 });
+    const model = createKServeReward({
+      url: deadUrl,
+      endpoints: replicas.map((server) => server.url),
+      model: 'bright',
+      strategy: 'round-robin',
+      healthCheckIntervalMs: 0,
+    });
     try {
       for (let call = 0; call < 6; call++) {
         const [result] = await model.doScore([{ image: blue, prompt: 'x' }]);
@@ -155,7 +171,13 @@ describe('several endpoints', () => {
 
   it('waits Retry-After and tries again when the remote queue is full (429), without marking it unhealthy', async () => {
     const gated = new GatedReward();
-    const busy = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: gated }] }), warmup: false, maxBatch: 1, maxWaitMs: 0, maxQueue: 1 });
+    const busy = createRewardServer({
+      ensemble: createEnsemble({ experts: [{ name: 'bright', model: gated }] }),
+      warmup: false,
+      maxBatch: 1,
+      maxWaitMs: 0,
+      maxQueue: 1,
+    });
     await busy.listen();
     const model = createKServeReward({ url: busy.url, model: 'bright', healthCheckIntervalMs: 0, retries: 5 });
     const direct = createKServeReward({ url: busy.url, model: 'bright', healthCheckIntervalMs: 0, retries: 0 });
@@ -189,7 +211,10 @@ describe('several endpoints', () => {
     await stuck.listen();
     const model = createKServeReward({ url: stuck.url, model: 'bright', timeoutMs: 100, healthCheckIntervalMs: 0 });
     try {
-      const results = await model.doScore([{ image: blue, prompt: 'x' }, { image: dark, prompt: 'y' }]);
+      const results = await model.doScore([
+        { image: blue, prompt: 'x' },
+        { image: dark, prompt: 'y' },
+      ]);
       expect(results.map((result) => result.error?.code)).toEqual(['TIMEOUT', 'TIMEOUT']);
     } finally {
       gated.release();

@@ -227,7 +227,13 @@ export class KServeReward extends BaseReward {
       { name: names.prompt, datatype: 'BYTES', shape, values: samples.map((sample) => sample.prompt), binary: true },
     ];
     if (names.spec && samples.some((sample) => sample.spec)) {
-      tensors.push({ name: names.spec, datatype: 'BYTES', shape, values: samples.map((sample) => (sample.spec ? JSON.stringify(sample.spec) : '')), binary: true });
+      tensors.push({
+        name: names.spec,
+        datatype: 'BYTES',
+        shape,
+        values: samples.map((sample) => (sample.spec ? JSON.stringify(sample.spec) : '')),
+        binary: true,
+      });
     }
     const { body, headerLength } = encodeInferMessage({ parameters: { binary_data_output: true } }, 'inputs', tensors);
     return {
@@ -262,7 +268,11 @@ export class KServeReward extends BaseReward {
           // not JSON: keep the text
         }
         const retryAfter = Number(response.headers.get('retry-after'));
-        throw new HttpStatusError(response.status, `${endpoint.url}: HTTP ${response.status}: ${message}`, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined);
+        throw new HttpStatusError(
+          response.status,
+          `${endpoint.url}: HTTP ${response.status}: ${message}`,
+          Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
+        );
       }
       const lengthHeader = response.headers.get(INFERENCE_HEADER_CONTENT_LENGTH);
       return decodeInferMessage<KServeInferResponse>(bytes, lengthHeader === null ? undefined : Number(lengthHeader), 'outputs').tensors;

@@ -10,20 +10,7 @@
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length';
 
-export type KServeDatatype =
-  | 'BOOL'
-  | 'UINT8'
-  | 'UINT16'
-  | 'UINT32'
-  | 'UINT64'
-  | 'INT8'
-  | 'INT16'
-  | 'INT32'
-  | 'INT64'
-  | 'FP16'
-  | 'FP32'
-  | 'FP64'
-  | 'BYTES';
+export type KServeDatatype = 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
 
 export interface KServeTensor {
   name: string;
@@ -70,7 +57,10 @@ export class KServeProtocolError extends Error {
   }
 }
 
-const NUMERIC: Record<string, { bytes: number; read: (view: DataView, offset: number) => number; write: (view: DataView, offset: number, value: number) => void }> = {
+const NUMERIC: Record<
+  string,
+  { bytes: number; read: (view: DataView, offset: number) => number; write: (view: DataView, offset: number, value: number) => void }
+> = {
   BOOL: { bytes: 1, read: (v, o) => v.getUint8(o), write: (v, o, x) => v.setUint8(o, x ? 1 : 0) },
   UINT8: { bytes: 1, read: (v, o) => v.getUint8(o), write: (v, o, x) => v.setUint8(o, x) },
   UINT16: { bytes: 2, read: (v, o) => v.getUint16(o, true), write: (v, o, x) => v.setUint16(o, x, true) },
@@ -254,7 +244,10 @@ export function encodeInferMessage(
   const binaryParts: Buffer[] = [];
   const jsonTensors = tensors.map((tensor) => {
     if (tensor.binary) {
-      const raw = tensor.datatype === 'BYTES' ? encodeBytesElements(tensor.values as (Uint8Array | string)[]) : encodeNumericElements(tensor.datatype, tensor.values as number[]);
+      const raw =
+        tensor.datatype === 'BYTES'
+          ? encodeBytesElements(tensor.values as (Uint8Array | string)[])
+          : encodeNumericElements(tensor.datatype, tensor.values as number[]);
       binaryParts.push(raw);
       return { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, parameters: { binary_data_size: raw.length } };
     }

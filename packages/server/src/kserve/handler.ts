@@ -82,13 +82,28 @@ function buildOutputs(context: ServerContext, model: ModelView, results: readonl
   const fp32 = (name: string, values: number[]) => outputs.set(name, { name, datatype: 'FP32', shape, values });
   if (model.expert !== undefined) {
     const name = model.expert;
-    fp32('REWARD', results.map((result) => nanIfNull(result.experts[name]?.score)));
-    fp32('RAW', results.map((result) => nanIfNull(result.experts[name]?.raw)));
+    fp32(
+      'REWARD',
+      results.map((result) => nanIfNull(result.experts[name]?.score)),
+    );
+    fp32(
+      'RAW',
+      results.map((result) => nanIfNull(result.experts[name]?.raw)),
+    );
   } else {
-    fp32('REWARD', results.map((result) => nanIfNull(result.reward)));
+    fp32(
+      'REWARD',
+      results.map((result) => nanIfNull(result.reward)),
+    );
     for (const expert of context.experts) {
-      fp32(`SCORE_${expert.name}`, results.map((result) => nanIfNull(result.experts[expert.name]?.score)));
-      fp32(`RAW_${expert.name}`, results.map((result) => nanIfNull(result.experts[expert.name]?.raw)));
+      fp32(
+        `SCORE_${expert.name}`,
+        results.map((result) => nanIfNull(result.experts[expert.name]?.score)),
+      );
+      fp32(
+        `RAW_${expert.name}`,
+        results.map((result) => nanIfNull(result.experts[expert.name]?.raw)),
+      );
     }
   }
   outputs.set('INFO', { name: 'INFO', datatype: 'BYTES', shape, values: results.map((result) => infoJson(result, model.expert)) });
@@ -103,7 +118,8 @@ function itemsFromTensors(tensors: readonly DecodedTensor[]): RawItem[] {
   const image = findInput(tensors, KSERVE_INPUTS.image);
   const prompt = findInput(tensors, KSERVE_INPUTS.prompt);
   if (!image || !prompt) throw new HttpError(400, 'missing_input', `inputs ${KSERVE_INPUTS.image} and ${KSERVE_INPUTS.prompt} are required`);
-  if (image.datatype !== 'BYTES' || prompt.datatype !== 'BYTES') throw new HttpError(400, 'bad_datatype', `${KSERVE_INPUTS.image} and ${KSERVE_INPUTS.prompt} must be BYTES`);
+  if (image.datatype !== 'BYTES' || prompt.datatype !== 'BYTES')
+    throw new HttpError(400, 'bad_datatype', `${KSERVE_INPUTS.image} and ${KSERVE_INPUTS.prompt} must be BYTES`);
   const prompts = bytesAsStrings(prompt);
   const images = image.values as (Buffer | string)[];
   if (prompts.length !== images.length) {
@@ -202,7 +218,8 @@ async function serveKServe(exchange: Exchange, context: ServerContext): Promise<
   const results = await context.withDeadline(exchange, (signal) => context.scoreItems(items, signal));
   const available = buildOutputs(context, model, results);
   const binaryByDefault = decoded.header.parameters?.binary_data_output === true;
-  const requested: KServeRequestedOutput[] = decoded.header.outputs && decoded.header.outputs.length > 0 ? decoded.header.outputs : [...available.keys()].map((output) => ({ name: output }));
+  const requested: KServeRequestedOutput[] =
+    decoded.header.outputs && decoded.header.outputs.length > 0 ? decoded.header.outputs : [...available.keys()].map((output) => ({ name: output }));
   const outgoing: OutgoingTensor[] = requested.map((wanted) => {
     const tensor = available.get(wanted.name);
     if (!tensor) throw new HttpError(400, 'unknown_output', `model ${model.name} has no output ${wanted.name}`);

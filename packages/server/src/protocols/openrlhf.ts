@@ -16,7 +16,8 @@ function itemsOf(parsed: OpenRlhfRequest): RawItem[] {
   const texts = parsed.prompts ?? parsed.query ?? [];
   const items = texts.map((prompt, index): RawItem => {
     const label = parsed.labels?.[index];
-    const labelObject = typeof label === 'object' && label !== null && !Array.isArray(label) && 'image' in label ? (label as Record<string, unknown>) : undefined;
+    const labelObject =
+      typeof label === 'object' && label !== null && !Array.isArray(label) && 'image' in label ? (label as Record<string, unknown>) : undefined;
     const image = parsed.images?.[index] ?? (labelObject ? labelObject.image : label);
     if (image === undefined || image === null) {
       throw new HttpError(400, 'missing_image', `item ${index}: no image (pass "images" or an image reference in "labels")`, {}, { index });

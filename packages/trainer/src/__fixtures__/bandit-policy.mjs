@@ -13,7 +13,13 @@ export function createPolicy({ tf, seed }) {
       },
       logProbs(prompts, sequences) {
         return tf.tidy(() => {
-          const chosen = tf.oneHot(tf.tensor1d(sequences.map((s) => s.tokens[0]), 'int32'), 4);
+          const chosen = tf.oneHot(
+            tf.tensor1d(
+              sequences.map((s) => s.tokens[0]),
+              'int32',
+            ),
+            4,
+          );
           return tf.sum(tf.mul(tf.logSoftmax(logits).expandDims(0), chosen), 1, true);
         });
       },

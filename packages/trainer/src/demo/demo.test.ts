@@ -51,20 +51,61 @@ describe('BiCoT demo policy', () => {
 
   it('scores scenes with the t2i-r1 formula (hand-computed)', () => {
     const spec = spatialPrompt('dog', 'left of', 'horse').spec as never;
-    expect(sceneRewardValue([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }], spec)).toBe(1);
-    expect(sceneRewardValue([{ label: 'dog', cell: 5 }, { label: 'horse', cell: 3 }], spec)).toBeCloseTo(0.4, 12);
+    expect(
+      sceneRewardValue(
+        [
+          { label: 'dog', cell: 3 },
+          { label: 'horse', cell: 5 },
+        ],
+        spec,
+      ),
+    ).toBe(1);
+    expect(
+      sceneRewardValue(
+        [
+          { label: 'dog', cell: 5 },
+          { label: 'horse', cell: 3 },
+        ],
+        spec,
+      ),
+    ).toBeCloseTo(0.4, 12);
     expect(sceneRewardValue([{ label: 'dog', cell: 4 }], spec)).toBeCloseTo(0.2, 12);
     // the later paste covers the earlier one in a shared cell
-    expect(sceneRewardValue([{ label: 'dog', cell: 4 }, { label: 'horse', cell: 4 }], spec)).toBeCloseTo(0.2, 12);
+    expect(
+      sceneRewardValue(
+        [
+          { label: 'dog', cell: 4 },
+          { label: 'horse', cell: 4 },
+        ],
+        spec,
+      ),
+    ).toBeCloseTo(0.2, 12);
     const two = countPrompt('giraffe', 2).spec as never;
-    expect(sceneRewardValue([{ label: 'giraffe', cell: 0 }, { label: 'giraffe', cell: 2 }], two)).toBe(1);
+    expect(
+      sceneRewardValue(
+        [
+          { label: 'giraffe', cell: 0 },
+          { label: 'giraffe', cell: 2 },
+        ],
+        two,
+      ),
+    ).toBe(1);
     expect(sceneRewardValue([{ label: 'giraffe', cell: 0 }], two)).toBe(0);
   });
 
   it('renders deterministic 512×512 scenes', async () => {
-    const a = await renderScene([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }]);
-    const b = await renderScene([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }]);
-    const c = await renderScene([{ label: 'horse', cell: 3 }, { label: 'dog', cell: 5 }]);
+    const a = await renderScene([
+      { label: 'dog', cell: 3 },
+      { label: 'horse', cell: 5 },
+    ]);
+    const b = await renderScene([
+      { label: 'dog', cell: 3 },
+      { label: 'horse', cell: 5 },
+    ]);
+    const c = await renderScene([
+      { label: 'horse', cell: 3 },
+      { label: 'dog', cell: 5 },
+    ]);
     expect([a.width, a.height]).toEqual([512, 512]);
     expect(a.hash).toBe(b.hash);
     expect(a.hash).not.toBe(c.hash);
@@ -77,10 +118,20 @@ describe('BiCoT demo with the real CenterNet detector', () => {
     try {
       const prompt = spatialPrompt('dog', 'left of', 'horse');
       const scenes = [
-        [{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }],
-        [{ label: 'dog', cell: 5 }, { label: 'horse', cell: 3 }],
+        [
+          { label: 'dog', cell: 3 },
+          { label: 'horse', cell: 5 },
+        ],
+        [
+          { label: 'dog', cell: 5 },
+          { label: 'horse', cell: 3 },
+        ],
         [{ label: 'bird', cell: 4 }],
-        [{ label: 'dog', cell: 3 }, { label: 'dog', cell: 0 }, { label: 'horse', cell: 5 }],
+        [
+          { label: 'dog', cell: 3 },
+          { label: 'dog', cell: 0 },
+          { label: 'horse', cell: 5 },
+        ],
       ];
       const results = await ensemble.score(
         await Promise.all(scenes.map(async (scene) => ({ image: await renderScene(scene), prompt: prompt.prompt, spec: prompt.spec as never }))),
@@ -106,7 +157,11 @@ describe('BiCoT demo with the real CenterNet detector', () => {
     const ensemble = createDemoEnsemble('wasm', { rewardExpert: 'detector-copies', copyPenalty: 1, monitors: false });
     try {
       const prompt = spatialPrompt('dog', 'left of', 'horse');
-      const image = await renderScene([{ label: 'dog', cell: 3 }, { label: 'dog', cell: 0 }, { label: 'horse', cell: 5 }]);
+      const image = await renderScene([
+        { label: 'dog', cell: 3 },
+        { label: 'dog', cell: 0 },
+        { label: 'horse', cell: 5 },
+      ]);
       const [result] = await ensemble.score([{ image, prompt: prompt.prompt, spec: prompt.spec as never }]);
       expect(Object.keys(result!.experts)).toEqual(['detector-copies']);
       expect(result!.reward).toBe(0);
@@ -155,13 +210,49 @@ describe('BiCoT demo with the real CenterNet detector', () => {
 describe('demo diagnostics helpers', () => {
   it('hasExtraCopies reads the visible scene against the asked counts', () => {
     const spatial = spatialPrompt('dog', 'left of', 'horse').spec as never;
-    expect(hasExtraCopies([{ label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }], spatial)).toBe(false);
-    expect(hasExtraCopies([{ label: 'dog', cell: 3 }, { label: 'dog', cell: 0 }, { label: 'horse', cell: 5 }], spatial)).toBe(true);
+    expect(
+      hasExtraCopies(
+        [
+          { label: 'dog', cell: 3 },
+          { label: 'horse', cell: 5 },
+        ],
+        spatial,
+      ),
+    ).toBe(false);
+    expect(
+      hasExtraCopies(
+        [
+          { label: 'dog', cell: 3 },
+          { label: 'dog', cell: 0 },
+          { label: 'horse', cell: 5 },
+        ],
+        spatial,
+      ),
+    ).toBe(true);
     // a copy pasted over another in the same cell is not visible
-    expect(hasExtraCopies([{ label: 'dog', cell: 3 }, { label: 'dog', cell: 3 }, { label: 'horse', cell: 5 }], spatial)).toBe(false);
+    expect(
+      hasExtraCopies(
+        [
+          { label: 'dog', cell: 3 },
+          { label: 'dog', cell: 3 },
+          { label: 'horse', cell: 5 },
+        ],
+        spatial,
+      ),
+    ).toBe(false);
     const three = countPrompt('giraffe', 3).spec as never;
-    expect(hasExtraCopies([0, 1, 2].map((cell) => ({ label: 'giraffe', cell })), three)).toBe(false);
-    expect(hasExtraCopies([0, 1, 2, 4].map((cell) => ({ label: 'giraffe', cell })), three)).toBe(true);
+    expect(
+      hasExtraCopies(
+        [0, 1, 2].map((cell) => ({ label: 'giraffe', cell })),
+        three,
+      ),
+    ).toBe(false);
+    expect(
+      hasExtraCopies(
+        [0, 1, 2, 4].map((cell) => ({ label: 'giraffe', cell })),
+        three,
+      ),
+    ).toBe(true);
   });
 
   it('sharedDetections runs the model once per image content, whatever the number of experts', async () => {
@@ -177,7 +268,10 @@ describe('demo diagnostics helpers', () => {
     };
     const shared = sharedDetections(inner as never);
     const image = (hash: string) => ({ hash, data: new Uint8Array(3), width: 1, height: 1 });
-    const [first, second] = await Promise.all([shared.detect([image('a'), image('b')], [[], []]), shared.detect([image('b'), image('a'), image('c'), image('c')], [[], [], [], []])]);
+    const [first, second] = await Promise.all([
+      shared.detect([image('a'), image('b')], [[], []]),
+      shared.detect([image('b'), image('a'), image('c'), image('c')], [[], [], [], []]),
+    ]);
     expect(first.map((list) => list[0]!.label)).toEqual(['a', 'b']);
     expect(second.map((list) => list[0]!.label)).toEqual(['b', 'a', 'c', 'c']);
     expect(calls).toBe(3);

@@ -4,12 +4,33 @@ import { demoDiagnosticsSummary } from './run.js';
 import { agreementSeriesFromRecords, curveSvg, diagnosticsHtml, expertSeriesFromRecords, flagSeriesFromRecords } from './plot.js';
 
 const stats = (mean: number) => ({ mean, std: 0, min: mean, max: mean, count: 4 });
-const agreement = (meanTau: number | null, bestDiffers: number | null) => ({ experts: ['a', 'b'], groups: 1, pairs: [], meanTau, bestDiffers, bestJudgedGroups: 1 });
+const agreement = (meanTau: number | null, bestDiffers: number | null) => ({
+  experts: ['a', 'b'],
+  groups: 1,
+  pairs: [],
+  meanTau,
+  bestDiffers,
+  bestJudgedGroups: 1,
+});
 const records: MetricsRecord[] = [
   { step: 0, split: 'eval', reward: stats(0.2), experts: { a: stats(0.2), b: stats(0.6) }, failed: 0, flags: { extraCopies: 0.1 } },
-  { step: 1, split: 'train', reward: stats(0.3), experts: { a: stats(0.3), b: stats(0.5) }, failed: 0, flags: { extraCopies: 0.25 }, agreement: agreement(0.5, 0) },
   {
-    step: 2, split: 'train', reward: stats(0.4), experts: { a: stats(0.4), b: stats(0.4) }, failed: 0, flags: { extraCopies: 0.5 }, agreement: agreement(null, 1),
+    step: 1,
+    split: 'train',
+    reward: stats(0.3),
+    experts: { a: stats(0.3), b: stats(0.5) },
+    failed: 0,
+    flags: { extraCopies: 0.25 },
+    agreement: agreement(0.5, 0),
+  },
+  {
+    step: 2,
+    split: 'train',
+    reward: stats(0.4),
+    experts: { a: stats(0.4), b: stats(0.4) },
+    failed: 0,
+    flags: { extraCopies: 0.5 },
+    agreement: agreement(null, 1),
     drift: [{ expert: 'a', slope: 0.1, others: { b: -0.1 }, fromStep: 1, toStep: 2 }],
   },
   { step: 2, split: 'eval', reward: stats(0.5), experts: { a: stats(0.5), b: stats(0.3) }, failed: 0, flags: { extraCopies: 0.4 } },
@@ -18,12 +39,33 @@ const records: MetricsRecord[] = [
 describe('diagnostics plots', () => {
   it('builds per-expert, flag and agreement series from the records', () => {
     expect(expertSeriesFromRecords(records).map((s) => [s.name, s.points])).toEqual([
-      ['a', [{ step: 0, value: 0.2 }, { step: 2, value: 0.5 }]],
-      ['b', [{ step: 0, value: 0.6 }, { step: 2, value: 0.3 }]],
+      [
+        'a',
+        [
+          { step: 0, value: 0.2 },
+          { step: 2, value: 0.5 },
+        ],
+      ],
+      [
+        'b',
+        [
+          { step: 0, value: 0.6 },
+          { step: 2, value: 0.3 },
+        ],
+      ],
     ]);
-    expect(flagSeriesFromRecords(records, 'extraCopies').map((s) => s.points.map((p) => p.value))).toEqual([[0.1, 0.4], [0.25, 0.5]]);
+    expect(flagSeriesFromRecords(records, 'extraCopies').map((s) => s.points.map((p) => p.value))).toEqual([
+      [0.1, 0.4],
+      [0.25, 0.5],
+    ]);
     const agreementSeries = agreementSeriesFromRecords(records);
-    expect(agreementSeries.map((s) => s.points)).toEqual([[{ step: 1, value: 0.5 }], [{ step: 1, value: 0 }, { step: 2, value: 1 }]]);
+    expect(agreementSeries.map((s) => s.points)).toEqual([
+      [{ step: 1, value: 0.5 }],
+      [
+        { step: 1, value: 0 },
+        { step: 2, value: 1 },
+      ],
+    ]);
   });
 
   it('renders the section with the drift alarm, and nothing for a single-expert run without flags', () => {
@@ -35,7 +77,19 @@ describe('diagnostics plots', () => {
   });
 
   it('maps τ onto [−1, 1] when asked', () => {
-    const svg = curveSvg([{ name: 't', colour: '#000', points: [{ step: 0, value: -1 }, { step: 1, value: 1 }] }], { yMin: -1, height: 100 });
+    const svg = curveSvg(
+      [
+        {
+          name: 't',
+          colour: '#000',
+          points: [
+            { step: 0, value: -1 },
+            { step: 1, value: 1 },
+          ],
+        },
+      ],
+      { yMin: -1, height: 100 },
+    );
     // top margin 30, plot height 100 − 30 − 40 = 30: −1 at y = 60, 1 at y = 30
     expect(svg).toContain('M52.0,60.0 L560.0,30.0');
     expect(svg).toContain('>-1.00</text>');

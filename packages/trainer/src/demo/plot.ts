@@ -104,8 +104,16 @@ export function flagSeriesFromRecords(records: readonly MetricsRecord[], flag: s
 export function agreementSeriesFromRecords(records: readonly MetricsRecord[]): CurveSeries[] {
   const train = records.filter((r) => r.split === 'train' && r.agreement);
   const series: CurveSeries[] = [
-    { name: 'mean τ-b (train)', colour: '#1f77b4', points: train.filter((r) => r.agreement!.meanTau !== null).map((r) => ({ step: r.step, value: r.agreement!.meanTau! })) },
-    { name: 'best differs (train)', colour: '#ff7f0e', points: train.filter((r) => r.agreement!.bestDiffers !== null).map((r) => ({ step: r.step, value: r.agreement!.bestDiffers! })) },
+    {
+      name: 'mean τ-b (train)',
+      colour: '#1f77b4',
+      points: train.filter((r) => r.agreement!.meanTau !== null).map((r) => ({ step: r.step, value: r.agreement!.meanTau! })),
+    },
+    {
+      name: 'best differs (train)',
+      colour: '#ff7f0e',
+      points: train.filter((r) => r.agreement!.bestDiffers !== null).map((r) => ({ step: r.step, value: r.agreement!.bestDiffers! })),
+    },
   ];
   return series.filter((s) => s.points.length > 0);
 }
@@ -122,7 +130,10 @@ export function learningCurveHtml(input: {
     .map(([k, v]) => `<tr><th style="text-align:left;padding-right:16px">${escape(k)}</th><td>${escape(String(v))}</td></tr>`)
     .join('');
   const samples = (input.samples ?? [])
-    .map((s) => `<figure style="display:inline-block;margin:4px"><img src="${s.dataUrl}" width="192" height="192"/><figcaption style="font-size:11px;max-width:192px">${escape(s.caption)}</figcaption></figure>`)
+    .map(
+      (s) =>
+        `<figure style="display:inline-block;margin:4px"><img src="${s.dataUrl}" width="192" height="192"/><figcaption style="font-size:11px;max-width:192px">${escape(s.caption)}</figcaption></figure>`,
+    )
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(input.title)}</title></head><body style="font-family:sans-serif">
 <h1 style="font-size:18px">${escape(input.title)}</h1>
@@ -146,9 +157,20 @@ export function diagnosticsHtml(records: readonly MetricsRecord[]): string {
   const alarms = records.filter((r) => r.split === 'train' && (r.drift?.length ?? 0) > 0);
   if (experts.length > 1 || agreement.length > 0) {
     const list = alarms
-      .map((r) => r.drift!.map((d) => `<li>step ${r.step}: ${escape(d.expert)} rises (${d.slope.toFixed(4)}/step) while ${Object.entries(d.others).map(([name, slope]) => `${escape(name)} ${slope.toFixed(4)}`).join(', ')} fall (steps ${d.fromStep}–${d.toStep})</li>`).join(''))
+      .map((r) =>
+        r
+          .drift!.map(
+            (d) =>
+              `<li>step ${r.step}: ${escape(d.expert)} rises (${d.slope.toFixed(4)}/step) while ${Object.entries(d.others)
+                .map(([name, slope]) => `${escape(name)} ${slope.toFixed(4)}`)
+                .join(', ')} fall (steps ${d.fromStep}–${d.toStep})</li>`,
+          )
+          .join(''),
+      )
       .join('');
-    parts.push(`<h2 style="font-size:15px">Drift alarms</h2>${list ? `<ul style="font-size:12px">${list}</ul>` : '<p style="font-size:12px">none: no expert rose while all the others fell over the drift window</p>'}`);
+    parts.push(
+      `<h2 style="font-size:15px">Drift alarms</h2>${list ? `<ul style="font-size:12px">${list}</ul>` : '<p style="font-size:12px">none: no expert rose while all the others fell over the drift window</p>'}`,
+    );
   }
   return parts.length > 0 ? `<h2 style="font-size:15px">Reward-hacking diagnostics</h2>\n${parts.join('\n')}` : '';
 }

@@ -15,7 +15,14 @@ export const GRID = 3;
 const NONE_OBJECT = CLASSES.length;
 const NONE_RELATION = RELATIONS.length;
 export const POSITION_NAMES = ['object1', 'count1', 'object2', 'count2', 'relation', ...Array.from({ length: MAX_INSTANCES }, (_, k) => `cell${k}`)];
-export const POSITION_SIZES = [CLASSES.length, MAX_COUNT, CLASSES.length + 1, MAX_COUNT, RELATIONS.length + 1, ...new Array<number>(MAX_INSTANCES).fill(GRID * GRID)];
+export const POSITION_SIZES = [
+  CLASSES.length,
+  MAX_COUNT,
+  CLASSES.length + 1,
+  MAX_COUNT,
+  RELATIONS.length + 1,
+  ...new Array<number>(MAX_INSTANCES).fill(GRID * GRID),
+];
 export const PLAN_LENGTH = 5;
 export const SEQUENCE_LENGTH = POSITION_SIZES.length;
 
@@ -156,7 +163,13 @@ export class BiCotPolicy implements Policy {
           masks[i]!.push(forced ? 0 : 1);
         }
         if (t < SEQUENCE_LENGTH - 1) {
-          const chosen = tf.oneHot(tf.tensor1d(tokens.map((row) => row[t]!), 'int32'), POSITION_SIZES[t]!);
+          const chosen = tf.oneHot(
+            tf.tensor1d(
+              tokens.map((row) => row[t]!),
+              'int32',
+            ),
+            POSITION_SIZES[t]!,
+          );
           context = tf.add(context, tf.matMul(tf.cast(chosen, 'float32'), this.embeddings[t]!));
         }
       }
@@ -171,7 +184,16 @@ export class BiCotPolicy implements Policy {
       let context = tf.zeros([sequences.length, this.hidden]) as tfjs.Tensor2D;
       const columns: tfjs.Tensor1D[] = [];
       for (let t = 0; t < SEQUENCE_LENGTH; t += 1) {
-        const chosen = tf.cast(tf.oneHot(tf.tensor1d(sequences.map((s) => s.tokens[t] ?? 0), 'int32'), POSITION_SIZES[t]!), 'float32');
+        const chosen = tf.cast(
+          tf.oneHot(
+            tf.tensor1d(
+              sequences.map((s) => s.tokens[t] ?? 0),
+              'int32',
+            ),
+            POSITION_SIZES[t]!,
+          ),
+          'float32',
+        );
         const logp = tf.logSoftmax(this.logitsAt(t, x, context));
         columns.push(tf.sum(tf.mul(logp, chosen), 1) as tfjs.Tensor1D);
         if (t < SEQUENCE_LENGTH - 1) context = tf.add(context, tf.matMul(chosen, this.embeddings[t]!));

@@ -7,11 +7,21 @@ export const RELATIONS = ['left of', 'right of', 'above', 'below'] as const;
 export type DemoRelation = (typeof RELATIONS)[number];
 
 const PLURAL: Record<DemoClass, string> = {
-  car: 'cars', bicycle: 'bicycles', horse: 'horses', zebra: 'zebras', giraffe: 'giraffes', bird: 'birds', person: 'people', dog: 'dogs',
+  car: 'cars',
+  bicycle: 'bicycles',
+  horse: 'horses',
+  zebra: 'zebras',
+  giraffe: 'giraffes',
+  bird: 'birds',
+  person: 'people',
+  dog: 'dogs',
 };
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three'];
 const RELATION_PHRASES: Record<DemoRelation, string> = {
-  'left of': 'on the left of', 'right of': 'on the right of', above: 'above', below: 'below',
+  'left of': 'on the left of',
+  'right of': 'on the right of',
+  above: 'above',
+  below: 'below',
 };
 
 /** A prompt with its PromptSpec (core's shape), so the detector reads exactly what was asked. */
@@ -19,7 +29,13 @@ export function spatialPrompt(subject: DemoClass, relation: DemoRelation, object
   const prompt = `a ${subject} ${RELATION_PHRASES[relation]} a ${object}`;
   return {
     prompt,
-    spec: { prompt, category: 'spatial', source: 'user', objects: [{ name: subject }, { name: object }], relations: [{ subject, relation, object, phrase: RELATION_PHRASES[relation] }] },
+    spec: {
+      prompt,
+      category: 'spatial',
+      source: 'user',
+      objects: [{ name: subject }, { name: object }],
+      relations: [{ subject, relation, object, phrase: RELATION_PHRASES[relation] }],
+    },
   };
 }
 

@@ -98,5 +98,7 @@ export async function renderScene(objects: readonly SceneObject[], options: Scen
 
 /** For the curious: writes a scene as PNG (used by the demo's report). */
 export async function sceneToPng(image: RgbImage, file: string): Promise<void> {
-  await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(path.resolve(file));
+  await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .png()
+    .toFile(path.resolve(file));
 }

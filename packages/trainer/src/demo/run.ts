@@ -1,7 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { cacheMiddleware, createEnsemble, createEnsembleFromConfig, loadTfjs, wrapRewardModel, type CacheMiddleware, type Ensemble, type RewardMiddleware, type RewardPool, type RewardPoolOptions, type RgbImage } from '@t2i-reward/core';
+import {
+  cacheMiddleware,
+  createEnsemble,
+  createEnsembleFromConfig,
+  loadTfjs,
+  wrapRewardModel,
+  type CacheMiddleware,
+  type Ensemble,
+  type RewardMiddleware,
+  type RewardPool,
+  type RewardPoolOptions,
+  type RgbImage,
+} from '@t2i-reward/core';
 import { createDetectorReward } from '@t2i-reward/detector';
 import { CenterNetBackend } from '@t2i-reward/detector/internal';
 import type { EarlyStoppingOptions } from '../diagnostics.js';
@@ -168,7 +180,9 @@ export function demoSummaryRows(summary: DemoSummary, expertNames: readonly stri
     'groups whose best sample differs by expert, train (first 5 → last 5)': `${fmt(summary.agreement.bestDiffersFirst)} → ${fmt(summary.agreement.bestDiffersLast)}`,
     'drift alarms (steps)': summary.driftSteps.length > 0 ? `${summary.driftSteps.join(', ')} (${summary.driftExperts.join(', ')} rising)` : 'none',
     ...(summary.earlyStopping
-      ? { 'early stopping': `best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}` }
+      ? {
+          'early stopping': `best held-out ${fmt(summary.earlyStopping.bestValue)} at step ${summary.earlyStopping.bestStep}${summary.earlyStopping.stopped ? ', stopped early' : ''}`,
+        }
       : {}),
   };
 }
@@ -224,7 +238,11 @@ export function createPooledDemoEnsemble(
   pool: RewardPool | RewardPoolOptions = {},
 ): Promise<Ensemble> {
   return createEnsembleFromConfig(
-    { experts: [{ kind: 'detector', name: 'detector', execution: 'pool', backend: { type: 'tfjs', model: 'centernet', runtime }, options: { formula: 't2i-r1' } }] },
+    {
+      experts: [
+        { kind: 'detector', name: 'detector', execution: 'pool', backend: { type: 'tfjs', model: 'centernet', runtime }, options: { formula: 't2i-r1' } },
+      ],
+    },
     { pool },
   );
 }
@@ -234,7 +252,10 @@ function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-trai
 }
 
 async function pngDataUrl(image: RgbImage, size = 192): Promise<string> {
-  const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(size, size).png().toBuffer();
+  const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(size, size)
+    .png()
+    .toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
@@ -334,7 +355,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         const input = await policy.decode(prompt, sequence!);
         const [outcome] = await reward.score([input]);
         const image = input.image as RgbImage;
-        await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(path.join(options.outDir, 'samples', `heldout-${i}.png`));
+        await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+          .png()
+          .toFile(path.join(options.outDir, 'samples', `heldout-${i}.png`));
         samples.push({
           caption: `${prompt.prompt} → ${describePlan(decodePlan(sequence!.tokens))} (reward ${outcome?.reward?.toFixed(2) ?? 'n/a'})`,
           dataUrl: await pngDataUrl(image),
@@ -347,7 +370,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       rewardExpert,
       copyPenalty,
       ...demoDiagnosticsSummary(allRecords),
-      ...(result.earlyStopping ? { earlyStopping: { bestStep: result.earlyStopping.bestStep, bestValue: result.earlyStopping.bestValue, stopped: result.earlyStopping.stopped } } : {}),
+      ...(result.earlyStopping
+        ? { earlyStopping: { bestStep: result.earlyStopping.bestStep, bestValue: result.earlyStopping.bestValue, stopped: result.earlyStopping.stopped } }
+        : {}),
       minutes: Number(minutes.toFixed(2)),
       heldOutStart: allHeldOut[0] ?? Number.NaN,
       heldOutEnd: heldOut.at(-1) ?? Number.NaN,
@@ -371,7 +396,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         rewardTitle: `mean training reward ('${rewardExpert}')`,
       }),
     );
-    await writeFile(path.join(options.outDir, 'learning-curve.svg'), `${curveSvg(seriesFromRecords(allRecords), { title: `mean training reward ('${rewardExpert}')` })}\n`);
+    await writeFile(
+      path.join(options.outDir, 'learning-curve.svg'),
+      `${curveSvg(seriesFromRecords(allRecords), { title: `mean training reward ('${rewardExpert}')` })}\n`,
+    );
     await writeFile(path.join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {

@@ -25,7 +25,11 @@ export function sharedDetections(inner: DetectorBackend, maxEntries = 512): Dete
       const local = new Map<string, Promise<Detection[]>>();
       if (todo.length > 0) {
         runs += todo.length;
-        const batch = inner.detect(todo.map((i) => images[i]!), todo.map((i) => queries[i] ?? []), signal);
+        const batch = inner.detect(
+          todo.map((i) => images[i]!),
+          todo.map((i) => queries[i] ?? []),
+          signal,
+        );
         todo.forEach((i, j) => {
           const hash = images[i]!.hash;
           const pending = batch.then((lists) => lists[j] ?? []);

@@ -14,13 +14,19 @@ describe('groupAdvantages', () => {
     // [1,2,3,4]: mean 2.5, Σ(r − mean)² = 5, sample std = sqrt(5/3)
     const { advantages } = groupAdvantages([1, 2, 3, 4], 4);
     const std = Math.sqrt(5 / 3);
-    expectClose(advantages, [-1.5, -0.5, 0.5, 1.5].map((d) => d / (std + EPS)));
+    expectClose(
+      advantages,
+      [-1.5, -0.5, 0.5, 1.5].map((d) => d / (std + EPS)),
+    );
   });
 
   it('group scaling with the population std', () => {
     const { advantages } = groupAdvantages([1, 2, 3, 4], 4, { std: 'population' });
     const std = Math.sqrt(5 / 4);
-    expectClose(advantages, [-1.5, -0.5, 0.5, 1.5].map((d) => d / (std + EPS)));
+    expectClose(
+      advantages,
+      [-1.5, -0.5, 0.5, 1.5].map((d) => d / (std + EPS)),
+    );
   });
 
   it('two groups of two: group, batch and none (Dr. GRPO) scaling', () => {
@@ -34,7 +40,10 @@ describe('groupAdvantages', () => {
     ]);
     // batch: mean 2.25, Σ squares = 5.0625 + 1.5625 + 0.0625 + 14.0625 = 20.75, sample std = sqrt(20.75 / 3)
     const batchStd = Math.sqrt(20.75 / 3);
-    expectClose(groupAdvantages(rewards, 2, { scale: 'batch' }).advantages, [-0.5, 0.5, -2, 2].map((d) => d / (batchStd + EPS)));
+    expectClose(
+      groupAdvantages(rewards, 2, { scale: 'batch' }).advantages,
+      [-0.5, 0.5, -2, 2].map((d) => d / (batchStd + EPS)),
+    );
     expectClose(groupAdvantages(rewards, 2, { scale: 'none' }).advantages, [-0.5, 0.5, -2, 2]);
   });
 
@@ -91,7 +100,10 @@ describe('multiRewardAdvantages', () => {
     // sums [1, 2, 3, 0]: mean 1.5, sample std sqrt(5/3)
     expectClose(result.combined, [1, 2, 3, 0]);
     const std = Math.sqrt(5 / 3);
-    expectClose(result.advantages, [-0.5, 0.5, 1.5, -1.5].map((d) => d / (std + EPS)));
+    expectClose(
+      result.advantages,
+      [-0.5, 0.5, 1.5, -1.5].map((d) => d / (std + EPS)),
+    );
   });
 
   it('sum-of-advantages: each reward normalised in its group, then weighted sum (no batch step)', () => {
@@ -108,7 +120,10 @@ describe('multiRewardAdvantages', () => {
     expectClose(result.normalizedSum!, sums);
     // sums have mean 0 and sample std a·sqrt(20/3)
     const std = a * Math.sqrt(20 / 3);
-    expectClose(result.advantages, sums.map((v) => v / (std + EPS)));
+    expectClose(
+      result.advantages,
+      sums.map((v) => v / (std + EPS)),
+    );
     expect(multiRewardAdvantages(matrix, 4, { mode: 'normalize-then-sum' }).combined).toEqual([1, 1, 2, 0]);
   });
 
@@ -150,7 +165,10 @@ describe('PerPromptStatTracker', () => {
     const tracker = new PerPromptStatTracker({ globalStd: true });
     const result = tracker.update(['p', 'p', 'q', 'q'], [0, 1, 2, 6]);
     const batchStd = Math.sqrt(20.75 / 4);
-    expectClose(result.advantages, [-0.5, 0.5, -2, 2].map((d) => d / (batchStd + EPS)));
+    expectClose(
+      result.advantages,
+      [-0.5, 0.5, -2, 2].map((d) => d / (batchStd + EPS)),
+    );
   });
 
   it('ignores missing rewards, bounds history, and round-trips through JSON', () => {

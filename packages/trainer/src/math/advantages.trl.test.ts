@@ -27,7 +27,13 @@ function nansum(values: readonly number[]): number {
   return values.filter((v) => !Number.isNaN(v)).reduce((a, b) => a + b, 0);
 }
 
-function trlAdvantages(rewardsPerFunc: Matrix, weights: readonly number[], numGenerations: number, aggregation: 'sum_then_normalize' | 'normalize_then_sum', scaleRewards: 'group' | 'batch' | 'none'): number[] {
+function trlAdvantages(
+  rewardsPerFunc: Matrix,
+  weights: readonly number[],
+  numGenerations: number,
+  aggregation: 'sum_then_normalize' | 'normalize_then_sum',
+  scaleRewards: 'group' | 'batch' | 'none',
+): number[] {
   const rows = rewardsPerFunc.length;
   const unscorable = rewardsPerFunc.map((row) => row.every((v) => Number.isNaN(v)));
   const groupOf = (i: number): number[] => {
@@ -38,16 +44,19 @@ function trlAdvantages(rewardsPerFunc: Matrix, weights: readonly number[], numGe
   if (aggregation === 'sum_then_normalize') {
     const rewards = rewardsPerFunc.map((row, i) => (unscorable[i] ? Number.NaN : nansum(row.map((v, k) => v * weights[k]!))));
     const mean = rewards.map((_, i) => nanmean(groupOf(i).map((j) => rewards[j]!)));
-    const std = scaleRewards === 'batch'
-      ? rewards.map(() => (rows > 1 ? nanstd(rewards) : 0))
-      : rewards.map((_, i) => (numGenerations > 1 ? nanstd(groupOf(i).map((j) => rewards[j]!)) : 0));
+    const std =
+      scaleRewards === 'batch'
+        ? rewards.map(() => (rows > 1 ? nanstd(rewards) : 0))
+        : rewards.map((_, i) => (numGenerations > 1 ? nanstd(groupOf(i).map((j) => rewards[j]!)) : 0));
     advantages = rewards.map((r, i) => (scaleRewards === 'none' ? r - mean[i]! : (r - mean[i]!) / (std[i]! + 1e-4)));
   } else {
-    const rewardK = rewardsPerFunc.map((row, i) => row.map((v, k) => {
-      const column = groupOf(i).map((j) => rewardsPerFunc[j]![k]!);
-      const std = numGenerations > 1 ? nanstd(column) : 0;
-      return (v - nanmean(column)) / (std + 1e-4);
-    }));
+    const rewardK = rewardsPerFunc.map((row, i) =>
+      row.map((v, k) => {
+        const column = groupOf(i).map((j) => rewardsPerFunc[j]![k]!);
+        const std = numGenerations > 1 ? nanstd(column) : 0;
+        return (v - nanmean(column)) / (std + 1e-4);
+      }),
+    );
     const rewards = rewardK.map((row, i) => (unscorable[i] ? Number.NaN : nansum(row.map((v, k) => v * weights[k]!))));
     const std = rows > 1 ? nanstd(rewards) : 0;
     const mean = nanmean(rewards);
@@ -62,10 +71,12 @@ function randomCase(rng: SeededRng): { matrix: Matrix; weights: number[]; groupS
   const groupSize = 2 + rng.int(7);
   const rows = groupSize * (1 + rng.int(4));
   const constantColumn = rng.next() < 0.3 ? rng.int(columns) : -1;
-  const matrix = Array.from({ length: rows }, () => Array.from({ length: columns }, (_, k) => {
-    if (rng.next() < 0.15) return Number.NaN;
-    return k === constantColumn ? 0.5 : rng.int(3) === 0 ? rng.int(2) : (rng.next() - 0.3) * 4;
-  }));
+  const matrix = Array.from({ length: rows }, () =>
+    Array.from({ length: columns }, (_, k) => {
+      if (rng.next() < 0.15) return Number.NaN;
+      return k === constantColumn ? 0.5 : rng.int(3) === 0 ? rng.int(2) : (rng.next() - 0.3) * 4;
+    }),
+  );
   const weights = Array.from({ length: columns }, () => Math.round((0.1 + rng.next() * 2) * 100) / 100);
   return { matrix, weights, groupSize };
 }
@@ -80,7 +91,11 @@ describe('multi-reward advantages against a port of TRL', () => {
       if (aggregation === 'normalize_then_sum' && scale !== 'group') continue; // TRL ignores scale_rewards there
       for (const { matrix, weights, groupSize } of cases) {
         const expected = trlAdvantages(matrix, weights, groupSize, aggregation, scale);
-        const ours = multiRewardAdvantages(matrix.map((row) => row.map((v): MaybeReward => (Number.isNaN(v) ? null : v))), groupSize, { mode, weights, scale });
+        const ours = multiRewardAdvantages(
+          matrix.map((row) => row.map((v): MaybeReward => (Number.isNaN(v) ? null : v))),
+          groupSize,
+          { mode, weights, scale },
+        );
         ours.advantages.forEach((a, i) => expect(Math.abs(a - expected[i]!)).toBeLessThan(1e-12));
       }
     }

@@ -87,11 +87,7 @@ export function groupIndices(count: number, groups: Groups): number[][] {
 }
 
 /** A_i = (r_i − mean_group) / (std + ε), std per `scale`; `none` gives r_i − mean_group (Dr. GRPO). */
-export function groupAdvantages(
-  rewards: readonly MaybeReward[],
-  groups: Groups,
-  options: AdvantageOptions = {},
-): AdvantageResult {
+export function groupAdvantages(rewards: readonly MaybeReward[], groups: Groups, options: AdvantageOptions = {}): AdvantageResult {
   const scale = options.scale ?? 'group';
   const epsilon = options.epsilon ?? DEFAULT_EPSILON;
   const estimator = options.std ?? 'sample';
@@ -149,27 +145,24 @@ export interface MultiRewardResult extends AdvantageResult {
  * Advantages from a [sample][reward] matrix. Missing entries are skipped in the weighted sums (like TRL's
  * nansum); a sample whose rewards are all missing is invalid, advantage 0 (TRL: NaN, then 0 by nan_to_num).
  */
-export function multiRewardAdvantages(
-  rewards: readonly (readonly MaybeReward[])[],
-  groups: Groups,
-  options: MultiRewardOptions = {},
-): MultiRewardResult {
+export function multiRewardAdvantages(rewards: readonly (readonly MaybeReward[])[], groups: Groups, options: MultiRewardOptions = {}): MultiRewardResult {
   const mode = options.mode ?? 'sum-then-normalize';
   if (!MULTI_REWARD_MODES.includes(mode)) throw new RangeError(`unknown multi-reward mode ${JSON.stringify(mode)}`);
   const columns = rewards.length === 0 ? 0 : Math.max(...rewards.map((row) => row.length));
   const weights = options.weights ?? new Array<number>(columns).fill(1);
   if (weights.length !== columns) throw new RangeError(`${columns} reward columns but ${weights.length} weights`);
-  const weightedSum = (rows: readonly (readonly MaybeReward[])[]): number[] => rows.map((row) => {
-    let sum = 0;
-    let any = false;
-    row.forEach((value, k) => {
-      if (isValidReward(value)) {
-        sum += (weights[k] ?? 1) * value;
-        any = true;
-      }
+  const weightedSum = (rows: readonly (readonly MaybeReward[])[]): number[] =>
+    rows.map((row) => {
+      let sum = 0;
+      let any = false;
+      row.forEach((value, k) => {
+        if (isValidReward(value)) {
+          sum += (weights[k] ?? 1) * value;
+          any = true;
+        }
+      });
+      return any ? sum : Number.NaN;
     });
-    return any ? sum : Number.NaN;
-  });
   const combined = weightedSum(rewards);
   if (mode === 'sum-then-normalize') {
     return { ...groupAdvantages(combined, groups, options), combined };

@@ -60,13 +60,7 @@ export interface TokenLoss {
   clipped: boolean;
 }
 
-export function perTokenLoss(
-  logProb: number,
-  oldLogProb: number,
-  refLogProb: number | undefined,
-  advantage: number,
-  options: GrpoLossOptions = {},
-): TokenLoss {
+export function perTokenLoss(logProb: number, oldLogProb: number, refLogProb: number | undefined, advantage: number, options: GrpoLossOptions = {}): TokenLoss {
   const { epsilonLow, epsilonHigh, beta } = resolveLossOptions(options);
   const ratio = Math.exp(logProb - oldLogProb);
   const clippedRatio = Math.min(Math.max(ratio, 1 - epsilonLow), 1 + epsilonHigh);

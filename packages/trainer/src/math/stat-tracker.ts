@@ -1,12 +1,4 @@
-import {
-  DEFAULT_EPSILON,
-  isValidReward,
-  nanMean,
-  nanStd,
-  type AdvantageResult,
-  type MaybeReward,
-  type StdEstimator,
-} from './advantages.js';
+import { DEFAULT_EPSILON, isValidReward, nanMean, nanStd, type AdvantageResult, type MaybeReward, type StdEstimator } from './advantages.js';
 
 export interface StatTrackerOptions {
   /** Scale by the std of the current batch's rewards instead of the prompt's own (Flow-GRPO `global_std`). */

@@ -65,7 +65,9 @@ describe('grpoLossTf', () => {
   it('its gradient w.r.t. the logits matches central finite differences of the float64 loss', () => {
     for (const aggregation of LOSS_AGGREGATIONS) {
       const options: GrpoLossOptions = { aggregation, beta: 0.04 };
-      const gradient = tf.grad((x: tf.Tensor) => tfLoss(x as tf.Tensor3D, options))(tf.tensor3d(logits)).arraySync() as number[][][];
+      const gradient = tf
+        .grad((x: tf.Tensor) => tfLoss(x as tf.Tensor3D, options))(tf.tensor3d(logits))
+        .arraySync() as number[][][];
       const h = 1e-6;
       for (let b = 0; b < B; b += 1) {
         for (let t = 0; t < T; t += 1) {

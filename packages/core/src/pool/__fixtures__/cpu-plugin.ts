@@ -20,7 +20,12 @@ class BrightnessReward extends BaseReward {
     return samples.map((sample) => {
       const { data, width, height } = sample.image;
       if (data.length !== width * height * 3) {
-        return { score: null, raw: null, warnings: [], error: new ImageDecodeError(`pixel buffer of ${data.length} bytes for ${width}x${height}`, { data: { width, height } }) };
+        return {
+          score: null,
+          raw: null,
+          warnings: [],
+          error: new ImageDecodeError(`pixel buffer of ${data.length} bytes for ${width}x${height}`, { data: { width, height } }),
+        };
       }
       const until = Date.now() + this.spinMs;
       while (Date.now() < until) {
