@@ -13,35 +13,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Tensor } from '@tensorflow/tfjs';
-import { EXAMPLE_IMAGES, loadTfjs, type RgbImage } from '@t2i-reward/core';
+import { COCO_CLASSES, EXAMPLE_IMAGES, loadTfjs, type RgbImage } from '@t2i-reward/core';
 import { renderScene, type ObjectCrop } from '../src/demo/render.js';
 
-const COCO = [
-  'person',
-  'bicycle',
-  'car',
-  'motorcycle',
-  'airplane',
-  'bus',
-  'train',
-  'truck',
-  'boat',
-  'traffic light',
-  'fire hydrant',
-  'stop sign',
-  'parking meter',
-  'bench',
-  'bird',
-  'cat',
-  'dog',
-  'horse',
-  'sheep',
-  'cow',
-  'elephant',
-  'bear',
-  'zebra',
-  'giraffe',
-];
 const WANTED = new Set(['person', 'bicycle', 'car', 'truck', 'bird', 'dog', 'horse', 'zebra', 'giraffe']);
 const MIN_SCORE = 0.35;
 
@@ -68,7 +42,7 @@ async function detect(data: Uint8Array, width: number, height: number): Promise<
   output.dispose();
   const detections: { label: string; box: Box; score: number }[] = [];
   for (let i = 0; i + 6 <= rows.length; i += 6) {
-    const label = COCO[rows[i + 5]!];
+    const label = COCO_CLASSES[rows[i + 5]!];
     if (!label || rows[i + 4]! < 0.2) continue;
     const sx = width / 512;
     const sy = height / 512;

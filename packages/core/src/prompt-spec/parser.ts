@@ -3,7 +3,7 @@ import { RELATION_PHRASES } from './relations.js';
 import type { PromptObject, PromptRelation, PromptSpec, SpatialRelation } from './types.js';
 import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
 
-export { COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
+export { COCO_CLASSES, COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
 
 /**
  * A rule-based prompt parser on top of compromise: compromise tags parts of speech, reads number words and

@@ -222,11 +222,10 @@ export function attributeKind(word: string): AttributeKind | undefined {
 }
 
 /**
- * The 80 COCO detection classes (the label set of the detectors T2I-R1, GenEval and our CenterNet use), with the
- * GenEval spellings of three of them. The parser treats their multiword names as single nouns, which compromise
- * alone cannot do for "hot dog" (adjective + noun) or "potted plant" (participle + noun).
+ * The 80 COCO detection classes in the order of their 0-based contiguous ids (the order CenterNet, YOLO and
+ * most COCO-80 detectors emit). Names follow the COCO annotations (`tv`, `couch`, `mouse`, `remote`, ...).
  */
-export const COCO_CLASS_NAMES: readonly string[] = [
+export const COCO_CLASSES: readonly string[] = [
   'person',
   'bicycle',
   'car',
@@ -307,10 +306,14 @@ export const COCO_CLASS_NAMES: readonly string[] = [
   'teddy bear',
   'hair drier',
   'toothbrush',
-  'computer mouse',
-  'tv remote',
-  'computer keyboard',
 ];
+
+/**
+ * The 80 COCO detection classes (the label set of the detectors T2I-R1, GenEval and our CenterNet use), with the
+ * GenEval spellings of three of them. The parser treats their multiword names as single nouns, which compromise
+ * alone cannot do for "hot dog" (adjective + noun) or "potted plant" (participle + noun).
+ */
+export const COCO_CLASS_NAMES: readonly string[] = [...COCO_CLASSES, 'computer mouse', 'tv remote', 'computer keyboard'];
 
 /** Nouns that frame a prompt rather than name something in the image: "a photo of ...". */
 export const DEPICTION_NOUNS: ReadonlySet<string> = new Set([
