@@ -3,7 +3,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { createEnsemble, encodeImage } from '@t2i-reward/core';
 import { createMockReward, createTestImage, meanBrightness } from '@t2i-reward/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INFERENCE_HEADER_CONTENT_LENGTH } from './kserve/codec.js';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from '@t2i-reward/kserve';
 import { createRewardServer, type RewardServer } from './server.js';
 
 const grey = createTestImage(8, 8, [100, 100, 100]);

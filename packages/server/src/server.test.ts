@@ -16,7 +16,7 @@ import {
 import { createMockReward, createTestImage, meanBrightness } from '@t2i-reward/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatedReward } from './__fixtures__/experts.js';
-import { INFERENCE_HEADER_CONTENT_LENGTH, decodeInferMessage } from './kserve/codec.js';
+import { INFERENCE_HEADER_CONTENT_LENGTH, decodeInferMessage } from '@t2i-reward/kserve';
 import { scoreResponseSchema } from './schemas.js';
 import { createRewardServer, type RewardServer } from './server.js';
 

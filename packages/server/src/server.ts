@@ -8,7 +8,7 @@ import { Lifecycle } from './core/lifecycle.js';
 import { admissionHttpError, createScorer } from './core/scoring.js';
 import { HttpError, bearerMatches, isJsonContentType, parseJson, readBody, sendJson } from './http.js';
 import type { ImagePolicy } from './images.js';
-import { INFERENCE_HEADER_CONTENT_LENGTH } from './kserve/codec.js';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from '@t2i-reward/kserve';
 import { kserveProtocol } from './kserve/handler.js';
 import { ServerMetrics } from './metrics.js';
 import { instrumentEnsemble } from './instrument.js';

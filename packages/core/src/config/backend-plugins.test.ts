@@ -33,7 +33,7 @@ describe('shared backend plugins (backend.type for any kind)', () => {
     }
   });
 
-  it('imports the built-in package of a shared backend type (kserve: @t2i-reward/server backendPlugins)', async () => {
+  it('imports the built-in package of a shared backend type (kserve: @t2i-reward/kserve backendPlugins)', async () => {
     const imported: string[] = [];
     const ensemble = await createEnsembleFromConfig(
       { experts: [{ kind: 'orm', backend: { type: 'kserve', url: 'http://127.0.0.1:1', model: 'm' } }] },
@@ -44,7 +44,7 @@ describe('shared backend plugins (backend.type for any kind)', () => {
         },
       },
     );
-    expect(imported).toEqual(['@t2i-reward/server']);
+    expect(imported).toEqual(['@t2i-reward/kserve']);
     expect(ensemble.experts[0]!.model.kind).toBe('orm');
     unregisterBackendPlugin('kserve');
   });

@@ -66,7 +66,7 @@ export interface BackendPlugin {
 }
 
 /** Backend types shipped in t2i-reward packages, imported on first use (their `backendPlugins` export). */
-export const BUILTIN_BACKEND_PACKAGES: Readonly<Record<string, string>> = { kserve: '@t2i-reward/server' };
+export const BUILTIN_BACKEND_PACKAGES: Readonly<Record<string, string>> = { kserve: '@t2i-reward/kserve' };
 
 const backendRegistry = new Map<string, BackendPlugin>();
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatedReward } from '../__fixtures__/experts.js';
 import { spawnServer, type ServerProcess } from '../__fixtures__/spawn.js';
 import { createRewardServer, type RewardServer } from '../server.js';
-import { createKServeReward } from './backend.js';
+import { createKServeReward } from '@t2i-reward/kserve';
 
 const blue = createTestImage(12, 12, [20, 40, 220]);
 const dark = createTestImage(6, 9, [5, 5, 5]);
@@ -70,7 +70,7 @@ describe('delegation: server B serves an ensemble whose expert runs on server A'
 });
 
 describe('kserve in an ensemble config', () => {
-  it('builds {kind, backend: {type: "kserve"}} through core (which imports this package) for any kind', async () => {
+  it('builds {kind, backend: {type: "kserve"}} through core (which imports @t2i-reward/kserve) for any kind', async () => {
     const ensemble = await createEnsembleFromConfig({
       experts: [{ kind: 'hpm', name: 'remote-hpm', weight: 2, backend: { type: 'kserve', endpoints: [remote.url], model: 'bright', strategy: 'round-robin' } }],
     });

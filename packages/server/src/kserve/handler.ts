@@ -13,7 +13,7 @@ import {
   type KServeInferRequest,
   type KServeRequestedOutput,
   type OutgoingTensor,
-} from './codec.js';
+} from '@t2i-reward/kserve';
 
 /**
  * KServe v2 / Triton protocol. Models: the ensemble (`modelName`) and each expert by name.

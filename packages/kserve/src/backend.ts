@@ -10,7 +10,7 @@ import {
   type RewardItemResult,
   type RewardSample,
 } from '@t2i-reward/core';
-import { VERSION } from '../version.js';
+import { VERSION } from './version.js';
 import {
   INFERENCE_HEADER_CONTENT_LENGTH,
   KServeProtocolError,
