@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError, UnsupportedModelVersionError } from '../errors.js';
 import type { RewardModelV1 } from '../spec.js';
-import { createMockReward, createTestImage, type MockReward } from '../test/index.js';
+import { configErrorOf, createMockReward, createTestImage, type MockReward } from '../test/index.js';
 import {
   createEnsembleFromConfig,
   loadEnsembleConfig,
@@ -24,16 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-function configError(fn: () => unknown): InvalidConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (InvalidConfigError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected InvalidConfigError');
-}
 
 async function rejection(promise: Promise<unknown>): Promise<T2IRewardError> {
   try {
@@ -80,25 +70,25 @@ describe('parseEnsembleConfig', () => {
   });
 
   it('names an unknown key at the top and at the expert level', () => {
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'vqa' }], agregate: 'sum' })).message).toBe(
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'vqa' }], agregate: 'sum' })).message).toBe(
       'invalid ensemble config: agregate is not a known key',
     );
-    const error = configError(() => parseEnsembleConfig({ experts: [{ kind: 'vqa', wieght: 1 }] }));
+    const error = configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'vqa', wieght: 1 }] }));
     expect(error.data?.path).toBe('experts/0/wieght');
   });
 
   it('names a wrong-typed weight', () => {
-    const error = configError(() => parseEnsembleConfig({ experts: [{ kind: 'hpm' }, { kind: 'detector', weight: 'heavy' }] }));
+    const error = configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'hpm' }, { kind: 'detector', weight: 'heavy' }] }));
     expect(error.message).toBe('invalid ensemble config: experts/1/weight must be number');
     expect(error.data?.path).toBe('experts/1/weight');
   });
 
   it('names missing and malformed parts', () => {
-    expect(configError(() => parseEnsembleConfig({})).data?.path).toBe('experts');
-    expect(configError(() => parseEnsembleConfig({ experts: [] })).data?.path).toBe('experts');
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm', backend: { model: 'x' } }] })).data?.path).toBe('experts/0/backend/type');
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], image: { allowUrls: ['ftp://x'] } })).data?.path).toBe('image/allowUrls/0');
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], aggregate: 'max' })).message).toContain(
+    expect(configErrorOf(() => parseEnsembleConfig({})).data?.path).toBe('experts');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [] })).data?.path).toBe('experts');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'orm', backend: { model: 'x' } }] })).data?.path).toBe('experts/0/backend/type');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], image: { allowUrls: ['ftp://x'] } })).data?.path).toBe('image/allowUrls/0');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], aggregate: 'max' })).message).toContain(
       'aggregate must be one of "mean", "weighted-mean", "sum"',
     );
   });
