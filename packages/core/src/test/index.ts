@@ -2,7 +2,7 @@
  * `@t2i-reward/core/test`: the reward contract every expert package runs, plus test helpers.
  * `describeRewardContract` needs vitest (an optional peer); `checkRewardContract` runs anywhere.
  */
-import { InvalidConfigError } from '../errors.js';
+import { InvalidConfigError, T2IRewardError } from '../errors.js';
 import type { RewardModelV1 } from '../spec.js';
 import { CONTRACT_CHECKS, ContractContext, runContractCheck, type RewardContractOptions } from './contract.js';
 
@@ -87,4 +87,15 @@ export function configErrorOf(fn: () => unknown): InvalidConfigError {
     throw error;
   }
   throw new Error('expected InvalidConfigError');
+}
+
+/** The T2IRewardError that `promise` rejects with; any other error is rethrown, and fulfilment is an error. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<T2IRewardError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (T2IRewardError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
 }
