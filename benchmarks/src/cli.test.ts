@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
-import { createMockReward, meanBrightness } from '@t2i-reward/core/test';
+import { type CapturedWrites, captureWrites, createMockReward, meanBrightness } from '@t2i-reward/core/test';
 import { collectLog, tempDir, writeLines, writePng } from './__fixtures__/helpers.js';
 import { createBenchProgram } from './cli.js';
 import { parseBenchConfig } from './config.js';
@@ -11,19 +11,11 @@ import { createEnsembleProtocol } from './protocols/ensemble.js';
 import { runBench } from './run.js';
 import { userFileSuite } from './suites/user-file.js';
 
-let stdout = '';
-let stderr = '';
+let stdout: CapturedWrites;
+let stderr: CapturedWrites;
 beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
+  stdout = captureWrites(process.stdout);
+  stderr = captureWrites(process.stderr);
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -40,7 +32,7 @@ describe('t2ir bench', () => {
   it('with no suite: the bundled photos, scored offline by the real detector; table + report path', async () => {
     const out = path.join(await tempDir(), 'run');
     await bench('--out', out, '--no-cache', '--json', '--batch-size', '6');
-    const summary = JSON.parse(stdout);
+    const summary = JSON.parse(stdout.text);
     expect(summary).toMatchObject({ suite: 'examples', protocol: 'ensemble', counts: { expected: 12, scored: 12, errors: 0 } });
     const mean = (name: string) => summary.categories.find((c: { category: string }) => c.category === name).mean;
     // The detector finds what the photos show and not what they lack.
@@ -48,15 +40,15 @@ describe('t2ir bench', () => {
     expect(mean('mismatched')).toBeLessThan(0.2);
     await fs.access(summary.files.html);
 
-    stdout = '';
+    stdout.clear();
     await bench('report', out);
-    expect(stdout).toMatch(/examples · protocol ensemble/);
-    expect(stdout).toMatch(/│ matching\s+│\s+0\.\d{3} │/);
-    expect(stdout).toMatch(/overall/);
-    expect(stdout).toContain(`report:  ${path.join(out, 'report.html')}`);
-    stdout = '';
+    expect(stdout.text).toMatch(/examples · protocol ensemble/);
+    expect(stdout.text).toMatch(/│ matching\s+│\s+0\.\d{3} │/);
+    expect(stdout.text).toMatch(/overall/);
+    expect(stdout.text).toContain(`report:  ${path.join(out, 'report.html')}`);
+    stdout.clear();
     await bench('report', out, '--csv');
-    expect(stdout.split('\n')[0]).toBe('category,mean,ci_low,ci_high,n,errors,unsupported');
+    expect(stdout.text.split('\n')[0]).toBe('category,mean,ci_low,ci_high,n,errors,unsupported');
   });
 
   it('compare prints per-category deltas; merge combines shards', async () => {
@@ -84,7 +76,7 @@ describe('t2ir bench', () => {
     await run('A', 'dark');
     await run('B', 'light');
     await bench('compare', path.join(dir, 'A'), path.join(dir, 'B'), '--json');
-    const comparison = JSON.parse(stdout);
+    const comparison = JSON.parse(stdout.text);
     const a = comparison.categories.find((c: { category: string }) => c.category === 'a');
     expect(a.delta.mean).toBeCloseTo((200 + 200 + 200) / 3 / 255 - 40 / 255, 6);
     expect(comparison.categories.find((c: { category: string }) => c.category === 'b').delta.mean).toBeCloseTo((40 + 200 + 200) / 3 / 255 - 40 / 255, 6);
@@ -92,16 +84,16 @@ describe('t2ir bench', () => {
     expect(a.paired).toBe(true);
     expect(a.delta.ci[0]).toBeCloseTo(a.delta.mean, 12);
     expect(a.delta.ci[1]).toBeCloseTo(a.delta.mean, 12);
-    stdout = '';
+    stdout.clear();
     await bench('compare', path.join(dir, 'A'), path.join(dir, 'B'));
-    expect(stdout).toMatch(/Δ \(B − A\)/);
-    expect(stdout).toMatch(/│ a\s+│ 0\.157 │ 0\.784 │\s+\+0\.627 │ \[0\.627, 0\.627\] paired │/);
+    expect(stdout.text).toMatch(/Δ \(B − A\)/);
+    expect(stdout.text).toMatch(/│ a\s+│ 0\.157 │ 0\.784 │\s+\+0\.627 │ \[0\.627, 0\.627\] paired │/);
 
     await run('s0', 'dark', { index: 0, count: 2 });
     await run('s1', 'dark', { index: 1, count: 2 });
-    stdout = '';
+    stdout.clear();
     await bench('merge', path.join(dir, 'M'), path.join(dir, 's0'), path.join(dir, 's1'), '--json');
-    const merged = JSON.parse(stdout);
+    const merged = JSON.parse(stdout.text);
     expect(merged.counts).toMatchObject({ expected: 4, scored: 4, pending: 0 });
   });
 
@@ -128,18 +120,18 @@ describe('t2ir bench', () => {
       '--json',
     );
     expect(code).toBe(0);
-    const summary = JSON.parse(stdout);
+    const summary = JSON.parse(stdout.text);
     expect(summary.counts).toMatchObject({ expected: 2, scored: 2, errors: 0 });
   });
 
   it('fails clearly without images, with a bad shard or a bad config key', async () => {
     // Usage mistakes exit 2 with one `error:` line, as `t2ir score` does.
     const usage = async (pattern: RegExp, ...args: string[]) => {
-      stderr = '';
+      stderr.clear();
       expect(await bench(...args), args.join(' ')).toBe(2);
-      expect(stderr).toMatch(/^error: /);
-      expect(stderr.trim().split('\n')).toHaveLength(1);
-      expect(stderr).toMatch(pattern);
+      expect(stderr.text).toMatch(/^error: /);
+      expect(stderr.text.trim().split('\n')).toHaveLength(1);
+      expect(stderr.text).toMatch(pattern);
     };
     await usage(/needs images: pass --images DIR/, '--suite', 'geneval', '--out', path.join(await tempDir(), 'x'));
     const dir = await tempDir();

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
+import { configErrorOf } from './test/index.js';
 import { validateWithSchema, type JSONSchema } from './validation.js';
-import { InvalidConfigError } from './errors.js';
 
 const schema: JSONSchema = {
   type: 'object',
@@ -20,16 +20,6 @@ const schema: JSONSchema = {
   },
 };
 
-function errorOf(fn: () => unknown): InvalidConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (InvalidConfigError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected InvalidConfigError');
-}
-
 describe('validateWithSchema', () => {
   it('returns the value when it validates', () => {
     const value = { experts: [{ kind: 'detector', weight: 2 }] };
@@ -37,13 +27,13 @@ describe('validateWithSchema', () => {
   });
 
   it('names the path of a wrong-typed key', () => {
-    const error = errorOf(() => validateWithSchema(schema, { experts: [{ kind: 'x', weight: '1' }] }, 'ensemble config'));
+    const error = configErrorOf(() => validateWithSchema(schema, { experts: [{ kind: 'x', weight: '1' }] }, 'ensemble config'));
     expect(error.message).toBe('invalid ensemble config: experts/0/weight must be number');
     expect(error.data?.path).toBe('experts/0/weight');
   });
 
   it('names unknown keys, missing keys and enum choices, all at once', () => {
-    const error = errorOf(() => validateWithSchema(schema, { aggregate: 'max', experts: [{ wieght: 1 }], extra: true }, 'config'));
+    const error = configErrorOf(() => validateWithSchema(schema, { aggregate: 'max', experts: [{ wieght: 1 }], extra: true }, 'config'));
     const paths = (error.data?.errors as { path: string }[]).map((violation) => violation.path);
     expect(paths).toEqual(expect.arrayContaining(['extra', 'aggregate', 'experts/0/kind', 'experts/0/wieght']));
     expect(error.message).toContain('extra is not a known key');
@@ -53,7 +43,7 @@ describe('validateWithSchema', () => {
 
   it('prefixes paths and checks formats', () => {
     const expertSchema = (schema.properties as Record<string, { items: JSONSchema }>).experts!.items;
-    const error = errorOf(() => validateWithSchema(expertSchema, { kind: 'x', url: 'not a uri' }, 'expert', { pathPrefix: 'experts/3' }));
+    const error = configErrorOf(() => validateWithSchema(expertSchema, { kind: 'x', url: 'not a uri' }, 'expert', { pathPrefix: 'experts/3' }));
     expect(error.data?.path).toBe('experts/3/url');
   });
 

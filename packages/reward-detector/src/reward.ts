@@ -11,6 +11,7 @@ import {
   createRgbImage,
   failedResult,
   resolveSpec,
+  rgbImageProblem,
   toRewardError,
 } from '@t2i-reward/core';
 import { DETECTOR_BACKENDS } from './backends/table.js';
@@ -69,7 +70,7 @@ export class DetectorReward extends BaseReward {
     const results: (RewardItemResult | undefined)[] = samples.map(() => undefined);
     const jobs: { index: number; spec: PromptSpec; image: RgbImage; warnings: string[] }[] = [];
     samples.forEach((sample, index) => {
-      const imageProblem = checkImage(sample.image);
+      const imageProblem = rgbImageProblem(sample.image);
       if (imageProblem) {
         results[index] = failedResult(new InvalidImageInputError(imageProblem, { data: { index } }));
         return;
@@ -163,14 +164,6 @@ export class DetectorReward extends BaseReward {
 function queryNames(spec: PromptSpec): string[] {
   const names = [...spec.objects.map((o) => o.name), ...spec.relations.flatMap((r) => [r.subject, r.object]), ...(spec.exclude ?? []).map((e) => e.name)];
   return [...new Set(names.map((n) => n.toLowerCase().trim()).filter((n) => n.length > 0))];
-}
-
-function checkImage(image: RgbImage | undefined): string | undefined {
-  if (!image || !(image.data instanceof Uint8Array)) return 'sample.image is not an RgbImage';
-  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1)
-    return `bad image size ${image.width}x${image.height}`;
-  if (image.data.length !== image.width * image.height * 3) return `image data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3`;
-  return undefined;
 }
 
 /** The pixels inside `box` (at least 1×1), as an RgbImage. */

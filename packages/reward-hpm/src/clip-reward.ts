@@ -7,6 +7,7 @@ import { letterbox } from './letterbox.js';
 import { dtypeLabel, onnxFileName, toOrtSessionOptions, type HpmRewardOptions } from './options.js';
 import { transformersRuntime, type TransformersModule } from './runtime.js';
 import { cosineSimilarity, scoreVariant, type ClipVariant } from './scoring.js';
+import { padRows, truncateIds } from './tokens.js';
 import { VERSION } from './version.js';
 
 /** The CLIP scorer's settings: the factory options (documented on HpmRewardOptions) with the variant and model resolved. */
@@ -213,25 +214,14 @@ export class ClipReward extends BaseReward {
 
   /** Token ids of one prompt, truncated CLIP-style to the context length (last token forced to <|endoftext|>). */
   #tokenize(loaded: LoadedClip, prompt: string): { ids: number[]; truncatedFrom: number | undefined } {
-    const ids = loaded.tokenizer.encode(prompt) as number[];
-    if (ids.length <= loaded.maxLength) return { ids, truncatedFrom: undefined };
-    const truncated = ids.slice(0, loaded.maxLength);
-    truncated[loaded.maxLength - 1] = loaded.eosId;
-    return { ids: truncated, truncatedFrom: ids.length };
+    return truncateIds(loaded.tokenizer.encode(prompt) as number[], loaded.maxLength, loaded.eosId);
   }
 
   /** int64 [n, longest] padded with the pad id; CLIP's causal text tower makes right padding invisible at EOS. */
   #textFeeds(loaded: LoadedClip, rows: number[][]): Record<string, unknown> {
     const { Tensor } = loaded.runtime;
     const width = loaded.family.padToMaxLength ? loaded.maxLength : Math.max(...rows.map((r) => r.length));
-    const ids = new BigInt64Array(rows.length * width).fill(BigInt(loaded.padId));
-    const mask = new BigInt64Array(rows.length * width);
-    rows.forEach((row, r) => {
-      row.forEach((id, c) => {
-        ids[r * width + c] = BigInt(id);
-        mask[r * width + c] = 1n;
-      });
-    });
+    const { ids, mask } = padRows(rows, width, loaded.padId);
     const feeds: Record<string, unknown> = { input_ids: new Tensor('int64', ids, [rows.length, width]) };
     if (loaded.wantsAttentionMask) feeds.attention_mask = new Tensor('int64', mask, [rows.length, width]);
     return feeds;

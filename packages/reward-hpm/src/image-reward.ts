@@ -5,6 +5,7 @@ import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core'
 import type { InferenceSession } from 'onnxruntime-node';
 import { dtypeLabel, onnxFileName, toOrtSessionOptions, type HpmRewardOptions, type HpmSessionOptions } from './options.js';
 import { onnxRuntime, transformersRuntime, type OnnxRuntimeModule, type TransformersModule } from './runtime.js';
+import { padRows, truncateIds } from './tokens.js';
 import { VERSION } from './version.js';
 
 /** Published normalisation of ImageReward v1.0 (THUDM/ImageReward, ImageReward.py: `self.mean`, `self.std`). */
@@ -130,11 +131,7 @@ export class ImageRewardModel extends BaseReward {
 
   /** [CLS] … [SEP] truncated BERT-style to max_length, right-padded with [PAD] to max_length (as ImageReward). */
   #tokenize(loaded: LoadedImageReward, prompt: string): { ids: number[]; truncatedFrom: number | undefined } {
-    const ids = loaded.tokenizer.encode(prompt) as number[];
-    if (ids.length <= loaded.maxLength) return { ids, truncatedFrom: undefined };
-    const truncated = ids.slice(0, loaded.maxLength);
-    truncated[loaded.maxLength - 1] = loaded.sepId;
-    return { ids: truncated, truncatedFrom: ids.length };
+    return truncateIds(loaded.tokenizer.encode(prompt) as number[], loaded.maxLength, loaded.sepId);
   }
 
   protected async scoreBatch(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<RewardItemResult[]> {
@@ -196,14 +193,7 @@ export class ImageRewardModel extends BaseReward {
     const visionOut = await loaded.vision.run({ pixel_values: new ort.Tensor('float32', pixel_values.data, pixel_values.dims) });
     const imageEmbeds = visionOut['image_embeds'] ?? visionOut[loaded.vision.outputNames[0]!];
     const width = loaded.maxLength;
-    const ids = new BigInt64Array(rows.length * width).fill(BigInt(loaded.padId));
-    const mask = new BigInt64Array(rows.length * width);
-    rows.forEach((row, r) => {
-      row.forEach((id, c) => {
-        ids[r * width + c] = BigInt(id);
-        mask[r * width + c] = 1n;
-      });
-    });
+    const { ids, mask } = padRows(rows, width, loaded.padId);
     this.stats.textCalls++;
     const textOut = await loaded.text.run({
       input_ids: new ort.Tensor('int64', ids, [rows.length, width]),

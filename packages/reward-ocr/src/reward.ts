@@ -7,6 +7,7 @@ import {
   type RgbImage,
   T2IRewardError,
   failedResult,
+  rgbImageProblem,
   toRewardError,
 } from '@t2i-reward/core';
 import { type OcrWord, TesseractPool } from './engine.js';
@@ -73,7 +74,7 @@ export class OcrReward extends BaseReward {
     const results: (RewardItemResult | undefined)[] = samples.map(() => undefined);
     const jobs: { index: number; image: RgbImage; target: { text: string; normalized: string }; warnings: string[] }[] = [];
     samples.forEach((sample, index) => {
-      const problem = checkImage(sample.image);
+      const problem = rgbImageProblem(sample.image);
       if (problem) {
         results[index] = failedResult(new InvalidImageInputError(problem, { data: { index } }));
         return;
@@ -113,14 +114,6 @@ export class OcrReward extends BaseReward {
     }
     return results.map((r) => r ?? failedResult(new ExpertFailedError('no result')));
   }
-}
-
-function checkImage(image: RgbImage | undefined): string | undefined {
-  if (!image || !(image.data instanceof Uint8Array)) return 'sample.image is not an RgbImage';
-  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1)
-    return `bad image size ${image.width}x${image.height}`;
-  if (image.data.length !== image.width * image.height * 3) return `image data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3`;
-  return undefined;
 }
 
 /** Creates the OCR reward (tesseract LSTM, English by default, offline). */

@@ -10,6 +10,18 @@ import { createRewardServer } from './server.js';
 
 const clientDir = fileURLToPath(new URL('../../../clients/python/', import.meta.url));
 
+/** Runs `python3 -m unittest -v test_t2i_reward_client` in the client folder with `env`; its exit code and combined output. */
+function runClientTests(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-m', 'unittest', '-v', 'test_t2i_reward_client'], { cwd: clientDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve({ code: exitCode, output }));
+  });
+}
+
 describe('Python client shims (stdlib unittest with the machine python3, against the running server)', () => {
   it('passes clients/python/test_t2i_reward_client.py', async () => {
     const imageRoot = await mkdtemp(path.join(tmpdir(), 't2ir-python-'));
@@ -27,17 +39,12 @@ describe('Python client shims (stdlib unittest with the machine python3, against
     await server.listen();
     try {
       // Asynchronous spawn: the server in this process must keep answering while Python runs.
-      const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-        const child = spawn('python3', ['-m', 'unittest', '-v', 'test_t2i_reward_client'], {
-          cwd: clientDir,
-          env: { ...process.env, T2IR_URL: server.url, T2IR_TOKEN: 'py-token', T2IR_IMAGE_ROOT: imageRoot, PYTHONDONTWRITEBYTECODE: '1' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.on('error', reject);
-        child.on('close', (exitCode) => resolve({ code: exitCode, output }));
+      const { code, output } = await runClientTests({
+        ...process.env,
+        T2IR_URL: server.url,
+        T2IR_TOKEN: 'py-token',
+        T2IR_IMAGE_ROOT: imageRoot,
+        PYTHONDONTWRITEBYTECODE: '1',
       });
       expect(code, output).toBe(0);
       expect(output).toMatch(/Ran 1[0-9] tests/);
@@ -51,14 +58,7 @@ describe('Python client shims (stdlib unittest with the machine python3, against
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
     delete env.T2IR_URL;
     delete env.T2IR_IMAGE_ROOT;
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn('python3', ['-m', 'unittest', '-v', 'test_t2i_reward_client'], { cwd: clientDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (exitCode) => resolve({ code: exitCode, output }));
-    });
+    const { code, output } = await runClientTests(env);
     expect(code, output).toBe(0);
     expect(output).toMatch(/OK \(skipped=\d+\)/);
     expect(output).toContain('no server given: set T2IR_URL');

@@ -67,6 +67,10 @@ const promptSourceSchema = {
   ],
 };
 const count = { type: 'integer', minimum: 0 };
+/** Schema fragments the options below share. */
+const positiveInt = { type: 'integer', minimum: 1 };
+const nonNegative = { type: 'number', minimum: 0 };
+const positive = { type: 'number', exclusiveMinimum: 0 };
 
 export const trainConfigSchema: JSONSchema = {
   $id: 'https://t2i-reward.dev/schemas/train-config.json',
@@ -80,38 +84,38 @@ export const trainConfigSchema: JSONSchema = {
     evalPrompts: promptSourceSchema,
     ensemble: { type: 'object' },
     preset: { enum: Object.keys(GRPO_PRESETS) },
-    steps: { type: 'integer', minimum: 1 },
+    steps: positiveInt,
     seed: { type: 'integer' },
     evalEvery: count,
-    evalGroupSize: { type: 'integer', minimum: 1 },
+    evalGroupSize: positiveInt,
     checkpointEvery: count,
     runtime: { enum: ['auto', 'tfjs-node-gpu', 'wasm', 'cpu'] },
     earlyStopping: {
       type: 'object',
       required: ['patience'],
       additionalProperties: false,
-      properties: { patience: { type: 'integer', minimum: 1 }, minDelta: { type: 'number', minimum: 0 }, expert: { type: 'string', minLength: 1 } },
+      properties: { patience: positiveInt, minDelta: nonNegative, expert: { type: 'string', minLength: 1 } },
     },
     settings: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        groupSize: { type: 'integer', minimum: 1 },
-        promptsPerStep: { type: 'integer', minimum: 1 },
-        updatesPerBatch: { type: 'integer', minimum: 1 },
-        learningRate: { type: 'number', exclusiveMinimum: 0 },
-        beta: { type: 'number', minimum: 0 },
-        epsilon: { type: 'number', minimum: 0 },
+        groupSize: positiveInt,
+        promptsPerStep: positiveInt,
+        updatesPerBatch: positiveInt,
+        learningRate: positive,
+        beta: nonNegative,
+        epsilon: nonNegative,
         scale: { enum: ['group', 'batch', 'none'] },
         std: { enum: ['sample', 'population'] },
         multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages'] },
         aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
-        epsilonLow: { type: 'number', minimum: 0 },
-        epsilonHigh: { type: 'number', minimum: 0 },
-        maxLength: { type: 'integer', minimum: 1 },
-        globalTokenCount: { type: 'integer', minimum: 1 },
-        maxGradNorm: { type: 'number', minimum: 0 },
-        weightDecay: { type: 'number', minimum: 0 },
+        epsilonLow: nonNegative,
+        epsilonHigh: nonNegative,
+        maxLength: positiveInt,
+        globalTokenCount: positiveInt,
+        maxGradNorm: nonNegative,
+        weightDecay: nonNegative,
         statTracker: {
           oneOf: [
             { const: false },
@@ -120,9 +124,9 @@ export const trainConfigSchema: JSONSchema = {
               additionalProperties: false,
               properties: {
                 globalStd: { type: 'boolean' },
-                epsilon: { type: 'number', minimum: 0 },
+                epsilon: nonNegative,
                 std: { enum: ['sample', 'population'] },
-                historySize: { type: 'integer', minimum: 1 },
+                historySize: positiveInt,
               },
             },
           ],

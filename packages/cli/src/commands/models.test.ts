@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerExpertPlugin, unregisterExpertPlugin } from '@t2i-reward/core';
-import { createMockReward } from '@t2i-reward/core/test';
+import { captureWrites, createMockReward } from '@t2i-reward/core/test';
 import { runCli } from '../program.js';
 import { listExpertKinds } from './models.js';
 
@@ -32,13 +32,9 @@ describe('t2ir models', () => {
   });
 
   it('prints JSON with --json', async () => {
-    let stdout = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
+    const stdout = captureWrites(process.stdout);
     expect(await runCli(['models', '--json'])).toBe(0);
     vi.restoreAllMocks();
-    expect((JSON.parse(stdout) as { kind: string }[]).map((info) => info.kind).slice(0, 4)).toEqual(['detector', 'vqa', 'orm', 'hpm']);
+    expect((JSON.parse(stdout.text) as { kind: string }[]).map((info) => info.kind).slice(0, 4)).toEqual(['detector', 'vqa', 'orm', 'hpm']);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
+import { demoTrainArgv } from './__fixtures__/train-demo.js';
 
 // What a new user hits, run through the built CLI exactly as a user runs it (`node packages/cli/dist/bin.js`).
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -140,11 +141,7 @@ describe('t2ir bench and train as a new user runs them (built CLI)', () => {
 
   it('train --demo: Ctrl-C writes the curve of the steps done and exits 130; a resumed run counts its own steps', async () => {
     const out = path.join(dir, 'demo');
-    const child = execFile(
-      process.execPath,
-      [bin, 'train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '100000', '--out', out, '--seed', '1', '--no-progress'],
-      { cwd: repoRoot },
-    );
+    const child = execFile(process.execPath, [bin, ...demoTrainArgv(100000, out, '--no-progress')], { cwd: repoRoot });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -159,22 +156,7 @@ describe('t2ir bench and train as a new user runs them (built CLI)', () => {
     expect(summary.interrupted).toBe(true);
     expect(summary.steps).toBeGreaterThanOrEqual(3);
     // --resume continues from the last checkpoint; the summary line counts only this run's steps.
-    const resumed = await t2ir([
-      'train',
-      '--demo',
-      '--reward',
-      'scene',
-      '--runtime',
-      'cpu',
-      '--steps',
-      String(summary.steps + 2),
-      '--out',
-      out,
-      '--seed',
-      '1',
-      '--resume',
-      '--no-progress',
-    ]);
+    const resumed = await t2ir(demoTrainArgv(summary.steps + 2, out, '--resume', '--no-progress'));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`^steps ${summary.steps + 2} \\(\\d+ in this run\\) in `, 'm'));
   });

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXAMPLE_IMAGES, registerExpertPlugin, unregisterExpertPlugin, type ExpertPlugin, type RelationRecord } from '@t2i-reward/core';
-import { createMockReward } from '@t2i-reward/core/test';
+import { captureWrites, createMockReward } from '@t2i-reward/core/test';
 import { runCli } from '../program.js';
 import { buildEnsemble } from './ensemble-setup.js';
 import { explainResult } from './score.js';
@@ -63,15 +63,11 @@ describe('t2ir score "why" column (real CenterNet, every detector formula)', () 
         experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' }, options: { formula: 't2i-r1-code' } }, { kind: 'whytoy' }],
       }),
     );
-    let stdout = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
+    const stdout = captureWrites(process.stdout);
     const code = await runCli(['score', '--config', config, '--image', dog.path, '--prompt', 'a dog on the left of a bicycle']);
     vi.restoreAllMocks();
     expect(code).toBe(0);
-    const flat = stdout.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
+    const flat = stdout.text.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
     expect(flat).toContain('why');
     expect(flat).toMatch(/dog left of bicycle: \d\.\d\d/);
     expect(flat).toContain('toy: half right');

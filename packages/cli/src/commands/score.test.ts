@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { encodeImage, EXAMPLE_IMAGES, registerExpertPlugin, resolveExpertPlugin, unregisterExpertPlugin, type ExpertPlugin } from '@t2i-reward/core';
-import { createMockReward, createTestImage } from '@t2i-reward/core/test';
+import { captureWrites, createMockReward, createTestImage } from '@t2i-reward/core/test';
 import { runCli } from '../program.js';
 import { buildEnsemble, DEFAULT_ENSEMBLE_CONFIG } from './ensemble-setup.js';
 
@@ -52,21 +52,13 @@ afterEach(() => {
 
 /** Runs the CLI in-process, capturing stdout and stderr. */
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
+  const stdout = captureWrites(process.stdout);
+  const stderr = captureWrites(process.stderr);
   try {
     const code = await runCli(argv);
     // The status comes back as the return value only: nothing leaks into the test process's own exit code.
     expect(process.exitCode).toBeUndefined();
-    return { code, stdout, stderr };
+    return { code, stdout: stdout.text, stderr: stderr.text };
   } finally {
     vi.restoreAllMocks();
   }

@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureWrites } from '@t2i-reward/core/test';
 import { runCli } from '../program.js';
+import { demoTrainArgv } from './__fixtures__/train-demo.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -15,21 +17,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function captureStdout(): () => string {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  return () => out;
-}
-
 describe('t2ir train', () => {
   it('--help documents --demo and --config', async () => {
-    const stdout = captureStdout();
+    const stdout = captureWrites(process.stdout);
     expect(await runCli(['train', '--help'])).toBe(0);
-    expect(stdout()).toMatch(/--demo/);
-    expect(stdout()).toMatch(/--config <file>/);
+    expect(stdout.text).toMatch(/--demo/);
+    expect(stdout.text).toMatch(/--config <file>/);
   });
 
   it('needs exactly one of --demo and --config', async () => {
@@ -47,45 +40,23 @@ describe('t2ir train', () => {
   });
 
   it('prints the diagnostics and stops early on a stalled held-out reward', async () => {
-    const stdout = captureStdout();
+    const stdout = captureWrites(process.stdout);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const out = path.join(dir, 'early');
-    expect(
-      await runCli([
-        'train',
-        '--demo',
-        '--reward',
-        'scene',
-        '--runtime',
-        'cpu',
-        '--steps',
-        '2',
-        '--out',
-        out,
-        '--seed',
-        '1',
-        '--early-stopping',
-        '1',
-        '--no-progress',
-      ]),
-    ).toBe(0);
-    expect(stdout()).toMatch(/extra-copy share of training samples \d\.\d{3} → \d\.\d{3}/);
-    expect(stdout()).toMatch(/early stopping: best held-out \d\.\d{3} at step \d/);
+    expect(await runCli(demoTrainArgv(2, out, '--early-stopping', '1', '--no-progress'))).toBe(0);
+    expect(stdout.text).toMatch(/extra-copy share of training samples \d\.\d{3} → \d\.\d{3}/);
+    expect(stdout.text).toMatch(/early stopping: best held-out \d\.\d{3} at step \d/);
   });
 
   it('runs the demo with the scene reward and resumes it', async () => {
     const out = path.join(dir, 'demo');
-    const stdout = captureStdout();
+    const stdout = captureWrites(process.stdout);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    expect(
-      await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '2', '--out', out, '--seed', '1', '--json', '--no-progress']),
-    ).toBe(0);
-    const first = JSON.parse(stdout()) as { steps: number; htmlPath: string };
+    expect(await runCli(demoTrainArgv(2, out, '--json', '--no-progress'))).toBe(0);
+    const first = JSON.parse(stdout.text) as { steps: number; htmlPath: string };
     expect(first.steps).toBe(2);
     expect(await readFile(first.htmlPath, 'utf8')).toMatch(/<svg/);
-    expect(
-      await runCli(['train', '--demo', '--reward', 'scene', '--runtime', 'cpu', '--steps', '3', '--out', out, '--seed', '1', '--resume', '--no-progress']),
-    ).toBe(0);
+    expect(await runCli(demoTrainArgv(3, out, '--resume', '--no-progress'))).toBe(0);
     const lines = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { split: string; step: number }).step).filter((_, i) => JSON.parse(lines[i]!).split === 'train')).toEqual([
       1, 2, 3,

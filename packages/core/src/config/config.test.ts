@@ -2,9 +2,9 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError, UnsupportedModelVersionError } from '../errors.js';
+import { InvalidConfigError, RuntimeUnavailableError, UnsupportedModelVersionError } from '../errors.js';
 import type { RewardModelV1 } from '../spec.js';
-import { createMockReward, createTestImage, type MockReward } from '../test/index.js';
+import { configErrorOf, createMockReward, createTestImage, rejectionOf, type MockReward } from '../test/index.js';
 import {
   createEnsembleFromConfig,
   loadEnsembleConfig,
@@ -24,26 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-function configError(fn: () => unknown): InvalidConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (InvalidConfigError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected InvalidConfigError');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<T2IRewardError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (T2IRewardError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A plugin over MOCK experts that records what it was given. */
 function mockPlugin(kind: string, extra: Partial<ExpertPlugin> = {}) {
@@ -80,25 +60,25 @@ describe('parseEnsembleConfig', () => {
   });
 
   it('names an unknown key at the top and at the expert level', () => {
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'vqa' }], agregate: 'sum' })).message).toBe(
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'vqa' }], agregate: 'sum' })).message).toBe(
       'invalid ensemble config: agregate is not a known key',
     );
-    const error = configError(() => parseEnsembleConfig({ experts: [{ kind: 'vqa', wieght: 1 }] }));
+    const error = configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'vqa', wieght: 1 }] }));
     expect(error.data?.path).toBe('experts/0/wieght');
   });
 
   it('names a wrong-typed weight', () => {
-    const error = configError(() => parseEnsembleConfig({ experts: [{ kind: 'hpm' }, { kind: 'detector', weight: 'heavy' }] }));
+    const error = configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'hpm' }, { kind: 'detector', weight: 'heavy' }] }));
     expect(error.message).toBe('invalid ensemble config: experts/1/weight must be number');
     expect(error.data?.path).toBe('experts/1/weight');
   });
 
   it('names missing and malformed parts', () => {
-    expect(configError(() => parseEnsembleConfig({})).data?.path).toBe('experts');
-    expect(configError(() => parseEnsembleConfig({ experts: [] })).data?.path).toBe('experts');
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm', backend: { model: 'x' } }] })).data?.path).toBe('experts/0/backend/type');
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], image: { allowUrls: ['ftp://x'] } })).data?.path).toBe('image/allowUrls/0');
-    expect(configError(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], aggregate: 'max' })).message).toContain(
+    expect(configErrorOf(() => parseEnsembleConfig({})).data?.path).toBe('experts');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [] })).data?.path).toBe('experts');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'orm', backend: { model: 'x' } }] })).data?.path).toBe('experts/0/backend/type');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], image: { allowUrls: ['ftp://x'] } })).data?.path).toBe('image/allowUrls/0');
+    expect(configErrorOf(() => parseEnsembleConfig({ experts: [{ kind: 'orm' }], aggregate: 'max' })).message).toContain(
       'aggregate must be one of "mean", "weighted-mean", "sum"',
     );
   });
@@ -114,10 +94,10 @@ describe('loadEnsembleConfig', () => {
   it('reports bad JSON, a missing file and schema errors with the file name', async () => {
     const file = path.join(dir, 'broken.json');
     await fs.writeFile(file, '{"experts": [');
-    expect((await rejection(loadEnsembleConfig(file))).message).toContain('is not valid JSON');
-    expect(InvalidConfigError.isInstance(await rejection(loadEnsembleConfig(path.join(dir, 'none.json'))))).toBe(true);
+    expect((await rejectionOf(loadEnsembleConfig(file))).message).toContain('is not valid JSON');
+    expect(InvalidConfigError.isInstance(await rejectionOf(loadEnsembleConfig(path.join(dir, 'none.json'))))).toBe(true);
     await fs.writeFile(file, '{"experts": [{"kind": "vqa", "weight": "1"}]}');
-    const error = await rejection(loadEnsembleConfig(file));
+    const error = await rejectionOf(loadEnsembleConfig(file));
     expect(error.message).toBe(`${file}: invalid ensemble config: experts/0/weight must be number`);
     expect(error.data?.path).toBe('experts/0/weight');
   });
@@ -156,17 +136,17 @@ describe('createEnsembleFromConfig', () => {
   it('validates each entry with the plugin schema, errors carrying the entry path', async () => {
     const { plugin } = mockPlugin('mocky');
     registerExpertPlugin(plugin);
-    const error = await rejection(createEnsembleFromConfig({ experts: [{ kind: 'mocky' }, { kind: 'mocky', options: { score: 'high', colour: 1 } }] }));
+    const error = await rejectionOf(createEnsembleFromConfig({ experts: [{ kind: 'mocky' }, { kind: 'mocky', options: { score: 'high', colour: 1 } }] }));
     expect(error.message).toBe('invalid mocky expert config: experts/1/options/colour is not a known key; experts/1/options/score must be number');
     expect(error.data?.path).toBe('experts/1/options/colour');
-    const backend = await rejection(createEnsembleFromConfig({ experts: [{ kind: 'mocky', backend: { type: 'openai' } }] }));
+    const backend = await rejectionOf(createEnsembleFromConfig({ experts: [{ kind: 'mocky', backend: { type: 'openai' } }] }));
     expect(backend.data?.path).toBe('experts/0/backend/type');
     expect(backend.message).toContain("'openai' is not a backend of mocky (mock, other)");
   });
 
   it('refuses unknown kinds and models of another specification version, disposing what it built', async () => {
     const { plugin, seen } = mockPlugin('mocky');
-    const unknown = await rejection(createEnsembleFromConfig({ experts: [{ kind: 'mocky' }, { kind: 'unicorn' }] }, { plugins: [plugin] }));
+    const unknown = await rejectionOf(createEnsembleFromConfig({ experts: [{ kind: 'mocky' }, { kind: 'unicorn' }] }, { plugins: [plugin] }));
     expect(InvalidConfigError.isInstance(unknown)).toBe(true);
     expect(unknown.data?.path).toBe('experts/1/kind');
     expect(unknown.message).toContain("unknown expert kind 'unicorn'");
@@ -176,7 +156,7 @@ describe('createEnsembleFromConfig', () => {
       backends: ['x'],
       create: () => ({ ...createMockReward(), specificationVersion: 'v2' }) as unknown as RewardModelV1,
     };
-    const version = await rejection(createEnsembleFromConfig({ experts: [{ kind: 'future' }] }, { plugins: [future] }));
+    const version = await rejectionOf(createEnsembleFromConfig({ experts: [{ kind: 'future' }] }, { plugins: [future] }));
     expect(UnsupportedModelVersionError.isInstance(version)).toBe(true);
     expect(version.data?.path).toBe('experts/0');
   });
@@ -200,13 +180,13 @@ describe('resolveExpertPlugin', () => {
   });
 
   it('says when the package is missing or exports no plugin', async () => {
-    const missing = await rejection(resolveExpertPlugin('@t2i-reward/does-not-exist'));
+    const missing = await rejectionOf(resolveExpertPlugin('@t2i-reward/does-not-exist'));
     expect(RuntimeUnavailableError.isInstance(missing)).toBe(true);
     expect(missing.message).toContain('npm install @t2i-reward/does-not-exist');
     expect(missing.data?.reason).toBe('not-installed');
-    const empty = await rejection(resolveExpertPlugin('vqa', { importModule: async () => ({}) }));
+    const empty = await rejectionOf(resolveExpertPlugin('vqa', { importModule: async () => ({}) }));
     expect(empty.data?.reason).toBe('no-plugin');
-    const broken = await rejection(
+    const broken = await rejectionOf(
       resolveExpertPlugin('orm', {
         importModule: async () => {
           throw new SyntaxError('bad build');

@@ -143,28 +143,20 @@ describe('createEnsemble: inputs and failures', () => {
       releaseA = resolve;
     });
     const a = createMockReward({ kind: 'a' });
-    const waitsForB: RewardModelV1 = {
+    // Two models of their own kind that score as `a`, each after its own step.
+    const scoresAfter = (kind: string, step: () => Promise<void> | void): RewardModelV1 => ({
       specificationVersion: 'v1',
-      kind: 'waits',
-      modelId: 'waits',
+      kind,
+      modelId: kind,
       version: '1',
       doScore: async (samples) => {
-        await bStarted;
+        await step();
         return a.doScore(samples);
       },
       dispose: async () => undefined,
-    };
-    const signalsA: RewardModelV1 = {
-      specificationVersion: 'v1',
-      kind: 'signals',
-      modelId: 'signals',
-      version: '1',
-      doScore: async (samples) => {
-        releaseA();
-        return a.doScore(samples);
-      },
-      dispose: async () => undefined,
-    };
+    });
+    const waitsForB = scoresAfter('waits', () => bStarted);
+    const signalsA = scoresAfter('signals', () => releaseA());
     // Sequential calls would wait forever: the first expert only finishes once the second has started.
     const [result] = await createEnsemble({ experts: [{ model: waitsForB }, { model: signalsA }] }).score([item()]);
     expect(result!.reward).toBeCloseTo(1 / 3);

@@ -2,6 +2,7 @@ export {
   loadImage,
   loadImages,
   createRgbImage,
+  rgbImageProblem,
   encodeImage,
   hashPixels,
   isUrlAllowed,

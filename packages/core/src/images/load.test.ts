@@ -7,6 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ImageDecodeError, ImageSourceNotAllowedError, ImageTooLargeError, InvalidImageInputError, RewardAbortedError, T2IRewardError } from '../errors.js';
 import { EXAMPLE_IMAGES } from '../examples.js';
+import { rejectionOf } from '../test/index.js';
 import { createRgbImage, encodeImage, isUrlAllowed, loadImage, loadImages } from './load.js';
 
 let dir: string;
@@ -16,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<T2IRewardError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(T2IRewardError.isInstance(error)).toBe(true);
-    return error as T2IRewardError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A 2x1 image: red on the left, blue on the right. */
 const twoPixels = new Uint8Array([255, 0, 0, 0, 0, 255]);
@@ -141,7 +132,7 @@ describe('loadImage: sources', () => {
     const file = path.join(dir, 'url.png');
     await fs.writeFile(file, await pngOf(twoPixels, 2, 1));
     expect((await loadImage(new URL(`file://${file}`).href)).width).toBe(2);
-    expect(ImageSourceNotAllowedError.isInstance(await rejection(loadImage('ftp://example.com/a.png')))).toBe(true);
+    expect(ImageSourceNotAllowedError.isInstance(await rejectionOf(loadImage('ftp://example.com/a.png')))).toBe(true);
   });
 
   it('encodes back losslessly to PNG', async () => {
@@ -157,7 +148,7 @@ describe('loadImage: bad inputs give typed errors', () => {
     const jpeg = await fs.readFile(EXAMPLE_IMAGES[0]!.path);
     const file = path.join(dir, 'truncated.jpg');
     await fs.writeFile(file, jpeg.subarray(0, Math.floor(jpeg.length / 2)));
-    const error = await rejection(loadImage(file));
+    const error = await rejectionOf(loadImage(file));
     expect(ImageDecodeError.isInstance(error)).toBe(true);
     expect(error.message).toContain('truncated.jpg');
   });
@@ -165,7 +156,7 @@ describe('loadImage: bad inputs give typed errors', () => {
   it('zero-byte file', async () => {
     const file = path.join(dir, 'empty.png');
     await fs.writeFile(file, Buffer.alloc(0));
-    const error = await rejection(loadImage(file));
+    const error = await rejectionOf(loadImage(file));
     expect(ImageDecodeError.isInstance(error)).toBe(true);
     expect(error.message).toContain('0 bytes');
   });
@@ -173,15 +164,15 @@ describe('loadImage: bad inputs give typed errors', () => {
   it('PNG declaring 100k x 100k pixels is refused from its header', async () => {
     const bomb = pngDeclaring(100_000, 100_000);
     expect(bomb.length).toBeLessThan(100);
-    const error = await rejection(loadImage(bomb));
+    const error = await rejectionOf(loadImage(bomb));
     expect(ImageTooLargeError.isInstance(error)).toBe(true);
     expect(error.data).toMatchObject({ width: 100_000, height: 100_000 });
   });
 
   it('pixel limit below the default', async () => {
     const png = await pngOf(new Uint8Array(10 * 10 * 3), 10, 10);
-    expect(ImageTooLargeError.isInstance(await rejection(loadImage(png, { maxPixels: 99 })))).toBe(true);
-    expect(ImageTooLargeError.isInstance(await rejection(loadImage({ data: new Uint8Array(300), width: 10, height: 10 }, { maxPixels: 99 })))).toBe(true);
+    expect(ImageTooLargeError.isInstance(await rejectionOf(loadImage(png, { maxPixels: 99 })))).toBe(true);
+    expect(ImageTooLargeError.isInstance(await rejectionOf(loadImage({ data: new Uint8Array(300), width: 10, height: 10 }, { maxPixels: 99 })))).toBe(true);
     expect((await loadImage(png, { maxPixels: 100 })).width).toBe(10);
   });
 
@@ -190,36 +181,36 @@ describe('loadImage: bad inputs give typed errors', () => {
     const file = path.join(dir, 'small.png');
     await fs.writeFile(file, png);
     for (const input of [file, png, `data:image/png;base64,${png.toString('base64')}`]) {
-      expect(ImageTooLargeError.isInstance(await rejection(loadImage(input, { maxBytes: 20 })))).toBe(true);
+      expect(ImageTooLargeError.isInstance(await rejectionOf(loadImage(input, { maxBytes: 20 })))).toBe(true);
     }
   });
 
   it('a non-image file', async () => {
     const file = path.join(dir, 'notes.png');
     await fs.writeFile(file, 'these are notes, not pixels\n'.repeat(10));
-    const error = await rejection(loadImage(file));
+    const error = await rejectionOf(loadImage(file));
     expect(ImageDecodeError.isInstance(error)).toBe(true);
     expect(error.message).toMatch(/unsupported image format/);
   });
 
   it('an SVG is not decoded', async () => {
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>');
-    const error = await rejection(loadImage(svg));
+    const error = await rejectionOf(loadImage(svg));
     expect(ImageDecodeError.isInstance(error)).toBe(true);
     expect(error.message).toContain("'svg'");
   });
 
   it('a missing file, a directory and a bad input shape', async () => {
-    const missing = await rejection(loadImage(path.join(dir, 'nope.jpg')));
+    const missing = await rejectionOf(loadImage(path.join(dir, 'nope.jpg')));
     expect(InvalidImageInputError.isInstance(missing)).toBe(true);
     expect(missing.data).toMatchObject({ reason: 'ENOENT' });
-    expect(InvalidImageInputError.isInstance(await rejection(loadImage(dir)))).toBe(true);
-    expect(InvalidImageInputError.isInstance(await rejection(loadImage({ width: 2 } as never)))).toBe(true);
-    expect(InvalidImageInputError.isInstance(await rejection(loadImage({ data: new Uint8Array(5), width: 2, height: 1 })))).toBe(true);
+    expect(InvalidImageInputError.isInstance(await rejectionOf(loadImage(dir)))).toBe(true);
+    expect(InvalidImageInputError.isInstance(await rejectionOf(loadImage({ width: 2 } as never)))).toBe(true);
+    expect(InvalidImageInputError.isInstance(await rejectionOf(loadImage({ data: new Uint8Array(5), width: 2, height: 1 })))).toBe(true);
   });
 
   it('an already aborted signal', async () => {
-    const error = await rejection(loadImage(twoPixels, { signal: AbortSignal.abort() }));
+    const error = await rejectionOf(loadImage(twoPixels, { signal: AbortSignal.abort() }));
     expect(RewardAbortedError.isInstance(error)).toBe(true);
   });
 });
@@ -247,10 +238,10 @@ describe('loadImage: URLs', () => {
 
   it('refuses http(s) URLs without an allow-list, before any request', async () => {
     const before = requests;
-    const error = await rejection(loadImage(`${origin}/images/a.png`));
+    const error = await rejectionOf(loadImage(`${origin}/images/a.png`));
     expect(ImageSourceNotAllowedError.isInstance(error)).toBe(true);
     expect(error.message).toContain('allow-list');
-    expect(ImageSourceNotAllowedError.isInstance(await rejection(loadImage('https://example.com/a.png')))).toBe(true);
+    expect(ImageSourceNotAllowedError.isInstance(await rejectionOf(loadImage('https://example.com/a.png')))).toBe(true);
     expect(requests).toBe(before);
   });
 
@@ -258,22 +249,22 @@ describe('loadImage: URLs', () => {
     const image = await loadImage(`${origin}/images/a.png`, { allowUrls: [origin] });
     expect([...image.data]).toEqual([...twoPixels]);
     expect((await loadImage(`${origin}/images/here`, { allowUrls: [`${origin}/images/`] })).width).toBe(2);
-    expect(ImageSourceNotAllowedError.isInstance(await rejection(loadImage(`${origin}/images/away`, { allowUrls: [origin] })))).toBe(true);
-    expect(InvalidImageInputError.isInstance(await rejection(loadImage(`${origin}/images/missing.png`, { allowUrls: [origin] })))).toBe(true);
-    expect(ImageTooLargeError.isInstance(await rejection(loadImage(`${origin}/images/a.png`, { allowUrls: [origin], maxBytes: 10 })))).toBe(true);
+    expect(ImageSourceNotAllowedError.isInstance(await rejectionOf(loadImage(`${origin}/images/away`, { allowUrls: [origin] })))).toBe(true);
+    expect(InvalidImageInputError.isInstance(await rejectionOf(loadImage(`${origin}/images/missing.png`, { allowUrls: [origin] })))).toBe(true);
+    expect(ImageTooLargeError.isInstance(await rejectionOf(loadImage(`${origin}/images/a.png`, { allowUrls: [origin], maxBytes: 10 })))).toBe(true);
   });
 
   it("a silent host fails the image at fetchTimeoutMs, not at the caller's deadline", async () => {
     const caller = new AbortController();
     const started = performance.now();
-    const error = await rejection(loadImage(`${origin}/images/silent`, { allowUrls: [origin], fetchTimeoutMs: 150, signal: caller.signal }));
+    const error = await rejectionOf(loadImage(`${origin}/images/silent`, { allowUrls: [origin], fetchTimeoutMs: 150, signal: caller.signal }));
     expect(InvalidImageInputError.isInstance(error)).toBe(true);
     expect(error.message).toContain('within 150 ms');
     expect(error.data).toMatchObject({ timeoutMs: 150 });
     expect(caller.signal.aborted).toBe(false);
     expect(performance.now() - started).toBeLessThan(10_000);
     // The caller's own abort still reads as an abort.
-    const aborted = rejection(loadImage(`${origin}/images/silent`, { allowUrls: [origin], fetchTimeoutMs: 60_000, signal: caller.signal }));
+    const aborted = rejectionOf(loadImage(`${origin}/images/silent`, { allowUrls: [origin], fetchTimeoutMs: 60_000, signal: caller.signal }));
     setTimeout(() => caller.abort(), 50);
     expect(RewardAbortedError.isInstance(await aborted)).toBe(true);
   });
@@ -320,9 +311,9 @@ describe('loadImage: allowedRoot', () => {
     expect((await loadImage('in.png', { allowedRoot: root })).width).toBe(2);
     expect((await loadImage(path.join(root, 'in.png'), { allowedRoot: root })).width).toBe(2);
     for (const escape of ['../secret.png', path.join(dir, 'secret.png'), 'link.png']) {
-      expect(ImageSourceNotAllowedError.isInstance(await rejection(loadImage(escape, { allowedRoot: root })))).toBe(true);
+      expect(ImageSourceNotAllowedError.isInstance(await rejectionOf(loadImage(escape, { allowedRoot: root })))).toBe(true);
     }
-    expect(InvalidImageInputError.isInstance(await rejection(loadImage('missing.png', { allowedRoot: root })))).toBe(true);
+    expect(InvalidImageInputError.isInstance(await rejectionOf(loadImage('missing.png', { allowedRoot: root })))).toBe(true);
   });
 });
 

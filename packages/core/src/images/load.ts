@@ -80,6 +80,15 @@ export function createRgbImage(data: Uint8Array, width: number, height: number, 
   return source === undefined ? image : { ...image, source };
 }
 
+/** What is wrong with a sample's image (not an RgbImage, a bad size, the wrong byte count), or undefined when it is sound. */
+export function rgbImageProblem(image: RgbImage | undefined): string | undefined {
+  if (!image || !(image.data instanceof Uint8Array)) return 'sample.image is not an RgbImage';
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1)
+    return `bad image size ${image.width}x${image.height}`;
+  if (image.data.length !== image.width * image.height * 3) return `image data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3`;
+  return undefined;
+}
+
 /** Encodes an RgbImage (for remote backends, reports, caches). */
 export async function encodeImage(image: RgbImage, format: 'png' | 'jpeg' | 'webp', options: { quality?: number } = {}): Promise<Buffer> {
   const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });

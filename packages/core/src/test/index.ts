@@ -2,6 +2,7 @@
  * `@t2i-reward/core/test`: the reward contract every expert package runs, plus test helpers.
  * `describeRewardContract` needs vitest (an optional peer); `checkRewardContract` runs anywhere.
  */
+import { InvalidConfigError, T2IRewardError } from '../errors.js';
 import type { RewardModelV1 } from '../spec.js';
 import { CONTRACT_CHECKS, ContractContext, runContractCheck, type RewardContractOptions } from './contract.js';
 
@@ -48,4 +49,53 @@ export function describeRewardContract(name: string, createModel: () => RewardMo
       );
     }
   });
+}
+
+/** What a test captured from a stream: everything written since capture started or the last `clear()`. */
+export interface CapturedWrites {
+  readonly text: string;
+  clear(): void;
+}
+
+/**
+ * Captures what is written to `process.stdout` or `process.stderr` (a vitest spy on its `write`, which swallows the
+ * output) until `vi.restoreAllMocks()`.
+ */
+export function captureWrites(stream: NodeJS.WriteStream): CapturedWrites {
+  if (!vitest) throw new Error('captureWrites needs vitest');
+  let text = '';
+  vitest.vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  });
+  return {
+    get text() {
+      return text;
+    },
+    clear() {
+      text = '';
+    },
+  };
+}
+
+/** The InvalidConfigError that `fn` throws; any other error is rethrown, and none at all is an error. */
+export function configErrorOf(fn: () => unknown): InvalidConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (InvalidConfigError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected InvalidConfigError');
+}
+
+/** The T2IRewardError that `promise` rejects with; any other error is rethrown, and fulfilment is an error. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<T2IRewardError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (T2IRewardError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
 }

@@ -82,6 +82,28 @@ interface DetectionModel {
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/** One image's GroundingDINO detection: the loaded model, the processed image, its queries and the score floor. */
+interface GroundingDinoCall {
+  loaded: LoadedDetector;
+  pixels: ImageProcessorOutput;
+  image: RgbImage;
+  labels: string[];
+  floor: number;
+}
+
+/** One GroundingDINO forward pass on a caption's token ids (a single sequence, no padding). */
+function runGroundingDino({ loaded: { tjs, model }, pixels }: GroundingDinoCall, ids: readonly number[]) {
+  const shape = [1, ids.length];
+  const int64 = (values: readonly number[]) => new tjs.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), shape);
+  return model({
+    input_ids: int64(ids),
+    attention_mask: int64(ids.map(() => 1)),
+    token_type_ids: int64(ids.map(() => 0)),
+    pixel_values: pixels.pixel_values,
+    ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
+  });
+}
+
 /**
  * GroundingDINO and OWL-ViT / OWLv2 through @huggingface/transformers (ONNX on onnxruntime-node). Each image
  * is run with its own prompt's object names as text queries; labels of the returned detections are those
@@ -162,7 +184,7 @@ export class TransformersDetectorBackend implements DetectorBackend {
     const raw = toRawImage(tjs.RawImage, image);
     const pixels = await processor.image_processor([raw]);
     const floor = this.#options.boxThreshold ?? 0;
-    if (architecture === 'grounding-dino') return this.#groundingDino(tjs, processor, model, pixels, image, labels, floor);
+    if (architecture === 'grounding-dino') return this.#groundingDino({ loaded, pixels, image, labels, floor });
     const text = processor.tokenizer(labels, { padding: true, truncation: true });
     const output = await model({ ...text, pixel_values: pixels.pixel_values });
     const [, numBoxes = 0, numQueries = 0] = output.logits.dims;
@@ -180,17 +202,10 @@ export class TransformersDetectorBackend implements DetectorBackend {
     return detections.sort((a, b) => b.score - a.score);
   }
 
-  async #groundingDino(
-    tjs: TransformersModule,
-    processor: Processor,
-    model: DetectionModel,
-    pixels: ImageProcessorOutput,
-    image: RgbImage,
-    labels: string[],
-    floor: number,
-  ): Promise<Detection[]> {
-    if (this.#options.groundingDinoScoring === 'phrase-mean') return this.#groundingDinoPhrases(tjs, processor, model, pixels, image, labels, floor);
-    const tokenizer = processor.tokenizer;
+  async #groundingDino(call: GroundingDinoCall): Promise<Detection[]> {
+    if (this.#options.groundingDinoScoring === 'phrase-mean') return this.#groundingDinoPhrases(call);
+    const { loaded, image, labels, floor } = call;
+    const tokenizer = loaded.processor.tokenizer;
     // "[CLS] q1 . q2 . [SEP]", remembering which token positions belong to which query.
     const [cls, sep] = tokenizer.encode('', { add_special_tokens: true });
     const dot = tokenizer.encode('.', { add_special_tokens: false });
@@ -202,15 +217,7 @@ export class TransformersDetectorBackend implements DetectorBackend {
       ids.push(...tokens, ...dot);
     }
     ids.push(sep as number);
-    const shape = [1, ids.length];
-    const int64 = (values: number[]) => new tjs.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), shape);
-    const output = await model({
-      input_ids: int64(ids),
-      attention_mask: int64(ids.map(() => 1)),
-      token_type_ids: int64(ids.map(() => 0)),
-      pixel_values: pixels.pixel_values,
-      ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
-    });
+    const output = await runGroundingDino(call, ids);
     const [, numBoxes = 0, numTokens = 0] = output.logits.dims;
     const logits = output.logits.data as ArrayLike<number>;
     const boxes = output.pred_boxes.data as ArrayLike<number>;
@@ -239,26 +246,11 @@ export class TransformersDetectorBackend implements DetectorBackend {
   }
 
   /** T2I-R1's scoring: one detection per (phrase, box) whose phrase score is strictly above the box threshold. */
-  async #groundingDinoPhrases(
-    tjs: TransformersModule,
-    processor: Processor,
-    model: DetectionModel,
-    pixels: ImageProcessorOutput,
-    image: RgbImage,
-    labels: string[],
-    floor: number,
-  ): Promise<Detection[]> {
+  async #groundingDinoPhrases(call: GroundingDinoCall): Promise<Detection[]> {
+    const { loaded, image, labels, floor } = call;
     const { caption, spans } = groundingDinoCaption(labels);
-    const tokenized = tokenizeCaption(caption, processor.tokenizer);
-    const shape = [1, tokenized.ids.length];
-    const int64 = (values: number[]) => new tjs.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), shape);
-    const output = await model({
-      input_ids: int64(tokenized.ids),
-      attention_mask: int64(tokenized.ids.map(() => 1)),
-      token_type_ids: int64(tokenized.ids.map(() => 0)),
-      pixel_values: pixels.pixel_values,
-      ...(pixels.pixel_mask ? { pixel_mask: pixels.pixel_mask } : {}),
-    });
+    const tokenized = tokenizeCaption(caption, loaded.processor.tokenizer);
+    const output = await runGroundingDino(call, tokenized.ids);
     const [, numBoxes = 0, numTokens = 0] = output.logits.dims;
     const boxes = output.pred_boxes.data as ArrayLike<number>;
     const scores = phraseScores(output.logits.data as ArrayLike<number>, numBoxes, numTokens, phraseTokens(tokenized, spans, numTokens));

@@ -104,6 +104,25 @@ export function resolveObjects(spec: PromptSpec, resolveLabel: (noun: string) =>
   });
 }
 
+/** The start every formula shares: the warnings list, the prompt's objects resolved to labels, the rule that applies, the boxes for `details`. */
+export function beginScoring(input: ScoringInput, boxes: readonly Detection[]) {
+  const warnings: string[] = [];
+  const objects = resolveObjects(input.spec, input.resolveLabel, warnings);
+  return { warnings, objects, task: promptTask(input.spec), described: describeBoxes(boxes) };
+}
+
+/**
+ * A relation's two sides resolved to detector labels, with its `head` (subject, relation, object) for the record;
+ * when either side has no label, the record of a relation not judged (score and reward null) instead.
+ */
+export function relationSides(objects: readonly ResolvedObject[], relation: { subject: string; relation: string; object: string }) {
+  const head = { subject: relation.subject, relation: relation.relation, object: relation.object };
+  const subject = objects.find((o) => o.name === relation.subject)?.label;
+  const object = objects.find((o) => o.name === relation.object)?.label;
+  if (!subject || !object) return { ...head, score: null, reward: null, verdict: 'not judged: an object the detector cannot name' };
+  return { head, subject, object };
+}
+
 export function warnSharedLabels(objects: readonly ResolvedObject[], warnings: string[]): void {
   const byLabel = new Map<string, string[]>();
   for (const o of objects) if (o.label) byLabel.set(o.label, [...(byLabel.get(o.label) ?? []), o.name]);

@@ -1,16 +1,5 @@
 import { type Box, mergeDuplicates } from './boxes.js';
-import {
-  type ScoreOutcome,
-  type ScoringInput,
-  type ScoringOptions,
-  boxesBy,
-  describeBoxes,
-  judgeRelation,
-  mean,
-  promptTask,
-  resolveObjects,
-  round,
-} from './common.js';
+import { type ScoreOutcome, type ScoringInput, type ScoringOptions, beginScoring, boxesBy, judgeRelation, mean, relationSides, round } from './common.js';
 import { positionScore } from './position.js';
 
 /** T2I-CompBench's UniDet transform: torchvision `Resize(size=479, max_size=480)` (UniDet_eval/experts/model_bank.py). */
@@ -54,19 +43,16 @@ function compbenchPosition(relation: string, image: { width: number; height: num
  * Other categories are judged by other models in T2I-CompBench (BLIP-VQA, CLIP): null with a warning.
  */
 export function scoreCompBench(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
-  const warnings: string[] = [];
   const minScore = Math.max(options.boxThreshold, options.compbenchMinConfidence);
   const boxes = input.detections.filter((d) => d.score >= minScore).sort((a, b) => b.score - a.score);
-  const objects = resolveObjects(input.spec, input.resolveLabel, warnings);
-  const base = { formula: 'compbench', minConfidence: minScore, boxes: describeBoxes(boxes) };
-  const task = promptTask(input.spec);
+  const { warnings, objects, task, described } = beginScoring(input, boxes);
+  const base = { formula: 'compbench', minConfidence: minScore, boxes: described };
 
   if (task === 'spatial') {
     const relations = input.spec.relations.map((relation) => {
-      const subject = objects.find((o) => o.name === relation.subject);
-      const object = objects.find((o) => o.name === relation.object);
-      const head = { subject: relation.subject, relation: relation.relation, object: relation.object };
-      if (!subject?.label || !object?.label) return { ...head, score: null, reward: null, verdict: 'not judged: an object the detector cannot name' };
+      const sides = relationSides(objects, relation);
+      if (!('head' in sides)) return sides;
+      const { head, subject, object } = sides;
       const position = compbenchPosition(relation.relation, input.image, options.nearThresholdPx);
       const probe = position([0, 0, 1, 1], [0, 0, 1, 1]);
       if (probe.score === null) {
@@ -75,7 +61,7 @@ export function scoreCompBench(input: ScoringInput, options: ScoringOptions): Sc
         );
         return { ...head, score: null, reward: null, verdict: probe.verdict };
       }
-      const judged = judgeRelation(boxesBy(boxes, subject.label), boxesBy(boxes, object.label), subject.label === object.label, position);
+      const judged = judgeRelation(boxesBy(boxes, subject), boxesBy(boxes, object), subject === object, position);
       if (!judged) return { ...head, score: 0, reward: 0, verdict: 'both objects must be found with confidence ≥ threshold' };
       const pos = judged.result.score ?? 0;
       const raw = 0.25 * judged.subject.score + 0.25 * judged.object.score + pos / 2;

@@ -3,13 +3,12 @@ import {
   type ScoreOutcome,
   type ScoringInput,
   type ScoringOptions,
+  beginScoring,
   boxesBy,
-  describeBoxes,
   judgeRelation,
   mean,
   positionFor,
-  promptTask,
-  resolveObjects,
+  relationSides,
   round,
 } from './common.js';
 import { scoreT2IR1Reference } from './t2i-r1-reference.js';
@@ -23,21 +22,18 @@ import { scoreT2IR1Reference } from './t2i-r1-reference.js';
  */
 export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
   if (options.reproduceBugs) return scoreT2IR1Reference(input, options);
-  const warnings: string[] = [];
   // Strictly above the threshold, as the released code filters (`logit_phr > box_threshold`).
   const boxes = input.detections.filter((d) => d.score > options.boxThreshold).sort((a, b) => b.score - a.score);
-  const objects = resolveObjects(input.spec, input.resolveLabel, warnings);
-  const base = { formula: 't2i-r1-code', reproduceBugs: options.reproduceBugs, boxThreshold: options.boxThreshold, boxes: describeBoxes(boxes) };
-  const task = promptTask(input.spec);
+  const { warnings, objects, task, described } = beginScoring(input, boxes);
+  const base = { formula: 't2i-r1-code', reproduceBugs: options.reproduceBugs, boxThreshold: options.boxThreshold, boxes: described };
 
   if (task === 'spatial') {
     const relations = input.spec.relations.map((relation) => {
-      const subject = objects.find((o) => o.name === relation.subject);
-      const object = objects.find((o) => o.name === relation.object);
-      const head = { subject: relation.subject, relation: relation.relation, object: relation.object };
-      if (!subject?.label || !object?.label) return { ...head, score: null, reward: null, verdict: 'not judged: an object the detector cannot name' };
-      const subjectBoxes = boxesBy(boxes, subject.label);
-      const objectBoxes = boxesBy(boxes, object.label);
+      const sides = relationSides(objects, relation);
+      if (!('head' in sides)) return sides;
+      const { head, subject, object } = sides;
+      const subjectBoxes = boxesBy(boxes, subject);
+      const objectBoxes = boxesBy(boxes, object);
       const e1 = subjectBoxes.length > 0 ? 1 : 0;
       const e2 = objectBoxes.length > 0 ? 1 : 0;
       let pos = 0;
@@ -47,7 +43,7 @@ export function scoreT2IR1Code(input: ScoringInput, options: ScoringOptions): Sc
         warnings.push(`relation '${relation.relation}' cannot be judged from 2D boxes: not judged`);
         return { ...head, score: null, reward: null, verdict: position([0, 0, 1, 1], [0, 0, 1, 1]).verdict };
       }
-      const judged = judgeRelation(subjectBoxes, objectBoxes, subject.label === object.label, position);
+      const judged = judgeRelation(subjectBoxes, objectBoxes, subject === object, position);
       if (judged) {
         pos = judged.result.score ?? 0;
         verdict = judged.result.verdict;

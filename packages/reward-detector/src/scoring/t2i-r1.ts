@@ -6,13 +6,11 @@ import {
   type ScoringInput,
   type ScoringOptions,
   askedForLabel,
+  beginScoring,
   boxesBy,
-  describeBoxes,
   judgeRelation,
   mean,
   positionFor,
-  promptTask,
-  resolveObjects,
   round,
   roundBox,
   warnSharedLabels,
@@ -25,17 +23,15 @@ import {
  * same-class duplicates (IoU or containment > 0.9) merged. Several relations: mean of their rewards.
  */
 export function scoreT2IR1(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
-  const warnings: string[] = [];
   const boxes = prepareBoxes(input.detections, options);
-  const objects = resolveObjects(input.spec, input.resolveLabel, warnings);
+  const { warnings, objects, task, described } = beginScoring(input, boxes);
   warnSharedLabels(objects, warnings);
-  const base = { formula: 't2i-r1', boxThreshold: options.boxThreshold, boxes: describeBoxes(boxes) };
+  const base = { formula: 't2i-r1', boxThreshold: options.boxThreshold, boxes: described };
   if (objects.length === 0) {
     warnings.push('the prompt names no object to detect: the detector cannot judge it (null)');
     return { score: null, details: { ...base, task: 'none' }, warnings };
   }
   const existence = objects.map((o) => objectReport(o, boxes));
-  const task = promptTask(input.spec);
 
   if (task === 'spatial') {
     const relations = judgeRelations(input, objects, boxes, options, warnings);

@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
+import { throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import type { OnnxGitBackendOptions } from './onnx-git.js';
-import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ExportTokenizer, type LoadedExport, type SessionContract } from './onnx-export.js';
-import { LoadingYesNoBackend } from './loading.js';
+import { OnnxExportYesNoBackend, framedQueryIds, type ExportTokenizer, type LoadedExport, type OpenedSessions, type SessionContract } from './onnx-export.js';
 
 type Tokenizer = ExportTokenizer;
 interface Loaded extends LoadedExport<Tokenizer> {
@@ -31,44 +30,33 @@ const CONTRACT: SessionContract[] = [
  * (`[CLS] question [SEP]`, cross-attending to the image) and one decoder step from `text_config.bos_token_id`
  * ([DEC]), as HF BlipForQuestionAnswering does; P(yes) comes from that first decoder position.
  */
-export class OnnxBlipYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOptions, Loaded> implements YesNoBackend {
+export class OnnxBlipYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Loaded> implements YesNoBackend {
   constructor(options: OnnxGitBackendOptions) {
-    super(`onnx/${options.model}`, options);
+    super(options, 'BLIP-VQA', CONTRACT);
   }
 
-  protected async doLoad(): Promise<Loaded> {
-    const dir = resolveModelLocation(this.options.model).location;
-    const runtimes = await loadExportRuntimes();
-    try {
-      const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as {
-        text_config?: { bos_token_id?: number; max_position_embeddings?: number };
-      };
-      const {
-        sessions: [vision, encoder, decoder],
-        tokenizer,
-        imageProcessor,
-        RawImage,
-      } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
-      const decoderStartId = config.text_config?.bos_token_id;
-      if (decoderStartId === undefined) throw new Error('config.json has no text_config.bos_token_id (the [DEC] token the answer decoder starts from)');
-      const [cls, sep] = tokenizer.encode('');
-      if (cls === undefined || sep === undefined) throw new Error('the tokenizer adds no [CLS] … [SEP] around a question');
-      return {
-        ort: runtimes[0],
-        vision: vision!,
-        encoder: encoder!,
-        decoder: decoder!,
-        tokenizer,
-        imageProcessor,
-        RawImage,
-        decoderStartId,
-        frame: { before: [cls], after: [sep] },
-        yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
-        limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? config.text_config?.max_position_embeddings ?? Infinity,
-      };
-    } catch (error) {
-      throw new ModelLoadError(`cannot load the BLIP-VQA ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
-    }
+  protected async fromExport(open: () => Promise<OpenedSessions<Tokenizer>>, dir: string): Promise<Loaded> {
+    const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as {
+      text_config?: { bos_token_id?: number; max_position_embeddings?: number };
+    };
+    const {
+      common,
+      sessions: [, encoder, decoder],
+    } = await open();
+    const { tokenizer } = common;
+    const decoderStartId = config.text_config?.bos_token_id;
+    if (decoderStartId === undefined) throw new Error('config.json has no text_config.bos_token_id (the [DEC] token the answer decoder starts from)');
+    const [cls, sep] = tokenizer.encode('');
+    if (cls === undefined || sep === undefined) throw new Error('the tokenizer adds no [CLS] … [SEP] around a question');
+    return {
+      ...common,
+      encoder: encoder!,
+      decoder: decoder!,
+      decoderStartId,
+      frame: { before: [cls], after: [sep] },
+      yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
+      limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? config.text_config?.max_position_embeddings ?? Infinity,
+    };
   }
 
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { UnsupportedInputError, loadOnnxRuntime, loadTransformers, type OnnxRuntimeModule } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, resolveModelLocation, type OnnxRuntimeModule } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { stripSpecialTokens, type YesNoQuery } from '../backend.js';
+import { LoadingYesNoBackend } from './loading.js';
 import type { OnnxGitBackendOptions } from './onnx-git.js';
 
 export type ImageProcessor = (image: unknown) => Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
@@ -83,6 +84,45 @@ export interface LoadedExport<Tokenizer> {
   tokenizer: Tokenizer;
   imageProcessor: ImageProcessor;
   RawImage: RawImageClass;
+}
+
+/** An export opened by {@link OnnxExportYesNoBackend}: the common loaded fields (vision = the first session) and all sessions in contract order. */
+export interface OpenedSessions<Tokenizer> {
+  common: LoadedExport<Tokenizer>;
+  sessions: InferenceSession[];
+}
+
+/**
+ * What the GIT and BLIP backends share: the id `onnx/<model>` and a load that resolves the export folder, hands it
+ * to `fromExport` with a function opening the export against `contract`, and wraps any failure in a ModelLoadError
+ * naming the export's `kind`.
+ */
+export abstract class OnnxExportYesNoBackend<Tokenizer, Loaded> extends LoadingYesNoBackend<OnnxGitBackendOptions, Loaded> {
+  readonly #kind: string;
+  readonly #contract: readonly SessionContract[];
+
+  protected constructor(options: OnnxGitBackendOptions, kind: string, contract: readonly SessionContract[]) {
+    super(`onnx/${options.model}`, options);
+    this.#kind = kind;
+    this.#contract = contract;
+  }
+
+  /** The loaded model from the export folder `dir`; `open()` opens its sessions, tokenizer and image processor. */
+  protected abstract fromExport(open: () => Promise<OpenedSessions<Tokenizer>>, dir: string): Promise<Loaded>;
+
+  protected async doLoad(): Promise<Loaded> {
+    const dir = resolveModelLocation(this.options.model).location;
+    const runtimes = await loadExportRuntimes();
+    const open = async (): Promise<OpenedSessions<Tokenizer>> => {
+      const { sessions, tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, this.#contract);
+      return { common: { ort: runtimes[0], vision: sessions[0]!, tokenizer, imageProcessor, RawImage }, sessions };
+    };
+    try {
+      return await this.fromExport(open, dir);
+    } catch (error) {
+      throw new ModelLoadError(`cannot load the ${this.#kind} ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
+    }
+  }
 }
 
 /**

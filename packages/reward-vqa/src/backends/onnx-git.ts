@@ -1,9 +1,8 @@
-import { ModelLoadError, resolveModelLocation, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
+import { throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
-import { framedQueryIds, loadExportRuntimes, openOnnxExport, type ExportTokenizer, type LoadedExport, type SessionContract } from './onnx-export.js';
-import { LoadingYesNoBackend } from './loading.js';
+import { OnnxExportYesNoBackend, framedQueryIds, type ExportTokenizer, type LoadedExport, type OpenedSessions, type SessionContract } from './onnx-export.js';
 
 export interface OnnxGitBackendOptions {
   /**
@@ -43,42 +42,31 @@ const CONTRACT: SessionContract[] = [
  * Tokenizer and image preprocessing come from the export's own tokenizer.json / preprocessor_config.json
  * through transformers.js (only its tokenizer and image processor are used).
  */
-export class OnnxGitYesNoBackend extends LoadingYesNoBackend<OnnxGitBackendOptions, Loaded> implements YesNoBackend {
+export class OnnxGitYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Loaded> implements YesNoBackend {
   constructor(options: OnnxGitBackendOptions) {
-    super(`onnx/${options.model}`, options);
+    super(options, 'GIT-style', CONTRACT);
   }
 
-  protected async doLoad(): Promise<Loaded> {
-    const dir = resolveModelLocation(this.options.model).location;
-    const runtimes = await loadExportRuntimes();
-    try {
-      const {
-        sessions: [vision, decoder],
-        tokenizer,
-        imageProcessor,
-        RawImage,
-      } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, CONTRACT);
-      // GIT starts every text with [CLS] (its BOS); take it from the tokenizer config.
-      const cls = tokenizer.config.cls_token;
-      const clsToken = typeof cls === 'string' ? cls : cls?.content;
-      const vocab = tokenizer.get_vocab();
-      const clsId = clsToken === undefined ? undefined : vocab instanceof Map ? vocab.get(clsToken) : vocab[clsToken];
-      const startId = clsId ?? tokenizer.bos_token_id ?? undefined;
-      if (startId === undefined) throw new Error('the tokenizer has no [CLS] / BOS token to start the question');
-      return {
-        ort: runtimes[0],
-        vision: vision!,
-        decoder: decoder!,
-        tokenizer,
-        imageProcessor,
-        RawImage,
-        startId,
-        yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
-        limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? Infinity,
-      };
-    } catch (error) {
-      throw new ModelLoadError(`cannot load the GIT-style ONNX export in ${dir}: ${(error as Error).message}`, { cause: error, data: { model: dir } });
-    }
+  protected async fromExport(open: () => Promise<OpenedSessions<Tokenizer>>): Promise<Loaded> {
+    const {
+      common,
+      sessions: [, decoder],
+    } = await open();
+    const { tokenizer } = common;
+    // GIT starts every text with [CLS] (its BOS); take it from the tokenizer config.
+    const cls = tokenizer.config.cls_token;
+    const clsToken = typeof cls === 'string' ? cls : cls?.content;
+    const vocab = tokenizer.get_vocab();
+    const clsId = clsToken === undefined ? undefined : vocab instanceof Map ? vocab.get(clsToken) : vocab[clsToken];
+    const startId = clsId ?? tokenizer.bos_token_id ?? undefined;
+    if (startId === undefined) throw new Error('the tokenizer has no [CLS] / BOS token to start the question');
+    return {
+      ...common,
+      decoder: decoder!,
+      startId,
+      yesNo: yesNoTokenIdsFor(tokenizer, () => tokenizer.get_vocab()),
+      limit: this.options.maxInputTokens ?? tokenizerLimit(tokenizer) ?? Infinity,
+    };
   }
 
   /** Runs the vision encoder once; its output feeds every question about the image. */
