@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  errorCauseChain,
   ExpertFailedError,
   ImageDecodeError,
   ModelDisposedError,
@@ -39,5 +40,16 @@ describe('isFatalRewardError', () => {
     expect(ModelLoadError.isInstance(error)).toBe(true);
     expect(RewardAbortedError.isInstance(error)).toBe(false);
     expect(T2IRewardError.isInstance(error)).toBe(true);
+  });
+});
+
+describe('errorCauseChain', () => {
+  it("names the reason under undici's 'fetch failed', skipping repeats and adding a system code no message names", () => {
+    const refused = Object.assign(new Error(''), { code: 'ECONNREFUSED' });
+    const fetchFailed = new TypeError('fetch failed', { cause: new AggregateError([refused]) });
+    expect(errorCauseChain(new Error('request failed: fetch failed', { cause: fetchFailed }))).toEqual(['request failed: fetch failed', 'ECONNREFUSED']);
+    const connect = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    expect(errorCauseChain(new TypeError('fetch failed', { cause: connect }))).toEqual(['fetch failed', 'connect ECONNREFUSED 127.0.0.1:8000']);
+    expect(errorCauseChain('plain')).toEqual(['plain']);
   });
 });

@@ -106,6 +106,28 @@ export function toRewardError(error: unknown, fallbackMessage = 'expert failed')
   return new ExpertFailedError(`${fallbackMessage}: ${message}`, { cause: error });
 }
 
+/**
+ * The distinct messages along an error's cause chain, outermost first. undici says only "fetch failed" and keeps the
+ * reason (`connect ECONNREFUSED 127.0.0.1:8000`, or an AggregateError of one per address) under `cause`: that is
+ * what a user needs to see. A message already contained in an earlier one is skipped; a system error code
+ * (`ECONNREFUSED`) is added when no message names it.
+ */
+export function errorCauseChain(error: unknown, maxDepth = 8): string[] {
+  if (!(error instanceof Error)) return [String(error)];
+  const parts: string[] = [];
+  const add = (text: string) => {
+    if (text && !parts.some((part) => part.includes(text))) parts.push(text);
+  };
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < maxDepth; depth++) {
+    const code = (current as { code?: unknown }).code;
+    add(current.message);
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) add(code);
+    current = current.cause ?? (current instanceof AggregateError ? current.errors[0] : undefined);
+  }
+  return parts.length > 0 ? parts : [String(error)];
+}
+
 /** Throws RewardAbortedError when the signal is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {

@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import {
   ENSEMBLE_PRESET_NAMES,
   EXAMPLE_IMAGES,
+  errorCauseChain,
   findFixtureModels,
   explainDetails as coreExplainDetails,
   explainOutcome,
@@ -157,20 +158,6 @@ export function uncheckedAttributesWarning(item: ScoreInput, expertKinds: readon
   return `attributes not checked: ${phrases.join(', ')}; ${expertKinds.join(', ') || 'these experts'} judge(s) objects, counts and positions only; add a vqa (or orm) expert to check colours and attributes`;
 }
 
-/** The messages along an error's cause chain, without repeats ("fetch failed: connect ECONNREFUSED 127.0.0.1:8000"). */
-export function describeError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
-    const message = current instanceof Error ? current.message : String(current);
-    if (message && !parts.some((part) => part.includes(message))) parts.push(message);
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && !parts.some((part) => part.includes(code))) parts.push(code);
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return parts.join(': ');
-}
-
 /**
  * Experts that failed on every image they were given (model load, unreachable server): reported once on stderr with
  * the underlying cause instead of once per row.
@@ -179,7 +166,7 @@ export function expertWideFailures(results: readonly EnsembleItemResult[], exper
   const failures = new Map<string, string>();
   for (const name of expertNames) {
     const outcomes = results.map((result) => result.experts[name]).filter((outcome) => outcome !== undefined);
-    if (outcomes.length > 0 && outcomes.every((outcome) => outcome.error)) failures.set(name, describeError(outcomes[0]!.error));
+    if (outcomes.length > 0 && outcomes.every((outcome) => outcome.error)) failures.set(name, errorCauseChain(outcomes[0]!.error).join(': '));
   }
   return failures;
 }

@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import {
+  errorCauseChain,
   InvalidConfigError,
   RemoteServiceError,
   RewardAbortedError,
@@ -47,22 +48,6 @@ interface ChatCompletionResponse {
   choices?: {
     logprobs?: { content?: { token: string; logprob: number; top_logprobs?: { token: string; logprob: number }[] }[] | null } | null;
   }[];
-}
-
-/**
- * An error's message with the causes under it: undici says only "fetch failed" and keeps the reason (e.g.
- * `connect ECONNREFUSED 127.0.0.1:8000`) in `cause`, which is what a user needs to see.
- */
-function withCauses(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 6; depth++) {
-    const code = (current as { code?: unknown }).code;
-    const text = current.message || (typeof code === 'string' ? code : '');
-    if (text && !parts.some((part) => part.includes(text))) parts.push(text);
-    current = current.cause ?? (current instanceof AggregateError ? current.errors[0] : undefined);
-  }
-  return parts.length > 1 ? `${parts[0]} (${parts.slice(1).join(': ')})` : (parts[0] ?? String(error));
 }
 
 class RetryableError extends Error {
@@ -181,7 +166,9 @@ export class OpenAiYesNoBackend implements YesNoBackend {
       const retryOrStop = (what: string, error: unknown): never => {
         stopIfAborted();
         if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
-        throw new RetryableError(`${what}: ${withCauses(error)}`);
+        // The reason under undici's "fetch failed" (e.g. "fetch failed (connect ECONNREFUSED 127.0.0.1:8000)").
+        const [message, ...causes] = errorCauseChain(error);
+        throw new RetryableError(`${what}: ${message}${causes.length > 0 ? ` (${causes.join(': ')})` : ''}`);
       };
       let response: Response;
       try {
