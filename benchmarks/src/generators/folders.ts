@@ -8,6 +8,19 @@ import type { ImageSource } from './types.js';
 const COMPBENCH_NAME = /^(.*)_(\d{6})\.(png|jpe?g|webp)$/i;
 
 /**
+ * The files named in T2I-CompBench's way under `dir`, three folder levels deep (`samples/`, a run folder's
+ * `images/<category>/samples`); unreadable folders are skipped. Shared by the source and the layout check.
+ */
+async function* compbenchFiles(dir: string, depth = 0): AsyncGenerator<{ name: string; file: string }> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory() && depth < 3) yield* compbenchFiles(file, depth + 1);
+    if (entry.isFile() && COMPBENCH_NAME.test(entry.name)) yield { name: entry.name, file };
+  }
+}
+
+/**
  * Images named `{prompt}_{idx:06d}.png` (T2I-CompBench), in the folder or its `samples/` subfolder (and,
  * for a run folder, `images/<category>/samples`). The idx counts images globally in CompBench's scripts, so
  * sample s of a prompt is the s-th file of that prompt in idx order.
@@ -16,25 +29,12 @@ export function compbenchFolderSource(dir: string): ImageSource {
   let index: Promise<Map<string, string[]>> | undefined;
   const build = async (): Promise<Map<string, string[]>> => {
     const byPrompt = new Map<string, { idx: number; file: string }[]>();
-    const visit = async (folder: string, depth: number): Promise<void> => {
-      let entries;
-      try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory() && depth < 3) await visit(full, depth + 1);
-        const match = entry.isFile() ? COMPBENCH_NAME.exec(entry.name) : null;
-        if (match) {
-          const list = byPrompt.get(match[1]!) ?? [];
-          list.push({ idx: Number(match[2]), file: full });
-          byPrompt.set(match[1]!, list);
-        }
-      }
-    };
-    await visit(dir, 0);
+    for await (const { name, file } of compbenchFiles(dir)) {
+      const match = COMPBENCH_NAME.exec(name)!;
+      const list = byPrompt.get(match[1]!) ?? [];
+      list.push({ idx: Number(match[2]), file });
+      byPrompt.set(match[1]!, list);
+    }
     return new Map([...byPrompt].map(([prompt, files]) => [prompt, files.sort((a, b) => a.idx - b.idx).map((f) => f.file)]));
   };
   return {
@@ -76,15 +76,8 @@ export async function detectImageLayout(dir: string): Promise<ImageFolderLayout 
       if (samples.some((name) => /^\d{4}\.(png|jpe?g|webp)$/i.test(name))) return 'geneval';
     }
   }
-  const visit = async (folder: string, depth: number): Promise<boolean> => {
-    const list = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
-    for (const entry of list) {
-      if (entry.isFile() && COMPBENCH_NAME.test(entry.name)) return true;
-      if (entry.isDirectory() && depth < 3 && (await visit(path.join(folder, entry.name), depth + 1))) return true;
-    }
-    return false;
-  };
-  return (await visit(dir, 0)) ? 'compbench' : null;
+  for await (const _ of compbenchFiles(dir)) return 'compbench';
+  return null;
 }
 
 /** GenEval's layout: `<dir>/<index:05d>/samples/<sample:04d>.png`, index = the prompt's line in the metadata. */
