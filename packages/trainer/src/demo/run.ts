@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import {
@@ -110,21 +110,22 @@ export interface DemoSummary {
   interrupted: boolean;
 }
 
-/** The last train step recorded in a metrics file (0 when there is none), so a resumed run knows where it began. */
-async function lastRecordedStep(metricsPath: string): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
+/** The records of a metrics file (none when it does not exist); a torn last line left by a kill is skipped. */
+async function readMetricsRecords(metricsPath: string): Promise<MetricsRecord[]> {
   const text = await readFile(metricsPath, 'utf8').catch(() => '');
-  let step = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
+  return text.split('\n').flatMap((line) => {
+    if (line.trim() === '') return [];
     try {
-      const record = JSON.parse(line) as MetricsRecord;
-      if (record.split === 'train') step = Math.max(step, record.step);
+      return [JSON.parse(line) as MetricsRecord];
     } catch {
-      // a torn last line: ignored
+      return [];
     }
-  }
-  return step;
+  });
+}
+
+/** The last train step recorded (0 when none), so a resumed or interrupted run knows where it stands. */
+function lastTrainStep(records: readonly MetricsRecord[]): number {
+  return records.reduce((step, record) => (record.split === 'train' ? Math.max(step, record.step) : step), 0);
 }
 
 export interface DemoEnsembleOptions {
@@ -301,7 +302,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     reward = sceneReward();
   }
   const metricsFile = path.join(options.outDir, 'metrics.jsonl');
-  const startStep = options.resume ? await lastRecordedStep(metricsFile) : 0;
+  const startStep = options.resume ? lastTrainStep(await readMetricsRecords(metricsFile)) : 0;
   const progress = options.progress ? createProgressBar(steps) : undefined;
   const started = performance.now();
   try {
@@ -333,17 +334,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       // curve and summary below are written from them and `--resume` continues from the last checkpoint.
       if (!options.signal?.aborted) throw error;
       interrupted = true;
-      return { step: await lastRecordedStep(metricsFile), records: [], metricsPath: metricsFile };
+      return { step: lastTrainStep(await readMetricsRecords(metricsFile)), records: [], metricsPath: metricsFile };
     });
     const minutes = (performance.now() - started) / 60000;
     const heldOut = evalMeans(result.records, 'eval');
     const trainEval = evalMeans(result.records, 'eval-train');
     // A resumed run only holds its own records: read the curve's start from the metrics file.
-    const { readFile } = await import('node:fs/promises');
-    const allRecords = (await readFile(result.metricsPath!, 'utf8'))
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as MetricsRecord);
+    const allRecords = await readMetricsRecords(result.metricsPath!);
     const allHeldOut = evalMeans(allRecords, 'eval');
     const allTrain = evalMeans(allRecords, 'eval-train');
     const samples: { caption: string; dataUrl: string }[] = [];
