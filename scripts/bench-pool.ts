@@ -5,7 +5,8 @@
  *   2. the reward server (default ensemble) at 64 clients: items/s and /healthz latency while saturated,
  *      detector in-process (before) vs in the pool (after);
  *   3. the trainer demo (BiCoT-GRPO, CenterNet reward): steps/minute with the detector on the trainer's thread
- *      vs in the pool (scoring overlaps sampling and the reference pass);
+ *      (no overlap), in the pool (scoring a group overlaps sampling the next and the reference pass), and in the
+ *      pool with `sampleAhead` (the next batch's scoring also overlaps the update; one step off-policy);
  *   4. (`--only ort`) an onnxruntime expert, CLIP ViT-B/32 size with random weights (HPS v2.1 scoring): images/s
  *      in-process vs pooled, to decide where ORT experts run. The model (~600 MB) is generated once with
  *      /usr/bin/python3 + torch into the temp folder (or pass --clip-model DIR).
@@ -22,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_IMAGES, createPooledReward, defaultPoolThreads, loadImage, type RewardModelV1, type RewardSample } from '@t2i-reward/core';
 import { createDetectorReward } from '@t2i-reward/detector';
-import { runDemo, type MetricsRecord } from '@t2i-reward/trainer';
+import { type MetricsRecord } from '@t2i-reward/trainer';
+import { runDemo } from '@t2i-reward/trainer/demo';
 
 const { values } = parseArgs({
   options: {
@@ -201,7 +203,7 @@ async function serverSection(): Promise<void> {
   );
 }
 
-async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWait: number; minutes: number }> {
+async function trainerRun(pool: boolean, sampleAhead = false): Promise<{ perMinute: number; rewardWait: number; minutes: number }> {
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'bench-pool-demo-'));
   const records: MetricsRecord[] = [];
   try {
@@ -212,7 +214,7 @@ async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWai
       samples: false,
       pool: pool ? { threads } : false,
       monitors: false,
-      settings: { promptsPerStep: Number(values.prompts) },
+      settings: { promptsPerStep: Number(values.prompts), sampleAhead },
       onRecord: (record) => {
         if (record.split === 'train') records.push(record);
       },
@@ -230,6 +232,7 @@ async function trainerRun(pool: boolean): Promise<{ perMinute: number; rewardWai
 async function trainerSection(): Promise<void> {
   const inThread = await trainerRun(false);
   const pooled = await trainerRun(true);
+  const ahead = await trainerRun(true, true);
   console.log(
     `\n3. trainer demo (BiCoT-GRPO, ${values.prompts} prompts × G=8 per step, CenterNet reward), ${values.steps} steps each, rate over steps 2..${values.steps}`,
   );
@@ -240,7 +243,12 @@ async function trainerSection(): Promise<void> {
   console.log(
     `   detector in pool (overlap)    ${pooled.perMinute.toFixed(2).padStart(9)}   ${pooled.rewardWait.toFixed(2).padStart(25)}   ${pooled.minutes.toFixed(2).padStart(11)}`,
   );
-  console.log(`   steps/min ${(pooled.perMinute / inThread.perMinute).toFixed(2)}x; load average ${load()}`);
+  console.log(
+    `   detector in pool, sampleAhead ${ahead.perMinute.toFixed(2).padStart(9)}   ${ahead.rewardWait.toFixed(2).padStart(25)}   ${ahead.minutes.toFixed(2).padStart(11)}`,
+  );
+  console.log(
+    `   steps/min: pool ${(pooled.perMinute / inThread.perMinute).toFixed(2)}x, pool + sampleAhead ${(ahead.perMinute / inThread.perMinute).toFixed(2)}x the trainer thread (${(ahead.perMinute / pooled.perMinute).toFixed(2)}x the pool alone); load average ${load()}`,
+  );
 }
 
 /** images/s of `model` on `batch`, `batches` times. */

@@ -116,6 +116,7 @@ export const trainConfigSchema: JSONSchema = {
         globalTokenCount: positiveInt,
         maxGradNorm: nonNegative,
         weightDecay: nonNegative,
+        sampleAhead: { type: 'boolean' },
         statTracker: {
           oneOf: [
             { const: false },
@@ -178,6 +179,8 @@ export interface TrainFromConfigOverrides {
   earlyStopping?: EarlyStoppingOptions;
   /** Overrides the config's `preset`. */
   preset?: GrpoPresetName;
+  /** Overrides `settings.sampleAhead` (sample the next batch before each update; one step off-policy). */
+  sampleAhead?: boolean;
 }
 
 /**
@@ -217,7 +220,7 @@ export async function trainFromConfig(file: string, overrides: TrainFromConfigOv
       ...(config.evalEvery !== undefined ? { evalEvery: config.evalEvery } : {}),
       ...(config.evalGroupSize !== undefined ? { evalGroupSize: config.evalGroupSize } : {}),
       checkpointEvery: config.checkpointEvery ?? 10,
-      settings: setup.settings,
+      settings: { ...setup.settings, ...(overrides.sampleAhead !== undefined ? { sampleAhead: overrides.sampleAhead } : {}) },
       ...((overrides.earlyStopping ?? config.earlyStopping) ? { earlyStopping: overrides.earlyStopping ?? config.earlyStopping! } : {}),
       ...(overrides.resume ? { resume: true } : {}),
       ...(overrides.maxMinutes !== undefined ? { timeLimitSeconds: overrides.maxMinutes * 60 } : {}),

@@ -30,6 +30,14 @@ export interface TrainerSettings extends GrpoSettings {
   weightDecay: number;
   /** Use a Flow-GRPO per-prompt stat tracker (options) instead of per-batch group statistics. */
   statTracker: StatTrackerOptions | false;
+  /**
+   * Sample batch k+1 (and start its rewards) before update k, so the reward of the next batch runs during this
+   * update (a pooled or remote reward then never waits on the trainer, nor the trainer on it). One step off-policy:
+   * the batch's old log-probs are taken when it is sampled and the clipped ratio π_θ / π_sampler corrects for the
+   * update in between (as asynchronous GRPO trainers do). A checkpoint stores the batch already sampled, so a
+   * resumed run equals an uninterrupted one. Default false (on-policy, T2I-R1's setting).
+   */
+  sampleAhead: boolean;
 }
 
 export const DEFAULT_TRAINER_SETTINGS: Readonly<TrainerSettings> = Object.freeze({
@@ -38,6 +46,7 @@ export const DEFAULT_TRAINER_SETTINGS: Readonly<TrainerSettings> = Object.freeze
   maxGradNorm: 1,
   weightDecay: 0,
   statTracker: false,
+  sampleAhead: false,
 });
 
 export interface Stats {
@@ -120,8 +129,19 @@ export interface TrainResult {
   checkpointPath?: string;
 }
 
+/** A batch sampled with the weights before an update and not trained on yet (`sampleAhead`), as checkpoints store it. */
+interface PendingBatch {
+  promptIndices: number[];
+  sequences: SampledSequence[];
+  /** log π of the sampling weights (the policy's re-score, as the loss uses) and of the reference, [B, T]. */
+  oldLogProbs: number[][];
+  refLogProbs?: number[][];
+  sampleSeconds: number;
+}
+
 interface TrainerState {
   step: number;
+  pending?: PendingBatch;
   seed: number;
   rng: number[];
   order: number[];
@@ -204,11 +224,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const driftHistory: MetricsRecord[] = [];
   if (stopper && !((options.evalEvery ?? 0) > 0 && options.evalPrompts)) throw new Error('earlyStopping needs evalPrompts and evalEvery > 0');
 
+  let restoredPending: PendingBatch | undefined;
   const resumeFrom = options.resume && checkpointRoot ? await latestCheckpoint(checkpointRoot) : undefined;
   if (resumeFrom) {
     const { state, tensors } = await loadCheckpoint<TrainerState>(resumeFrom);
     if (state.seed !== seed) throw new Error(`checkpoint ${resumeFrom} was written with seed ${state.seed}, this run has ${seed}`);
     step = state.step;
+    restoredPending = state.pending;
     rng = SeededRng.fromState(state.rng);
     order = state.order;
     cursor = state.cursor;
@@ -257,17 +279,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return chosen;
   };
 
-  /** Samples groups and starts scoring each as soon as it is decoded; returns before the rewards are in. */
+  /**
+   * Samples groups (or takes `given`, a batch a checkpoint stored) and starts scoring each as soon as it is
+   * decoded; returns before the rewards are in.
+   */
   const rollout = async (
     prompts: readonly PromptItem[],
     count: number,
     sampler: SeededRng,
+    given?: readonly SampledSequence[],
   ): Promise<{ items: PromptItem[]; sequences: SampledSequence[]; rewards: Promise<RewardOutcome[]> }> => {
     const items: PromptItem[] = [];
     const sequences: SampledSequence[] = [];
     const pending: Promise<RewardOutcome[]>[] = [];
-    for (const prompt of prompts) {
-      const group = await policy.sample(prompt, count, sampler);
+    for (const [p, prompt] of prompts.entries()) {
+      const group = given ? given.slice(p * count, (p + 1) * count) : await policy.sample(prompt, count, sampler);
       if (group.length !== count) throw new Error(`policy.sample returned ${group.length} sequences, expected ${count}`);
       const inputs = await Promise.all(group.map((sequence) => policy.decode(prompt, sequence)));
       pending.push(reward.score(inputs, options.signal ? { signal: options.signal } : {}));
@@ -278,8 +304,52 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         sequences.push(sequence);
       }
     }
-    return { items, sequences, rewards: Promise.all(pending).then((groups) => groups.flat()) };
+    const rewards = Promise.all(pending).then((groups) => groups.flat());
+    // Marked handled: a batch sampled ahead is awaited only after the current update (awaiting it still throws).
+    rewards.catch(() => undefined);
+    return { items, sequences, rewards };
   };
+
+  interface Batch {
+    promptIndices: number[];
+    prompts: PromptItem[];
+    items: PromptItem[];
+    sequences: SampledSequence[];
+    rewards: Promise<RewardOutcome[]>;
+    oldLogProbs?: number[][];
+    refLogProbs?: number[][];
+    sampleSeconds: number;
+  }
+
+  /** Samples the next training batch (or restores the one a checkpoint stored) and starts its rewards. */
+  const startBatch = async (stored?: PendingBatch): Promise<Batch> => {
+    const begin = performance.now();
+    const promptIndices = stored?.promptIndices ?? nextPrompts();
+    const prompts = promptIndices.map((i) => options.prompts[i]!);
+    const { items, sequences, rewards } = await rollout(prompts, G, rng, stored?.sequences);
+    const sampleSeconds = stored?.sampleSeconds ?? secondsSince(begin);
+    // While the rewards are computed: reference and old log-probs (no gradients needed). A stored batch has
+    // them from the weights that sampled it (with sampleAhead those weights have been updated since).
+    const refLogProbs = stored ? stored.refLogProbs : reference ? tf.tidy(() => reference.logProbs(items, sequences).arraySync()) : undefined;
+    const oldLogProbs = stored
+      ? stored.oldLogProbs
+      : settings.updatesPerBatch > 1 || settings.sampleAhead
+        ? tf.tidy(() => policy.logProbs(items, sequences).arraySync())
+        : undefined;
+    return {
+      promptIndices,
+      prompts,
+      items,
+      sequences,
+      rewards,
+      sampleSeconds,
+      ...(oldLogProbs ? { oldLogProbs } : {}),
+      ...(refLogProbs ? { refLogProbs } : {}),
+    };
+  };
+
+  /** The batch sampled ahead of the coming update (`sampleAhead`), or one restored from a checkpoint. */
+  let ahead: Batch | undefined;
 
   const evaluate = async (split: 'eval' | 'eval-train', prompts: readonly PromptItem[]): Promise<MetricsRecord | undefined> => {
     if (prompts.length === 0) return undefined;
@@ -319,6 +389,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       variables: variables.length,
       hasReference: reference !== undefined,
       ...(tracker ? { tracker: tracker.toJSON() } : {}),
+      ...(ahead
+        ? {
+            pending: {
+              promptIndices: ahead.promptIndices,
+              // As JSON: a policy's own fields on its sequences travel too (decode may read them).
+              sequences: JSON.parse(JSON.stringify(ahead.sequences)) as SampledSequence[],
+              oldLogProbs: ahead.oldLogProbs!,
+              ...(ahead.refLogProbs ? { refLogProbs: ahead.refLogProbs } : {}),
+              sampleSeconds: ahead.sampleSeconds,
+            },
+          }
+        : {}),
     };
     const tensors: StoredTensor[] = [
       ...toStored('policy', variables),
@@ -335,20 +417,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let checkpointPath: string | undefined;
   let doneThisCall = 0;
 
+  if (restoredPending && step < options.steps) ahead = await startBatch(restoredPending);
+
   while (step < options.steps) {
     options.signal?.throwIfAborted();
-    const stepStart = performance.now();
-    const promptIndices = nextPrompts();
-    const prompts = promptIndices.map((i) => options.prompts[i]!);
-    const { items, sequences, rewards } = await rollout(prompts, G, rng);
-    const sampleSeconds = secondsSince(stepStart);
-
-    // While the rewards are computed: reference and old log-probs (no gradients needed).
-    const refLogProbs = reference ? tf.tidy(() => reference.logProbs(items, sequences).arraySync()) : undefined;
-    const oldLogProbs = settings.updatesPerBatch > 1 ? tf.tidy(() => policy.logProbs(items, sequences).arraySync()) : undefined;
+    const batch = ahead ?? (await startBatch());
+    ahead = undefined;
+    // sampleAhead: the next batch is sampled now, with the weights before this update; its rewards are computed
+    // while this batch's finish and during the update below.
+    if (settings.sampleAhead && step + 1 < options.steps) ahead = await startBatch();
+    const { prompts, items, sequences, oldLogProbs, refLogProbs, sampleSeconds } = batch;
 
     const waitStart = performance.now();
-    const outcomes = await rewards;
+    const outcomes = await batch.rewards;
     const rewardWaitSeconds = secondsSince(waitStart);
 
     const advantageResult: AdvantageResult = tracker
@@ -481,6 +562,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     if (stopping) break;
   }
+  // A batch sampled ahead of a step this call will not take: let its rewards finish (the checkpoint holds it).
+  if (ahead) await ahead.rewards.catch(() => undefined);
   reference?.dispose?.();
   optimizer.dispose();
   return {

@@ -63,6 +63,27 @@ describe('t2ir train', () => {
     ]);
   });
 
+  it('--sample-ahead samples the next batch before each update: same first step, then one step off-policy', async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const train = async (name: string, ...extra: string[]) => {
+      expect(await runCli(demoTrainArgv(3, path.join(dir, name), '--no-progress', ...extra))).toBe(0);
+      return (await readFile(path.join(dir, name, 'metrics.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { split: string; prompts?: string[]; reward: { mean: number }; loss?: number })
+        .filter((record) => record.split === 'train');
+    };
+    const onPolicy = await train('on-policy');
+    const ahead = await train('ahead', '--sample-ahead');
+    expect(ahead).toHaveLength(3);
+    // The same batches are drawn in the same order; the first is trained on identically.
+    expect(ahead.map((r) => r.prompts)).toEqual(onPolicy.map((r) => r.prompts));
+    expect(ahead[0]!.loss).toBe(onPolicy[0]!.loss);
+    // Batch 2 was sampled before update 1 (with other weights), so it and its loss differ.
+    expect(ahead[1]!.loss).not.toBe(onPolicy[1]!.loss);
+  });
+
   it('reports a missing config file with exit status 1', async () => {
     const stderr: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -19,6 +19,7 @@ interface TrainFlags {
   json?: boolean;
   copyPenalty?: number;
   earlyStopping?: number;
+  sampleAhead?: boolean;
 }
 
 function lastEval(records: readonly MetricsRecord[], split: MetricsRecord['split']): number | undefined {
@@ -44,6 +45,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       ...(flags.resume ? { resume: true } : {}),
       ...(flags.copyPenalty !== undefined ? { copyPenalty: flags.copyPenalty } : {}),
       ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
+      ...(flags.sampleAhead ? { settings: { sampleAhead: true } } : {}),
       progress,
     }).finally(() => process.removeListener('SIGINT', onSigint));
     if (flags.json) {
@@ -83,6 +85,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     ...(flags.resume ? { resume: true } : {}),
     ...(flags.preset ? { preset: flags.preset } : {}),
     ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
+    ...(flags.sampleAhead ? { sampleAhead: true } : {}),
     progress,
   });
   const train = result.records.filter((r) => r.split === 'train').at(-1);
@@ -138,6 +141,10 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
     )
     .option('--copy-penalty <lambda>', 'demo: train on the detector with the copy penalty, reward · (1 − λ)^extra copies (0..1)', unitInterval)
     .option('--early-stopping <patience>', 'stop when the held-out reward has not improved for this many evaluations', positiveInteger)
+    .option(
+      '--sample-ahead',
+      'sample the next batch before each update so its rewards run during the update (faster with a pooled or remote reward; one step off-policy)',
+    )
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object')
     .addHelpText(
@@ -150,6 +157,7 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
         '  t2ir train --demo --out /tmp/demo --resume         # continue a stopped run',
         '  t2ir train --demo --copy-penalty 0.5 --early-stopping 3   # penalise extra copies; stop when held-out reward stalls',
         '  t2ir train --config train.json --out runs/a',
+        "  t2ir train --config train.json --sample-ahead      # overlap the next batch's rewards with this update",
         '',
         'Exit status: 0 when training finished, 1 when it failed, 2 for bad flags.',
       ].join('\n'),
