@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRgbImage, isFatalRewardError, toRewardError, type Ensemble, type RgbImage } from '@t2i-reward/core';
+import { createRgbImage, isFatalRewardError, PooledReward, toRewardError, type Ensemble, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
 import { Admission, AdmissionRefusedError, type ByteLease } from './core/admission.js';
 import { withDeadline } from './core/deadline.js';
 import { Lifecycle } from './core/lifecycle.js';
@@ -209,7 +209,10 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     }
     ready = true;
     metrics.ready.set(1);
-    log(`ready: ${experts.map((expert) => `${expert.name} (${expert.modelId})`).join(', ')}`);
+    // Where each expert runs, so an operator sees whether models are off the thread that answers /healthz.
+    const where = (model: RewardModelV1) =>
+      model instanceof PooledReward ? `pool of ${model.pool.maxThreads} thread${model.pool.maxThreads === 1 ? '' : 's'}` : 'in-process';
+    log(`ready: ${options.ensemble.experts.map((expert) => `${expert.name} (${expert.model.modelId}; ${where(expert.model)})`).join(', ')}`);
   })();
   // Callers that never await `ready` must not crash the process on a failed warm-up; readiness stays false.
   readyPromise.catch((error: unknown) => {

@@ -34,6 +34,7 @@ describe('t2ir serve', () => {
       '--max-inflight-mb',
       '--max-connections',
       '--image-fetch-timeout-ms',
+      '--threads',
     ]) {
       expect(help).toContain(flag);
     }
@@ -99,6 +100,34 @@ describe('t2ir serve', () => {
       }),
     );
   }
+
+  it('--threads: the default detector runs in a pool of that many worker threads (0: in-process), as the ready line says', async () => {
+    for (const [threads, where] of [
+      ['1', 'pool of 1 thread'],
+      ['0', 'in-process'],
+    ] as const) {
+      const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', '--port', '0', '--threads', threads, '--no-warmup'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      try {
+        let stderr = '';
+        const ready = await new Promise<string>((resolve, reject) => {
+          child.stderr!.on('data', (chunk: Buffer) => {
+            stderr += chunk.toString();
+            const line = /ready: .*/.exec(stderr);
+            if (line) resolve(line[0]);
+          });
+          void exited.then((code) => reject(new Error(`t2ir serve exited ${code}: ${stderr}`)));
+        });
+        expect(ready).toMatch(new RegExp(`detector \\(detector/tfjs/centernet[^;]*; ${where}\\)`));
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    }
+  });
 
   it('a busy port: one error line, never "ready", exit 1, before any model loads', async () => {
     const blocker = createNetServer();

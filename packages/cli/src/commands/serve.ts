@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createRewardServer, createServeEnsemble } from '@t2i-reward/server';
+import { poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
 
 interface ServeFlags {
   config?: string;
@@ -23,6 +24,7 @@ interface ServeFlags {
   allowUrl?: string[];
   modelName: string;
   warmup: boolean;
+  threads?: number;
 }
 
 function integer(min: number) {
@@ -95,6 +97,7 @@ export function registerServeCommand(program: Command): void {
     .option('--image-root <dir>', 'let clients name image files under this folder (refused otherwise)')
     .option('--allow-url <origin...>', 'origins / URL prefixes the server may fetch images from (refused otherwise)')
     .option('--model-name <name>', 'KServe model name of the ensemble', 't2i-reward')
+    .option('--threads <n>', THREADS_FLAG_HELP, integer(0))
     .option('--no-warmup', 'report ready without scoring a warm-up image first')
     .addHelpText(
       'after',
@@ -103,6 +106,7 @@ Examples:
   t2ir serve --image-root ./images             # CenterNet detector on 127.0.0.1:8000
   curl -s localhost:8000/v1/score -H 'content-type: application/json' -d '{"items":[{"image":"dog.jpg","prompt":"a dog"}]}'
   t2ir serve --config ensemble.json --host 0.0.0.0 --port 8080 --max-batch 32 --token-file ./token
+  t2ir serve --threads 0                       # the detector on the server's own thread (no worker pool)
 
 Binds first (a busy port fails at once, before any model loads), then loads the models; /readyz says when.
 Scoring routes take only Content-Type: application/json (415 otherwise; KServe binary with its header).
@@ -115,7 +119,7 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
       }
       const log = (line: string) => process.stderr.write(`t2ir serve: ${line}\n`);
       // Builds the experts from the config (a bad config fails here); models load after the bind, in the warm-up.
-      const ensemble = await createServeEnsemble(flags.config);
+      const ensemble = await createServeEnsemble(flags.config, poolOption(flags.threads));
       const server = createRewardServer({
         ensemble,
         modelName: flags.modelName,
@@ -136,13 +140,7 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
         warmup: flags.warmup,
         log,
       });
-      try {
-        await server.listen({ host: flags.host, port: flags.port });
-      } catch (error) {
-        await server.close();
-        throw listenError(error, flags.host, flags.port);
-      }
-      log(flags.config ? `loading ${flags.config}` : 'loading the default ensemble (CenterNet detector, TF.js)');
+      // Signals are handled from the start: with --no-warmup the server is ready as soon as it listens.
       const stopped = new Promise<void>((resolve) => {
         let signals = 0;
         const onSignal = (signal: NodeJS.Signals) => {
@@ -157,6 +155,14 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+      try {
+        await server.listen({ host: flags.host, port: flags.port });
+      } catch (error) {
+        await server.close();
+        throw listenError(error, flags.host, flags.port);
+      }
+      // With --no-warmup models load on the first request (ready is already logged).
+      if (flags.warmup) log(flags.config ? `loading ${flags.config}` : 'loading the default ensemble (CenterNet detector, TF.js)');
       try {
         await server.ready;
       } catch (error) {
