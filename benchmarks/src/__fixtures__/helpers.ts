@@ -2,9 +2,19 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { afterAll } from 'vitest';
 
+const created: string[] = [];
+// Each test file imports this module afresh: its temporary folders go when the file's tests are done.
+afterAll(async () => {
+  await Promise.all(created.splice(0).map((dir) => fs.rm(dir, { recursive: true, force: true })));
+});
+
+/** A fresh folder under the OS temp dir, removed after the test file. */
 export async function tempDir(prefix = 't2ir-bench-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** A small solid-colour PNG (so a brightness mock scores it predictably). */

@@ -410,6 +410,8 @@ describe('serving behaviour (gated expert: the queue fills without timing)', () 
       }
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(/t2ir_errors_total\{stage="request",code="queue_full"\} 1/);
+      // Once per refusal: not also under the admission's own reason name.
+      expect(metrics).not.toMatch(/code="queue-full"/);
     } finally {
       await server.close();
     }

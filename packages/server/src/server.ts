@@ -274,7 +274,6 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       exchange.response.once('close', () => lease.release());
     } catch (error) {
       if (error instanceof AdmissionRefusedError) {
-        metrics.error('request', error.reason);
         const refused = admissionHttpError(error, retryAfter);
         throw new HttpError(refused.status, refused.code, refused.message, { ...refused.headers, connection: 'close' });
       }

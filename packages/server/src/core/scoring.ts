@@ -83,8 +83,8 @@ export function createScorer(options: ScorerOptions): Scorer {
   );
 
   function refuse(error: unknown): never {
+    // Counted once, by its HTTP code, where the answer is sent.
     if (error instanceof AdmissionRefusedError) {
-      metrics.error('request', error.reason);
       throw admissionHttpError(error, retryAfter);
     }
     throw error;
@@ -169,7 +169,6 @@ export function createScorer(options: ScorerOptions): Scorer {
         announced();
       } catch (error) {
         if (error instanceof BatcherRefusedError) {
-          metrics.error('request', error.reason);
           if (error.reason === 'closing') throw new HttpError(503, 'shutting_down', error.message, { 'retry-after': retryAfter });
           throw new HttpError(error.reason === 'queue-full' ? 429 : 413, error.reason.replace(/-/g, '_'), error.message, { 'retry-after': retryAfter });
         }
