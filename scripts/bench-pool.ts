@@ -21,7 +21,16 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXAMPLE_IMAGES, createPooledReward, defaultPoolThreads, loadImage, type RewardModelV1, type RewardSample } from '@t2i-reward/core';
+import {
+  DEFAULT_POOL_NICE,
+  EXAMPLE_IMAGES,
+  createPooledReward,
+  createRewardPool,
+  defaultPoolThreads,
+  loadImage,
+  type RewardModelV1,
+  type RewardSample,
+} from '@t2i-reward/core';
 import { createDetectorReward } from '@t2i-reward/detector';
 import { type MetricsRecord } from '@t2i-reward/trainer';
 import { runDemo } from '@t2i-reward/trainer/demo';
@@ -36,6 +45,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '4' },
     prompts: { type: 'string', default: '4' },
     only: { type: 'string', default: 'detector,server,trainer' },
+    chunk: { type: 'string' },
     'clip-model': { type: 'string' },
   },
 });
@@ -66,9 +76,23 @@ async function detectorSection(): Promise<void> {
   const batch: RewardSample[] = Array.from({ length: 8 }, (_, i) => photos[i % photos.length]!);
   const batches = Number(values.batches);
   const inThread = createDetectorReward({ backend: { type: 'tfjs', model: 'centernet' } });
-  const pooled = await createPooledReward({ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }, { pool: { threads } });
-  const [a, b] = [await inThread.doScore(batch), await pooled.doScore(batch)]; // load the models, warm up
-  const same = a.every((result, i) => result.score === b[i]!.score && JSON.stringify(result.details) === JSON.stringify(b[i]!.details));
+  // One pool, two ways to hand it a batch: split evenly (one task per thread: the default) and one image per task
+  // (a free worker takes the next image, so a thread slowed by a neighbour does not hold the batch back).
+  const pool = createRewardPool({ threads });
+  const entry = { kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } };
+  const split = await createPooledReward(entry, { pool, ...(values.chunk ? { chunkSize: Number(values.chunk) } : {}) });
+  const single = await createPooledReward(entry, { pool, chunkSize: 1 });
+  const arms: { label: string; model: RewardModelV1 }[] = [
+    { label: 'in-thread', model: inThread },
+    { label: values.chunk ? `pool, ${values.chunk} per task` : 'pool, batch split evenly', model: split },
+    { label: 'pool, 1 image per task', model: single },
+  ];
+  const reference = await inThread.doScore(batch); // loads the model, warms up
+  let same = true;
+  for (const { model } of arms.slice(1)) {
+    const results = await model.doScore(batch);
+    same &&= reference.every((result, i) => result.score === results[i]!.score && JSON.stringify(result.details) === JSON.stringify(results[i]!.details));
+  }
   // Wall-clock images/s, and the CPU time the whole process (all threads) used: CPU-seconds per image shows
   // the pool's own overhead, CPU / wall how many cores the run got (on a busy machine, fewer than it could use).
   const rate = async (model: RewardModelV1): Promise<Timing> => {
@@ -81,35 +105,43 @@ async function detectorSection(): Promise<void> {
     const images = batches * batch.length;
     return { perSecond: images / wall, cpuPerImage: cpuSeconds / images, cores: cpuSeconds / wall };
   };
-  const rows: { inThread: Timing; pool: Timing }[] = [];
+  const rows: Timing[][] = [];
   for (let rep = 0; rep < Number(values.reps); rep++) {
-    // Alternate which side goes first, so drifting load from other processes hits both alike.
-    if (rep % 2 === 0) {
-      const x = await rate(inThread);
-      rows.push({ inThread: x, pool: await rate(pooled) });
-    } else {
-      const y = await rate(pooled);
-      rows.push({ inThread: await rate(inThread), pool: y });
+    // Rotate which arm goes first, so drifting load from other processes hits all alike.
+    const row: Timing[] = [];
+    for (let k = 0; k < arms.length; k++) {
+      const arm = (rep + k) % arms.length;
+      row[arm] = await rate(arms[arm]!.model);
     }
+    rows.push(row);
   }
-  await Promise.all([inThread.dispose(), pooled.dispose()]);
+  await Promise.all(arms.map(({ model }) => model.dispose?.()));
+  await pool.destroy();
   console.log(
-    `\n1. detector reward (CenterNet, TF.js wasm), batches of 8, ${batches} batches per timing, ${rows.length} reps; same scores and details in both: ${same ? 'yes' : 'NO'}`,
+    `\n1. detector reward (CenterNet, TF.js wasm), batches of 8, ${batches} batches per timing, ${rows.length} reps; same scores and details in all: ${same ? 'yes' : 'NO'}`,
   );
-  console.log('   rep   in-thread img/s (cpu s/img, cores)   pool img/s (cpu s/img, cores)   ratio');
+  console.log(`   img/s (cpu s/img, cores used) per arm; ratio = pool / in-thread`);
+  console.log(`   rep ${arms.map(({ label }) => label.padStart(30)).join(' ')}   ratios`);
   const cell = (t: Timing) => `${t.perSecond.toFixed(2).padStart(6)} (${t.cpuPerImage.toFixed(3)}, ${t.cores.toFixed(2)})`;
   rows.forEach((row, i) =>
     console.log(
-      `   ${String(i + 1).padStart(3)}   ${cell(row.inThread).padStart(32)}   ${cell(row.pool).padStart(29)}   ${(row.pool.perSecond / row.inThread.perSecond).toFixed(2)}x`,
+      `   ${String(i + 1).padStart(3)} ${row.map((t) => cell(t).padStart(30)).join(' ')}   ${row
+        .slice(1)
+        .map((t) => `${(t.perSecond / row[0]!.perSecond).toFixed(2)}x`)
+        .join(' / ')}`,
     ),
   );
-  const best = (pick: (row: { inThread: Timing; pool: Timing }) => number) => Math.max(...rows.map(pick));
-  console.log(
-    `   median ratio ${median(rows.map((r) => r.pool.perSecond / r.inThread.perSecond)).toFixed(2)}x; best ${best((r) => r.inThread.perSecond).toFixed(2)} vs ${best((r) => r.pool.perSecond).toFixed(2)} img/s (${(best((r) => r.pool.perSecond) / best((r) => r.inThread.perSecond)).toFixed(2)}x); load average ${load()}`,
-  );
+  const best = (arm: number) => Math.max(...rows.map((row) => row[arm]!.perSecond));
+  arms.slice(1).forEach(({ label }, k) => {
+    const arm = k + 1;
+    console.log(
+      `   ${label}: median ratio ${median(rows.map((row) => row[arm]!.perSecond / row[0]!.perSecond)).toFixed(2)}x; best ${best(0).toFixed(2)} vs ${best(arm).toFixed(2)} img/s (${(best(arm) / best(0)).toFixed(2)}x)`,
+    );
+  });
+  console.log(`   load average ${load()}`);
 }
 
-async function startServer(options: { pool: boolean; threads?: number }): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startServer(options: { pool: boolean; threads?: number; nice?: number }): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', path.join(here, 'bench-pool-server.ts'), JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -131,7 +163,7 @@ interface ServerCell {
   errors: number;
 }
 
-async function measureServer(mode: string, options: { pool: boolean; threads?: number }, body: string): Promise<ServerCell> {
+async function measureServer(mode: string, options: { pool: boolean; threads?: number; nice?: number }, body: string): Promise<ServerCell> {
   const server = await startServer(options);
   try {
     const post = async (): Promise<boolean> => {
@@ -189,17 +221,19 @@ async function serverSection(): Promise<void> {
   const body = JSON.stringify({ items: [{ image: dog.toString('base64'), prompt: 'a dog next to a bicycle' }] });
   const before = await measureServer('in-process (before)', { pool: false }, body);
   const after = await measureServer(`pool of ${threads} (after)`, { pool: true, threads }, body);
+  // The same pool with its workers at normal priority: what the default nice value buys the event loop.
+  const normal = await measureServer(`pool, nice 0`, { pool: true, threads, nice: 0 }, body);
   console.log(
     `\n2. reward server, default ensemble (CenterNet), ${values.clients} clients × one-item requests (dog.jpg), ${values.seconds} s each; /healthz probed every 25 ms meanwhile`,
   );
   console.log('   mode                  items/s   p50 ms    p99 ms   healthz p50 / p99 / max ms   errors');
-  for (const cell of [before, after]) {
+  for (const cell of [before, after, normal]) {
     console.log(
       `   ${cell.mode.padEnd(20)} ${cell.perSecond.toFixed(2).padStart(8)} ${cell.p50.toFixed(0).padStart(8)} ${cell.p99.toFixed(0).padStart(9)}   ${`${cell.health.p50.toFixed(1)} / ${cell.health.p99.toFixed(1)} / ${cell.health.max.toFixed(1)}`.padStart(26)}   ${cell.errors}`,
     );
   }
   console.log(
-    `   items/s ${(after.perSecond / before.perSecond).toFixed(2)}x; healthz p99 ${before.health.p99.toFixed(0)} → ${after.health.p99.toFixed(1)} ms; load average ${load()}`,
+    `   items/s ${(after.perSecond / before.perSecond).toFixed(2)}x; healthz p99 ${before.health.p99.toFixed(0)} → ${after.health.p99.toFixed(1)} ms (workers at nice ${DEFAULT_POOL_NICE}; ${normal.health.p99.toFixed(1)} ms at nice 0); load average ${load()}`,
   );
 }
 

@@ -45,6 +45,11 @@ export interface ExpertPlugin {
    * backends stay in-process unless an entry asks otherwise.
    */
   poolBackends?: readonly string[];
+  /**
+   * Items per pool task (default: each batch split evenly over the threads). 1 suits models that run image by
+   * image anyway (TF.js CenterNet): a free worker takes the next image, so one slowed thread does not hold a batch.
+   */
+  poolChunkSize?: number;
   create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
   /** Backends whose `backend.model` names a served model rather than a location (never resolved as a path). */
   remoteBackends?: readonly string[];
@@ -416,7 +421,13 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         }
         let model: RewardModelV1;
         try {
-          model = await createPooledReward(expert, { pool, configDir, path: where, image });
+          model = await createPooledReward(expert, {
+            pool,
+            configDir,
+            path: where,
+            image,
+            ...(plugin.poolChunkSize !== undefined ? { chunkSize: plugin.poolChunkSize } : {}),
+          });
         } catch (error) {
           throw atPath(error, where);
         }

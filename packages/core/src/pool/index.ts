@@ -4,6 +4,7 @@ export {
   createRewardPool,
   createPooledReward,
   defaultPoolThreads,
+  DEFAULT_POOL_NICE,
   type RewardPoolOptions,
   type RewardPoolStats,
   type PooledRewardOptions,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import type { RewardSample, RgbImage } from '../spec.js';
 import { describeRewardContract } from '../test/index.js';
 import { createTestImage } from '../test/mock.js';
 import { FIXTURE_KIND, expertPlugin } from './__fixtures__/cpu-plugin.js';
-import { createPooledReward, createRewardPool, chunkRanges, type PooledReward } from './pool.js';
+import { createPooledReward, createRewardPool, chunkRanges, DEFAULT_POOL_NICE, type PooledReward } from './pool.js';
 import { errorFromWire, errorToWire } from './wire.js';
 
 const fixtureModule = new URL('./__fixtures__/cpu-plugin.ts', import.meta.url).href;
@@ -135,9 +136,23 @@ describe('dispose frees the workers', () => {
     }
     const pooled = mixed.experts.find((expert) => expert.name === 'pooled')!.model as PooledReward;
     expect(pooled.pool.stats().threads).toBe(2);
+    expect(pooled.chunkSize).toBeUndefined();
     await mixed.dispose();
     expect(pooled.pool.destroyed).toBe(true);
     expect(pooled.pool.stats().threads).toBe(0);
+  });
+
+  it("a plugin's poolChunkSize sets the items per worker task of its pooled entries", async () => {
+    const ensemble = await createEnsembleFromConfig(
+      { experts: [{ kind: FIXTURE_KIND, name: 'pooled', execution: 'pool' as const }] },
+      { plugins: [{ ...expertPlugin, poolChunkSize: 1 }], pool: { threads: 2, modules: [fixtureModule] } },
+    );
+    const pooled = ensemble.experts[0]!.model as PooledReward;
+    expect(pooled.chunkSize).toBe(1);
+    // Four images, one per task, each scored (on a worker) once.
+    const results = await ensemble.scoreSamples(photos.slice(0, 4));
+    expect(results.every((item) => item.experts.pooled!.score !== null && item.experts.pooled!.details?.threadId !== 0)).toBe(true);
+    await ensemble.dispose();
   });
 
   it('a process that leaves a shared pool running still exits on its own', async () => {
@@ -171,6 +186,20 @@ describe('wire', () => {
     const rebuilt = errorFromWire(errorToWire(plugin)) as T2IRewardError;
     expect(T2IRewardError.isInstance(rebuilt)).toBe(true);
     expect([rebuilt.name, rebuilt.code]).toEqual(['OcrError', 'OCR_FAILED']);
+  });
+
+  it.runIf(process.platform === 'linux')('workers run at nice 10 by default (the owning thread keeps its priority); nice: 0 keeps theirs', async () => {
+    const before = os.getPriority();
+    const lowered = await createPooledReward(entry(), { pool: { threads: 1, modules: [fixtureModule] } });
+    const [low] = await lowered.doScore(photos.slice(0, 1));
+    expect(low!.details?.nice).toBe(Math.max(before, DEFAULT_POOL_NICE));
+    expect(os.getPriority()).toBe(before);
+    await lowered.dispose();
+    const normal = await createPooledReward(entry(), { pool: { threads: 1, nice: 0, modules: [fixtureModule] } });
+    const [same] = await normal.doScore(photos.slice(0, 1));
+    expect(same!.details?.nice).toBe(before);
+    await normal.dispose();
+    expect(() => createRewardPool({ nice: 20 })).toThrow(InvalidConfigError);
   });
 
   it('chunkRanges splits a batch evenly over the threads', () => {

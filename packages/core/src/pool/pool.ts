@@ -24,7 +24,16 @@ export interface RewardPoolOptions {
   workerFile?: string | URL;
   /** Node flags for the workers (default: none; from source, tsx and the `t2ir-source` condition). */
   execArgv?: readonly string[];
+  /**
+   * Nice value of the worker threads (Linux: per thread; 0..19). Default 10: models yield the CPU to the calling
+   * thread whenever it has work, so a server's event loop (health checks, intake) and a trainer's sampling stay
+   * prompt while every core scores; throughput is unchanged when that thread idles. 0 keeps normal priority.
+   */
+  nice?: number;
 }
+
+/** The workers' default nice value (see RewardPoolOptions.nice). */
+export const DEFAULT_POOL_NICE = 10;
 
 export interface RewardPoolStats {
   /** Worker threads alive now. */
@@ -75,6 +84,10 @@ export class RewardPool {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new InvalidConfigError(`pool threads must be a positive integer, got ${String(threads)}`, { data: { path: 'threads' } });
     }
+    const nice = options.nice ?? DEFAULT_POOL_NICE;
+    if (!Number.isInteger(nice) || nice < 0 || nice > 19) {
+      throw new InvalidConfigError(`pool nice must be an integer in 0..19, got ${String(nice)}`, { data: { path: 'nice' } });
+    }
     this.maxThreads = threads;
     this.#options = options;
   }
@@ -93,7 +106,12 @@ export class RewardPool {
       }
       const fallback = this.#options.workerFile === undefined ? defaultWorker() : undefined;
       const file = String(this.#options.workerFile ?? fallback!.file);
-      const workerData: PoolWorkerData = { modules: [...(this.#options.modules ?? [])], channel: this.#channelName, source: file.endsWith('.ts') };
+      const workerData: PoolWorkerData = {
+        modules: [...(this.#options.modules ?? [])],
+        channel: this.#channelName,
+        source: file.endsWith('.ts'),
+        nice: this.#options.nice ?? DEFAULT_POOL_NICE,
+      };
       this.#instance = new PiscinaClass({
         filename: file,
         execArgv: [...(this.#options.execArgv ?? fallback?.execArgv ?? [])],
@@ -235,8 +253,9 @@ export class PooledReward implements RewardModelV1 {
   readonly pool: RewardPool;
   /** Thread ids of the workers that scored the last batch (diagnostics; never the calling thread's 0). */
   lastThreads: number[] = [];
+  /** Items per worker task (undefined: each batch split evenly over the threads). */
+  readonly chunkSize: number | undefined;
   readonly #build: ExpertBuild;
-  readonly #chunkSize: number | undefined;
   #disposed: Promise<void> | undefined;
 
   /** @internal Use createPooledReward. */
@@ -246,14 +265,14 @@ export class PooledReward implements RewardModelV1 {
     this.kind = identity.kind;
     this.modelId = identity.modelId;
     this.version = identity.version;
-    this.#chunkSize = chunkSize;
+    this.chunkSize = chunkSize;
   }
 
   async doScore(samples: readonly RewardSample[], options: RewardCallOptions = {}): Promise<RewardItemResult[]> {
     if (this.#disposed) throw new ModelDisposedError(`${this.modelId} was disposed`);
     throwIfAborted(options.signal);
     if (samples.length === 0) return [];
-    const ranges = chunkRanges(samples.length, this.pool.maxThreads, this.#chunkSize);
+    const ranges = chunkRanges(samples.length, this.pool.maxThreads, this.chunkSize);
     const replies = await Promise.allSettled(
       ranges.map(([start, end]) => {
         const wire = samplesToWire(samples.slice(start, end));

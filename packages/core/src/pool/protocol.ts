@@ -34,4 +34,6 @@ export interface PoolWorkerData {
   channel: string;
   /** True when the workers run from TypeScript sources under tsx. */
   source: boolean;
+  /** Nice value each worker thread sets on itself (0 = unchanged). */
+  nice: number;
 }

@@ -5,6 +5,7 @@
  * their results.
  */
 import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
+import os from 'node:os';
 import path from 'node:path';
 import { assertSupportedModel } from '../ensemble/ensemble.js';
 import { prepareExpertEntry, resolveExpertPlugin, type ExpertPlugin } from '../config/config.js';
@@ -14,6 +15,15 @@ import { errorToWire, resultToWire, samplesFromWire } from './wire.js';
 import type { PoolReply, PoolTask, PoolWorkerData } from './protocol.js';
 
 const data = (workerData ?? {}) as Partial<PoolWorkerData>;
+// setpriority(PRIO_PROCESS, 0) acts on the calling thread on Linux (a per-thread nice value under NPTL), so this
+// lowers this worker only, never the thread that owns the pool. Elsewhere it is per process: not done there.
+if (data.nice && os.platform() === 'linux') {
+  try {
+    os.setPriority(0, data.nice);
+  } catch {
+    // A sandbox may forbid it; the pool works at normal priority.
+  }
+}
 const models = new Map<string, Promise<RewardModelV1>>();
 
 let modulePlugins: Promise<ExpertPlugin[]> | undefined;

@@ -3,6 +3,7 @@
  * loop of `options.spinMs` per item so a task can be caught running. Images whose pixel buffer does not match
  * their size fail their item with ImageDecodeError; `options.failLoad` makes the model fail to load.
  */
+import os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { BaseReward } from '../../base-reward.js';
 import type { ExpertPlugin } from '../../config/config.js';
@@ -34,7 +35,7 @@ class BrightnessReward extends BaseReward {
       let sum = 0;
       for (const value of data) sum += value;
       const score = sum / data.length / 255;
-      return { score, raw: sum, details: { threadId, pixels: width * height }, warnings: [] };
+      return { score, raw: sum, details: { threadId, pixels: width * height, nice: os.getPriority() }, warnings: [] };
     });
   }
 }
