@@ -26,6 +26,17 @@ import numpy as np
 import torch
 from torch import nn
 
+
+def write_fixture_marker(out_dir):
+    """t2ir-fixture.json: marks the folder as random weights, so whatever it scores is labelled as such."""
+    marker = {
+        "randomWeights": True,
+        "note": "tiny random-weight test model in the published layout: it exercises the loading and scoring code; its scores carry no meaning",
+    }
+    with open(os.path.join(out_dir, "t2ir-fixture.json"), "w") as f:
+        json.dump(marker, f, indent=2)
+        f.write("\n")
+
 PRESETS = {
     "tiny": dict(hidden=16, heads=2, layers=2, mlp=32, proj=8, image=32, patch=8, max_pos=77, factorised=True),
     "vit-b-32": dict(hidden=512, heads=8, layers=12, mlp=2048, proj=512, image=224, patch=32, max_pos=77,
@@ -277,6 +288,7 @@ def main():
             txt_n = txt / txt.norm(dim=-1, keepdim=True)
             out["prompts"].append({"prompt": entry["prompt"], "ids": entry["ids"], "text_embeds": txt[0].tolist(),
                                    "cosine": (img_n @ txt_n[0]).tolist()})
+    write_fixture_marker(args.out)
     with open(os.path.join(args.out, "reference.json"), "w") as f:
         json.dump(out, f)
         f.write("\n")

@@ -22,6 +22,17 @@ import numpy as np
 import torch
 from torch import nn
 
+
+def write_fixture_marker(out_dir):
+    """t2ir-fixture.json: marks the folder as random weights, so whatever it scores is labelled as such."""
+    marker = {
+        "randomWeights": True,
+        "note": "tiny random-weight test model in the published layout: it exercises the loading and scoring code; its scores carry no meaning",
+    }
+    with open(os.path.join(out_dir, "t2ir-fixture.json"), "w") as f:
+        json.dump(marker, f, indent=2)
+        f.write("\n")
+
 # ImageReward.py (THUDM/ImageReward): self.mean / self.std of the reward head, published with the checkpoint.
 REWARD_MEAN = 0.16717362830052426
 REWARD_STD = 1.0333394966054072
@@ -228,6 +239,7 @@ def main():
             head = text(torch.tensor([pid] * len(images)), torch.tensor([pmask] * len(images)), embeds).double()
             cases.append({"prompt": prompt, "input_ids": pid, "attention_mask": pmask, "head_output": head.tolist(),
                           "image_reward": ((head - REWARD_MEAN) / REWARD_STD).tolist()})
+    write_fixture_marker(args.out)
     with open(os.path.join(args.out, "reference.json"), "w") as f:
         json.dump({"images": [{"width": C["image"], "height": C["image"], "rgb": i.reshape(-1).tolist()} for i in images], "cases": cases}, f)
         f.write("\n")

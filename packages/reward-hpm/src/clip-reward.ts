@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BaseReward, InvalidImageInputError, ModelDisposedError, ModelLoadError, T2IRewardError, resolveModelLocation, throwIfAborted } from '@t2i-reward/core';
+import {
+  BaseReward,
+  InvalidImageInputError,
+  ModelDisposedError,
+  ModelLoadError,
+  T2IRewardError,
+  pretrainedLoadOptions,
+  resolveModelLocation,
+  throwIfAborted,
+} from '@t2i-reward/core';
 import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
 import { LRUCache } from 'lru-cache';
 import { letterbox } from './letterbox.js';
@@ -133,10 +142,7 @@ export class ClipReward extends BaseReward {
   async #load(): Promise<LoadedClip> {
     const runtime = await transformersRuntime(this.#init.allowRemoteModels ?? false);
     const source = resolveModelLocation(this.#init.model, this.#init.baseDir);
-    const pretrained = {
-      local_files_only: source.local || this.#init.allowRemoteModels === false,
-      ...(this.#init.cacheDir ? { cache_dir: this.#init.cacheDir } : {}),
-    };
+    const pretrained = pretrainedLoadOptions(this.#init, source.local);
     const modelOptions = {
       ...pretrained,
       ...(this.#init.device ? { device: this.#init.device } : {}),

@@ -3,8 +3,8 @@ import { loadOnnxRuntime, loadTransformers, type OnnxRuntimeModule, type Transfo
 export type { OnnxRuntimeModule, TransformersModule };
 
 /**
- * @huggingface/transformers through core's lazy loader (an injected runtime wins). Core sets transformers.js'
- * process-wide `env.allowRemoteModels` on each call: offline unless the caller opts in.
+ * @huggingface/transformers through core's lazy loader (an injected runtime wins): offline unless a caller opts in;
+ * each load also passes `local_files_only` itself (core's `pretrainedLoadOptions`).
  */
 export function transformersRuntime(allowRemoteModels: boolean): Promise<TransformersModule> {
   return loadTransformers({ allowRemoteModels });

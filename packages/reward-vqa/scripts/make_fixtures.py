@@ -26,6 +26,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+
+def write_fixture_marker(out_dir):
+    """t2ir-fixture.json: marks the folder as random weights, so whatever it scores is labelled as such."""
+    marker = {
+        "randomWeights": True,
+        "note": "tiny random-weight test model in the published layout: it exercises the loading and scoring code; its scores carry no meaning",
+    }
+    with open(os.path.join(out_dir, "t2ir-fixture.json"), "w") as f:
+        json.dump(marker, f, indent=2)
+        f.write("\n")
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 VQA_MODELS = os.path.join(ROOT, 'packages', 'reward-vqa', 'fixtures', 'models')
 ORM_MODELS = os.path.join(ROOT, 'packages', 'reward-orm', 'fixtures', 'models')
@@ -400,6 +411,7 @@ def make_llava(out_dir, seed, template, render, extra_specials, cases, c=None):
         'image': {'width': c.image_size, 'height': c.image_size, 'rgbHex': bytes(image.flatten().tolist()).hex()},
         'numImageTokens': n_image_tokens, 'cases': results,
     }
+    write_fixture_marker(out_dir)
     with open(os.path.join(out_dir, 'reference.json'), 'w') as f:
         json.dump(reference, f, indent=1)
 
@@ -622,6 +634,7 @@ def make_git(out_dir, seed, cases, max_positions=32, extra_words=(), c=None):
             assert len(ids) <= c.max_positions
             logits = decoder(features, torch.tensor([ids]))
             results.append({**case, 'inputIds': ids, **yes_no(logits[0, -1], vocab, case.get('temperature', 1.0))})
+    write_fixture_marker(out_dir)
     with open(os.path.join(out_dir, 'reference.json'), 'w') as f:
         json.dump({'generator': 'packages/reward-vqa/scripts/make_fixtures.py', 'seed': seed, 'torch': torch.__version__,
                    'image': {'width': c.image_size, 'height': c.image_size, 'rgbHex': bytes(image.flatten().tolist()).hex()},
@@ -802,6 +815,7 @@ def make_blip(out_dir, seed, questions):
             question_embeds = encoder(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.int64), image_embeds)
             logits = decoder(torch.tensor([[vocab['[DEC]']]]), question_embeds, torch.ones(1, len(ids), dtype=torch.int64))
             results.append({'kind': 'vqa', 'text': question, 'inputIds': ids, **yes_no(logits[0, -1], vocab)})
+    write_fixture_marker(out_dir)
     with open(os.path.join(out_dir, 'reference.json'), 'w') as f:
         json.dump({'generator': 'packages/reward-vqa/scripts/make_fixtures.py', 'seed': seed, 'torch': torch.__version__,
                    'image': {'width': c.image_size, 'height': c.image_size, 'rgbHex': bytes(image.flatten().tolist()).hex()},

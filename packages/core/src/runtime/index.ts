@@ -96,20 +96,39 @@ export interface TransformersLoadOptions {
   cacheDir?: string;
 }
 
+const configuredEnvs = new WeakSet<object>();
+
 /**
- * @huggingface/transformers with its global `env` set from the options. `env` is process-wide: the last call's
- * settings hold for every pipeline loaded afterwards.
+ * @huggingface/transformers, offline by default. Its `env` is process-wide: the first load sets it offline, and only
+ * an explicit `allowRemoteModels: true` turns downloads on (it stays on). Resetting it on every call let the expert
+ * created last decide for all others; instead each of our experts passes `local_files_only` per call
+ * (`pretrainedLoadOptions`), so an offline one stays offline whatever another asked for.
  */
 export async function loadTransformers(options: TransformersLoadOptions = {}): Promise<TransformersModule> {
   const transformers = await memoise('@huggingface/transformers', () =>
     importRuntime<TransformersModule>('@huggingface/transformers', () => import('@huggingface/transformers'), 'env'),
   );
   const env = transformers.env as { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string; cacheDir: string | null };
-  env.allowRemoteModels = options.allowRemoteModels ?? false;
-  env.allowLocalModels = true;
+  if (!configuredEnvs.has(env)) {
+    configuredEnvs.add(env);
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+  }
+  if (options.allowRemoteModels === true) env.allowRemoteModels = true;
   if (options.localModelPath !== undefined) env.localModelPath = options.localModelPath;
   if (options.cacheDir !== undefined) env.cacheDir = options.cacheDir;
   return transformers;
+}
+
+/**
+ * An expert's own `from_pretrained` options: local files only unless it opted in to downloads (or the model is a
+ * local folder), and its cache folder. Per call, so experts with different settings do not overrule each other.
+ */
+export function pretrainedLoadOptions(
+  options: { allowRemoteModels?: boolean; cacheDir?: string },
+  local = false,
+): { local_files_only: boolean; cache_dir?: string } {
+  return { local_files_only: local || options.allowRemoteModels !== true, ...(options.cacheDir !== undefined ? { cache_dir: options.cacheDir } : {}) };
 }
 
 /** A transformers.js `RawImage` (RGB) over an RgbImage's pixels, sharing them rather than copying. */

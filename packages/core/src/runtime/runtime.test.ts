@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeUnavailableError } from '../errors.js';
 import { createTestImage } from '../test/mock.js';
-import { injectRuntime, loadOnnxRuntime, loadTfjs, loadTransformers, resetRuntimes, toRawImage } from './index.js';
+import { injectRuntime, loadOnnxRuntime, loadTfjs, loadTransformers, pretrainedLoadOptions, resetRuntimes, toRawImage } from './index.js';
 
 afterEach(() => resetRuntimes());
 
@@ -53,13 +53,21 @@ describe('runtime loaders', () => {
     await expect(loadOnnxRuntime()).rejects.toSatisfy(RuntimeUnavailableError.isInstance);
   });
 
-  it('configures transformers.js offline by default', async () => {
+  it('configures transformers.js offline by default; an opt-in does not make other experts download', async () => {
     const env = { allowRemoteModels: true, allowLocalModels: false, localModelPath: '/models/', cacheDir: null };
     injectRuntime('@huggingface/transformers', { env });
     await loadTransformers();
     expect(env).toMatchObject({ allowRemoteModels: false, allowLocalModels: true });
     await loadTransformers({ allowRemoteModels: true, localModelPath: '/srv/models' });
     expect(env).toMatchObject({ allowRemoteModels: true, localModelPath: '/srv/models' });
+    // A later offline expert no longer switches it back for the one that opted in (the last call used to win) ...
+    await loadTransformers({ allowRemoteModels: false });
+    expect(env.allowRemoteModels).toBe(true);
+    // ... and stays offline itself through its own per-call options.
+    expect(pretrainedLoadOptions({})).toEqual({ local_files_only: true });
+    expect(pretrainedLoadOptions({ allowRemoteModels: false, cacheDir: '/c' })).toEqual({ local_files_only: true, cache_dir: '/c' });
+    expect(pretrainedLoadOptions({ allowRemoteModels: true })).toEqual({ local_files_only: false });
+    expect(pretrainedLoadOptions({ allowRemoteModels: true }, true)).toEqual({ local_files_only: true });
   });
 });
 

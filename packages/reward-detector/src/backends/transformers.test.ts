@@ -115,3 +115,26 @@ describe('transformers backend errors', () => {
     await reward.dispose();
   });
 });
+
+describe('transformers.js backend downloads', () => {
+  it('asks for local files only unless the expert opted in, whatever the process-wide setting says', async () => {
+    const calls: { model: string; options: Record<string, unknown> }[] = [];
+    const refuse = (model: string, options: Record<string, unknown>) => {
+      calls.push({ model, options });
+      return Promise.reject(new Error('offline'));
+    };
+    const fake = {
+      env: { allowRemoteModels: true },
+      AutoProcessor: { from_pretrained: refuse },
+      AutoTokenizer: { from_pretrained: refuse },
+      AutoModelForZeroShotObjectDetection: { from_pretrained: refuse },
+    } as unknown as ConstructorParameters<typeof TransformersDetectorBackend>[0]['transformers'];
+    for (const allowRemoteModels of [false, true]) {
+      calls.length = 0;
+      const backend = new TransformersDetectorBackend({ model: 'org/some-detector', transformers: fake, allowRemoteModels, cacheDir: '/cache' });
+      await expect(backend.load()).rejects.toSatisfy(ModelLoadError.isInstance);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const { options } of calls) expect(options).toMatchObject({ local_files_only: !allowRemoteModels, cache_dir: '/cache' });
+    }
+  });
+});

@@ -5,6 +5,7 @@ import {
   type TransformersModule,
   loadTransformers,
   memoizeAsync,
+  pretrainedLoadOptions,
   resolveModelLocation,
   throwIfAborted,
   toRawImage,
@@ -141,16 +142,20 @@ export class TransformersDetectorBackend implements DetectorBackend {
       this.#options.transformers ??
       (await loadTransformers({
         allowRemoteModels: this.#options.allowRemoteModels ?? false,
-        ...(this.#options.cacheDir !== undefined ? { cacheDir: this.#options.cacheDir } : {}),
       }));
     let processor: Processor;
     let model: DetectionModel;
     try {
       // The tokenizer is loaded on its own: transformers.js has no Owlv2Processor, so AutoProcessor gives OWLv2
       // folders an image processor only (its zero-shot pipeline loads the tokenizer separately too).
-      const [auto, tokenizer] = await Promise.all([tjs.AutoProcessor.from_pretrained(source.location), tjs.AutoTokenizer.from_pretrained(source.location)]);
+      const pretrained = pretrainedLoadOptions(this.#options, source.local);
+      const [auto, tokenizer] = await Promise.all([
+        tjs.AutoProcessor.from_pretrained(source.location, pretrained),
+        tjs.AutoTokenizer.from_pretrained(source.location, pretrained),
+      ]);
       processor = { image_processor: (auto as unknown as Processor).image_processor, tokenizer: tokenizer as unknown as Tokenizer };
       model = (await tjs.AutoModelForZeroShotObjectDetection.from_pretrained(source.location, {
+        ...pretrained,
         dtype: (this.#options.dtype ?? 'fp32') as 'fp32',
         device: 'cpu',
       })) as unknown as DetectionModel;

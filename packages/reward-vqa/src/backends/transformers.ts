@@ -1,4 +1,4 @@
-import { ModelLoadError, UnsupportedInputError, loadTransformers, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
+import { ModelLoadError, UnsupportedInputError, loadTransformers, pretrainedLoadOptions, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import { stripSpecialTokens, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import { LoadingYesNoBackend } from './loading.js';
@@ -84,10 +84,9 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
     const { model: modelId, dtype = 'fp32', device = 'cpu' } = this.options;
     const transformers = await loadTransformers({
       allowRemoteModels: this.options.allowRemoteModels ?? false,
-      ...(this.options.cacheDir ? { cacheDir: this.options.cacheDir } : {}),
     });
     const tf = transformers as unknown as {
-      AutoProcessor: { from_pretrained(id: string): Promise<Processor> };
+      AutoProcessor: { from_pretrained(id: string, options: Record<string, unknown>): Promise<Processor> };
       AutoModelForImageTextToText: { from_pretrained(id: string, options: Record<string, unknown>): Promise<ImageTextModel> };
       RawImage: Loaded['RawImage'];
       Tensor: Loaded['Tensor'];
@@ -96,8 +95,10 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
     let processor: Processor;
     let model: ImageTextModel;
     try {
-      processor = await tf.AutoProcessor.from_pretrained(modelId);
+      const pretrained = pretrainedLoadOptions(this.options);
+      processor = await tf.AutoProcessor.from_pretrained(modelId, pretrained);
       model = await tf.AutoModelForImageTextToText.from_pretrained(modelId, {
+        ...pretrained,
         dtype,
         device,
         ...(this.options.sessionOptions ? { session_options: this.options.sessionOptions } : {}),
