@@ -342,7 +342,10 @@ export class TesseractPool {
     } catch (error) {
       this.#drop(worker);
       if (this.#disposed) throw new ModelDisposedError('OCR pool was disposed while reading', { cause: error });
-      throw new ExpertFailedError(`tesseract could not read the image: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ExpertFailedError(`tesseract could not read the image: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        data: { stage: 'recognize' },
+      });
     }
     const ms = performance.now() - started;
     this.recognizeMs += ms;

@@ -22,6 +22,12 @@ export interface OcrRewardOptions {
    * right rendering. Both give 0 distance when the target is contained.
    */
   match?: OcrMatchMode;
+  /**
+   * An image tesseract fails to read: 'fail' (default) fails its item (a trainer leaves it out rather than learn
+   * from an engine failure); 'score-zero' scores it 0 (distance = length) with a warning, as Flow-GRPO's reward,
+   * which catches any OCR exception, does.
+   */
+  unreadable?: 'fail' | 'score-zero';
   /** tesseract.js itself, injected (custom builds, tests); not JSON-configurable. */
   tesseract?: TesseractModule;
 }
@@ -38,6 +44,7 @@ export const ocrRewardOptionsSchema: JSONSchema = {
     pageSegMode: { type: 'integer', minimum: 0, maximum: 13 },
     minWordConfidence: { type: 'number', minimum: 0, maximum: 100 },
     match: { enum: [...OCR_MATCH_MODES] },
+    unreadable: { enum: ['fail', 'score-zero'] },
   },
 };
 

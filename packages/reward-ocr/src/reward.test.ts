@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_IMAGES, type RewardItemResult, type RgbImage, InvalidImageInputError } from '@t2i-reward/core';
+import { EXAMPLE_IMAGES, ExpertFailedError, type RewardItemResult, type RgbImage, InvalidImageInputError } from '@t2i-reward/core';
 import { blankImage, photoImage, renderText, type RenderOptions } from '../test/render.js';
 import { type OcrDetails, createOcrReward } from './index.js';
 
@@ -113,6 +113,23 @@ describe('items the reward cannot judge', () => {
     expect(InvalidImageInputError.isInstance(results[1]!.error)).toBe(true);
     expect(results[1]!.score).toBeNull();
     expect(results[2]!.score).toBe(1);
+  });
+
+  it("unreadable: 'score-zero' scores an image tesseract fails to read 0 (distance = length), as Flow-GRPO catches it", async () => {
+    const local = createOcrReward({ workers: 1, unreadable: 'score-zero' });
+    expect(local.modelId).toMatch(/unreadable=score-zero/);
+    const failing = new ExpertFailedError('tesseract could not read the image: image too large', { data: { stage: 'recognize' } });
+    local.pool.recognize = () => Promise.reject(failing);
+    const [unreadable] = await local.doScore([{ image: await blankImage(), prompt: 'a sign "Hello World"' }]);
+    expect(unreadable).toMatchObject({ score: 0, raw: 10, details: { rule: 'levenshtein', distance: 10, length: 10, compared: '' } });
+    expect(unreadable!.error).toBeUndefined();
+    expect(unreadable!.warnings.at(-1)).toMatch(/could not read the image: image too large: scored 0/);
+    // Any other failure still fails its item.
+    local.pool.recognize = () => Promise.reject(new Error('bug'));
+    const [failed] = await local.doScore([{ image: await blankImage(), prompt: 'a sign "Hello World"' }]);
+    expect(failed!.score).toBeNull();
+    expect(failed!.error).toBeDefined();
+    await local.dispose();
   });
 });
 

@@ -50,6 +50,7 @@ export class OcrReward extends BaseReward {
   readonly pool: TesseractPool;
   readonly minWordConfidence: number;
   readonly match: OcrMatchMode;
+  readonly unreadable: 'fail' | 'score-zero';
 
   constructor(options: OcrRewardOptions = {}) {
     const pool = new TesseractPool(options);
@@ -59,11 +60,13 @@ export class OcrReward extends BaseReward {
       ...(match !== 'flow-grpo' ? [`match=${match}`] : []),
       ...(pool.pageSegMode !== undefined ? [`psm=${pool.pageSegMode}`] : []),
       ...(minWordConfidence !== 0 ? [`minWordConfidence=${minWordConfidence}`] : []),
+      ...(options.unreadable === 'score-zero' ? ['unreadable=score-zero'] : []),
     ];
     super({ kind: 'ocr', modelId: `ocr/tesseract/${pool.languages.join('+')}${extras.length > 0 ? `?${extras.join('&')}` : ''}`, version: VERSION });
     this.pool = pool;
     this.minWordConfidence = minWordConfidence;
     this.match = match;
+    this.unreadable = options.unreadable ?? 'fail';
   }
 
   protected override async onDispose(): Promise<void> {
@@ -107,6 +110,27 @@ export class OcrReward extends BaseReward {
             results[job.index] = { score: match.reward, raw: match.distance, details: { ...details }, warnings: job.warnings };
           } catch (error) {
             if (T2IRewardError.isInstance(error) && WHOLE_CALL_CODES.includes(error.code)) throw error;
+            const unreadable = ExpertFailedError.isInstance(error) && (error.data as { stage?: string } | undefined)?.stage === 'recognize';
+            if (unreadable && this.unreadable === 'score-zero') {
+              // Flow-GRPO's reward catches a failed OCR call and takes distance = length (reward 0).
+              const length = [...job.target.normalized].length;
+              const details: OcrDetails = {
+                target: job.target.text,
+                normalizedTarget: job.target.normalized,
+                recognizedText: '',
+                compared: '',
+                rule: 'levenshtein',
+                distance: length,
+                length,
+              };
+              results[job.index] = {
+                score: 0,
+                raw: length,
+                details: { ...details },
+                warnings: [...job.warnings, `${error.message}: scored 0 (distance = length), as Flow-GRPO's reward does`],
+              };
+              return;
+            }
             results[job.index] = failedResult(toRewardError(error, `${this.modelId} failed`), job.warnings);
           }
         }),
