@@ -33,7 +33,7 @@ try {
     Uint8Array.from({ length: m * k }, (_, i) => (i * 7919) % 256),
     [m, k],
   );
-  const once = async (session: typeof fp32, x: typeof xf) => {
+  const once = async (session: typeof fp32, x: typeof xf | typeof xq) => {
     const started = performance.now();
     await session.run({ x });
     return performance.now() - started;
