@@ -30,8 +30,8 @@ export const expertPlugin: ExpertPlugin = {
   // TF.js (wasm / cpu) computes on the calling thread: run it in core's worker pool by default. transformers.js
   // runs on onnxruntime, which has a thread pool of its own.
   poolBackends: ['tfjs'],
-  // CenterNet scores image by image: one image per pool task balances the threads (bench:pool: median 2.00× one
-  // thread on 2 cores, against 1.78× with each batch split in two).
+  // CenterNet scores image by image: one image per pool task lets a free worker take the next image, so a thread
+  // slowed by a neighbour does not hold the batch back (bench:pool: 1.88–2.00× one thread, 1.78–1.84× split in two).
   poolChunkSize: 1,
   configSchema: detectorConfigSchema,
   explain,
