@@ -247,7 +247,6 @@ async function trainerRun(pool: boolean, sampleAhead = false): Promise<{ perMinu
       evalEvery: 0,
       samples: false,
       pool: pool ? { threads } : false,
-      monitors: false,
       settings: { promptsPerStep: Number(values.prompts), sampleAhead },
       onRecord: (record) => {
         if (record.split === 'train') records.push(record);
@@ -268,7 +267,7 @@ async function trainerSection(): Promise<void> {
   const pooled = await trainerRun(true);
   const ahead = await trainerRun(true, true);
   console.log(
-    `\n3. trainer demo (BiCoT-GRPO, ${values.prompts} prompts × G=8 per step, CenterNet reward), ${values.steps} steps each, rate over steps 2..${values.steps}`,
+    `\n3. trainer demo as \`t2ir train --demo\` runs it (BiCoT-GRPO, ${values.prompts} prompts × G=8 per step; three formulas read one CenterNet pass), ${values.steps} steps each, rate over steps 2..${values.steps}`,
   );
   console.log('   mode                          steps/min   median reward wait s/step   run minutes');
   console.log(

@@ -7,6 +7,7 @@ import {
   loadTfjs,
   parseEnsembleConfig,
   validateWithSchema,
+  type CreateFromConfigOptions,
   type EnsembleConfig,
   type JSONSchema,
   type TfjsBackendChoice,
@@ -181,6 +182,8 @@ export interface TrainFromConfigOverrides {
   preset?: GrpoPresetName;
   /** Overrides `settings.sampleAhead` (sample the next batch before each update; one step off-policy). */
   sampleAhead?: boolean;
+  /** Worker pool of the config ensemble's CPU experts (options or a shared pool; false = all in-process). */
+  pool?: CreateFromConfigOptions['pool'];
 }
 
 /**
@@ -205,7 +208,9 @@ export async function trainFromConfig(file: string, overrides: TrainFromConfigOv
   const { factory, reward: moduleReward } = await loadPolicyModule(path.resolve(baseDir, config.policy));
   const policy: Policy = await factory({ tf, seed });
   const setup = resolveTrainSetup(config, overrides.preset);
-  const reward = moduleReward ?? ensembleReward(await createEnsembleFromConfig(setup.ensemble, { configDir: baseDir }));
+  const reward =
+    moduleReward ??
+    ensembleReward(await createEnsembleFromConfig(setup.ensemble, { configDir: baseDir, ...(overrides.pool !== undefined ? { pool: overrides.pool } : {}) }));
   const steps = overrides.steps ?? config.steps ?? 100;
   const progress = overrides.progress ? createProgressBar(steps) : undefined;
   try {

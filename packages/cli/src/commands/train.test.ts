@@ -23,6 +23,8 @@ describe('t2ir train', () => {
     expect(await runCli(['train', '--help'])).toBe(0);
     expect(stdout.text).toMatch(/--demo/);
     expect(stdout.text).toMatch(/--config <file>/);
+    expect(stdout.text).toMatch(/--threads <n>/);
+    expect(stdout.text).toMatch(/--sample-ahead/);
   });
 
   it('needs exactly one of --demo and --config', async () => {

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { GRPO_PRESETS, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
 import { runDemo } from '@t2i-reward/trainer/demo';
-import { integer, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
+import { integer, nonNegativeInteger, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
+import { poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
 
 interface TrainFlags {
   demo?: boolean;
@@ -20,6 +21,7 @@ interface TrainFlags {
   copyPenalty?: number;
   earlyStopping?: number;
   sampleAhead?: boolean;
+  threads?: number;
 }
 
 function lastEval(records: readonly MetricsRecord[], split: MetricsRecord['split']): number | undefined {
@@ -46,6 +48,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       ...(flags.copyPenalty !== undefined ? { copyPenalty: flags.copyPenalty } : {}),
       ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
       ...(flags.sampleAhead ? { settings: { sampleAhead: true } } : {}),
+      ...(flags.threads !== undefined ? { pool: flags.threads === 0 ? false : { threads: flags.threads } } : {}),
       progress,
     }).finally(() => process.removeListener('SIGINT', onSigint));
     if (flags.json) {
@@ -86,6 +89,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     ...(flags.preset ? { preset: flags.preset } : {}),
     ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
     ...(flags.sampleAhead ? { sampleAhead: true } : {}),
+    ...(flags.threads !== undefined ? poolOption(flags.threads) : {}),
     progress,
   });
   const train = result.records.filter((r) => r.split === 'train').at(-1);
@@ -145,6 +149,7 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
       '--sample-ahead',
       'sample the next batch before each update so its rewards run during the update (faster with a pooled or remote reward; one step off-policy)',
     )
+    .option('--threads <n>', THREADS_FLAG_HELP, nonNegativeInteger)
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object')
     .addHelpText(

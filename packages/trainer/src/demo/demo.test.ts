@@ -9,6 +9,8 @@ import { BiCotPolicy, PLAN_LENGTH, SEQUENCE_LENGTH, decodePlan } from './policy.
 import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_PROMPTS, countPrompt, spatialPrompt } from './prompts.js';
 import { renderScene } from './render.js';
 import { createDemoEnsemble, runDemo } from './run.js';
+import { pooledCenterNet } from './pooled-centernet.js';
+import { CenterNetBackend } from '@t2i-reward/detector/internal';
 import { cocoVocabulary } from '@t2i-reward/detector';
 import { hasExtraCopies, sceneRewardValue } from './scene-reward.js';
 import { sharedDetections } from './shared-detections.js';
@@ -204,6 +206,43 @@ describe('BiCoT demo with the real CenterNet detector', () => {
     expect(html).toMatch(/share of samples: extraCopies/);
     expect(summary.rewardExpert).toBe('detector');
     expect(HELD_OUT_PROMPTS.length).toBeGreaterThan(0);
+
+    // CenterNet ran in core's worker pool (the default); on the trainer's thread the run writes the same records.
+    const inThread = await runDemo({
+      outDir: path.join(dir, 'real-in-thread'),
+      steps: 2,
+      seed: 4,
+      evalEvery: 0,
+      samples: false,
+      settings: { groupSize: 4, promptsPerStep: 1 },
+      pool: false,
+    });
+    const withoutTiming = async (file: string) =>
+      (await readFile(file, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const { timing: _timing, ...rest } = JSON.parse(line) as MetricsRecord;
+          return rest;
+        });
+    expect(await withoutTiming(inThread.metricsPath)).toEqual(await withoutTiming(summary.metricsPath));
+  });
+
+  it('pooledCenterNet detects in a pool worker what CenterNet detects on this thread', async () => {
+    const image = await renderScene([
+      { label: 'dog', cell: 3 },
+      { label: 'horse', cell: 5 },
+    ]);
+    const local = new CenterNetBackend({ runtime: 'wasm' });
+    const pooled = await pooledCenterNet('wasm', { threads: 1 });
+    try {
+      expect(pooled.id).toBe(local.id);
+      const [[mine], [theirs]] = [await local.detect([image], [[]]), await pooled.detect([image], [[]])];
+      expect(theirs!.length).toBeGreaterThan(0);
+      expect(theirs).toEqual(mine);
+    } finally {
+      await Promise.all([local.dispose(), pooled.dispose()]);
+    }
   });
 });
 

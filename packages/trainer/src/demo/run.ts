@@ -4,7 +4,6 @@ import sharp from 'sharp';
 import {
   cacheMiddleware,
   createEnsemble,
-  createEnsembleFromConfig,
   loadTfjs,
   wrapRewardModel,
   type CacheMiddleware,
@@ -14,7 +13,7 @@ import {
   type RewardPoolOptions,
   type RgbImage,
 } from '@t2i-reward/core';
-import { createDetectorReward } from '@t2i-reward/detector';
+import { createDetectorReward, type DetectorBackend } from '@t2i-reward/detector';
 import { CenterNetBackend } from '@t2i-reward/detector/internal';
 import type { EarlyStoppingOptions } from '../diagnostics.js';
 import { createProgressBar } from '../progress.js';
@@ -26,6 +25,7 @@ import { BiCotPolicy, decodePlan, describePlan } from './policy.js';
 import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_EVAL_PROMPTS, TRAIN_PROMPTS } from './prompts.js';
 import { sceneReward, withSceneFlags } from './scene-reward.js';
 import { sharedDetections } from './shared-detections.js';
+import { pooledCenterNet } from './pooled-centernet.js';
 
 export interface DemoOptions {
   outDir: string;
@@ -60,8 +60,9 @@ export interface DemoOptions {
   /** Stop when the held-out reward has not improved for `patience` evaluations (the trainer's option). */
   earlyStopping?: EarlyStoppingOptions;
   /**
-   * With `monitors: false` and no copy penalty: run the detector in core's worker pool (scoring a group overlaps
-   * sampling the next one). The monitored demo keeps its experts in-process: they share one detection pass.
+   * Where CenterNet runs (detector reward): core's worker pool by default (options, or a shared RewardPool whose
+   * `modules` list DEMO_POOL_MODULE), so scoring overlaps sampling and the update; `false` keeps it on the
+   * trainer's thread. Every formula reads the same detection pass either way: same scores.
    */
   pool?: RewardPool | RewardPoolOptions | false;
 }
@@ -137,6 +138,8 @@ export interface DemoEnsembleOptions {
   monitors?: boolean;
   /** Wraps each expert (the demo passes core's `cacheMiddleware`: repeated scenes are scored once). */
   middleware?: RewardMiddleware;
+  /** The detection model all formulas read (default: CenterNet on this thread; runDemo passes `pooledCenterNet`). */
+  detector?: DetectorBackend;
 }
 
 /**
@@ -148,7 +151,7 @@ export interface DemoEnsembleOptions {
 export function createDemoEnsemble(runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm', options: DemoEnsembleOptions = {}): Ensemble {
   const rewardExpert = options.rewardExpert ?? 'detector';
   const copyPenalty = options.copyPenalty ?? 0.5;
-  const backend = sharedDetections(new CenterNetBackend({ runtime }));
+  const backend = sharedDetections(options.detector ?? new CenterNetBackend({ runtime }));
   const all = [
     { name: 'detector', model: createDetectorReward({ formula: 't2i-r1', detector: backend }) },
     { name: 'detector-copies', model: createDetectorReward({ formula: 't2i-r1', copyPenalty, detector: backend }) },
@@ -233,21 +236,6 @@ export function demoDiagnosticsSummary(
   };
 }
 
-/** The demo's ensemble with the detector in core's worker pool (built there from its config entry). */
-export function createPooledDemoEnsemble(
-  runtime: 'auto' | 'wasm' | 'cpu' | 'tfjs-node-gpu' = 'wasm',
-  pool: RewardPool | RewardPoolOptions = {},
-): Promise<Ensemble> {
-  return createEnsembleFromConfig(
-    {
-      experts: [
-        { kind: 'detector', name: 'detector', execution: 'pool', backend: { type: 'tfjs', model: 'centernet', runtime }, options: { formula: 't2i-r1' } },
-      ],
-    },
-    { pool },
-  );
-}
-
 function evalMeans(records: readonly MetricsRecord[], split: 'eval' | 'eval-train'): number[] {
   return records.filter((r) => r.split === split).map((r) => r.reward.mean);
 }
@@ -284,20 +272,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const rewardExpert = useDetector ? (copyPenalty > 0 ? 'detector-copies' : 'detector') : 'scene';
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
-    if (options.pool !== undefined && options.pool !== false && options.monitors === false && copyPenalty === 0) {
-      reward = withSceneFlags(ensembleReward(await createPooledDemoEnsemble(runtime, options.pool)));
-    } else {
-      cached = cacheMiddleware();
-      const ensemble = createDemoEnsemble(runtime, {
-        rewardExpert: rewardExpert as 'detector' | 'detector-copies',
-        ...(copyPenalty > 0 ? { copyPenalty } : {}),
-        ...(options.monitors === false ? { monitors: false } : {}),
-        middleware: cached,
-      });
-      // The cache wraps each expert; reward calls count images, once per image however many experts read it.
-      cachedPerImage = ensemble.experts.length;
-      reward = withSceneFlags(ensembleReward(ensemble));
-    }
+    cached = cacheMiddleware();
+    const ensemble = createDemoEnsemble(runtime, {
+      rewardExpert: rewardExpert as 'detector' | 'detector-copies',
+      ...(copyPenalty > 0 ? { copyPenalty } : {}),
+      ...(options.monitors === false ? { monitors: false } : {}),
+      middleware: cached,
+      ...(options.pool !== false ? { detector: await pooledCenterNet(runtime, options.pool ?? {}) } : {}),
+    });
+    // The cache wraps each expert; reward calls count images, once per image however many experts read it.
+    cachedPerImage = ensemble.experts.length;
+    reward = withSceneFlags(ensembleReward(ensemble));
   } else {
     reward = sceneReward();
   }
