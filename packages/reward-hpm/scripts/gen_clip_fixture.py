@@ -21,21 +21,15 @@ import argparse
 import json
 import math
 import os
+import sys
 
 import numpy as np
 import torch
 from torch import nn
 
-
-def write_fixture_marker(out_dir):
-    """t2ir-fixture.json: marks the folder as random weights, so whatever it scores is labelled as such."""
-    marker = {
-        "randomWeights": True,
-        "note": "tiny random-weight test model in the published layout: it exercises the loading and scoring code; its scores carry no meaning",
-    }
-    with open(os.path.join(out_dir, "t2ir-fixture.json"), "w") as f:
-        json.dump(marker, f, indent=2)
-        f.write("\n")
+# The marker every generator writes: one module at the repository root (generators run from a checkout).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from fixture_marker import write_fixture_marker  # noqa: E402
 
 PRESETS = {
     "tiny": dict(hidden=16, heads=2, layers=2, mlp=32, proj=8, image=32, patch=8, max_pos=77, factorised=True),

@@ -16,22 +16,16 @@ import glob
 import json
 import math
 import os
+import sys
 import re
 
 import numpy as np
 import torch
 from torch import nn
 
-
-def write_fixture_marker(out_dir):
-    """t2ir-fixture.json: marks the folder as random weights, so whatever it scores is labelled as such."""
-    marker = {
-        "randomWeights": True,
-        "note": "tiny random-weight test model in the published layout: it exercises the loading and scoring code; its scores carry no meaning",
-    }
-    with open(os.path.join(out_dir, "t2ir-fixture.json"), "w") as f:
-        json.dump(marker, f, indent=2)
-        f.write("\n")
+# The marker every generator writes: one module at the repository root (generators run from a checkout).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from fixture_marker import write_fixture_marker  # noqa: E402
 
 # ImageReward.py (THUDM/ImageReward): self.mean / self.std of the reward head, published with the checkpoint.
 REWARD_MEAN = 0.16717362830052426

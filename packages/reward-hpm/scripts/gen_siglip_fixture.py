@@ -23,16 +23,9 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_imagereward_fixture import build_vocab, tokenizer_json, wordpiece  # noqa: E402
 
-
-def write_fixture_marker(out_dir):
-    """t2ir-fixture.json: marks the folder as random weights, so whatever it scores is labelled as such."""
-    marker = {
-        "randomWeights": True,
-        "note": "tiny random-weight test model in the published layout: it exercises the loading and scoring code; its scores carry no meaning",
-    }
-    with open(os.path.join(out_dir, "t2ir-fixture.json"), "w") as f:
-        json.dump(marker, f, indent=2)
-        f.write("\n")
+# The marker every generator writes: one module at the repository root (generators run from a checkout).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from fixture_marker import write_fixture_marker  # noqa: E402
 
 C = dict(hidden=16, heads=2, layers=2, inner=32, image=32, patch=8, max_len=64)
 MEAN, STD = [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]

@@ -26,16 +26,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def write_fixture_marker(out_dir):
-    """t2ir-fixture.json: marks the folder as random weights, so whatever it scores is labelled as such."""
-    marker = {
-        "randomWeights": True,
-        "note": "tiny random-weight test model in the published layout: it exercises the loading and scoring code; its scores carry no meaning",
-    }
-    with open(os.path.join(out_dir, "t2ir-fixture.json"), "w") as f:
-        json.dump(marker, f, indent=2)
-        f.write("\n")
+# The marker every generator writes: one module at the repository root (generators run from a checkout).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from fixture_marker import write_fixture_marker  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 VQA_MODELS = os.path.join(ROOT, 'packages', 'reward-vqa', 'fixtures', 'models')

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -8,7 +8,8 @@ import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_EVAL_PROMPTS, TRAIN_PROMPTS }
 import { sceneReward } from './demo/scene-reward.js';
 import { EarlyStopping, recordDiagnostics, trainingDrift } from './diagnostics.js';
 import type { RewardFunction } from './reward.js';
-import { train, type MetricsRecord } from './trainer.js';
+import { train } from './trainer.js';
+import { readRecordsWithoutTiming } from './__fixtures__/metrics.js';
 
 let root: string;
 beforeAll(async () => {
@@ -126,14 +127,7 @@ describe('train with diagnostics', () => {
         earlyStopping: { patience: 10 },
         ...extra,
       });
-    const read = async (file: string) =>
-      (await readFile(file, 'utf8'))
-        .trim()
-        .split('\n')
-        .map((line) => {
-          const { timing: _timing, ...rest } = JSON.parse(line) as MetricsRecord;
-          return rest;
-        });
+    const read = readRecordsWithoutTiming;
     const whole = await run(path.join(root, 'drift-whole'));
     await run(path.join(root, 'drift-resumed'), { stopAfter: 4 });
     const resumed = await run(path.join(root, 'drift-resumed'), { resume: true });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -7,8 +7,9 @@ import { BiCotPolicy } from './demo/policy.js';
 import { PromptFeaturizer, TRAIN_EVAL_PROMPTS, TRAIN_PROMPTS, HELD_OUT_PROMPTS } from './demo/prompts.js';
 import { sceneReward } from './demo/scene-reward.js';
 import type { RewardFunction } from './reward.js';
+import { readRecordsWithoutTiming } from './__fixtures__/metrics.js';
 import { latestCheckpoint, loadCheckpoint } from './checkpoint.js';
-import { train, type MetricsRecord, type TrainOptions } from './trainer.js';
+import { train, type TrainOptions } from './trainer.js';
 
 let root: string;
 beforeAll(async () => {
@@ -39,15 +40,7 @@ function options(outDir: string, extra: Partial<TrainOptions> = {}): TrainOption
   };
 }
 
-async function readRecords(file: string): Promise<Omit<MetricsRecord, 'timing'>[]> {
-  return (await readFile(file, 'utf8'))
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const { timing: _timing, ...rest } = JSON.parse(line) as MetricsRecord;
-      return rest;
-    });
-}
+const readRecords = readRecordsWithoutTiming;
 
 describe('train', () => {
   it('a run stopped and resumed from its checkpoint equals an uninterrupted run with the same seed', async () => {

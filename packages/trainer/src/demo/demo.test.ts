@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRecordsWithoutTiming } from '../__fixtures__/metrics.js';
 import { SeededRng } from '../rng.js';
 import type { MetricsRecord } from '../trainer.js';
 import { BiCotPolicy, PLAN_LENGTH, SEQUENCE_LENGTH, decodePlan } from './policy.js';
@@ -217,15 +218,7 @@ describe('BiCoT demo with the real CenterNet detector', () => {
       settings: { groupSize: 4, promptsPerStep: 1 },
       pool: false,
     });
-    const withoutTiming = async (file: string) =>
-      (await readFile(file, 'utf8'))
-        .trim()
-        .split('\n')
-        .map((line) => {
-          const { timing: _timing, ...rest } = JSON.parse(line) as MetricsRecord;
-          return rest;
-        });
-    expect(await withoutTiming(inThread.metricsPath)).toEqual(await withoutTiming(summary.metricsPath));
+    expect(await readRecordsWithoutTiming(inThread.metricsPath)).toEqual(await readRecordsWithoutTiming(summary.metricsPath));
   });
 
   it('pooledCenterNet detects in a pool worker what CenterNet detects on this thread', async () => {
