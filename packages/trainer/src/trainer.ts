@@ -330,7 +330,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const sampleSeconds = stored?.sampleSeconds ?? secondsSince(begin);
     // While the rewards are computed: reference and old log-probs (no gradients needed). A stored batch has
     // them from the weights that sampled it (with sampleAhead those weights have been updated since).
-    const refLogProbs = stored ? stored.refLogProbs : reference ? tf.tidy(() => reference.logProbs(items, sequences).arraySync()) : undefined;
+    // (The reference is frozen: a stored batch without its log-probs, written by a run with β = 0, gets them now.)
+    const refLogProbs = stored?.refLogProbs ?? (reference ? tf.tidy(() => reference.logProbs(items, sequences).arraySync()) : undefined);
     const oldLogProbs = stored
       ? stored.oldLogProbs
       : settings.updatesPerBatch > 1 || settings.sampleAhead
