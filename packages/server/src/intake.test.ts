@@ -10,16 +10,17 @@ import { createRewardServer } from './server.js';
 const assets = fileURLToPath(new URL('../../core/assets/images/', import.meta.url));
 const MB = 1024 * 1024;
 
-/** Samples this process's RSS every 5 ms until stopped; returns the peak. */
-function rssMonitor(): { stop(): number } {
-  let peak = process.memoryUsage.rss();
+/** Runs `work` while sampling this process's RSS every 5 ms: its result, and the peak growth over the start in MB. */
+async function rssGrowthDuring<T>(work: () => Promise<T>): Promise<{ result: T; growthMb: number }> {
+  const before = process.memoryUsage.rss();
+  let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage.rss());
-    },
-  };
+  try {
+    const result = await work();
+    return { result, growthMb: (Math.max(peak, process.memoryUsage.rss()) - before) / MB };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 interface Answer {
@@ -69,14 +70,11 @@ describe('admission at intake (issue 12 items 3 and 4)', () => {
     try {
       await server.ready;
       const body = JSON.stringify({ items: Array.from({ length: 1000 }, () => ({ image: 'dog.jpg', prompt: 'a dog' })) });
-      const before = process.memoryUsage.rss();
-      const monitor = rssMonitor();
-      const answer = await post(`${server.url}/v1/score`, body);
-      const peak = monitor.stop();
+      const { result: answer, growthMb } = await rssGrowthDuring(() => post(`${server.url}/v1/score`, body));
       expect(answer.status).toBe(413);
       expect(JSON.parse(answer.body).error.code).toBe('too_many_items');
       expect(answer.ms).toBeLessThan(1000);
-      expect((peak - before) / MB).toBeLessThan(100);
+      expect(growthMb).toBeLessThan(100);
       // Nothing was decoded: the image-error and item counters did not move.
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).not.toMatch(/t2ir_items_total\{outcome="scored"\} [1-9]/);
@@ -93,14 +91,11 @@ describe('admission at intake (issue 12 items 3 and 4)', () => {
     await server.listen();
     try {
       await server.ready;
-      const before = process.memoryUsage.rss();
-      const monitor = rssMonitor();
-      const answer = await post(`${server.url}/v1/score`, body);
-      const peak = monitor.stop();
+      const { result: answer, growthMb } = await rssGrowthDuring(() => post(`${server.url}/v1/score`, body));
       expect(answer.status).toBe(413);
       expect(JSON.parse(answer.body).error.code).toBe('pixels_too_large');
       // 20 x 16 Mpx of RGB would be 960 MB; headers only were read.
-      expect((peak - before) / MB).toBeLessThan(100);
+      expect(growthMb).toBeLessThan(100);
       expect(server.stats()).toMatchObject({ admittedItems: 0, inflightPixels: 0 });
     } finally {
       await server.close();
@@ -167,12 +162,10 @@ describe('admission at intake (issue 12 items 3 and 4)', () => {
     await server.listen();
     try {
       await server.ready;
-      const before = process.memoryUsage.rss();
-      const monitor = rssMonitor();
       // curl sends "Expect: 100-continue" for large bodies: refused uploads never leave the client.
-      const answers = await Promise.all(Array.from({ length: 16 }, () => post(`${server.url}/v1/score`, body, { expect: '100-continue' })));
-      const peak = monitor.stop();
-      const growth = (peak - before) / MB;
+      const { result: answers, growthMb: growth } = await rssGrowthDuring(() =>
+        Promise.all(Array.from({ length: 16 }, () => post(`${server.url}/v1/score`, body, { expect: '100-continue' }))),
+      );
       const accepted = answers.filter((answer) => answer.status === 200).length;
       const refused = answers.filter((answer) => answer.status === 429 && answer.retryAfter === '1').length;
       process.stdout.write(`16 x ${(body.length / MB).toFixed(1)} MB bodies: ${accepted} scored, ${refused} refused 429, RSS growth ${growth.toFixed(0)} MB\n`);
@@ -182,10 +175,9 @@ describe('admission at intake (issue 12 items 3 and 4)', () => {
       expect(growth).toBeLessThan(1024);
       expect(server.stats()).toMatchObject({ admittedItems: 0, inflightBytes: 0, inflightPixels: 0 });
       // Without Expect the refused uploads are answered 429 from their Content-Length, then the connection closes.
-      const plainBefore = process.memoryUsage.rss();
-      const plainMonitor = rssMonitor();
-      const plain = await Promise.all(Array.from({ length: 16 }, () => post(`${server.url}/v1/score`, body)));
-      const plainGrowth = (plainMonitor.stop() - plainBefore) / MB;
+      const { result: plain, growthMb: plainGrowth } = await rssGrowthDuring(() =>
+        Promise.all(Array.from({ length: 16 }, () => post(`${server.url}/v1/score`, body))),
+      );
       process.stdout.write(
         `without Expect: ${JSON.stringify(plain.map((answer) => answer.status || answer.error))}, RSS growth ${plainGrowth.toFixed(0)} MB\n`,
       );
