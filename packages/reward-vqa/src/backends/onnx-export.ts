@@ -39,8 +39,8 @@ export async function openOnnxExport<Tokenizer>(
   contract: readonly SessionContract[],
 ): Promise<OpenedExport<Tokenizer>> {
   const tf = transformers as {
-    AutoTokenizer: { from_pretrained(id: string): Promise<Tokenizer> };
-    AutoImageProcessor: { from_pretrained(id: string): Promise<ImageProcessor> };
+    AutoTokenizer: { from_pretrained(id: string, options: { local_files_only: boolean }): Promise<Tokenizer> };
+    AutoImageProcessor: { from_pretrained(id: string, options: { local_files_only: boolean }): Promise<ImageProcessor> };
     RawImage: RawImageClass;
   };
   const sessionOptions: InferenceSession.SessionOptions = {
@@ -50,8 +50,9 @@ export async function openOnnxExport<Tokenizer>(
   };
   const [sessions, tokenizer, imageProcessor] = await Promise.all([
     Promise.all(contract.map(({ file }) => ort.InferenceSession.create(path.join(dir, 'onnx', `${file}.onnx`), sessionOptions))),
-    tf.AutoTokenizer.from_pretrained(dir),
-    tf.AutoImageProcessor.from_pretrained(dir),
+    // A local export folder: never the hub, whatever another expert allowed process-wide (as image-reward.ts).
+    tf.AutoTokenizer.from_pretrained(dir, { local_files_only: true }),
+    tf.AutoImageProcessor.from_pretrained(dir, { local_files_only: true }),
   ]);
   contract.forEach(({ file, inputs, output }, i) => {
     const session = sessions[i]!;
