@@ -48,7 +48,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       ...(flags.copyPenalty !== undefined ? { copyPenalty: flags.copyPenalty } : {}),
       ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
       ...(flags.sampleAhead ? { settings: { sampleAhead: true } } : {}),
-      ...(flags.threads !== undefined ? { pool: flags.threads === 0 ? false : { threads: flags.threads } } : {}),
+      ...poolOption(flags.threads),
       progress,
     }).finally(() => process.removeListener('SIGINT', onSigint));
     if (flags.json) {
@@ -89,7 +89,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     ...(flags.preset ? { preset: flags.preset } : {}),
     ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
     ...(flags.sampleAhead ? { sampleAhead: true } : {}),
-    ...(flags.threads !== undefined ? poolOption(flags.threads) : {}),
+    ...poolOption(flags.threads),
     progress,
   });
   const train = result.records.filter((r) => r.split === 'train').at(-1);
