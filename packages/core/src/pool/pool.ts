@@ -70,6 +70,8 @@ let poolCounter = 0;
  */
 export class RewardPool {
   readonly maxThreads: number;
+  /** The workers' nice value (RewardPoolOptions.nice). */
+  readonly nice: number;
   readonly #options: RewardPoolOptions;
   readonly #channelName = `t2i-reward-pool/${process.pid}/${++poolCounter}/${randomUUID()}`;
   #piscina: Promise<Piscina> | undefined;
@@ -89,6 +91,7 @@ export class RewardPool {
       throw new InvalidConfigError(`pool nice must be an integer in 0..19, got ${String(nice)}`, { data: { path: 'nice' } });
     }
     this.maxThreads = threads;
+    this.nice = nice;
     this.#options = options;
   }
 
@@ -110,7 +113,7 @@ export class RewardPool {
         modules: [...(this.#options.modules ?? [])],
         channel: this.#channelName,
         source: file.endsWith('.ts'),
-        nice: this.#options.nice ?? DEFAULT_POOL_NICE,
+        nice: this.nice,
       };
       this.#instance = new PiscinaClass({
         filename: file,
