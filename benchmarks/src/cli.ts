@@ -18,7 +18,7 @@ import { createProtocol } from './protocols/factory.js';
 import { formatAgreement, formatBadInputs, formatNotes, formatSummaryTable } from './report/format.js';
 import { summaryCsv } from './report/csv.js';
 import { writeReports, type RunReport } from './report/write.js';
-import { parseShard, runBench } from './run.js';
+import { parseShard, runBench, type Shard } from './run.js';
 import { isGenEvalLayout, resolveSuite, SUITE_NAMES } from './suites/index.js';
 import type { ProtocolName, Suite } from './types.js';
 
@@ -150,9 +150,10 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
   const suite = await resolveSuite(flags.suite).catch((error: unknown) => {
     throw new UsageError(errorMessage(error), { cause: error });
   });
+  let shard: Shard | undefined;
   if (flags.shard) {
     try {
-      parseShard(flags.shard);
+      shard = parseShard(flags.shard);
     } catch (error) {
       throw new UsageError(errorMessage(error), { cause: error });
     }
@@ -195,7 +196,7 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
       ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
       ...(flags.category ? { categories: flags.category } : {}),
       samplesPerPrompt: flags.samplesPerPrompt,
-      ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
+      ...(shard ? { shard } : {}),
       batchSize: flags.batchSize,
       concurrency: flags.concurrency,
       progress: flags.progress && !flags.json && Boolean(process.stderr.isTTY),
@@ -246,7 +247,7 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     .option('--limit <n>', 'at most n prompts per category', positiveInt('--limit'))
     .option('--category <names>', 'only these categories (comma-separated or repeated)', collectList)
     .option('--samples-per-prompt <n>', 'images per prompt', positiveInt('--samples-per-prompt'), 1)
-    .option('--shard <i/n>', 'score only shard i of n (combine with `t2ir bench merge`)')
+    .option('--shard <i/n|auto>', 'score only shard i of n (combine with `t2ir bench merge`); auto: from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or RANK')
     .option('--config <file>', 'bench config JSON: {ensemble, detector: {backend, thresholds}, compbench: {vqa, clip}} or a plain ensemble config')
     .option('--cache-dir <dir>', 'score cache folder (default $T2IR_CACHE_DIR/scores or ~/.cache/t2i-reward/scores)')
     .option('--no-cache', 'do not read or write the score cache')

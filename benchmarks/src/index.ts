@@ -28,7 +28,7 @@ export {
   type DetectorThresholds,
 } from './config.js';
 export { ScoreCache, withScoreCache, canonicalJson, type CachedReward, type ScoreCacheKeyParts } from './cache.js';
-export { runBench, selectWork, parseShard, type RunOptions, type RunResult, type Shard } from './run.js';
+export { runBench, selectWork, parseShard, shardFromEnvironment, type RunOptions, type RunResult, type Shard } from './run.js';
 export { mergeRuns } from './merge.js';
 export { compareRuns, formatComparisonTable, type Comparison, type CategoryDelta } from './compare.js';
 export { loadRecords, readManifest, RESULTS_FILE, MANIFEST_FILE, type RunManifest } from './records.js';

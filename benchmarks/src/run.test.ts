@@ -20,7 +20,7 @@ import { mergeRuns } from './merge.js';
 import { createCompBenchProtocol } from './protocols/compbench.js';
 import { createEnsembleProtocol } from './protocols/ensemble.js';
 import { loadRecords } from './records.js';
-import { parseShard, runBench, selectWork } from './run.js';
+import { parseShard, runBench, selectWork, type Shard } from './run.js';
 import { userFileSuite } from './suites/user-file.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '__fixtures__');
@@ -193,6 +193,47 @@ describe('runBench', () => {
     const strip = (records: typeof whole.records) => records.map((r) => ({ key: r.key, score: r.score, image: r.image }));
     expect(strip(merged.records)).toEqual(strip(whole.records));
     await expect(mergeRuns(path.join(dir, 'bad'), [shards[0]!.runDir, shards[0]!.runDir])).rejects.toThrow(/appears twice/);
+  });
+
+  it('--shard auto under a Kubernetes Indexed Job, a Slurm array and torchrun merges to the unsharded result', async () => {
+    const dir = await tempDir();
+    const { suiteFile, imageDir } = await promptsWithImages(dir, 7);
+    const run = (out: string, shard?: Shard) =>
+      runBench({
+        suite: userFileSuite(suiteFile),
+        outDir: path.join(dir, out),
+        protocol: brightnessProtocol().protocol,
+        source: compbenchFolderSource(imageDir),
+        ...(shard ? { shard } : {}),
+        progress: false,
+        log: collectLog().log,
+      });
+    const whole = await run('whole');
+    const environments: Record<string, (i: number) => NodeJS.ProcessEnv> = {
+      kubernetes: (i) => ({ JOB_COMPLETION_INDEX: String(i), JOB_COMPLETIONS: '3' }),
+      // Slurm arrays need not start at 0: --array=4-6 gives ids 4, 5, 6.
+      slurm: (i) => ({ SLURM_ARRAY_TASK_ID: String(i + 4), SLURM_ARRAY_TASK_MIN: '4', SLURM_ARRAY_TASK_COUNT: '3' }),
+      torchrun: (i) => ({ RANK: String(i), WORLD_SIZE: '3', LOCAL_RANK: '0' }),
+    };
+    for (const [name, envOf] of Object.entries(environments)) {
+      const shards = [];
+      for (const i of [0, 1, 2]) {
+        const shard = parseShard('auto', envOf(i));
+        expect(shard).toEqual({ index: i, count: 3 });
+        shards.push(await run(`${name}-${i}`, shard));
+      }
+      const merged = await mergeRuns(
+        path.join(dir, `${name}-merged`),
+        shards.map((s) => s.runDir),
+      );
+      expect(merged.summary.overall).toEqual(whole.summary.overall);
+      expect(merged.summary.counts).toEqual(whole.summary.counts);
+      expect(merged.records.map((r) => [r.key, r.score])).toEqual(whole.records.map((r) => [r.key, r.score]));
+    }
+    expect(() => parseShard('auto', {})).toThrow(/no shard in the environment.*JOB_COMPLETION_INDEX.*SLURM_ARRAY_TASK_ID.*RANK/);
+    expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '1' })).toThrow(/JOB_COMPLETIONS is not/);
+    expect(() => parseShard('auto', { RANK: '3', WORLD_SIZE: '3' })).toThrow(/shard 3 of 3, which does not exist/);
+    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2' })).toThrow(/not a non-negative integer/);
   });
 
   it('counts bad inputs with clear messages and goes on: missing image, undecodable image, malformed line, unknown category', async () => {

@@ -16,12 +16,61 @@ export interface Shard {
   count: number;
 }
 
-export function parseShard(text: string): Shard {
+/**
+ * `i/n`, or `auto`: the shard from the environment a cluster engine sets, tried in this order —
+ * a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, with `JOB_COMPLETIONS` set from the Job's `completions`:
+ * Kubernetes does not expose the count to the pod itself), a Slurm array (`SLURM_ARRAY_TASK_ID` relative to
+ * `SLURM_ARRAY_TASK_MIN`, `SLURM_ARRAY_TASK_COUNT`), torchrun / MPI-style launchers (`RANK`, `WORLD_SIZE`).
+ */
+export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): Shard {
+  if (text.trim() === 'auto') return shardFromEnvironment(env);
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 0 || index >= count) throw new Error(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4), got '${text}'`);
+  if (!match || count < 1 || index < 0 || index >= count) throw new Error(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4) or auto, got '${text}'`);
   return { index, count };
+}
+
+/** The shard a cluster engine assigned this process (see {@link parseShard}); throws one line naming what is missing. */
+export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shard {
+  const int = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    if (!/^\d+$/.test(raw.trim())) throw new Error(`--shard auto: ${name}='${raw}' is not a non-negative integer`);
+    return Number(raw.trim());
+  };
+  const check = (index: number, count: number, source: string): Shard => {
+    if (count < 1 || index >= count) throw new Error(`--shard auto: ${source} gives shard ${index} of ${count}, which does not exist`);
+    return { index, count };
+  };
+  const jobIndex = int('JOB_COMPLETION_INDEX');
+  if (jobIndex !== undefined) {
+    const completions = int('JOB_COMPLETIONS');
+    if (completions === undefined)
+      throw new Error('--shard auto: JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not (set it in the Job template to spec.completions)');
+    return check(jobIndex, completions, 'JOB_COMPLETION_INDEX / JOB_COMPLETIONS');
+  }
+  const slurmId = int('SLURM_ARRAY_TASK_ID');
+  if (slurmId !== undefined) {
+    const count = int('SLURM_ARRAY_TASK_COUNT');
+    if (count === undefined)
+      throw new Error('--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not (Slurm ≥ 20.02 sets it for --array=0-N)');
+    const min = int('SLURM_ARRAY_TASK_MIN') ?? 0;
+    if (slurmId < min) throw new Error(`--shard auto: SLURM_ARRAY_TASK_ID ${slurmId} is below SLURM_ARRAY_TASK_MIN ${min}`);
+    const step = int('SLURM_ARRAY_TASK_STEP') ?? 1;
+    if (step < 1 || (slurmId - min) % step !== 0)
+      throw new Error(`--shard auto: SLURM_ARRAY_TASK_ID ${slurmId} is not on the array's step ${step} from ${min}`);
+    return check((slurmId - min) / step, count, 'SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT');
+  }
+  const rank = int('RANK');
+  if (rank !== undefined) {
+    const worldSize = int('WORLD_SIZE');
+    if (worldSize === undefined) throw new Error('--shard auto: RANK is set but WORLD_SIZE is not');
+    return check(rank, worldSize, 'RANK / WORLD_SIZE');
+  }
+  throw new Error(
+    '--shard auto: no shard in the environment (set JOB_COMPLETION_INDEX + JOB_COMPLETIONS for a Kubernetes Indexed Job, SLURM_ARRAY_TASK_ID + SLURM_ARRAY_TASK_COUNT for a Slurm array, or RANK + WORLD_SIZE)',
+  );
 }
 
 export interface RunOptions {
