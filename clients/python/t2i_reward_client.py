@@ -21,14 +21,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import http.client
 import io
 import json
 import math
 import os
+import socket
 import struct
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -138,52 +141,119 @@ def _fingerprint(image: Any) -> str:
     return f"id:{id(image)}"
 
 
+
+def _retry_after(value: Optional[str]) -> float:
+    """Seconds from a Retry-After header (delta-seconds; an HTTP date or nothing counts as 1 s), at most 30."""
+    try:
+        return min(max(float(value), 0.0), 30.0) if value else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _error_message(text: str) -> str:
+    try:
+        detail = json.loads(text).get("error", text)
+        return detail.get("message", text) if isinstance(detail, dict) else str(detail)
+    except (ValueError, AttributeError):
+        return text
+
+
+def _resolve_replicas(url: str) -> List[str]:
+    """Every address a URL's host resolves to, as URLs (a headless Service lists one per ready pod)."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"not a URL: {url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    addresses = sorted({info[4][0] for info in infos})
+    host = lambda a: f"[{a}]" if ":" in a else a  # noqa: E731
+    return [urllib.parse.urlunsplit((parts.scheme, f"{host(a)}:{port}", parts.path, "", "")) for a in addresses]
+
+
 # --- client -------------------------------------------------------------------------------------------------
 
 class RewardClient:
-    """A blocking client for /v1/score. Thread-safe; `ascore` runs it in a worker thread."""
+    """A blocking client for /v1/score. Thread-safe; `ascore` runs it in a worker thread.
 
-    def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 300.0,
-                 retries: int = 5, send_paths: bool = False):
-        self.url = (url or os.environ.get("T2IR_URL") or DEFAULT_URL).rstrip("/")
+    `url` may name several replicas of one server (a list, or a comma-separated string; `T2IR_URL` too), and
+    `resolve=True` expands a host name into every address it resolves to (a Kubernetes headless Service). A call
+    goes to the next replica in turn; a replica that refuses, resets or times out is set aside for `cooldown`
+    seconds and the same request goes to another one at once; when every replica answers 429 / 503 the client
+    waits as Retry-After says (the longest of them) before the next round. Each call's results come from
+    exactly one response, so an item is never counted twice, whatever replica died on the way.
+    """
+
+    def __init__(self, url: Any = None, token: Optional[str] = None, timeout: float = 300.0,
+                 retries: int = 5, send_paths: bool = False, resolve: bool = False, cooldown: float = 10.0):
+        given = url if url is not None else (os.environ.get("T2IR_URL") or DEFAULT_URL)
+        urls = [u.strip() for u in (given.split(",") if isinstance(given, str) else list(given)) if u.strip()]
+        if not urls:
+            raise ValueError("RewardClient needs at least one server URL")
+        urls = [u.rstrip("/") for u in urls]
+        if resolve:
+            urls = [address for u in urls for address in _resolve_replicas(u)]
+        self.urls: List[str] = list(dict.fromkeys(urls))
+        self.url = self.urls[0]
         self.token = token if token is not None else os.environ.get("T2IR_TOKEN")
         self.timeout = timeout
         self.retries = retries
         self.send_paths = send_paths
+        self.cooldown = cooldown
         self.requests_made = 0  # HTTP calls that reached the server (tests and logs)
+        self.backoffs: List[float] = []  # seconds slept on 429 / 503 rounds (tests and logs)
+        self.failovers = 0  # requests moved to another replica after one failed
+        self._next = 0
+        self._down_until: Dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def _replica_order(self) -> List[str]:
+        """Replicas for one request: in turn from the next one, those set aside last."""
+        with self._lock:
+            start = self._next
+            self._next = (self._next + 1) % len(self.urls)
+        order = self.urls[start:] + self.urls[:start]
+        now = time.monotonic()
+        return [u for u in order if self._down_until.get(u, 0) <= now] + [u for u in order if self._down_until.get(u, 0) > now]
 
     def _request(self, method: str, path: str, body: Optional[dict] = None) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
         headers = {"content-type": "application/json"}
         if self.token:
             headers["authorization"] = f"Bearer {self.token}"
-        attempt = 0
-        while True:
-            request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
-            try:
-                with self._lock:
-                    self.requests_made += 1
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return json.loads(response.read().decode("utf-8"))
-            except urllib.error.HTTPError as error:
-                text = error.read().decode("utf-8", "replace")
-                if error.code in (429, 503) and attempt < self.retries:
-                    attempt += 1
-                    time.sleep(float(error.headers.get("retry-after") or 1))
-                    continue
+        last: Optional[RewardServerError] = None
+        for round_index in range(self.retries + 1):
+            waits: List[float] = []
+            for position, base in enumerate(self._replica_order()):
+                if position > 0:
+                    self.failovers += 1
+                request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
                 try:
-                    detail = json.loads(text).get("error", text)
-                    message = detail.get("message", text) if isinstance(detail, dict) else str(detail)
-                except ValueError:
-                    message = text
-                raise RewardServerError(error.code, message) from None
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-                if attempt < self.retries:
-                    attempt += 1
-                    time.sleep(min(2 ** attempt * 0.1, 5))
+                    with self._lock:
+                        self.requests_made += 1
+                    with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                        payload = json.loads(response.read().decode("utf-8"))
+                    self._down_until.pop(base, None)
+                    return payload
+                except urllib.error.HTTPError as error:
+                    text = error.read().decode("utf-8", "replace")
+                    if error.code in (429, 503):
+                        # Busy or draining: try the others now, wait only when all are.
+                        waits.append(_retry_after(error.headers.get("retry-after")))
+                        last = RewardServerError(error.code, f"{base}: {_error_message(text)}")
+                        continue
+                    raise RewardServerError(error.code, _error_message(text)) from None
+                except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException, OSError) as error:
+                    # Refused, reset mid-answer (a killed replica) or silent: set it aside, go on with another.
+                    self._down_until[base] = time.monotonic() + self.cooldown
+                    last = RewardServerError(0, f"{base}: {getattr(error, 'reason', error)}")
                     continue
-                raise RewardServerError(0, f"{self.url}: {getattr(error, 'reason', error)}") from None
+            if round_index == self.retries:
+                break
+            pause = max(waits) if waits else min(2 ** round_index * 0.1, 5)
+            self.backoffs.append(pause)
+            time.sleep(pause)
+        assert last is not None
+        raise last
 
     def experts(self) -> List[dict]:
         """The served experts: [{name, kind, modelId, weight}]."""

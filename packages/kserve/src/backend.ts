@@ -140,6 +140,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 export class KServeReward extends BaseReward {
   readonly #options: KServeRewardOptions;
   readonly #endpoints: EndpointState[];
+  readonly #backoffs: number[] = [];
   readonly #fetch: typeof globalThis.fetch;
   #cursor = 0;
   #healthTimer: NodeJS.Timeout | undefined;
@@ -155,6 +156,11 @@ export class KServeReward extends BaseReward {
   }
 
   /** Endpoint health and load, for logs and tests. */
+  /** Waits (ms) taken because every endpoint was busy (429) or not ready (503), oldest first: for logs and tests. */
+  backoffs(): readonly number[] {
+    return [...this.#backoffs];
+  }
+
   endpointStatus(): KServeEndpointStatus[] {
     return this.#endpoints.map((endpoint) => ({ ...endpoint }));
   }
@@ -288,6 +294,8 @@ export class KServeReward extends BaseReward {
     let lastError: unknown;
     for (let attempt = 0; ; attempt++) {
       const tried = new Set<EndpointState>();
+      // Retry-After (ms) of every endpoint that said busy (429) or not ready (503) in this round.
+      const busyWaits: number[] = [];
       for (let endpoint = this.#pick(tried); endpoint; endpoint = this.#pick(tried)) {
         tried.add(endpoint);
         throwIfAborted(signal);
@@ -302,15 +310,20 @@ export class KServeReward extends BaseReward {
           // 4xx other than 429 is our request's fault: another replica would answer the same.
           if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) break;
           if (error instanceof KServeProtocolError || RemoteServiceError.isInstance(error)) break;
+          const busy = error instanceof HttpStatusError && (error.status === 429 || error.status === 503);
+          if (busy) busyWaits.push(error.retryAfterMs ?? 1000);
           // A full queue (429) is busy, not broken: the endpoint stays in rotation.
           if (!(error instanceof HttpStatusError && error.status === 429)) endpoint.healthy = false;
           endpoint.lastError = (error as Error).message;
         }
       }
-      // Every endpoint busy (429) or not ready (503): wait as told, then try again.
-      const busy = lastError instanceof HttpStatusError && (lastError.status === 429 || lastError.status === 503);
-      if (!busy || attempt >= retries) break;
-      await sleep(Math.min((lastError as HttpStatusError).retryAfterMs ?? 1000, 30_000), signal);
+      // No endpoint answered, and some were busy (429) or not ready (503) while others may be dead: wait as
+      // the busy ones said (the longest), then try every endpoint again.
+      if (busyWaits.length === 0 || attempt >= retries) break;
+      if (lastError instanceof HttpStatusError && lastError.status < 500 && lastError.status !== 429) break;
+      const wait = Math.min(Math.max(...busyWaits), 30_000);
+      this.#backoffs.push(wait);
+      await sleep(wait, signal);
     }
     // A whole-call failure: every item fails with it (not retried item by item: the remote is the problem).
     const failure =

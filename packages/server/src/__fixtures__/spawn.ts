@@ -13,7 +13,7 @@ export interface ServerProcess {
 }
 
 /** Starts serve-fixture.ts in a child process (from source, through tsx) and waits for its URL. */
-export async function spawnServer(mode: 'gated' | 'bright' | 'rounds'): Promise<ServerProcess> {
+export async function spawnServer(mode: 'gated' | 'bright' | 'rounds' | 'replica'): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', fixture, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
