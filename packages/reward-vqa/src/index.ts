@@ -1,6 +1,7 @@
 export { VERSION } from './version.js';
 export { VqaReward, createVqaReward, t2iR1TaskType, type VqaQuestionDetail } from './vqa-reward.js';
-export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions } from './options.js';
+export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions, type VqaVariant } from './options.js';
+export { VQASCORE_TEMPLATE } from './vqascore.js';
 export { expertPlugin } from './plugin.js';
 export { explain } from './explain.js';
 // What a caller needs to pass a backend; the rest of the yes/no machinery is `@t2i-reward/vqa/yes-no`.

@@ -6,6 +6,13 @@ import { validateYesNoExpertOptions } from './yes-no-config.js';
 export type VqaAggregate = 'mean' | 'product';
 
 /**
+ * What is asked: `attributes` (default) one question per attribute-noun phrase, scored by the yes ratio (T2I-R1 /
+ * T2I-CompBench); `vqascore` one question about the whole prompt, `Does this figure show "{prompt}"? Please answer
+ * yes or no.`, scored by P(yes) alone (VQAScore, linzhiqiu/t2v_metrics; see vqascore.ts).
+ */
+export type VqaVariant = 'attributes' | 'vqascore';
+
+/**
  * `t2i-r1-code`: reproduce the released T2I-R1 VQA reward (CaraJ7/T2I-R1 `src/t2i-r1/src/utils/reward_git.py`):
  * 0 for task_type `spatial` / `numeracy`; the `attr_nouns` phrases when the row has them, else its nouns, else
  * 1; every phrase asked (no maxQuestions cut); P from the single "yes" / "no" token ids; mean.
@@ -17,7 +24,12 @@ export interface VqaRewardOptions {
   backend: YesNoBackendConfig | YesNoBackend;
   /** 'mean' over questions (T2I-R1, default) or 'product' (T2I-CompBench). */
   aggregate?: VqaAggregate;
-  /** Question text; `{phrase}` is replaced by the attribute-noun phrase, inserted as data (default "{phrase}?"). */
+  /** What is asked and how it is scored (default 'attributes'). */
+  variant?: VqaVariant;
+  /**
+   * Question text; `{phrase}` is replaced by the attribute-noun phrase, inserted as data (default "{phrase}?");
+   * for variant `vqascore`, `{prompt}` by the whole prompt (default VQAScore's template).
+   */
   questionTemplate?: string;
   /** At most this many phrases per prompt are asked, in prompt order (default 8, as T2I-CompBench). */
   maxQuestions?: number;
@@ -36,7 +48,8 @@ export const vqaRewardOptionsSchema: JSONSchema = {
   properties: {
     backend: yesNoBackendSchema,
     aggregate: { enum: ['mean', 'product'] },
-    questionTemplate: { type: 'string', pattern: '\\{phrase\\}' },
+    variant: { enum: ['attributes', 'vqascore'] },
+    questionTemplate: { type: 'string', pattern: '\\{(phrase|prompt)\\}' },
     maxQuestions: { type: 'integer', minimum: 1 },
     temperature: { type: 'number', exclusiveMinimum: 0 },
     imageConcurrency: { type: 'integer', minimum: 1 },

@@ -13,7 +13,8 @@ import {
 import { queryText, splitTemplate, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
 import { createYesNoBackend } from './backends/index.js';
 import { askGroupedByImage, defaultImageConcurrency } from './batch.js';
-import { validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions } from './options.js';
+import { validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions, type VqaVariant } from './options.js';
+import { VQASCORE_SLOT, VQASCORE_TEMPLATE, vqascoreQuery, vqascoreResult } from './vqascore.js';
 import { VERSION } from './version.js';
 
 /** Per-question record in `details.questions` (core's QuestionRecord, always with its phrase). */
@@ -53,6 +54,7 @@ export class VqaReward extends BaseReward {
   readonly backend: YesNoBackend;
   readonly aggregate: VqaAggregate;
   readonly reference: VqaReference | undefined;
+  readonly variant: VqaVariant;
   readonly #options: VqaRewardOptions;
   readonly #template: { prefix: string; suffix: string };
 
@@ -60,6 +62,22 @@ export class VqaReward extends BaseReward {
     const valid = validateVqaOptions(options);
     const backend = createYesNoBackend(valid.backend);
     const aggregate = valid.aggregate ?? 'mean';
+    const variant = valid.variant ?? 'attributes';
+    const slot = variant === 'vqascore' ? VQASCORE_SLOT : '{phrase}';
+    if (valid.questionTemplate !== undefined && !valid.questionTemplate.includes(slot)) {
+      throw new InvalidConfigError(`invalid vqa options: the ${variant} variant's questionTemplate needs the slot ${slot}`, {
+        data: { path: 'questionTemplate' },
+      });
+    }
+    if (variant === 'vqascore') {
+      // One question about the whole prompt: options about phrase questions do not apply.
+      const misplaced = (['aggregate', 'maxQuestions', 'reference'] as const).find((key) => valid[key] !== undefined);
+      if (misplaced) {
+        throw new InvalidConfigError(`invalid vqa options: ${misplaced} does not apply to the vqascore variant (one question about the whole prompt)`, {
+          data: { path: misplaced },
+        });
+      }
+    }
     if (valid.reference) {
       // The reference fixes these; another value would silently stop reproducing it.
       const conflict =
@@ -77,16 +95,23 @@ export class VqaReward extends BaseReward {
         );
       }
     }
-    super({ kind: 'vqa', modelId: `vqa/${backend.id}/${valid.reference ?? aggregate}`, version: VERSION });
+    const mode = variant === 'vqascore' ? `vqascore${valid.questionTemplate ? '/custom-template' : ''}` : (valid.reference ?? aggregate);
+    super({ kind: 'vqa', modelId: `vqa/${backend.id}/${mode}`, version: VERSION });
     this.backend = backend;
     this.aggregate = aggregate;
     this.reference = valid.reference;
+    this.variant = variant;
     this.#options = valid;
-    this.#template = splitTemplate(valid.questionTemplate ?? '{phrase}?', '{phrase}');
+    this.#template = splitTemplate(valid.questionTemplate ?? (variant === 'vqascore' ? VQASCORE_TEMPLATE : '{phrase}?'), slot);
   }
 
   /** The questions asked about a sample, with the warnings their selection raised. */
   questionsFor(sample: RewardSample): QuestionPlan {
+    if (this.variant === 'vqascore') {
+      // VQAScore asks about the prompt as written (no spec, no phrase selection).
+      if (sample.prompt.trim().length === 0) return { phrases: [], queries: [], warnings: ['empty prompt: nothing to ask about'] };
+      return { phrases: [sample.prompt], queries: [vqascoreQuery(sample.prompt, this.#options.questionTemplate)], warnings: [] };
+    }
     if (this.reference) return this.#referenceQuestions(sample);
     const warnings: string[] = [];
     let phrases = attributePhrases(resolveSpec(sample));
@@ -130,6 +155,10 @@ export class VqaReward extends BaseReward {
       const plan = plans[i]!;
       const answers = answered[i]!;
       if (T2IRewardError.isInstance(answers)) return failedResult(answers, plan.warnings);
+      if (this.variant === 'vqascore') {
+        if (plan.queries.length === 0) return { score: null, raw: null, warnings: plan.warnings };
+        return vqascoreResult(answers[0]!, queryText(plan.queries[0]!));
+      }
       if (this.reference) return this.#referenceResult(plan, answers);
       const warnings = [...plan.warnings];
       const questions: VqaQuestionDetail[] = plan.phrases.map((phrase, q) => {

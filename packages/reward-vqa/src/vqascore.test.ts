@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidConfigError, createRgbImage, explainOutcome } from '@t2i-reward/core';
+import { describeRewardContract } from '@t2i-reward/core/test';
+import { queryText } from './backend.js';
+import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
+import { startVllmFixtureServer, type VllmFixtureServer } from './__fixtures__/vllm-server.js';
+import { TransformersYesNoBackend } from './backends/transformers.js';
+import { expertPlugin } from './plugin.js';
+import { createVqaReward } from './vqa-reward.js';
+import { VQASCORE_TEMPLATE, vqascoreQuery } from './vqascore.js';
+
+/*
+ * A port of the reference, written from linzhiqiu/t2v_metrics (t2v_metrics/models/vqascore_models/gpt4v_model.py):
+ *   default_question_template = 'Does this figure show "{}"? Please answer yes or no.'; default_answer_template = 'Yes'
+ *   questions = [question_template.format(text) for text in texts]
+ *   for top_logprob in completion.choices[0].logprobs.content[0].top_logprobs:
+ *       if top_logprob.token == answer: return torch.Tensor([top_logprob.logprob]).exp()
+ *   return torch.Tensor([0.0])
+ */
+const REFERENCE_QUESTION_TEMPLATE = 'Does this figure show "{}"? Please answer yes or no.';
+const REFERENCE_ANSWER = 'Yes';
+
+/** Python's str.format with one positional field: "{}" takes the argument, "{{" / "}}" are literal braces. */
+function pythonFormat(template: string, argument: string): string {
+  return template.replace(/\{\{|\}\}|\{\}/g, (match) => (match === '{}' ? argument : match[0]!));
+}
+
+/** gpt4v_model.py forward_single's score from the returned top logprobs. */
+function referenceScore(topLogprobs: readonly { token: string; logprob: number }[]): number {
+  for (const entry of topLogprobs) if (entry.token === REFERENCE_ANSWER) return Math.exp(entry.logprob);
+  return 0;
+}
+
+const image = createRgbImage(new Uint8Array(8 * 8 * 3).fill(90), 8, 8);
+let server: VllmFixtureServer;
+beforeAll(async () => {
+  server = await startVllmFixtureServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const served = () => createVqaReward({ variant: 'vqascore', backend: { type: 'openai', baseURL: server.baseURL, model: 'clip-flant5', retryBaseMs: 1 } });
+
+describe('VQAScore question (golden cases against the port of t2v_metrics)', () => {
+  const prompts = [
+    'a photo of a dog',
+    'the word "OPEN" on a red sign',
+    'a {curly} brace and {prompt} written on a wall',
+    "someone's cat, 3 apples; émoji 🍎",
+    '',
+  ];
+  it.each(prompts)('asks what question_template.format(text) asks: %j', (prompt) => {
+    expect(queryText(vqascoreQuery(prompt))).toBe(pythonFormat(REFERENCE_QUESTION_TEMPLATE, prompt));
+  });
+
+  it('keeps the template verbatim', () => {
+    expect(VQASCORE_TEMPLATE.replace('{prompt}', '{}')).toBe(REFERENCE_QUESTION_TEMPLATE);
+  });
+});
+
+describe('VQAScore through a served model (loopback vLLM-format server)', () => {
+  it('scores P(yes) alone, as the reference, and sends the reference question', async () => {
+    // The fixture answers "[p=0.8]" with top tokens Yes 0.72, No 0.18, Maybe 0.05.
+    const top = [
+      { token: 'Yes', logprob: Math.log(0.72) },
+      { token: 'No', logprob: Math.log(0.18) },
+      { token: 'Maybe', logprob: Math.log(0.05) },
+    ];
+    const prompt = 'a cat on a mat [p=0.8]';
+    const [result] = await served().doScore([{ image, prompt }]);
+    expect(result!.score).toBeCloseTo(referenceScore(top), 12);
+    expect(result!.score).toBeCloseTo(0.72, 12); // not the yes ratio 0.8
+    const sent = server.requests.find((r) => r.body.messages[0]!.content.some((c) => c.text?.includes('a cat on a mat')));
+    expect(sent!.body.messages[0]!.content.find((c) => c.type === 'text')!.text).toBe(pythonFormat(REFERENCE_QUESTION_TEMPLATE, prompt));
+    expect(result!.details).toMatchObject({ variant: 'vqascore', pYes: expect.closeTo(0.72, 12) });
+    expect(result!.warnings).toEqual([]);
+  });
+
+  it('sums every spelling of yes where the reference reads the one token "Yes" (documented deviation)', async () => {
+    // Default fixture answer: "Yes" 0.5, "No" 0.3, " yes" 0.1, "The" 0.05.
+    const [result] = await served().doScore([{ image, prompt: 'a red bus' }]);
+    expect(referenceScore([{ token: 'Yes', logprob: Math.log(0.5) }])).toBeCloseTo(0.5, 12);
+    expect(result!.score).toBeCloseTo(0.6, 12);
+  });
+
+  it('scores 0 with a warning when no yes is among the top tokens, as the reference', async () => {
+    const [result] = await served().doScore([{ image, prompt: 'a tree [neither]' }]);
+    expect(result!.score).toBe(referenceScore([{ token: 'The', logprob: Math.log(0.4) }]));
+    expect(result!.score).toBe(0);
+    expect(result!.warnings.join(' ')).toMatch(/no "yes" among the returned top tokens: P\(yes\) taken as 0/);
+  });
+
+  it('fails one item with a typed error on a server error, never a 0', async () => {
+    const [bad, good] = await createVqaReward({
+      variant: 'vqascore',
+      backend: { type: 'openai', baseURL: server.baseURL, model: 'm', retryBaseMs: 1, maxRetries: 1 },
+    }).doScore([
+      { image, prompt: 'x [500]' },
+      { image: createRgbImage(new Uint8Array(8 * 8 * 3).fill(10), 8, 8), prompt: 'y [p=0.5]' },
+    ]);
+    expect(bad!.score).toBeNull();
+    expect(bad!.error?.message).toMatch(/HTTP 500/);
+    expect(good!.score).toBeCloseTo(0.45, 12);
+  });
+
+  it('explains itself through the plugin', async () => {
+    const [result] = await served().doScore([{ image, prompt: 'a dog [p=0.5]' }]);
+    expect(explainOutcome({ kind: 'vqa', details: result!.details }, [expertPlugin])).toBe('P(yes) 0.45 (VQAScore)');
+  });
+});
+
+describe('VQAScore options', () => {
+  const backend = { type: 'openai' as const, baseURL: 'http://127.0.0.1:9/v1', model: 'm' };
+  it('refuses options about phrase questions and a template without {prompt}', () => {
+    for (const extra of [{ aggregate: 'product' as const }, { maxQuestions: 2 }, { reference: 't2i-r1-code' as const }]) {
+      expect(() => createVqaReward({ variant: 'vqascore', backend, ...extra })).toThrow(InvalidConfigError);
+    }
+    expect(() => createVqaReward({ variant: 'vqascore', backend, questionTemplate: 'Is it {phrase}?' })).toThrow(/needs the slot \{prompt\}/);
+    expect(() => createVqaReward({ backend, questionTemplate: 'Is it {prompt}?' })).toThrow(/needs the slot \{phrase\}/);
+  });
+
+  it('takes a custom template and names it in the model id; an empty prompt scores null without asking', async () => {
+    const reward = createVqaReward({ variant: 'vqascore', backend: { ...backend, baseURL: server.baseURL }, questionTemplate: 'Is this "{prompt}"?' });
+    expect(reward.modelId).toBe('vqa/openai/m/vqascore/custom-template');
+    const before = server.requests.length;
+    const [empty] = await reward.doScore([{ image, prompt: '  ' }]);
+    expect(empty).toMatchObject({ score: null, warnings: ['empty prompt: nothing to ask about'] });
+    expect(server.requests.length).toBe(before);
+    const [asked] = await reward.doScore([{ image, prompt: 'a kite [p=0.5]' }]);
+    expect(asked!.details!.questions).toEqual([expect.objectContaining({ question: 'Is this "a kite [p=0.5]"?' })]);
+  });
+});
+
+describe('VQAScore on a local backend (tiny LLaVA fixture, transformers.js)', () => {
+  const dir = fixtureModelDir('tiny-llava');
+  const { image: fixtureImage } = readReference(dir);
+  it('scores the first-token P(yes) of the VQAScore question', async () => {
+    const backend = new TransformersYesNoBackend({ model: dir });
+    try {
+      const reward = createVqaReward({ variant: 'vqascore', backend });
+      const [result] = await reward.doScore([{ image: fixtureImage, prompt: 'a red car' }]);
+      const [answer] = await backend.ask(fixtureImage, [vqascoreQuery('a red car')]);
+      expect(result!.score).toBe(answer!.pYes);
+      expect(result!.score).not.toBe(answer!.ratio);
+      expect(result!.details!.questions).toEqual([expect.objectContaining({ question: 'Does this figure show "a red car"? Please answer yes or no.' })]);
+    } finally {
+      await backend.dispose();
+    }
+  });
+});
+
+describeRewardContract('vqa vqascore (openai, loopback vLLM-format server)', () => served());
