@@ -28,3 +28,4 @@ export * from './validation.js';
 export * from './examples.js';
 export * from './diagnostics/index.js';
 export * from './pool/index.js';
+export * from './models/index.js';

@@ -15,6 +15,7 @@ export {
   type RewardContractReport,
 } from './contract.js';
 export { createMockReward, createTestImage, meanBrightness, MockReward, type MockRewardOptions } from './mock.js';
+export { describeRepoFiles, gitBlobId, sha256Hex, startStandInHub, type StandInHub, type StandInRepo, type StandInRequest } from './stand-in-hub.js';
 
 // Loaded only if installed, so that checkRewardContract and the helpers work without vitest.
 const vitest = await import('vitest').catch(() => undefined);
