@@ -11,6 +11,7 @@ import { validateWithSchema, type JSONSchema } from '../validation.js';
 import { applyEnsemblePreset } from './presets.js';
 import { createPooledReward, RewardPool, type RewardPoolOptions } from '../pool/pool.js';
 import { ensembleConfigSchema, type EnsembleConfig, type ExpertConfig } from './schema.js';
+import type { NormalizeSpec } from '../ensemble/normalize.js';
 
 /** What a plugin's `create` gets besides its own config entry. */
 export interface ExpertPluginContext {
@@ -332,7 +333,8 @@ export async function loadConfigPlugins(specifiers: readonly string[], configDir
  * model paths made absolute. The worker pool runs the same step before building an expert.
  */
 export function prepareExpertEntry(entry: ExpertConfig, plugin: ExpertPlugin, where: string, configDir: string): ExpertConfig {
-  const { execution: _execution, ...rest } = entry;
+  // `execution` and `normalize` are the ensemble's business: plugins never see them.
+  const { execution: _execution, normalize: _normalize, ...rest } = entry;
   let expert: ExpertConfig = rest;
   if (expert.backend === undefined && plugin.backends[0] !== undefined) expert = { ...expert, backend: { type: plugin.backends[0] } };
   if (expert.backend && !plugin.backends.includes(expert.backend.type)) {
@@ -381,7 +383,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
     ...options.image,
   };
   if (config.plugins?.length) await loadConfigPlugins(config.plugins, configDir, options);
-  const created: { name?: string; model: RewardModelV1; weight?: number }[] = [];
+  const created: { name?: string; model: RewardModelV1; weight?: number; normalize?: NormalizeSpec }[] = [];
   let pool: RewardPool | undefined = options.pool instanceof RewardPool ? options.pool : undefined;
   try {
     for (const [index, entry] of config.experts.entries()) {
@@ -395,7 +397,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         throw atPath(error, `${where}/backend/type`);
       }
       if (backendPlugin) {
-        const { execution: _execution, ...remote } = entry;
+        const { execution: _execution, normalize: _normalize, ...remote } = entry;
         if (backendPlugin.configSchema) validateWithSchema(backendPlugin.configSchema, remote, `${entry.backend!.type} backend config`, { pathPrefix: where });
         let model: RewardModelV1;
         try {
@@ -404,7 +406,12 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         } catch (error) {
           throw atPath(error, where);
         }
-        created.push({ model, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.weight !== undefined ? { weight: entry.weight } : {}) });
+        created.push({
+          model,
+          ...(entry.name !== undefined ? { name: entry.name } : {}),
+          ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
+          ...(entry.normalize !== undefined ? { normalize: entry.normalize } : {}),
+        });
         continue;
       }
       let plugin: ExpertPlugin;
@@ -431,7 +438,12 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         } catch (error) {
           throw atPath(error, where);
         }
-        created.push({ model, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.weight !== undefined ? { weight: entry.weight } : {}) });
+        created.push({
+          model,
+          ...(entry.name !== undefined ? { name: entry.name } : {}),
+          ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
+          ...(entry.normalize !== undefined ? { normalize: entry.normalize } : {}),
+        });
         continue;
       }
       let model: RewardModelV1;
@@ -441,7 +453,12 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
       } catch (error) {
         throw atPath(error, where);
       }
-      created.push({ model, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.weight !== undefined ? { weight: entry.weight } : {}) });
+      created.push({
+        model,
+        ...(entry.name !== undefined ? { name: entry.name } : {}),
+        ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
+        ...(entry.normalize !== undefined ? { normalize: entry.normalize } : {}),
+      });
     }
     return createEnsemble({
       experts: created,

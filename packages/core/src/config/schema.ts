@@ -1,5 +1,6 @@
 import type { JSONSchema } from '../validation.js';
 import type { Aggregation, MissingPolicy } from '../ensemble/ensemble.js';
+import { normalizeSpecSchema, type NormalizeSpec } from '../ensemble/normalize.js';
 
 /** Which runtime an expert runs on, plus backend-specific keys (endpoint, device, dtype...). */
 export interface ExpertBackendConfig {
@@ -25,6 +26,11 @@ export interface ExpertConfig {
    * for backends the plugin lists in `poolBackends` (e.g. the TF.js detector), in-process otherwise.
    */
   execution?: 'pool' | 'in-process';
+  /**
+   * How this expert's scores are normalised before aggregation: `{ mode: 'none' | 'batch-z' | 'group-z' |
+   * 'running-z' | 'rank', epsilon?, std?, statistics?, decay?, perPrompt?, clip? }` (see docs/combining-rewards.md).
+   */
+  normalize?: NormalizeSpec;
 }
 
 export interface ImageConfig {
@@ -72,6 +78,7 @@ export const expertConfigSchema: JSONSchema = {
     },
     options: { type: 'object' },
     execution: { enum: ['pool', 'in-process'] },
+    normalize: normalizeSpecSchema,
   },
 };
 

@@ -4,7 +4,7 @@ import { ExpertFailedError, InvalidConfigError, ModelDisposedError, RewardAborte
 import { EXAMPLE_IMAGES } from '../examples.js';
 import type { RewardModelV1, RewardSample } from '../spec.js';
 import { createMockReward, createTestImage } from '../test/index.js';
-import { aggregateOutcomes, createEnsemble, ensembleResultToJson, type ScoreInput } from './index.js';
+import { aggregateOutcomes, createEnsemble, ensembleResultToJson, NormalizerStore, type ScoreInput } from './index.js';
 
 const fixed = (kind: string, score: number | null) => createMockReward({ kind, score: () => score });
 const red = createTestImage(8, 8, [255, 0, 0]);
@@ -252,5 +252,77 @@ describe('createEnsemble: lifecycle and validation', () => {
     const failed = ensembleResultToJson({ reward: null, experts: {}, warnings: [], error: new ExpertFailedError('x') });
     expect(failed.error).toEqual({ name: 'ExpertFailedError', code: 'EXPERT_FAILED', message: 'x' });
     expect(T2IRewardError.isInstance(new ExpertFailedError('x'))).toBe(true);
+  });
+});
+
+describe('createEnsemble: per-expert normalisation', () => {
+  /** An expert whose score is read from the prompt's table (missing → null). */
+  const byPrompt = (kind: string, table: Record<string, number | null>) => createMockReward({ kind, score: (sample) => table[sample.prompt] ?? null });
+  const prompts = ['p1 a', 'p1 b', 'p2 a', 'p2 b', 'p2 c'];
+  const inputs = (group: (p: string) => string) => prompts.map((prompt) => ({ image: red, prompt, metadata: { group: group(prompt) } }));
+  const small = { 'p1 a': 0.1, 'p1 b': 0.3, 'p2 a': 0.5, 'p2 b': null, 'p2 c': 0.9 };
+  const large = { 'p1 a': 100, 'p1 b': 300, 'p2 a': 700, 'p2 b': 500, 'p2 c': 600 };
+
+  it('group-z per expert before a weighted sum: the ×1000 expert no longer drowns the other', async () => {
+    const ensemble = createEnsemble({
+      aggregate: 'sum',
+      experts: [
+        { name: 'small', model: byPrompt('s', small), normalize: { mode: 'group-z' } },
+        { name: 'large', model: byPrompt('l', large), normalize: { mode: 'group-z' } },
+      ],
+    });
+    const results = await ensemble.score(inputs((p) => p.slice(0, 2)));
+    // p1: each expert's two values z-score to ∓1 (population std, ε = 1e-4).
+    const z1 = 0.1 / (0.1 + 1e-4);
+    expect(results[0]!.experts.small!.normalized!.value).toBeCloseTo(-z1, 12);
+    expect(results[0]!.experts.small!.score).toBe(0.1); // the raw score stays
+    expect(results[0]!.experts.large!.normalized).toMatchObject({ mode: 'group-z', stats: { count: 2, mean: 200, std: 100 } });
+    expect(results[0]!.reward).toBeCloseTo(-z1 - 100 / (100 + 1e-4), 12);
+    // p2 b: small is missing (null) and stays out of p2's statistics: {0.5, 0.9}.
+    expect(results[3]!.experts.small!.normalized).toEqual({ value: null, mode: 'group-z', stats: null });
+    expect(results[2]!.experts.small!.normalized!.stats).toEqual({ count: 2, mean: 0.7, std: expect.closeTo(0.2, 12) as unknown as number });
+    expect(results[3]!.reward).toBeCloseTo(results[3]!.experts.large!.normalized!.value!, 12);
+  });
+
+  it('groups default to the prompt; statistics span the whole call across batches', async () => {
+    const model = byPrompt('l', large);
+    const ensemble = createEnsemble({ batchSize: 2, experts: [{ model, normalize: { mode: 'batch-z' } }] });
+    const results = await ensemble.score(prompts.map((prompt) => ({ image: red, prompt })));
+    const values = Object.values(large);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    results.forEach((result, i) => expect(result.reward).toBeCloseTo((values[i]! - mean) / (std + 1e-4), 12));
+    expect(model.calls.length).toBe(3);
+  });
+
+  it('running-z statistics persist across calls and restore from JSON', async () => {
+    const make = (normalizers?: NormalizerStore) =>
+      createEnsemble({ experts: [{ name: 'l', model: byPrompt('l', large), normalize: { mode: 'running-z' } }], ...(normalizers ? { normalizers } : {}) });
+    const straight = make();
+    const first = await straight.score(inputs(() => 'g').slice(0, 2));
+    const second = await straight.score(inputs(() => 'g').slice(2));
+    expect(first[0]!.experts.l!.normalized!.stats).toMatchObject({ count: 2, key: '*' });
+    expect(second[0]!.experts.l!.normalized!.stats).toMatchObject({ count: 5, mean: 440 });
+    const restarted = make();
+    await restarted.score(inputs(() => 'g').slice(0, 2));
+    const resumed = make(NormalizerStore.fromJSON(JSON.parse(JSON.stringify(restarted.normalizers.toJSON()))));
+    expect((await resumed.score(inputs(() => 'g').slice(2))).map((r) => r.reward)).toEqual(second.map((r) => r.reward));
+  });
+
+  it('a per-call override replaces the configured mode; rank averages ties; bad overrides fail before scoring', async () => {
+    const ties = byPrompt('t', { 'p1 a': 2, 'p1 b': 2, 'p2 a': 1 });
+    const ensemble = createEnsemble({ experts: [{ name: 't', model: ties }] });
+    const raw = await ensemble.score(inputs(() => 'g').slice(0, 3));
+    expect(raw.map((r) => r.reward)).toEqual([2, 2, 1]);
+    expect(raw[0]!.experts.t!.normalized).toBeUndefined();
+    const ranked = await ensemble.score(inputs(() => 'g').slice(0, 3), { normalize: { t: { mode: 'rank' } } });
+    expect(ranked.map((r) => r.reward)).toEqual([0.75, 0.75, 0]);
+    expect(ensembleResultToJson(ranked[0]!)).toMatchObject({
+      experts: { t: { score: 2, normalized: { value: 0.75, mode: 'rank', stats: { rank: 2.5, count: 3 } } } },
+    });
+    await expect(ensemble.score([item()], { normalize: { nobody: { mode: 'rank' } } })).rejects.toThrow(/names no expert 'nobody'/);
+    await expect(ensemble.score([item()], { normalize: { mode: 'zz' } as never })).rejects.toThrow(InvalidConfigError);
+    expect(ties.calls.length).toBe(2);
+    expect(() => createEnsemble({ experts: [{ model: ties, normalize: { mode: 'group-z', decay: 3 } }] })).toThrow(/experts\/0\/normalize\/decay/);
   });
 });

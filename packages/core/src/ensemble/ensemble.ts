@@ -15,6 +15,7 @@ import type { PromptSpec } from '../prompt-spec/types.js';
 import type { RewardCallOptions, RewardItemResult, RewardModelV1, RewardSample, RgbImage } from '../spec.js';
 import { wrapRewardModel, type RewardMiddleware } from '../middleware/wrap.js';
 import { VERSION } from '../version.js';
+import { NormalizerStore, parseNormalizeSpec, type GroupKey, type NormalizeMode, type NormalizeSpec, type NormalizeStats } from './normalize.js';
 
 /**
  * How expert scores combine into one reward.
@@ -41,12 +42,15 @@ export interface EnsembleExpertInput {
   model: RewardModelV1;
   /** Default 1; must be finite and ≥ 0. */
   weight?: number;
+  /** How this expert's scores are normalised before aggregation (default: raw scores, `none`). */
+  normalize?: NormalizeSpec;
 }
 
 export interface EnsembleExpert {
   readonly name: string;
   readonly model: RewardModelV1;
   readonly weight: number;
+  readonly normalize?: NormalizeSpec;
 }
 
 export interface EnsembleOptions {
@@ -62,6 +66,11 @@ export interface EnsembleOptions {
    * parser, with `metadata.category` as the category); `false` leaves specs out (experts then parse themselves).
    */
   resolveSpec?: ((sample: RewardSample) => PromptSpec | undefined) | false;
+  /**
+   * Running statistics of `running-z` experts (default: a store of this ensemble's own). Pass one to share or restore
+   * them (`NormalizerStore.fromJSON(checkpoint)`); `ensemble.normalizers.toJSON()` saves them.
+   */
+  normalizers?: NormalizerStore;
 }
 
 /** One item to score: any image input, decoded once for all experts. */
@@ -72,7 +81,15 @@ export interface ScoreInput {
   metadata?: Record<string, unknown>;
 }
 
-export type ExpertOutcome = RewardItemResult & { kind: string; modelId: string; weight: number };
+/** What the aggregate read for one expert when it was normalised: the value, the mode and the statistics used. */
+export interface NormalizedScore {
+  value: number | null;
+  mode: NormalizeMode;
+  stats: NormalizeStats | null;
+}
+
+/** `score` stays the expert's own (raw) score; `normalized` is what the aggregate used when the expert is normalised. */
+export type ExpertOutcome = RewardItemResult & { kind: string; modelId: string; weight: number; normalized?: NormalizedScore };
 
 export interface EnsembleItemResult {
   /** The aggregate, or null when the item failed or no expert scored it. */
@@ -87,7 +104,18 @@ export interface EnsembleItemResult {
   image?: { hash: string; width: number; height: number; source?: string };
 }
 
-export interface EnsembleScoreOptions extends RewardCallOptions {
+/** Per-call normalisation: one spec for every expert, or specs by expert name (replacing the configured ones). */
+export type NormalizeOverride = NormalizeSpec | Readonly<Record<string, NormalizeSpec>>;
+
+export interface EnsembleNormalizeOptions {
+  /**
+   * Overrides the experts' configured `normalize` for this call. Batch and group statistics cover the whole call;
+   * groups are `metadata.group` when given, else the prompt.
+   */
+  normalize?: NormalizeOverride;
+}
+
+export interface EnsembleScoreOptions extends RewardCallOptions, EnsembleNormalizeOptions {
   /** Called after each batch with the number of items done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -98,10 +126,12 @@ export interface Ensemble extends RewardModelV1 {
   readonly experts: readonly EnsembleExpert[];
   readonly aggregate: Aggregation;
   readonly onMissing: MissingPolicy;
+  /** The running statistics of `running-z` experts (serialisable: `toJSON()`, `restore(state)`). */
+  readonly normalizers: NormalizerStore;
   /** Decodes each input once, runs the experts concurrently, aggregates; per-item failures stay per item. */
   score(inputs: readonly ScoreInput[], options?: EnsembleScoreOptions): Promise<EnsembleItemResult[]>;
   /** Like `doScore` but keeping each expert's outcome. */
-  scoreSamples(samples: readonly RewardSample[], options?: RewardCallOptions): Promise<EnsembleItemResult[]>;
+  scoreSamples(samples: readonly RewardSample[], options?: RewardCallOptions & EnsembleNormalizeOptions): Promise<EnsembleItemResult[]>;
 }
 
 /** Checks the model implements a specification version this core knows. */
@@ -134,7 +164,8 @@ function nameExperts(inputs: readonly EnsembleExpertInput[]): EnsembleExpert[] {
     }
     for (let suffix = 2; used.has(name); suffix++) name = `${input.model.kind}-${suffix}`;
     used.add(name);
-    return { name, model: input.model, weight };
+    const normalize = input.normalize === undefined ? undefined : parseNormalizeSpec(input.normalize, `experts/${index}/normalize`);
+    return { name, model: input.model, weight, ...(normalize ? { normalize } : {}) };
   });
 }
 
@@ -296,6 +327,7 @@ class RewardEnsemble implements Ensemble {
   readonly experts: readonly EnsembleExpert[];
   readonly aggregate: Aggregation;
   readonly onMissing: MissingPolicy;
+  readonly normalizers: NormalizerStore;
   readonly #image: ImageLoadOptions;
   readonly #batchSize: number;
   readonly #resolveSpec: ((sample: RewardSample) => PromptSpec | undefined) | undefined;
@@ -322,10 +354,14 @@ class RewardEnsemble implements Ensemble {
     this.experts = Object.freeze(nameExperts(options.experts));
     this.aggregate = aggregate;
     this.onMissing = onMissing;
+    this.normalizers = options.normalizers ?? new NormalizerStore();
     this.#image = options.image ?? {};
     this.#batchSize = batchSize;
     this.#resolveSpec = options.resolveSpec === false ? undefined : (options.resolveSpec ?? parseSpecOf);
-    const parts = this.experts.map((expert) => `${expert.name}=${expert.model.modelId}${aggregate === 'mean' ? '' : `*${expert.weight}`}`);
+    const parts = this.experts.map(
+      (expert) =>
+        `${expert.name}=${expert.model.modelId}${aggregate === 'mean' ? '' : `*${expert.weight}`}${expert.normalize && expert.normalize.mode !== 'none' ? `~${expert.normalize.mode}` : ''}`,
+    );
     this.modelId = `ensemble/${aggregate}/${onMissing}(${parts.join(',')})`;
   }
 
@@ -333,9 +369,15 @@ class RewardEnsemble implements Ensemble {
   [WRAP_EXPERTS](middlewareFor: ExpertMiddlewareFor): Ensemble {
     return new RewardEnsemble({
       ...this.#options,
+      normalizers: this.normalizers,
       experts: this.experts.map((expert) => {
         const middleware = middlewareFor(expert);
-        return { name: expert.name, weight: expert.weight, model: middleware ? wrapRewardModel(expert.model, middleware) : expert.model };
+        return {
+          name: expert.name,
+          weight: expert.weight,
+          ...(expert.normalize ? { normalize: expert.normalize } : {}),
+          model: middleware ? wrapRewardModel(expert.model, middleware) : expert.model,
+        };
       }),
     });
   }
@@ -361,22 +403,75 @@ class RewardEnsemble implements Ensemble {
     return { samples: withSpecs, warnings };
   }
 
-  async scoreSamples(samples: readonly RewardSample[], options: RewardCallOptions = {}): Promise<EnsembleItemResult[]> {
-    this.#assertUsable();
-    throwIfAborted(options.signal);
-    if (samples.length === 0) return [];
-    const { samples: prepared, warnings: specWarnings } = this.#withSpecs(samples);
-    const perExpert = await Promise.all(this.experts.map((expert) => runExpert(expert, prepared, options.signal)));
-    throwIfAborted(options.signal);
+  /** Every expert's raw results for `samples` (specs resolved once), before normalisation and aggregation. */
+  async #scoreRaw(
+    samples: readonly RewardSample[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ samples: RewardSample[]; warnings: string[][]; perExpert: RewardItemResult[][] }> {
+    const { samples: prepared, warnings } = this.#withSpecs(samples);
+    const perExpert = await Promise.all(this.experts.map((expert) => runExpert(expert, prepared, signal)));
+    throwIfAborted(signal);
+    return { samples: prepared, warnings, perExpert };
+  }
+
+  /** The spec each expert is normalised with in this call (undefined: raw scores). */
+  #specsFor(override: NormalizeOverride | undefined): (NormalizeSpec | undefined)[] {
+    if (override === undefined) return this.experts.map((expert) => expert.normalize);
+    if (typeof (override as NormalizeSpec).mode === 'string') {
+      const spec = parseNormalizeSpec(override, 'normalize');
+      return this.experts.map(() => spec);
+    }
+    const byName = override as Readonly<Record<string, NormalizeSpec>>;
+    for (const name of Object.keys(byName)) {
+      if (!this.experts.some((expert) => expert.name === name)) {
+        throw new InvalidConfigError(`normalize names no expert '${name}' (experts: ${this.experts.map((e) => e.name).join(', ')})`, {
+          data: { path: `normalize/${name}` },
+        });
+      }
+    }
+    return this.experts.map((expert) =>
+      byName[expert.name] !== undefined ? parseNormalizeSpec(byName[expert.name], `normalize/${expert.name}`) : expert.normalize,
+    );
+  }
+
+  /** Normalises each expert over the whole call (per its spec), then aggregates item by item. */
+  #finish(raw: RawScored, override: NormalizeOverride | undefined): EnsembleItemResult[] {
+    const { samples: prepared, warnings: specWarnings, perExpert } = raw;
+    const specs = this.#specsFor(override);
+    const groups: GroupKey[] = prepared.map((sample) => {
+      const group = sample.metadata?.group;
+      return typeof group === 'string' || (typeof group === 'number' && Number.isFinite(group)) ? group : sample.prompt;
+    });
+    const normalized = this.experts.map((expert, expertIndex) => {
+      const spec = specs[expertIndex];
+      if (!spec) return undefined;
+      const result = this.normalizers.normalize(
+        expert.name,
+        perExpert[expertIndex]!.map((r) => r.score),
+        spec,
+        groups,
+      );
+      return { spec, result };
+    });
     return prepared.map((sample, index) => {
       const experts: Record<string, ExpertOutcome> = {};
       const warnings = [...specWarnings[index]!];
       const outcomes = this.experts.map((expert, expertIndex) => {
         const result = perExpert[expertIndex]![index]!;
-        experts[expert.name] = { ...result, kind: expert.model.kind, modelId: expert.model.modelId, weight: expert.weight };
+        const norm = normalized[expertIndex];
+        const normalizedScore: NormalizedScore | undefined = norm
+          ? { value: norm.result.values[index]!, mode: norm.spec.mode, stats: norm.result.stats[index]! }
+          : undefined;
+        experts[expert.name] = {
+          ...result,
+          kind: expert.model.kind,
+          modelId: expert.model.modelId,
+          weight: expert.weight,
+          ...(normalizedScore ? { normalized: normalizedScore } : {}),
+        };
         for (const warning of result.warnings) warnings.push(`${expert.name}: ${warning}`);
         if (result.error) warnings.push(`${expert.name} failed: ${result.error.message}`);
-        return { name: expert.name, weight: expert.weight, result };
+        return { name: expert.name, weight: expert.weight, result: normalizedScore ? { ...result, score: normalizedScore.value } : result };
       });
       const aggregated = aggregateOutcomes(outcomes, this.aggregate, this.onMissing);
       warnings.push(...aggregated.warnings);
@@ -391,11 +486,22 @@ class RewardEnsemble implements Ensemble {
     });
   }
 
+  async scoreSamples(samples: readonly RewardSample[], options: RewardCallOptions & EnsembleNormalizeOptions = {}): Promise<EnsembleItemResult[]> {
+    this.#assertUsable();
+    throwIfAborted(options.signal);
+    if (samples.length === 0) return [];
+    this.#specsFor(options.normalize); // a bad override fails before any expert runs
+    return this.#finish(await this.#scoreRaw(samples, options.signal), options.normalize);
+  }
+
   async score(inputs: readonly ScoreInput[], options: EnsembleScoreOptions = {}): Promise<EnsembleItemResult[]> {
     this.#assertUsable();
     const { signal, onProgress } = options;
     throwIfAborted(signal);
-    const results: EnsembleItemResult[] = [];
+    this.#specsFor(options.normalize); // a bad override fails before any image is decoded
+    const results = new Array<EnsembleItemResult>(inputs.length);
+    const pending: RawScored & { at: number[] } = { samples: [], warnings: [], perExpert: this.experts.map(() => []), at: [] };
+    let done = 0;
     for (let start = 0; start < inputs.length; start += this.#batchSize) {
       throwIfAborted(signal);
       const chunk = inputs.slice(start, start + this.#batchSize);
@@ -415,15 +521,30 @@ class RewardEnsemble implements Ensemble {
         decoded.push({ index, sample: toSample(input, image) });
         return undefined;
       });
-      const scored = await this.scoreSamples(
-        decoded.map((entry) => entry.sample),
-        signal ? { signal } : {},
-      );
-      decoded.forEach((entry, position) => {
-        chunkResults[entry.index] = scored[position]!;
+      if (decoded.length > 0) {
+        const scored = await this.#scoreRaw(
+          decoded.map((entry) => entry.sample),
+          signal,
+        );
+        // Kept until the whole call is scored (batch and group statistics span every chunk): without the pixels.
+        scored.samples.forEach((sample, position) => {
+          pending.samples.push(lightSample(sample));
+          pending.warnings.push(scored.warnings[position]!);
+          pending.at.push(start + decoded[position]!.index);
+        });
+        this.experts.forEach((_, k) => pending.perExpert[k]!.push(...scored.perExpert[k]!));
+      }
+      chunkResults.forEach((result, index) => {
+        if (result) results[start + index] = result;
       });
-      results.push(...(chunkResults as EnsembleItemResult[]));
-      onProgress?.(results.length, inputs.length);
+      done += chunk.length;
+      onProgress?.(done, inputs.length);
+    }
+    if (pending.samples.length > 0) {
+      const finished = this.#finish(pending, options.normalize);
+      finished.forEach((result, position) => {
+        results[pending.at[position]!] = result;
+      });
     }
     return results;
   }
@@ -448,6 +569,28 @@ class RewardEnsemble implements Ensemble {
   }
 }
 
+/** What aggregation reads of a sample: its prompt, metadata and image identity (not its pixels). */
+interface LightSample {
+  prompt: string;
+  metadata?: Record<string, unknown>;
+  image: { hash: string; width: number; height: number; source?: string };
+}
+
+interface RawScored {
+  samples: LightSample[];
+  warnings: string[][];
+  perExpert: RewardItemResult[][];
+}
+
+function lightSample(sample: RewardSample): LightSample {
+  const { image } = sample;
+  return {
+    prompt: sample.prompt,
+    ...(sample.metadata ? { metadata: sample.metadata } : {}),
+    image: { hash: image.hash, width: image.width, height: image.height, ...(image.source ? { source: image.source } : {}) },
+  };
+}
+
 function toSample(input: ScoreInput, image: RgbImage): RewardSample {
   return {
     image,
@@ -465,6 +608,7 @@ export function outcomeToJson(outcome: ExpertOutcome): Record<string, unknown> {
     weight: outcome.weight,
     score: outcome.score,
     raw: outcome.raw,
+    ...(outcome.normalized ? { normalized: outcome.normalized } : {}),
     ...(outcome.details ? { details: outcome.details } : {}),
     warnings: outcome.warnings,
     ...(outcome.error ? { error: outcome.error.toJSON() } : {}),

@@ -99,3 +99,29 @@ describe('normalizer details', () => {
     expect(() => NormalizerStore.fromJSON({ format: 'other' } as never)).toThrow(InvalidConfigError);
   });
 });
+
+describe('normalize in ensemble configs', () => {
+  it('the config schema takes `normalize` per expert and the ensemble applies it; plugins never see the key', async () => {
+    const { parseEnsembleConfig, createEnsembleFromConfig } = await import('../config/config.js');
+    const { createMockReward, createTestImage } = await import('../test/index.js');
+    const seen: unknown[] = [];
+    const plugin = {
+      kind: 'toy',
+      backends: ['local'],
+      configSchema: { type: 'object', additionalProperties: false, properties: { kind: {}, name: {}, weight: {}, backend: {}, options: {} } },
+      create: (config: unknown) => {
+        seen.push(config);
+        return createMockReward({ kind: 'toy', score: (sample) => Number(sample.prompt) });
+      },
+    };
+    const config = parseEnsembleConfig({ aggregate: 'sum', experts: [{ kind: 'toy', normalize: { mode: 'group-z', std: 'sample' } }] });
+    expect(() => parseEnsembleConfig({ experts: [{ kind: 'toy', normalize: { mode: 'z' } }] })).toThrow(/experts\/0\/normalize\/mode must be one of/);
+    const ensemble = await createEnsembleFromConfig(config, { plugins: [plugin], pool: false });
+    expect(seen).toEqual([expect.not.objectContaining({ normalize: expect.anything() })]);
+    const image = createTestImage(2, 2);
+    const results = await ensemble.score(['1', '3'].map((prompt) => ({ image, prompt, metadata: { group: 0 } })));
+    expect(results.map((r) => r.reward)).toEqual([-1 / (Math.SQRT2 + 1e-4), 1 / (Math.SQRT2 + 1e-4)]);
+    expect(ensemble.modelId).toContain('~group-z');
+    await ensemble.dispose();
+  });
+});
