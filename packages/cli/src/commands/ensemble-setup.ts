@@ -19,6 +19,8 @@ export const DEFAULT_EXPERT_CONFIGS: Record<string, ExpertConfig> = {
   detector: DEFAULT_EXPERT_CONFIG,
   // Tesseract with the English LSTM weights of @tesseract.js-data/eng: offline, no config needed.
   ocr: { kind: 'ocr', backend: { type: 'tesseract' } },
+  // JPEG size at quality 95 with sharp (DDPO's / Flow-GRPO's reward): no model at all.
+  compressibility: { kind: 'compressibility', backend: { type: 'sharp' } },
 };
 
 /**

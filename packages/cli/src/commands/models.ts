@@ -23,6 +23,7 @@ export interface ExpertKindInfo {
 export const OFFLINE_NOTES: Record<string, string> = {
   detector: 'yes: backend tfjs, model centernet (COCO-80 weights ship in @vladmandic/human)',
   ocr: 'yes: tesseract (English LSTM weights ship in @tesseract.js-data/eng)',
+  compressibility: 'yes: no model (JPEG size with sharp)',
   vqa: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   orm: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   hpm: 'no: needs a local CLIP / HPS / PickScore / ImageReward folder',
