@@ -20,7 +20,7 @@ export function createProgram(setExitCode: (code: number) => void): Command {
   registerBenchCommand(program, setExitCode);
   registerServeCommand(program);
   registerTrainCommand(program, setExitCode);
-  registerModelsCommand(program);
+  registerModelsCommand(program, setExitCode);
   return program;
 }
 

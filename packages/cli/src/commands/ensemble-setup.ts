@@ -10,6 +10,7 @@ import {
   type EnsembleConfig,
   type ExpertConfig,
 } from '@t2i-reward/core';
+import { expertEntryForModel } from './catalog-model.js';
 
 /** The offline default: core's one constant (the real COCO detector, CenterNet on TF.js). */
 export { DEFAULT_ENSEMBLE_CONFIG };
@@ -59,11 +60,14 @@ export interface EnsembleChoice {
   batchSize?: number;
   /** A named ensemble preset (`t2i-r1-reference`), applied when the ensemble is built. */
   preset?: string;
+  /** A catalog model pulled into the cache (`t2ir models pull`): one expert of its kind, no config needed. */
+  model?: string;
 }
 
 /** The config a command runs: the file, or the default, narrowed to `--expert` kinds, with flag overrides. */
 export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ config: EnsembleConfig; isDefault: boolean }> {
   let config: EnsembleConfig;
+  if (choice.model && choice.config) throw new UsageError('give --model or --config, not both (a config names its models in backend.model)');
   if (choice.config) {
     config = await loadEnsembleConfig(choice.config);
     if (choice.experts?.length) {
@@ -77,6 +81,8 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
         );
       config = { ...config, experts };
     }
+  } else if (choice.model) {
+    config = { aggregate: 'mean', experts: [expertEntryForModel(choice.model, choice.experts)] };
   } else if (choice.experts?.length) {
     const kinds = [...new Set(choice.experts)];
     // Built-in kinds without an offline default are refused here with what they need; other kinds (third-party
@@ -95,7 +101,7 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
       ...(choice.batchSize ? { batchSize: choice.batchSize } : {}),
       ...(choice.preset ? { preset: choice.preset } : {}),
     },
-    isDefault: !choice.config && !choice.experts?.length,
+    isDefault: !choice.config && !choice.experts?.length && !choice.model,
   };
 }
 

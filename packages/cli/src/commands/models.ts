@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
 import { BUILTIN_BACKEND_PACKAGES, BUILTIN_EXPERT_KINDS, expertPackageName, listExpertPlugins, resolveExpertPlugin, T2IRewardError } from '@t2i-reward/core';
+import { catalogStatuses, registerCatalogCommands, renderCatalogTable, type CatalogModelStatus } from './models-catalog.js';
 
 export interface ExpertKindInfo {
   kind: string;
@@ -14,6 +15,8 @@ export interface ExpertKindInfo {
   description?: string;
   /** Why it is not available. */
   problem?: string;
+  /** Catalog models of this kind and where each stands here: ready offline now, pullable, needs an export, or served. */
+  models: CatalogModelStatus[];
 }
 
 /**
@@ -34,6 +37,8 @@ const SHARED_BACKENDS = Object.entries(BUILTIN_BACKEND_PACKAGES).map(([type, pkg
 /** Every known expert kind (built-in and registered) and whether its package loads here. */
 export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
   const kinds = [...new Set([...BUILTIN_EXPERT_KINDS, ...listExpertPlugins().map((plugin) => plugin.kind)])];
+  const catalog = catalogStatuses();
+  const modelsOf = (kind: string) => catalog.filter((model) => model.kind === kind);
   return Promise.all(
     kinds.map(async (kind): Promise<ExpertKindInfo> => {
       const packageName = expertPackageName(kind);
@@ -47,6 +52,7 @@ export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
           sharedBackends: SHARED_BACKENDS,
           offline: OFFLINE_NOTES[kind] ?? "see the plugin's documentation",
           ...(plugin.description ? { description: plugin.description } : {}),
+          models: modelsOf(kind),
         };
       } catch (error) {
         const problem =
@@ -62,14 +68,15 @@ export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
           sharedBackends: SHARED_BACKENDS,
           offline: OFFLINE_NOTES[kind] ?? 'unknown',
           problem,
+          models: modelsOf(kind),
         };
       }
     }),
   );
 }
 
-export function registerModelsCommand(program: Command): void {
-  program
+export function registerModelsCommand(program: Command, setExitCode: (code: number) => void = () => undefined): void {
+  const models = program
     .command('models')
     .summary('list the expert kinds and their backends')
     .description(
@@ -95,11 +102,23 @@ export function registerModelsCommand(program: Command): void {
           info.package ?? '',
           info.available ? 'available' : (info.problem ?? 'unavailable'),
           backends.join(', '),
-          info.offline,
+          offlineNow(info),
           info.description ?? '',
         ]);
       }
       const shared = SHARED_BACKENDS.map((backend) => `${backend.type} (${backend.package})`).join(', ');
       process.stdout.write(`${table.toString()}\n* shared backends, usable by every kind: ${shared}: delegate scoring to a KServe v2 / Triton reward server\n`);
+      process.stdout.write(
+        `\nModel catalog (t2ir models pull <name>; cache: $T2IR_CACHE/models):\n${renderCatalogTable(kinds.flatMap((info) => info.models))}\n`,
+      );
     });
+  registerCatalogCommands(models, setExitCode);
+}
+
+/** The offline column: the kind's note, then its catalog models that are ready now or a pull away. */
+function offlineNow(info: ExpertKindInfo): string {
+  const ready = info.models.filter((model) => model.status === 'ready').map((model) => model.name);
+  const pullable = info.models.filter((model) => model.status === 'pullable').map((model) => model.name);
+  if (ready.length > 0) return `yes: pulled ${ready.join(', ')} (t2ir score --model NAME)`;
+  return pullable.length > 0 ? `${info.offline}; or t2ir models pull ${pullable.join(' | ')}` : info.offline;
 }

@@ -34,6 +34,7 @@ interface ScoreFlags {
   maxPixels?: number;
   batchSize?: number;
   preset?: string;
+  model?: string;
   threads?: number;
   json?: boolean;
 }
@@ -259,6 +260,7 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     ...(flags.onMissing ? { onMissing: flags.onMissing } : {}),
     ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
     ...(flags.preset ? { preset: flags.preset } : {}),
+    ...(flags.model ? { model: flags.model } : {}),
   });
   const image: ImageLoadOptions = {
     ...(flags.allowUrl?.length ? { allowUrls: [...(config.image?.allowUrls ?? []), ...flags.allowUrl] } : {}),
@@ -358,6 +360,7 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
       'ensemble config JSON: {"aggregate","onMissing","image","experts":[{"kind","name","weight","backend":{"type","model"},"options"}]}',
     )
     .option('-e, --expert <kind...>', 'only these experts (kinds or names from the config; without --config, each kind with its defaults)')
+    .option('-m, --model <name>', 'a catalog model pulled with `t2ir models pull <name>`: one expert of its kind, no config needed (see t2ir models)')
     .addOption(new Option('--aggregate <mode>', 'how expert scores combine (overrides the config)').choices(['mean', 'weighted-mean', 'sum']))
     .addOption(
       new Option(
@@ -380,6 +383,7 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
         '  t2ir score --image dog.jpg --prompt "a dog next to a bicycle" --json',
         '  t2ir score --image a.png b.png --prompt "a red car" "two cats" --config ensemble.json',
         '  t2ir score --prompts-file items.jsonl --expert detector',
+        '  t2ir models pull clip-vit-b32 && t2ir score --model clip-vit-b32 --image a.png --prompt "a cat"   # a pulled catalog model, no config',
         '',
         'Exit status: 0 when at least one image got a reward, 1 when none did (failed, or no expert could judge it), 2 for bad flags.',
       ].join('\n'),
