@@ -13,7 +13,8 @@ import { createRgbImage, fromT2IR1Row, type RewardSample } from '@t2i-reward/cor
 import { newStats } from '../src/backend.js';
 import { createVqaReward } from '../src/vqa-reward.js';
 
-export const DEFAULT_METADATA = '/work/shared/data/t2i-r1/geneval_and_t2i_data_final.json';
+/** The training metadata the repo ships (benchmarks/data/t2i-r1, with its licence). */
+export const DEFAULT_METADATA = fileURLToPath(new URL('../../../benchmarks/data/t2i-r1/geneval_and_t2i_data_final.json', import.meta.url));
 
 interface Row {
   prompt: string;

@@ -20,6 +20,11 @@ export interface YesNoAnswer {
   ratio: number | null;
   warnings: string[];
   /**
+   * The question text as sent to the model (`prefix + body + suffix` after the backend removed control-token text
+   * its model reads as markup); absent when the backend sent it unchanged or cannot tell (a truncated question).
+   */
+  sent?: string;
+  /**
    * The same position read as T2I-R1's released code does (single lowercase "yes" / "no" ids, accepted-answer
    * mass), at the requested temperature and top-k; set by backends that see the full logits.
    */

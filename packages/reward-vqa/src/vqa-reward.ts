@@ -123,7 +123,12 @@ export class VqaReward extends BaseReward {
     return { phrases, queries: phrases.map((body) => ({ ...this.#template, body })), warnings };
   }
 
-  /** reward_git.py's choice: gate by task type, then attr_nouns verbatim, else nouns, else a fixed 1. */
+  /**
+   * reward_git.py's choice (lines 48-64): gate by task type, then the row's `attr_nouns` when not None, else its
+   * `nouns` (None or empty: a fixed 1), each asked `f"{phrase}?"` as written (case, spaces, duplicates and any
+   * `<image>` text kept). The row is the spec's `t2iR1` fields (fromT2IR1Row keeps them verbatim); a spec without
+   * them asks its phrases, else its object names.
+   */
   #referenceQuestions(sample: RewardSample): QuestionPlan {
     const spec = resolveSpec(sample);
     const taskType = t2iR1TaskType(sample, spec);
@@ -131,8 +136,11 @@ export class VqaReward extends BaseReward {
     if (taskType !== undefined && T2I_R1_UNASKED_TASKS.has(taskType)) {
       return { ...none, fixed: { score: 0, reason: `task_type ${taskType}: the reference scores 0 without asking` } };
     }
-    const phrases = spec.phrases ?? spec.objects.map((object) => object.name);
-    if (spec.phrases === undefined && phrases.length === 0) {
+    const row = spec.t2iR1;
+    // A spec stored before `t2iR1.attr_nouns` existed still has the (lower-cased) phrases.
+    const attrNouns = row ? (row.attr_nouns ?? spec.phrases) : spec.phrases;
+    const phrases = attrNouns ?? (row ? row.nouns : spec.objects.map((object) => object.name));
+    if (attrNouns === undefined && phrases.length === 0) {
       return { ...none, fixed: { score: 1, reason: 'no attr_nouns and no nouns: the reference scores 1' } };
     }
     return { phrases, queries: phrases.map((body) => ({ ...this.#template, body })), warnings: [] };
@@ -189,7 +197,11 @@ export class VqaReward extends BaseReward {
       }
       for (const warning of answers[q]!.warnings) warnings.push(`"${phrase}": ${warning}`);
       const ratio = Number.isFinite(reference.ratio) ? reference.ratio : null;
-      questions.push({ phrase, question: queryText(plan.queries[q]!), pYes: reference.pYes, pNo: reference.pNo, ratio });
+      // The question as the backend sent it (it may remove control-token text its model reads as markup).
+      const asked = queryText(plan.queries[q]!);
+      const sent = answers[q]!.sent ?? asked;
+      if (sent !== asked) warnings.push(`"${phrase}": sent as ${JSON.stringify(sent)}; the reference sends ${JSON.stringify(asked)} as written`);
+      questions.push({ phrase, question: sent, pYes: reference.pYes, pNo: reference.pNo, ratio });
     }
     if (questions.length === 0) warnings.push('attr_nouns is an empty list: the reference takes the mean of nothing (NaN)');
     const ratios = questions.map((question) => question.ratio);

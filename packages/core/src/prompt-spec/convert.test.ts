@@ -99,6 +99,24 @@ describe('fromT2IR1Row', () => {
     expect(attributePhrases(spec)).toEqual(['crescent chair', 'spherical cushion', 'triangular leg', 'rectangular study']);
   });
 
+  it('reads null columns as missing, as reward_git.py reads the rows Hugging Face datasets gives it (None)', () => {
+    const spec = fromT2IR1Row({ prompt: 'a dog', task_type: 'texture', nouns: ['dog'], attr_nouns: null, spatial_info: null, numeracy_info: null });
+    expect(spec).toEqual(fromT2IR1Row({ prompt: 'a dog', task_type: 'texture', nouns: ['dog'] }));
+    expect(spec.phrases).toBeUndefined();
+    expect(spec.t2iR1).toEqual({ task_type: 'texture', nouns: ['dog'] });
+    const bare = fromT2IR1Row({ prompt: 'x', task_type: null, nouns: null });
+    expect(bare.category).toBeUndefined();
+    expect(bare.t2iR1).toEqual({ nouns: [] });
+    validatePromptSpec(spec);
+  });
+
+  it('keeps attr_nouns as written in t2iR1 (reward_git.py asks f"{attr_noun}?")', () => {
+    const spec = fromT2IR1Row({ prompt: 'x', task_type: 'color', nouns: ['Car'], attr_nouns: ['Red Car', 'Red Car'] });
+    expect(spec.t2iR1?.attr_nouns).toEqual(['Red Car', 'Red Car']);
+    expect(spec.phrases).toEqual(['red car', 'red car']);
+    validatePromptSpec(spec);
+  });
+
   it('rejects malformed rows naming the field', () => {
     const cases: [unknown, string][] = [
       [null, ''],
@@ -138,6 +156,16 @@ describe('fromGenEvalRow', () => {
       { name: 'apple', count: 1, attributes: ['black'], phrase: 'black apple' },
     ]);
     expect(attributePhrases(spec)).toEqual(['purple wine glass', 'black apple']);
+  });
+
+  it('reads null keys as missing (tag, color, position, exclude)', () => {
+    const spec = fromGenEvalRow({
+      tag: null,
+      prompt: 'a photo of a dog',
+      include: [{ class: 'dog', count: 1, color: null, position: null }],
+      exclude: null,
+    });
+    expect(spec).toEqual({ prompt: 'a photo of a dog', objects: [{ name: 'dog', count: 1 }], relations: [], source: 'geneval' });
   });
 
   it('keeps exclusions', () => {

@@ -2,22 +2,26 @@ import { InvalidPromptSpecError } from '../errors.js';
 import { normalizeRelation } from './relations.js';
 import type { PromptExclusion, PromptObject, PromptRelation, PromptSpec, T2IR1Fields } from './types.js';
 
-/** One row of T2I-R1's training metadata (`geneval_and_t2i_data_final.json`, JSON Lines). */
+/**
+ * One row of T2I-R1's training metadata (`geneval_and_t2i_data_final.json`, JSON Lines). A `null` column is a
+ * missing one: Hugging Face `datasets` fills the columns a row lacks with `None`, and the released reward code
+ * tests `is None` (reward_git.py: `if kwargs['attr_nouns'][i] is not None`).
+ */
 export interface T2IR1Row {
   prompt: string;
-  task_type?: string;
-  nouns?: string[];
-  attr_nouns?: string[];
-  spatial_info?: { obj1: string; obj2: string; locality: string };
-  numeracy_info?: { obj_name: string; num: number }[];
+  task_type?: string | null;
+  nouns?: string[] | null;
+  attr_nouns?: string[] | null;
+  spatial_info?: { obj1: string; obj2: string; locality: string } | null;
+  numeracy_info?: { obj_name: string; num: number }[] | null;
 }
 
-/** One row of GenEval's `evaluation_metadata.jsonl`. */
+/** One row of GenEval's `evaluation_metadata.jsonl` (a `null` column or key is a missing one, as for T2I-R1 rows). */
 export interface GenEvalRow {
-  tag?: string;
+  tag?: string | null;
   prompt: string;
-  include: { class: string; count: number; color?: string; position?: [string, number] }[];
-  exclude?: { class: string; count: number }[];
+  include: { class: string; count: number; color?: string | null; position?: [string, number] | null }[];
+  exclude?: { class: string; count: number }[] | null;
 }
 
 function bad(source: string, path: string, message: string): never {
@@ -26,6 +30,12 @@ function bad(source: string, path: string, message: string): never {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A row's column, `null` read as missing (dataset libraries fill absent columns with None / null). */
+function column(row: Record<string, unknown>, key: string): unknown {
+  const value = row[key];
+  return value === null ? undefined : value;
 }
 
 function nameAt(source: string, value: unknown, path: string): string {
@@ -57,21 +67,27 @@ function objectNamed(objects: PromptObject[], name: string): PromptObject {
 /**
  * Converts a T2I-R1 metadata row. `nouns` become the objects (in order); `numeracy_info` sets their counts;
  * `spatial_info` becomes one relation with its locality canonicalised ("on the top of" → "above"); each
- * `attr_nouns` phrase is kept verbatim in `phrases` (what T2I-R1's VQA reward asks about) and, when it ends in
- * one of the nouns, also sets that object's attributes and phrase. `t2iR1` keeps `task_type`, `nouns`,
- * `spatial_info` and `numeracy_info` verbatim for reference-exact scoring (the released code branches on
- * `task_type` and matches raw noun strings). Throws InvalidPromptSpecError naming the bad field of a malformed row.
+ * `attr_nouns` phrase is kept, trimmed and lower-cased, in `phrases` (what our VQA reward asks about) and, when it
+ * ends in one of the nouns, also sets that object's attributes and phrase. `t2iR1` keeps `task_type`, `nouns`,
+ * `attr_nouns`, `spatial_info` and `numeracy_info` verbatim for reference-exact scoring (the released code branches
+ * on `task_type`, matches raw noun strings and asks `f"{attr_noun}?"` as written). A `null` column is a missing one,
+ * as the released code reads the rows Hugging Face `datasets` gives it (None for a column a row lacks).
+ * Throws InvalidPromptSpecError naming the bad field of a malformed row.
  */
 export function fromT2IR1Row(row: unknown): PromptSpec {
   const source = 'T2I-R1';
   if (!isRecord(row)) bad(source, '', 'must be an object');
   if (typeof row.prompt !== 'string') bad(source, 'prompt', 'must be a string');
+  const taskType = column(row, 'task_type');
+  const numeracyInfo = column(row, 'numeracy_info');
+  const spatialInfo = column(row, 'spatial_info');
+  const attrNouns = column(row, 'attr_nouns');
   const objects: PromptObject[] = [];
-  for (const noun of stringArrayAt(source, row.nouns, 'nouns')) objectNamed(objects, noun);
+  for (const noun of stringArrayAt(source, column(row, 'nouns'), 'nouns')) objectNamed(objects, noun);
 
-  if (row.numeracy_info !== undefined) {
-    if (!Array.isArray(row.numeracy_info)) bad(source, 'numeracy_info', 'must be an array');
-    row.numeracy_info.forEach((entry: unknown, index: number) => {
+  if (numeracyInfo !== undefined) {
+    if (!Array.isArray(numeracyInfo)) bad(source, 'numeracy_info', 'must be an array');
+    numeracyInfo.forEach((entry: unknown, index: number) => {
       if (!isRecord(entry)) bad(source, `numeracy_info/${index}`, 'must be an object');
       const object = objectNamed(objects, nameAt(source, entry.obj_name, `numeracy_info/${index}/obj_name`));
       object.count = countAt(source, entry.num, `numeracy_info/${index}/num`);
@@ -79,8 +95,8 @@ export function fromT2IR1Row(row: unknown): PromptSpec {
   }
 
   const relations: PromptRelation[] = [];
-  if (row.spatial_info !== undefined) {
-    const info = row.spatial_info;
+  if (spatialInfo !== undefined) {
+    const info = spatialInfo;
     if (!isRecord(info)) bad(source, 'spatial_info', 'must be an object');
     const subject = nameAt(source, info.obj1, 'spatial_info/obj1');
     const object = nameAt(source, info.obj2, 'spatial_info/obj2');
@@ -92,7 +108,7 @@ export function fromT2IR1Row(row: unknown): PromptSpec {
     relations.push({ subject, relation, object, phrase: info.locality });
   }
 
-  const phrases = stringArrayAt(source, row.attr_nouns, 'attr_nouns');
+  const phrases = stringArrayAt(source, attrNouns, 'attr_nouns');
   for (const phrase of phrases) {
     // Longest noun that ends the phrase: "metallic desk lamp" belongs to "desk lamp" before "lamp".
     const owner = objects.filter((object) => phrase === object.name || phrase.endsWith(` ${object.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
@@ -106,23 +122,28 @@ export function fromT2IR1Row(row: unknown): PromptSpec {
 
   return {
     prompt: row.prompt,
-    ...(typeof row.task_type === 'string' ? { category: row.task_type } : {}),
+    ...(typeof taskType === 'string' ? { category: taskType } : {}),
     objects,
     relations,
-    ...(row.attr_nouns !== undefined ? { phrases } : {}),
+    ...(attrNouns !== undefined ? { phrases } : {}),
     t2iR1: rawT2IR1Fields(row),
     source: 't2i-r1',
   };
 }
 
-/** The row's fields the released reward code reads, verbatim (already checked by the conversion above). */
+/** The row's fields the released reward code reads, verbatim (already checked by the conversion above; null = missing). */
 function rawT2IR1Fields(row: Record<string, unknown>): T2IR1Fields {
-  const fields: T2IR1Fields = { nouns: Array.isArray(row.nouns) ? row.nouns.map(String) : [] };
-  if (typeof row.task_type === 'string') fields.task_type = row.task_type;
-  const info = row.spatial_info;
+  const nouns = column(row, 'nouns');
+  const fields: T2IR1Fields = { nouns: Array.isArray(nouns) ? nouns.map(String) : [] };
+  const taskType = column(row, 'task_type');
+  if (typeof taskType === 'string') fields.task_type = taskType;
+  const attrNouns = column(row, 'attr_nouns');
+  if (Array.isArray(attrNouns)) fields.attr_nouns = attrNouns.map(String);
+  const info = column(row, 'spatial_info');
   if (isRecord(info)) fields.spatial_info = { obj1: String(info.obj1), obj2: String(info.obj2), locality: String(info.locality) };
-  if (Array.isArray(row.numeracy_info)) {
-    fields.numeracy_info = row.numeracy_info.map((entry: Record<string, unknown>) => ({ obj_name: String(entry.obj_name), num: Number(entry.num) }));
+  const numeracy = column(row, 'numeracy_info');
+  if (Array.isArray(numeracy)) {
+    fields.numeracy_info = numeracy.map((entry: Record<string, unknown>) => ({ obj_name: String(entry.obj_name), num: Number(entry.num) }));
   }
   return fields;
 }
@@ -145,7 +166,7 @@ export function fromGenEvalRow(row: unknown): PromptSpec {
     if (!isRecord(entry)) bad(source, path, 'must be an object');
     const name = nameAt(source, entry.class, `${path}/class`);
     const object: PromptObject = { name, count: countAt(source, entry.count, `${path}/count`) };
-    if (entry.color !== undefined) {
+    if (column(entry, 'color') !== undefined) {
       const color = nameAt(source, entry.color, `${path}/color`);
       object.attributes = [color];
       object.phrase = `${color} ${name}`;
@@ -153,7 +174,7 @@ export function fromGenEvalRow(row: unknown): PromptSpec {
     objects.push(object);
   });
   include.forEach((entry, index) => {
-    const position = (entry as Record<string, unknown>).position;
+    const position = column(entry as Record<string, unknown>, 'position');
     if (position === undefined) return;
     const path = `include/${index}/position`;
     if (!Array.isArray(position) || position.length !== 2) bad(source, path, 'must be [relation, index]');
@@ -166,9 +187,10 @@ export function fromGenEvalRow(row: unknown): PromptSpec {
     relations.push({ subject: objects[index]!.name, relation, object: objects[target]!.name, phrase: phrase as string });
   });
   let exclude: PromptExclusion[] | undefined;
-  if (row.exclude !== undefined) {
-    if (!Array.isArray(row.exclude)) bad(source, 'exclude', 'must be an array');
-    exclude = row.exclude.map((entry: unknown, index: number) => {
+  const excludeColumn = column(row, 'exclude');
+  if (excludeColumn !== undefined) {
+    if (!Array.isArray(excludeColumn)) bad(source, 'exclude', 'must be an array');
+    exclude = excludeColumn.map((entry: unknown, index: number) => {
       if (!isRecord(entry)) bad(source, `exclude/${index}`, 'must be an object');
       const count = countAt(source, entry.count, `exclude/${index}/count`);
       if (count < 1) bad(source, `exclude/${index}/count`, 'must be ≥ 1');

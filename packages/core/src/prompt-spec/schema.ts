@@ -64,6 +64,7 @@ export const promptSpecSchema: JSONSchema = {
       properties: {
         task_type: { type: 'string' },
         nouns: { type: 'array', items: { type: 'string' } },
+        attr_nouns: { type: 'array', items: { type: 'string' } },
         spatial_info: {
           type: 'object',
           additionalProperties: false,

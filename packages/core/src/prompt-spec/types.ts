@@ -62,6 +62,8 @@ export interface T2IR1Fields {
   /** The row's `task_type` ("spatial", "numeracy", "complex", "color", …): the released rewards branch on it. */
   task_type?: string;
   nouns: string[];
+  /** The row's `attr_nouns` as written (absent when the row has none or null): reward_git.py asks `f"{attr_noun}?"` for each. */
+  attr_nouns?: string[];
   spatial_info?: { obj1: string; obj2: string; locality: string };
   numeracy_info?: { obj_name: string; num: number }[];
 }

@@ -69,7 +69,7 @@ export class OnnxBlipYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Load
     const answers: YesNoAnswer[] = [];
     for (const query of queries) {
       throwIfAborted(options.signal);
-      const { ids, warnings } = framedQueryIds(loaded.tokenizer, query, loaded.limit, loaded.frame);
+      const { ids, warnings, sent } = framedQueryIds(loaded.tokenizer, query, loaded.limit, loaded.frame);
       const inputIds = new ort.Tensor(
         'int64',
         BigInt64Array.from(ids, (id) => BigInt(id)),
@@ -81,7 +81,14 @@ export class OnnxBlipYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Load
       const { logits } = await loaded.decoder.run({ input_ids: start, question_embeds: questionEmbeds!, question_attention_mask: ones });
       const vocab = logits!.dims[2]!;
       const p = yesNoProbabilities((logits!.data as Float32Array).subarray(0, vocab), loaded.yesNo, options);
-      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, ...(p.reference ? { reference: p.reference } : {}), warnings });
+      answers.push({
+        pYes: p.pYes,
+        pNo: p.pNo,
+        ratio: p.ratio,
+        ...(p.reference ? { reference: p.reference } : {}),
+        ...(sent !== undefined ? { sent } : {}),
+        warnings,
+      });
     }
     return answers;
   }

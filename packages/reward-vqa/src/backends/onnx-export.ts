@@ -135,14 +135,15 @@ export function framedQueryIds(
   query: YesNoQuery,
   limit: number,
   frame: { before: readonly number[]; after: readonly number[] },
-): { ids: number[]; warnings: string[] } {
+): { ids: number[]; warnings: string[]; sent?: string } {
   const warnings: string[] = [];
   const cleaned = stripSpecialTokens(query.body, tokenizer.all_special_tokens);
   if (cleaned.warning) warnings.push(cleaned.warning);
   const encode = (text: string) => (text ? tokenizer.encode(text, { add_special_tokens: false }) : []);
   const framing = frame.before.length + frame.after.length;
-  const full = encode(`${query.prefix ?? ''}${cleaned.text}${query.suffix ?? ''}`);
-  if (full.length + framing <= limit) return { ids: [...frame.before, ...full, ...frame.after], warnings };
+  const text = `${query.prefix ?? ''}${cleaned.text}${query.suffix ?? ''}`;
+  const full = encode(text);
+  if (full.length + framing <= limit) return { ids: [...frame.before, ...full, ...frame.after], warnings, ...(cleaned.warning ? { sent: text } : {}) };
   const prefix = encode(query.prefix ?? '');
   const suffix = encode(query.suffix ?? '');
   const body = encode(cleaned.text);

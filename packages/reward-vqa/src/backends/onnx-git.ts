@@ -84,7 +84,7 @@ export class OnnxGitYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Loade
     for (const query of queries) {
       throwIfAborted(options.signal);
       // [CLS] + question tokens, no [SEP].
-      const { ids, warnings } = framedQueryIds(loaded.tokenizer, query, loaded.limit, { before: [loaded.startId], after: [] });
+      const { ids, warnings, sent } = framedQueryIds(loaded.tokenizer, query, loaded.limit, { before: [loaded.startId], after: [] });
       const input = new loaded.ort.Tensor(
         'int64',
         BigInt64Array.from(ids, (id) => BigInt(id)),
@@ -95,7 +95,14 @@ export class OnnxGitYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Loade
       const [, positions, vocab] = logits!.dims as [number, number, number];
       const data = logits!.data as Float32Array;
       const p = yesNoProbabilities(data.subarray((positions - 1) * vocab, positions * vocab), loaded.yesNo, options);
-      answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, ...(p.reference ? { reference: p.reference } : {}), warnings });
+      answers.push({
+        pYes: p.pYes,
+        pNo: p.pNo,
+        ratio: p.ratio,
+        ...(p.reference ? { reference: p.reference } : {}),
+        ...(sent !== undefined ? { sent } : {}),
+        warnings,
+      });
     }
     return answers;
   }

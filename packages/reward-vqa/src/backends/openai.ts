@@ -148,7 +148,8 @@ export class OpenAiYesNoBackend implements YesNoBackend {
       top_logprobs: this.#options.topLogprobs,
     };
     const answer = readYesNo(await this.#post(request, options.signal), options.temperature ?? 1, this.#endpoint, options.topK);
-    return { ...answer, warnings: [...warnings, ...answer.warnings] };
+    const sent = body === query.body ? {} : { sent: queryText({ ...query, body }) };
+    return { ...answer, ...sent, warnings: [...warnings, ...answer.warnings] };
   }
 
   async #post(request: unknown, signal: AbortSignal | undefined): Promise<ChatCompletionResponse> {

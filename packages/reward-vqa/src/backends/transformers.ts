@@ -171,7 +171,15 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
       for (let row = 0; row < rows; row++) {
         const offset = (row * positions + positions - 1) * vocab;
         const p = yesNoProbabilities(data.subarray(offset, offset + vocab), loaded.yesNo, options);
-        answers.push({ pYes: p.pYes, pNo: p.pNo, ratio: p.ratio, ...(p.reference ? { reference: p.reference } : {}), warnings: prepared.warnings[row] ?? [] });
+        const sent = prepared.sent[row];
+        answers.push({
+          pYes: p.pYes,
+          pNo: p.pNo,
+          ratio: p.ratio,
+          ...(p.reference ? { reference: p.reference } : {}),
+          ...(sent !== undefined ? { sent } : {}),
+          warnings: prepared.warnings[row] ?? [],
+        });
       }
     }
     return answers;
@@ -186,12 +194,15 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
       if (cleaned.warning) warnings[i]!.push(cleaned.warning);
       return cleaned.text;
     });
+    const cleaned = [...bodies];
     const texts = () => queries.map((q, i) => this.#render(loaded, (q.prefix ?? '') + bodies[i] + (q.suffix ?? '')));
     let inputs = await loaded.processor(raw, texts(), { padding: true });
     for (let attempt = 0; attempt < 4; attempt++) {
       const lengths = rowLengths(inputs.attention_mask!);
       const over = lengths.map((length) => length - loaded.limit);
-      if (over.every((n) => n <= 0)) return { inputs, warnings };
+      // The text as sent when control-token text was removed (a truncated question has no exact text: left out).
+      const sent = queries.map((q, i) => (bodies[i] === cleaned[i] && bodies[i] !== q.body ? (q.prefix ?? '') + bodies[i] + (q.suffix ?? '') : undefined));
+      if (over.every((n) => n <= 0)) return { inputs, warnings, sent };
       over.forEach((overflow, i) => {
         if (overflow <= 0) return;
         const ids = tokenizer.encode(bodies[i]!, { add_special_tokens: false });
