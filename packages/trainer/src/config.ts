@@ -12,6 +12,7 @@ import {
   type JSONSchema,
   type TfjsBackendChoice,
 } from '@t2i-reward/core';
+import { normalizeSpecSchema } from '@t2i-reward/core';
 import type { EarlyStoppingOptions } from './diagnostics.js';
 import type { Policy, PolicyFactory, PromptItem } from './policy.js';
 import { createProgressBar } from './progress.js';
@@ -109,7 +110,7 @@ export const trainConfigSchema: JSONSchema = {
         epsilon: nonNegative,
         scale: { enum: ['group', 'batch', 'none'] },
         std: { enum: ['sample', 'population'] },
-        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages'] },
+        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages', 'gdpo'] },
         aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
         epsilonLow: nonNegative,
         epsilonHigh: nonNegative,
@@ -118,6 +119,10 @@ export const trainConfigSchema: JSONSchema = {
         maxGradNorm: nonNegative,
         weightDecay: nonNegative,
         sampleAhead: { type: 'boolean' },
+        // One spec for every expert, or specs by expert name (core's normalizeSpecSchema).
+        rewardNormalize: {
+          anyOf: [{ const: false }, normalizeSpecSchema, { type: 'object', not: { required: ['mode'] }, additionalProperties: normalizeSpecSchema }],
+        },
         statTracker: {
           oneOf: [
             { const: false },

@@ -3,6 +3,7 @@ export * from './math/index.js';
 export { train, DEFAULT_TRAINER_SETTINGS, type TrainOptions, type TrainResult, type TrainerSettings, type MetricsRecord, type Stats } from './trainer.js';
 export type { Policy, PolicyFactory, PromptItem, RewardInput, SampledSequence } from './policy.js';
 export { ensembleReward, type RewardFunction, type RewardOutcome } from './reward.js';
+export { normalizeOutcomes, parseRewardNormalize, type RewardNormalizeSetting } from './normalize.js';
 export { SeededRng } from './rng.js';
 export { AdamOptimizer, type AdamOptions, type AdamState } from './adam.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, checkpointDir, type CheckpointData, type StoredTensor } from './checkpoint.js';

@@ -14,7 +14,8 @@ import {
   type StatTrackerState,
   type Tf,
 } from './math/index.js';
-import type { AgreementSummary, DriftAlarm, DriftOptions } from '@t2i-reward/core';
+import { NormalizerStore, type AgreementSummary, type DriftAlarm, type DriftOptions, type NormalizerState } from '@t2i-reward/core';
+import { normalizeOutcomes, parseRewardNormalize, type RewardNormalizeSetting } from './normalize.js';
 import { AdamOptimizer } from './adam.js';
 import { EarlyStopping, recordDiagnostics, trainingDrift, type EarlyStoppingOptions, type EarlyStoppingState } from './diagnostics.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type StoredTensor } from './checkpoint.js';
@@ -38,6 +39,12 @@ export interface TrainerSettings extends GrpoSettings {
    * resumed run equals an uninterrupted one. Default false (on-policy, T2I-R1's setting).
    */
   sampleAhead: boolean;
+  /**
+   * Normalise each expert's scores with core's normalisers before the advantages (`{ mode: 'running-z' }` for every
+   * expert, or specs by expert name); groups are the prompts. Running statistics travel in checkpoints. Default
+   * false (raw scores). `multiReward: 'gdpo'` is the per-expert group-z form without this setting.
+   */
+  rewardNormalize: RewardNormalizeSetting | false;
 }
 
 export const DEFAULT_TRAINER_SETTINGS: Readonly<TrainerSettings> = Object.freeze({
@@ -47,6 +54,7 @@ export const DEFAULT_TRAINER_SETTINGS: Readonly<TrainerSettings> = Object.freeze
   weightDecay: 0,
   statTracker: false,
   sampleAhead: false,
+  rewardNormalize: false,
 });
 
 export interface Stats {
@@ -147,6 +155,8 @@ interface TrainerState {
   order: number[];
   cursor: number;
   tracker?: StatTrackerState;
+  /** Running statistics of `rewardNormalize` (running-z). */
+  normalizers?: NormalizerState;
   adamStep: number;
   variables: number;
   hasReference: boolean;
@@ -210,6 +220,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const reference = (settings.beta ?? 0) !== 0 ? await policy.clone() : undefined;
   const optimizer = new AdamOptimizer(tf, { learningRate: settings.learningRate, weightDecay: settings.weightDecay });
   let tracker = settings.statTracker ? new PerPromptStatTracker(settings.statTracker) : undefined;
+  const rewardNormalize = settings.rewardNormalize ? parseRewardNormalize(settings.rewardNormalize) : undefined;
+  const normalizers = new NormalizerStore();
   let rng = SeededRng.fromSeed(seed);
   let order: number[] = [];
   let cursor = 0;
@@ -235,6 +247,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     order = state.order;
     cursor = state.cursor;
     tracker = state.tracker ? PerPromptStatTracker.fromJSON(state.tracker) : tracker;
+    if (state.normalizers) normalizers.restore(state.normalizers);
     const byPrefix = (prefix: string): StoredTensor[] => tensors.filter((t) => t.name.startsWith(`${prefix}/`));
     assignStored(tf, variables, byPrefix('policy'), 'policy');
     if (reference && state.hasReference) assignStored(tf, reference.trainableVariables(), byPrefix('reference'), 'reference');
@@ -390,6 +403,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       variables: variables.length,
       hasReference: reference !== undefined,
       ...(tracker ? { tracker: tracker.toJSON() } : {}),
+      ...(normalizers.size > 0 ? { normalizers: normalizers.toJSON() } : {}),
       ...(ahead
         ? {
             pending: {
@@ -432,30 +446,39 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const waitStart = performance.now();
     const outcomes = await batch.rewards;
     const rewardWaitSeconds = secondsSince(waitStart);
+    // What the advantages read: the raw outcomes, or each expert normalised first (metrics keep the raw ones).
+    const scored = rewardNormalize
+      ? normalizeOutcomes(
+          outcomes,
+          items.map((item) => item.prompt),
+          rewardNormalize,
+          normalizers,
+        )
+      : outcomes;
 
     const advantageResult: AdvantageResult = tracker
       ? tracker.update(
           items.map((item) => item.prompt),
-          outcomes.map((o) => o.reward),
+          scored.map((o) => o.reward),
         )
       : settings.multiReward !== 'sum-then-normalize'
         ? (() => {
-            const names = [...new Set(outcomes.flatMap((o) => Object.keys(o.experts)))].sort();
+            const names = [...new Set(scored.flatMap((o) => Object.keys(o.experts)))].sort();
             if (names.length === 0)
               return multiRewardAdvantages(
-                outcomes.map((o) => [o.reward]),
+                scored.map((o) => [o.reward]),
                 G,
                 settings,
               );
-            const weights = names.map((name) => outcomes.find((o) => o.weights?.[name] !== undefined)?.weights?.[name] ?? 1);
+            const weights = names.map((name) => scored.find((o) => o.weights?.[name] !== undefined)?.weights?.[name] ?? 1);
             return multiRewardAdvantages(
-              outcomes.map((o) => names.map((name) => o.experts[name])),
+              scored.map((o) => names.map((name) => o.experts[name])),
               G,
               { ...settings, weights },
             );
           })()
         : multiRewardAdvantages(
-            outcomes.map((o) => [o.reward]),
+            scored.map((o) => [o.reward]),
             G,
             settings,
           );

@@ -128,7 +128,7 @@ describe('multiRewardAdvantages', () => {
   });
 
   it('rejects an unknown mode', () => {
-    expect(() => multiRewardAdvantages(matrix, 4, { mode: 'gdpo' as never })).toThrow(RangeError);
+    expect(() => multiRewardAdvantages(matrix, 4, { mode: 'bogus' as never })).toThrow(RangeError);
   });
 
   it('a sample with all rewards missing is invalid; a partly missing one sums what it has', () => {

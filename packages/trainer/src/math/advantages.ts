@@ -1,3 +1,5 @@
+import { normalizeScores } from '@t2i-reward/core';
+
 /**
  * Group-relative advantages (GRPO, DESIGN.md §3). Pure number-array functions, no TF.js.
  *
@@ -120,9 +122,13 @@ export function groupAdvantages(rewards: readonly MaybeReward[], groups: Groups,
  *   (s − mean_batch) / (std_batch + ε). As in TRL, `scale` does not apply to it.
  * - `sum-of-advantages` (DanceGRPO's form; what `normalize-then-sum` meant here before it matched TRL): each
  *   reward turned into advantages by `groupAdvantages` with the given `scale`, then their weighted sum, no batch step.
+ * - `gdpo` (GDPO, arXiv 2601.05242; Flow-Factory's `advantage_aggregation: gdpo`): each expert normalised by core's
+ *   `group-z` normaliser (the table the ensemble and the server use), weighted sum, then that sum z-scored over the
+ *   batch. The same numbers as `normalize-then-sum` (TRL implements GDPO under that name; a test holds the two
+ *   implementations equal); Flow-Factory divides by max(std, 1e-6) where we add ε.
  */
-export type MultiRewardMode = 'sum-then-normalize' | 'normalize-then-sum' | 'sum-of-advantages';
-export const MULTI_REWARD_MODES: readonly MultiRewardMode[] = ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages'];
+export type MultiRewardMode = 'sum-then-normalize' | 'normalize-then-sum' | 'sum-of-advantages' | 'gdpo';
+export const MULTI_REWARD_MODES: readonly MultiRewardMode[] = ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages', 'gdpo'];
 
 export interface MultiRewardOptions extends AdvantageOptions {
   /** Default `sum-then-normalize`; see MultiRewardMode. */
@@ -168,6 +174,26 @@ export function multiRewardAdvantages(rewards: readonly (readonly MaybeReward[])
     return { ...groupAdvantages(combined, groups, options), combined };
   }
   const n = rewards.length;
+  if (mode === 'gdpo') {
+    const estimator = options.std ?? 'sample';
+    const epsilon = options.epsilon ?? DEFAULT_EPSILON;
+    const keys = new Array<number>(n).fill(0);
+    groupIndices(n, groups).forEach((members, g) => members.forEach((i) => (keys[i] = g)));
+    const normalized: number[][] = rewards.map(() => new Array<number>(columns).fill(Number.NaN));
+    for (let k = 0; k < columns; k += 1) {
+      const column = normalizeScores(
+        rewards.map((row) => row[k]),
+        { mode: 'group-z', std: estimator, epsilon },
+        { groups: keys },
+      );
+      column.values.forEach((value, i) => {
+        if (value !== null) normalized[i]![k] = value;
+      });
+    }
+    const normalizedSum = weightedSum(normalized);
+    const batch = groupAdvantages(normalizedSum, new Array<number>(n).fill(0), { scale: 'group', std: estimator, epsilon });
+    return { ...batch, combined, normalizedSum };
+  }
   if (mode === 'normalize-then-sum') {
     const estimator = options.std ?? 'sample';
     const epsilon = options.epsilon ?? DEFAULT_EPSILON;
