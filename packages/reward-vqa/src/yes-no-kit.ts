@@ -7,6 +7,7 @@
 export {
   answerWordOf,
   findYesNoTokenIds,
+  pythonLowerStrip,
   ratioFromLogMasses,
   referenceFirstToken,
   yesNoProbabilities,

@@ -60,6 +60,15 @@ export function answerWordOf(token: string): string | undefined {
   return word.length > 0 ? word.toLowerCase() : undefined;
 }
 
+/** Python's `str.isspace()` characters (not JavaScript's `trim` set: '\x1c'-'\x1f' and '\x85' are in it, '\ufeff' is not). */
+const PYTHON_SPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+const PYTHON_STRIP = new RegExp(`^[${PYTHON_SPACE}]+|[${PYTHON_SPACE}]+$`, 'gu');
+
+/** Python's `text.lower().strip()`, as reward_orm.py reads a sampled token string. */
+export function pythonLowerStrip(text: string): string {
+  return text.toLowerCase().replace(PYTHON_STRIP, '');
+}
+
 /** Collects the ids of all "yes" and "no" spellings from a token → id vocabulary. */
 export function findYesNoTokenIds(vocab: Iterable<readonly [string, number]> | Record<string, number>): YesNoTokenIds {
   const entries: Iterable<readonly [string, number]> =
@@ -76,7 +85,7 @@ export function findYesNoTokenIds(vocab: Iterable<readonly [string, number]> | R
     if (token === 'yes') exactYes = id;
     else if (token === 'no') exactNo = id;
     // Python's str.strip() removes whitespace only; "Ġ" / "▁" are letters to it.
-    const stripped = token.toLowerCase().trim();
+    const stripped = pythonLowerStrip(token);
     if (stripped === 'yes' || stripped === 'no') answers.add(id);
   }
   return {

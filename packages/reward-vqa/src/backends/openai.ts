@@ -268,7 +268,10 @@ export function stripControlTokens(text: string): { text: string; warning?: stri
  * The reference numbers (see YesNoAnswer.reference) from the returned top tokens: the softmax of logprob / T is
  * normalised over those tokens (over the top `topK` of them when fewer), so it is exact when `topK` ≤ the number
  * returned and otherwise misses the mass of the tokens the server did not return. Tokens come decoded: "yes" is the
- * exact token, a leading space marks the byte-level / SentencePiece word-start forms reward_orm.py does not accept.
+ * exact token. reward_orm.py tests the vocabulary string (`convert_ids_to_tokens(...)[0].lower().strip()`), where a
+ * byte-level BPE vocabulary (the released Qwen2 checkpoint's) spells every space or newline as a letter ("Ġ", "Ċ"):
+ * a decoded token with any whitespace ("yes ", " yes", "yes\n") is not an answer there, so only "yes" / "no" in
+ * any case are accepted here.
  */
 function referenceFromTop(
   candidates: readonly { token: string; logprob: number }[],
@@ -285,7 +288,7 @@ function referenceFromTop(
   const mass = (pick: (token: string) => boolean) => kept.filter((c) => pick(c.token)).reduce((sum, c) => sum + Math.exp(c.logprob / temperature - logZ), 0);
   const pYes = mass((token) => token === 'yes');
   const pNo = mass((token) => token === 'no');
-  const pAnswer = mass((token) => /^\S/.test(token) && ['yes', 'no'].includes(token.toLowerCase().trimEnd()));
+  const pAnswer = mass((token) => ['yes', 'no'].includes(token.toLowerCase()));
   return { pYes, pNo, ratio: pYes + pNo > 0 ? pYes / (pYes + pNo) : Number.NaN, pAnswer };
 }
 
