@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compareRuns, formatComparisonTable } from './compare.js';
-import { errorMessage, UsageError } from './errors.js';
+import { errorMessage, isUsageError, UsageError } from './errors.js';
 import { loadBenchConfig, type BenchConfig } from './config.js';
 import {
   commandGeneratorSource,
@@ -68,7 +68,7 @@ function positiveInt(name: string) {
 function nonNegativeInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${value}'`);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
     return n;
   };
 }
@@ -265,9 +265,10 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
       try {
         setExitCode(await runCommand(flags));
       } catch (error) {
-        // Usage mistakes exit 2 with one line, as every t2ir command does; anything else propagates (exit 1).
-        if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`error: ${error.message}\n`);
+        // Usage mistakes exit 2 with one line, as every t2ir command does (isUsageError is the one rule); anything
+        // else propagates (exit 1).
+        if (!isUsageError(error)) throw error;
+        process.stderr.write(`error: ${errorMessage(error)}\n`);
         setExitCode(2);
       }
     })

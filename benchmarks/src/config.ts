@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseEnsembleConfig, validateWithSchema, type EnsembleConfig, type ExpertConfig, type JSONSchema } from '@t2i-reward/core';
+import { InvalidConfigError, parseEnsembleConfig, validateWithSchema, type EnsembleConfig, type ExpertConfig, type JSONSchema } from '@t2i-reward/core';
 import { BACKEND_DEFAULT_THRESHOLDS, type DetectorThresholds } from '@t2i-reward/detector';
 import { errorMessage } from './errors.js';
 
@@ -82,7 +82,7 @@ export async function loadBenchConfig(file: string): Promise<{ config: BenchConf
   try {
     json = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read bench config ${file}: ${errorMessage(error)}`, { cause: error });
+    throw new InvalidConfigError(`cannot read bench config ${file}: ${errorMessage(error)}`, { cause: error, data: { path: '', file } });
   }
   return { config: parseBenchConfig(json), configDir: path.dirname(path.resolve(file)) };
 }

@@ -1,4 +1,4 @@
-import { T2IRewardError } from '@t2i-reward/core';
+import { InvalidConfigError, T2IRewardError } from '@t2i-reward/core';
 import type { BadInputKind } from './types.js';
 
 const MARKER = Symbol.for('t2i-reward.error.BenchInputError');
@@ -31,4 +31,21 @@ export class UsageError extends Error {
     super(message, options);
     this.name = 'UsageError';
   }
+}
+
+/**
+ * The one exit-code rule of every t2ir command: 2 for a usage error (a bad flag or flag value, or a file the command
+ * line names that is wrong before any work starts: an unknown expert kind or suite, an invalid config), 1 for work
+ * that failed, 130 after Ctrl-C. A usage error is any error carrying `exitCode: 2` (the commands' UsageError
+ * classes) or core's InvalidConfigError.
+ */
+export function isUsageError(error: unknown): boolean {
+  return (error as { exitCode?: unknown } | null)?.exitCode === 2 || InvalidConfigError.isInstance(error);
+}
+
+export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** The exit status for an error that ended a command (see isUsageError). */
+export function exitCodeForError(error: unknown): number {
+  return isUsageError(error) ? EXIT_CODES.usage : EXIT_CODES.failed;
 }

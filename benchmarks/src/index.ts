@@ -1,7 +1,7 @@
 export { VERSION } from './version.js';
 export type * from './types.js';
 export { sampleKey } from './types.js';
-export { BenchInputError } from './errors.js';
+export { BenchInputError, UsageError as BenchUsageError, isUsageError, exitCodeForError, EXIT_CODES } from './errors.js';
 export * from './suites/index.js';
 export * from './generators/index.js';
 export type { Protocol, ProtocolOutcome, ProtocolSample } from './protocols/types.js';
@@ -30,6 +30,7 @@ export {
 export { ScoreCache, withScoreCache, canonicalJson, type CachedReward, type ScoreCacheKeyParts } from './cache.js';
 export { runBench, selectWork, parseShard, shardFromEnvironment, type RunOptions, type RunResult, type Shard } from './run.js';
 export { mergeRuns } from './merge.js';
+export { acquireRunLock, BenchLockedError, LOCK_FILE, processAlive, type LockOwner, type RunLockOptions } from './lock.js';
 export { compareRuns, formatComparisonTable, type Comparison, type CategoryDelta } from './compare.js';
 export { loadRecords, readManifest, RESULTS_FILE, MANIFEST_FILE, type RunManifest } from './records.js';
 export { writeReports, type RunReport } from './report/write.js';

@@ -5,6 +5,7 @@ import { loadImage, T2IRewardError, type ImageLoadOptions, type RgbImage } from 
 import { BenchInputError, errorMessage } from './errors.js';
 import type { ImageSource } from './generators/types.js';
 import { DurableJsonlWriter } from './jsonl.js';
+import { acquireRunLock } from './lock.js';
 import type { Protocol, ProtocolOutcome, ProtocolSample } from './protocols/types.js';
 import { loadRecords, readManifest, RESULTS_FILE, writeManifest, type RunManifest } from './records.js';
 import { writeReports, type RunReport } from './report/write.js';
@@ -184,13 +185,24 @@ function toBadInput(error: unknown, unit: WorkUnit): BadInput {
 /**
  * Runs (or resumes) a benchmark into `outDir`: every record is appended to results.jsonl and fsync'd as soon as
  * its image is scored; a re-run skips keys already scored (errors are retried), so a crash loses at most the
- * batch in flight. Ends by writing summary.json, results.csv and report.html.
+ * batch in flight. Ends by writing summary.json, results.csv and report.html. One run writes a folder at a time
+ * (`bench.lock`, see acquireRunLock): a second is refused with a BenchLockedError.
  */
 export async function runBench(options: RunOptions): Promise<RunResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  await fs.mkdir(options.outDir, { recursive: true });
+  // One writer per run folder: a second run into the same --out is refused (a crashed run's lock is taken over).
+  const release = await acquireRunLock(options.outDir, { log });
+  try {
+    return await runBenchLocked(options, log);
+  } finally {
+    await release();
+  }
+}
+
+async function runBenchLocked(options: RunOptions, log: (line: string) => void): Promise<RunResult> {
   const { suite, protocol, source, outDir } = options;
   const samplesPerPrompt = options.samplesPerPrompt ?? 1;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  await fs.mkdir(outDir, { recursive: true });
 
   const loaded = await suite.load();
   const selection = selectWork(loaded.items, suite, protocol, { ...options, samplesPerPrompt });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { parse } from 'shell-quote';
-import { BenchInputError } from '../errors.js';
+import { BenchInputError, UsageError } from '../errors.js';
 import type { BenchItem } from '../types.js';
 import { fileExists, generatedImagePath, prepareImageFolder } from './layout.js';
 import type { ImageSource, ImageSourceContext } from './types.js';
@@ -24,7 +24,7 @@ export function parseCommandTemplate(template: string): string[] {
   const tokens = parse(template, (key) => `$${key}`);
   return tokens.map((token) => {
     if (typeof token === 'string') return token;
-    throw new Error(
+    throw new UsageError(
       `--generator-cmd must be a plain command (no shell operators such as ${JSON.stringify(token)}); wrap it in sh -c '...' yourself if you need a shell`,
     );
   });
@@ -37,10 +37,10 @@ export function expandCommand(argv: readonly string[], values: Record<string, st
 /** Runs a command per image; it must write the PNG at `{out}`. Images already there are reused. */
 export function commandGeneratorSource(options: CommandGeneratorOptions): ImageSource {
   const argv = parseCommandTemplate(options.template);
-  if (!argv.some((arg) => arg.includes('{out}'))) throw new Error('--generator-cmd must contain {out} (where the command writes the image)');
-  if (!argv.some((arg) => arg.includes('{prompt}'))) throw new Error('--generator-cmd must contain {prompt}');
+  if (!argv.some((arg) => arg.includes('{out}'))) throw new UsageError('--generator-cmd must contain {out} (where the command writes the image)');
+  if (!argv.some((arg) => arg.includes('{prompt}'))) throw new UsageError('--generator-cmd must contain {prompt} (the prompt of each image)');
   const [program, ...rest] = argv;
-  if (!program) throw new Error('--generator-cmd is empty');
+  if (!program) throw new UsageError('--generator-cmd is empty');
   return {
     description: `command:${options.template}`,
     async obtain(item: BenchItem, sample: number, context: ImageSourceContext) {

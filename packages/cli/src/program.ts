@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { exitCodeForError, isUsageError } from '@t2i-reward/benchmarks';
 import { VERSION } from './version.js';
 import { registerScoreCommand } from './commands/score.js';
 import { registerBenchCommand } from './commands/bench.js';
@@ -37,8 +38,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`t2ir: ${message}\n`);
-    // Usage errors found after parsing (e.g. an unreadable --token-file) exit 2 like bad flags.
-    return (error as { exitCode?: unknown }).exitCode === 2 ? 2 : 1;
+    // A usage error reads as commander's own (`error: …`); a failure names the program.
+    process.stderr.write(isUsageError(error) ? `error: ${message}\n` : `t2ir: ${message}\n`);
+    // One rule for every command (isUsageError): usage errors found after parsing (an unreadable --token-file, an
+    // invalid config) exit 2 like bad flags; anything else 1.
+    return exitCodeForError(error);
   }
 }

@@ -1,5 +1,6 @@
 export { VERSION } from './version.js';
 export * from './errors.js';
+export { closestName, didYouMean, editDistance } from './suggest.js';
 export type * from './spec.js';
 export { BaseReward, failedResult, clamp01, type BaseRewardInit } from './base-reward.js';
 export { memoizeAsync, type MemoizedAsync } from './memoize.js';

@@ -7,7 +7,7 @@ import {
   ModelLoadError,
   T2IRewardError,
   pretrainedLoadOptions,
-  resolveModelLocation,
+  checkModelLocation,
   throwIfAborted,
 } from '@t2i-reward/core';
 import type { RewardItemResult, RewardSample, RgbImage } from '@t2i-reward/core';
@@ -140,8 +140,9 @@ export class ClipReward extends BaseReward {
   }
 
   async #load(): Promise<LoadedClip> {
+    // A folder (not a hub name) is checked before any runtime loads: one line naming what is missing.
+    const source = checkModelLocation(this.#init.model, 'CLIP model', ['config.json'], this.#init.baseDir);
     const runtime = await transformersRuntime(this.#init.allowRemoteModels ?? false);
-    const source = resolveModelLocation(this.#init.model, this.#init.baseDir);
     const pretrained = pretrainedLoadOptions(this.#init, source.local);
     const modelOptions = {
       ...pretrained,

@@ -84,17 +84,19 @@ export class ImageRewardModel extends BaseReward {
   }
 
   async #load(): Promise<LoadedImageReward> {
-    const [ort, transformers] = await Promise.all([onnxRuntime(), transformersRuntime(false)]);
     const source = resolveModelLocation(this.#init.model, this.#init.baseDir);
     const dir = source.location;
     const visionFile = join('onnx', onnxFileName('vision_model', this.#init.dtype));
     const textFile = join('onnx', onnxFileName('text_model', this.#init.dtype));
     const files = ['config.json', 'tokenizer.json', 'preprocessor_config.json', visionFile, textFile];
+    // Checked before any runtime loads: a folder that does not exist is named as such, else the files it lacks.
+    if (!existsSync(dir)) throw new ModelLoadError(`ImageReward needs a local folder from scripts/export_imagereward.py; model folder ${dir} does not exist`);
     const missing = source.local ? files.filter((file) => !existsSync(join(dir, file))) : files;
     if (missing.length > 0) {
       const hint = missing.some((file) => file.endsWith('_quantized.onnx')) ? ' (q8 files: scripts/quantize_onnx.py on the folder)' : '';
       throw new ModelLoadError(`ImageReward needs a local folder from scripts/export_imagereward.py; ${dir} lacks ${missing.join(', ')}${hint}`);
     }
+    const [ort, transformers] = await Promise.all([onnxRuntime(), transformersRuntime(false)]);
     try {
       const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as ImageRewardConfig;
       const sessionOptions = toOrtSessionOptions(this.#init.session) as InferenceSession.SessionOptions;

@@ -96,6 +96,7 @@ async function locateLanguages(languages: readonly string[], langPath: string | 
       let dir: string;
       if (langPath !== undefined) {
         dir = langPath;
+        if (!(await exists(dir))) throw new ModelLoadError(`OCR langPath ${dir} does not exist (a folder with ${lang}.traineddata)`, { data: { lang, dir } });
       } else {
         try {
           dir = bundledLanguageDir(lang);

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import {
   DEFAULT_ENSEMBLE_CONFIG,
   createEnsembleFromConfig,
+  InvalidConfigError,
   loadTfjs,
   parseEnsembleConfig,
   validateWithSchema,
@@ -204,10 +205,25 @@ export function resolveTrainSetup(config: TrainConfig, presetOverride?: GrpoPres
   };
 }
 
+/** The JSON of a train config file; an unreadable file or bad JSON is an InvalidConfigError naming the file. */
+async function readTrainConfigJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidConfigError(`cannot read train config ${file}: ${(error as Error).message}`, { cause: error, data: { path: '', file } });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InvalidConfigError(`train config ${file} is not valid JSON: ${(error as Error).message}`, { cause: error, data: { path: '', file } });
+  }
+}
+
 /** Loads a train config and its policy module, builds the reward, and runs `train`. */
 export async function trainFromConfig(file: string, overrides: TrainFromConfigOverrides): Promise<TrainResult> {
   const baseDir = path.dirname(path.resolve(file));
-  const config = parseTrainConfig(JSON.parse(await readFile(file, 'utf8')));
+  const config = parseTrainConfig(await readTrainConfigJson(file));
   const { tf } = await loadTfjs({ backend: config.runtime ?? 'auto' });
   const seed = overrides.seed ?? config.seed ?? 0;
   const { factory, reward: moduleReward } = await loadPolicyModule(path.resolve(baseDir, config.policy));

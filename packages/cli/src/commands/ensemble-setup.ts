@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+import { isUsageError } from '@t2i-reward/benchmarks';
 import {
   BUILTIN_EXPERT_KINDS,
   DEFAULT_ENSEMBLE_CONFIG,
@@ -50,7 +52,21 @@ function setupHint(kind: string): string {
   return `--expert ${kind} needs ${hint.needs}; give --config FILE, e.g. ${example} (examples/configs has runnable ones)`;
 }
 
-export class UsageError extends Error {}
+/** A mistake in the command line or the files it names: exit 2 (the `exitCode` isUsageError reads). */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/**
+ * Ends a command's action after an error by the one exit-code rule: a usage error prints `error: …` and exits 2
+ * (through commander, as bad flags do); anything else prints `t2ir <command>: …` and exits 1.
+ */
+export function failCommand(command: Command, error: unknown, setExitCode: (code: number) => void): void {
+  const message = error instanceof Error ? error.message : String(error);
+  if (isUsageError(error)) command.error(`error: ${message}`, { exitCode: 2, code: 't2ir.usage' });
+  process.stderr.write(`t2ir ${command.name()}: ${message}\n`);
+  setExitCode(1);
+}
 
 export interface EnsembleChoice {
   config?: string;

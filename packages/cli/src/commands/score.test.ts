@@ -123,8 +123,8 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
     const file = path.join(dir, 'bad.json');
     await fs.writeFile(file, JSON.stringify({ experts: [{ kind: 'mockbright', wieght: 2 }] }));
     const { code, stderr } = await cli('score', '-c', file, '-i', goodPng, '-p', 'x');
-    expect(code).toBe(1);
-    expect(stderr.trim()).toBe(`t2ir score: ${file}: invalid ensemble config: experts/0/wieght is not a known key`);
+    expect(code).toBe(2); // a usage error: the file the command line names is wrong
+    expect(stderr.split('\n')[0]).toBe(`error: ${file}: invalid ensemble config: experts/0/wieght is not a known key`);
     await fs.writeFile(file, JSON.stringify({ experts: [{ kind: 'mockbright', weight: 'heavy' }] }));
     expect((await cli('score', '-c', file, '-i', goodPng, '-p', 'x')).stderr).toContain('experts/0/weight must be number');
   });
@@ -248,7 +248,7 @@ describe('t2ir (spawned)', () => {
 describe('t2ir score --preset', () => {
   it('refuses an expert the T2I-R1 reference does not have, naming it', async () => {
     const { code, stderr } = await cli('score', '--image', goodPng, '--prompt', 'x', '--config', path.join(dir, 'mock.json'), '--preset', 't2i-r1-reference');
-    expect(code).toBe(1);
+    expect(code).toBe(2); // the config does not fit the preset: a usage error
     expect(stderr).toContain("preset t2i-r1-reference reproduces only the detector, vqa, orm, hpm experts, not 'mockbright'");
     const unknown = await cli('score', '--preset', 'paper');
     expect(unknown.code).toBe(2);

@@ -12,7 +12,6 @@ import {
   explainOutcome,
   outcomeToJson,
   resolveSpec,
-  T2IRewardError,
   validatePromptSpec,
   type EnsembleItemResult,
   type ImageLoadOptions,
@@ -20,7 +19,7 @@ import {
   type ScoreInput,
 } from '@t2i-reward/core';
 import { nonNegativeInteger, positiveInteger } from './arguments.js';
-import { buildEnsemble, KNOWN_EXPERT_KINDS, poolOption, resolveEnsembleConfig, THREADS_FLAG_HELP, UsageError } from './ensemble-setup.js';
+import { buildEnsemble, failCommand, KNOWN_EXPERT_KINDS, poolOption, resolveEnsembleConfig, THREADS_FLAG_HELP, UsageError } from './ensemble-setup.js';
 
 interface ScoreFlags {
   image?: string[];
@@ -385,17 +384,14 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
         '  t2ir score --prompts-file items.jsonl --expert detector',
         '  t2ir models pull clip-vit-b32 && t2ir score --model clip-vit-b32 --image a.png --prompt "a cat"   # a pulled catalog model, no config',
         '',
-        'Exit status: 0 when at least one image got a reward, 1 when none did (failed, or no expert could judge it), 2 for bad flags.',
+        'Exit status: 0 when at least one image got a reward, 1 when none did (failed, or no expert could judge it), 2 for usage errors (a bad flag, an unknown expert, an unreadable or invalid config or prompts file).',
       ].join('\n'),
     )
     .action(async (flags: ScoreFlags, command: Command) => {
       try {
         setExitCode(await runScore(flags));
       } catch (error) {
-        if (error instanceof UsageError) command.error(`error: ${error.message}`, { exitCode: 2, code: 't2ir.usage' });
-        const message = T2IRewardError.isInstance(error) || error instanceof Error ? error.message : String(error);
-        process.stderr.write(`t2ir score: ${message}\n`);
-        setExitCode(1);
+        failCommand(command, error, setExitCode);
       }
     });
 }

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { GRPO_PRESETS, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
 import { runDemo } from '@t2i-reward/trainer/demo';
 import { integer, nonNegativeInteger, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
-import { poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
+import { failCommand, poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
 
 interface TrainFlags {
   demo?: boolean;
@@ -164,7 +164,7 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
         '  t2ir train --config train.json --out runs/a',
         "  t2ir train --config train.json --sample-ahead      # overlap the next batch's rewards with this update",
         '',
-        'Exit status: 0 when training finished, 1 when it failed, 2 for bad flags.',
+        'Exit status: 0 when training finished, 1 when it failed, 2 for usage errors (a bad flag, an unreadable or invalid config), 130 after Ctrl-C.',
       ].join('\n'),
     )
     .action(async (flags: TrainFlags, command: Command) => {
@@ -180,9 +180,7 @@ export function registerTrainCommand(program: Command, setExitCode: (code: numbe
       try {
         setExitCode(await runTrain(flags));
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`t2ir train: ${message}\n`);
-        setExitCode(1);
+        failCommand(command, error, setExitCode);
       }
     });
 }

@@ -5,6 +5,7 @@ import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError } from '../
 import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptions } from '../ensemble/ensemble.js';
 import { explainDetails, type ExplainDetails } from '../details.js';
 import { resolveModelLocation } from './model-location.js';
+import { didYouMean } from '../suggest.js';
 import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
 import { validateWithSchema, type JSONSchema } from '../validation.js';
@@ -197,9 +198,12 @@ export async function resolveExpertPlugin(kind: string, options: PluginResolveOp
   const packageName = expertPackageName(kind);
   if (!packageName) {
     const known = [...new Set([...BUILTIN_EXPERT_KINDS, ...registry.keys(), ...(options.plugins ?? []).map((plugin) => plugin.kind)])];
-    throw new InvalidConfigError(`unknown expert kind '${kind}' (known: ${known.join(', ')}; or an npm package exporting expertPlugin)`, {
-      data: { path: 'kind', kind },
-    });
+    throw new InvalidConfigError(
+      `unknown expert kind '${kind}'${didYouMean(kind, known)} (known: ${known.join(', ')}; or an npm package exporting expertPlugin)`,
+      {
+        data: { path: 'kind', kind },
+      },
+    );
   }
   const importModule = options.importModule ?? ((specifier: string) => import(specifier));
   let module: unknown;

@@ -24,7 +24,7 @@ export {
 export { ensembleConfigSchema, expertConfigSchema, type EnsembleConfig, type ExpertBackendConfig, type ExpertConfig, type ImageConfig } from './schema.js';
 export { FIXTURE_MARKER_FILE, findFixtureModels, isFixtureModel, type FixtureModelUse } from './fixture-models.js';
 export { ENSEMBLE_PRESETS, ENSEMBLE_PRESET_NAMES, applyEnsemblePreset, type EnsemblePreset, type EnsemblePresetName } from './presets.js';
-export { resolveModelLocation, type ModelLocation } from './model-location.js';
+export { resolveModelLocation, checkModelFolder, checkModelLocation, isModelPath, type ModelLocation } from './model-location.js';
 export {
   backendEntry,
   backendSchema,

@@ -1,8 +1,18 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ModelLoadError, type RgbImage, type TfjsBackendChoice, type TfjsModule, loadTfjs, memoizeAsync, throwIfAborted } from '@t2i-reward/core';
+import {
+  didYouMean,
+  isModelPath,
+  ModelLoadError,
+  type RgbImage,
+  type TfjsBackendChoice,
+  type TfjsModule,
+  loadTfjs,
+  memoizeAsync,
+  throwIfAborted,
+} from '@t2i-reward/core';
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import type { Detection } from '../scoring/boxes.js';
 import { COCO_CLASSES } from '../coco.js';
@@ -35,6 +45,28 @@ export interface CenterNetBackendOptions {
   synonyms?: Record<string, string>;
   /** Injected TF.js module (tests, custom builds); otherwise loaded lazily. */
   tf?: TfjsModule;
+}
+
+/** The built-in TF.js detector models, by name. */
+export const BUILTIN_TFJS_MODELS = ['centernet'] as const;
+
+/**
+ * A `model` that is not a built-in name must be an existing TF.js model.json: checked before TF.js loads, one line
+ * saying what is wrong; a name close to a built-in one ("centrenet") is answered with the known names.
+ */
+export function checkTfjsModelPath(model: string): string {
+  const modelPath = path.resolve(model);
+  if (existsSync(modelPath) && statSync(modelPath).isFile()) return modelPath;
+  const isName = !isModelPath(model) && !model.includes('/') && !model.includes('\\') && !model.endsWith('.json');
+  if (isName) {
+    throw new ModelLoadError(
+      `unknown TF.js detector model '${model}'${didYouMean(model, BUILTIN_TFJS_MODELS)}: give a built-in model (${BUILTIN_TFJS_MODELS.join(', ')}) or the path of a TF.js graph model.json`,
+      { data: { model, known: [...BUILTIN_TFJS_MODELS] } },
+    );
+  }
+  if (!existsSync(modelPath))
+    throw new ModelLoadError(`TF.js detector model ${modelPath} does not exist (give a graph model.json, or 'centernet')`, { data: { model: modelPath } });
+  throw new ModelLoadError(`TF.js detector model ${modelPath} is a folder: give its model.json`, { data: { model: modelPath } });
 }
 
 /** Reads a graph model.json and its weight shards from disk (plain @tensorflow/tfjs has no file:// handler). */
@@ -93,8 +125,9 @@ export class CenterNetBackend implements DetectorBackend {
   }
 
   async #load(): Promise<{ tf: TfjsModule; model: GraphModel }> {
+    // The model's location first (one line naming what is wrong), then TF.js.
+    const modelPath = !this.#options.model || this.#options.model === 'centernet' ? centernetModelPath() : checkTfjsModelPath(this.#options.model);
     const tf = this.#options.tf ?? (await loadTfjs({ backend: this.#options.runtime ?? 'auto' })).tf;
-    const modelPath = !this.#options.model || this.#options.model === 'centernet' ? centernetModelPath() : path.resolve(this.#options.model);
     const model = await loadGraphModelFromFile(tf, modelPath);
     if (!model.outputs.some((o) => o.name === DETECTIONS_OUTPUT)) {
       model.dispose();

@@ -6,6 +6,7 @@ import {
   loadTransformers,
   memoizeAsync,
   pretrainedLoadOptions,
+  checkModelLocation,
   resolveModelLocation,
   throwIfAborted,
   toRawImage,
@@ -137,7 +138,8 @@ export class TransformersDetectorBackend implements DetectorBackend {
   }
 
   async #load(): Promise<LoadedDetector> {
-    const source = resolveModelLocation(this.#options.model, this.#options.baseDir);
+    // A folder (not a hub name) is checked before transformers.js loads: one line naming what is missing.
+    const source = checkModelLocation(this.#options.model, 'open-vocabulary detector', ['config.json'], this.#options.baseDir);
     const tjs =
       this.#options.transformers ??
       (await loadTransformers({

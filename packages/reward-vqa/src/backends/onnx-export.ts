@@ -1,5 +1,13 @@
 import path from 'node:path';
-import { ModelLoadError, UnsupportedInputError, loadOnnxRuntime, loadTransformers, resolveModelLocation, type OnnxRuntimeModule } from '@t2i-reward/core';
+import {
+  checkModelFolder,
+  ModelLoadError,
+  UnsupportedInputError,
+  loadOnnxRuntime,
+  loadTransformers,
+  resolveModelLocation,
+  type OnnxRuntimeModule,
+} from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { stripSpecialTokens, type YesNoQuery } from '../backend.js';
 import { LoadingYesNoBackend } from './loading.js';
@@ -113,6 +121,13 @@ export abstract class OnnxExportYesNoBackend<Tokenizer, Loaded> extends LoadingY
 
   protected async doLoad(): Promise<Loaded> {
     const dir = resolveModelLocation(this.options.model).location;
+    // The folder and the files the export needs, checked before any runtime loads: one line naming what is missing.
+    checkModelFolder(dir, `the ${this.#kind} ONNX export`, [
+      ...this.#contract.map(({ file }) => `onnx/${file}.onnx`),
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'preprocessor_config.json',
+    ]);
     const runtimes = await loadExportRuntimes();
     const open = async (): Promise<OpenedSessions<Tokenizer>> => {
       const { sessions, tokenizer, imageProcessor, RawImage } = await openOnnxExport<Tokenizer>(runtimes, dir, this.options, this.#contract);

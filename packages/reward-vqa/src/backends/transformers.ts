@@ -1,4 +1,13 @@
-import { ModelLoadError, UnsupportedInputError, loadTransformers, pretrainedLoadOptions, throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
+import {
+  checkModelLocation,
+  ModelLoadError,
+  UnsupportedInputError,
+  loadTransformers,
+  pretrainedLoadOptions,
+  throwIfAborted,
+  toRawImage,
+  type RgbImage,
+} from '@t2i-reward/core';
 import { stripSpecialTokens, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import { LoadingYesNoBackend } from './loading.js';
@@ -82,6 +91,8 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
 
   protected async doLoad(): Promise<Loaded> {
     const { model: modelId, dtype = 'fp32', device = 'cpu' } = this.options;
+    // A folder (not a hub name) is checked before transformers.js loads: one line naming what is missing.
+    checkModelLocation(modelId, 'VQA image-text-to-text model', ['config.json']);
     const transformers = await loadTransformers({
       allowRemoteModels: this.options.allowRemoteModels ?? false,
     });
