@@ -93,6 +93,19 @@ describe('rewardNormalize', () => {
       ...extra,
     });
 
+    it('the multiReward mode reaches the advantages (gdpo ≠ the plain weighted sum)', async () => {
+      const advantagesOf = async (multiReward: 'sum-then-normalize' | 'gdpo' | 'normalize-then-sum') => {
+        const run = await train(
+          options(path.join(root, `mode-${multiReward}`), { steps: 1, evalEvery: 0, settings: { groupSize: 4, promptsPerStep: 2, beta: 0, multiReward } }),
+        );
+        return run.records.find((r) => r.split === 'train')!.advantage!;
+      };
+      const plain = await advantagesOf('sum-then-normalize');
+      const gdpo = await advantagesOf('gdpo');
+      expect(gdpo.std).not.toBeCloseTo(plain.std, 6);
+      expect(await advantagesOf('normalize-then-sum')).toEqual(gdpo);
+    });
+
     it('a resumed running-z run equals an uninterrupted one', async () => {
       const whole = await train(options(path.join(root, 'straight')));
       const dir = path.join(root, 'interrupted');

@@ -468,13 +468,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               return multiRewardAdvantages(
                 scored.map((o) => [o.reward]),
                 G,
-                settings,
+                { ...settings, mode: settings.multiReward },
               );
             const weights = names.map((name) => scored.find((o) => o.weights?.[name] !== undefined)?.weights?.[name] ?? 1);
+            // `mode` named explicitly: settings carry it as `multiReward` (before, every mode ran sum-then-normalize here).
             return multiRewardAdvantages(
               scored.map((o) => names.map((name) => o.experts[name])),
               G,
-              { ...settings, weights },
+              { ...settings, weights, mode: settings.multiReward },
             );
           })()
         : multiRewardAdvantages(
