@@ -32,7 +32,7 @@ export const DEFAULT_EXPERT_CONFIGS: Record<string, ExpertConfig> = {
  */
 export const EXPERT_SETUP_HINTS: Record<string, { needs: string; example: ExpertConfig }> = {
   vqa: {
-    needs: 'a VQA model: a local transformers.js / ONNX folder or an OpenAI-compatible server',
+    needs: 'a VQA model: a local transformers.js / ONNX folder or an OpenAI-compatible server (VQAScore: options.variant "vqascore")',
     example: { kind: 'vqa', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'llava-hf/llava-onevision-qwen2-7b-ov-hf' } },
   },
   orm: {
@@ -42,6 +42,10 @@ export const EXPERT_SETUP_HINTS: Record<string, { needs: string; example: Expert
   hpm: {
     needs: 'a human-preference model folder (HPS v2.1, PickScore, CLIP or ImageReward) and its variant',
     example: { kind: 'hpm', backend: { type: 'transformers', model: './models/hps-v2.1' }, options: { variant: 'hps-v2.1' } },
+  },
+  judge: {
+    needs: 'a VLM judge behind an OpenAI-compatible server (vLLM / SGLang) that answers with "Final Score: x"',
+    example: { kind: 'judge', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'CodeGoat24/UnifiedReward-qwen-7b' } },
   },
 };
 

@@ -30,6 +30,7 @@ export const OFFLINE_NOTES: Record<string, string> = {
   vqa: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   orm: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   hpm: 'no: needs a local CLIP / HPS / PickScore / ImageReward folder',
+  judge: 'no: needs an OpenAI-compatible server running the judge (e.g. UnifiedReward on vLLM)',
 };
 
 const SHARED_BACKENDS = Object.entries(BUILTIN_BACKEND_PACKAGES).map(([type, pkg]) => ({ type, package: pkg }));
