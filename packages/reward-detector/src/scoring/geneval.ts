@@ -1,5 +1,5 @@
 import type { Detection } from './boxes.js';
-import { type ScoreOutcome, type ScoringInput, type ScoringOptions, boxesBy, describeBoxes, resolveObjects } from './common.js';
+import { type ScoreOutcome, type ScoringInput, type ScoringOptions, describeBoxes, resolveObjects } from './common.js';
 import { genevalRelations } from './position.js';
 
 /** GenEval's colour set (zero-shot choice among these on each object's crop). */
@@ -20,10 +20,9 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
   const counting =
     spec.category === 'counting' || spec.category === 'numeracy' || (spec.category === undefined && spec.objects.some((o) => (o.count ?? 1) > 1));
   const threshold = Math.max(options.boxThreshold, counting ? options.genevalCountingThreshold : options.genevalThreshold);
-  const boxes = capPerClass(
-    input.detections.filter((d) => d.score > threshold),
-    options.genevalMaxPerClass,
-  );
+  const perClass = genevalSelect(input.detections, threshold, options.genevalMaxPerClass);
+  const boxes = [...perClass.values()].flat();
+  const boxesBy = (label: string | null): Detection[] => (label === null ? [] : (perClass.get(label) ?? []));
   const objects = resolveObjects(spec, input.resolveLabel, warnings);
   const reasons: string[] = [];
   const base = { formula: 'geneval', threshold, boxes: describeBoxes(boxes) };
@@ -45,11 +44,11 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
   const checks = spec.objects.map((object) => {
     const label = objects.find((o) => o.name === object.name)?.label as string;
     const asked = object.count ?? 1;
-    const counted = boxesBy(boxes, label).slice(0, asked);
+    const counted = boxesBy(label).slice(0, asked);
     found.set(object.name, counted);
-    const check: Record<string, unknown> = { name: object.name, label, count: asked, found: boxesBy(boxes, label).length, exists: counted.length >= asked };
+    const check: Record<string, unknown> = { name: object.name, label, count: asked, found: boxesBy(label).length, exists: counted.length >= asked };
     if (counted.length < asked) {
-      reasons.push(`expected ${object.name}>=${asked}, found ${boxesBy(boxes, label).length}`);
+      reasons.push(`expected ${object.name}>=${asked}, found ${boxesBy(label).length}`);
       return check;
     }
     const color = object.attributes?.find((a) => GENEVAL_COLORS.includes(a.toLowerCase()))?.toLowerCase();
@@ -67,8 +66,8 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
       warnings.push(`relation '${relation.relation}' is not one of GenEval's (left of, right of, above, below): null`);
       return { ...head, score: null, verdict: `not one of GenEval's relations` };
     }
-    const subjects = found.get(relation.subject) ?? boxesBy(boxes, objects.find((o) => o.name === relation.subject)?.label ?? null).slice(0, 1);
-    const targets = found.get(relation.object) ?? boxesBy(boxes, objects.find((o) => o.name === relation.object)?.label ?? null).slice(0, 1);
+    const subjects = found.get(relation.subject) ?? boxesBy(objects.find((o) => o.name === relation.subject)?.label ?? null).slice(0, 1);
+    const targets = found.get(relation.object) ?? boxesBy(objects.find((o) => o.name === relation.object)?.label ?? null).slice(0, 1);
     if (subjects.length === 0 || targets.length === 0) {
       reasons.push(`no ${subjects.length === 0 ? relation.subject : relation.object} for position`);
       return { ...head, score: 0, verdict: `no ${subjects.length === 0 ? relation.subject : relation.object} found for position` };
@@ -95,7 +94,7 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
       warnings.push(`excluded object '${exclusion.name}' is not a class the detector can name: exclusion not checked`);
       return { ...exclusion, found: null };
     }
-    const count = boxesBy(boxes, label).length;
+    const count = boxesBy(label).length;
     if (count >= exclusion.count) reasons.push(`expected ${exclusion.name}<${exclusion.count}, found ${count}`);
     return { ...exclusion, found: count };
   });
@@ -104,13 +103,146 @@ export function scoreGenEval(input: ScoringInput, options: ScoringOptions): Scor
   return { score: correct ? 1 : 0, details: { ...base, correct, reasons, objects: checks, relations, exclude: excluded }, warnings };
 }
 
-function capPerClass(detections: readonly Detection[], max: number): Detection[] {
-  const perClass = new Map<string, number>();
-  return [...detections]
-    .sort((a, b) => b.score - a.score)
-    .filter((d) => {
-      const n = perClass.get(d.label) ?? 0;
-      perClass.set(d.label, n + 1);
-      return n < max;
-    });
+/**
+ * GenEval's box selection per class (evaluate_images.py `evaluate_image`, lines 231-244, with its default
+ * `max_overlap` 1.0, which turns its NMS off): `np.argsort(scores)[::-1]`, boxes scoring above the threshold, the
+ * first `max` of them. The order is numpy's: boxes with equal scores come out as numpy 1.23's introsort leaves them
+ * (GenEval's environment pins numpy 1.23.1), reversed: of two equal boxes among ≤ 16, the later one first.
+ * Each class keeps the detections' input order as its row order (mmdet's per-class arrays).
+ */
+export function genevalSelect(detections: readonly Detection[], threshold: number, max: number): Map<string, Detection[]> {
+  const byClass = new Map<string, Detection[]>();
+  for (const d of detections) {
+    const list = byClass.get(d.label);
+    if (list) list.push(d);
+    else byClass.set(d.label, [d]);
+  }
+  const selected = new Map<string, Detection[]>();
+  for (const [label, list] of byClass) {
+    const ordering = numpyArgsort(list.map((d) => d.score))
+      .reverse()
+      .filter((i) => list[i]!.score > threshold)
+      .slice(0, max);
+    if (ordering.length > 0)
+      selected.set(
+        label,
+        ordering.map((i) => list[i]!),
+      );
+  }
+  return selected;
+}
+
+/** numpy's `FLOAT_LT` / `DOUBLE_LT`: NaN sorts last. */
+function npyLess(a: number, b: number): boolean {
+  return a < b || (Number.isNaN(b) && !Number.isNaN(a));
+}
+
+/**
+ * `np.argsort(values)` (kind 'quicksort') as numpy 1.23.1 computes it: `aquicksort_` of
+ * numpy/core/src/npysort/quicksort.cpp (median-of-3 quicksort on spans over 16 elements, insertion sort below,
+ * `aheapsort_` once the depth limit 2·floor(log2 n) is used up), ported line by line. Not stable: equal values keep
+ * their input order only within an insertion-sorted span.
+ */
+export function numpyArgsort(values: readonly number[]): number[] {
+  const v = values;
+  const n = v.length;
+  const t = Array.from({ length: n }, (_, i) => i);
+  if (n < 2) return t;
+  const swap = (i: number, j: number): void => {
+    const x = t[i]!;
+    t[i] = t[j]!;
+    t[j] = x;
+  };
+  const SMALL_QUICKSORT = 15;
+  const stack: number[] = [];
+  const depths: number[] = [];
+  let pl = 0;
+  let pr = n - 1;
+  let cdepth = 2 * (31 - Math.clz32(n)); // npy_get_msb(n) * 2
+  for (;;) {
+    if (cdepth < 0) {
+      heapsortSpan(v, t, pl, pr - pl + 1);
+    } else {
+      while (pr - pl > SMALL_QUICKSORT) {
+        const pm = pl + ((pr - pl) >> 1);
+        if (npyLess(v[t[pm]!]!, v[t[pl]!]!)) swap(pm, pl);
+        if (npyLess(v[t[pr]!]!, v[t[pm]!]!)) swap(pr, pm);
+        if (npyLess(v[t[pm]!]!, v[t[pl]!]!)) swap(pm, pl);
+        const vp = v[t[pm]!]!;
+        let pi = pl;
+        let pj = pr - 1;
+        swap(pm, pj);
+        for (;;) {
+          do ++pi;
+          while (npyLess(v[t[pi]!]!, vp));
+          do --pj;
+          while (npyLess(vp, v[t[pj]!]!));
+          if (pi >= pj) break;
+          swap(pi, pj);
+        }
+        swap(pi, pr - 1);
+        // The larger part goes on the stack.
+        if (pi - pl < pr - pi) {
+          stack.push(pi + 1, pr);
+          pr = pi - 1;
+        } else {
+          stack.push(pl, pi - 1);
+          pl = pi + 1;
+        }
+        depths.push(--cdepth);
+      }
+      for (let pi = pl + 1; pi <= pr; ++pi) {
+        const vi = t[pi]!;
+        const x = v[vi]!;
+        let pj = pi;
+        while (pj > pl && npyLess(x, v[t[pj - 1]!]!)) {
+          t[pj] = t[pj - 1]!;
+          pj--;
+        }
+        t[pj] = vi;
+      }
+    }
+    if (stack.length === 0) break;
+    pr = stack.pop()!;
+    pl = stack.pop()!;
+    cdepth = depths.pop()!;
+  }
+  return t;
+}
+
+/** numpy 1.23.1 `aheapsort_` on `t[start .. start + n)` (1-based heap indices, as there). */
+function heapsortSpan(v: readonly number[], t: number[], start: number, n: number): void {
+  const a = (k: number): number => t[start + k - 1]!;
+  const set = (k: number, value: number): void => {
+    t[start + k - 1] = value;
+  };
+  let i: number;
+  let j: number;
+  let tmp: number;
+  for (let l = n >> 1; l > 0; --l) {
+    tmp = a(l);
+    for (i = l, j = l << 1; j <= n;) {
+      if (j < n && npyLess(v[a(j)]!, v[a(j + 1)]!)) j += 1;
+      if (npyLess(v[tmp]!, v[a(j)]!)) {
+        set(i, a(j));
+        i = j;
+        j += j;
+      } else break;
+    }
+    set(i, tmp);
+  }
+  for (; n > 1;) {
+    tmp = a(n);
+    set(n, a(1));
+    n -= 1;
+    for (i = 1, j = 2; j <= n;) {
+      if (j < n && npyLess(v[a(j)]!, v[a(j + 1)]!)) j++;
+      if (npyLess(v[tmp]!, v[a(j)]!)) {
+        set(i, a(j));
+        i = j;
+        j += j;
+      } else break;
+    }
+    set(i, tmp);
+  }
 }
