@@ -1,4 +1,12 @@
-import { findCatalogEntry, listCatalog, readPullManifest, resolveModelLocation, type ExpertConfig, type ModelCatalogEntry } from '@t2i-reward/core';
+import {
+  findCatalogEntry,
+  listCatalog,
+  readPullManifest,
+  resolveModelLocation,
+  type CatalogExpert,
+  type ExpertConfig,
+  type ModelCatalogEntry,
+} from '@t2i-reward/core';
 import { UsageError } from './ensemble-setup.js';
 
 /**
@@ -29,9 +37,15 @@ export function expertEntryForModel(name: string, kinds: readonly string[] = [])
         : `it is served, not pulled: ${entry?.serve ?? 'see t2ir models'}`;
     throw new Error(`model '${name}' is not in the model cache: ${how}`);
   }
+  return catalogExpertConfig(expert, location.location);
+}
+
+/** The ensemble config entry a catalog model yields, with `model` as its backend's model (a folder, or a served name). */
+export function catalogExpertConfig(expert: CatalogExpert, model: string): ExpertConfig {
+  const options = { ...(expert.options ?? {}), ...(expert.variant ? { variant: expert.variant } : {}) };
   return {
     kind: expert.kind,
-    ...(expert.backend ? { backend: { type: expert.backend, model: location.location } } : {}),
-    ...(expert.variant || expert.options ? { options: { ...(expert.options ?? {}), ...(expert.variant ? { variant: expert.variant } : {}) } } : {}),
+    ...(expert.backend ? { backend: { ...(expert.backendOptions ?? {}), type: expert.backend, model } } : {}),
+    ...(Object.keys(options).length > 0 ? { options } : {}),
   };
 }

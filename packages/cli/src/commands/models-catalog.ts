@@ -15,6 +15,7 @@ import {
   type ModelCatalogEntry,
   type PullProgress,
 } from '@t2i-reward/core';
+import { catalogExpertConfig } from './catalog-model.js';
 import { UsageError } from './ensemble-setup.js';
 
 /** Where one catalog model stands here, now. */
@@ -140,15 +141,7 @@ export function exportInstructions(entry: ModelCatalogEntry, out: string): strin
     throw new UsageError(`${entry.name} needs no export: ${why}`);
   }
   const command = spec.command.replace('{script}', scriptPath(spec.script)).replace('{out}', out);
-  const config = {
-    experts: [
-      {
-        kind: entry.expert.kind,
-        backend: { type: entry.expert.backend ?? 'onnx', model: out },
-        options: { ...(entry.expert.options ?? {}), ...(entry.expert.variant ? { variant: entry.expert.variant } : {}) },
-      },
-    ],
-  };
+  const config = { experts: [catalogExpertConfig(entry.expert, out)] };
   return [
     `# ${entry.name}: no ONNX export of ${entry.repo} is published; our script makes one (${entry.license}).`,
     `# Needs Python 3 with these packages (t2ir installs nothing for you):`,

@@ -7,10 +7,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { encodeImage, registerCatalogEntry, type ModelCatalogEntry } from '@t2i-reward/core';
+import {
+  catalogAvailability,
+  encodeImage,
+  MODEL_CATALOG,
+  prepareExpertEntry,
+  registerCatalogEntry,
+  resolveExpertPlugin,
+  type ModelCatalogEntry,
+} from '@t2i-reward/core';
 import { captureWrites, createTestImage, describeRepoFiles, startStandInHub, type StandInHub } from '@t2i-reward/core/test';
 import { buildClipTokenizerJson } from '@t2i-reward/hpm';
 import { runCli } from '../program.js';
+import { catalogExpertConfig } from './catalog-model.js';
 
 const hpmFixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../reward-hpm/fixtures');
 const REVISION = 'feedface00000000000000000000000000000002';
@@ -220,5 +229,21 @@ describe('t2ir models export', () => {
     const pullable = await cli('models', 'export', 'tiny-clip-cli');
     expect(pullable.code).toBe(2);
     expect(pullable.stderr).toMatch(/tiny-clip-cli needs no export: its ONNX files are published: t2ir models pull tiny-clip-cli/);
+  });
+});
+
+describe('catalog entries against the real expert plugins', () => {
+  it('each pullable or exportable entry yields a config entry its plugin accepts', async () => {
+    const checked: string[] = [];
+    for (const entry of MODEL_CATALOG) {
+      if (catalogAvailability(entry) === 'serve') continue;
+      const plugin = await resolveExpertPlugin(entry.expert.kind, { importModule: (specifier) => import(specifier) });
+      const config = catalogExpertConfig(entry.expert, path.join(work, 'models', entry.name));
+      expect(() => prepareExpertEntry(config, plugin, `catalog/${entry.name}`, work), entry.name).not.toThrow();
+      checked.push(entry.name);
+    }
+    expect(checked).toEqual(
+      expect.arrayContaining(['clip-vit-b32', 'owlv2-base', 'grounding-dino-tiny', 'pickscore', 'hps-v2.1', 'imagereward', 'git-base-vqav2']),
+    );
   });
 });
