@@ -109,10 +109,10 @@ export type NormalizeOverride = NormalizeSpec | Readonly<Record<string, Normaliz
 
 export interface EnsembleNormalizeOptions {
   /**
-   * Overrides the experts' configured `normalize` for this call. Batch and group statistics cover the whole call;
-   * groups are `metadata.group` when given, else the prompt.
+   * Overrides the experts' configured `normalize` for this call (`false`: raw scores for every expert). Batch and
+   * group statistics cover the whole call; groups are `metadata.group` when given, else the prompt.
    */
-  normalize?: NormalizeOverride;
+  normalize?: NormalizeOverride | false;
 }
 
 export interface EnsembleScoreOptions extends RewardCallOptions, EnsembleNormalizeOptions {
@@ -319,6 +319,81 @@ export function wrapEnsembleExperts(ensemble: Ensemble, middlewareFor: ExpertMid
   return wrap.call(ensemble, middlewareFor);
 }
 
+/** The group of an item for group-z and rank: `metadata.group` (a string or finite number) when given, else the prompt. */
+export function groupKeyOf(sample: { prompt: string; metadata?: Record<string, unknown> | undefined }): GroupKey {
+  const group = sample.metadata?.group;
+  return typeof group === 'string' || (typeof group === 'number' && Number.isFinite(group)) ? group : sample.prompt;
+}
+
+/** The spec each expert is normalised with (undefined: raw scores): the override's, else the expert's own. */
+export function resolveNormalizeSpecs(
+  experts: readonly Pick<EnsembleExpert, 'name' | 'normalize'>[],
+  override: NormalizeOverride | false | undefined,
+): (NormalizeSpec | undefined)[] {
+  if (override === false) return experts.map(() => undefined);
+  if (override === undefined) return experts.map((expert) => expert.normalize);
+  if (override === null || typeof override !== 'object') return experts.map(() => parseNormalizeSpec(override, 'normalize'));
+  if (typeof (override as NormalizeSpec).mode === 'string') {
+    const spec = parseNormalizeSpec(override, 'normalize');
+    return experts.map(() => spec);
+  }
+  const byName = override as Readonly<Record<string, NormalizeSpec>>;
+  for (const name of Object.keys(byName)) {
+    if (!experts.some((expert) => expert.name === name)) {
+      throw new InvalidConfigError(`normalize names no expert '${name}' (experts: ${experts.map((e) => e.name).join(', ')})`, {
+        data: { path: `normalize/${name}` },
+      });
+    }
+  }
+  return experts.map((expert) => (byName[expert.name] !== undefined ? parseNormalizeSpec(byName[expert.name], `normalize/${expert.name}`) : expert.normalize));
+}
+
+/** What `normalizeEnsembleResults` reads of an ensemble (an Ensemble is one). */
+export interface NormalizeSetup {
+  experts: readonly Pick<EnsembleExpert, 'name' | 'weight' | 'normalize'>[];
+  aggregate: Aggregation;
+  onMissing: MissingPolicy;
+  normalizers: NormalizerStore;
+}
+
+/**
+ * Results of one call with each expert's raw `score` normalised over all of them (per the override, else each
+ * expert's `normalize`): every outcome gains `normalized` ({ value, mode, stats }) and `reward` is aggregated again
+ * from the normalised values; raw scores, warnings and errors stay. Items without expert outcomes (an image that
+ * failed to decode) pass through and count in no statistic. `storePrefix` keys the running statistics (a server
+ * keeps them per model name: "<model>/<expert>").
+ */
+export function normalizeEnsembleResults(
+  results: readonly EnsembleItemResult[],
+  setup: NormalizeSetup,
+  options: { normalize?: NormalizeOverride | false; groups: readonly GroupKey[]; storePrefix?: string },
+): EnsembleItemResult[] {
+  const specs = resolveNormalizeSpecs(setup.experts, options.normalize);
+  if (specs.every((spec) => spec === undefined)) return [...results];
+  if (options.groups.length !== results.length) throw new RangeError(`${results.length} results but ${options.groups.length} group keys`);
+  const normalized = setup.experts.map((expert, k) => {
+    const spec = specs[k];
+    if (!spec) return undefined;
+    const scores = results.map((result) => result.experts[expert.name]?.score ?? null);
+    return { spec, result: setup.normalizers.normalize(`${options.storePrefix ?? ''}${expert.name}`, scores, spec, options.groups) };
+  });
+  return results.map((result, index) => {
+    if (Object.keys(result.experts).length === 0) return result;
+    const experts: Record<string, ExpertOutcome> = { ...result.experts };
+    const outcomes = setup.experts.map((expert, k) => {
+      const outcome = result.experts[expert.name];
+      const base: RewardItemResult = outcome ?? { score: null, raw: null, warnings: [] };
+      const norm = normalized[k];
+      if (!norm || !outcome) return { name: expert.name, weight: expert.weight, result: base };
+      const value: NormalizedScore = { value: norm.result.values[index]!, mode: norm.spec.mode, stats: norm.result.stats[index]! };
+      experts[expert.name] = { ...outcome, normalized: value };
+      return { name: expert.name, weight: expert.weight, result: { ...base, score: value.value } };
+    });
+    const aggregated = aggregateOutcomes(outcomes, setup.aggregate, setup.onMissing);
+    return { ...result, experts, reward: aggregated.reward };
+  });
+}
+
 class RewardEnsemble implements Ensemble {
   readonly specificationVersion = 'v1' as const;
   readonly kind = 'ensemble' as const;
@@ -414,64 +489,18 @@ class RewardEnsemble implements Ensemble {
     return { samples: prepared, warnings, perExpert };
   }
 
-  /** The spec each expert is normalised with in this call (undefined: raw scores). */
-  #specsFor(override: NormalizeOverride | undefined): (NormalizeSpec | undefined)[] {
-    if (override === undefined) return this.experts.map((expert) => expert.normalize);
-    if (typeof (override as NormalizeSpec).mode === 'string') {
-      const spec = parseNormalizeSpec(override, 'normalize');
-      return this.experts.map(() => spec);
-    }
-    const byName = override as Readonly<Record<string, NormalizeSpec>>;
-    for (const name of Object.keys(byName)) {
-      if (!this.experts.some((expert) => expert.name === name)) {
-        throw new InvalidConfigError(`normalize names no expert '${name}' (experts: ${this.experts.map((e) => e.name).join(', ')})`, {
-          data: { path: `normalize/${name}` },
-        });
-      }
-    }
-    return this.experts.map((expert) =>
-      byName[expert.name] !== undefined ? parseNormalizeSpec(byName[expert.name], `normalize/${expert.name}`) : expert.normalize,
-    );
-  }
-
-  /** Normalises each expert over the whole call (per its spec), then aggregates item by item. */
-  #finish(raw: RawScored, override: NormalizeOverride | undefined): EnsembleItemResult[] {
+  /** Aggregates each item's raw outcomes, then normalises each expert over the whole call and aggregates again. */
+  #finish(raw: RawScored, override: NormalizeOverride | false | undefined): EnsembleItemResult[] {
     const { samples: prepared, warnings: specWarnings, perExpert } = raw;
-    const specs = this.#specsFor(override);
-    const groups: GroupKey[] = prepared.map((sample) => {
-      const group = sample.metadata?.group;
-      return typeof group === 'string' || (typeof group === 'number' && Number.isFinite(group)) ? group : sample.prompt;
-    });
-    const normalized = this.experts.map((expert, expertIndex) => {
-      const spec = specs[expertIndex];
-      if (!spec) return undefined;
-      const result = this.normalizers.normalize(
-        expert.name,
-        perExpert[expertIndex]!.map((r) => r.score),
-        spec,
-        groups,
-      );
-      return { spec, result };
-    });
-    return prepared.map((sample, index) => {
+    const results = prepared.map((sample, index): EnsembleItemResult => {
       const experts: Record<string, ExpertOutcome> = {};
       const warnings = [...specWarnings[index]!];
       const outcomes = this.experts.map((expert, expertIndex) => {
         const result = perExpert[expertIndex]![index]!;
-        const norm = normalized[expertIndex];
-        const normalizedScore: NormalizedScore | undefined = norm
-          ? { value: norm.result.values[index]!, mode: norm.spec.mode, stats: norm.result.stats[index]! }
-          : undefined;
-        experts[expert.name] = {
-          ...result,
-          kind: expert.model.kind,
-          modelId: expert.model.modelId,
-          weight: expert.weight,
-          ...(normalizedScore ? { normalized: normalizedScore } : {}),
-        };
+        experts[expert.name] = { ...result, kind: expert.model.kind, modelId: expert.model.modelId, weight: expert.weight };
         for (const warning of result.warnings) warnings.push(`${expert.name}: ${warning}`);
         if (result.error) warnings.push(`${expert.name} failed: ${result.error.message}`);
-        return { name: expert.name, weight: expert.weight, result: normalizedScore ? { ...result, score: normalizedScore.value } : result };
+        return { name: expert.name, weight: expert.weight, result };
       });
       const aggregated = aggregateOutcomes(outcomes, this.aggregate, this.onMissing);
       warnings.push(...aggregated.warnings);
@@ -484,13 +513,14 @@ class RewardEnsemble implements Ensemble {
         image: { hash: image.hash, width: image.width, height: image.height, ...(image.source ? { source: image.source } : {}) },
       };
     });
+    return normalizeEnsembleResults(results, this, { ...(override !== undefined ? { normalize: override } : {}), groups: prepared.map(groupKeyOf) });
   }
 
   async scoreSamples(samples: readonly RewardSample[], options: RewardCallOptions & EnsembleNormalizeOptions = {}): Promise<EnsembleItemResult[]> {
     this.#assertUsable();
     throwIfAborted(options.signal);
     if (samples.length === 0) return [];
-    this.#specsFor(options.normalize); // a bad override fails before any expert runs
+    resolveNormalizeSpecs(this.experts, options.normalize); // a bad override fails before any expert runs
     return this.#finish(await this.#scoreRaw(samples, options.signal), options.normalize);
   }
 
@@ -498,7 +528,7 @@ class RewardEnsemble implements Ensemble {
     this.#assertUsable();
     const { signal, onProgress } = options;
     throwIfAborted(signal);
-    this.#specsFor(options.normalize); // a bad override fails before any image is decoded
+    resolveNormalizeSpecs(this.experts, options.normalize); // a bad override fails before any image is decoded
     const results = new Array<EnsembleItemResult>(inputs.length);
     const pending: RawScored & { at: number[] } = { samples: [], warnings: [], perExpert: this.experts.map(() => []), at: [] };
     let done = 0;

@@ -21,6 +21,10 @@ export {
   type NormalizedScore,
   type NormalizeOverride,
   type EnsembleNormalizeOptions,
+  type NormalizeSetup,
+  groupKeyOf,
+  resolveNormalizeSpecs,
+  normalizeEnsembleResults,
 } from './ensemble.js';
 export {
   NORMALIZERS,
