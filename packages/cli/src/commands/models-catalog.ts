@@ -33,6 +33,8 @@ export interface CatalogModelStatus {
   dir?: string;
   /** Bytes to pull, when the catalog lists every size. */
   bytes?: number;
+  /** The size as the hub lists it, when the catalog has no exact sizes. */
+  listedSize?: string;
   unconfirmed: boolean;
   /** What to run next (or the folder it is in). */
   how: string;
@@ -80,6 +82,7 @@ export function catalogStatuses(cacheDir: string = modelsCacheDir()): CatalogMod
       status: ready ? 'ready' : availability,
       ...(ready ? { dir: path.join(cacheDir, entry.name) } : {}),
       ...(bytes !== undefined ? { bytes } : {}),
+      ...(entry.listedSize ? { listedSize: entry.listedSize } : {}),
       unconfirmed: entry.unconfirmed === true,
       how,
     };
@@ -97,7 +100,7 @@ const STATUS_WORDS: Record<CatalogModelStatus['status'], string> = {
 export function renderCatalogTable(rows: readonly CatalogModelStatus[]): string {
   const table = new Table({
     head: ['model', 'kind / variant', 'hub repository @ revision', 'size', 'status', 'next step', 'licence'],
-    colWidths: [18, 20, 34, 9, 17, 40, 14],
+    colWidths: [21, 20, 34, 10, 17, 40, 16],
     wordWrap: true,
     style: { head: [], border: [] },
   });
@@ -106,7 +109,7 @@ export function renderCatalogTable(rows: readonly CatalogModelStatus[]): string 
       row.name,
       [row.kind, row.variant].filter(Boolean).join(' / '),
       `${row.repo} @ ${row.revision.slice(0, 7)}`,
-      row.bytes !== undefined ? formatBytes(row.bytes) : '',
+      row.bytes !== undefined ? formatBytes(row.bytes) : row.listedSize ? `~${row.listedSize}` : '',
       `${STATUS_WORDS[row.status]}${row.unconfirmed ? ' (unconfirmed)' : ''}`,
       row.how,
       row.license,
@@ -187,11 +190,10 @@ function progressReporter(name: string): { onProgress: (event: PullProgress) => 
   }
   return {
     onProgress: (event) => {
-      const resumed = event.resumedFrom > 0 && event.phase === 'done' ? ` (resumed at byte ${event.resumedFrom})` : '';
-      if (event.phase === 'done')
-        process.stderr.write(`  ${event.fileIndex + 1}/${event.fileCount} ${event.file}  ${formatBytes(event.fileBytes)}${resumed}\n`);
-      else if (event.phase === 'skip')
-        process.stderr.write(`  ${event.fileIndex + 1}/${event.fileCount} ${event.file}  ${formatBytes(event.fileBytes)} (kept from an earlier try)\n`);
+      const line = `  ${event.fileIndex + 1}/${event.fileCount} ${event.file}`;
+      if (event.phase === 'start' && event.resumedFrom > 0) process.stderr.write(`${line}  resuming at byte ${event.resumedFrom}\n`);
+      else if (event.phase === 'done') process.stderr.write(`${line}  ${formatBytes(event.fileBytes)}\n`);
+      else if (event.phase === 'skip') process.stderr.write(`${line}  ${formatBytes(event.fileBytes)} (kept from an earlier try)\n`);
     },
     stop: () => undefined,
   };

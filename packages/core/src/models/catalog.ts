@@ -52,8 +52,10 @@ export interface ModelCatalogEntry {
   /** Files to pull; empty when there is nothing to pull (see `export` / `serve`). */
   files: CatalogFile[];
   expert: CatalogExpert;
-  /** Licence of the weights, as the model card states it. */
+  /** Licence of the weights, as the model card states it (short; the citation is in `confirmedFrom`). */
   license: string;
+  /** The download size as the hub lists it (rounded), when the catalog has no exact sizes. */
+  listedSize?: string;
   /** Citations: the pages / files where the repository, revision and files were confirmed. */
   confirmedFrom: string[];
   unconfirmed?: true;
@@ -75,6 +77,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     description: 'CLIPScore with OpenAI CLIP ViT-B/32: the transformers.js ONNX export, text and vision towers (fp32)',
     repo: 'Xenova/clip-vit-base-patch32',
     revision: '4c1807b705b1d015fb032789cc4d221b23025a6f',
+    listedSize: '608 MB',
     files: [
       { path: 'config.json' },
       { path: 'preprocessor_config.json' },
@@ -84,7 +87,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
       { path: 'onnx/vision_model.onnx', sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40' },
     ],
     expert: { kind: 'hpm', variant: 'clipscore', backend: 'transformers' },
-    license: 'MIT (OpenAI CLIP, github.com/openai/CLIP LICENSE; the hub card states none)',
+    license: 'MIT (OpenAI CLIP)',
     confirmedFrom: [
       'https://huggingface.co/Xenova/clip-vit-base-patch32/tree/4c1807b705b1d015fb032789cc4d221b23025a6f/onnx (onnx/ at this revision: text_model.onnx 254 MB and vision_model.onnx 352 MB from commit 6ef1ebc; last onnx/ change 0b95b21)',
       'https://huggingface.co/Xenova/clip-vit-base-patch32/blob/4c1807b705b1d015fb032789cc4d221b23025a6f/onnx/vision_model.onnx (Git LFS SHA256)',
@@ -98,6 +101,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     description: 'CLIPScore with OpenAI CLIP ViT-L/14 (the image tower of the LAION aesthetic predictor): transformers.js ONNX export (fp32)',
     repo: 'Xenova/clip-vit-large-patch14',
     revision: 'main',
+    listedSize: '1.7 GB',
     files: [
       { path: 'config.json' },
       { path: 'preprocessor_config.json' },
@@ -107,7 +111,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
       { path: 'onnx/vision_model.onnx' },
     ],
     expert: { kind: 'hpm', variant: 'clipscore', backend: 'transformers' },
-    license: 'MIT (OpenAI CLIP, github.com/openai/CLIP LICENSE; the hub card states none)',
+    license: 'MIT (OpenAI CLIP)',
     confirmedFrom: [
       'https://huggingface.co/Xenova/clip-vit-large-patch14/tree/main/onnx (text_model.onnx 495 MB, vision_model.onnx 1.22 GB; last onnx/ change cb711f7)',
       'https://huggingface.co/Xenova/clip-vit-large-patch14 (model card: openai/clip-vit-large-patch14 with ONNX weights for transformers.js)',
@@ -124,7 +128,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     revision: 'a4e4367c6dfa7288a00c550414478f865b875800',
     files: [],
     expert: { kind: 'hpm', variant: 'pickscore', backend: 'transformers' },
-    license: 'not stated on the hub card',
+    license: 'not stated',
     confirmedFrom: [
       'https://huggingface.co/yuvalkirstain/PickScore_v1/tree/a4e4367c6dfa7288a00c550414478f865b875800 (config.json, model.safetensors 3.94 GB, pytorch_model.bin, tokenizer files; no ONNX)',
       'packages/reward-hpm/scripts/export_pickscore.py (processor from laion/CLIP-ViT-H-14-laion2B-s32B-b79K)',
@@ -144,7 +148,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     revision: '697403c78157020a1ae59d23f111aa58ced35b0a',
     files: [],
     expert: { kind: 'hpm', variant: 'hps-v2.1', backend: 'transformers' },
-    license: 'apache-2.0 (hub card)',
+    license: 'Apache-2.0',
     confirmedFrom: [
       'https://huggingface.co/xswu/HPSv2/commit/697403c78157020a1ae59d23f111aa58ced35b0a (adds HPS_v2.1_compressed.pt: LFS oid sha256:c57a38fb4a2f7e7c15bf00da2ea377cdf165448b4dd1052a484c215a998c9837, size 1972490005)',
       'https://huggingface.co/xswu/HPSv2/tree/main (License: apache-2.0; HPS_v2.1_compressed.pt 1.97 GB, a PyTorch pickle: no ONNX)',
@@ -165,7 +169,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     revision: '9fabc279a94f082f9eb130070cac021569dd16dc',
     files: [],
     expert: { kind: 'hpm', variant: 'image-reward', backend: 'onnx' },
-    license: 'apache-2.0 (hub card)',
+    license: 'Apache-2.0',
     confirmedFrom: [
       'https://huggingface.co/THUDM/ImageReward/tree/9fabc279a94f082f9eb130070cac021569dd16dc (License: apache-2.0; ImageReward.pt 1.79 GB, med_config.json; no ONNX)',
       'packages/reward-hpm/scripts/export_imagereward.py (loads ImageReward-v1.0 through the image-reward package)',
@@ -183,6 +187,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     description: 'OWLv2 base patch16 ensemble: open-vocabulary detector (transformers backend, fp32)',
     repo: 'Xenova/owlv2-base-patch16-ensemble',
     revision: '5214a97dfca652cbd56e34edb76c5e2680ae6f2b',
+    listedSize: '617 MB',
     files: [
       { path: 'config.json' },
       { path: 'preprocessor_config.json' },
@@ -192,7 +197,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
       { path: 'onnx/model.onnx' },
     ],
     expert: { kind: 'detector', backend: 'transformers' },
-    license: 'not stated on the hub card (OWLv2 weights: google/owlv2-base-patch16-ensemble)',
+    license: 'not stated (see google/owlv2)',
     confirmedFrom: [
       'https://huggingface.co/Xenova/owlv2-base-patch16-ensemble/tree/5214a97dfca652cbd56e34edb76c5e2680ae6f2b (root files; the hub marks 3 files of this revision as scanned suspicious)',
       'https://huggingface.co/Xenova/owlv2-base-patch16-ensemble/tree/358216f0f0e3fff310fdd486cdd2ebab4ac44bf7/onnx (model.onnx 614 MB, unchanged by 5214a97, which added model_fp16.onnx)',
@@ -205,6 +210,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
       'Grounding DINO tiny: open-vocabulary detector (transformers backend, fp32); reported: the export was traced with a one-phrase prompt, so its text mask is fixed for that shape',
     repo: 'onnx-community/grounding-dino-tiny-ONNX',
     revision: 'ff690b0a8050566c290287545bd059350f3e9096',
+    listedSize: '720 MB',
     files: [
       { path: 'config.json' },
       { path: 'preprocessor_config.json' },
@@ -214,7 +220,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
       { path: 'onnx/model.onnx' },
     ],
     expert: { kind: 'detector', backend: 'transformers' },
-    license: 'apache-2.0 (upstream IDEA-Research/grounding-dino-tiny, as cited below)',
+    license: 'Apache-2.0 (upstream)',
     confirmedFrom: [
       'https://huggingface.co/onnx-community/grounding-dino-tiny-ONNX/tree/main (head ff690b0: config.json, preprocessor_config.json, special_tokens_map.json, tokenizer.json, tokenizer_config.json, vocab.txt, onnx/)',
       'https://huggingface.co/onnx-community/grounding-dino-tiny-ONNX/tree/main/onnx (model.onnx 719 MB)',
@@ -231,7 +237,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     revision: 'ec77d6df61caf1fc9ba4fe88dd9a033ceb386d1e',
     files: [],
     expert: { kind: 'vqa', backend: 'onnx' },
-    license: 'bsd-3-clause (hub card)',
+    license: 'BSD-3-Clause',
     confirmedFrom: [
       'https://huggingface.co/Salesforce/blip-vqa-base/commits/ec77d6df61caf1fc9ba4fe88dd9a033ceb386d1e (License: bsd-3-clause; PyTorch, TensorFlow and safetensors weights, no ONNX)',
       'packages/reward-vqa/scripts/export_blip_onnx.py',
@@ -251,7 +257,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     revision: 'a1847946b7f6bd5aa92d1326714d50dd7b11aad0',
     files: [],
     expert: { kind: 'vqa', backend: 'onnx' },
-    license: 'mit (hub card)',
+    license: 'MIT',
     confirmedFrom: [
       'https://huggingface.co/microsoft/git-base-vqav2/tree/a1847946b7f6bd5aa92d1326714d50dd7b11aad0 (License: mit; model.safetensors 709 MB, tokenizer files; no ONNX)',
       'packages/reward-vqa/scripts/export_git_onnx.py',
@@ -272,7 +278,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     revision: 'main',
     files: [],
     expert: { kind: 'orm', backend: 'openai' },
-    license: 'cc-by-nc-4.0 (hub card)',
+    license: 'CC-BY-NC-4.0',
     confirmedFrom: [
       'https://huggingface.co/CaraJ/ORM-T2I-R1/tree/main (License: cc-by-nc-4.0; model-0000{1..4}-of-00004.safetensors, llava_qwen; head 233150b)',
       'packages/reward-orm/README.md (serve with an OpenAI-compatible server, backend openai)',

@@ -107,7 +107,7 @@ describe('pullModel against a stand-in hub', () => {
     // If-Range carries the validator of the kept part.
     expect(cdn[1]!.ifRange).toMatch(/^"[0-9a-f]{64}"$/);
     expect(hub.bytesSentFor(VISION) - before).toBe(size);
-    expect(result.files.find((file) => file.path === VISION)).toMatchObject({ size, resumedFrom: 0, received: size });
+    expect(result.files.find((file) => file.path === VISION)).toMatchObject({ size, resumedFrom: 0, received: size, resumes: 1 });
     expect(await fs.readFile(path.join(result.dir, VISION))).toEqual(await fs.readFile(path.join(fixtureDir, VISION)));
   });
 
@@ -134,6 +134,38 @@ describe('pullModel against a stand-in hub', () => {
     const refetched = hub.requests.filter((request) => request.path.includes('/resolve/')).map((request) => request.path.split(`${REVISION}/`)[1]);
     expect(refetched).not.toContain('config.json');
     expect(await fs.readFile(path.join(result.dir, VISION))).toEqual(await fs.readFile(path.join(fixtureDir, VISION)));
+  });
+
+  it('an abort keeps the part received so far (resumable) and ends with reason aborted', async () => {
+    register();
+    const controller = new AbortController();
+    const size = files.find((file) => file.path === VISION)!.size;
+    // The vision file arrives as 1000 bytes, then the body waits until the abort errors it.
+    const slowFetch: typeof fetch = async (input, init) => {
+      if (!String(input).includes('/cdn/') || !String(input).endsWith(VISION)) return fetch(input, init);
+      const body = new ReadableStream<Uint8Array>({
+        start(stream) {
+          stream.enqueue(new Uint8Array(1000).fill(1));
+          init!.signal!.addEventListener('abort', () => stream.error(new DOMException('aborted', 'AbortError')));
+        },
+      });
+      return new Response(body, { status: 200, headers: { 'content-length': String(size), etag: '"x"' } });
+    };
+    const error = await rejectionOf(
+      pullModel('tiny-clip-test', {
+        cacheDir,
+        endpoint: hub.endpoint,
+        fetch: slowFetch,
+        signal: controller.signal,
+        onProgress: (event) => {
+          if (event.file === VISION && event.phase === 'data') controller.abort();
+        },
+      }),
+    );
+    expect(ModelPullError.isInstance(error) && error.reason).toBe('aborted');
+    expect(error.message).toMatch(/aborted at onnx\/vision_model\.onnx \(1000 bytes kept; run it again to resume\)$/);
+    const staged = path.join(cacheDir, PARTIAL_DIR, `tiny-clip-test@${REVISION}`);
+    expect((await fs.stat(path.join(staged, `${VISION}.incomplete`))).size).toBe(1000);
   });
 
   it('a part whose validator changed is fetched whole (If-Range), never spliced', async () => {

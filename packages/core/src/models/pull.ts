@@ -54,8 +54,10 @@ export interface PulledFile {
   sha256: string;
   /** Bytes received for this file in this call (0: it was already complete). */
   received: number;
-  /** Where the transfer of this file started (> 0: resumed). */
+  /** Where the transfer of this file started (> 0: resumed from an earlier call's part). */
   resumedFrom: number;
+  /** Range requests that resumed this file after a cut connection in this call. */
+  resumes: number;
 }
 
 export interface PullResult {
@@ -253,12 +255,13 @@ async function pullFile(context: Context, options: PullModelOptions, staging: st
   if (done && (spec.size === undefined || done.size === spec.size)) {
     totals.bytes += done.size;
     progress('skip', done.size, done.size, done.size);
-    return { path: spec.path, size: done.size, sha256: spec.sha256 ?? (await sha256OfFile(target)), received: 0, resumedFrom: done.size };
+    return { path: spec.path, size: done.size, sha256: spec.sha256 ?? (await sha256OfFile(target)), received: 0, resumedFrom: done.size, resumes: 0 };
   }
 
   const url = `${context.endpoint}/${entry.repo}/resolve/${encodeURIComponent(entry.revision)}/${spec.path.split('/').map(encodeURIComponent).join('/')}`;
   const retries = options.retries ?? 3;
   let received = 0;
+  let resumes = 0;
   let firstStart: number | undefined;
   for (let attempt = 0; ; attempt++) {
     let have = await fileSize(incomplete);
@@ -325,7 +328,10 @@ async function pullFile(context: Context, options: PullModelOptions, staging: st
             { file: spec.path },
             cut,
           );
-        if (attempt < retries) continue;
+        if (attempt < retries) {
+          resumes++;
+          continue;
+        }
         throw fail(
           'interrupted',
           entry.name,
@@ -364,7 +370,7 @@ async function pullFile(context: Context, options: PullModelOptions, staging: st
     await fs.rm(meta, { force: true });
     totals.bytes += got;
     progress('done', got, firstStart ?? 0, got);
-    return { path: spec.path, size: got, sha256, received, resumedFrom: firstStart ?? 0 };
+    return { path: spec.path, size: got, sha256, received, resumedFrom: firstStart ?? 0, resumes };
   }
 }
 
@@ -406,7 +412,7 @@ export async function pullModel(name: string, options: PullModelOptions = {}): P
         dir,
         repo: entry.repo,
         revision: entry.revision,
-        files: existing.files.map((file) => ({ ...file, received: 0, resumedFrom: file.size })),
+        files: existing.files.map((file) => ({ ...file, received: 0, resumedFrom: file.size, resumes: 0 })),
         received: 0,
         cached: true,
         manifest: existing,
