@@ -8,6 +8,10 @@
  *                                             disagreements of the TUNING half only, to study while tuning
  *   npm run eval:parser -- --no-compounds     ablation: without the COCO compound-noun list
  *   npm run eval:parser -- --tuning-only      only the tuning half's table (what tuning looks at)
+ *   npm run eval:parser -- --set labelled     only the hand-labelled set of prompts with verbs, clauses and quoted
+ *                                             text (benchmarks/data/parser-eval); --set t2i-r1 only the metadata
+ *   npm run eval:parser -- --set labelled --failures 20
+ *                                             the labelled set's DEV-half disagreements (never the held-out half)
  *
  * The rows are split in two by a hash of the prompt (FNV-1a of its UTF-8 bytes: even → tuning, odd → held-out),
  * so the split is fixed, repeated prompts land in the same half, and this script never prints a held-out
@@ -18,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { attributePhrases, clearParseCache, parsePrompt } from '../src/prompt-spec/parser.js';
+import { LABELLED_FIELDS, judgeLabelled, readLabelled, summarize, type LabelledSummary } from './labelled-eval.js';
 import { normalizeRelation } from '../src/prompt-spec/relations.js';
 import type { PromptSpec } from '../src/prompt-spec/types.js';
 
@@ -50,11 +55,16 @@ const { values: args } = parseArgs({
     category: { type: 'string' },
     'no-compounds': { type: 'boolean', default: false },
     'tuning-only': { type: 'boolean', default: false },
+    set: { type: 'string', default: 'all' },
+    labelled: { type: 'string' },
   },
 });
+if (!['all', 't2i-r1', 'labelled'].includes(args.set)) throw new Error(`--set must be all, t2i-r1 or labelled (got ${args.set})`);
+const runT2IR1 = args.set !== 'labelled';
+const runLabelled = args.set !== 't2i-r1';
 
 const dataFile = args.data ?? fileURLToPath(new URL('../../../benchmarks/data/t2i-r1/geneval_and_t2i_data_final.json', import.meta.url));
-const rows: Row[] = readFileSync(dataFile, 'utf8')
+const rows: Row[] = (runT2IR1 ? readFileSync(dataFile, 'utf8') : '')
   .split('\n')
   .filter((line) => line.trim().length > 0)
   .map((line) => JSON.parse(line) as Row);
@@ -69,6 +79,7 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
+const jsonOut: Record<string, unknown> = {};
 const halfOf = (row: Row): Half => (fnv1a(row.prompt) % 2 === 0 ? 'tuning' : 'held-out');
 
 const lower = (s: string): string => s.trim().toLowerCase();
@@ -161,11 +172,15 @@ const categoriesOf = (report: Report): string[] =>
 const pct = (cell: Cell): string => (cell.n === 0 ? '—' : `${((100 * cell.agree) / cell.n).toFixed(1)}% (${cell.agree}/${cell.n})`);
 const HEADERS = ['category', 'rows', 'noun set', 'noun heads', 'spatial triple', 'number pairs', 'attribute phrases'];
 
-if (wantFailures > 0) {
+if (!runT2IR1) {
+  // the labelled set only (below)
+} else if (wantFailures > 0 && !runLabelled) {
   for (const { row, judgement } of failures.slice(0, wantFailures)) {
     console.log(`[${row.task_type}] ${row.prompt}\n   metadata: ${judgement.expected}\n   parser:   ${judgement.got}`);
   }
   console.log(`${failures.length} tuning-half disagreements on ${args.metric}${args.category ? ` (${args.category})` : ''}`);
+} else if (wantFailures > 0) {
+  // failures of the labelled set only (below)
 } else if (args.json) {
   const asJson = (half: Half) =>
     Object.fromEntries(
@@ -182,7 +197,7 @@ if (wantFailures > 0) {
         },
       ]),
     );
-  console.log(JSON.stringify({ data: dataFile, compounds: !args['no-compounds'], heldOut: asJson('held-out'), tuning: asJson('tuning') }, null, 2));
+  jsonOut.t2iR1 = { data: dataFile, compounds: !args['no-compounds'], heldOut: asJson('held-out'), tuning: asJson('tuning') };
 } else {
   const halves: Half[] = args['tuning-only'] ? ['tuning'] : ['held-out', 'tuning'];
   for (const half of halves) {
@@ -225,3 +240,51 @@ if (wantFailures > 0) {
   console.log('word; spatial triple = the first parsed relation (subject, canonical relation, object); number pairs =');
   console.log('set of (name, count); attribute phrases = set of attributePhrases(spec).');
 }
+
+if (runLabelled) {
+  const labelledFile = args.labelled ?? fileURLToPath(new URL('../../../benchmarks/data/parser-eval/labelled-prompts.jsonl', import.meta.url));
+  const labelledRows = readLabelled(labelledFile);
+  const verdicts = labelledRows.map((row) => judgeLabelled(row, parsePrompt(row.prompt, compounds)));
+  const halves = { 'held-out': summarize(verdicts.filter((v) => v.row.split === 'held-out')), dev: summarize(verdicts.filter((v) => v.row.split === 'dev')) };
+  const pctOf = (n: number, d: number): string => `${((100 * n) / d).toFixed(1)}% (${n}/${d})`;
+  if (wantFailures > 0) {
+    const failing = verdicts.filter((v) => v.row.split === 'dev' && !v.agree.objects);
+    for (const v of failing.slice(0, wantFailures)) {
+      console.log(
+        `[${v.row.id}] ${v.row.prompt}\n   labels: ${JSON.stringify(v.expected.objects)}\n   parser: ${JSON.stringify(v.got.objects)}  ${v.classes.join('; ')}`,
+      );
+    }
+    console.log(`${failing.length} dev-half rows with a wrong object list`);
+  } else if (args.json) {
+    jsonOut.labelled = { data: labelledFile, ...halves };
+  } else {
+    const HEAD = ['half', 'rows', 'exact objects', ...LABELLED_FIELDS.slice(1), 'noun P / R', 'verb-form names', 'quoted spans in text'];
+    const line = (half: string, s: LabelledSummary): string[] => [
+      half,
+      String(s.rows),
+      ...LABELLED_FIELDS.map((field) => pctOf(s.agree[field], s.rows)),
+      `${(100 * s.nounPrecision).toFixed(1)}% / ${(100 * s.nounRecall).toFixed(1)}%`,
+      String(s.verbNames),
+      pctOf(s.quotedLanded, s.quotedSpans),
+    ];
+    const title = `Hand-labelled prompts with verbs, clauses and quoted text (${labelledRows.length}; ${labelledFile.replace(/.*benchmarks/, 'benchmarks')})`;
+    if (args.markdown) {
+      console.log(`\n**${title}**\n\n| ${HEAD.join(' | ')} |\n|${HEAD.map(() => '---').join('|')}|`);
+      for (const [half, s] of Object.entries(halves)) console.log(`| ${line(half, s).join(' | ')} |`);
+    } else {
+      const table = new Table({ head: HEAD, ...(!process.stdout.isTTY ? { style: { head: [], border: [] } } : {}) });
+      for (const [half, s] of Object.entries(halves)) table.push(line(half, s));
+      console.log(`\n${title}\n${table.toString()}`);
+    }
+    for (const [half, s] of Object.entries(halves)) {
+      const classes = Object.entries(s.classes).sort((a, b) => b[1] - a[1]);
+      console.log(`\nError classes left, ${half} half (rows with a wrong object list; a row can have several):`);
+      for (const [name, n] of classes) console.log(`  ${String(n).padStart(3)}  ${name}`);
+      if (classes.length === 0) console.log('  (none)');
+    }
+    console.log('\nPer row: exact objects = the set of (name, count) equals the labels; nouns = the set of names; counts = the');
+    console.log('set of (name, count) where a count is given; attributes = the set of (attribute, name); relations = the set of');
+    console.log('spatial triples; text = spec.text equals the quoted spans in order. Noun P / R = noun-level precision / recall.');
+  }
+}
+if (args.json) console.log(JSON.stringify(jsonOut, null, 2));

@@ -123,8 +123,11 @@ describe('parsePrompt: objects and counts', () => {
     expect(names(parsePrompt('Potted plants on a shelf'))).toEqual(['potted plant', 'shelf']);
   });
 
-  it('reads a possessor as a determiner', () => {
-    expect(names(parsePrompt("a cat on its owner's lap"))).toEqual(['cat', 'lap']);
+  it('reads a possessor as the owner in the picture, or as a kind after a modifier', () => {
+    // The owner is in the picture ("a cat on its owner's lap"); a pronoun possessor is not an object.
+    expect(names(parsePrompt("a cat on its owner's lap"))).toEqual(['cat', 'owner', 'lap']);
+    expect(names(parsePrompt("a rabbit sitting on a turtle's back"))).toEqual(['rabbit', 'turtle', 'back']);
+    expect(names(parsePrompt("a gecko wearing a train conductor's hat"))).toEqual(['gecko', 'hat']);
     expect(attributePhrases(parsePrompt("a conical pitcher's mound"))).toEqual(["conical pitcher's mound"]);
   });
 
@@ -304,5 +307,80 @@ describe('resolveSpec', () => {
   it('parses the prompt otherwise, with the category from metadata', () => {
     expect(names(resolveSpec({ prompt: 'a dog left of a cat' }))).toEqual(['dog', 'cat']);
     expect(resolveSpec({ prompt: 'a cup', metadata: { category: 'numeracy' } }).objects).toEqual([{ name: 'cup', count: 1 }]);
+  });
+});
+
+describe('parsePrompt: English as people write it (issue 20)', () => {
+  it('parses the prompts of the issue table as a reader expects', () => {
+    expect(names(parsePrompt('a man riding a horse'))).toEqual(['man', 'horse']);
+    const sign = parsePrompt('a dog holding a sign that says "hello world"');
+    expect(names(sign)).toEqual(['dog', 'sign']);
+    expect(sign.text).toEqual(['hello world']);
+    expect(names(parsePrompt('a panda eating bamboo'))).toEqual(['panda', 'bamboo']);
+    expect(names(parsePrompt('a police officer directing traffic'))).toEqual(['police officer']);
+    const shop = parsePrompt('a shop sign that reads "OPEN 24 HOURS"');
+    expect(shop.objects).toEqual([{ name: 'shop sign' }]);
+    expect(shop.text).toEqual(['OPEN 24 HOURS']);
+    const french = parsePrompt('un chat noir assis sur la table');
+    expect(french.objects).toEqual([]);
+    expect(french.unsupported).toBe('not-english');
+    expect(french.warnings).toHaveLength(1);
+    expect(french.warnings?.[0]).toMatch(/English/);
+  });
+
+  it('never makes an object of a participle, a gerund, an auxiliary or a clause word', () => {
+    expect(names(parsePrompt('a badger delicately sniffing a yellow rose'))).toEqual(['badger', 'rose']);
+    expect(names(parsePrompt('A photo of an astronaut riding a horse in the forest.'))).toEqual(['astronaut', 'horse', 'forest']);
+    expect(names(parsePrompt('The dog chased the cat, which ran up a tree.'))).toEqual(['dog', 'cat', 'tree']);
+    expect(names(parsePrompt('a teddy bear sitting on a fire hydrant next to a street lamp'))).toEqual(['teddy bear', 'fire hydrant', 'street lamp']);
+    expect(names(parsePrompt('an orange wearing a cowboy hat'))).toEqual(['orange', 'cowboy hat']);
+    expect(names(parsePrompt('A blue Porsche 356 parked in front of a yellow brick wall'))).toEqual(['porsche', 'wall']);
+    // A noun in -ing stays a noun when nothing follows it as its object.
+    expect(names(parsePrompt('an oil painting of a cat next to a brick building'))).toEqual(['cat', 'building']);
+  });
+
+  it('keeps quoted spans out of the objects, in spec.text as written', () => {
+    const spec = parsePrompt("the word 'START' written above the word 'SMILING'");
+    expect(spec.objects).toEqual([]);
+    expect(spec.text).toEqual(['START', 'SMILING']);
+    expect(parsePrompt("a book with the words 'Don't Panic!' written on it").text).toEqual(["Don't Panic!"]);
+    expect(parsePrompt('a sign with “OPEN” on it').text).toEqual(['OPEN']);
+    // Apostrophes are no quotes.
+    expect(parsePrompt("a kids' book cover with a dog's bone").text).toBeUndefined();
+    expect(parsePrompt('a plain red car').text).toBeUndefined();
+  });
+
+  it('reads irregular plurals and plural-only nouns', () => {
+    expect(counts(parsePrompt('three people, two children, four geese, five mice, six sheep and two women'))).toEqual({
+      person: 3,
+      child: 2,
+      goose: 4,
+      mouse: 5,
+      sheep: 6,
+      woman: 2,
+    });
+    expect(names(parsePrompt('a girl wearing sunglasses and green pants'))).toEqual(['girl', 'sunglasses', 'pants']);
+  });
+
+  it('leaves out what names no thing to draw: abstractions, quantities before "of", negated things, appositives', () => {
+    expect(names(parsePrompt('A group of friends is having a picnic under a big oak tree.'))).toEqual(['friend', 'oak tree']);
+    expect(triples(parsePrompt('A group of friends is having a picnic under a big oak tree.'))).toEqual([['friend', 'below', 'oak tree']]);
+    expect(names(parsePrompt('a plate that has no bananas on it'))).toEqual(['plate']);
+    expect(names(parsePrompt('The soft white snow melted in the sun, a moment of pure joy and wonder.'))).toEqual(['snow', 'sun']);
+    expect(names(parsePrompt('A tornado made of sharks crashing into a skyscraper. painting in the style of Hokusai.'))).toEqual([
+      'tornado',
+      'shark',
+      'skyscraper',
+    ]);
+  });
+
+  it('marks a prompt in another script or language unsupported, and English prompts with foreign names not', () => {
+    for (const prompt of ['一只猫坐在桌子上', 'кошка сидит на столе', 'ein Hund und eine Katze auf dem Sofa', 'un perro y un gato en el sofá']) {
+      expect(parsePrompt(prompt).unsupported, prompt).toBe('not-english');
+    }
+    for (const prompt of ['a photo of Salvador Dalí', 'a bowl of Pho served with bean sprouts', 'the Arc de Triomphe on a foggy day']) {
+      expect(parsePrompt(prompt).unsupported, prompt).toBeUndefined();
+    }
+    expect(validatePromptSpec(parsePrompt('kot na stole')).objects).toBeDefined();
   });
 });

@@ -1,6 +1,22 @@
 import nlp from 'compromise';
 import { RELATION_PHRASES } from './relations.js';
 import type { PromptObject, PromptRelation, PromptSpec, SpatialRelation } from './types.js';
+import {
+  ABSTRACT_NOUNS,
+  ING_NOUNS,
+  KIND_POSSESSED,
+  MODIFIER_WORDS,
+  MULTIWORD_NOUNS,
+  NOT_NOUNS,
+  PARTITIVE_HEADS,
+  PLURALIA_TANTUM,
+  POSITION_NOUNS,
+  PREPOSITIONS,
+  QUOTE_MARK,
+  TEXT_NOUNS,
+  detectLanguage,
+  extractQuoted,
+} from './reading.js';
 import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
 
 export { COCO_CLASSES, COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
@@ -32,6 +48,8 @@ interface Token {
   post: string;
   /** The singular of a compound noun read from the compound list. */
   compoundName?: string;
+  /** A quoted span followed this word (the span itself is no token). */
+  beforeQuote?: boolean;
 }
 
 interface NounPhrase {
@@ -45,6 +63,13 @@ interface NounPhrase {
   indefinite: boolean;
   /** No determiner and no number ("of paper towels"). */
   bare: boolean;
+  /**
+   * Read as a phrase but names nothing to draw: an abstraction ("a picnic", "the view"), a quantity before "of"
+   * ("a group of friends"), or the word that introduces quoted text ("the words 'KEEP OFF'").
+   */
+  dropped?: boolean;
+  /** The owner named by a possessive determiner ("a turtle's back" → turtle), itself an object. */
+  possessor?: PromptObject;
 }
 
 const DETERMINERS = new Set([
@@ -135,6 +160,8 @@ const COLOR_INTENSIFIERS = new Set([
 ]);
 const SENTENCE_PUNCTUATION = /[,;:.!?()[\]{}"“”]/;
 const COUNTING_CATEGORY = /numer|count/i;
+/** The multiword nouns read as one noun by default: the COCO class names and a few everyday ones. */
+const DEFAULT_COMPOUNDS: readonly string[] = [...COCO_CLASS_NAMES, ...MULTIWORD_NOUNS];
 
 const model = nlp.model();
 const lexicon = (model as { one: { lexicon: Record<string, string | undefined> } }).one.lexicon;
@@ -150,13 +177,14 @@ function has(token: Token | undefined, tag: string): boolean {
 }
 
 function isDeterminer(token: Token | undefined): boolean {
-  if (!token) return false;
+  if (!token || has(token, 'Relative')) return false;
   // A possessor ("the doctor's office", "its owner's lap") determines the noun after it, like "his".
   return DETERMINERS.has(token.text) || (has(token, 'Determiner') && !has(token, 'Noun')) || isPossessive(token);
 }
 
 function isPossessive(token: Token): boolean {
-  return has(token, 'Possessive') || /\w's$/.test(token.text);
+  // "kids' book": a plural possessor keeps its apostrophe in the punctuation after it.
+  return has(token, 'Possessive') || /\w's$/.test(token.text) || (/s$/.test(token.text) && /^['’]/.test(token.post) && has(token, 'Noun'));
 }
 
 function isNumber(token: Token | undefined): boolean {
@@ -194,11 +222,25 @@ function tokensOf(terms: { normal?: string; text?: string; tags?: string[]; post
     const post = term.post ?? '';
     const tags = new Set(term.tags ?? []);
     const previous = tokens[tokens.length - 1];
+    if (text === QUOTE_MARK) {
+      // A quoted span: text to render, never a word of a phrase; it ends the phrase before it.
+      if (previous) {
+        previous.beforeQuote = true;
+        previous.post = `${previous.post},`;
+      }
+      joinNext = false;
+      continue;
+    }
     if (joinNext && previous) {
+      const firstTags = previous.tags;
       previous.text = `${previous.text}-${text}`;
       previous.post = post;
-      // A hyphenated word is a noun when its last part is one ("t-shirt"), else a modifier ("heart-shaped").
-      previous.tags = has({ text, tags, post }, 'Noun') && !tags.has('Adjective') ? tags : new Set(['Adjective', 'Hyphenated']);
+      // A hyphenated word is a noun when its last part is one ("t-shirt"), else a modifier ("heart-shaped"); one
+      // that starts with an adjective is a modifier too ("high-tech lab").
+      previous.tags =
+        has({ text, tags, post }, 'Noun') && !tags.has('Adjective') && !(firstTags.has('Adjective') && !firstTags.has('Noun'))
+          ? tags
+          : new Set(['Adjective', 'Hyphenated']);
     } else if (text.length > 0) {
       tokens.push({ text, tags, post });
     } else if (previous) {
@@ -285,6 +327,7 @@ function mergeCompounds(tokens: Token[], compounds: readonly string[]): Token[] 
  * ("three desks and ...", "four boots"). A word after a number word is nominal.
  */
 function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void {
+  markClauses(tokens, relationStarts);
   // "light blue", "dark green", "sky blue": the first word modifies the colour.
   tokens.forEach((token, i) => {
     const next = tokens[i + 1];
@@ -301,11 +344,79 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
     const boundaryAfter = !next || endsClause(token) || relationStarts.has(i + 1) || COORDINATORS.has(next.text) || has(next, 'Preposition') || !isNoun(next);
     // After a number, or after a determiner / attributive adjective ("the metallic fork clinks"), a verb cannot
     // follow: the word is a noun.
+    if (has(token, 'ClauseVerb')) continue;
+    // A participle after a model number is its verb ("a Porsche 356 parked in front of ...").
+    if (isNumber(previous) && (lexiconVerbForm(token.text) || (has(token, 'PastTense') && /ed$/.test(token.text)))) continue;
     if (isNumber(previous) || (isDeterminer(previous) && boundaryAfter) || (isAdjective(previous) && isAttributive(tokens, i - 1))) {
       const plural = /s$/.test(token.text) && !/ss$/.test(token.text);
       token.tags = new Set(['Noun', plural ? 'Plural' : 'Singular']);
     }
   }
+}
+
+/** Words that open a relative clause ("a sign that says", "the cat, which ran"): never a determiner then. */
+const RELATIVE_WORDS = new Set(['that', 'which', 'who', 'whom', 'whose']);
+const PERSONAL_PRONOUNS = new Set(['it', 'them', 'him', 'her', 'they', 'he', 'she', 'we', 'you', 'i', 'me', 'us']);
+
+/** True when compromise's lexicon knows `word` as an inflected verb form (a gerund, participle or past form). */
+function lexiconVerbForm(word: string): boolean {
+  const entry = lexicon[word];
+  return entry === 'Gerund' || entry === 'Participle' || entry === 'PastTense';
+}
+
+/**
+ * Reads the verbs and clause words that compromise takes for nouns or determiners in prompts:
+ * - a word in -ing right after a noun (or after a noun and an adverb) is the verb of a clause ("a man riding a
+ *   horse", "a badger delicately sniffing a rose"), unless it is a noun in -ing ("an oil painting") and no noun
+ *   phrase follows it as its object;
+ * - "that" / "which" / "who" before a verb, an adverb or an auxiliary opens a clause, never determines a noun;
+ * - after a personal pronoun a word with a verb reading is a verb ("make it go");
+ * - "past", "forth", ... are never nouns ("sped past the barn").
+ */
+function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void {
+  const asVerb = (token: Token, tag: string): void => {
+    token.tags = new Set(['Verb', tag, 'ClauseVerb']);
+  };
+  tokens.forEach((token, i) => {
+    if (token.compoundName) return;
+    const previous = tokens[i - 1];
+    const next = tokens[i + 1];
+    if (NOT_NOUNS.has(token.text) && !has(token, 'Verb')) {
+      token.tags = new Set(['Adverb']);
+      return;
+    }
+    if (PREPOSITIONS.has(token.text) && has(token, 'Noun') && !has(token, 'Preposition')) {
+      token.tags = new Set(['Preposition']);
+      return;
+    }
+    // "a paint can and ...": "can" after a noun with no verb after it is the noun.
+    if (token.text === 'can' && isNoun(previous) && (!next || endsClause(token) || COORDINATORS.has(next.text) || has(next, 'Preposition'))) {
+      token.tags = new Set(['Noun', 'Singular']);
+      return;
+    }
+    if (
+      RELATIVE_WORDS.has(token.text) &&
+      (token.text !== 'that' || !next || has(next, 'Verb') || has(next, 'Adverb') || has(next, 'Modal') || has(next, 'Auxiliary'))
+    ) {
+      token.tags = new Set(['Conjunction', 'Relative']);
+      return;
+    }
+    if (!previous || relationStarts.has(i)) return;
+    // ("leather hiking boots": after a material or colour word and before a noun, the -ing word is a modifier.)
+    const afterNoun =
+      (isNoun(previous) && !endsClause(previous) && !(attributeKind(previous.text) !== undefined && isNoun(next))) ||
+      (has(previous, 'Adverb') && isNoun(tokens[i - 2]) && !endsClause(tokens[i - 2]!));
+    const takesObject = next !== undefined && !endsClause(token) && (isDeterminer(next) || isNumber(next) || has(next, 'Pronoun'));
+    // "an orange wearing a hat": a colour word alone after a determiner names the thing, the -ing word is its verb.
+    const afterNamingModifier = isAdjective(previous) && isDeterminer(tokens[i - 2]) && takesObject;
+    if (/ing$/.test(token.text) && has(token, 'Noun') && !has(token, 'Verb') && (afterNoun || afterNamingModifier) && lexicon[token.text] === 'Gerund') {
+      if (!ING_NOUNS.has(token.text) || takesObject) asVerb(token, 'Gerund');
+      return;
+    }
+    if (PERSONAL_PRONOUNS.has(previous.text) && has(previous, 'Pronoun') && has(token, 'Noun') && !isDeterminer(token)) {
+      if (lexicon[token.text] === 'Infinitive' || lexiconVerbForm(token.text)) asVerb(token, 'Infinitive');
+    }
+  });
 }
 
 /**
@@ -381,7 +492,16 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     (isNumber(tokens[i]) ? numbers : determiners).push(tokens[i]!);
     i++;
   }
-  const content = tokens.slice(i, end);
+  let content = tokens.slice(i, end);
+  // "a train conductor's hat": the words up to a possessive name the owner; the phrase names what follows it.
+  const possessiveAt = content.findLastIndex((t, k) => k < content.length - 1 && isPossessive(t) && !DETERMINERS.has(t.text));
+  let ownerWords: string[] | undefined;
+  // Only a possessor that is a noun phrase of its own owns something ("a train conductor's hat"); after a modifier
+  // it names a kind and stays a modifier ("a conical pitcher's mound").
+  if (possessiveAt >= 0 && content.slice(0, possessiveAt + 1).every((t) => isNoun(t) || isPossessive(t))) {
+    ownerWords = content.slice(0, possessiveAt + 1).map((t) => t.text);
+    content = content.slice(possessiveAt + 1);
+  }
   // The noun run: the trailing nouns of the phrase.
   let runStart = content.length;
   while (runStart > 0 && isNoun(content[runStart - 1])) runStart--;
@@ -392,8 +512,12 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     if (!last || (determiners.length === 0 && numbers.length === 0) || !isAdjective(last) || isParticiple(last)) return undefined;
     runStart = content.length - 1;
   }
-  // Attribute words at the front of the run are modifiers ("glass palette", "gold clock"), never the head.
-  while (runStart < content.length - 1 && attributeKind(content[runStart]!.text) !== undefined && !content[runStart]!.compoundName) runStart++;
+  // Attribute words at the front of the run are modifiers ("glass palette", "gold clock"), never the head; so are
+  // nationality words and adjectives compromise reads as nouns ("an Athenian vase", "an ornate chest").
+  const modifierLike = (t: Token): boolean =>
+    !t.compoundName &&
+    (attributeKind(t.text) !== undefined || has(t, 'Demonym') || MODIFIER_WORDS.has(t.text) || (has(t, 'ProperNoun') && /(?:ian|ean|ese)$/.test(t.text)));
+  while (runStart < content.length - 1 && modifierLike(content[runStart]!)) runStart++;
   // A gerund right before the noun makes a compound noun ("dining table", "cutting board").
   if (runStart > 0 && has(content[runStart - 1], 'Gerund') && attributeKind(content[runStart - 1]!.text) === undefined) runStart--;
   const count = parseCount(numbers);
@@ -403,6 +527,8 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
   let headName: string;
   if (head.compoundName) headName = head.compoundName;
   else if (context.knownNames.has(head.text)) headName = head.text;
+  // "glasses", "pants", "scissors": plural-only nouns keep their plural (not "two glasses of wine").
+  else if (PLURALIA_TANTUM.has(head.text) && tokens[end]?.text !== 'of') headName = head.text;
   else if (has(head, 'Plural') && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
   // After a number of two or more the noun is plural whatever compromise tagged ("four piggy banks").
   else if (count !== undefined && count >= 2 && /[^s]s$/.test(head.text) && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
@@ -418,8 +544,60 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
   if (attributes.some((word) => attributeKind(word) !== undefined)) object.phrase = [...modifiers.map((t) => t.text), name].join(' ');
   if (count !== undefined) object.count = count;
   const indefinite = determiners.length === 1 && INDEFINITE.has(determiners[0]!.text) && !VAGUE_QUANTITIES.has(content[0]?.text ?? '');
-  const depiction = DEPICTION_NOUNS.has(head.text) && tokens[end]?.text === 'of';
-  return { start, end, object, depiction, indefinite, bare: determiners.length === 0 && numbers.length === 0 };
+  const depiction = DEPICTION_NOUNS.has(head.text) && (tokens[end]?.text === 'of' || standsAlone(tokens, start, end));
+  const dropped =
+    // A verb form is never an object, whatever compromise tagged it ("the sun setting behind them").
+    has(head, 'ClauseVerb') ||
+    (!head.compoundName &&
+      run.length === 1 &&
+      modifiers.length === 0 &&
+      determiners.length === 0 &&
+      numbers.length === 0 &&
+      /(?:ing|ed|en)$/.test(head.text) &&
+      lexiconVerbForm(head.text) &&
+      !ING_NOUNS.has(head.text) &&
+      !DEPICTION_NOUNS.has(head.text)) ||
+    ABSTRACT_NOUNS.has(head.text) ||
+    ABSTRACT_NOUNS.has(headName) ||
+    // ("a white piece of paper" keeps its colour: T2I-R1 asks about "white piece of paper".)
+    (PARTITIVE_HEADS.has(head.text) && run.length === 1 && tokens[end]?.text === 'of' && !modifiers.some((t) => attributeKind(t.text) !== undefined)) ||
+    (POSITION_NOUNS.has(head.text) && run.length === 1 && modifiers.length === 0 && determiners.every((t) => t.text === 'the')) ||
+    (TEXT_NOUNS.has(head.text) && head.beforeQuote === true) ||
+    // "a plate that has no bananas on it": what the prompt says is absent is no object to find.
+    determiners.some((t) => t.text === 'no') ||
+    tokens[start - 1]?.text === 'without';
+  // "a turtle's back", "their mother's finger": the owner is in the picture too, unless the possessive names a kind
+  // ("a chef's hat") or is a pronoun.
+  const owner = determiners.find((t) => isPossessive(t) && has(t, 'Noun') && !has(t, 'Pronoun') && !DETERMINERS.has(t.text));
+  if (owner) ownerWords = [owner.text];
+  let possessor: PromptObject | undefined;
+  const ownerToken = owner ?? content[0];
+  if (ownerWords && ownerWords.length > 0 && !KIND_POSSESSED.has(headName) && !dropped && ownerToken) {
+    const last = ownerWords[ownerWords.length - 1]!;
+    const bare = last.replace(/['’]s?$/, '');
+    const plural = /['’]$/.test(last) || (owner !== undefined && /^['’]/.test(owner.post));
+    const ownerName = [...ownerWords.slice(0, -1), plural ? singularOfPlural(bare) : bare].join(' ');
+    if (bare.length > 0 && !ABSTRACT_NOUNS.has(bare)) possessor = { name: ownerName };
+  }
+  return {
+    start,
+    end,
+    object,
+    depiction,
+    indefinite,
+    bare: determiners.length === 0 && numbers.length === 0,
+    ...(dropped ? { dropped } : {}),
+    ...(possessor ? { possessor } : {}),
+  };
+}
+
+/**
+ * A depiction noun that is its own sentence or trailing fragment ("… on a lily pad. oil painting.", "…, richly
+ * textured oil painting"): it says how the picture is made, not what is in it.
+ */
+function standsAlone(tokens: Token[], start: number, end: number): boolean {
+  const before = tokens[start - 1];
+  return (before === undefined || endsClause(before)) && (end >= tokens.length || endsClause(tokens[end - 1]!));
 }
 
 /**
@@ -475,11 +653,13 @@ function chunk(tokens: Token[], relations: RelationSpan[], context: ParseContext
       if (inRelation[j]) break;
       if (isDeterminer(token) || isNumber(token)) {
         // After a modifier a possessor is part of the phrase: "a conical pitcher's mound".
-        if (sawContent && !(isPossessive(token) && !sawNoun)) break;
+        // After a modifier or a noun a possessor is part of the phrase: "a conical pitcher's mound", "a train
+        // conductor's hat".
+        if (sawContent && !isPossessive(token)) break;
       } else if (isNoun(token)) {
         sawNoun = true;
         sawContent = true;
-      } else if (isAdjective(token) || (isParticiple(token) && isNoun(tokens[j + 1]))) {
+      } else if (isAdjective(token) || (isParticiple(token) && !sawNoun && isNoun(tokens[j + 1]))) {
         // After a noun, only an attribute word that leads to another noun continues the phrase: compromise
         // reads some adjectives as nouns ("the plush white pillow").
         // A material or colour noun before a modifier is itself a modifier ("glass measuring cup", "rubber sole
@@ -520,6 +700,7 @@ function joinPartitives(tokens: Token[], phrases: NounPhrase[]): NounPhrase[] {
     if (
       previous?.object.phrase !== undefined &&
       !previous.depiction &&
+      !previous.dropped &&
       phrase.bare &&
       phrase.start === previous.end + 1 &&
       tokens[previous.end]?.text === 'of' &&
@@ -668,9 +849,19 @@ function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec 
     relations: [],
     source: 'parser',
   };
-  const text = sanitize(prompt);
-  if (text.length === 0) return spec;
-  const compounds = options.compounds ?? COCO_CLASS_NAMES;
+  const sanitized = sanitize(prompt);
+  if (sanitized.length === 0) return spec;
+  // Quoted spans are text to render (what OCR judges), never objects.
+  const quoted = extractQuoted(sanitized);
+  if (quoted.spans.length > 0) spec.text = quoted.spans;
+  const language = detectLanguage(quoted.text);
+  if (!language.english) {
+    spec.unsupported = 'not-english';
+    spec.warnings = [`the prompt does not look like English (${language.reason}): the rule parser reads English only, so no objects were read`];
+    return spec;
+  }
+  const text = quoted.text;
+  const compounds = options.compounds ?? DEFAULT_COMPOUNDS;
   const { sentences } = parseSentences(text, compounds);
   const context: ParseContext = { knownNames: singleWordNames(compounds) };
 
@@ -695,8 +886,24 @@ function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec 
     if (existing.count === undefined && object.count !== undefined) existing.count = object.count;
     return existing;
   };
+  parsed.forEach(({ phrases }, k) => {
+    // "in the style of Hokusai": what follows names a style, not a thing in the picture.
+    const tokens = sentences[k]!.tokens;
+    const style = tokens.findIndex((t, i) => (t.text === 'style' || t.text === 'styles') && tokens[i + 1]?.text === 'of');
+    if (style >= 0) for (const phrase of phrases) if (phrase.start > style) phrase.dropped = true;
+    // "…melted in the mouth, a sugary treat of childhood nostalgia": an appositive "a X of Y" after a clause with a
+    // verb describes what came before; it adds nothing to draw.
+    tokens.forEach((token, i) => {
+      if (!token.post.includes(',') || !INDEFINITE.has(tokens[i + 1]?.text ?? '')) return;
+      const hasVerb = tokens.slice(0, i + 1).some((t) => has(t, 'Verb') && !has(t, 'Gerund') && !has(t, 'Participle'));
+      const appositive = phrases.find((p) => p.start === i + 1);
+      if (!hasVerb || !appositive || !['of', 'to'].includes(tokens[appositive.end]?.text ?? '')) return;
+      if (tokens.slice(i + 1).some((t) => COORDINATORS.has(t.text) && t === tokens[appositive.end - 1])) return;
+      for (const phrase of phrases) if (phrase.start > i) phrase.dropped = true;
+    });
+  });
   for (const { phrases, relations: spans } of parsed) {
-    const things = phrases.filter((p) => !p.depiction);
+    const things = phrases.filter((p) => !p.depiction && !p.dropped);
     for (const span of spans) {
       const subject = [...things].reverse().find((p) => p.end <= span.start);
       const object = things.find((p) => p.start >= span.end);
@@ -705,7 +912,10 @@ function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec 
       // What stands in a spatial relation is a physical thing: in a prompt that counts, "a" / "an" counts it.
       for (const end of [subject, object]) if (explicitCounts && end.indefinite && end.object.count === undefined) end.object.count = 1;
     }
-    for (const thing of things) add(thing.object);
+    for (const thing of things) {
+      if (thing.possessor) add(thing.possessor);
+      add(thing.object);
+    }
   }
   spec.objects = objects;
   spec.relations = relations;

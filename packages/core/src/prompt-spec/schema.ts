@@ -57,6 +57,9 @@ export const promptSpecSchema: JSONSchema = {
       },
     },
     phrases: { type: 'array', items: nonEmptyString },
+    text: { type: 'array', items: nonEmptyString },
+    unsupported: { enum: ['not-english'] },
+    warnings: { type: 'array', items: { type: 'string' } },
     t2iR1: {
       type: 'object',
       additionalProperties: false,

@@ -81,6 +81,18 @@ export interface PromptSpec {
    * present, `attributePhrases(spec)` returns these rather than deriving phrases from `objects`.
    */
   phrases?: string[];
+  /**
+   * Text the image should show: the prompt's quoted spans as written ('a sign that says "OPEN 24 HOURS"' →
+   * ["OPEN 24 HOURS"]). The OCR expert reads it; the spans are never objects.
+   */
+  text?: string[];
+  /**
+   * Set when the spec could not be read from the prompt: 'not-english' when the rule parser judged the prompt not
+   * English (its `objects` are then empty and `warnings` says why). Callers should say so rather than score it.
+   */
+  unsupported?: 'not-english';
+  /** What the parser (or the LLM spec source) wants the user to know about this spec, one line each. */
+  warnings?: string[];
   /** T2I-R1 rows only: the raw fields its released reward code reads (see {@link T2IR1Fields}). */
   t2iR1?: T2IR1Fields;
   /** Where it came from: a metadata converter or the rule-based parser. */

@@ -340,4 +340,5 @@ export const DEPICTION_NOUNS: ReadonlySet<string> = new Set([
   'photography',
   'watercolor',
   'watercolour',
+  'cartoon',
 ]);
