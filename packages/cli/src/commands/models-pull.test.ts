@@ -147,6 +147,20 @@ describe('t2ir models pull', () => {
     expect(output.results[0]!.reward).toBe(output.results[0]!.experts['hpm']!.score);
   }, 60_000);
 
+  it('on a terminal, progress is a bar over all bytes', async () => {
+    await freshCache();
+    register();
+    const wasTTY = process.stderr.isTTY;
+    process.stderr.isTTY = true;
+    try {
+      const result = await cli('models', 'pull', 'tiny-clip-cli');
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/pulling tiny-clip-cli \[[\u2591\u2588]+\] \d+% [\d.]+ (B|KB|MB)\/1\.9 MB /);
+    } finally {
+      process.stderr.isTTY = wasTTY;
+    }
+  });
+
   it('a wrong checksum is refused with one line and exit 1; nothing lands in the cache', async () => {
     const cache = await freshCache();
     register({ files: entry.files.map((file) => (file.path === VISION ? { ...file, sha256: 'f'.repeat(64) } : file)) });

@@ -181,6 +181,15 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
       source: 'THUDM/ImageReward ImageReward.pt and med_config.json (downloaded by the image-reward package)',
     },
   },
+  // ---- aesthetic (the LAION improved aesthetic predictor head on CLIP ViT-L/14 image embeddings) ----
+  // Confirmed for the aesthetic expert's own entry (its kind and loader live in that package, not here):
+  // https://huggingface.co/trl-lib/ddpo-aesthetic-predictor/tree/7f639699bec8126062148a47ecb1a4312d8e6688 holds
+  // aesthetic-model.pth (3.71 MB, a PyTorch pickle; renamed from sac+logos+ava1-l14-linearMSE.pth, uploaded in
+  // e62d0b3d501a41272ad2c7d6454c99aefe8be459); the README says it is the weights of
+  // github.com/christophschuhmann/improved-aesthetic-predictor. Copies of sac+logos+ava1-l14-linearMSE.pth elsewhere on
+  // the hub publish LFS sha256 21dd590f3ccdc646f0d53120778b296013b096a035a2718c9cb0d511bff0f1e0, size 3714759
+  // (https://huggingface.co/trojblue/clip-aesthetics/blob/99cdc88ce4f3ce8b120d04121a443bf24e80ddec/sac%2Blogos%2Bava1-l14-linearMSE.pth,
+  // https://huggingface.co/haor/aesthetics/commit/60617cce14f355d3923a0e320c9b616fc32ad36d); trl-lib's own digest was not seen.
   // ---- detector: open-vocabulary detectors with published transformers.js ONNX ----
   {
     name: 'owlv2-base',
