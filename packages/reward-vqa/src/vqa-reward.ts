@@ -70,12 +70,16 @@ export class VqaReward extends BaseReward {
       });
     }
     if (variant === 'vqascore') {
-      // One question about the whole prompt: options about phrase questions do not apply.
-      const misplaced = (['aggregate', 'maxQuestions', 'reference'] as const).find((key) => valid[key] !== undefined);
+      // One question about the whole prompt: options about phrase questions do not apply; P(yes) is read at
+      // temperature 1, as VQAScore (a served model's probabilities are the server's own: no temperature there).
+      const misplaced = (['aggregate', 'maxQuestions', 'reference', 'temperature'] as const).find((key) => valid[key] !== undefined);
       if (misplaced) {
-        throw new InvalidConfigError(`invalid vqa options: ${misplaced} does not apply to the vqascore variant (one question about the whole prompt)`, {
-          data: { path: misplaced },
-        });
+        throw new InvalidConfigError(
+          `invalid vqa options: ${misplaced} does not apply to the vqascore variant (one question about the whole prompt, read at temperature 1)`,
+          {
+            data: { path: misplaced },
+          },
+        );
       }
     }
     if (valid.reference) {

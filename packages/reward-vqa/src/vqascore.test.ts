@@ -113,7 +113,7 @@ describe('VQAScore through a served model (loopback vLLM-format server)', () => 
 describe('VQAScore options', () => {
   const backend = { type: 'openai' as const, baseURL: 'http://127.0.0.1:9/v1', model: 'm' };
   it('refuses options about phrase questions and a template without {prompt}', () => {
-    for (const extra of [{ aggregate: 'product' as const }, { maxQuestions: 2 }, { reference: 't2i-r1-code' as const }]) {
+    for (const extra of [{ aggregate: 'product' as const }, { maxQuestions: 2 }, { reference: 't2i-r1-code' as const }, { temperature: 0.5 }]) {
       expect(() => createVqaReward({ variant: 'vqascore', backend, ...extra })).toThrow(InvalidConfigError);
     }
     expect(() => createVqaReward({ variant: 'vqascore', backend, questionTemplate: 'Is it {phrase}?' })).toThrow(/needs the slot \{prompt\}/);
