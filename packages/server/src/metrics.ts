@@ -107,6 +107,25 @@ export class ServerMetrics {
     });
   }
 
+  /** A labelled gauge whose rows come from `source` at scrape time (e.g. running-z statistics per model and expert). */
+  addLabelledLiveGauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    source: () => { labels: Record<L, string>; value: number }[],
+  ): Gauge<L> {
+    return new Gauge<L>({
+      name: `${this.#prefix}${name}`,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const row of source()) this.set(row.labels as never, row.value);
+      },
+    });
+  }
+
   /** Records one expert's batch call (the instrumented model calls this). */
   observeExpert(expert: string, seconds: number, outcomes: { ok: number; error: number; nullScore: number }): void {
     this.expertDuration.observe({ expert }, seconds);

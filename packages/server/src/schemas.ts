@@ -15,6 +15,13 @@ const imageReferenceSchema = {
   ],
 } as const;
 
+/** A request's `normalize` (checked in full by core's normalizeSpecSchema when the request is read). */
+const normalizeRequestSchema = {
+  description:
+    "Per-expert normalisation over this request's items before the reward is aggregated: a mode ('none', 'batch-z', 'group-z', 'running-z', 'rank'), a spec {mode, epsilon?, std?, statistics?, decay?, perPrompt?, clip?}, specs by expert name, or false (raw). Groups: metadata.group, else the prompt. Default: the server's --normalize, else each expert's configured normalize.",
+  anyOf: [{ type: 'string' }, { type: 'object' }, { const: false }],
+} as const;
+
 export const scoreRequestSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://t2i-reward.dev/schemas/server/v1/score-request.json',
@@ -37,6 +44,7 @@ export const scoreRequestSchema = {
       },
     },
     details: { type: 'boolean', description: "Include each expert's details (boxes, per-question probabilities...). Default false." },
+    normalize: normalizeRequestSchema,
   },
   required: ['items'],
   additionalProperties: false,
@@ -73,6 +81,11 @@ export const scoreResponseSchema = {
                 weight: { type: 'number' },
                 score: nullableNumber,
                 raw: nullableNumber,
+                normalized: {
+                  type: 'object',
+                  description: 'When the expert was normalised: the value the reward used, the mode, and the statistics (count, mean, std, rank, key).',
+                  properties: { value: nullableNumber, mode: { type: 'string' }, stats: { type: ['object', 'null'] } },
+                },
                 warnings: { type: 'array', items: { type: 'string' } },
                 error: errorSchema,
                 details: { type: 'object' },
@@ -103,6 +116,7 @@ export const openRlhfRequestSchema = {
     prompts: { type: 'array', items: { type: 'string' }, description: 'The text prompts (preferred over query).' },
     labels: { type: 'array', description: 'Per item: the image reference (same forms as /v1/score), or {"image", "spec"?}.' },
     images: { type: 'array', items: imageReferenceSchema, description: 'Per item image references; take precedence over labels.' },
+    normalize: normalizeRequestSchema,
   },
   anyOf: [{ required: ['query'] }, { required: ['prompts'] }],
 } as const;

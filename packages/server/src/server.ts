@@ -17,6 +17,8 @@ import { openRlhfProtocol } from './protocols/openrlhf.js';
 import { systemProtocol } from './protocols/system.js';
 import type { Exchange, Protocol, RouteMatch, ServerContext } from './protocols/types.js';
 import type { ExpertInfo } from './types.js';
+import type { NormalizeOverride } from '@t2i-reward/core';
+import { ServerNormalizer } from './normalize.js';
 
 export type { RawItem } from './core/scoring.js';
 export type { ServerContext, Protocol, Exchange, RouteMatch } from './protocols/types.js';
@@ -53,6 +55,13 @@ export interface RewardServerOptions extends ImagePolicy {
   maxInflightPixels?: number;
   /** Most open connections; past it requests are answered 503 + Retry-After and the connection closed. Default 1024. */
   maxConnections?: number;
+  /**
+   * Per-expert normalisation of every request's scores (`{ mode: 'running-z' }`, or specs by expert name); a
+   * request's own `normalize` replaces it. Default: each expert's configured `normalize`, else raw scores.
+   */
+  normalize?: NormalizeOverride;
+  /** File of the running-z statistics: read before the server reports ready, written on close (SIGTERM). */
+  normalizerState?: string;
   /** When set, every route but health needs `Authorization: Bearer <token>` (401 otherwise). */
   token?: string;
   /** Score one synthetic image before reporting ready, so models are loaded. Default true. */
@@ -155,6 +164,20 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   );
   if (admission.options.maxBytes < maxBodyBytes) throw new RangeError('maxInflightBytes must be >= maxBodyBytes');
   const served = (options.instrumentExperts ?? true) ? instrumentEnsemble(options.ensemble, metrics) : options.ensemble;
+  // Requests share ensemble calls: experts score raw there, and each request is normalised on its own (normalize.ts).
+  const normalizer = new ServerNormalizer(served, modelName, {
+    ...(options.normalize !== undefined ? { normalize: options.normalize } : {}),
+    ...(options.normalizerState !== undefined ? { statePath: options.normalizerState } : {}),
+  });
+  normalizer.registerMetrics(metrics);
+  const rawScoring = new Proxy(served, {
+    get(target, key) {
+      if (key === 'scoreSamples')
+        return ((samples, callOptions) => target.scoreSamples(samples, { ...callOptions, normalize: false })) as Ensemble['scoreSamples'];
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
   const experts: ExpertInfo[] = served.experts.map((expert) => ({
     name: expert.name,
     kind: expert.model.kind,
@@ -162,7 +185,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     weight: expert.weight,
   }));
   const scorer = createScorer({
-    ensemble: served,
+    ensemble: rawScoring,
     metrics,
     policy,
     admission,
@@ -200,6 +223,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   const readyPromise = (async () => {
     await loadRequested;
     if (!listened) throw new Error('closed before it listened');
+    if (await normalizer.restore()) log(`running-z statistics restored from ${normalizer.statePath}`);
     if (options.warmup ?? true) {
       const results = await served.scoreSamples([{ image: warmupImage(), prompt: 'a photo of a dog and a cat' }]);
       const failed = Object.entries(results[0]?.experts ?? {}).filter(([, outcome]) => isFatalRewardError(outcome.error));
@@ -226,7 +250,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     retryAfter,
     isReady: () => ready && !shuttingDown(),
     isShuttingDown: shuttingDown,
-    scoreItems: (items, signal) => scorer.scoreItems(items, signal),
+    scoreItems: async (items, signal, normalize) => normalizer.apply(await scorer.scoreItems(items, signal), items, normalize),
+    parseNormalize: (value) => normalizer.parseRequest(value),
     readBody: ({ request }) => readBody(request, maxBodyBytes, byteLeases.get(request), retryAfter),
     readJson: async (exchange) => parseJson(await context.readBody(exchange)),
     withDeadline: ({ response }, work) => withDeadline(response, requestTimeoutMs, work, () => metrics.error('request', 'timeout')),
@@ -344,6 +369,11 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     }
     log('shutting down: finishing accepted requests');
     await lifecycle.drain(() => batcher.drain());
+    // Every answered request has updated the running statistics: keep them for the next start.
+    await normalizer.save().then(
+      () => normalizer.statePath && log(`running-z statistics written to ${normalizer.statePath}`),
+      (error: unknown) => log(`could not write ${normalizer.statePath}: ${(error as Error).message}`),
+    );
     await readyPromise.catch(() => {});
     if (options.disposeOnClose ?? true) await served.dispose();
     log('shut down');

@@ -215,7 +215,18 @@ async function serveKServe(exchange: Exchange, context: ServerContext): Promise<
     throw error;
   }
   const items = itemsFromTensors(decoded.tensors);
-  const results = await context.withDeadline(exchange, (signal) => context.scoreItems(items, signal));
+  // Request parameter `normalize`: a mode name ("running-z") or a JSON string of a spec / specs by expert.
+  const normalizeParameter = (decoded.header.parameters as Record<string, unknown> | undefined)?.normalize;
+  let normalizeValue: unknown = normalizeParameter;
+  if (typeof normalizeParameter === 'string' && /^\s*[{[]/.test(normalizeParameter)) {
+    try {
+      normalizeValue = JSON.parse(normalizeParameter) as unknown;
+    } catch {
+      throw new HttpError(400, 'invalid_normalize', 'parameters.normalize is neither a mode name nor JSON');
+    }
+  }
+  const normalize = context.parseNormalize(normalizeValue);
+  const results = await context.withDeadline(exchange, (signal) => context.scoreItems(items, signal, normalize));
   const available = buildOutputs(context, model, results);
   const binaryByDefault = decoded.header.parameters?.binary_data_output === true;
   const requested: KServeRequestedOutput[] =

@@ -15,6 +15,7 @@ export function resultToJson(result: EnsembleItemResult, includeDetails: boolean
       weight: outcome.weight,
       score: finiteOrNull(outcome.score),
       raw: finiteOrNull(outcome.raw),
+      ...(outcome.normalized ? { normalized: { ...outcome.normalized, value: finiteOrNull(outcome.normalized.value) } } : {}),
       warnings: outcome.warnings,
       ...(outcome.error ? { error: errorToJson(outcome.error) } : {}),
       ...(includeDetails && outcome.details ? { details: outcome.details } : {}),
@@ -63,8 +64,13 @@ export const nativeProtocol: Protocol = {
       sendJson(exchange.response, 200, { model: context.modelName, version: VERSION, ready: context.isReady(), experts: context.experts });
       return;
     }
-    const parsed = validateRequest<{ items: RawItem[]; details?: boolean }>(scoreRequestSchema, await context.readJson(exchange), 'score request');
-    const results = await context.withDeadline(exchange, (signal) => context.scoreItems(parsed.items, signal));
+    const parsed = validateRequest<{ items: RawItem[]; details?: boolean; normalize?: unknown }>(
+      scoreRequestSchema,
+      await context.readJson(exchange),
+      'score request',
+    );
+    const normalize = context.parseNormalize(parsed.normalize);
+    const results = await context.withDeadline(exchange, (signal) => context.scoreItems(parsed.items, signal, normalize));
     sendJson(exchange.response, 200, { model: context.modelName, results: results.map((result) => resultToJson(result, parsed.details ?? false)) });
   },
 };

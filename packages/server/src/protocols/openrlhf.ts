@@ -9,6 +9,7 @@ interface OpenRlhfRequest {
   prompts?: string[];
   labels?: unknown[];
   images?: unknown[];
+  normalize?: unknown;
 }
 
 /** The image of item i is `images[i]`, else `labels[i]` (an image reference, or `{"image","spec"?}`). */
@@ -40,7 +41,8 @@ export const openRlhfProtocol: Protocol = {
     const failedReward = exchange.url.searchParams.get('failed_reward');
     const fallback = failedReward === null ? null : Number(failedReward);
     if (fallback !== null && !Number.isFinite(fallback)) throw new HttpError(400, 'bad_parameter', 'failed_reward must be a number');
-    const results = await context.withDeadline(exchange, (signal) => context.scoreItems(items, signal));
+    const normalize = context.parseNormalize(parsed.normalize);
+    const results = await context.withDeadline(exchange, (signal) => context.scoreItems(items, signal, normalize));
     const rewards = results.map((result) => finiteOrNull(result.reward) ?? fallback);
     const extraLogs: Record<string, (number | null)[]> = {};
     for (const expert of context.experts) {

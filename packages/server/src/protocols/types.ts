@@ -4,6 +4,7 @@ import type { RawItem } from '../core/scoring.js';
 import type { HttpError } from '../http.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ExpertInfo } from '../types.js';
+import type { RequestNormalize } from '../normalize.js';
 
 /** One request as a protocol sees it. */
 export interface Exchange {
@@ -35,8 +36,13 @@ export interface ServerContext {
   /** Models loaded and not shutting down. */
   isReady(): boolean;
   isShuttingDown(): boolean;
-  /** Admits, decodes, batches and scores; per-item failures come back in the results. */
-  scoreItems(items: readonly RawItem[], signal: AbortSignal): Promise<EnsembleItemResult[]>;
+  /**
+   * Admits, decodes, batches and scores; per-item failures come back in the results. Each expert is normalised
+   * over this request's items per `normalize` (parseNormalize's value), else the server's / the experts' default.
+   */
+  scoreItems(items: readonly RawItem[], signal: AbortSignal, normalize?: RequestNormalize): Promise<EnsembleItemResult[]>;
+  /** A request's `normalize` checked (400 `invalid_normalize` naming the bad key); undefined when absent. */
+  parseNormalize(value: unknown): RequestNormalize | undefined;
   /** Reads the body under the size limit and the in-flight byte budget (413 / 429). */
   readBody(exchange: Exchange): Promise<Buffer>;
   /** readBody, then JSON.parse (400 when malformed). */
