@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parsePrompt } from '@t2i-reward/core';
 import { COCO_CLASSES } from './coco.js';
 import { cocoVocabulary, createVocabulary, singularCandidates } from './vocabulary.js';
 
@@ -21,6 +22,21 @@ describe('COCO vocabulary', () => {
     expect(coco.resolve('sofa')).toBe('couch');
     expect(coco.resolve('computer mouse')).toBe('mouse');
     expect(coco.resolve('tv remote')).toBe('remote');
+  });
+
+  it("maps the people words the parser keeps (issue 20) to person: the spec says 'police officer', the detector looks for a person", () => {
+    for (const prompt of [
+      'a police officer directing traffic',
+      'a man riding a horse',
+      'a chef slicing onions',
+      'a surfer riding a wave',
+      'two fishermen on a pier',
+    ]) {
+      const names = parsePrompt(prompt).objects.map((o) => o.name);
+      expect(coco.resolve(names[0]!), `${prompt} → ${names[0]}`).toBe('person');
+      expect(names[0]).not.toBe('person');
+    }
+    expect(coco.resolve('horse')).toBe('horse');
   });
 
   it('singularises plurals, including irregular and -es / -ies / -ves forms', () => {

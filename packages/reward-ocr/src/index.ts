@@ -16,6 +16,7 @@ export {
 } from './engine.js';
 export {
   extractTarget,
+  targetOf,
   levenshtein,
   matchTarget,
   normalizeOcrText,

@@ -92,6 +92,24 @@ describe('OCR reward on rendered text (real tesseract)', () => {
   });
 });
 
+describe("the spec's text (issue 20): what a parser, an LLM spec or a user says the image should read", () => {
+  it('reads spec.text when the sample has it (typographic quotes included), else the prompt as Flow-GRPO does', async () => {
+    const image = await renderText('Grand Opening', { font: 'sans', size: 40 });
+    const prompt = 'a storefront with a sign that reads “Grand Opening”';
+    const [withSpec, withoutSpec, twoSpans] = await reward.doScore([
+      { image, prompt, spec: { objects: [], relations: [], text: ['Grand Opening'] } },
+      { image, prompt },
+      { image, prompt, spec: { objects: [], relations: [], text: ['Grand Opening', 'Closed'] } },
+    ]);
+    expect(withSpec!.score).toBeGreaterThanOrEqual(0.9);
+    expect((withSpec!.details as OcrDetails).target).toBe('Grand Opening');
+    // The reference reads only straight double quotes: no spec, no target.
+    expect(withoutSpec).toMatchObject({ score: null, details: { target: null } });
+    expect(twoSpans!.score).toBeGreaterThanOrEqual(0.9);
+    expect(twoSpans!.warnings.join(' ')).toMatch(/only the first/);
+  });
+});
+
 describe('items the reward cannot judge', () => {
   it('a prompt without quoted text gives null and a warning, without reading the image', async () => {
     const before = reward.pool.recognizeCalls;

@@ -12,7 +12,7 @@ import {
 } from '@t2i-reward/core';
 import { type OcrWord, TesseractPool } from './engine.js';
 import { type OcrRewardOptions, validateOcrRewardOptions } from './options.js';
-import { type OcrMatchMode, extractTarget, matchTarget, recognizedString } from './scoring.js';
+import { type OcrMatchMode, matchTarget, recognizedString, targetOf } from './scoring.js';
 import { VERSION } from './version.js';
 
 /** `details` of an OCR result (JSON). */
@@ -82,7 +82,7 @@ export class OcrReward extends BaseReward {
         results[index] = failedResult(new InvalidImageInputError(problem, { data: { index } }));
         return;
       }
-      const { target, warnings } = extractTarget(sample.prompt);
+      const { target, warnings } = targetOf(sample);
       // No quoted text: nothing to read, so the image is not read either.
       if (!target) results[index] = { score: null, raw: null, details: { target: null } satisfies OcrDetails, warnings };
       else jobs.push({ index, image: sample.image, target, warnings });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { distance as fastestLevenshtein } from 'fastest-levenshtein';
 import { describe, expect, it } from 'vitest';
-import { extractTarget, levenshtein, matchTarget, ocrReward, recognizedString, substringDistance } from './scoring.js';
+import { extractTarget, levenshtein, targetOf, matchTarget, ocrReward, recognizedString, substringDistance } from './scoring.js';
 import { createOcrReward } from './reward.js';
 
 interface GoldenRow {
@@ -46,6 +46,13 @@ describe('pieces of the rule', () => {
     expect(extractTarget('a "Moon" and "Sun"').target).toEqual({ text: 'Moon', normalized: 'moon' });
     expect(extractTarget('says "Welcome home').warnings[0]).toMatch(/unclosed/);
     expect(extractTarget('says “Welcome”').warnings[0]).toMatch(/typographic/);
+  });
+
+  it("takes the spec's first text span before the prompt's quotes, and the prompt's when the spec has none", () => {
+    expect(targetOf({ prompt: 'says “Welcome”', spec: { text: ['Welcome'] } })).toEqual({ target: { text: 'Welcome', normalized: 'welcome' }, warnings: [] });
+    expect(targetOf({ prompt: 'a "Moon"', spec: { text: [' ', 'Sun Rise', 'x'] } }).target).toEqual({ text: 'Sun Rise', normalized: 'sunrise' });
+    expect(targetOf({ prompt: 'a "Moon"', spec: { text: [] } }).target).toEqual({ text: 'Moon', normalized: 'moon' });
+    expect(targetOf({ prompt: 'a "Moon"' }).target).toEqual({ text: 'Moon', normalized: 'moon' });
   });
 
   it('drops pieces at or below the confidence threshold', () => {

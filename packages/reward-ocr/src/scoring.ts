@@ -45,6 +45,19 @@ export function extractTarget(prompt: string): TargetExtraction {
   return { target: { text, normalized }, warnings };
 }
 
+/**
+ * The target of a sample: its spec's `text` (the quoted spans a parser, an LLM spec or a user gave: typographic and
+ * single quotes included) when it has one, else the prompt's first double-quoted span as Flow-GRPO reads it. Like
+ * the reference, one span is read: the first (a warning names the others).
+ */
+export function targetOf(sample: { prompt: string; spec?: { text?: string[] } }): TargetExtraction {
+  const spans = (sample.spec?.text ?? []).filter((span) => typeof span === 'string' && normalizeOcrText(span).length > 0);
+  if (spans.length === 0) return extractTarget(sample.prompt);
+  const text = spans[0]!;
+  const warnings = spans.length > 1 ? [`the spec has ${spans.length} text spans: only the first ("${text}") is read`] : [];
+  return { target: { text, normalized: normalizeOcrText(text) }, warnings };
+}
+
 /** Levenshtein distance over code points (insert, delete, substitute: cost 1 each). */
 export function levenshtein(a: string, b: string): number {
   const s = Array.from(a);
