@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compareRuns, formatComparisonTable } from './compare.js';
-import { errorMessage, isUsageError, UsageError } from './errors.js';
+import { errorMessage, EXIT_CODES, isUsageError, UsageError } from './errors.js';
 import { loadBenchConfig, type BenchConfig } from './config.js';
 import {
   commandGeneratorSource,
@@ -15,7 +15,7 @@ import {
 import { detectImageLayout } from './generators/folders.js';
 import { mergeRuns } from './merge.js';
 import { createProtocol } from './protocols/factory.js';
-import { formatAgreement, formatBadInputs, formatNotes, formatSummaryTable } from './report/format.js';
+import { formatAgreement, formatBadInputs, formatIncomplete, formatNotes, formatSummaryTable } from './report/format.js';
 import { summaryCsv } from './report/csv.js';
 import { writeReports, type RunReport } from './report/write.js';
 import { parseShard, runBench, type Shard } from './run.js';
@@ -23,6 +23,9 @@ import { isGenEvalLayout, resolveSuite, SUITE_NAMES } from './suites/index.js';
 import type { ProtocolName, Suite } from './types.js';
 
 const PROTOCOLS: ProtocolName[] = ['compbench', 'geneval', 'ensemble', 'ocr'];
+
+/** The exit status of a run whose image folder lacked images (unless --allow-partial): scores over part of the suite. */
+export const EXIT_INCOMPLETE = EXIT_CODES.incomplete;
 
 export interface BenchRunFlags {
   suite: string;
@@ -48,6 +51,7 @@ export interface BenchRunFlags {
   json?: boolean;
   csv?: boolean;
   progress: boolean;
+  allowPartial?: boolean;
 }
 
 /** Where scores are cached across runs: $T2IR_CACHE_DIR, else $XDG_CACHE_HOME/t2i-reward/scores, else ~/.cache/… */
@@ -132,7 +136,9 @@ function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv
     typeof extra.skipped === 'number' && extra.skipped > 0
       ? [`resumed: ${extra.skipped} already scored, ${typeof extra.processed === 'number' ? extra.processed : 0} new in this run`]
       : [];
+  const incomplete = formatIncomplete(summary);
   const lines = [
+    ...(incomplete ? [incomplete] : []),
     ...resumed,
     `${summary.suite} · protocol ${summary.protocol} (${summary.metric === 'accuracy' ? 'accuracy' : 'mean score'}, 95% bootstrap CI)${summary.shard ? ` · shard ${summary.shard}` : ''}`,
     formatSummaryTable(summary),
@@ -203,6 +209,13 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
       signal: interrupt.signal,
     });
     printReport(result, flags, { processed: result.processed, skipped: result.skipped });
+    if (result.summary.incomplete && !flags.allowPartial) {
+      const { missing, expected } = result.summary.incomplete;
+      process.stderr.write(
+        `incomplete run: ${missing} of ${expected} images missing; exit ${EXIT_INCOMPLETE} (--allow-partial accepts a partial run with exit 0)\n`,
+      );
+      return EXIT_INCOMPLETE;
+    }
     return 0;
   } catch (error) {
     if (!interrupt.signal.aborted) throw error;
@@ -261,6 +274,14 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     .option('--json', 'print the summary as JSON')
     .option('--csv', 'print the per-category summary as CSV')
     .option('--no-progress', 'no progress bar on stderr')
+    .option(
+      '--allow-partial',
+      `accept a run whose --images folder lacks some images (exit 0 instead of ${EXIT_INCOMPLETE}; the headline still gives the coverage)`,
+    )
+    .addHelpText(
+      'after',
+      `\nExit status: 0 when the run finished, 1 when it failed, 2 for usage errors, ${EXIT_INCOMPLETE} when images were missing (an incomplete run; --allow-partial: 0), 130 after Ctrl-C.`,
+    )
     .action(async (flags: BenchRunFlags) => {
       try {
         setExitCode(await runCommand(flags));

@@ -43,7 +43,7 @@ export function isUsageError(error: unknown): boolean {
   return (error as { exitCode?: unknown } | null)?.exitCode === 2 || InvalidConfigError.isInstance(error);
 }
 
-export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, incomplete: 3, interrupted: 130 } as const;
 
 /** The exit status for an error that ended a command (see isUsageError). */
 export function exitCodeForError(error: unknown): number {

@@ -35,7 +35,7 @@ export { compareRuns, formatComparisonTable, type Comparison, type CategoryDelta
 export { loadRecords, readManifest, RESULTS_FILE, MANIFEST_FILE, type RunManifest } from './records.js';
 export { writeReports, type RunReport } from './report/write.js';
 export { summarize, type RunSummary, type CategorySummary } from './report/summary.js';
-export { formatSummaryTable, formatBadInputs, formatNotes, formatAgreement } from './report/format.js';
+export { formatSummaryTable, formatBadInputs, formatNotes, formatAgreement, formatIncomplete } from './report/format.js';
 export { benchAgreement, type BenchAgreement } from './report/agreement.js';
 export { renderHtmlReport } from './report/html.js';
 export { resultsCsv, summaryCsv } from './report/csv.js';

@@ -279,33 +279,52 @@ describe('runBench', () => {
     expect(messages).toMatch(/missing image: no file 'three cats_NNNNNN\.png'/);
     expect(messages).toMatch(/cannot decode image for "a blue car"/);
     expect(lines.join('\n')).toMatch(/malformed JSON/);
-    // Every per-image warning line names the item and its prompt (and the image file when there is one).
-    const warningLines = lines.filter((line) => line.startsWith('! ') && !/prompts\.jsonl:\d+:/.test(line));
+    // Every per-image warning line names the item and its prompt (and the image file when there is one); missing
+    // images are summed up in one line at the end (a folder may lack hundreds), naming the first.
+    const warningLines = lines.filter((line) => line.startsWith('! ') && !/prompts\.jsonl:\d+:/.test(line) && !/images missing/.test(line));
     expect(lines.filter((line) => line.startsWith('! '))).toHaveLength(4);
-    expect(warningLines.length).toBe(2);
-    for (const line of warningLines) expect(line).toMatch(/^! user\/\d{5} "(a blue car|three cats)"/);
+    expect(warningLines.length).toBe(1);
+    for (const line of warningLines) expect(line).toMatch(/^! user\/\d{5} "a blue car"/);
+    expect(lines.filter((line) => /images missing/.test(line))).toEqual([
+      expect.stringMatching(/^! 1 of 4 images missing from .* \(first: no file 'three cats_NNNNNN\.png' .*\); the run is incomplete$/),
+    ]);
     expect(warningLines.find((line) => line.includes('a blue car'))).toContain(compbenchFileName('a blue car', 1));
     expect(result.summary.categories.find((c) => c.category === 'color')).toMatchObject({ n: 1, errors: 1 });
     expect(result.summary.categories.find((c) => c.category === 'texture')?.mean).toBeCloseTo((120 + 80 + 40) / 3 / 255, 6);
   });
 
-  it('marks categories whose expert is not configured as unsupported without touching images', async () => {
+  it('marks categories whose expert is not configured as unsupported without scoring their images', async () => {
     const dir = await tempDir();
     const suiteFile = path.join(dir, 'prompts.jsonl');
     await writeLines(suiteFile, [
       { prompt: 'a red apple', category: 'color' },
       { prompt: 'a cat in front of a dog', category: '3d_spatial' },
     ]);
-    const protocol = createCompBenchProtocol({ detector: createMockReward({ kind: 'detector' }) });
+    await writePng(path.join(dir, 'images', compbenchFileName('a red apple', 0)), [200, 0, 0]);
+    await writePng(path.join(dir, 'images', compbenchFileName('a cat in front of a dog', 1)), [0, 0, 200]);
+    const detector = createMockReward({ kind: 'detector' });
+    const protocol = createCompBenchProtocol({ detector });
     const result = await runBench({
       suite: userFileSuite(suiteFile),
       outDir: path.join(dir, 'run'),
+      protocol,
+      source: compbenchFolderSource(path.join(dir, 'images')),
+      progress: false,
+      log: collectLog().log,
+    });
+    expect(result.summary.counts).toMatchObject({ unsupported: 2, errors: 0 });
+    expect(result.summary.incomplete).toBeUndefined();
+    // A missing image is missing in every task alike, supported or not (the run is then incomplete).
+    const missing = await runBench({
+      suite: userFileSuite(suiteFile),
+      outDir: path.join(dir, 'run-missing'),
       protocol,
       source: compbenchFolderSource(path.join(dir, 'none')),
       progress: false,
       log: collectLog().log,
     });
-    expect(result.summary.counts).toMatchObject({ unsupported: 2, errors: 0 });
+    expect(missing.summary.counts).toMatchObject({ unsupported: 0, errors: 2 });
+    expect(missing.summary.incomplete).toMatchObject({ missing: 2, present: 0, expected: 2 });
     expect(result.summary.categories.find((c) => c.category === 'color')?.note).toMatch(/needs a VQA expert/);
     expect(result.summary.categories.find((c) => c.category === '3d_spatial')?.note).toMatch(/depth/);
   });

@@ -268,6 +268,7 @@ async function runBenchLocked(options: RunOptions, log: (line: string) => void):
   const started = Date.now();
   let processed = 0;
   let bad = 0;
+  const missing: string[] = [];
 
   const write = (unit: WorkUnit, outcome: Omit<ProtocolOutcome, 'experts'> & { experts?: ProtocolOutcome['experts'] }, extra: Partial<ResultRecord>) => {
     const record: ResultRecord = {
@@ -288,7 +289,11 @@ async function runBenchLocked(options: RunOptions, log: (line: string) => void):
     };
     writer.append(record);
     processed++;
-    if (record.status === 'error') {
+    if (record.status === 'error' && record.problem?.kind === 'missing-image') {
+      // Missing images are counted and summed up in one line at the end, not one line each.
+      bad++;
+      missing.push(record.problem.message);
+    } else if (record.status === 'error') {
       bad++;
       // Each warning names its item, prompt and image, so a long run's log can be acted on line by line.
       const prompt = unit.item.prompt.length > 60 ? `${unit.item.prompt.slice(0, 59)}…` : unit.item.prompt;
@@ -315,7 +320,10 @@ async function runBenchLocked(options: RunOptions, log: (line: string) => void):
           const t0 = Date.now();
           const reason = protocol.unsupportedReason(unit.item.category);
           if (reason) {
-            write(unit, { status: 'unsupported', score: null, warnings: [reason] }, {});
+            // A missing image is missing in every task alike: not an unsupported (= incorrect) one.
+            const absent = source.missingImage ? await source.missingImage(unit.item, unit.sample) : undefined;
+            if (absent) write(unit, { status: 'error', score: null, warnings: [], problem: toBadInput(absent, unit) }, {});
+            else write(unit, { status: 'unsupported', score: null, warnings: [reason] }, {});
             continue;
           }
           let file: string | undefined;
@@ -371,6 +379,11 @@ async function runBenchLocked(options: RunOptions, log: (line: string) => void):
   } finally {
     writer.close();
     bars?.stop();
+    if (missing.length > 0) {
+      log(
+        `! ${missing.length} of ${pending.length} images missing from ${source.description.replace(/^folder:\w+:/, '')} (first: ${missing[0]!.replace(/^missing image: /, '')}); the run is incomplete`,
+      );
+    }
   }
 
   const report = await writeReports(outDir, { skipFiles: options.skipReports === true });

@@ -39,6 +39,12 @@ export function compbenchFolderSource(dir: string): ImageSource {
   };
   return {
     description: `folder:compbench:${dir}`,
+    async missingImage(item: BenchItem, sample: number) {
+      return this.obtain(item, sample, { runDir: dir, samplesPerPrompt: 1 }).then(
+        () => undefined,
+        (error: unknown) => (BenchInputError.isInstance(error) ? error : undefined),
+      );
+    },
     async obtain(item: BenchItem, sample: number) {
       index ??= build();
       const files = (await index).get(compbenchFileStem(item.prompt));
@@ -84,6 +90,12 @@ export async function detectImageLayout(dir: string): Promise<ImageFolderLayout 
 export function genevalFolderSource(dir: string): ImageSource {
   return {
     description: `folder:geneval:${dir}`,
+    async missingImage(item: BenchItem, sample: number) {
+      return this.obtain(item, sample, { runDir: dir, samplesPerPrompt: 1 }).then(
+        () => undefined,
+        (error: unknown) => (BenchInputError.isInstance(error) ? error : undefined),
+      );
+    },
     async obtain(item: BenchItem, sample: number) {
       const file = path.join(dir, String(item.index).padStart(5, '0'), 'samples', `${String(sample).padStart(4, '0')}.png`);
       if (!(await fileExists(file))) {
@@ -98,6 +110,12 @@ export function genevalFolderSource(dir: string): ImageSource {
 export function itemImageSource(): ImageSource {
   return {
     description: 'item-images',
+    async missingImage(item: BenchItem, sample: number) {
+      return this.obtain(item, sample, { runDir: '', samplesPerPrompt: 1 }).then(
+        () => undefined,
+        (error: unknown) => (BenchInputError.isInstance(error) ? error : undefined),
+      );
+    },
     async obtain(item: BenchItem, sample: number) {
       if (!item.image)
         throw new BenchInputError('missing-image', `missing image: item ${item.id} ("${item.prompt}") names no image and no generator was given`);

@@ -1,3 +1,4 @@
+import type { BenchInputError } from '../errors.js';
 import type { BenchItem } from '../types.js';
 
 export interface ImageSourceContext {
@@ -16,4 +17,10 @@ export interface ImageSource {
    * ('missing-image' / 'generator-error') when there is none; the run records it and goes on.
    */
   obtain(item: BenchItem, sample: number, context: ImageSourceContext): Promise<string>;
+  /**
+   * Sources of existing images (folders): the 'missing-image' error `obtain` would throw, else undefined; cheap,
+   * and never generates. The run asks it for images it will not score (an unsupported task), so a missing image
+   * counts as missing in every task alike.
+   */
+  missingImage?(item: BenchItem, sample: number): Promise<BenchInputError | undefined>;
 }

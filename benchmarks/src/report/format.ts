@@ -72,3 +72,14 @@ export function formatBadInputs(summary: RunSummary): string {
 export function formatNotes(summary: RunSummary): string[] {
   return summary.categories.filter((c) => c.note).map((c) => `${c.category}: not scored, ${c.note}`);
 }
+
+/**
+ * The headline of a run whose image folder lacks images: coverage first, so a partial run is never read as a
+ * complete one ("INCOMPLETE: 8 of 553 images present (1.4%), 545 missing; the scores cover the 8 present only").
+ */
+export function formatIncomplete(summary: RunSummary): string | undefined {
+  const incomplete = summary.incomplete;
+  if (!incomplete) return undefined;
+  const percent = (incomplete.coverage * 100).toFixed(incomplete.coverage < 0.1 ? 1 : 0);
+  return `INCOMPLETE: ${incomplete.present} of ${incomplete.expected} images present (${percent}%), ${incomplete.missing} missing; the scores cover the ${incomplete.present} present only`;
+}

@@ -263,28 +263,41 @@ export function renderHtmlReport({ manifest, summary, records, plugins }: HtmlRe
         .map((c) => `${escapeHtml(c.category)} ${formatNumber(c.judged!.mean)} (n ${c.judged!.n})`)
         .join(' · ')} · overall ${formatNumber(summary.judgedOverall.mean)}.</p>`
     : '';
-  const problems = summary.problems.length
-    ? `<ul class="problems">${summary.problems
+  // Missing images (a partial folder) are one count, not one line or one placeholder card each.
+  const missingImages = summary.problems.filter((p) => p.kind === 'missing-image');
+  const listed = [
+    ...(missingImages.length > 0
+      ? [{ kind: 'missing-image', message: `${missingImages.length} images missing (first: ${missingImages[0]!.message.replace(/^missing image: /, '')})` }]
+      : []),
+    ...summary.problems.filter((p) => p.kind !== 'missing-image'),
+  ];
+  const incomplete = summary.incomplete
+    ? `<p class="incomplete"><b>Incomplete run: ${summary.incomplete.present} of ${summary.incomplete.expected} images present (${(summary.incomplete.coverage * 100).toFixed(summary.incomplete.coverage < 0.1 ? 1 : 0)}%), ${summary.incomplete.missing} missing</b>: the scores cover the present images only.</p>`
+    : '';
+  const problems = listed.length
+    ? `<ul class="problems">${listed
         .slice(0, 500)
         .map((p) => `<li><span class="tag">${p.kind}</span>${escapeHtml(p.message)}</li>`)
-        .join('')}</ul>${summary.problems.length > 500 ? `<p class="muted">… ${summary.problems.length - 500} more in summary.json</p>` : ''}`
+        .join('')}</ul>${listed.length > 500 ? `<p class="muted">… ${listed.length - 500} more in summary.json</p>` : ''}`
     : '<p class="muted">none</p>';
   const categories = [...new Set(records.map((r) => r.category))].sort();
-  const data = records.map((r) => ({
-    key: r.key,
-    prompt: r.prompt,
-    category: r.category,
-    sample: r.sample,
-    status: r.status,
-    score: r.score,
-    ...(r.correct !== undefined ? { correct: r.correct } : {}),
-    image: r.image ?? null,
-    size: r.imageSize ?? null,
-    experts: r.experts,
-    why: explainRecord(r, plugins),
-    warnings: r.warnings,
-    problem: r.problem?.message ?? (r.status === 'unsupported' ? (r.warnings[0] ?? null) : null),
-  }));
+  const data = records
+    .filter((r) => !(r.status === 'error' && r.problem?.kind === 'missing-image'))
+    .map((r) => ({
+      key: r.key,
+      prompt: r.prompt,
+      category: r.category,
+      sample: r.sample,
+      status: r.status,
+      score: r.score,
+      ...(r.correct !== undefined ? { correct: r.correct } : {}),
+      image: r.image ?? null,
+      size: r.imageSize ?? null,
+      experts: r.experts,
+      why: explainRecord(r, plugins),
+      warnings: r.warnings,
+      problem: r.problem?.message ?? (r.status === 'unsupported' ? (r.warnings[0] ?? null) : null),
+    }));
   const bad =
     Object.entries(summary.counts.badInputs)
       .filter(([, n]) => n > 0)
@@ -296,7 +309,7 @@ export function renderHtmlReport({ manifest, summary, records, plugins }: HtmlRe
 <style>${STYLE}</style></head>
 <body>
 <header><h1>Benchmark report: ${escapeHtml(summary.suite)}</h1>
-<div class="meta">protocol <b>${escapeHtml(summary.protocol)}</b> (${metric}) · images from ${escapeHtml(describeImageSource(manifest.source))} · ${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending${summary.shard ? ` · shard ${escapeHtml(summary.shard)}` : ''} · updated ${escapeHtml(manifest.updatedAt)}</div></header>
+<div class="meta">protocol <b>${escapeHtml(summary.protocol)}</b> (${metric}) · images from ${escapeHtml(describeImageSource(manifest.source))} · ${summary.counts.scored} scored, ${summary.counts.errors} failed, ${summary.counts.unsupported} unsupported, ${summary.counts.pending} pending${summary.shard ? ` · shard ${escapeHtml(summary.shard)}` : ''} · updated ${escapeHtml(manifest.updatedAt)}</div>${incomplete}</header>
 <main>
 <section id="summary"><h2>Per category (${metric}, 95% bootstrap interval)</h2>
 <table class="summary"><thead><tr><th data-sort="0">category</th><th data-sort="1">${metric}</th><th data-sort="2">95% CI</th><th data-sort="3">n</th><th data-sort="4">errors</th><th data-sort="5">unsupported</th></tr></thead>

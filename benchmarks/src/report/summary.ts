@@ -37,6 +37,12 @@ export interface RunSummary {
     /** Bad inputs by kind: suite problems (malformed lines, unknown categories) + per-image errors. */
     badInputs: Record<BadInputKind, number>;
   };
+  /**
+   * Set when images were missing (a folder holding only some of the suite's images): the run is incomplete, and
+   * its scores cover the `present` images only. Missing images are not the generator's failure: they count in no
+   * score, in every task alike.
+   */
+  incomplete?: { missing: number; present: number; expected: number; coverage: number };
   /** Every bad input, with its message. */
   problems: BadInput[];
   /** When two or more experts scored: how far they agree (Kendall τ-b, best sample per prompt). */
@@ -87,6 +93,8 @@ export function summarize(manifest: RunManifest, records: readonly ResultRecord[
   const scored = records.filter((r) => r.status === 'ok').length;
   const errors = records.filter((r) => r.status === 'error').length;
   const unsupported = records.filter((r) => r.status === 'unsupported').length;
+  const missing = records.filter((r) => r.status === 'error' && r.problem?.kind === 'missing-image').length;
+  const present = records.length - missing;
   return {
     suite: manifest.suite,
     protocol: manifest.protocol.name,
@@ -97,6 +105,9 @@ export function summarize(manifest: RunManifest, records: readonly ResultRecord[
     overall,
     ...(judgedOverall ? { judgedOverall } : {}),
     counts: { expected: manifest.expected, scored, errors, unsupported, pending: Math.max(0, manifest.expected - records.length), badInputs },
+    ...(missing > 0
+      ? { incomplete: { missing, present, expected: manifest.expected, coverage: manifest.expected > 0 ? present / manifest.expected : 0 } }
+      : {}),
     problems,
     ...(() => {
       const agreement = benchAgreement(records);
