@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -214,5 +215,42 @@ describe('wire', () => {
       [6, 8],
     ]);
     expect(createTestImage(2, 2).data.length).toBe(12);
+  });
+});
+
+describe('RewardPool and abort signals', () => {
+  const pool = createRewardPool({ threads: 2, modules: [fixtureModule] });
+  afterAll(() => pool.destroy());
+
+  it("a batch split into many tasks adds one listener to the caller's signal (no MaxListenersExceededWarning), removed after", async () => {
+    const pooled = await createPooledReward(entry(), { pool, chunkSize: 1 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const controller = new AbortController();
+    const batch = Array.from({ length: 16 }, (_, i) => photos[i % photos.length]!);
+    try {
+      const scoring = pooled.doScore(batch, { signal: controller.signal });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+      const results = await scoring;
+      expect(results.every((result) => typeof result.score === 'number')).toBe(true);
+      // Node emits the warning on the next tick after the 11th listener.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+      await pooled.dispose();
+    }
+  });
+
+  it("aborting the caller's signal still ends every task of the call", async () => {
+    const pooled = await createPooledReward(entry({ spinMs: 20_000 }), { pool, chunkSize: 1 });
+    const controller = new AbortController();
+    const scoring = pooled.doScore([photos[0]!, photos[1]!, photos[2]!], { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop')), 50);
+    await expect(scoring).rejects.toSatisfy(RewardAbortedError.isInstance);
+    await pooled.dispose();
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -248,6 +249,25 @@ export function chunkRanges(count: number, parts: number, chunkSize?: number): [
  * A RewardModelV1 whose model lives in pool workers: `doScore` splits the batch over the workers, sends the
  * pixels as transferable buffers, and rebuilds typed errors on return. The calling thread never runs the model.
  */
+/**
+ * One abort listener on the caller's signal for a whole call, however many pool tasks it splits into: piscina adds
+ * a listener per task, and a batch split one image per task (the detector) passed Node's limit of 10 and printed
+ * MaxListenersExceededWarning on every `t2ir train --demo`. The tasks share a signal of the call's own, whose
+ * listeners are bounded by the call's task count; `done` drops the listener on the caller's signal.
+ */
+function callSignal(outer: AbortSignal | undefined): { signal?: AbortSignal; done: () => void } {
+  if (!outer) return { done: () => undefined };
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  if (outer.aborted) {
+    controller.abort(outer.reason);
+    return { signal: controller.signal, done: () => undefined };
+  }
+  const forward = () => controller.abort(outer.reason);
+  outer.addEventListener('abort', forward, { once: true });
+  return { signal: controller.signal, done: () => outer.removeEventListener('abort', forward) };
+}
+
 export class PooledReward implements RewardModelV1 {
   readonly specificationVersion = 'v1' as const;
   readonly kind: string;
@@ -276,13 +296,14 @@ export class PooledReward implements RewardModelV1 {
     throwIfAborted(options.signal);
     if (samples.length === 0) return [];
     const ranges = chunkRanges(samples.length, this.pool.maxThreads, this.chunkSize);
+    const call = callSignal(options.signal);
     const replies = await Promise.allSettled(
       ranges.map(([start, end]) => {
         const wire = samplesToWire(samples.slice(start, end));
         const task: PoolTask = { op: 'score', build: this.#build, samples: wire.samples };
-        return this.pool.run(task, { transferList: wire.transferList, ...(options.signal ? { signal: options.signal } : {}) });
+        return this.pool.run(task, { transferList: wire.transferList, ...(call.signal ? { signal: call.signal } : {}) });
       }),
-    );
+    ).finally(call.done);
     throwIfAborted(options.signal);
     if (this.#disposed) throw new ModelDisposedError(`${this.modelId} was disposed`);
     const results: RewardItemResult[] = [];
