@@ -26,11 +26,11 @@ export interface DetectorRewardOptions {
   duplicateThreshold?: number;
   /** Near-relation distance threshold in pixels at 512 px, scaled with the image's longer side (default 150); `compbench`: in its 479 px resized frame, unscaled. */
   nearThresholdPx?: number;
-  /** 't2i-r1-code' only: score exactly as the released T2I-R1 code (reward_gdino.py), quirks included (default false). */
+  /** Score exactly as the released code, quirks included (default false): 't2i-r1-code' as reward_gdino.py, 'compbench' 2D spatial as 2D_spatial_eval.py. */
   reproduceBugs?: boolean;
   /** Prompts whose only relations need depth (in front of / behind): 'null' (default) or score existence only. */
   unsupportedRelations?: 'null' | 'existence';
-  /** T2I-CompBench confidence threshold (default 0.5, UniDet's). */
+  /** T2I-CompBench confidence threshold, boxes strictly above it count (default 0.1: UniDet's in T2I-CompBench's scripts, hard-coded in UnifiedCascadeROIHeads). */
   compbenchMinConfidence?: number;
   /** GenEval thresholds and cap (defaults 0.3, 0.9, 16). */
   genevalThreshold?: number;

@@ -29,11 +29,11 @@ export interface ScoringOptions {
   duplicateThreshold: number;
   /** Near-distance threshold in pixels at a 512 px image; scaled with the image's longer side (`compbench`: in its 479 px frame). */
   nearThresholdPx: number;
-  /** `t2i-r1-code` only: score exactly as the released T2I-R1 code (see scoreT2IR1Reference). */
+  /** Score exactly as the released code: `t2i-r1-code` (reward_gdino.py, see scoreT2IR1Reference), `compbench` (2D_spatial_eval.py). */
   reproduceBugs: boolean;
   /** Relations the position function cannot judge (in front of / behind): null score, or existence only. */
   unsupportedRelations: 'null' | 'existence';
-  /** T2I-CompBench's UniDet confidence threshold. */
+  /** T2I-CompBench's UniDet confidence threshold, strict (0.1: the value its released script runs with). */
   compbenchMinConfidence: number;
   /** GenEval detection thresholds (generic, counting) and per-class cap. */
   genevalThreshold: number;
@@ -50,7 +50,7 @@ export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
   nearThresholdPx: 150,
   reproduceBugs: false,
   unsupportedRelations: 'null',
-  compbenchMinConfidence: 0.5,
+  compbenchMinConfidence: 0.1,
   genevalThreshold: 0.3,
   genevalCountingThreshold: 0.9,
   genevalMaxPerClass: 16,

@@ -34,8 +34,122 @@ function compbenchPosition(relation: string, image: { width: number; height: num
 }
 
 /**
+ * The UniDet confidence threshold in force in T2I-CompBench's scripts: `UnifiedCascadeROIHeads._forward_box`
+ * (UniDet_eval/experts/obj_detection/unidet/modeling/roi_heads/unified_roi_heads.py, lines 105-113) passes a
+ * hard-coded 0.1 to detectron2's `fast_rcnn_inference` (which keeps scores > 0.1); the `--confidence-threshold`
+ * 0.5 of model_bank.py only reaches `predictor.test_score_thresh`, which that call does not read.
+ */
+export const UNIDET_SCORE_THRESHOLD = 0.1;
+
+/** `vocab_spatial` of 2D_spatial_eval.py (line 168), in its order: the first one found in the prompt is the locality. */
+export const COMPBENCH_VOCAB_SPATIAL: readonly string[] = [
+  'on side of',
+  'next to',
+  'near',
+  'on the left of',
+  'on the right of',
+  'on the bottom of',
+  'on the top of',
+  'on top of',
+];
+
+/**
+ * `determine_position` of T2I-CompBench's 2D_spatial_eval.py (lines 23-78), for "box1 LOCALITY box2": only the
+ * spellings it has a branch for are judged ('next to' / 'on side of' / 'near', 'on the right of', 'on the left of',
+ * 'on the bottom of', 'on the top of'); anything else, 'on top of' included (it is in `vocab_spatial` but has no
+ * branch), scores 0. A 0 / 0 IoU fails both IoU tests (0), as NaN does there.
+ */
+export function compbenchDeterminePosition(locality: string | undefined, box1: Box, box2: Box, iouThreshold = 0.1, distanceThreshold = 150): number {
+  const dx = (box2[0] + box2[2]) / 2 - (box1[0] + box1[2]) / 2;
+  const dy = (box2[1] + box2[3]) / 2 - (box1[1] + box1[3]) / 2;
+  const intersection =
+    Math.max(0, Math.min(box1[2], box2[2]) - Math.max(box1[0], box2[0])) * Math.max(0, Math.min(box1[3], box2[3]) - Math.max(box1[1], box2[1]));
+  const union = (box1[2] - box1[0]) * (box1[3] - box1[1]) + (box2[2] - box2[0]) * (box2[3] - box2[1]) - intersection;
+  const iou = intersection / union;
+  const ax = Math.abs(dx);
+  const ay = Math.abs(dy);
+  const directional = (holds: boolean, dominant: boolean): number => {
+    if (!holds || !dominant) return 0;
+    if (iou < iouThreshold) return 1;
+    if (iou >= iouThreshold) return iouThreshold / iou;
+    return 0;
+  };
+  switch (locality) {
+    case 'next to':
+    case 'on side of':
+    case 'near':
+      return ax < distanceThreshold || ay < distanceThreshold ? 1 : distanceThreshold / Math.max(ax, ay);
+    case 'on the right of':
+      return directional(dx < 0, ax > ay);
+    case 'on the left of':
+      return directional(dx > 0, ax > ay);
+    case 'on the bottom of':
+      return directional(dy < 0, ay > ax);
+    case 'on the top of':
+      return directional(dy > 0, ay > ax);
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Reference mode (`formula: 'compbench', reproduceBugs: true`) for 2D-spatial prompts: the scoring of
+ * T2I-CompBench's UniDet_eval/2D_spatial_eval.py (lines 166-261) on the detections. The locality is the first
+ * `vocab_spatial` entry found in the prompt text (the relation's phrase when the spec has no prompt); each object's
+ * box is its class's first (most confident) box above 0.1, the same box for both when they share a class;
+ * `0.25·conf1 + 0.25·conf2 + determine_position/2` in the frame UniDet sees (one found: 0.25·conf; none: 0), and a
+ * result below 0.5 is 0. The two objects are the spec's first relation's (the script takes the first and last noun
+ * spaCy tags; that is not reproduced).
+ */
+function scoreCompBenchReference(input: ScoringInput, options: ScoringOptions): ScoreOutcome | undefined {
+  const relation = input.spec.relations[0];
+  if (!relation) return undefined;
+  const minScore = options.compbenchMinConfidence;
+  const boxes = input.detections.filter((d) => d.score > minScore).sort((a, b) => b.score - a.score);
+  const { warnings, objects, task, described } = beginScoring(input, boxes);
+  if (task !== 'spatial') return undefined;
+  const text = input.spec.prompt ?? relation.phrase ?? relation.relation;
+  const locality = COMPBENCH_VOCAB_SPATIAL.find((word) => text.includes(word));
+  const labelOf = (name: string) => objects.find((o) => o.name === name)?.label ?? null;
+  const first = (name: string) => boxesBy(boxes, labelOf(name))[0];
+  const box1 = first(relation.subject);
+  const box2 = first(relation.object);
+  const resized = compbenchResize(input.image.width, input.image.height);
+  const sx = resized.width / input.image.width;
+  const sy = resized.height / input.image.height;
+  const scale = (b: Box): Box => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+  let raw = 0;
+  let pos: number | null = null;
+  if (box1 && box2) {
+    pos = compbenchDeterminePosition(locality, scale(box1.box), scale(box2.box));
+    raw = 0.25 * box1.score + 0.25 * box2.score + pos / 2;
+  } else if (box1) raw = 0.25 * box1.score;
+  else if (box2) raw = 0.25 * box2.score;
+  if (input.spec.relations.length > 1) warnings.push('reference mode judges the first relation only, as 2D_spatial_eval.py judges one pair per prompt');
+  const score = raw < 0.5 ? 0 : raw;
+  const details = {
+    formula: 'compbench',
+    reproduceBugs: true,
+    minConfidence: minScore,
+    boxes: described,
+    task,
+    rule: '0.25·conf1 + 0.25·conf2 + determine_position/2, < 0.5 → 0 (2D_spatial_eval.py)',
+    locality: locality ?? null,
+    relation: {
+      subject: relation.subject,
+      object: relation.object,
+      conf1: box1 ? round(box1.score) : null,
+      conf2: box2 ? round(box2.score) : null,
+      pos,
+      raw: round(raw),
+    },
+  };
+  return { score, details, warnings };
+}
+
+/**
  * T2I-CompBench (Huang et al. 2023) detector protocols.
- * 2D spatial (UniDet, confidence ≥ 0.5): 0.25·conf1 + 0.25·conf2 + pos/2 on each object's most confident
+ * 2D spatial (UniDet, confidence > 0.1): 0.25·conf1 + 0.25·conf2 + pos/2 on each object's most confident
  * box, 0 when either is missing, and a result below 0.5 is set to 0. Positions are judged in the frame UniDet
  * sees (the image resized by {@link compbenchResize}), where the near threshold is 150 px.
  * Numeracy: per object (weight 1/n) +0.5 when present, +0.5 more when the count is exact, after merging
@@ -43,8 +157,13 @@ function compbenchPosition(relation: string, image: { width: number; height: num
  * Other categories are judged by other models in T2I-CompBench (BLIP-VQA, CLIP): null with a warning.
  */
 export function scoreCompBench(input: ScoringInput, options: ScoringOptions): ScoreOutcome {
+  if (options.reproduceBugs) {
+    const reference = scoreCompBenchReference(input, options);
+    if (reference) return reference;
+  }
   const minScore = Math.max(options.boxThreshold, options.compbenchMinConfidence);
-  const boxes = input.detections.filter((d) => d.score >= minScore).sort((a, b) => b.score - a.score);
+  // detectron2's fast_rcnn_inference keeps scores strictly above UniDet's threshold; boxThreshold is inclusive.
+  const boxes = input.detections.filter((d) => d.score >= options.boxThreshold && d.score > options.compbenchMinConfidence).sort((a, b) => b.score - a.score);
   const { warnings, objects, task, described } = beginScoring(input, boxes);
   const base = { formula: 'compbench', minConfidence: minScore, boxes: described };
 

@@ -182,10 +182,14 @@ describe('t2i-r1-code (released code)', () => {
 });
 
 describe('compbench (T2I-CompBench)', () => {
-  it('2D spatial: 0.25·conf1 + 0.25·conf2 + pos/2, below 0.5 → 0, conf ≥ 0.5', () => {
+  it('2D spatial: 0.25·conf1 + 0.25·conf2 + pos/2, below 0.5 → 0, conf > 0.1 (UniDet in force) and ≥ boxThreshold', () => {
     expect(score('compbench', spatial('dog', 'left of', 'cat'), [dogLeft, catRight]).score).toBeCloseTo(0.85, 10);
     expect(score('compbench', spatial('dog', 'right of', 'cat'), [dogLeft, catRight]).score).toBe(0); // 0.35 → 0
-    expect(score('compbench', spatial('dog', 'left of', 'cat'), [dogLeft, det('cat', 0.45, [200, 0, 300, 100])]).score).toBe(0);
+    expect(score('compbench', spatial('dog', 'left of', 'cat'), [dogLeft, det('cat', 0.25, [200, 0, 300, 100])]).score).toBe(0); // < boxThreshold 0.3
+    const lowCat = (conf: number) =>
+      score('compbench', spatial('dog', 'left of', 'cat'), [dogLeft, det('cat', conf, [200, 0, 300, 100])], { boxThreshold: 0 }).score;
+    expect(lowCat(0.1)).toBe(0); // detectron2 keeps scores > 0.1 only
+    expect(lowCat(0.11)).toBeGreaterThan(0.5);
     // overlapping, pos 0.3: 0.25 + 0.225 + 0.15 = 0.625; with confidences 0.8 / 0.5: 0.475 → 0
     expect(score('compbench', spatial('dog', 'left of', 'cat'), [det('dog', 1, [0, 0, 100, 100]), det('cat', 0.9, [50, 0, 150, 100])]).score).toBeCloseTo(
       0.625,

@@ -20,9 +20,9 @@ export {
 export { scoreT2IR1, prepareBoxes } from './t2i-r1.js';
 export { scoreT2IR1Code } from './t2i-r1-code.js';
 export { scoreT2IR1Reference, referenceRow, referencePhraseName, determinePosition, torchvisionNms, centreSizeBox } from './t2i-r1-reference.js';
-export { scoreCompBench, compbenchResize, COMPBENCH_RESIZE } from './compbench.js';
+export { scoreCompBench, compbenchResize, compbenchDeterminePosition, COMPBENCH_RESIZE, COMPBENCH_VOCAB_SPATIAL, UNIDET_SCORE_THRESHOLD } from './compbench.js';
 export { applyCopyPenalty, countCopies, type CopyCount, type CopyPenaltyDetails } from './copy-penalty.js';
-export { scoreGenEval, GENEVAL_COLORS } from './geneval.js';
+export { scoreGenEval, GENEVAL_COLORS, genevalSelect, numpyArgsort } from './geneval.js';
 
 const FORMULAS: Record<ScoringFormula, (input: ScoringInput, options: ScoringOptions) => ScoreOutcome> = {
   't2i-r1': scoreT2IR1,
