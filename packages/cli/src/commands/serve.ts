@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createRewardServer, createServeEnsemble } from '@t2i-reward/server';
+import { resolveNormalizeSpecs, type NormalizeOverride } from '@t2i-reward/core';
 import { poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
 
 interface ServeFlags {
@@ -25,6 +26,18 @@ interface ServeFlags {
   modelName: string;
   warmup: boolean;
   threads?: number;
+  normalize?: NormalizeOverride;
+  state?: string;
+}
+
+/** --normalize: a mode name ("running-z") or JSON (a spec, or specs by expert name). */
+function normalizeFlag(value: string): NormalizeOverride {
+  if (!/^\s*[{[]/.test(value)) return value as unknown as NormalizeOverride;
+  try {
+    return JSON.parse(value) as NormalizeOverride;
+  } catch {
+    throw new InvalidArgumentError('must be a mode (none, batch-z, group-z, running-z, rank) or JSON');
+  }
 }
 
 function integer(min: number) {
@@ -99,6 +112,12 @@ export function registerServeCommand(program: Command): void {
     .option('--model-name <name>', 'KServe model name of the ensemble', 't2i-reward')
     .option('--threads <n>', THREADS_FLAG_HELP, integer(0))
     .option('--no-warmup', 'report ready without scoring a warm-up image first')
+    .option(
+      '--normalize <mode|json>',
+      'normalise each expert before the reward is aggregated, per request: none, batch-z, group-z, running-z, rank, or JSON ({"mode":"running-z","statistics":"ema"}, or specs by expert name); a request\'s own "normalize" replaces it',
+      normalizeFlag,
+    )
+    .option('--state <file>', 'running-z statistics: read on start, written on SIGTERM (default with --config: <config>.state.json)')
     .addHelpText(
       'after',
       `
@@ -107,6 +126,7 @@ Examples:
   curl -s localhost:8000/v1/score -H 'content-type: application/json' -d '{"items":[{"image":"dog.jpg","prompt":"a dog"}]}'
   t2ir serve --config ensemble.json --host 0.0.0.0 --port 8080 --max-batch 32 --token-file ./token
   t2ir serve --threads 0                       # the detector on the server's own thread (no worker pool)
+  t2ir serve --config ensemble.json --normalize running-z   # z-scores with running statistics per expert (kept in ensemble.json.state.json)
 
 Binds first (a busy port fails at once, before any model loads), then loads the models; /readyz says when.
 Scoring routes take only Content-Type: application/json (415 otherwise; KServe binary with its header).
@@ -120,6 +140,10 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
       const log = (line: string) => process.stderr.write(`t2ir serve: ${line}\n`);
       // Builds the experts from the config (a bad config fails here); models load after the bind, in the warm-up.
       const ensemble = await createServeEnsemble(flags.config, poolOption(flags.threads));
+      const specs = resolveNormalizeSpecs(ensemble.experts, flags.normalize); // a bad --normalize fails here, naming the key
+      const running = specs.some((spec) => spec?.mode === 'running-z');
+      const state = flags.state ?? (running && flags.config ? `${flags.config}.state.json` : undefined);
+      if (running && state === undefined) log('running-z statistics are kept in memory only (give --state <file> to keep them across restarts)');
       const server = createRewardServer({
         ensemble,
         modelName: flags.modelName,
@@ -138,6 +162,8 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
         ...(flags.imageRoot !== undefined ? { imageRoot: flags.imageRoot } : {}),
         ...(flags.allowUrl ? { allowUrls: flags.allowUrl } : {}),
         warmup: flags.warmup,
+        ...(flags.normalize !== undefined ? { normalize: flags.normalize } : {}),
+        ...(state !== undefined ? { normalizerState: state } : {}),
         log,
       });
       // Signals are handled from the start: with --no-warmup the server is ready as soon as it listens.
