@@ -93,6 +93,18 @@ describe('judge and vqascore in the CLI (stand-in server on loopback)', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain('4.5 on [1, 5] ("Final Score: 4.5")');
     expect(table.stdout).toContain('P(yes) 0.72 (VQAScore)');
+
+    // --expert picks by kind (judge) or by name (vqascore, a vqa entry) from the config.
+    for (const [expert, other] of [
+      ['judge', 'vqascore'],
+      ['vqascore', 'judge'],
+    ]) {
+      const picked = await t2ir('score', '--config', config, '--expert', expert!, '--image', dog, '--prompt', 'a dog', '--json');
+      expect(picked.code, picked.stderr).toBe(0);
+      const experts = (JSON.parse(picked.stdout) as { results: { experts: Record<string, unknown> }[] }).results[0]!.experts;
+      expect(Object.keys(experts)).toEqual([expert]);
+      expect(experts[other!]).toBeUndefined();
+    }
   });
 
   it('t2ir score --expert judge without a config says what it needs (exit 2)', async () => {
