@@ -15,6 +15,7 @@ import {
   type ModelCatalogEntry,
   type PullProgress,
 } from '@t2i-reward/core';
+import { nonNegativeInteger } from './arguments.js';
 import { catalogExpertConfig } from './catalog-model.js';
 import { UsageError } from './ensemble-setup.js';
 
@@ -255,7 +256,7 @@ export function registerCatalogCommands(models: Command, setExitCode: (code: num
     .option('--endpoint <url>', 'hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)')
     .option('--allow-unconfirmed', 'pull an entry whose repository / files the catalog could not confirm')
     .option('--force', 'download again even when this revision is already in the cache')
-    .addOption(new Option('--retries <n>', 'resumptions after a cut connection, per file').argParser((value) => Number.parseInt(value, 10)))
+    .addOption(new Option('--retries <n>', 'resumptions after a cut connection, per file (default 3)').argParser(nonNegativeInteger))
     .option('--json', 'print the result as JSON')
     .action(async (name: string, flags: PullFlags, command: Command) => {
       try {

@@ -135,7 +135,8 @@ async function hubGet(context: Context, url: string, headers: Record<string, str
   let linkedSize: number | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const sameOrigin = new URL(current).origin === origin;
-    const requestHeaders: Record<string, string> = { 'user-agent': 't2i-reward', ...headers };
+    // identity: byte ranges and digests refer to the stored bytes, never to a compressed transfer (as huggingface_hub asks).
+    const requestHeaders: Record<string, string> = { 'user-agent': 't2i-reward', 'accept-encoding': 'identity', ...headers };
     if (context.token && sameOrigin) requestHeaders['authorization'] = `Bearer ${context.token}`;
     let response: Response;
     try {
