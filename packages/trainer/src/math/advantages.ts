@@ -120,8 +120,13 @@ export function groupAdvantages(rewards: readonly MaybeReward[], groups: Groups,
  * - `normalize-then-sum` (TRL's `normalize_then_sum`, the GDPO form): each reward normalised in its group,
  *   (r − mean_g) / (std_g + ε); weighted sum; then that sum z-scored over the whole batch,
  *   (s − mean_batch) / (std_batch + ε). As in TRL, `scale` does not apply to it.
- * - `sum-of-advantages` (DanceGRPO's form; what `normalize-then-sum` meant here before it matched TRL): each
- *   reward turned into advantages by `groupAdvantages` with the given `scale`, then their weighted sum, no batch step.
+ * - `sum-of-advantages`: each reward turned into advantages by `groupAdvantages` with the given `scale`, then their
+ *   weighted sum, no batch step. Not a TRL form: TRL's `normalize_then_sum` z-scores the sum over the batch since the
+ *   commit that added it (huggingface/trl 0e0cb5f, #4785, "Add support for GDPO"); this is what our
+ *   `normalize-then-sum` computed before it was made TRL's. It is DanceGRPO's multi-reward advantage
+ *   (XueZeyue/DanceGRPO `fastvideo/train_grpo_hunyuan.py`: each reward z-scored in its group with std + 1e-8), whose
+ *   update takes one clipped PPO loss per reward and sums the losses with the weights: the same gradient as the
+ *   loss on this summed advantage wherever the ratio clip does not bind.
  * - `gdpo` (GDPO, arXiv 2601.05242; Flow-Factory's `advantage_aggregation: gdpo`): each expert normalised by core's
  *   `group-z` normaliser (the table the ensemble and the server use), weighted sum, then that sum z-scored over the
  *   batch. The same numbers as `normalize-then-sum` (TRL implements GDPO under that name; a test holds the two
