@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { GRPO_PRESETS, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
+import { GRPO_PRESETS, latestCheckpoint, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
 import { runDemo } from '@t2i-reward/trainer/demo';
 import { integer, nonNegativeInteger, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
 import { failCommand, poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
@@ -28,10 +28,37 @@ function lastEval(records: readonly MetricsRecord[], split: MetricsRecord['split
   return records.filter((r) => r.split === split).at(-1)?.reward.mean;
 }
 
+/** The step of the checkpoint `<out>/checkpoints/latest` points at, or undefined when none was saved. */
+export async function savedCheckpoint(outDir: string): Promise<{ step: number; dir: string } | undefined> {
+  const dir = await latestCheckpoint(path.join(outDir, 'checkpoints'));
+  if (!dir) return undefined;
+  const step = Number(/step-(\d+)$/.exec(dir)?.[1] ?? Number.NaN);
+  return Number.isFinite(step) ? { step, dir } : undefined;
+}
+
+/** `--resume` with no checkpoint to resume from: said on stderr, and the run starts from step 0. */
+async function resumeOrStartOver(outDir: string, resume: boolean | undefined): Promise<boolean> {
+  if (!resume) return false;
+  if (await savedCheckpoint(outDir)) return true;
+  process.stderr.write(`t2ir train: --resume: nothing to resume in ${outDir} (no checkpoint in ${path.join(outDir, 'checkpoints')}); starting from step 0\n`);
+  return false;
+}
+
+/** What Ctrl-C left: the steps done and whether a checkpoint lets --resume continue (and from which step). */
+export function interruptedMessage(stepsDone: number, saved: { step: number; dir: string } | undefined): string {
+  if (!saved) {
+    return stepsDone === 0
+      ? 'interrupted at step 0: nothing was trained and no checkpoint saved; run the same command again (without --resume) to start over'
+      : `interrupted after step ${stepsDone}: the curve and summary cover it, but no checkpoint was saved yet (one is written every 10 steps and at the end), so there is nothing to resume: run again without --resume to start over`;
+  }
+  return `interrupted after step ${stepsDone}: the curve and summary cover it; the checkpoint of step ${saved.step} is saved (${saved.dir}): add --resume to continue from step ${saved.step}`;
+}
+
 async function runTrain(flags: TrainFlags): Promise<number> {
   const progress = flags.progress !== false;
   if (flags.demo) {
     const outDir = path.resolve(flags.out ?? 't2ir-demo');
+    const resume = await resumeOrStartOver(outDir, flags.resume);
     // Ctrl-C stops after writing the curve and summary of the steps done (as `bench` writes its reports).
     const interrupt = new AbortController();
     const onSigint = () => interrupt.abort(new Error('interrupted'));
@@ -44,7 +71,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       ...(flags.minutes !== undefined ? { maxMinutes: flags.minutes } : {}),
       ...(flags.runtime ? { runtime: flags.runtime } : {}),
       ...(flags.reward ? { reward: flags.reward } : {}),
-      ...(flags.resume ? { resume: true } : {}),
+      ...(resume ? { resume: true } : {}),
       ...(flags.copyPenalty !== undefined ? { copyPenalty: flags.copyPenalty } : {}),
       ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
       ...(flags.sampleAhead ? { settings: { sampleAhead: true } } : {}),
@@ -74,18 +101,19 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       );
     }
     if (summary.interrupted) {
-      process.stderr.write(`interrupted after step ${summary.steps}: the curve and summary cover it; add --resume to continue\n`);
+      process.stderr.write(`${interruptedMessage(summary.steps, await savedCheckpoint(outDir))}\n`);
       return 130;
     }
     return 0;
   }
   const outDir = path.resolve(flags.out ?? 't2ir-train');
+  const resume = await resumeOrStartOver(outDir, flags.resume);
   const result = await trainFromConfig(flags.config!, {
     outDir,
     ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.minutes !== undefined ? { maxMinutes: flags.minutes } : {}),
-    ...(flags.resume ? { resume: true } : {}),
+    ...(resume ? { resume: true } : {}),
     ...(flags.preset ? { preset: flags.preset } : {}),
     ...(flags.earlyStopping !== undefined ? { earlyStopping: { patience: flags.earlyStopping } } : {}),
     ...(flags.sampleAhead ? { sampleAhead: true } : {}),
