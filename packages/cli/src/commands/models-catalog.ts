@@ -145,7 +145,9 @@ export function exportInstructions(entry: ModelCatalogEntry, out: string): strin
     throw new UsageError(`${entry.name} needs no export: ${why}`);
   }
   const command = spec.command.replace('{script}', scriptPath(spec.script)).replace('{out}', out);
-  const config = { experts: [catalogExpertConfig(entry.expert, out)] };
+  // Explicitly relative, so a config reads it as a folder next to itself, never as a hub id.
+  const folder = path.isAbsolute(out) || /^\.{1,2}[\\/]/.test(out) ? out : `./${out}`;
+  const config = { experts: [catalogExpertConfig(entry.expert, folder)] };
   return [
     `# ${entry.name}: no ONNX export of ${entry.repo} is published; our script makes one (${entry.license}).`,
     `# Needs Python 3 with these packages (t2ir installs nothing for you):`,

@@ -239,7 +239,7 @@ describe('t2ir models export', () => {
     const command = lines.find((line) => line.startsWith('python '))!;
     expect(command).toMatch(/^python \S*reward-hpm\/scripts\/export_pickscore\.py --out models\/pickscore$/);
     await expect(fs.access(command.split(' ')[1]!)).resolves.toBeUndefined();
-    expect(result.stdout).toContain('"model":"models/pickscore"');
+    expect(result.stdout).toContain('"model":"./models/pickscore"');
     register();
     const pullable = await cli('models', 'export', 'tiny-clip-cli');
     expect(pullable.code).toBe(2);
