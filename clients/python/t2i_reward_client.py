@@ -10,6 +10,13 @@
   configure with the environment (T2IR_URL, T2IR_TOKEN) since verl passes no client.
 * OpenRLHF needs no shim: --remote_rm_url http://HOST:PORT/openrlhf/reward (images in "labels").
 
+Per-expert normalisation (docs/combining-rewards.md): every shim takes `normalize=` — a mode ("batch-z",
+"group-z", "running-z", "rank", "none"), a spec dict ({"mode": "running-z", "statistics": "ema", "decay": 0.05}),
+specs by expert name, or False (raw) — sent with each request; the server normalises each expert over that
+request's items (groups: the prompt, or `groups=`) before aggregating, and keeps running-z statistics across
+requests (per model, persisted by `t2ir serve --state`). The raw scores always come back too. verl reads
+T2IR_NORMALIZE (a mode or JSON) since it passes no client.
+
 Images can be: bytes (an encoded PNG/JPEG/...), a str (data: URL, http(s) URL the server allows, base64, or a
 path; a path that exists here is read and sent as bytes unless send_paths=True, which lets the server read it
 under its --image-root), a PIL image, a numpy array (HxWx3 / HxW uint8, or float in [0, 1]), or a torch tensor
@@ -260,8 +267,10 @@ class RewardClient:
         return self._request("GET", "/v1/models")["experts"]
 
     def score(self, images: Sequence[Any], prompts: Sequence[str], specs: Optional[Sequence[Optional[dict]]] = None,
-              details: bool = False) -> List[dict]:
-        """Scores a batch in one call: per item {"reward", "experts": {name: {"score", "raw", ...}}, "warnings", "error"?}."""
+              details: bool = False, normalize: Any = None, groups: Optional[Sequence[Any]] = None) -> List[dict]:
+        """Scores a batch in one call: per item {"reward", "experts": {name: {"score", "raw", "normalized"?, ...}},
+        "warnings", "error"?}. `normalize` (see the module doc) is applied by the server over this call's items;
+        `groups` (one key per item, default the prompt) are the groups of group-z and rank."""
         images = _split_batch(images)
         if len(images) != len(prompts):
             raise ValueError(f"{len(images)} images but {len(prompts)} prompts")
@@ -270,18 +279,31 @@ class RewardClient:
             item: Dict[str, Any] = {"image": encode_image(image, self.send_paths), "prompt": str(prompt)}
             if specs is not None and specs[index] is not None:
                 item["spec"] = specs[index]
+            if groups is not None:
+                item["metadata"] = {"group": groups[index]}
             items.append(item)
         if not items:
             return []
-        return self._request("POST", "/v1/score", {"items": items, "details": details})["results"]
+        body: Dict[str, Any] = {"items": items, "details": details}
+        if normalize is not None:
+            body["normalize"] = normalize
+        return self._request("POST", "/v1/score", body)["results"]
 
     async def ascore(self, images: Sequence[Any], prompts: Sequence[str], specs: Optional[Sequence[Optional[dict]]] = None,
-                     details: bool = False) -> List[dict]:
-        return await asyncio.to_thread(self.score, images, prompts, specs, details)
+                     details: bool = False, normalize: Any = None, groups: Optional[Sequence[Any]] = None) -> List[dict]:
+        return await asyncio.to_thread(self.score, images, prompts, specs, details, normalize, groups)
 
 
 def _value(number: Optional[float], failed: Optional[float]) -> Optional[float]:
     return failed if number is None else float(number)
+
+
+def _expert_value(outcome: dict, failed: Optional[float]) -> Optional[float]:
+    """The value the server's reward used for this expert: the normalised one when it normalised, else the score."""
+    normalized = outcome.get("normalized")
+    if isinstance(normalized, dict):
+        return _value(normalized.get("value"), failed)
+    return _value(outcome.get("score"), failed)
 
 
 # --- TRL ----------------------------------------------------------------------------------------------------
@@ -303,7 +325,7 @@ def _prompt_text(prompt: Any) -> str:
 
 def make_trl_reward_funcs(client: Optional[RewardClient] = None, experts: Optional[Sequence[str]] = None,
                           image_key: str = "images", include_total: bool = False, failed: Optional[float] = None,
-                          asynchronous: bool = False) -> List[Callable[..., Any]]:
+                          asynchronous: bool = False, normalize: Any = None) -> List[Callable[..., Any]]:
     """TRL reward functions, one per expert (named t2ir_<expert>), plus t2ir_total when include_total.
 
     TRL calls each as fn(prompts, completions, **columns). Images come from the dataset column `image_key`
@@ -311,6 +333,11 @@ def make_trl_reward_funcs(client: Optional[RewardClient] = None, experts: Option
     the first computes, the others reuse it (same prompts and images). Failed items give `failed` (None: TRL
     ignores it). With asynchronous=True the functions are coroutines (TRL runs async reward functions
     concurrently) sharing one in-flight request.
+
+    With `normalize` (e.g. "running-z" or {"mode": "group-z"}) each function returns its expert's normalised
+    value (the server normalises over the step's items, grouped by prompt): TRL's reward_weights then weigh
+    experts of like scale, and its own group normalisation of the weighted sum follows (GDPO-like with
+    "group-z"; with "running-z" the per-expert scale is fixed by statistics over the whole run).
     """
     client = client or RewardClient()
     names = list(experts) if experts is not None else [expert["name"] for expert in client.experts()]
@@ -327,14 +354,14 @@ def make_trl_reward_funcs(client: Optional[RewardClient] = None, experts: Option
     def pick(results: List[dict], name: Optional[str]) -> List[Optional[float]]:
         if name is None:
             return [_value(result.get("reward"), failed) for result in results]
-        return [_value(result.get("experts", {}).get(name, {}).get("score"), failed) for result in results]
+        return [_expert_value(result.get("experts", {}).get(name, {}), failed) for result in results]
 
     def shared(prompts, completions, kwargs) -> List[dict]:
         images, texts, key = inputs(prompts, completions, kwargs)
         with lock:
             if state["key"] == key and state["results"] is not None:
                 return state["results"]
-            results = client.score(images, texts)
+            results = client.score(images, texts, normalize=normalize)
             state["key"], state["results"] = key, results
             return results
 
@@ -342,7 +369,7 @@ def make_trl_reward_funcs(client: Optional[RewardClient] = None, experts: Option
         images, texts, key = inputs(prompts, completions, kwargs)
         if state["key"] == key and state["future"] is not None:
             return await state["future"]
-        future = asyncio.ensure_future(client.ascore(images, texts))
+        future = asyncio.ensure_future(client.ascore(images, texts, normalize=normalize))
         state["key"], state["future"] = key, future
         return await future
 
@@ -373,18 +400,21 @@ def _spec_of(item: Any) -> Optional[dict]:
     return None
 
 
-def make_flow_grpo_reward_fn(client: Optional[RewardClient] = None, failed: float = math.nan) -> Callable[..., Tuple[List[float], dict]]:
+def make_flow_grpo_reward_fn(client: Optional[RewardClient] = None, failed: float = math.nan,
+                             normalize: Any = None) -> Callable[..., Tuple[List[float], dict]]:
     """A Flow-GRPO style reward: fn(images, prompts, metadata, **_) -> (scores, info).
 
     `images`: a (N, 3, H, W) float tensor in [0, 1] (Flow-GRPO's pipeline output), a uint8 NHWC array, or a
     list of any supported image. `metadata` items that carry a PromptSpec ({"objects": ...}) are sent as the
-    spec. info = {"experts": {name: [score...]}, "raw": {name: [raw...]}, "warnings": [[...]...], "errors": [...]}.
+    spec. info = {"experts": {name: [score...]}, "raw": {name: [raw...]}, "warnings": [[...]...], "errors": [...]},
+    plus "normalized": {name: [value...]} with `normalize`, when the scores are the aggregate of normalised experts
+    (Flow-GRPO's per-prompt stat tracker then z-scores that aggregate per prompt, as it does any reward).
     """
     client = client or RewardClient()
 
     def reward_fn(images: Any, prompts: Sequence[str], metadata: Optional[Sequence[Any]] = None, **_: Any) -> Tuple[List[float], dict]:
         specs = [_spec_of(item) for item in metadata] if metadata is not None else None
-        results = client.score(images, list(prompts), specs)
+        results = client.score(images, list(prompts), specs, normalize=normalize)
         names = sorted({name for result in results for name in result.get("experts", {})})
         info = {
             "experts": {name: [_value(r["experts"].get(name, {}).get("score"), failed) for r in results] for name in names},
@@ -392,6 +422,8 @@ def make_flow_grpo_reward_fn(client: Optional[RewardClient] = None, failed: floa
             "warnings": [result.get("warnings", []) for result in results],
             "errors": [result.get("error") for result in results],
         }
+        if normalize is not None:
+            info["normalized"] = {name: [_expert_value(r["experts"].get(name, {}), failed) for r in results] for name in names}
         return [_value(result.get("reward"), failed) for result in results], info
 
     return reward_fn
@@ -416,10 +448,20 @@ def _verl_item(solution_str: Any, ground_truth: Any, extra_info: Optional[dict])
     return image, str(prompt)
 
 
+def _verl_normalize() -> Any:
+    """T2IR_NORMALIZE: a mode name or JSON (verl passes no arguments); None when unset."""
+    value = os.environ.get("T2IR_NORMALIZE")
+    if not value:
+        return None
+    return json.loads(value) if value.lstrip()[:1] in "{[" else value
+
+
 def _verl_result(result: dict, failed: float) -> dict:
     scored = {"score": _value(result.get("reward"), failed)}
     for name, outcome in result.get("experts", {}).items():
         scored[name] = _value(outcome.get("score"), failed)
+        if isinstance(outcome.get("normalized"), dict):
+            scored[f"{name}_normalized"] = _expert_value(outcome, failed)
     return scored
 
 
@@ -428,7 +470,7 @@ def compute_score(data_source: Any, solution_str: Any, ground_truth: Any, extra_
     """verl custom_reward_function: the image is extra_info["image"] (else solution_str), the prompt
     extra_info["prompt"] (else ground_truth). Returns {"score": total, <expert>: score...}. Server from T2IR_URL."""
     image, prompt = _verl_item(solution_str, ground_truth, extra_info)
-    return _verl_result(_client().score([image], [prompt])[0], failed)
+    return _verl_result(_client().score([image], [prompt], normalize=_verl_normalize())[0], failed)
 
 
 def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[Any], ground_truths: Sequence[Any],
@@ -436,5 +478,5 @@ def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[Any
     """verl BatchRewardManager variant: one HTTP call for the whole batch."""
     extras = extra_infos if extra_infos is not None else [None] * len(solution_strs)
     pairs = [_verl_item(solution, truth, extra) for solution, truth, extra in zip(solution_strs, ground_truths, extras)]
-    results = _client().score([image for image, _ in pairs], [prompt for _, prompt in pairs])
+    results = _client().score([image for image, _ in pairs], [prompt for _, prompt in pairs], normalize=_verl_normalize())
     return [_verl_result(result, failed) for result in results]

@@ -166,5 +166,51 @@ class VerlTest(unittest.TestCase):
         self.assertTrue(math.isnan(results[1]["bright"]))
 
 
+
+@NEEDS_SERVER
+class NormalizeTest(unittest.TestCase):
+    """The server normalises each expert over the request's items (docs/combining-rewards.md); raw scores stay."""
+
+    def test_trl_group_z_per_expert(self):
+        client = RewardClient()
+        bright, half = make_trl_reward_funcs(client, normalize="group-z")
+        prompts, images = ["same prompt", "same prompt"], [solid_png(RED), solid_png(GREY)]
+        spread = abs(brightness(RED) - brightness(GREY)) / 2  # population std of the two
+        z = spread / (spread + 1e-4)
+        self.assertAlmostEqual(bright(prompts, ["", ""], images=images)[0], -z, places=9)  # RED is the darker
+        self.assertAlmostEqual(half(prompts, ["", ""], images=images)[1], (spread / 2) / (spread / 2 + 1e-4), places=9)
+        [raw] = client.score([solid_png(RED)], ["x"], normalize=False)
+        self.assertAlmostEqual(raw["experts"]["bright"]["score"], brightness(RED), places=9)
+        self.assertNotIn("normalized", raw["experts"]["bright"])
+
+    def test_flow_grpo_running_z_across_calls(self):
+        reward_fn = make_flow_grpo_reward_fn(normalize={"mode": "running-z"})
+        seen = []
+        for batch in ([RED, GREY], [RED]):
+            scores, info = reward_fn([solid_png(rgb) for rgb in batch], ["p"] * len(batch), None)
+            seen += [brightness(rgb) for rgb in batch]
+            mean = sum(seen) / len(seen)
+            std = math.sqrt(sum((v - mean) ** 2 for v in seen) / len(seen))  # Welford = the std of all values seen
+            for index, rgb in enumerate(batch):
+                z = (brightness(rgb) - mean) / (std + 1e-4)
+                self.assertAlmostEqual(info["normalized"]["bright"][index], z, places=9)
+                self.assertAlmostEqual(info["experts"]["bright"][index], brightness(rgb), places=9)  # raw kept
+                # the reward: weighted-mean (1, 3) of the normalised experts; "half" is bright / 2, its std half as large
+                z_half = (brightness(rgb) / 2 - mean / 2) / (std / 2 + 1e-4)
+                self.assertAlmostEqual(scores[index], (z + 3 * z_half) / 4, places=9)
+        self.assertEqual(len(seen), 3)
+
+    def test_verl_reads_t2ir_normalize(self):
+        os.environ["T2IR_NORMALIZE"] = '{"mode": "rank"}'
+        try:
+            results = compute_score_batch(["t2i", "t2i"], ["", ""], ["one prompt", "one prompt"],
+                                          [{"image": solid_png(RED)}, {"image": solid_png(GREY)}])
+        finally:
+            del os.environ["T2IR_NORMALIZE"]
+        self.assertEqual([r["bright_normalized"] for r in results], [0.0, 1.0])
+        self.assertEqual([r["score"] for r in results], [0.0, 1.0])  # weighted-mean of ranks
+        self.assertAlmostEqual(results[0]["bright"], brightness(RED), places=9)
+
+
 if __name__ == "__main__":
     unittest.main()
