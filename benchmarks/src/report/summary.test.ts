@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunManifest } from '../records.js';
 import type { ResultRecord } from '../types.js';
 import { summaryCsv } from './csv.js';
-import { formatSummaryTable } from './format.js';
-import { summarize } from './summary.js';
+import { formatNotes, formatSummaryTable } from './format.js';
+import { summarize, unsupportedNote } from './summary.js';
 
 const manifest = (unjudged?: string): RunManifest => ({
   tool: 't2i-reward-bench',
@@ -57,5 +57,35 @@ describe('accuracy when every image counts (GenEval)', () => {
     expect(summary.categories.find((c) => c.category === 'colors')).toMatchObject({ mean: 1, n: 1 });
     expect(summary.judgedOverall).toBeUndefined();
     expect(summaryCsv(summary).split('\n')[0]).toBe('category,mean,ci_low,ci_high,n,errors,unsupported');
+  });
+});
+
+describe('why a category was not scored names every reason (CompBench offline: every unsupported object)', () => {
+  const unsupported = (i: number, warnings: string[]): ResultRecord => ({ ...record('spatial', 'unsupported', null, i), warnings });
+  const notAClass = (name: string) => `detector: object '${name}' is not a class the detector can name: its part is not judged (null)`;
+
+  it('merges reasons that differ only in the object named, most frequent first', () => {
+    const records = [
+      unsupported(0, [notAClass('lamp'), notAClass('sofa')]),
+      unsupported(1, [notAClass('vase')]),
+      unsupported(2, [notAClass('lamp')]),
+      unsupported(3, ['detector: no nameable object in the prompt']),
+    ];
+    expect(unsupportedNote(records)).toBe(
+      "detector: objects 'lamp', 'sofa', 'vase' are not classes the detector can name: its part is not judged (null); detector: no nameable object in the prompt",
+    );
+    const summary = summarize(
+      { ...manifest(), suite: 't2i-compbench', expected: 4, protocol: { name: 'compbench', metric: 'score', overall: 'mean-of-categories' } },
+      records,
+    );
+    expect(formatNotes(summary)).toEqual([
+      "spatial: not scored, detector: objects 'lamp', 'sofa', 'vase' are not classes the detector can name: its part is not judged (null); detector: no nameable object in the prompt",
+    ]);
+  });
+
+  it('one reason stays as written; a long list of names is cut at 12', () => {
+    expect(unsupportedNote([unsupported(0, [notAClass('lamp')])])).toBe(notAClass('lamp'));
+    const many = Array.from({ length: 15 }, (_, i) => unsupported(i, [notAClass(`thing${String(i).padStart(2, '0')}`)]));
+    expect(unsupportedNote(many)).toMatch(/^detector: objects 'thing00', .*'thing11' and 3 more are not classes/);
   });
 });

@@ -51,6 +51,37 @@ export interface RunSummary {
 
 const KINDS: BadInputKind[] = ['missing-image', 'decode-error', 'malformed-line', 'unknown-category', 'generator-error', 'expert-error'];
 
+/**
+ * Why a category's images were not scored, from every unsupported record (not the first one only): reasons that
+ * differ only in a quoted name are one reason naming all of them ("detector: objects 'lamp', 'sofa', 'vase' are
+ * not classes the detector can name …"), most frequent first, at most 12 names each.
+ */
+export function unsupportedNote(records: readonly Pick<ResultRecord, 'warnings' | 'problem'>[]): string {
+  const reasons = new Map<string, { names: Map<string, number>; count: number }>();
+  for (const record of records) {
+    const warnings = record.warnings.length > 0 ? record.warnings : [record.problem?.message ?? 'unsupported'];
+    for (const warning of new Set(warnings)) {
+      const template = warning.replace(/'[^']*'/g, "'…'");
+      const entry = reasons.get(template) ?? { names: new Map<string, number>(), count: 0 };
+      entry.count++;
+      for (const match of warning.matchAll(/'([^']*)'/g)) entry.names.set(match[1]!, (entry.names.get(match[1]!) ?? 0) + 1);
+      reasons.set(template, entry);
+    }
+  }
+  return [...reasons.entries()]
+    .sort((a, b) => b[1].count - a[1].count)
+    .map(([template, { names }]) => {
+      if (names.size <= 1 || !template.includes("'…'")) return names.size === 1 ? template.replace("'…'", `'${[...names.keys()][0]}'`) : template;
+      const sorted = [...names.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => `'${name}'`);
+      const listed = sorted.length > 12 ? `${sorted.slice(0, 12).join(', ')} and ${sorted.length - 12} more` : sorted.join(', ');
+      return template
+        .replace("object '…' is not a class", `objects ${listed} are not classes`)
+        .replace("noun '…' is not a class", `nouns ${listed} are not classes`)
+        .replace("'…'", listed);
+    })
+    .join('; ');
+}
+
 export function summarize(manifest: RunManifest, records: readonly ResultRecord[]): RunSummary {
   const byCategory = new Map<string, ResultRecord[]>();
   for (const record of records) {
@@ -77,7 +108,7 @@ export function summarize(manifest: RunManifest, records: readonly ResultRecord[
       unsupported: unsupported.length,
       ...(everyImage ? { judged: bootstrapMean(judged, { seed }) } : {}),
     };
-    if (judged.length === 0 && unsupported.length > 0) summary.note = unsupported[0]!.warnings[0] ?? unsupported[0]!.problem?.message ?? 'unsupported';
+    if (judged.length === 0 && unsupported.length > 0) summary.note = unsupportedNote(unsupported);
     return summary;
   });
   const overallOf = (pick: (list: readonly ResultRecord[]) => number[]) =>
