@@ -18,3 +18,32 @@ describe('npm project configuration', () => {
     expect(pkg.allowScripts?.['onnxruntime-node']).toBe(false);
   });
 });
+
+describe('dependency install scripts (npm 11 allowScripts)', () => {
+  const lock = async () =>
+    JSON.parse(await readFile(`${root}/package-lock.json`, 'utf8')) as {
+      packages: Record<string, { hasInstallScript?: boolean; dependencies?: Record<string, string> }>;
+    };
+
+  it('every package with an install script in the lockfile has an allowScripts decision, so npm 11 never warns here', async () => {
+    const pkg = JSON.parse(await readFile(`${root}/package.json`, 'utf8')) as { allowScripts?: Record<string, boolean> };
+    const withScripts = Object.entries((await lock()).packages)
+      .filter(([, entry]) => entry.hasInstallScript)
+      .map(([location]) => location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(withScripts).toContain('core-js');
+    for (const name of withScripts) expect(Object.keys(pkg.allowScripts ?? {}), name).toContain(name);
+  });
+
+  it('core-js comes only with @tensorflow/tfjs, whose Node entries never load it: denying its script loses nothing', async () => {
+    const dependents = Object.entries((await lock()).packages)
+      .filter(([, entry]) => entry.dependencies?.['core-js'] !== undefined)
+      .map(([location]) => location.replace(/^.*node_modules\//, ''));
+    expect(dependents).toEqual(['@tensorflow/tfjs']);
+    const tfjs = `${root}/node_modules/@tensorflow/tfjs`;
+    const manifest = JSON.parse(await readFile(`${tfjs}/package.json`, 'utf8')) as { main: string; module: string };
+    for (const entry of [manifest.main, manifest.module]) expect(await readFile(`${tfjs}/${entry}`, 'utf8'), entry).not.toMatch(/core-js/);
+    // The consumer-facing answer is written down where a consumer installs the detector.
+    const readme = await readFile(`${root}/packages/reward-detector/README.md`, 'utf8');
+    expect(readme).toContain('{ "allowScripts": { "core-js": false } }');
+  });
+});
