@@ -8,6 +8,7 @@ export * from './prompt-spec/types.js';
 export * from './prompt-spec/schema.js';
 export * from './prompt-spec/convert.js';
 export * from './prompt-spec/parser.js';
+export * from './prompt-spec/llm-parser.js';
 export * from './prompt-spec/relations.js';
 export * from './images/index.js';
 export * from './ensemble/index.js';

@@ -13,6 +13,7 @@ import { applyEnsemblePreset } from './presets.js';
 import { createPooledReward, RewardPool, type RewardPoolOptions } from '../pool/pool.js';
 import { ensembleConfigSchema, type EnsembleConfig, type ExpertConfig } from './schema.js';
 import type { NormalizeSpec } from '../ensemble/normalize.js';
+import { createSpecSource, type SpecParserConfig, type SpecSource } from '../prompt-spec/llm-parser.js';
 
 /** What a plugin's `create` gets besides its own config entry. */
 export interface ExpertPluginContext {
@@ -273,6 +274,8 @@ export interface CreateFromConfigOptions extends PluginResolveOptions {
   configDir?: string;
   /** Passed to the ensemble (e.g. core's `resolveSpec`, or a custom one). */
   resolveSpec?: EnsembleOptions['resolveSpec'];
+  /** Overrides `config.parser` (the CLI's --parser): where prompt specs come from. */
+  parser?: SpecParserConfig;
   /** Merged over `config.image` (e.g. the CLI's --allow-url). */
   image?: ImageLoadOptions;
   /**
@@ -387,6 +390,13 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
     ...options.image,
   };
   if (config.plugins?.length) await loadConfigPlugins(config.plugins, configDir, options);
+  const parserConfig = options.parser ?? config.parser;
+  let specSource: SpecSource | undefined;
+  try {
+    specSource = parserConfig && parserConfig.type !== 'rule' ? createSpecSource(parserConfig) : undefined;
+  } catch (error) {
+    throw atPath(error, 'parser');
+  }
   const created: { name?: string; model: RewardModelV1; weight?: number; normalize?: NormalizeSpec }[] = [];
   let pool: RewardPool | undefined = options.pool instanceof RewardPool ? options.pool : undefined;
   try {
@@ -470,6 +480,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
       ...(config.onMissing ? { onMissing: config.onMissing } : {}),
       ...(config.batchSize ? { batchSize: config.batchSize } : {}),
       ...(options.resolveSpec ? { resolveSpec: options.resolveSpec } : {}),
+      ...(specSource ? { specSource } : {}),
       image,
     });
   } catch (error) {

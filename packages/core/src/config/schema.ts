@@ -1,6 +1,7 @@
 import type { JSONSchema } from '../validation.js';
 import type { Aggregation, MissingPolicy } from '../ensemble/ensemble.js';
 import { normalizeSpecSchema, type NormalizeSpec } from '../ensemble/normalize.js';
+import { specParserConfigSchema, type SpecParserConfig } from '../prompt-spec/llm-parser.js';
 
 /** Which runtime an expert runs on, plus backend-specific keys (endpoint, device, dtype...). */
 export interface ExpertBackendConfig {
@@ -55,6 +56,12 @@ export interface EnsembleConfig {
    * are built.
    */
   plugins?: string[];
+  /**
+   * Where prompt specs come from: the rule parser (default, `{type: 'rule'}`) or an OpenAI-compatible server
+   * (`{type: 'openai', baseURL, model, apiKey?}`: JSON-schema structured output, cached on disk, the rule parser on
+   * any failure, with a warning).
+   */
+  parser?: SpecParserConfig;
   experts: ExpertConfig[];
   /** Folder of the file the config came from (set by loadEnsembleConfig, never read from the file). */
   configDir?: string;
@@ -95,6 +102,7 @@ export const ensembleConfigSchema: JSONSchema = {
     onMissing: { enum: ['skip', 'zero', 'fail'] },
     batchSize: { type: 'integer', minimum: 1 },
     plugins: { type: 'array', items: { type: 'string', minLength: 1 } },
+    parser: specParserConfigSchema,
     image: {
       type: 'object',
       additionalProperties: false,

@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import { loadImages, type ImageInput, type ImageLoadOptions } from '../images/load.js';
 import { resolveSpec as parseSpecOf } from '../prompt-spec/parser.js';
+import type { SpecResolution, SpecSource } from '../prompt-spec/llm-parser.js';
 import type { PromptSpec } from '../prompt-spec/types.js';
 import type { RewardCallOptions, RewardItemResult, RewardModelV1, RewardSample, RgbImage } from '../spec.js';
 import { wrapRewardModel, type RewardMiddleware } from '../middleware/wrap.js';
@@ -66,6 +67,12 @@ export interface EnsembleOptions {
    * parser, with `metadata.category` as the category); `false` leaves specs out (experts then parse themselves).
    */
   resolveSpec?: ((sample: RewardSample) => PromptSpec | undefined) | false;
+  /**
+   * Where specs come from before `resolveSpec` (config `parser`): e.g. an LLM spec parser
+   * (`createOpenAISpecParser`), asked once per distinct (prompt, category) of a call for the samples without a
+   * spec; its warnings (a fallback to the rule parser) go on the items.
+   */
+  specSource?: SpecSource;
   /**
    * Running statistics of `running-z` experts (default: a store of this ensemble's own). Pass one to share or restore
    * them (`NormalizerStore.fromJSON(checkpoint)`); `ensemble.normalizers.toJSON()` saves them.
@@ -461,6 +468,37 @@ class RewardEnsemble implements Ensemble {
     if (this.#disposed) throw new ModelDisposedError('the ensemble was disposed');
   }
 
+  /** Asks the spec source (if any) for the specs the samples lack, once per distinct prompt and category. */
+  async #fromSpecSource(samples: readonly RewardSample[], signal: AbortSignal | undefined): Promise<{ samples: RewardSample[]; warnings: string[][] }> {
+    const warnings = samples.map((): string[] => []);
+    const source = this.#options.specSource;
+    if (!source) return { samples: [...samples], warnings };
+    const categoryOf = (sample: RewardSample): string | undefined =>
+      typeof sample.metadata?.['category'] === 'string' ? (sample.metadata['category'] as string) : undefined;
+    const pending = new Map<string, Promise<SpecResolution>>();
+    const resolved = samples.map((sample) => {
+      if (sample.spec) return undefined;
+      const category = categoryOf(sample);
+      const key = `${category ?? ''}\u0000${sample.prompt}`;
+      let answer = pending.get(key);
+      if (!answer) {
+        answer = source.resolve(sample.prompt, { ...(category !== undefined ? { category } : {}), ...(signal ? { signal } : {}) });
+        pending.set(key, answer);
+      }
+      return answer;
+    });
+    const answers = await Promise.all(resolved);
+    return {
+      samples: samples.map((sample, index) => {
+        const answer = answers[index];
+        if (!answer) return sample;
+        warnings[index]!.push(...answer.warnings);
+        return { ...sample, spec: answer.spec };
+      }),
+      warnings,
+    };
+  }
+
   #withSpecs(samples: readonly RewardSample[]): { samples: RewardSample[]; warnings: string[][] } {
     const warnings = samples.map((): string[] => []);
     if (!this.#resolveSpec) return { samples: [...samples], warnings };
@@ -483,7 +521,9 @@ class RewardEnsemble implements Ensemble {
     samples: readonly RewardSample[],
     signal: AbortSignal | undefined,
   ): Promise<{ samples: RewardSample[]; warnings: string[][]; perExpert: RewardItemResult[][] }> {
-    const { samples: prepared, warnings } = this.#withSpecs(samples);
+    const sourced = await this.#fromSpecSource(samples, signal);
+    const { samples: prepared, warnings: parseWarnings } = this.#withSpecs(sourced.samples);
+    const warnings = parseWarnings.map((list, index) => [...sourced.warnings[index]!, ...list]);
     const perExpert = await Promise.all(this.experts.map((expert) => runExpert(expert, prepared, signal)));
     throwIfAborted(signal);
     return { samples: prepared, warnings, perExpert };

@@ -45,7 +45,7 @@ describe('validatePromptSpec', () => {
     ['an unknown relation', { objects: [], relations: [{ subject: 'a', relation: 'inside', object: 'b' }] }, 'relations/0/relation'],
     ['a relation without object', { objects: [], relations: [{ subject: 'a', relation: 'near' }] }, 'relations/0/object'],
     ['an unknown key', { objects: [{ name: 'dog', colour: 'red' }], relations: [] }, 'objects/0/colour'],
-    ['an unknown source', { objects: [], relations: [], source: 'llm' }, 'source'],
+    ['an unknown source', { objects: [], relations: [], source: 'gpt' }, 'source'],
     ['an exclusion count of 0', { objects: [], relations: [], exclude: [{ name: 'dog', count: 0 }] }, 'exclude/0/count'],
   ];
   it.each(bad)('rejects %s, naming the path', (_what, value, path) => {

@@ -85,7 +85,7 @@ export const promptSpecSchema: JSONSchema = {
         },
       },
     },
-    source: { enum: ['t2i-r1', 'geneval', 'parser', 'user'] },
+    source: { enum: ['t2i-r1', 'geneval', 'parser', 'llm', 'user'] },
   },
 };
 

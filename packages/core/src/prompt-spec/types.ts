@@ -95,6 +95,6 @@ export interface PromptSpec {
   warnings?: string[];
   /** T2I-R1 rows only: the raw fields its released reward code reads (see {@link T2IR1Fields}). */
   t2iR1?: T2IR1Fields;
-  /** Where it came from: a metadata converter or the rule-based parser. */
-  source?: 't2i-r1' | 'geneval' | 'parser' | 'user';
+  /** Where it came from: a metadata converter, the rule-based parser, a language model (`parser: {type: 'openai'}`) or a user. */
+  source?: 't2i-r1' | 'geneval' | 'parser' | 'llm' | 'user';
 }
