@@ -145,6 +145,18 @@ describe('t2ir models pull', () => {
     expect(output.ensemble.experts).toEqual([expect.objectContaining({ kind: 'hpm', modelId: expect.stringContaining(dir), fixture: true })]);
     expect(output.results[0]!.experts['hpm']!.score).toBeGreaterThanOrEqual(0);
     expect(output.results[0]!.reward).toBe(output.results[0]!.experts['hpm']!.score);
+
+    // A config file names the pulled model the same way: backend.model is the catalog name.
+    const config = path.join(work, 'pulled-config.json');
+    await fs.writeFile(
+      config,
+      JSON.stringify({ experts: [{ kind: 'hpm', backend: { type: 'transformers', model: 'tiny-clip-cli' }, options: { variant: 'clipscore' } }] }),
+    );
+    const fromConfig = await cli('score', '--config', config, '--image', image, '--prompt', 'a red square', '--json');
+    expect(fromConfig.code).toBe(0);
+    const configured = JSON.parse(fromConfig.stdout) as typeof output;
+    expect(configured.ensemble.experts[0]!.modelId).toBe(output.ensemble.experts[0]!.modelId);
+    expect(configured.results[0]!.reward).toBe(output.results[0]!.reward);
   }, 60_000);
 
   it('on a terminal, progress is a bar over all bytes', async () => {
