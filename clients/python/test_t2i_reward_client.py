@@ -38,11 +38,20 @@ def brightness(rgb):
 
 
 SERVER_URL = os.environ.get("T2IR_URL")
-NEEDS_SERVER = unittest.skipUnless(
-    SERVER_URL and os.environ.get("T2IR_IMAGE_ROOT"),
-    "no server given: set T2IR_URL (and T2IR_IMAGE_ROOT, T2IR_TOKEN) to a running server serving the mock "
-    "experts, or run `npx vitest run packages/server/src/python-client.test.ts`, which starts one",
-)
+START_ONE = "or run `npx vitest run packages/server/src/python-client.test.ts`, which starts one (see README, Tests)"
+if not SERVER_URL:
+    SKIP_REASON = (
+        "no server given: set T2IR_URL, T2IR_IMAGE_ROOT and T2IR_TOKEN to a running server serving the mock experts, "
+        + START_ONE
+    )
+elif not os.environ.get("T2IR_IMAGE_ROOT"):
+    SKIP_REASON = (
+        "T2IR_URL is set but T2IR_IMAGE_ROOT is not: the server tests write their PNGs into the server's image root "
+        "(and need the mock experts and T2IR_TOKEN), " + START_ONE
+    )
+else:
+    SKIP_REASON = ""
+NEEDS_SERVER = unittest.skipUnless(not SKIP_REASON, SKIP_REASON)
 
 RED = (200, 20, 20)
 GREY = (90, 90, 90)

@@ -64,4 +64,13 @@ describe('Python client shims (stdlib unittest with the machine python3, against
     expect(output).toContain('no server given: set T2IR_URL');
     expect(output).toMatch(/test_png_structure .* ok/);
   });
+
+  it('with T2IR_URL but no T2IR_IMAGE_ROOT, the skip reason names the missing variable (not "no server given")', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', T2IR_URL: 'http://127.0.0.1:9' };
+    delete env.T2IR_IMAGE_ROOT;
+    const { code, output } = await runClientTests(env);
+    expect(code, output).toBe(0);
+    expect(output).toContain('T2IR_URL is set but T2IR_IMAGE_ROOT is not');
+    expect(output).not.toContain('no server given');
+  });
 });
