@@ -29,6 +29,8 @@ export interface YesNoAnswer {
    * mass), at the requested temperature and top-k; set by backends that see the full logits.
    */
   reference?: ReferenceFirstToken;
+  /** The first answer position's top tokens and logprobs as a server returned them, most likely first (`openai`). */
+  topTokens?: readonly { token: string; logprob: number }[];
 }
 
 export interface YesNoAskOptions {

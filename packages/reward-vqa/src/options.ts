@@ -16,8 +16,10 @@ export type VqaVariant = 'attributes' | 'vqascore';
  * `t2i-r1-code`: reproduce the released T2I-R1 VQA reward (CaraJ7/T2I-R1 `src/t2i-r1/src/utils/reward_git.py`):
  * 0 for task_type `spatial` / `numeracy`; the `attr_nouns` phrases when the row has them, else its nouns, else
  * 1; every phrase asked (no maxQuestions cut); P from the single "yes" / "no" token ids; mean.
+ * `t2v-metrics-code` (variant `vqascore`, served models): VQAScore as linzhiqiu/t2v_metrics `gpt4v_model.py`
+ * scores it: exp(logprob) of the token spelled exactly "Yes" among the top 2 returned, else 0.
  */
-export type VqaReference = 't2i-r1-code';
+export type VqaReference = 't2i-r1-code' | 't2v-metrics-code';
 
 export interface VqaRewardOptions {
   /** Which model answers: a backend config or a ready YesNoBackend. */
@@ -53,7 +55,7 @@ export const vqaRewardOptionsSchema: JSONSchema = {
     maxQuestions: { type: 'integer', minimum: 1 },
     temperature: { type: 'number', exclusiveMinimum: 0 },
     imageConcurrency: { type: 'integer', minimum: 1 },
-    reference: { enum: ['t2i-r1-code'] },
+    reference: { enum: ['t2i-r1-code', 't2v-metrics-code'] },
   },
 };
 

@@ -72,7 +72,7 @@ export class VqaReward extends BaseReward {
     if (variant === 'vqascore') {
       // One question about the whole prompt: options about phrase questions do not apply; P(yes) is read at
       // temperature 1, as VQAScore (a served model's probabilities are the server's own: no temperature there).
-      const misplaced = (['aggregate', 'maxQuestions', 'reference', 'temperature'] as const).find((key) => valid[key] !== undefined);
+      const misplaced = (['aggregate', 'maxQuestions', 'temperature'] as const).find((key) => valid[key] !== undefined);
       if (misplaced) {
         throw new InvalidConfigError(
           `invalid vqa options: ${misplaced} does not apply to the vqascore variant (one question about the whole prompt, read at temperature 1)`,
@@ -82,7 +82,14 @@ export class VqaReward extends BaseReward {
         );
       }
     }
-    if (valid.reference) {
+    // Each reference belongs to one variant: T2I-R1's asks phrase questions, t2v_metrics' asks about the prompt.
+    const referenceVariant = valid.reference === undefined ? variant : valid.reference === 't2v-metrics-code' ? 'vqascore' : 'attributes';
+    if (referenceVariant !== variant) {
+      throw new InvalidConfigError(`invalid vqa options: reference ${valid.reference} reproduces the ${referenceVariant} variant, not ${variant}`, {
+        data: { path: 'reference' },
+      });
+    }
+    if (valid.reference === 't2i-r1-code') {
       // The reference fixes these; another value would silently stop reproducing it.
       const conflict =
         valid.aggregate === 'product'
@@ -99,7 +106,10 @@ export class VqaReward extends BaseReward {
         );
       }
     }
-    const mode = variant === 'vqascore' ? `vqascore${valid.questionTemplate ? '/custom-template' : ''}` : (valid.reference ?? aggregate);
+    const mode =
+      variant === 'vqascore'
+        ? `vqascore${valid.questionTemplate ? '/custom-template' : ''}${valid.reference ? `/${valid.reference}` : ''}`
+        : (valid.reference ?? aggregate);
     super({ kind: 'vqa', modelId: `vqa/${backend.id}/${mode}`, version: VERSION });
     this.backend = backend;
     this.aggregate = aggregate;
@@ -116,7 +126,7 @@ export class VqaReward extends BaseReward {
       if (sample.prompt.trim().length === 0) return { phrases: [], queries: [], warnings: ['empty prompt: nothing to ask about'] };
       return { phrases: [sample.prompt], queries: [vqascoreQuery(sample.prompt, this.#options.questionTemplate)], warnings: [] };
     }
-    if (this.reference) return this.#referenceQuestions(sample);
+    if (this.reference === 't2i-r1-code') return this.#referenceQuestions(sample);
     const warnings: string[] = [];
     let phrases = attributePhrases(resolveSpec(sample));
     const max = this.#options.maxQuestions ?? 8;
@@ -169,7 +179,11 @@ export class VqaReward extends BaseReward {
       if (T2IRewardError.isInstance(answers)) return failedResult(answers, plan.warnings);
       if (this.variant === 'vqascore') {
         if (plan.queries.length === 0) return { score: null, raw: null, warnings: plan.warnings };
-        return vqascoreResult(answers[0]!, queryText(plan.queries[0]!));
+        return vqascoreResult(
+          answers[0]!,
+          answers[0]!.sent ?? queryText(plan.queries[0]!),
+          this.reference === 't2v-metrics-code' ? this.backend.id : undefined,
+        );
       }
       if (this.reference) return this.#referenceResult(plan, answers);
       const warnings = [...plan.warnings];

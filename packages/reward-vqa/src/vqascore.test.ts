@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, createRgbImage, explainOutcome } from '@t2i-reward/core';
 import { describeRewardContract } from '@t2i-reward/core/test';
-import { queryText } from './backend.js';
+import { newStats, queryText } from './backend.js';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
 import { startVllmFixtureServer, type VllmFixtureServer } from './__fixtures__/vllm-server.js';
 import { TransformersYesNoBackend } from './backends/transformers.js';
 import { expertPlugin } from './plugin.js';
+import type { VqaRewardOptions } from './options.js';
 import { createVqaReward } from './vqa-reward.js';
 import { VQASCORE_TEMPLATE, vqascoreQuery } from './vqascore.js';
 
@@ -31,6 +32,14 @@ function referenceScore(topLogprobs: readonly { token: string; logprob: number }
   return 0;
 }
 
+/** What a server returns for `top_logprobs=2` (gpt4v_model.py's default): the two most likely of its tokens. */
+function served(top: readonly [string, number][], topLogprobs = 2): { token: string; logprob: number }[] {
+  return [...top]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, topLogprobs)
+    .map(([token, p]) => ({ token, logprob: Math.log(p) }));
+}
+
 const image = createRgbImage(new Uint8Array(8 * 8 * 3).fill(90), 8, 8);
 let server: VllmFixtureServer;
 beforeAll(async () => {
@@ -40,7 +49,8 @@ afterAll(async () => {
   await server.close();
 });
 
-const served = () => createVqaReward({ variant: 'vqascore', backend: { type: 'openai', baseURL: server.baseURL, model: 'clip-flant5', retryBaseMs: 1 } });
+const servedVqascore = (extra: Partial<VqaRewardOptions> = {}) =>
+  createVqaReward({ ...extra, variant: 'vqascore', backend: { type: 'openai', baseURL: server.baseURL, model: 'clip-flant5', retryBaseMs: 1 } });
 
 describe('VQAScore question (golden cases against the port of t2v_metrics)', () => {
   const prompts = [
@@ -68,7 +78,7 @@ describe('VQAScore through a served model (loopback vLLM-format server)', () => 
       { token: 'Maybe', logprob: Math.log(0.05) },
     ];
     const prompt = 'a cat on a mat [p=0.8]';
-    const [result] = await served().doScore([{ image, prompt }]);
+    const [result] = await servedVqascore().doScore([{ image, prompt }]);
     expect(result!.score).toBeCloseTo(referenceScore(top), 12);
     expect(result!.score).toBeCloseTo(0.72, 12); // not the yes ratio 0.8
     const sent = server.requests.find((r) => r.body.messages[0]!.content.some((c) => c.text?.includes('a cat on a mat')));
@@ -79,13 +89,13 @@ describe('VQAScore through a served model (loopback vLLM-format server)', () => 
 
   it('sums every spelling of yes where the reference reads the one token "Yes" (documented deviation)', async () => {
     // Default fixture answer: "Yes" 0.5, "No" 0.3, " yes" 0.1, "The" 0.05.
-    const [result] = await served().doScore([{ image, prompt: 'a red bus' }]);
+    const [result] = await servedVqascore().doScore([{ image, prompt: 'a red bus' }]);
     expect(referenceScore([{ token: 'Yes', logprob: Math.log(0.5) }])).toBeCloseTo(0.5, 12);
     expect(result!.score).toBeCloseTo(0.6, 12);
   });
 
   it('scores 0 with a warning when no yes is among the top tokens, as the reference', async () => {
-    const [result] = await served().doScore([{ image, prompt: 'a tree [neither]' }]);
+    const [result] = await servedVqascore().doScore([{ image, prompt: 'a tree [neither]' }]);
     expect(result!.score).toBe(referenceScore([{ token: 'The', logprob: Math.log(0.4) }]));
     expect(result!.score).toBe(0);
     expect(result!.warnings.join(' ')).toMatch(/no "yes" among the returned top tokens: P\(yes\) taken as 0/);
@@ -105,7 +115,7 @@ describe('VQAScore through a served model (loopback vLLM-format server)', () => 
   });
 
   it('explains itself through the plugin', async () => {
-    const [result] = await served().doScore([{ image, prompt: 'a dog [p=0.5]' }]);
+    const [result] = await servedVqascore().doScore([{ image, prompt: 'a dog [p=0.5]' }]);
     expect(explainOutcome({ kind: 'vqa', details: result!.details }, [expertPlugin])).toBe('P(yes) 0.45 (VQAScore)');
   });
 });
@@ -113,11 +123,14 @@ describe('VQAScore through a served model (loopback vLLM-format server)', () => 
 describe('VQAScore options', () => {
   const backend = { type: 'openai' as const, baseURL: 'http://127.0.0.1:9/v1', model: 'm' };
   it('refuses options about phrase questions and a template without {prompt}', () => {
-    for (const extra of [{ aggregate: 'product' as const }, { maxQuestions: 2 }, { reference: 't2i-r1-code' as const }, { temperature: 0.5 }]) {
+    for (const extra of [{ aggregate: 'product' as const }, { maxQuestions: 2 }, { temperature: 0.5 }]) {
       expect(() => createVqaReward({ variant: 'vqascore', backend, ...extra })).toThrow(InvalidConfigError);
     }
     expect(() => createVqaReward({ variant: 'vqascore', backend, questionTemplate: 'Is it {phrase}?' })).toThrow(/needs the slot \{prompt\}/);
     expect(() => createVqaReward({ backend, questionTemplate: 'Is it {prompt}?' })).toThrow(/needs the slot \{phrase\}/);
+    // Each reference mode belongs to its variant.
+    expect(() => createVqaReward({ variant: 'vqascore', backend, reference: 't2i-r1-code' })).toThrow(/reproduces the attributes variant, not vqascore/);
+    expect(() => createVqaReward({ backend, reference: 't2v-metrics-code' })).toThrow(/reproduces the vqascore variant, not attributes/);
   });
 
   it('takes a custom template and names it in the model id; an empty prompt scores null without asking', async () => {
@@ -129,6 +142,77 @@ describe('VQAScore options', () => {
     expect(server.requests.length).toBe(before);
     const [asked] = await reward.doScore([{ image, prompt: 'a kite [p=0.5]' }]);
     expect(asked!.details!.questions).toEqual([expect.objectContaining({ question: 'Is this "a kite [p=0.5]"?' })]);
+  });
+});
+
+describe('reference t2v-metrics-code: VQAScore as gpt4v_model.py scores a served model', () => {
+  // The fixture's answers (see __fixtures__/vllm-server.ts), and the port's score on the two tokens it would get.
+  const cases: [string, [string, number][], number][] = [
+    [
+      'a red bus',
+      [
+        ['Yes', 0.5],
+        ['No', 0.3],
+        [' yes', 0.1],
+        ['The', 0.05],
+      ],
+      0.6,
+    ],
+    [
+      'a cat [p=0.8]',
+      [
+        ['Yes', 0.72],
+        ['No', 0.18],
+        ['Maybe', 0.05],
+      ],
+      0.72,
+    ],
+    // "Yes" third: outside the reference's top 2 (0), inside our top 20 (0.045).
+    [
+      'a cat [p=0.05]',
+      [
+        ['Yes', 0.045],
+        ['No', 0.855],
+        ['Maybe', 0.05],
+      ],
+      0.045,
+    ],
+    [
+      'a tree [neither]',
+      [
+        ['The', 0.4],
+        ['A', 0.3],
+        ['This', 0.1],
+      ],
+      0,
+    ],
+  ];
+  it.each(cases)('%s: the port of forward_single, and our default next to it', async (prompt, top, ours) => {
+    const reference = referenceScore(served(top));
+    const [result] = await servedVqascore({ reference: 't2v-metrics-code' }).doScore([{ image, prompt }]);
+    expect(result!.score).toBeCloseTo(reference, 12);
+    expect(result!.details).toMatchObject({ variant: 'vqascore', reference: 't2v-metrics-code' });
+    if (reference === 0) expect(result!.warnings.join(' ')).toMatch(/no "Yes" among the top 2 tokens: 0, as gpt4v_model\.py/);
+    const [byDefault] = await servedVqascore().doScore([{ image, prompt }]);
+    expect(byDefault!.score).toBeCloseTo(ours, 12);
+  });
+
+  it('names itself in the model id, and fails the items of a backend that returns no top tokens', async () => {
+    expect(servedVqascore({ reference: 't2v-metrics-code' }).modelId).toBe('vqa/openai/clip-flant5/vqascore/t2v-metrics-code');
+    const local = createVqaReward({
+      variant: 'vqascore',
+      reference: 't2v-metrics-code',
+      backend: {
+        id: 'local/x',
+        stats: newStats(),
+        load: async () => {},
+        dispose: async () => {},
+        ask: async (_image, queries) => queries.map(() => ({ pYes: 0.5, pNo: 0.5, ratio: 0.5, warnings: [] })),
+      },
+    });
+    const [result] = await local.doScore([{ image, prompt: 'a cat' }]);
+    expect(result!.score).toBeNull();
+    expect(result!.error?.message).toMatch(/^local\/x does not return top tokens: reference t2v-metrics-code reproduces t2v_metrics' served/);
   });
 });
 
@@ -150,7 +234,7 @@ describe('VQAScore on a local backend (tiny LLaVA fixture, transformers.js)', ()
   });
 });
 
-describeRewardContract('vqa vqascore (openai, loopback vLLM-format server)', () => served(), {
+describeRewardContract('vqa vqascore (openai, loopback vLLM-format server)', () => servedVqascore(), {
   // The server answers HTTP 400 to this one: its item fails, the others score as alone.
   unprocessableSample: { image, prompt: 'a bad request [400]' },
 });

@@ -1,4 +1,4 @@
-import type { QuestionRecord, RewardItemResult } from '@t2i-reward/core';
+import { failedResult, UnsupportedInputError, type QuestionRecord, type RewardItemResult } from '@t2i-reward/core';
 import { splitTemplate, type YesNoAnswer, type YesNoQuery } from './backend.js';
 
 /**
@@ -27,13 +27,39 @@ export function vqascoreQuery(prompt: string, template: string = VQASCORE_TEMPLA
   return { ...splitTemplate(template, VQASCORE_SLOT), body: prompt };
 }
 
+/** How many top tokens gpt4v_model.py asks the server for (`top_logprobs=2`) and then searches for the answer. */
+export const T2V_METRICS_TOP_LOGPROBS = 2;
+
+/**
+ * The served VQAScore of t2v_metrics' gpt4v_model.py `forward_single` from a server's top tokens (most likely
+ * first): exp(logprob) of the first of the top `T2V_METRICS_TOP_LOGPROBS` whose token is exactly "Yes", else 0.
+ */
+export function t2vMetricsServedScore(topTokens: readonly { token: string; logprob: number }[]): number {
+  const found = topTokens.slice(0, T2V_METRICS_TOP_LOGPROBS).find((entry) => entry.token === 'Yes');
+  return found ? Math.exp(found.logprob) : 0;
+}
+
 /**
  * One item's VQAScore from the answer to its question: score = P(yes). A served model that returned no "yes"
  * spelling among its top tokens scores 0, as gpt4v_model.py does (P(yes) is then below the least probable
- * returned token), with a warning saying so.
+ * returned token), with a warning saying so. With `reference` (the backend's id), the score is
+ * `t2vMetricsServedScore` of the returned top tokens; a backend that returns none fails the item.
  */
-export function vqascoreResult(answer: YesNoAnswer, question: string): RewardItemResult {
+export function vqascoreResult(answer: YesNoAnswer, question: string, reference?: string): RewardItemResult {
   const warnings = [...answer.warnings];
+  if (reference !== undefined) {
+    if (!answer.topTokens) {
+      return failedResult(
+        new UnsupportedInputError(
+          `${reference} does not return top tokens: reference t2v-metrics-code reproduces t2v_metrics' served (gpt4v_model.py) score only`,
+        ),
+      );
+    }
+    const score = t2vMetricsServedScore(answer.topTokens);
+    if (score === 0) warnings.push(`no "Yes" among the top ${T2V_METRICS_TOP_LOGPROBS} tokens: 0, as gpt4v_model.py`);
+    const record: QuestionRecord = { question, pYes: score, pNo: answer.pNo, ratio: answer.ratio };
+    return { score, raw: score, details: { variant: 'vqascore', reference: 't2v-metrics-code', pYes: score, questions: [record] }, warnings };
+  }
   let pYes = answer.pYes;
   if (pYes === null) {
     pYes = 0;

@@ -300,7 +300,11 @@ export function readYesNo(response: ChatCompletionResponse, temperature: number,
   }
   const candidates = first.top_logprobs && first.top_logprobs.length > 0 ? first.top_logprobs : [first];
   const referenceNumbers = referenceFromTop(candidates, temperature, topK);
-  const reference = referenceNumbers ? { reference: referenceNumbers } : {};
+  const topTokens = candidates
+    .filter((c) => typeof c.logprob === 'number' && !Number.isNaN(c.logprob))
+    .map(({ token, logprob }) => ({ token, logprob }))
+    .sort((a, b) => b.logprob - a.logprob);
+  const reference = { ...(referenceNumbers ? { reference: referenceNumbers } : {}), topTokens };
   const yes: number[] = [];
   const no: number[] = [];
   for (const { token, logprob } of candidates) {
