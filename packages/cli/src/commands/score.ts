@@ -20,8 +20,9 @@ import {
 } from '@t2i-reward/core';
 import { nonNegativeInteger, positiveInteger } from './arguments.js';
 import { buildEnsemble, failCommand, KNOWN_EXPERT_KINDS, poolOption, resolveEnsembleConfig, THREADS_FLAG_HELP, UsageError } from './ensemble-setup.js';
+import { addParserOptions, parserFromFlags, type ParserFlags } from './parser-flags.js';
 
-interface ScoreFlags {
+interface ScoreFlags extends ParserFlags {
   image?: string[];
   prompt?: string[];
   promptsFile?: string;
@@ -265,7 +266,8 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     ...(flags.allowUrl?.length ? { allowUrls: [...(config.image?.allowUrls ?? []), ...flags.allowUrl] } : {}),
     ...(flags.maxPixels ? { maxPixels: flags.maxPixels } : {}),
   };
-  const ensemble = await buildEnsemble(config, isDefault, { image, ...poolOption(flags.threads) });
+  const parser = parserFromFlags(flags);
+  const ensemble = await buildEnsemble(config, isDefault, { image, ...poolOption(flags.threads), ...(parser ? { parser } : {}) });
   const showProgress = !flags.json && process.stderr.isTTY === true && items.length > 1;
   const bar = showProgress
     ? new cliProgress.SingleBar(
@@ -340,8 +342,7 @@ async function runScore(flags: ScoreFlags): Promise<number> {
 }
 
 export function registerScoreCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
-    .command('score')
+  addParserOptions(program.command('score'))
     .summary('score images against prompts with a reward ensemble')
     .description(
       'Score images against prompts with a reward ensemble and print one row per image (or --json). ' +
@@ -383,6 +384,7 @@ export function registerScoreCommand(program: Command, setExitCode: (code: numbe
         '  t2ir score --image a.png b.png --prompt "a red car" "two cats" --config ensemble.json',
         '  t2ir score --prompts-file items.jsonl --expert detector',
         '  t2ir models pull clip-vit-b32 && t2ir score --model clip-vit-b32 --image a.png --prompt "a cat"   # a pulled catalog model, no config',
+        '  t2ir score --parser openai --parser-url http://localhost:8000/v1 --parser-model Qwen/Qwen2.5-7B-Instruct --image a.png --prompt "a man riding a horse"   # specs from an LLM',
         '',
         'Exit status: 0 when at least one image got a reward, 1 when none did (failed, or no expert could judge it), 2 for usage errors (a bad flag, an unknown expert, an unreadable or invalid config or prompts file).',
       ].join('\n'),
