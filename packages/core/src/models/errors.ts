@@ -11,7 +11,8 @@ export type ModelPullFailure =
   | 'http' // any other HTTP status
   | 'interrupted' // the connection was cut mid-file more often than the retries allow (resumable)
   | 'checksum' // the bytes do not match the catalog's size / SHA-256 or the hub's ETag
-  | 'aborted'; // the caller's AbortSignal
+  | 'aborted' // the caller's AbortSignal
+  | 'busy'; // another live process is pulling the same model and revision into the same cache
 
 const MARKER = Symbol.for('t2i-reward.error.ModelPullError');
 

@@ -168,6 +168,21 @@ describe('pullModel against a stand-in hub', () => {
     expect((await fs.stat(path.join(staged, `${VISION}.incomplete`))).size).toBe(1000);
   });
 
+  it('one pull per model at a time: a live lock holder refuses (busy), a dead one is taken over', async () => {
+    register();
+    const lock = path.join(cacheDir, PARTIAL_DIR, `tiny-clip-test@${REVISION}.lock`);
+    await fs.mkdir(path.dirname(lock), { recursive: true });
+    await fs.writeFile(lock, String(process.pid));
+    const error = await rejectionOf(pullModel('tiny-clip-test', { cacheDir, endpoint: hub.endpoint }));
+    expect(ModelPullError.isInstance(error) && error.reason).toBe('busy');
+    expect(error.message).toBe(`another pull of tiny-clip-test is running (pid ${process.pid}); wait for it, or remove ${lock} if it is not`);
+    expect(hub.requests).toEqual([]);
+    // A pid no process has (Linux pids stay below 2^22): a killed pull's lock.
+    await fs.writeFile(lock, '999999999');
+    expect((await pullModel('tiny-clip-test', { cacheDir, endpoint: hub.endpoint })).files).toHaveLength(files.length);
+    await expect(fs.access(lock)).rejects.toThrow();
+  });
+
   it('a part whose validator changed is fetched whole (If-Range), never spliced', async () => {
     register();
     const staged = path.join(cacheDir, PARTIAL_DIR, `tiny-clip-test@${REVISION}`, 'onnx');

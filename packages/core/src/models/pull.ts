@@ -425,6 +425,56 @@ export async function pullModel(name: string, options: PullModelOptions = {}): P
   // part of another revision is never resumed into this one.
   const staging = path.join(cacheDir, PARTIAL_DIR, `${name}@${entry.revision}`);
   await fs.mkdir(staging, { recursive: true });
+  const release = await lockStaging(staging, name);
+  try {
+    return await pullInto(context, options, { name, entry, cacheDir, endpoint, dir, staging });
+  } finally {
+    await release();
+  }
+}
+
+/** Whether a process id is alive here (signal 0 checks without signalling; EPERM means alive, another user's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * One pull per staging folder: `<staging>.lock` holds the puller's pid (created exclusively). A lock whose process is
+ * gone (a killed pull) is taken over; a live one refuses with reason 'busy'.
+ */
+async function lockStaging(staging: string, name: string): Promise<() => Promise<void>> {
+  const lock = `${staging}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rm(lock, { force: true });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      const holder = Number((await fs.readFile(lock, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder))
+        throw fail('busy', name, `another pull of ${name} is running (pid ${holder}); wait for it, or remove ${lock} if it is not`, { lock, pid: holder });
+      await fs.rm(lock, { force: true });
+    }
+  }
+  throw fail('busy', name, `could not take the pull lock ${lock}`, { lock });
+}
+
+interface PullTarget {
+  name: string;
+  entry: ModelCatalogEntry;
+  cacheDir: string;
+  endpoint: string;
+  dir: string;
+  staging: string;
+}
+
+async function pullInto(context: Context, options: PullModelOptions, target: PullTarget): Promise<PullResult> {
+  const { name, entry, cacheDir, endpoint, dir, staging } = target;
   const sizes = entry.files.map((file) => file.size);
   const totals: Totals = {
     bytes: 0,
