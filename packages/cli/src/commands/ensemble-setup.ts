@@ -24,6 +24,8 @@ export const DEFAULT_EXPERT_CONFIGS: Record<string, ExpertConfig> = {
   ocr: { kind: 'ocr', backend: { type: 'tesseract' } },
   // JPEG size at quality 95 with sharp (DDPO's / Flow-GRPO's reward): no model at all.
   compressibility: { kind: 'compressibility', backend: { type: 'sharp' } },
+  // The nsfwjs MobileNetV2 classifier, whose weights ship in the nsfwjs package: offline.
+  safety: { kind: 'safety', backend: { type: 'tfjs' } },
 };
 
 /**

@@ -27,6 +27,7 @@ export const OFFLINE_NOTES: Record<string, string> = {
   detector: 'yes: backend tfjs, model centernet (COCO-80 weights ship in @vladmandic/human)',
   ocr: 'yes: tesseract (English LSTM weights ship in @tesseract.js-data/eng)',
   compressibility: 'yes: no model (JPEG size with sharp)',
+  safety: 'yes: backend tfjs, nsfwjs MobileNetV2 / InceptionV3 (weights ship in the nsfwjs package)',
   vqa: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   orm: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   hpm: 'no: needs a local CLIP / HPS / PickScore / ImageReward folder',
