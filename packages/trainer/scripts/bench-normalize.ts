@@ -13,16 +13,21 @@
  *
  *   node --conditions=t2ir-source --import tsx packages/trainer/scripts/bench-normalize.ts \
  *     [--steps 40] [--seeds 0,1] [--arms weighted-sum,gdpo,running-z] [--eval-every 5] [--out bench-out/normalize]
+ *
+ * `--reward detector` replaces `scene` by the real CenterNet detector (the demo's `detector` expert, T2I-R1 formula,
+ * on rendered images; TF.js wasm, minutes per run on 2 cores) beside the same `layout` expert.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTfjs } from '@t2i-reward/core';
 import { curveSvg, type CurveSeries } from '../src/demo/plot.js';
 import { BiCotPolicy } from '../src/demo/policy.js';
 import { HELD_OUT_PROMPTS, PromptFeaturizer, TRAIN_PROMPTS } from '../src/demo/prompts.js';
 import { DEMO_SETTINGS } from '../src/demo/run.js';
-import { twoScaleReward } from '../src/demo/scale-reward.js';
+import { cacheMiddleware, loadTfjs } from '@t2i-reward/core';
+import { ensembleReward, type RewardFunction } from '../src/reward.js';
+import { createDemoEnsemble } from '../src/demo/run.js';
+import { twoScaleReward, withLayoutExpert } from '../src/demo/scale-reward.js';
 import { train, type MetricsRecord, type TrainerSettings } from '../src/trainer.js';
 
 const { values } = parseArgs({
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '100' },
     offset: { type: 'string', default: '0' },
     runtime: { type: 'string', default: 'cpu' },
+    reward: { type: 'string', default: 'scene' },
     out: { type: 'string', default: 'bench-out/normalize' },
   },
 });
@@ -53,6 +59,17 @@ const offset = Number(values.offset);
 const evalEvery = Number(values['eval-every']);
 const { tf, backend } = await loadTfjs({ backend: values.runtime as 'cpu' | 'wasm' });
 const featurizer = new PromptFeaturizer(TRAIN_PROMPTS.map((p) => p.prompt));
+const useDetector = values.reward === 'detector';
+if (!useDetector && values.reward !== 'scene') throw new Error(`--reward must be scene or detector, got ${values.reward}`);
+/** The small expert's name in the records: the scene formula, or the CenterNet detector. */
+const small = useDetector ? 'detector' : 'scene';
+const makeReward = (): RewardFunction =>
+  useDetector
+    ? withLayoutExpert(ensembleReward(createDemoEnsemble(values.runtime as 'wasm' | 'cpu', { monitors: false, middleware: cacheMiddleware() })), {
+        scale,
+        offset,
+      })
+    : twoScaleReward({ scale, offset });
 
 interface Curve {
   step: number;
@@ -64,11 +81,12 @@ const started = performance.now();
 for (const seed of seeds) {
   for (const arm of arms) {
     const begin = performance.now();
-    const policy = new BiCotPolicy(tf, featurizer, { seed, render: false });
+    const policy = new BiCotPolicy(tf, featurizer, { seed, render: useDetector });
     const records: MetricsRecord[] = [];
+    const reward = makeReward();
     await train({
       policy,
-      reward: twoScaleReward({ scale, offset }),
+      reward,
       prompts: TRAIN_PROMPTS,
       evalPrompts: HELD_OUT_PROMPTS,
       evalGroupSize: 4,
@@ -81,7 +99,8 @@ for (const seed of seeds) {
       onRecord: (record) => records.push(record),
     });
     policy.dispose();
-    const heldOut = records.filter((r) => r.split === 'eval').map((r) => ({ step: r.step, scene: r.experts.scene!.mean, layout: r.experts.layout!.mean }));
+    await reward.dispose?.();
+    const heldOut = records.filter((r) => r.split === 'eval').map((r) => ({ step: r.step, scene: r.experts[small]!.mean, layout: r.experts.layout!.mean }));
     const seconds = (performance.now() - begin) / 1000;
     runs.push({ arm, seed, heldOut, seconds });
     const first = heldOut[0]!;
@@ -95,9 +114,9 @@ for (const seed of seeds) {
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const lines: string[] = [
-  `# Per-expert normalisation bench: ${steps} steps, seeds ${seeds.join(', ')}, layout ×${scale}${offset ? ` + ${offset}` : ''} (${backend})`,
+  `# Per-expert normalisation bench: ${steps} steps, seeds ${seeds.join(', ')}, ${small} + layout ×${scale}${offset ? ` + ${offset}` : ''} (${backend})`,
   '',
-  'Held-out means at each evaluation (scene in [0, 1]; layout in [0, 100]).',
+  `Held-out means at each evaluation (${small} in [0, 1]; layout in [${offset}, ${offset + scale}]). The "scene" rows are the ${small} expert.`,
   '',
 ];
 const stepsList = runs[0]!.heldOut.map((c) => c.step);

@@ -49,3 +49,34 @@ export function twoScaleReward(options: TwoScaleRewardOptions = {}): RewardFunct
     },
   };
 }
+
+/**
+ * Adds the `layout` expert (scale · how high the instances sit + offset, from the sample's drawn scene) to another
+ * reward's outcomes, weight 1, and makes `reward` the plain sum of every expert with weight > 0: the bench's
+ * `--reward detector` arm puts it beside the real CenterNet `detector` expert.
+ */
+export function withLayoutExpert(inner: RewardFunction, options: TwoScaleRewardOptions = {}): RewardFunction {
+  const scale = options.scale ?? 100;
+  const offset = options.offset ?? 0;
+  return {
+    async score(inputs, callOptions) {
+      const outcomes = await inner.score(inputs, callOptions);
+      return outcomes.map((outcome, i) => {
+        const scene = inputs[i]!.metadata?.scene as SceneObject[] | undefined;
+        const layout = scene ? offset + scale * layoutValue(scene) : null;
+        const experts = { ...outcome.experts, layout };
+        const weights: Record<string, number> = { ...outcome.weights, layout: 1 };
+        let sum = 0;
+        let any = false;
+        for (const [name, value] of Object.entries(experts)) {
+          if ((weights[name] ?? 1) > 0 && value !== null && Number.isFinite(value)) {
+            sum += (weights[name] ?? 1) * value;
+            any = true;
+          }
+        }
+        return { ...outcome, experts, weights, reward: any ? sum : null };
+      });
+    },
+    ...(inner.dispose ? { dispose: () => inner.dispose!() } : {}),
+  };
+}
