@@ -19,6 +19,7 @@ import { formatAgreement, formatBadInputs, formatIncomplete, formatNotes, format
 import { summaryCsv } from './report/csv.js';
 import { writeReports, type RunReport } from './report/write.js';
 import { parseShard, runBench, type Shard } from './run.js';
+import { createSpecSource, type SpecSource } from '@t2i-reward/core';
 import { isGenEvalLayout, resolveSuite, SUITE_NAMES } from './suites/index.js';
 import type { ProtocolName, Suite } from './types.js';
 
@@ -29,6 +30,9 @@ export const EXIT_INCOMPLETE = EXIT_CODES.incomplete;
 
 export interface BenchRunFlags {
   suite: string;
+  parser?: 'rule' | 'openai';
+  parserUrl?: string;
+  parserModel?: string;
   out?: string;
   protocol?: ProtocolName;
   images?: string;
@@ -151,6 +155,29 @@ function printReport(report: RunReport, flags: Pick<BenchRunFlags, 'json' | 'csv
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * The spec source of `--parser` (else the bench config's ensemble `parser`): an LLM spec parser whose specs are
+ * precomputed for the whole suite into the run folder; undefined for the rule parser.
+ */
+function specSourceFor(flags: BenchRunFlags, config: BenchConfig): SpecSource | undefined {
+  if (flags.parser === undefined && (flags.parserUrl !== undefined || flags.parserModel !== undefined)) {
+    throw new UsageError('--parser-url / --parser-model need --parser openai');
+  }
+  if (flags.parser === 'rule') return undefined;
+  if (flags.parser === 'openai') {
+    const baseURL = flags.parserUrl ?? process.env['T2IR_PARSER_URL'];
+    const model = flags.parserModel ?? process.env['T2IR_PARSER_MODEL'];
+    if (!baseURL || !model) throw new UsageError('--parser openai needs --parser-url and --parser-model (or $T2IR_PARSER_URL / $T2IR_PARSER_MODEL)');
+    try {
+      return createSpecSource({ type: 'openai', baseURL, model });
+    } catch (error) {
+      throw new UsageError(`--parser openai: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+  const configured = config.ensemble?.parser;
+  return configured && configured.type === 'openai' ? createSpecSource(configured) : undefined;
+}
+
 /** Runs one bench; returns the exit status (130 after Ctrl-C). */
 async function runCommand(flags: BenchRunFlags): Promise<number> {
   const suite = await resolveSuite(flags.suite).catch((error: unknown) => {
@@ -180,6 +207,7 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
       throw new UsageError(`${flags.suite} names no images ("image" fields): pass --images DIR, --generator-url URL or --generator-cmd '... {prompt} {out}'`);
     }
   }
+  const specSource = specSourceFor(flags, config);
   const protocolName = flags.protocol ?? suite.defaultProtocol;
   const out = flags.out ?? path.join('t2ir-bench-runs', `${suite.name.replace(/[^\w.-]+/g, '_')}-${protocolName}`);
   const source = await imageSourceFor(flags, suite);
@@ -207,6 +235,7 @@ async function runCommand(flags: BenchRunFlags): Promise<number> {
       concurrency: flags.concurrency,
       progress: flags.progress && !flags.json && Boolean(process.stderr.isTTY),
       signal: interrupt.signal,
+      ...(specSource ? { specSource } : {}),
     });
     printReport(result, flags, { processed: result.processed, skipped: result.skipped });
     if (result.summary.incomplete && !flags.allowPartial) {
@@ -264,6 +293,17 @@ export function registerBenchCommand(program: Command, setExitCode: (code: numbe
     .option('--config <file>', 'bench config JSON: {ensemble, detector: {backend, thresholds}, compbench: {vqa, clip}} or a plain ensemble config')
     .option('--cache-dir <dir>', 'score cache folder (default $T2IR_CACHE_DIR/scores or ~/.cache/t2i-reward/scores)')
     .option('--no-cache', 'do not read or write the score cache')
+    .addOption(
+      new Option(
+        '--parser <type>',
+        "where prompt specs come from: rule (default) or openai (an OpenAI-compatible server; the suite's specs are asked once, before scoring, and kept in <out>/specs.json so the run is reproducible)",
+      ).choices(['rule', 'openai']),
+    )
+    .option(
+      '--parser-url <url>',
+      'API root for --parser openai, e.g. http://localhost:8000/v1 (default $T2IR_PARSER_URL; key from $T2IR_PARSER_API_KEY or $OPENAI_API_KEY)',
+    )
+    .option('--parser-model <name>', 'the model --parser openai asks (default $T2IR_PARSER_MODEL)')
     .option('--batch-size <n>', 'images per expert call', positiveInt('--batch-size'), 4)
     .option('--concurrency <n>', 'images generated / decoded at once (the next batch is prepared while one is scored)', positiveInt('--concurrency'), 1)
     .option(

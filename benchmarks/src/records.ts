@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonLines } from './jsonl.js';
 import type { BadInput, ResultRecord } from './types.js';
+import type { PrecomputedSpecs } from './specs.js';
 import { errorMessage } from './errors.js';
 
 export const RESULTS_FILE = 'results.jsonl';
@@ -29,6 +30,8 @@ export interface RunManifest {
   expected: number;
   /** Suite-level bad inputs (malformed lines, unknown categories), recomputed at each run. */
   problems: BadInput[];
+  /** `t2ir bench --parser openai`: where the items' specs came from, kept in specs.json beside the results. */
+  specs?: PrecomputedSpecs;
 }
 
 export async function readManifest(runDir: string): Promise<RunManifest | undefined> {

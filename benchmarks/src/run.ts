@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { loadImage, T2IRewardError, type ImageLoadOptions, type RgbImage } from '@t2i-reward/core';
+import { loadImage, T2IRewardError, type ImageLoadOptions, type RgbImage, type SpecSource } from '@t2i-reward/core';
 import { BenchInputError, errorMessage } from './errors.js';
 import type { ImageSource } from './generators/types.js';
 import { DurableJsonlWriter } from './jsonl.js';
@@ -9,6 +9,7 @@ import { acquireRunLock } from './lock.js';
 import type { Protocol, ProtocolOutcome, ProtocolSample } from './protocols/types.js';
 import { loadRecords, readManifest, RESULTS_FILE, writeManifest, type RunManifest } from './records.js';
 import { writeReports, type RunReport } from './report/write.js';
+import { precomputeSpecs } from './specs.js';
 import { VERSION } from './version.js';
 import { sampleKey, type BadInput, type BenchItem, type ResultRecord, type Suite } from './types.js';
 
@@ -101,6 +102,11 @@ export interface RunOptions {
   onRecord?: (record: ResultRecord) => void;
   /** Skip writing summary / CSV / HTML at the end (a shard that will be merged may still want them: default false). */
   skipReports?: boolean;
+  /**
+   * Where the specs of items without one come from (`t2ir bench --parser openai`): asked once per item before
+   * scoring, written to `<outDir>/specs.json` and recorded in the manifest; a resume reads the file.
+   */
+  specSource?: SpecSource;
 }
 
 interface WorkUnit {
@@ -225,6 +231,14 @@ async function runBenchLocked(options: RunOptions, log: (line: string) => void):
               : undefined;
     if (mismatch) throw new Error(`${outDir} holds a run made with ${mismatch}; use another --out folder (or delete it) to run with these settings`);
   }
+  const specs = options.specSource
+    ? await precomputeSpecs(
+        outDir,
+        selection.units.map((unit) => unit.item),
+        options.specSource,
+        { log, ...(options.signal ? { signal: options.signal } : {}) },
+      )
+    : undefined;
   const now = new Date().toISOString();
   const manifest: RunManifest = {
     tool: 't2i-reward-bench',
@@ -241,6 +255,7 @@ async function runBenchLocked(options: RunOptions, log: (line: string) => void):
     updatedAt: now,
     expected: selection.units.length,
     problems,
+    ...(specs ? { specs } : {}),
   };
   await writeManifest(outDir, manifest);
 
