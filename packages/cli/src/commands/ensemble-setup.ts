@@ -41,6 +41,10 @@ export const EXPERT_SETUP_HINTS: Record<string, { needs: string; example: Expert
     needs: 'the output reward model: an OpenAI-compatible server (vLLM / SGLang) or a local transformers.js folder',
     example: { kind: 'orm', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'CaraJ/ORM-T2I-R1' } },
   },
+  aesthetic: {
+    needs: 'a CLIP ViT-L/14 folder (t2ir models pull clip-vit-l14) holding the LAION head aesthetic-head.safetensors (t2ir models export laion-aesthetic)',
+    example: { kind: 'aesthetic', backend: { type: 'transformers', model: './models/clip-vit-l14' } },
+  },
   hpm: {
     needs: 'a human-preference model folder (HPS v2.1, PickScore, CLIP or ImageReward) and its variant',
     example: { kind: 'hpm', backend: { type: 'transformers', model: './models/hps-v2.1' }, options: { variant: 'hps-v2.1' } },

@@ -28,6 +28,7 @@ export const OFFLINE_NOTES: Record<string, string> = {
   ocr: 'yes: tesseract (English LSTM weights ship in @tesseract.js-data/eng)',
   compressibility: 'yes: no model (JPEG size with sharp)',
   safety: 'yes: backend tfjs, nsfwjs MobileNetV2 / InceptionV3 (weights ship in the nsfwjs package)',
+  aesthetic: 'no: needs a CLIP ViT-L/14 folder with the LAION head (t2ir models pull clip-vit-l14, then t2ir models export laion-aesthetic)',
   vqa: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   orm: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
   hpm: 'no: needs a local CLIP / HPS / PickScore / ImageReward folder',

@@ -119,7 +119,7 @@ export async function resolveBackendPlugin(type: string, options: PluginResolveO
 }
 
 /** Kinds shipped as @t2i-reward/<kind> packages, imported on first use. */
-export const BUILTIN_EXPERT_KINDS: readonly string[] = ['detector', 'vqa', 'orm', 'hpm', 'ocr', 'compressibility', 'judge', 'safety'];
+export const BUILTIN_EXPERT_KINDS: readonly string[] = ['detector', 'vqa', 'orm', 'hpm', 'ocr', 'compressibility', 'judge', 'safety', 'aesthetic'];
 
 const registry = new Map<string, ExpertPlugin>();
 

@@ -190,6 +190,30 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
   // the hub publish LFS sha256 21dd590f3ccdc646f0d53120778b296013b096a035a2718c9cb0d511bff0f1e0, size 3714759
   // (https://huggingface.co/trojblue/clip-aesthetics/blob/99cdc88ce4f3ce8b120d04121a443bf24e80ddec/sac%2Blogos%2Bava1-l14-linearMSE.pth,
   // https://huggingface.co/haor/aesthetics/commit/60617cce14f355d3923a0e320c9b616fc32ad36d); trl-lib's own digest was not seen.
+  {
+    name: 'laion-aesthetic',
+    description:
+      'LAION improved aesthetic predictor head (sac+logos+ava1-l14-linearMSE.pth) for the aesthetic expert, on the CLIP ViT-L/14 image tower (pull clip-vit-l14)',
+    repo: 'trl-lib/ddpo-aesthetic-predictor',
+    revision: '7f639699bec8126062148a47ecb1a4312d8e6688',
+    files: [],
+    expert: { kind: 'aesthetic', backend: 'transformers' },
+    license: 'not stated',
+    confirmedFrom: [
+      'https://huggingface.co/trl-lib/ddpo-aesthetic-predictor/tree/7f639699bec8126062148a47ecb1a4312d8e6688 (aesthetic-model.pth 3.71 MB, a PyTorch pickle; the README names github.com/christophschuhmann/improved-aesthetic-predictor; seen by the catalog author, noted above)',
+      'huggingface/trl examples (ddpo): hf_hub_download("trl-lib/ddpo-aesthetic-predictor", "aesthetic-model.pth") loaded into the predictor MLP (found with find_string)',
+      'kvablack/ddpo-pytorch ddpo_pytorch/aesthetic_scorer.py and christophschuhmann/improved-aesthetic-predictor simple_inference.py: the MLP layout layers.{0,2,4,6,7} (read with read_file)',
+    ],
+    export: {
+      script: 'packages/reward-aesthetic/scripts/export_aesthetic_head.py',
+      requirements: ['torch', 'huggingface_hub'],
+      command: 'python {script} --from-hub --out {out}',
+      source:
+        'trl-lib/ddpo-aesthetic-predictor aesthetic-model.pth at 7f639699 (sac+logos+ava1-l14-linearMSE.pth renamed; LFS sha256 of other hub copies: 21dd590f3ccdc646f0d53120778b296013b096a035a2718c9cb0d511bff0f1e0)',
+      notes:
+        'writes {out}/aesthetic-head.safetensors (float32, checked layout); the expert also needs the CLIP ViT-L/14 image tower in that folder: run it with --out on the folder of t2ir models pull clip-vit-l14, or set options.head',
+    },
+  },
   // ---- detector: open-vocabulary detectors with published transformers.js ONNX ----
   {
     name: 'owlv2-base',

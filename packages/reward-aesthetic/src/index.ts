@@ -1,0 +1,16 @@
+export { VERSION } from './version.js';
+export { AestheticReward, createAestheticReward, explainAesthetic, normaliseAesthetic, AESTHETIC_RANGE, type AestheticDetails } from './reward.js';
+export { aestheticRewardOptionsSchema, validateAestheticRewardOptions, type AestheticRewardOptions } from './options.js';
+export { expertPlugin, aestheticConfigSchema } from './plugin.js';
+export {
+  AESTHETIC_HEAD_FILE,
+  AestheticHead,
+  HEAD_LINEAR_INDICES,
+  PUBLISHED_HEAD_WIDTHS,
+  headFromTensors,
+  loadAestheticHead,
+  readSafetensors,
+  type HeadLayer,
+} from './head.js';
+// Every expert package exports `explain(details)` (the details contract of core).
+export { explainAesthetic as explain } from './reward.js';
