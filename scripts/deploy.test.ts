@@ -6,13 +6,15 @@ import { createProgram } from '@t2i-reward/cli';
 import { createEnsemble, parseEnsembleConfig } from '@t2i-reward/core';
 import { createMockReward } from '@t2i-reward/core/test';
 import { createRewardServer } from '@t2i-reward/server';
-import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
 // Every file in deploy/ is read as its engine reads it: YAML parsed, container arguments run through the CLI's
 // own option parser (commander, with each command's action replaced by a recorder), probe paths requested from a
 // real server on loopback. A renamed flag, a wrong port or a missing probe route fails here, not on a cluster.
+
+/** The CLI's own commander type (the root's `commander` is another major version). */
+type Command = ReturnType<typeof createProgram>;
 
 const deployDir = fileURLToPath(new URL('../deploy/', import.meta.url));
 
