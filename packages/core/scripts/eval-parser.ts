@@ -10,6 +10,8 @@
  *   npm run eval:parser -- --tuning-only      only the tuning half's table (what tuning looks at)
  *   npm run eval:parser -- --set labelled     only the hand-labelled set of prompts with verbs, clauses and quoted
  *                                             text (benchmarks/data/parser-eval); --set t2i-r1 only the metadata
+ *   npm run eval:parser -- --set geneval      only GenEval's evaluation_metadata.jsonl (553 prompts): names, counts,
+ *                                             relations of the parse against fromGenEvalRow of the row
  *   npm run eval:parser -- --set labelled --failures 20
  *                                             the labelled set's DEV-half disagreements (never the held-out half)
  *
@@ -22,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { attributePhrases, clearParseCache, parsePrompt } from '../src/prompt-spec/parser.js';
+import { fromGenEvalRow } from '../src/prompt-spec/convert.js';
 import { LABELLED_FIELDS, judgeLabelled, readLabelled, summarize, type LabelledSummary } from './labelled-eval.js';
 import { normalizeRelation } from '../src/prompt-spec/relations.js';
 import type { PromptSpec } from '../src/prompt-spec/types.js';
@@ -59,9 +62,10 @@ const { values: args } = parseArgs({
     labelled: { type: 'string' },
   },
 });
-if (!['all', 't2i-r1', 'labelled'].includes(args.set)) throw new Error(`--set must be all, t2i-r1 or labelled (got ${args.set})`);
-const runT2IR1 = args.set !== 'labelled';
-const runLabelled = args.set !== 't2i-r1';
+if (!['all', 't2i-r1', 'labelled', 'geneval'].includes(args.set)) throw new Error(`--set must be all, t2i-r1, geneval or labelled (got ${args.set})`);
+const runT2IR1 = args.set === 'all' || args.set === 't2i-r1';
+const runLabelled = args.set === 'all' || args.set === 'labelled';
+const runGenEval = args.set === 'all' || args.set === 'geneval';
 
 const dataFile = args.data ?? fileURLToPath(new URL('../../../benchmarks/data/t2i-r1/geneval_and_t2i_data_final.json', import.meta.url));
 const rows: Row[] = (runT2IR1 ? readFileSync(dataFile, 'utf8') : '')
@@ -239,6 +243,44 @@ if (!runT2IR1) {
   console.log('\nExact agreement, per row: noun set = set of object names; noun heads = the same, each name cut to its last');
   console.log('word; spatial triple = the first parsed relation (subject, canonical relation, object); number pairs =');
   console.log('set of (name, count); attribute phrases = set of attributePhrases(spec).');
+}
+
+if (runGenEval && wantFailures === 0) {
+  const genevalFile = fileURLToPath(new URL('../../../benchmarks/data/geneval/evaluation_metadata.jsonl', import.meta.url));
+  const genevalRows = readFileSync(genevalFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as { tag: string; prompt: string });
+  const key = (list: string[]): string => JSON.stringify([...new Set(list)].sort());
+  const tally: Record<string, { rows: number; names: number; counts: number; relations: number }> = {};
+  for (const row of genevalRows) {
+    const expected = fromGenEvalRow(row);
+    const got = parsePrompt(row.prompt, { category: row.tag, ...compounds });
+    for (const tag of [row.tag, 'overall']) {
+      const cell = (tally[tag] ??= { rows: 0, names: 0, counts: 0, relations: 0 });
+      cell.rows++;
+      const names = (spec: PromptSpec) => key(spec.objects.map((o) => o.name));
+      // GenEval writes count 1 for every object of a prompt; the parser leaves "a" uncounted outside counting prompts.
+      const counted = (spec: PromptSpec) => key(spec.objects.map((o) => `${o.name}=${o.count ?? 1}`));
+      const triples = (spec: PromptSpec) => key(spec.relations.map((r) => `${r.subject}|${r.relation}|${r.object}`));
+      if (names(expected) === names(got)) cell.names++;
+      if (counted(expected) === counted(got)) cell.counts++;
+      if (triples(expected) === triples(got)) cell.relations++;
+    }
+  }
+  if (args.json) jsonOut.geneval = { data: genevalFile, ...tally };
+  else {
+    console.log(`\nGenEval evaluation_metadata.jsonl (${genevalRows.length} prompts): the parse against the row (fromGenEvalRow), exact per row`);
+    const table = new Table({
+      head: ['tag', 'rows', 'names', 'names + counts', 'relations'],
+      ...(!process.stdout.isTTY ? { style: { head: [], border: [] } } : {}),
+    });
+    for (const [tag, cell] of Object.entries(tally).sort(([a], [b]) => Number(a === 'overall') - Number(b === 'overall'))) {
+      const p = (n: number) => `${((100 * n) / cell.rows).toFixed(1)}% (${n}/${cell.rows})`;
+      table.push([tag, String(cell.rows), p(cell.names), p(cell.counts), p(cell.relations)]);
+    }
+    console.log(table.toString());
+  }
 }
 
 if (runLabelled) {
