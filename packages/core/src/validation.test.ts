@@ -52,3 +52,30 @@ describe('validateWithSchema', () => {
     expect(() => validateWithSchema(draft07, { n: 1.5 }, 'thing')).toThrow('n must be integer');
   });
 });
+
+describe('validateWithSchema with stopEarly (request bodies, issue 21)', () => {
+  const items = Array.from({ length: 20_000 }, () => ({ kind: 0, weight: 'x', extra: 1 }));
+
+  it('lists every violation by default (configs), but at most 8 with stopEarly, each with its path', () => {
+    const all = configErrorOf(() => validateWithSchema(schema, { experts: items.slice(0, 50) }, 'config'));
+    expect((all.data!.errors as unknown[]).length).toBeGreaterThan(100);
+    const early = configErrorOf(() => validateWithSchema(schema, { experts: items }, 'score request', { stopEarly: true }));
+    const errors = early.data!.errors as { path: string; message: string }[];
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.length).toBeLessThanOrEqual(8);
+    expect(errors[0]!.path).toMatch(/^experts\/0\//);
+    expect(early.message.length).toBeLessThan(4096);
+  });
+
+  it('clips a huge key or path in the message (a client can send a 1 MB object key)', () => {
+    const key = 'k'.repeat(1_000_000);
+    const error = configErrorOf(() => validateWithSchema(schema, { experts: [{ kind: 'a', [key]: 1 }] }, 'score request', { stopEarly: true }));
+    expect(error.message.length).toBeLessThan(1000);
+    expect(error.message).toMatch(/… \(10000\d\d chars\)/);
+  });
+
+  it('maxErrors caps the list without stopEarly too', () => {
+    const error = configErrorOf(() => validateWithSchema(schema, { experts: items.slice(0, 50) }, 'config', { maxErrors: 3 }));
+    expect((error.data!.errors as unknown[]).length).toBe(3);
+  });
+});

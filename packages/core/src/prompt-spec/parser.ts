@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import nlp from 'compromise';
 import { RELATION_PHRASES } from './relations.js';
 import type { PromptObject, PromptRelation, PromptSpec, SpatialRelation } from './types.js';
@@ -963,9 +964,10 @@ function cloneSpec(spec: PromptSpec): PromptSpec {
  */
 export function parsePrompt(prompt: string, options: ParsePromptOptions = {}): PromptSpec {
   const text = typeof prompt === 'string' ? prompt : '';
-  const key = options.compounds ? undefined : `${options.category ?? ''}\u0000${text}`;
+  // A category is a benchmark's name: one past 256 characters (a client's metadata) is parsed, never cached.
+  const key = options.compounds || (options.category?.length ?? 0) > 256 ? undefined : parseCacheKey(text, options.category);
   const cached = key !== undefined ? cache.get(key) : undefined;
-  if (cached) return cloneSpec(cached);
+  if (cached) return { ...cloneSpec(cached), prompt: text };
   let spec: PromptSpec;
   try {
     spec = parseUncached(text, options);
@@ -973,8 +975,27 @@ export function parsePrompt(prompt: string, options: ParsePromptOptions = {}): P
     // compromise should not throw, but a reward must never fail on a prompt it cannot read.
     spec = { prompt: text, ...(options.category !== undefined ? { category: options.category } : {}), objects: [], relations: [], source: 'parser' };
   }
-  if (key !== undefined) cache.set(key, spec);
+  // The cache keeps the parse, not the prompt: a distinct 50 MB prompt per request must not pin 50 MB each.
+  if (key !== undefined) cache.set(key, { ...spec, prompt: '' });
   return cloneSpec(spec);
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+/**
+ * The parse cache's key: a sha256 of what the parse depends on, never the prompt itself (issue 21: the cache
+ * kept 1,024 full prompts, 50 MB each, though parsing reads only the first MAX_PARSED_PROMPT_CHARS). Past that
+ * length the parse depends on the first MAX_PARSED_PROMPT_CHARS characters only, unless they hold control
+ * characters (sanitize collapses those, pulling later text in): then the whole text is hashed.
+ */
+function parseCacheKey(text: string, category: string | undefined): string {
+  const hash = createHash('sha256')
+    .update(category ?? '')
+    .update('\u0000');
+  if (text.length <= MAX_PARSED_PROMPT_CHARS) return hash.update(`=${text}`).digest('base64');
+  const head = text.slice(0, MAX_PARSED_PROMPT_CHARS);
+  return hash.update(CONTROL_CHARS.test(head) ? `*${text}` : `>${head}`).digest('base64');
 }
 
 /** Empties the parse cache (tests, long-running servers that want the memory back). */

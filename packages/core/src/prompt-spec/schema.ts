@@ -1,5 +1,5 @@
 import { InvalidConfigError, InvalidPromptSpecError } from '../errors.js';
-import { validateWithSchema, type JSONSchema } from '../validation.js';
+import { validateWithSchema, type JSONSchema, type ValidateOptions } from '../validation.js';
 import { SPATIAL_RELATIONS, type PromptSpec } from './types.js';
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
@@ -94,9 +94,9 @@ export const promptSpecSchema: JSONSchema = {
  * message lists every violation with its JSON path ("objects/0/count must be integer") and whose `data.path`
  * is the first bad path.
  */
-export function validatePromptSpec(value: unknown): PromptSpec {
+export function validatePromptSpec(value: unknown, options: ValidateOptions = {}): PromptSpec {
   try {
-    const spec = validateWithSchema<Omit<PromptSpec, 'relations'> & { relations?: PromptSpec['relations'] }>(promptSpecSchema, value, 'PromptSpec');
+    const spec = validateWithSchema<Omit<PromptSpec, 'relations'> & { relations?: PromptSpec['relations'] }>(promptSpecSchema, value, 'PromptSpec', options);
     return spec.relations ? (spec as PromptSpec) : { ...spec, relations: [] };
   } catch (error) {
     if (InvalidConfigError.isInstance(error)) {
