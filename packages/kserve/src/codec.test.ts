@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { KServeProtocolError, bytesAsStrings, decodeInferMessage, encodeInferMessage, type KServeInferRequest } from './codec.js';
+import {
+  KServeProtocolError,
+  bytesAsStrings,
+  decodeBytesElements,
+  decodeInferMessage,
+  encodeBytesElements,
+  encodeInferMessage,
+  type KServeInferRequest,
+} from './codec.js';
 import { backendPlugins, kserveBackendPlugin } from './plugin.js';
 
 describe('KServe v2 codec', () => {
@@ -24,6 +32,30 @@ describe('KServe v2 codec', () => {
 
   it('rejects a header length that does not fit the body', () => {
     expect(() => decodeInferMessage(Buffer.from('{}'), 10, 'inputs')).toThrow(KServeProtocolError);
+  });
+});
+
+describe('KServe BYTES decoding checks before it allocates (issue 21)', () => {
+  const message = (raw: Buffer, shape: number[]) => {
+    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'IMAGE', datatype: 'BYTES', shape, parameters: { binary_data_size: raw.length } }] }));
+    return { body: Buffer.concat([header, raw]), headerLength: header.length };
+  };
+
+  it('4 MB of zero bytes (a million empty elements) for shape [1]: refused at the second element', () => {
+    const { body, headerLength } = message(Buffer.alloc(4 * 1024 * 1024), [1]);
+    expect(() => decodeBytesElements(body.subarray(headerLength), 1, 'IMAGE')).toThrow(/shape says 1 elements, binary data holds more/);
+    expect(() => decodeInferMessage(body, headerLength, 'inputs')).toThrow(KServeProtocolError);
+  });
+
+  it('a shape whose count the data cannot hold (4 bytes per element at least) is refused before any element is read', () => {
+    expect(() => decodeBytesElements(Buffer.alloc(16), 1_000_000_000, 'IMAGE')).toThrow(/16 bytes of binary data cannot hold them/);
+  });
+
+  it('well-formed elements still decode, empty ones included', () => {
+    const raw = encodeBytesElements(['a', '', 'xyz']);
+    expect(decodeBytesElements(raw, 3, 'PROMPT').map((element) => element.toString())).toEqual(['a', '', 'xyz']);
+    expect(() => decodeBytesElements(raw, 2, 'PROMPT')).toThrow(/holds more/);
+    expect(() => decodeBytesElements(raw, 4, 'PROMPT')).toThrow(/holds 3/);
   });
 });
 

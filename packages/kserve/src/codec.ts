@@ -116,19 +116,38 @@ export function encodeBytesElements(elements: readonly (Uint8Array | string)[]):
   return Buffer.concat(parts);
 }
 
+/**
+ * Splits binary BYTES data into its `expected` elements. Checks before it allocates: the shape's count against
+ * the data's size (each element takes at least its 4-byte length), then a pass over the length prefixes that
+ * stops at the first element past the count (60 MB of zeros would otherwise be 15.7 M empty Buffers), and only
+ * then builds the views.
+ */
 export function decodeBytesElements(raw: Buffer, expected: number, name: string): Buffer[] {
-  const elements: Buffer[] = [];
+  if (expected * 4 > raw.length) {
+    throw new KServeProtocolError(`tensor ${name}: shape says ${expected} elements, ${raw.length} bytes of binary data cannot hold them`);
+  }
   let offset = 0;
+  let count = 0;
   while (offset < raw.length) {
+    if (count === expected) {
+      throw new KServeProtocolError(`tensor ${name}: shape says ${expected} elements, binary data holds more (${raw.length - offset} bytes left over)`);
+    }
     if (offset + 4 > raw.length) throw new KServeProtocolError(`tensor ${name}: truncated BYTES element length`);
     const length = raw.readUInt32LE(offset);
     offset += 4;
     if (offset + length > raw.length) throw new KServeProtocolError(`tensor ${name}: BYTES element overruns the binary data`);
-    elements.push(raw.subarray(offset, offset + length));
     offset += length;
+    count++;
   }
-  if (elements.length !== expected) {
-    throw new KServeProtocolError(`tensor ${name}: shape says ${expected} elements, binary data holds ${elements.length}`);
+  if (count !== expected) {
+    throw new KServeProtocolError(`tensor ${name}: shape says ${expected} elements, binary data holds ${count}`);
+  }
+  const elements: Buffer[] = new Array<Buffer>(expected);
+  offset = 0;
+  for (let index = 0; index < expected; index++) {
+    const length = raw.readUInt32LE(offset);
+    elements[index] = raw.subarray(offset + 4, offset + 4 + length);
+    offset += 4 + length;
   }
   return elements;
 }
