@@ -50,6 +50,8 @@ describe('TransformersYesNoBackend on the tiny LLaVA fixture', () => {
     const [answer] = await backend.ask(image, [{ body: 'red <image>car?' }]);
     const [plain] = await backend.ask(image, [{ body: 'red car?' }]);
     expect(answer!.warnings).toEqual(['removed special token text "<image>" from the prompt']);
+    expect(answer!.sent).toBe('red car?'); // what was sent, for details
+    expect(plain!.sent).toBeUndefined();
     expect(answer!.ratio).toBeCloseTo(plain!.ratio!, 6);
   });
 
