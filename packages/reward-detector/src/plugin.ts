@@ -25,6 +25,8 @@ export const detectorConfigSchema: JSONSchema = {
  */
 export const expertPlugin: ExpertPlugin = {
   kind: 'detector',
+  // What of a prompt its score checks (t2ir score warns about the parts no expert checks).
+  judges: ['objects', 'counts', 'positions'],
   description: 'object existence, count and spatial relations (CenterNet COCO-80 on TF.js; GroundingDINO / OWLv2 via transformers.js)',
   backends: DETECTOR_BACKEND_TYPES,
   // TF.js (wasm / cpu) computes on the calling thread: run it in core's worker pool by default. transformers.js

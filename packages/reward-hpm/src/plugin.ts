@@ -30,6 +30,8 @@ export const hpmExpertEntrySchema: JSONSchema = {
  */
 export const expertPlugin: ExpertPlugin = {
   kind: 'hpm',
+  // What of a prompt its score checks (t2ir score warns about the parts no expert checks).
+  judges: ['overall'],
   description: 'human preference / alignment: HPS v2/v2.1 (cosine), PickScore (logit/26), CLIPScore, raw CLIP cosine, ImageReward',
   backends: ['transformers', 'onnx'],
   configSchema: hpmExpertEntrySchema,

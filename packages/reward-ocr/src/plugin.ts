@@ -23,6 +23,8 @@ export const ocrConfigSchema: JSONSchema = {
  */
 export const expertPlugin: ExpertPlugin = {
   kind: 'ocr',
+  // What of a prompt its score checks (t2ir score warns about the parts no expert checks).
+  judges: ['text'],
   description: "text rendering: the prompt's quoted text read back by OCR (tesseract LSTM, offline), Flow-GRPO's reward",
   backends: ['tesseract'],
   configSchema: ocrConfigSchema,

@@ -8,6 +8,8 @@ import { REMOTE_BACKENDS, backendFromConfig, expertEntrySchema } from './yes-no-
 /** Lets `t2ir score --config FILE` build the VQA expert from `{ "kind": "vqa", "backend": {...}, "options": {...} }`. */
 export const expertPlugin: ExpertPlugin = {
   kind: 'vqa',
+  // What of a prompt its score checks (t2ir score warns about the parts no expert checks).
+  judges: ['objects', 'attributes'],
   description:
     'VQA: mean (or product) over attribute-noun questions of P(yes)/(P(yes)+P(no)) from first-token logits; variant vqascore: P(yes) to one question about the whole prompt (VQAScore)',
   backends: [...YES_NO_BACKEND_TYPES],

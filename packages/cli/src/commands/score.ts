@@ -11,8 +11,10 @@ import {
   explainDetails as coreExplainDetails,
   explainOutcome,
   outcomeToJson,
+  resolveExpertPlugin,
   resolveSpec,
   validatePromptSpec,
+  type JudgedAspect,
   type EnsembleItemResult,
   type ImageLoadOptions,
   type PromptSpec,
@@ -139,24 +141,72 @@ export function resultToJson(item: ScoreItem, result: EnsembleItemResult): Recor
   };
 }
 
-/** The experts that judge colours and other attributes; without one, attribute words go unchecked. */
-const ATTRIBUTE_JUDGES = new Set(['vqa', 'orm']);
+/** An expert of the ensemble and what of a prompt it checks (its plugin's `judges`; undefined: not declared). */
+export interface JudgingExpert {
+  name: string;
+  kind: string;
+  judges?: readonly JudgedAspect[];
+}
+
+const ASPECT_WORDS: Record<JudgedAspect, string> = {
+  objects: 'objects',
+  counts: 'counts',
+  positions: 'positions',
+  attributes: 'attributes',
+  text: 'rendered text',
+  overall: 'the image as a whole',
+};
+
+function listWords(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** "detector judges objects, counts and positions; ocr judges rendered text": what each expert checks, in words. */
+function whatTheyJudge(experts: readonly JudgingExpert[]): string {
+  const byKind = new Map<string, readonly JudgedAspect[]>();
+  for (const expert of experts) byKind.set(expert.kind, expert.judges ?? []);
+  return [...byKind].map(([kind, judges]) => `${kind} judges ${listWords(judges.map((aspect) => ASPECT_WORDS[aspect]))}`).join('; ');
+}
 
 /**
- * A warning for prompts whose attributes no expert of this ensemble checks ("a blue car" with the detector alone
- * scores 1 for any car), naming the experts that would.
+ * Warnings for the parts of a prompt that no expert of this ensemble checks, from what each expert declares it
+ * judges (ExpertPlugin.judges): attribute words ("a blue car" with the detector alone scores 1 for any car), quoted
+ * text without an OCR expert, and a prompt that is not English (only English prompts are parsed). No warning when
+ * an expert does not declare what it judges (nothing can be claimed about it).
  */
-export function uncheckedAttributesWarning(item: ScoreInput, expertKinds: readonly string[]): string | undefined {
-  if (expertKinds.some((kind) => ATTRIBUTE_JUDGES.has(kind))) return undefined;
+export function uncheckedPartsWarnings(item: ScoreInput, experts: readonly JudgingExpert[]): string[] {
   let spec: PromptSpec;
   try {
     spec = resolveSpec(item);
   } catch {
-    return undefined;
+    return [];
   }
+  const readsPrompt = experts.filter((expert) => expert.judges?.some((aspect) => aspect !== 'overall' && aspect !== 'text'));
+  if (spec.unsupported === 'not-english') {
+    // Only English prompts are parsed: experts that read objects, counts, positions or attributes get nothing.
+    return readsPrompt.length > 0 || experts.length === 0
+      ? [
+          `the prompt is not English: only English prompts are parsed, so ${listWords([...new Set(readsPrompt.map((expert) => expert.kind))]) || 'the experts'} cannot read objects, counts, positions or attributes from it; write the prompt in English (or give a spec)`,
+        ]
+      : [];
+  }
+  if (experts.length === 0 || experts.some((expert) => expert.judges === undefined)) return [];
+  const judged = new Set(experts.flatMap((expert) => expert.judges ?? []));
+  const warnings: string[] = [];
   const phrases = spec.objects.filter((object) => object.attributes?.length).map((object) => `"${object.attributes!.join(' ')}" (${object.name})`);
-  if (phrases.length === 0) return undefined;
-  return `attributes not checked: ${phrases.join(', ')}; ${expertKinds.join(', ') || 'these experts'} judge(s) objects, counts and positions only; add a vqa (or orm) expert to check colours and attributes`;
+  if (phrases.length > 0 && !judged.has('attributes')) {
+    warnings.push(`attributes not checked: ${phrases.join(', ')}; ${whatTheyJudge(experts)}; add a vqa (or orm) expert to check colours and attributes`);
+  }
+  const text = spec.text ?? quotedSpans(item.prompt);
+  if (text.length > 0 && !judged.has('text')) {
+    warnings.push(`text not checked: ${text.map((span) => `"${span}"`).join(', ')}; ${whatTheyJudge(experts)}; add an ocr expert to read it`);
+  }
+  return warnings;
+}
+
+/** The prompt's double-quoted spans ("…" or “…”), for specs that carry no `text` (user specs, converters). */
+function quotedSpans(prompt: string): string[] {
+  return [...prompt.matchAll(/"([^"]+)"|\u201c([^\u201d]+)\u201d/g)].map((match) => (match[1] ?? match[2]!).trim()).filter(Boolean);
 }
 
 /**
@@ -248,6 +298,16 @@ export function explainResult(result: EnsembleItemResult, expertNames: readonly 
     .join('; ');
 }
 
+/** Each expert with what its plugin says it judges (a kind whose plugin cannot be found: undeclared). */
+async function judgingExperts(experts: readonly { name: string; kind: string }[]): Promise<JudgingExpert[]> {
+  return Promise.all(
+    experts.map(async (expert) => {
+      const plugin = await resolveExpertPlugin(expert.kind, { importModule: (specifier) => import(specifier) }).catch(() => undefined);
+      return { ...expert, ...(plugin?.judges ? { judges: plugin.judges } : {}) };
+    }),
+  );
+}
+
 /** The contract records of `details` in one line (core's `explainDetails`; kept here for existing callers). */
 export const explainDetails = coreExplainDetails;
 
@@ -288,11 +348,10 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     await ensemble.dispose().catch(() => undefined);
   }
   const expertNames = ensemble.experts.map((expert) => expert.name);
-  const expertKinds = [...new Set(ensemble.experts.map((expert) => expert.model.kind))];
+  const judging = await judgingExperts(ensemble.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind })));
   results.forEach((result, index) => {
     if (result.error) return;
-    const warning = uncheckedAttributesWarning(items[index]!, expertKinds);
-    if (warning) result.warnings.push(warning);
+    result.warnings.push(...uncheckedPartsWarnings(items[index]!, judging));
   });
   const fixtures = await findFixtureModels(config, flags.config ? path.dirname(path.resolve(flags.config)) : process.cwd());
   const fixtureExperts = new Set(fixtures.map((use) => use.expert));

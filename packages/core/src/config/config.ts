@@ -58,7 +58,20 @@ export interface ExpertPlugin {
   remoteBackends?: readonly string[];
   /** One line on why this kind scored what it did, from its `details` (default: core's `explainDetails`). */
   explain?: ExplainDetails;
+  /**
+   * What of a prompt this kind's score checks. `t2ir score` warns about the parts of a prompt that no expert of
+   * the ensemble checks ("attributes not checked", "text not checked"), naming what each expert does check.
+   * Undeclared: unknown, and no such warning is given for ensembles with this kind.
+   */
+  judges?: readonly JudgedAspect[];
 }
+
+/**
+ * A part of a prompt an expert can check: `objects` named, their `counts`, `positions` (spatial relations),
+ * `attributes` (colour, material, ...), quoted `text` rendered in the image, or the image as a whole (`overall`:
+ * preference / alignment models, which check no part on its own).
+ */
+export type JudgedAspect = 'objects' | 'counts' | 'positions' | 'attributes' | 'text' | 'overall';
 
 /**
  * A backend that can run an expert of any kind (remote serving engines: `kserve`). When an entry's

@@ -19,6 +19,7 @@ export {
   type CreateFromConfigOptions,
   type ExpertPlugin,
   type ExpertPluginContext,
+  type JudgedAspect,
   type PluginResolveOptions,
 } from './config.js';
 export { ensembleConfigSchema, expertConfigSchema, type EnsembleConfig, type ExpertBackendConfig, type ExpertConfig, type ImageConfig } from './schema.js';
