@@ -123,7 +123,7 @@ export function loadClassifiedImage(
   reference: ClassifiedReference,
   policy: ImagePolicy,
   signal?: AbortSignal,
-  beforeDecode?: (info: { width: number; height: number }) => void | Promise<void>,
+  beforeDecode?: (info: { width: number; height: number; format: string }) => void | Promise<void>,
 ): Promise<RgbImage> {
   const options = {
     ...(policy.imageFetchTimeoutMs !== undefined ? { fetchTimeoutMs: policy.imageFetchTimeoutMs } : {}),

@@ -53,8 +53,26 @@ export interface RewardServerOptions extends ImagePolicy {
    * order, a request that needs more than all of it gets 413. Default 64 Mi pixels (192 MiB of RGB).
    */
   maxInflightPixels?: number;
-  /** Most open connections; past it requests are answered 503 + Retry-After and the connection closed. Default 1024. */
+  /** Most open connections; past it requests (but health) are answered 503 + Retry-After and the connection closed. Default 1024. */
   maxConnections?: number;
+  /**
+   * Most connections from one remote address (below the global cap, so one client cannot take every slot);
+   * its sockets past it are answered like those past `maxConnections`. Behind a load balancer every client
+   * shares its address: raise this to `maxConnections`. Default 3/4 of `maxConnections`.
+   */
+  maxConnectionsPerClient?: number;
+  /**
+   * Longest a client may take to send a request's headers, in ms (slowloris); past it Node answers 408 and
+   * closes the socket. Checked every second. Default 10000.
+   */
+  headersTimeoutMs?: number;
+  /** Longest silence while a request body is being received, in ms; past it 408 and the connection closes. Default 15000. */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * Longest prompt accepted, in characters (the parser reads the first 2,000): an item with a longer prompt
+   * (or spec.prompt) refuses its request with 413 `prompt_too_long` at intake. Default 4096.
+   */
+  maxPromptChars?: number;
   /**
    * Per-expert normalisation of every request's scores (`{ mode: 'running-z' }`, or specs by expert name); a
    * request's own `normalize` replaces it. Default: each expert's configured `normalize`, else raw scores.
@@ -143,6 +161,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
   const maxConnections = options.maxConnections ?? 1024;
+  const maxConnectionsPerClient = options.maxConnectionsPerClient ?? Math.max(1, Math.floor((maxConnections * 3) / 4));
+  const bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 15_000;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   const log = options.log ?? (() => {});
   const policy: ImagePolicy = {
@@ -193,6 +213,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     maxWaitMs: options.maxWaitMs ?? 5,
     concurrency: options.concurrency ?? 1,
     retryAfter,
+    maxPromptChars: options.maxPromptChars ?? 4096,
   });
   const { batcher } = scorer;
   inService = () => batcher.runningItems;
@@ -203,11 +224,20 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
   // Idle keep-alive connections stay open longer than Node's 5 s default (trainers call once per step; a
   // client reusing a connection the server just closed sees a spurious network error).
-  const httpServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs }, (request, response) =>
-    onRequest(request, response, false),
+  // headersTimeout (Node's default 60 s, checked every 30 s) is what frees sockets that drip their headers.
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeoutMs);
+  const httpServer = createServer(
+    {
+      keepAlive: true,
+      keepAliveTimeout: 65_000,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout,
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    },
+    (request, response) => onRequest(request, response, false),
   );
   httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, true));
-  const lifecycle = new Lifecycle(httpServer, { maxConnections });
+  const lifecycle = new Lifecycle(httpServer, { maxConnections, maxConnectionsPerClient });
   const shuttingDown = () => lifecycle.draining;
 
   metrics.setQueueDepthSource(() => scorer.queueDepth());
@@ -252,9 +282,10 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     isShuttingDown: shuttingDown,
     scoreItems: async (items, signal, normalize) => normalizer.apply(await scorer.scoreItems(items, signal), items, normalize),
     parseNormalize: (value) => normalizer.parseRequest(value),
-    readBody: ({ request }) => readBody(request, maxBodyBytes, byteLeases.get(request), retryAfter),
+    readBody: ({ request }) => readBody(request, maxBodyBytes, byteLeases.get(request), retryAfter, bodyIdleTimeoutMs),
     readJson: async (exchange) => parseJson(await context.readBody(exchange)),
     withDeadline: ({ response }, work) => withDeadline(response, requestTimeoutMs, work, () => metrics.error('request', 'timeout')),
+    maxItems: admission.options.maxItems,
   };
 
   function findRoute(method: string, pathname: string): { protocol: Protocol; route: RouteMatch } | undefined {
@@ -268,8 +299,9 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   /** Checks a request against the server's state before its protocol sees it: auth, readiness, content type, byte budget. */
   async function admit(exchange: Exchange, route: RouteMatch): Promise<void> {
     const { request } = exchange;
-    if (lifecycle.isOverCap(request.socket)) {
-      throw new HttpError(503, 'too_many_connections', `the server holds at most ${maxConnections} connections`, {
+    // Health routes are answered on every socket, over the cap too: a flood never fails a liveness probe.
+    if (!route.public && lifecycle.isOverCap(request.socket)) {
+      throw new HttpError(503, 'too_many_connections', `the server holds at most ${maxConnections} connections (${maxConnectionsPerClient} per client)`, {
         'retry-after': retryAfter,
         connection: 'close',
       });
@@ -309,11 +341,11 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   function sendError(exchange: Exchange, protocol: Protocol | undefined, error: unknown): void {
     const { request, response, url } = exchange;
     if (error instanceof HttpError) {
-      if (error.status >= 500 || error.status === 429 || error.status === 413 || error.status === 401 || error.status === 415)
+      if (error.status >= 500 || error.status === 429 || error.status === 413 || error.status === 401 || error.status === 415 || error.status === 408)
         metrics.error('request', error.code);
       const headers = { ...error.headers };
-      // After a 413 the rest of the body is never read: close the connection instead of draining it.
-      if (error.status === 413) headers.connection = 'close';
+      // After a 413 / 408 the rest of the body is never read: close the connection instead of draining it.
+      if (error.status === 413 || error.status === 408) headers.connection = 'close';
       const body = protocol?.errorBody
         ? protocol.errorBody(error)
         : { error: { code: error.code, message: error.message, ...(error.data ? { data: error.data } : {}) } };

@@ -4,6 +4,13 @@ import type { Socket } from 'node:net';
 export interface LifecycleOptions {
   /** Most open connections; sockets past it are marked over the cap (answered 503, then closed). */
   maxConnections: number;
+  /**
+   * Most connections counted toward `maxConnections` from one remote address; that address's sockets past it
+   * are over the cap too. Default: all of `maxConnections`.
+   */
+  maxConnectionsPerClient?: number;
+  /** How long an over-cap socket may stay open at all (whether or not it sends anything). Default 5000 ms. */
+  overCapLifetimeMs?: number;
   /** Quiet time, after the last accepted request is answered, for bytes already on the wire to be read. Default 100 ms. */
   lingerMs?: number;
   /** Longest the drain waits for that quiet time while new requests keep arriving. Default 2000 ms. */
@@ -14,8 +21,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * The server's connections and requests over its life, and the graceful drain:
- * - connections are counted; past `maxConnections` a socket is marked so its requests get 503 (a reset tells
- *   a client nothing), and it is dropped after 5 s;
+ * - connections are counted, in all and per remote address; past `maxConnections` (or the address's
+ *   `maxConnectionsPerClient`) a socket is marked so its requests but health get 503 (a reset tells a client
+ *   nothing), and it is dropped after 5 s;
  * - every request is tracked from the moment it is read until its response closes;
  * - `drain()` keeps the listener open (new requests are still read, and answered 503 by the caller), marks
  *   every answer still to come `Connection: close`, waits until every request is answered and the scorer is
@@ -27,6 +35,10 @@ export class Lifecycle {
   readonly #options: Required<LifecycleOptions>;
   readonly #connections = new Set<Socket>();
   readonly #overCap = new WeakSet<Socket>();
+  /** Over-cap sockets still open (not counted in #connections). */
+  readonly #overCapOpen = new Set<Socket>();
+  /** Counted connections per remote address. */
+  readonly #perClient = new Map<string, number>();
   readonly #responses = new Set<ServerResponse>();
   #idleWaiters: (() => void)[] = [];
   #lastRequestAt = 0;
@@ -34,19 +46,57 @@ export class Lifecycle {
 
   constructor(server: Server, options: LifecycleOptions) {
     this.#server = server;
-    this.#options = { lingerMs: 100, lingerMaxMs: 2_000, ...options };
-    server.on('connection', (socket: Socket) => {
-      if (this.#connections.size >= this.#options.maxConnections) {
-        this.#overCap.add(socket);
-        socket.setTimeout(5_000, () => socket.destroy());
-      }
+    this.#options = { lingerMs: 100, lingerMaxMs: 2_000, maxConnectionsPerClient: options.maxConnections, overCapLifetimeMs: 5_000, ...options };
+    server.on('connection', (socket: Socket) => this.#accept(socket));
+  }
+
+  /**
+   * Counts a new socket, or marks it over the cap: over the global cap, or over its address's share. An
+   * over-cap socket is not counted (one client holding its share cannot also hold the others'), gets 503 on
+   * any request but health, and is closed after `overCapLifetimeMs` whatever it does (dripping one byte at a
+   * time keeps no idle timer from firing). Past another `maxConnections` of those, new sockets are closed at once.
+   */
+  #accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const fromClient = this.#perClient.get(address) ?? 0;
+    if (this.#connections.size < this.#options.maxConnections && fromClient < this.#options.maxConnectionsPerClient) {
       this.#connections.add(socket);
-      socket.once('close', () => this.#connections.delete(socket));
+      this.#perClient.set(address, fromClient + 1);
+      socket.once('close', () => {
+        this.#connections.delete(socket);
+        const left = (this.#perClient.get(address) ?? 1) - 1;
+        if (left > 0) this.#perClient.set(address, left);
+        else this.#perClient.delete(address);
+      });
+      return;
+    }
+    if (this.#overCapOpen.size >= this.#options.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    this.#overCap.add(socket);
+    this.#overCapOpen.add(socket);
+    const timer = setTimeout(() => socket.destroy(), this.#options.overCapLifetimeMs);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.#overCapOpen.delete(socket);
     });
   }
 
+  /** Connections counted toward the cap (over-cap ones excluded). */
   get connections(): number {
     return this.#connections.size;
+  }
+
+  /** Over-cap connections still open (they are closed within `overCapLifetimeMs`). */
+  get overCapConnections(): number {
+    return this.#overCapOpen.size;
+  }
+
+  /** Counted connections from `address`. */
+  connectionsFrom(address: string): number {
+    return this.#perClient.get(address) ?? 0;
   }
 
   /** Requests read and not yet answered. */

@@ -1,4 +1,5 @@
 import type { Admission, Lease } from './admission.js';
+import { scheduleReclaim } from './reclaim.js';
 
 /**
  * One request's door to the pixel budget. Each item reports its header size (or that it failed before
@@ -61,6 +62,8 @@ export class PixelGate {
 
   /** Gives the budget back (after the request's items were scored or dropped). */
   release(): void {
+    // Large decoded images are collected once the request's last references are gone (see reclaim.ts).
+    if (this.#lease) scheduleReclaim(this.#lease.amount);
     this.#lease?.release();
     this.#lease = undefined;
   }

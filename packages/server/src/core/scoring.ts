@@ -32,6 +32,8 @@ export interface ScorerOptions {
   maxWaitMs: number;
   concurrency: number;
   retryAfter: string;
+  /** Longest prompt (and spec.prompt) accepted, in characters; longer refuses the request with 413. Default 4096. */
+  maxPromptChars?: number;
 }
 
 export interface Scorer {
@@ -47,6 +49,19 @@ const NOT_ALLOWED = new ImageSourceNotAllowedError('').code;
 
 function failedItem(error: T2IRewardError): EnsembleItemResult {
   return { reward: null, experts: {}, warnings: [], error };
+}
+
+/**
+ * What decoding one pixel costs, in pixels of budget (one pixel of budget = the 3 bytes of decoded RGB), by
+ * format: libvips' peak RSS per decoded pixel at 8192×8192 (sharp 0.35, issue 21) is 1.08× the RGB output for
+ * PNG and JPEG and 1.11× for TIFF (streamed into the output), but 2.70× for WebP and 2.44× for GIF (the whole
+ * frame is first decoded to RGBA). AVIF / HEIF (libheif, also a full RGBA frame) are charged like WebP.
+ */
+export const DECODE_COST: Readonly<Record<string, number>> = { png: 1, jpeg: 1, tiff: 1, webp: 2.75, gif: 2.5, avif: 2.75, heif: 2.75 };
+
+/** Budget pixels a width × height image of `format` is charged. */
+export function chargedPixels(width: number, height: number, format: string): number {
+  return Math.ceil(width * height * (DECODE_COST[format] ?? 2.75));
 }
 
 /** Maps an intake refusal to its HTTP answer (413 never fits; 429 with Retry-After, try again). */
@@ -90,7 +105,31 @@ export function createScorer(options: ScorerOptions): Scorer {
     throw error;
   }
 
+  const maxPromptChars = options.maxPromptChars ?? 4096;
+
+  /** Prompts are sentences: a longer one is refused before it is parsed, cached or held by a batch. */
+  function checkPrompts(items: readonly RawItem[]): void {
+    items.forEach((item, index) => {
+      const specPrompt = typeof item.spec === 'object' && item.spec !== null ? (item.spec as { prompt?: unknown }).prompt : undefined;
+      for (const [what, text] of [
+        ['prompt', item.prompt],
+        ['spec.prompt', specPrompt],
+      ] as const) {
+        if (typeof text === 'string' && text.length > maxPromptChars) {
+          throw new HttpError(
+            413,
+            'prompt_too_long',
+            `item ${index}: ${what} of ${text.length} characters is over the limit of ${maxPromptChars} (--max-prompt-chars)`,
+            {},
+            { index, length: text.length, maxPromptChars },
+          );
+        }
+      }
+    });
+  }
+
   async function scoreItems(items: readonly RawItem[], signal: AbortSignal): Promise<EnsembleItemResult[]> {
+    checkPrompts(items);
     // Items count toward the queue from here, before anything is decoded: too many is refused at once.
     let itemsLease;
     try {
@@ -115,7 +154,7 @@ export function createScorer(options: ScorerOptions): Scorer {
       const specs = items.map((item, index): PromptSpec | undefined => {
         if (item.spec === undefined || item.spec === null) return undefined;
         try {
-          return validatePromptSpec(item.spec);
+          return validatePromptSpec(item.spec, { stopEarly: true });
         } catch (error) {
           throw new HttpError(400, 'invalid_spec', `item ${index}: ${(error as Error).message}`, {}, { index });
         }
@@ -138,15 +177,17 @@ export function createScorer(options: ScorerOptions): Scorer {
   ): Promise<EnsembleItemResult[]> {
     const decoded = await Promise.all(
       classified.map((reference, index) =>
-        loadClassifiedImage(reference, policy, signal, ({ width, height }) => gate.report(index, width * height)).catch((error: unknown) => {
-          gate.skip(index);
-          if (signal.aborted || gate.error !== undefined) return undefined;
-          const typed = toRewardError(error);
-          // Core re-checks the root after resolving symlinks: a refusal there is still a refusal.
-          if (typed.code === NOT_ALLOWED) throw new HttpError(403, typed.code, typed.message);
-          metrics.error('image', typed.code);
-          return typed;
-        }),
+        loadClassifiedImage(reference, policy, signal, ({ width, height, format }) => gate.report(index, chargedPixels(width, height, format))).catch(
+          (error: unknown) => {
+            gate.skip(index);
+            if (signal.aborted || gate.error !== undefined) return undefined;
+            const typed = toRewardError(error);
+            // Core re-checks the root after resolving symlinks: a refusal there is still a refusal.
+            if (typed.code === NOT_ALLOWED) throw new HttpError(403, typed.code, typed.message);
+            metrics.error('image', typed.code);
+            return typed;
+          },
+        ),
       ),
     );
     if (signal.aborted) throw signal.reason;

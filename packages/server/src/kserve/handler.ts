@@ -145,6 +145,31 @@ function itemsFromTensors(tensors: readonly DecodedTensor[]): RawItem[] {
   });
 }
 
+/**
+ * The request's `outputs`, checked before anything is scored: an array of `{ name: string, parameters?: {
+ * binary_data?: boolean } }` naming outputs of the model (400 otherwise, never a 500 after the work was done).
+ */
+function requestedOutputs(outputs: unknown, available: readonly string[], modelName: string): KServeRequestedOutput[] | undefined {
+  if (outputs === undefined || outputs === null) return undefined;
+  if (!Array.isArray(outputs)) throw new HttpError(400, 'bad_outputs', '"outputs" must be an array of {"name": string}');
+  if (outputs.length > available.length * 4)
+    throw new HttpError(400, 'bad_outputs', `"outputs" lists ${outputs.length} entries; model ${modelName} has ${available.length} outputs`);
+  outputs.forEach((wanted: unknown, index) => {
+    if (typeof wanted !== 'object' || wanted === null || Array.isArray(wanted) || typeof (wanted as { name?: unknown }).name !== 'string') {
+      throw new HttpError(400, 'bad_outputs', `outputs[${index}] must be an object with a string "name"`);
+    }
+    const { name, parameters } = wanted as { name: string; parameters?: unknown };
+    if (!available.includes(name)) throw new HttpError(400, 'unknown_output', `model ${modelName} has no output ${name.slice(0, 80)}`);
+    if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))) {
+      throw new HttpError(400, 'bad_outputs', `outputs[${index}].parameters must be an object`);
+    }
+    const binary = (parameters as { binary_data?: unknown } | undefined)?.binary_data;
+    if (binary !== undefined && typeof binary !== 'boolean')
+      throw new HttpError(400, 'bad_outputs', `outputs[${index}].parameters.binary_data must be a boolean`);
+  });
+  return outputs as KServeRequestedOutput[];
+}
+
 const MODEL_ROUTE = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
 
 /** A path segment as the client meant it; a malformed escape (`%ZZ`) is the client's error (400), not the model's. */
@@ -214,6 +239,7 @@ async function serveKServe(exchange: Exchange, context: ServerContext): Promise<
     if (error instanceof KServeProtocolError) throw new HttpError(400, 'bad_request', error.message);
     throw error;
   }
+  const wantedOutputs = requestedOutputs(decoded.header.outputs, outputNames(context, model), model.name);
   const items = itemsFromTensors(decoded.tensors);
   // Request parameter `normalize`: a mode name ("running-z") or a JSON string of a spec / specs by expert.
   const normalizeParameter = (decoded.header.parameters as Record<string, unknown> | undefined)?.normalize;
@@ -230,7 +256,7 @@ async function serveKServe(exchange: Exchange, context: ServerContext): Promise<
   const available = buildOutputs(context, model, results);
   const binaryByDefault = decoded.header.parameters?.binary_data_output === true;
   const requested: KServeRequestedOutput[] =
-    decoded.header.outputs && decoded.header.outputs.length > 0 ? decoded.header.outputs : [...available.keys()].map((output) => ({ name: output }));
+    wantedOutputs && wantedOutputs.length > 0 ? wantedOutputs : [...available.keys()].map((output) => ({ name: output }));
   const outgoing: OutgoingTensor[] = requested.map((wanted) => {
     const tensor = available.get(wanted.name);
     if (!tensor) throw new HttpError(400, 'unknown_output', `model ${model.name} has no output ${wanted.name}`);

@@ -36,7 +36,12 @@ export const openRlhfProtocol: Protocol = {
     return (pathname === '/openrlhf/reward' || pathname === '/get_reward') && method === 'POST' ? { scoring: true } : undefined;
   },
   async handle(exchange, context) {
-    const parsed = validateRequest<OpenRlhfRequest>(openRlhfRequestSchema, await context.readJson(exchange), 'OpenRLHF request');
+    const parsed = validateRequest<OpenRlhfRequest>(openRlhfRequestSchema, await context.readJson(exchange), 'OpenRLHF request', context.maxItems, [
+      'query',
+      'prompts',
+      'labels',
+      'images',
+    ]);
     const items = itemsOf(parsed);
     const failedReward = exchange.url.searchParams.get('failed_reward');
     const fallback = failedReward === null ? null : Number(failedReward);

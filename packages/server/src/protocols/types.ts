@@ -51,6 +51,8 @@ export interface ServerContext {
   withDeadline<T>(exchange: Exchange, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** Retry-After seconds, as the header value. */
   readonly retryAfter: string;
+  /** Most items one request may carry (the queue size): longer arrays are refused before validation. */
+  readonly maxItems: number;
 }
 
 /** A protocol served by the reward server: which requests it takes, and how it answers them. */

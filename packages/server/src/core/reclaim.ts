@@ -1,0 +1,53 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * Decoded pixels live in buffers that libvips allocated outside the JS heap; V8 frees them only when a full
+ * collection finds them unreachable, which on a quiet heap can be many requests later. Measured (issue 21):
+ * four 8192×8192 PNGs at once, serialised by the pixel budget (one fits), still peaked at 4 × 192 MB because
+ * each decoded image outlived its request. Collecting right after a large image's budget is given back, before
+ * the next request decodes, keeps the peak at the budget. A full GC costs milliseconds at this heap size and
+ * runs only after an image of at least `minPixels`.
+ */
+let collect: (() => void) | null | undefined;
+
+function collector(): (() => void) | null {
+  if (collect !== undefined) return collect;
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return (collect = exposed);
+  try {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  } catch {
+    collect = null;
+  }
+  return collect;
+}
+
+/** Images of this many pixels or more are collected right after their request (16 Mpx: 48 MB of RGB). */
+export const RECLAIM_MIN_PIXELS = 16 * 1024 * 1024;
+
+let scheduled = false;
+
+/**
+ * Schedules one full collection (coalesced) for after the current request's answer is on its way, when
+ * `pixels` were just given back and are at least `minPixels`: by then nothing references the decoded image, and
+ * the next request's decode (in libuv's threads) has not allocated its output yet.
+ */
+export function scheduleReclaim(pixels: number, minPixels = RECLAIM_MIN_PIXELS): void {
+  if (pixels < minPixels || scheduled) return;
+  scheduled = true;
+  setTimeout(() => {
+    scheduled = false;
+    reclaimDecodedPixels(pixels, minPixels);
+  }, 0).unref();
+}
+
+/** Runs a full collection now when `pixels` were just given back and are at least `minPixels`. */
+export function reclaimDecodedPixels(pixels: number, minPixels = RECLAIM_MIN_PIXELS): boolean {
+  if (pixels < minPixels) return false;
+  const gc = collector();
+  if (!gc) return false;
+  gc();
+  return true;
+}
