@@ -89,6 +89,14 @@ describe('VQA reference t2i-r1-code: golden cases from a port of reward_git.py (
   });
 });
 
+describe('VQA default mode: details show the question as sent too', () => {
+  it('a backend that removed "<image>" reports the text it sent', async () => {
+    const spec = fromT2IR1Row({ prompt: 'a sign', task_type: 'texture', nouns: ['sign'], attr_nouns: ['a <image> sign'] });
+    const [result] = await createVqaReward({ backend: new StandInBackend('<image>') }).doScore([{ image, prompt: 'a sign', spec }]);
+    expect((result!.details as { questions: { question: string }[] }).questions[0]!.question).toBe('a  sign?');
+  });
+});
+
 describe('VQA reference on the tiny GIT export: "<image>" is plain text to GIT\'s tokenizer, sent as written', () => {
   const vqa = createVqaReward({ backend: { type: 'onnx', model: fixtureModelDir('tiny-git') }, reference: 't2i-r1-code' });
   afterAll(() => vqa.dispose());

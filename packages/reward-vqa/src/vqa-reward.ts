@@ -190,7 +190,9 @@ export class VqaReward extends BaseReward {
       const questions: VqaQuestionDetail[] = plan.phrases.map((phrase, q) => {
         const answer = answers[q]!;
         for (const warning of answer.warnings) warnings.push(`"${phrase}": ${warning}`);
-        return { phrase, question: plan.queries[q]!.prefix + phrase + plan.queries[q]!.suffix, pYes: answer.pYes, pNo: answer.pNo, ratio: answer.ratio };
+        // The question as the backend sent it (control-token text removed), else as planned.
+        const question = answer.sent ?? plan.queries[q]!.prefix + phrase + plan.queries[q]!.suffix;
+        return { phrase, question, pYes: answer.pYes, pNo: answer.pNo, ratio: answer.ratio };
       });
       const ratios = questions.map((q) => q.ratio).filter((r): r is number => r !== null && Number.isFinite(r));
       if (questions.length === 0) warnings.push('the prompt has no object to ask about');
