@@ -33,6 +33,10 @@ describe('t2ir serve', () => {
       '--max-inflight-pixels',
       '--max-inflight-mb',
       '--max-connections',
+      '--max-connections-per-client',
+      '--headers-timeout-ms',
+      '--body-idle-timeout-ms',
+      '--max-prompt-chars',
       '--image-fetch-timeout-ms',
       '--threads',
     ]) {

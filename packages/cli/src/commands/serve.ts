@@ -18,6 +18,10 @@ interface ServeFlags {
   maxImagePixels?: number;
   maxInflightPixels?: number;
   maxConnections: number;
+  maxConnectionsPerClient?: number;
+  headersTimeoutMs: number;
+  bodyIdleTimeoutMs: number;
+  maxPromptChars: number;
   imageFetchTimeoutMs: number;
   token?: string;
   tokenFile?: string;
@@ -103,7 +107,15 @@ export function registerServeCommand(program: Command): void {
     .option('--max-inflight-mb <n>', 'request bodies held at once over all requests, MiB (429 past it; default max(body, 128))', integer(1))
     .option('--max-image-pixels <n>', 'largest image in pixels, width*height (the item fails past it; default 64 Mi)', integer(1))
     .option('--max-inflight-pixels <n>', 'decoded pixels held at once over all requests (requests wait; 413 if one needs more; default 64 Mi)', integer(1))
-    .option('--max-connections <n>', 'open connections; past it requests get 503 + Retry-After', integer(1), 1024)
+    .option('--max-connections <n>', 'open connections; past it requests (but health) get 503 + Retry-After', integer(1), 1024)
+    .option(
+      '--max-connections-per-client <n>',
+      'open connections from one remote address (default 3/4 of --max-connections; behind a load balancer every client shares its address: set it to --max-connections)',
+      integer(1),
+    )
+    .option('--headers-timeout-ms <n>', 'longest a client may take to send request headers (408 and closed past it)', integer(1), 10_000)
+    .option('--body-idle-timeout-ms <n>', 'longest silence while a request body arrives (408 and closed past it)', integer(1), 15_000)
+    .option('--max-prompt-chars <n>', 'longest prompt in characters; a request with a longer one gets 413 prompt_too_long', integer(1), 4096)
     .option('--image-fetch-timeout-ms <n>', 'longest an image URL download may take (the item fails past it)', integer(1), 10_000)
     .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $T2IR_SERVE_TOKEN; visible in ps: prefer --token-file)')
     .option('--token-file <file>', 'read the bearer token from the first line of this file')
@@ -157,6 +169,10 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
         ...(flags.maxImagePixels !== undefined ? { maxImagePixels: flags.maxImagePixels } : {}),
         ...(flags.maxInflightPixels !== undefined ? { maxInflightPixels: flags.maxInflightPixels } : {}),
         maxConnections: flags.maxConnections,
+        ...(flags.maxConnectionsPerClient !== undefined ? { maxConnectionsPerClient: flags.maxConnectionsPerClient } : {}),
+        headersTimeoutMs: flags.headersTimeoutMs,
+        bodyIdleTimeoutMs: flags.bodyIdleTimeoutMs,
+        maxPromptChars: flags.maxPromptChars,
         imageFetchTimeoutMs: flags.imageFetchTimeoutMs,
         ...(token !== undefined ? { token } : {}),
         ...(flags.imageRoot !== undefined ? { imageRoot: flags.imageRoot } : {}),
