@@ -82,3 +82,28 @@ describe('details contract and explain(), for every formula', () => {
     expect(explain(outcome.details)).toBe('car 1/2; expected car>=2, found 1');
   });
 });
+
+describe("explain() of the released code's formula (t2i-r1-code, the t2i-r1-reference preset)", () => {
+  const bicycle = det('bicycle', 0.95, [0, 0, 100, 100]);
+  const dogNear = det('dog', 0.95, [120, 0, 220, 100]);
+  const reference = (spec: PromptSpec, detections: Detection[]) =>
+    explain(
+      scoreDetections({ spec, detections, image: { width: 512, height: 512 }, resolveLabel: (n) => coco.resolve(n) }, 't2i-r1-code', { reproduceBugs: true })
+        .details,
+    );
+
+  it('spatial: both objects found, the position and the rule with its value (the why column was empty)', () => {
+    const spec: PromptSpec = { objects: [{ name: 'dog' }, { name: 'bicycle' }], relations: [{ subject: 'dog', relation: 'next to', object: 'bicycle' }] };
+    expect(reference(spec, [dogNear, bicycle])).toBe(
+      'dog found, bicycle found, dog next to bicycle: position 1.00 → 0.2·e1 + 0.2·e2 + determine_position/2 = 0.90',
+    );
+    expect(reference(spec, [dogNear])).toBe(
+      'dog found, bicycle not found, dog next to bicycle: pos not computed: both objects must be found → 0.2·e1 + 0.2·e2 + determine_position/2 = 0.20',
+    );
+  });
+
+  it('existence: a found object reads "found", not "dog ?"; numeracy: boxes kept / asked and the value', () => {
+    expect(reference({ objects: [{ name: 'dog' }, { name: 'cat' }], relations: [] }, [dogNear])).toBe('dog found, cat not found');
+    expect(reference({ objects: [{ name: 'dog', count: 2 }], relations: [] }, [dogNear])).toBe('dog 1/2 → 0.20');
+  });
+});

@@ -24,3 +24,17 @@ describe('ORM details contract and explain()', () => {
     expect(explainOutcome({ kind: 'orm', details: result!.details }, [expertPlugin])).toBe('matches the prompt? 0.80 (T 0.3)');
   });
 });
+
+describe('explain() in reference mode (t2i-r1-code samples the answer token)', () => {
+  const details = { reference: 't2i-r1-code', draw: 0.57, pAnswer: 0.31, pYes: 0.2, pNo: 0.11, expected: 0.2, temperature: 0.3 };
+
+  it('answered: false (a token other than yes / no was drawn) explains the 0 instead of saying nothing', () => {
+    expect(explain({ ...details, answered: false })).toBe(
+      'no yes/no answer drawn (draw 0.57 ≥ P(yes or no) 0.31): 0, as the released code scores it; expected 0.20 (T 0.3)',
+    );
+  });
+
+  it('answered: true gives the draw and the yes ratio', () => {
+    expect(explain({ ...details, draw: 0.12, answered: true })).toBe('answered (draw 0.12 < P(yes or no) 0.31): yes ratio 0.65 (T 0.3)');
+  });
+});

@@ -73,4 +73,14 @@ describe('t2ir score "why" column (real CenterNet, every detector formula)', () 
     expect(flat).toContain('toy: half right');
     expect(flat).not.toContain('n/a');
   });
+
+  it("--preset t2i-r1-reference: the why column gives the released code's terms (it was empty)", async () => {
+    const stdout = captureWrites(process.stdout);
+    const code = await runCli(['score', '--preset', 't2i-r1-reference', '--image', dog.path, '--prompt', 'a dog next to a bicycle', '--threads', '0']);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const flat = stdout.text.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
+    expect(flat).toContain('why');
+    expect(flat).toMatch(/dog found, bicycle found, dog next to bicycle: position \d\.\d\d → 0\.2·e1 \+ 0\.2·e2 \+ determine_position\/2 = 0\.\d\d/);
+  });
 });
