@@ -31,6 +31,8 @@ export const expertPlugin: ExpertPlugin = {
   description: "LAION improved aesthetic predictor (CLIP ViT-L/14 embedding → MLP; DDPO's / Flow-GRPO's aesthetic reward), raw ~1–10",
   backends: ['transformers'],
   configSchema: aestheticConfigSchema,
+  // Prompt-independent: the image alone is judged, none of the prompt's objects, attributes or text.
+  judges: ['overall'],
   explain: explainAesthetic,
   create(config, context) {
     const options = (config.options ?? {}) as { head?: string };

@@ -21,6 +21,8 @@ export const expertPlugin: ExpertPlugin = {
   description: "JPEG compressibility at quality 95 (DDPO's / Flow-GRPO's reward: −kB), sharp encoding byte-identical to PIL's, offline",
   backends: ['sharp'],
   configSchema: compressibilityConfigSchema,
+  // Prompt-independent: the image alone is judged, none of the prompt's objects, attributes or text.
+  judges: ['overall'],
   explain: explainCompressibility,
   create(config) {
     return createCompressibilityReward({ ...(config.options ?? {}) } as CompressibilityRewardOptions);

@@ -28,6 +28,8 @@ export const expertPlugin: ExpertPlugin = {
   poolBackends: ['tfjs'],
   // The classifier scores image by image: a free worker takes the next image.
   poolChunkSize: 1,
+  // Prompt-independent: the image alone is judged, none of the prompt's objects, attributes or text.
+  judges: ['overall'],
   explain: explainSafety,
   create(config) {
     return createSafetyReward({ ...(config.options ?? {}) } as SafetyRewardOptions);

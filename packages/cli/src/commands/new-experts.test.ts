@@ -63,6 +63,13 @@ describe('t2ir score --expert compressibility safety (no config: offline default
     expect(flat).toMatch(/Neutral 0\.\d\d; P\(unsafe\) 0\.0\d\d/);
   }, 120_000);
 
+  it('declares what it judges: the image as a whole (t2ir score names it when attributes go unchecked)', async () => {
+    const { code, stdout } = await cli('score', '--expert', 'compressibility', '--image', photo('dog'), '--prompt', 'a blue car', '--json');
+    expect(code).toBe(0);
+    const [result] = (JSON.parse(stdout) as { results: { warnings: string[] }[] }).results;
+    expect(result!.warnings.join(' ')).toContain('attributes not checked: "blue" (car); compressibility judges the image as a whole');
+  });
+
   it('--expert aesthetic alone says what it needs (exit 2)', async () => {
     const { code, stderr } = await cli('score', '--expert', 'aesthetic', '--image', photo('dog'), '--prompt', 'a dog');
     expect(code).toBe(2);
