@@ -33,5 +33,5 @@ const extra = JSON.parse(process.argv[2] ?? '{}') as Partial<RewardServerOptions
 const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: new BrightnessReward() }] }), ...extra });
 const { url } = await server.listen();
 await server.ready;
-process.stdout.write(`${JSON.stringify({ url })}\n`);
+process.stdout.write(`${JSON.stringify({ url, ...(server.healthUrl ? { healthUrl: server.healthUrl } : {}) })}\n`);
 process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -5,7 +5,7 @@
  * process, read from /proc; the peak is VmHWM after resetting it through /proc/PID/clear_refs).
  * Each probe gets a fresh server process.
  *
- *   npm run attack -w @t2i-reward/server [-- --only prompts,invalid --scale 0.25 --idle 30 --slow-seconds 30]
+ *   npm run attack -w @t2i-reward/server [-- --only prompts,invalid --scale 0.25 --idle 30 --slow-seconds 30 --server '{"healthPort":0}']
  *
  * --scale shrinks every size and count (0.1 for a quick look); --idle is how long to wait before reading "after idle".
  * Not part of `npm test` (it takes minutes); `attack.test.ts` runs a fast subset of each probe.
@@ -50,6 +50,8 @@ interface Row {
 interface ServerProc {
   child: ChildProcess;
   url: string;
+  /** Where /healthz is polled: the health port when the server has one (--server '{"healthPort":0}'). */
+  healthUrl: string;
   port: number;
   exited: Promise<number | null>;
   stderr: () => string;
@@ -64,11 +66,11 @@ async function startServer(extra: Record<string, unknown> = {}): Promise<ServerP
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()).slice(-4000));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
   const reader = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    reader.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+  const { url, healthUrl } = await new Promise<{ url: string; healthUrl?: string }>((resolve, reject) => {
+    reader.once('line', (line) => resolve(JSON.parse(line) as { url: string; healthUrl?: string }));
     void exited.then((code) => reject(new Error(`attack server exited (${code}): ${stderr}`)));
   });
-  return { child, url, port: Number(new URL(url).port), exited, stderr: () => stderr };
+  return { child, url, healthUrl: healthUrl ?? url, port: Number(new URL(url).port), exited, stderr: () => stderr };
 }
 
 async function stopServer(server: ServerProc): Promise<void> {
@@ -217,7 +219,7 @@ async function probe(
     await sleep(500);
     const before = rssMb(pid);
     resetHwm(pid);
-    const health = healthPoller(server.url);
+    const health = healthPoller(server.healthUrl);
     let result: { answers: Answer[]; notes?: string };
     let crashed = '';
     // Answers a probe got before the server died (the probe itself never returns then).
@@ -323,7 +325,7 @@ async function slowHeaders(server: ServerProc) {
         timeoutMs: 30_000,
       }),
     );
-    sameAddress.push(await request(server.url, { path: '/readyz', timeoutMs: 30_000 }));
+    sameAddress.push(await request(server.healthUrl, { path: '/readyz', timeoutMs: 30_000 }));
     await sleep(500);
   }
   clearInterval(drip);

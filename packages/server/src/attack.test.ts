@@ -236,6 +236,22 @@ describe('slow clients cannot take the server (issue 21 probe 3, scaled down)', 
     }
   });
 
+  it('--health-port: /healthz and /readyz on a port of their own, answered by a worker thread; closed with the server', async () => {
+    const { server } = await startServer({ healthPort: 0 });
+    const healthUrl = server.healthUrl!;
+    expect(healthUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(healthUrl).not.toBe(server.url);
+    try {
+      expect((await send(healthUrl, '/healthz')).status).toBe(200);
+      expect(JSON.parse((await send(healthUrl, '/readyz')).body)).toEqual({ ready: true });
+      expect((await send(healthUrl, '/v2/health/live')).status).toBe(200);
+      expect((await send(healthUrl, '/v1/score', '{}')).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+    await expect(send(healthUrl, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   it('a body that stops arriving is answered 408 after bodyIdleTimeoutMs and its byte budget is given back', async () => {
     const { server } = await startServer({ bodyIdleTimeoutMs: 300 });
     const port = Number(new URL(server.url).port);

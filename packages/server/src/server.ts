@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createRgbImage, isFatalRewardError, PooledReward, toRewardError, type Ensemble, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
 import { Admission, AdmissionRefusedError, type ByteLease } from './core/admission.js';
 import { withDeadline } from './core/deadline.js';
+import { startHealthPort, type HealthPort } from './core/health-port.js';
 import { Lifecycle } from './core/lifecycle.js';
 import { admissionHttpError, createScorer } from './core/scoring.js';
 import { HttpError, bearerMatches, isJsonContentType, parseJson, readBody, sendJson } from './http.js';
@@ -74,6 +75,13 @@ export interface RewardServerOptions extends ImagePolicy {
    */
   maxPromptChars?: number;
   /**
+   * Also serve liveness / readiness (`/healthz`, `/health`, `/readyz`, `/v2/health/live|ready`) on this port
+   * (0: any free one), from a worker thread: connection floods on the main port and long synchronous steps on
+   * the main thread cannot delay them; liveness fails once the main thread has not run for 10 s. Default: none
+   * (health is then answered on the main port, on every socket, over the connection caps too).
+   */
+  healthPort?: number;
+  /**
    * Per-expert normalisation of every request's scores (`{ mode: 'running-z' }`, or specs by expert name); a
    * request's own `normalize` replaces it. Default: each expert's configured `normalize`, else raw scores.
    */
@@ -132,6 +140,8 @@ export interface RewardServer {
   readonly httpServer: Server;
   /** Live counters (for tests and logs). */
   stats(): ServerStats;
+  /** The health port's URL once listening with `healthPort` set; undefined otherwise. */
+  readonly healthUrl: string | undefined;
 }
 
 /** A small picture that every expert accepts, for the warm-up. */
@@ -390,6 +400,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   }
 
   let closing: Promise<void> | undefined;
+  let healthPort: HealthPort | undefined;
   let address: { url: string; host: string; port: number } | undefined;
 
   async function shutdown(): Promise<void> {
@@ -401,6 +412,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     }
     log('shutting down: finishing accepted requests');
     await lifecycle.drain(() => batcher.drain());
+    await healthPort?.close();
     // Every answered request has updated the running statistics: keep them for the next start.
     await normalizer.save().then(
       () => normalizer.statePath && log(`running-z statistics written to ${normalizer.statePath}`),
@@ -425,6 +437,15 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       address = { url: `http://${urlHost}:${info.port}`, host: info.address, port: info.port };
       log(`listening on ${address.url}`);
+      if (options.healthPort !== undefined) {
+        try {
+          healthPort = await startHealthPort({ port: options.healthPort, host }, () => context.isReady());
+        } catch (error) {
+          await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+          throw error;
+        }
+        log(`health on ${healthPort.url} (/healthz, /readyz)`);
+      }
       listened = true;
       startLoading();
       return address;
@@ -434,6 +455,9 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     get url() {
       if (!address) throw new Error('server is not listening');
       return address.url;
+    },
+    get healthUrl() {
+      return healthPort?.url;
     },
     experts,
     metrics,

@@ -37,6 +37,7 @@ describe('t2ir serve', () => {
       '--headers-timeout-ms',
       '--body-idle-timeout-ms',
       '--max-prompt-chars',
+      '--health-port',
       '--image-fetch-timeout-ms',
       '--threads',
     ]) {

@@ -22,6 +22,7 @@ interface ServeFlags {
   headersTimeoutMs: number;
   bodyIdleTimeoutMs: number;
   maxPromptChars: number;
+  healthPort?: number;
   imageFetchTimeoutMs: number;
   token?: string;
   tokenFile?: string;
@@ -116,6 +117,7 @@ export function registerServeCommand(program: Command): void {
     .option('--headers-timeout-ms <n>', 'longest a client may take to send request headers (408 and closed past it)', integer(1), 10_000)
     .option('--body-idle-timeout-ms <n>', 'longest silence while a request body arrives (408 and closed past it)', integer(1), 15_000)
     .option('--max-prompt-chars <n>', 'longest prompt in characters; a request with a longer one gets 413 prompt_too_long', integer(1), 4096)
+    .option('--health-port <n>', 'also answer /healthz and /readyz on this port, from a thread that floods and long requests cannot delay', integer(0))
     .option('--image-fetch-timeout-ms <n>', 'longest an image URL download may take (the item fails past it)', integer(1), 10_000)
     .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $T2IR_SERVE_TOKEN; visible in ps: prefer --token-file)')
     .option('--token-file <file>', 'read the bearer token from the first line of this file')
@@ -173,6 +175,7 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
         headersTimeoutMs: flags.headersTimeoutMs,
         bodyIdleTimeoutMs: flags.bodyIdleTimeoutMs,
         maxPromptChars: flags.maxPromptChars,
+        ...(flags.healthPort !== undefined ? { healthPort: flags.healthPort } : {}),
         imageFetchTimeoutMs: flags.imageFetchTimeoutMs,
         ...(token !== undefined ? { token } : {}),
         ...(flags.imageRoot !== undefined ? { imageRoot: flags.imageRoot } : {}),
