@@ -40,3 +40,29 @@ describe('config files', () => {
     await expect(createEnsembleFromConfig({ experts: [{ ...entry, options: { heads: 'x' } }] })).rejects.toThrow(/experts\/0\/options\/heads/);
   });
 });
+
+describe('the head and the CLIP tower in separate folders', () => {
+  it('options.clip names the CLIP folder (relative to the config) while backend.model holds only the head', async () => {
+    const { promises: fs } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-aesthetic-head-'));
+    await fs.mkdir(path.join(dir, 'laion-aesthetic'));
+    await fs.copyFile(path.join(fixture, 'aesthetic-head.safetensors'), path.join(dir, 'laion-aesthetic', 'aesthetic-head.safetensors'));
+    const clip = path.relative(dir, fixture);
+    const ensemble = await createEnsembleFromConfig({
+      configDir: dir,
+      experts: [{ kind: 'aesthetic', backend: { type: 'transformers', model: './laion-aesthetic' }, options: { clip: `./${clip}` } }],
+    });
+    try {
+      const inOneFolder = await expertPlugin.create(entry, { configDir: process.cwd(), path: 'experts/0', resolvePath: (p) => p, image: {} });
+      const [expected] = await inOneFolder.doScore([photos[0]!]);
+      await inOneFolder.dispose();
+      const [result] = await ensemble.score([{ image: EXAMPLE_IMAGES[0]!.path, prompt: 'a dog' }]);
+      expect(result!.experts.aesthetic!.raw).toBe(expected!.raw);
+      expect(result!.experts.aesthetic!.modelId).toBe('aesthetic/laion-improved/laion-aesthetic+tiny-aesthetic');
+    } finally {
+      await ensemble.dispose();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

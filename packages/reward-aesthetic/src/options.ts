@@ -8,6 +8,11 @@ export interface AestheticRewardOptions {
   model: string;
   /** The head, a safetensors file (default `<model>/aesthetic-head.safetensors`, written by scripts/export_aesthetic_head.py). */
   head?: string;
+  /**
+   * The CLIP ViT-L/14 folder when `model` holds only the head: a path, or the name of a pulled catalog model
+   * (`clip-vit-l14`, found in the model cache by core's resolveModelLocation). Default: `model` itself.
+   */
+  clip?: string;
 }
 
 /** JSON Schema of the options. */
@@ -19,6 +24,7 @@ export const aestheticRewardOptionsSchema: JSONSchema = {
   properties: {
     model: { type: 'string', minLength: 1 },
     head: { type: 'string', minLength: 1 },
+    clip: { type: 'string', minLength: 1 },
   },
 };
 

@@ -1,4 +1,4 @@
-import type { ExpertPlugin, JSONSchema } from '@t2i-reward/core';
+import { type ExpertPlugin, type JSONSchema, isModelPath } from '@t2i-reward/core';
 import { createAestheticReward, explainAesthetic } from './reward.js';
 
 /**
@@ -18,13 +18,18 @@ export const aestheticConfigSchema: JSONSchema = {
       required: ['type', 'model'],
       properties: { type: { const: 'transformers' }, model: { type: 'string', minLength: 1 } },
     },
-    options: { type: 'object', additionalProperties: false, properties: { head: { type: 'string', minLength: 1 } } },
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { head: { type: 'string', minLength: 1 }, clip: { type: 'string', minLength: 1 } },
+    },
   },
 };
 
 /**
  * Makes `{ kind: 'aesthetic' }` work in ensemble config files: `backend.model` is the CLIP ViT-L/14 folder (located
- * by core), `options.head` the head file (relative to the config file; default `<model>/aesthetic-head.safetensors`).
+ * by core), `options.head` the head file (relative to the config file; default `<model>/aesthetic-head.safetensors`),
+ * `options.clip` the CLIP folder or pulled catalog name when `model` holds only the head.
  */
 export const expertPlugin: ExpertPlugin = {
   kind: 'aesthetic',
@@ -35,10 +40,12 @@ export const expertPlugin: ExpertPlugin = {
   judges: ['overall'],
   explain: explainAesthetic,
   create(config, context) {
-    const options = (config.options ?? {}) as { head?: string };
+    const options = (config.options ?? {}) as { head?: string; clip?: string };
     return createAestheticReward({
       model: config.backend!.model as string,
       ...(typeof options.head === 'string' ? { head: context.resolvePath(options.head) } : {}),
+      // A path resolves against the config file; a name (a pulled catalog model) is left to core's model location.
+      ...(typeof options.clip === 'string' ? { clip: isModelPath(options.clip) ? context.resolvePath(options.clip) : options.clip } : {}),
     });
   },
 };

@@ -54,19 +54,23 @@ interface Loaded {
 export class AestheticReward extends BaseReward {
   readonly model: string;
   readonly headFile: string;
+  /** Where the CLIP image tower is read from (`options.clip`, else `model`). */
+  readonly clip: string;
   #loaded: Loaded | undefined;
 
   constructor(options: AestheticRewardOptions) {
     const head = options.head ?? path.join(options.model, AESTHETIC_HEAD_FILE);
-    super({ kind: 'aesthetic', modelId: `aesthetic/laion-improved/${path.basename(options.model)}`, version: VERSION });
+    const clip = options.clip !== undefined && options.clip !== options.model ? `+${path.basename(options.clip)}` : '';
+    super({ kind: 'aesthetic', modelId: `aesthetic/laion-improved/${path.basename(options.model)}${clip}`, version: VERSION });
     this.model = options.model;
     this.headFile = head;
+    this.clip = options.clip ?? options.model;
   }
 
   /** Loads the image processor, the vision tower and the head (idempotent). */
   load(): Promise<Loaded> {
     return this.loadOnce(async () => {
-      const source = checkModelLocation(this.model, 'CLIP model', ['config.json', 'preprocessor_config.json', 'onnx/vision_model.onnx']);
+      const source = checkModelLocation(this.clip, 'CLIP model', ['config.json', 'preprocessor_config.json', 'onnx/vision_model.onnx']);
       const head = await loadAestheticHead(this.headFile);
       const runtime = await loadTransformers();
       const pretrained = pretrainedLoadOptions({}, true);
@@ -102,7 +106,7 @@ export class AestheticReward extends BaseReward {
     const { pixel_values } = (await processor(images.map((image) => toRawImage(runtime.RawImage, image)))) as { pixel_values: unknown };
     const output = (await vision({ pixel_values })) as Record<string, { data: Float32Array; dims: number[] } | undefined>;
     const embeds = output['image_embeds'];
-    if (!embeds) throw new ModelLoadError(`${this.model}: the vision model has no image_embeds output`);
+    if (!embeds) throw new ModelLoadError(`${this.clip}: the vision model has no image_embeds output`);
     const width = embeds.dims[1]!;
     return images.map((_, i) => embeds.data.slice(i * width, (i + 1) * width));
   }

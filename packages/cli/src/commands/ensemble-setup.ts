@@ -43,7 +43,7 @@ export const EXPERT_SETUP_HINTS: Record<string, { needs: string; example: Expert
   },
   aesthetic: {
     needs: 'a CLIP ViT-L/14 folder (t2ir models pull clip-vit-l14) holding the LAION head aesthetic-head.safetensors (t2ir models export laion-aesthetic)',
-    example: { kind: 'aesthetic', backend: { type: 'transformers', model: './models/clip-vit-l14' } },
+    example: { kind: 'aesthetic', backend: { type: 'transformers', model: './models/laion-aesthetic' }, options: { clip: 'clip-vit-l14' } },
   },
   hpm: {
     needs: 'a human-preference model folder (HPS v2.1, PickScore, CLIP or ImageReward) and its variant',

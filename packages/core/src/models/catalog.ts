@@ -197,7 +197,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     repo: 'trl-lib/ddpo-aesthetic-predictor',
     revision: '7f639699bec8126062148a47ecb1a4312d8e6688',
     files: [],
-    expert: { kind: 'aesthetic', backend: 'transformers' },
+    expert: { kind: 'aesthetic', backend: 'transformers', options: { clip: 'clip-vit-l14' } },
     license: 'not stated',
     confirmedFrom: [
       'https://huggingface.co/trl-lib/ddpo-aesthetic-predictor/tree/7f639699bec8126062148a47ecb1a4312d8e6688 (aesthetic-model.pth 3.71 MB, a PyTorch pickle; the README names github.com/christophschuhmann/improved-aesthetic-predictor; seen by the catalog author, noted above)',
@@ -211,7 +211,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
       source:
         'trl-lib/ddpo-aesthetic-predictor aesthetic-model.pth at 7f639699 (sac+logos+ava1-l14-linearMSE.pth renamed; LFS sha256 of other hub copies: 21dd590f3ccdc646f0d53120778b296013b096a035a2718c9cb0d511bff0f1e0)',
       notes:
-        'writes {out}/aesthetic-head.safetensors (float32, checked layout); the expert also needs the CLIP ViT-L/14 image tower in that folder: run it with --out on the folder of t2ir models pull clip-vit-l14, or set options.head',
+        'writes {out}/aesthetic-head.safetensors (float32, checked layout); the expert reads the CLIP ViT-L/14 image tower from the clip-vit-l14 catalog model (options.clip): t2ir models pull clip-vit-l14 first',
     },
   },
   // ---- detector: open-vocabulary detectors with published transformers.js ONNX ----
