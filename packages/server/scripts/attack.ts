@@ -25,6 +25,7 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '1' },
     idle: { type: 'string', default: '30' },
     'slow-seconds': { type: 'string', default: '30' },
+    'load-seconds': { type: 'string', default: '10' },
     server: { type: 'string', default: '{}' },
     json: { type: 'string' },
   },
@@ -32,6 +33,7 @@ const { values } = parseArgs({
 const SCALE = Number(values.scale);
 const IDLE_S = Number(values.idle);
 const SLOW_S = Number(values['slow-seconds']);
+const LOAD_S = Number(values['load-seconds']);
 const serverScript = fileURLToPath(new URL('./attack-server.ts', import.meta.url));
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -117,7 +119,15 @@ interface Answer {
 
 function request(
   url: string,
-  options: { method?: string; path: string; body?: Buffer | string; headers?: Record<string, string>; localAddress?: string; timeoutMs?: number },
+  options: {
+    method?: string;
+    path: string;
+    body?: Buffer | string;
+    headers?: Record<string, string>;
+    localAddress?: string;
+    timeoutMs?: number;
+    agent?: http.Agent;
+  },
 ): Promise<Answer> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -126,7 +136,7 @@ function request(
       target,
       {
         method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-        agent: false,
+        agent: options.agent ?? false,
         headers: {
           ...(options.body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) } : {}),
           ...options.headers,
@@ -481,6 +491,67 @@ async function backlog(server: ServerProc) {
   };
 }
 
+/**
+ * The load table (no regression): `clients` keep-alive clients, each looping one-item requests for LOAD_S
+ * seconds. Each client sends its own gray level and checks the score it gets back is its own (a mixed-up
+ * answer would carry another client's); counts resets, 429s without Retry-After, and /healthz p99.
+ */
+function load(clients: number) {
+  return async (server: ServerProc) => {
+    const pngs = await Promise.all(
+      Array.from({ length: 64 }, async (_, level) =>
+        (
+          await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: level * 4, g: level * 4, b: level * 4 } } })
+            .png()
+            .toBuffer()
+        ).toString('base64'),
+      ),
+    );
+    const answers: Answer[] = [];
+    let mixed = 0;
+    let noRetryAfter = 0;
+    const latencies: number[] = [];
+    const health = (async () => {
+      const deadline = performance.now() + LOAD_S * 1000;
+      while (performance.now() < deadline) {
+        latencies.push((await request(server.healthUrl, { path: '/healthz', timeoutMs: 30_000 })).ms);
+        await sleep(25);
+      }
+    })();
+    const deadline = performance.now() + LOAD_S * 1000;
+    await Promise.all(
+      Array.from({ length: clients }, async (_, client) => {
+        const level = client % 64;
+        const body = JSON.stringify({ items: [{ image: pngs[level], prompt: `client ${client}` }] });
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          while (performance.now() < deadline) {
+            const answer = await request(server.url, { path: '/v1/score', body, agent, timeoutMs: 120_000 });
+            answers.push(answer);
+            if (answer.status === 200) {
+              const reward = (JSON.parse(answer.body) as { results: { reward: number }[] }).results[0]!.reward;
+              if (Math.abs(reward - (level * 4) / 255) > 1e-9) mixed++;
+            } else if (answer.status === 429) {
+              if (answer.headers['retry-after'] === undefined) noRetryAfter++;
+              await sleep(Number(answer.headers['retry-after'] ?? 1) * 1000);
+            } else await sleep(100);
+          }
+        } finally {
+          agent.destroy();
+        }
+      }),
+    );
+    await health;
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? NaN;
+    const resets = answers.filter((answer) => typeof answer.status === 'string').length;
+    return {
+      answers,
+      notes: `${clients} keep-alive clients × ${LOAD_S} s: ${resets} resets/transport errors, ${mixed} mixed-up answers, ${noRetryAfter} 429 without Retry-After, /healthz p99 ${p99.toFixed(0)} ms (${latencies.length} probes)`,
+    };
+  };
+}
+
 const PROBES: Record<
   string,
   { run: (server: ServerProc, partial: Answer[]) => Promise<{ answers: Answer[]; notes?: string }>; extra?: Record<string, unknown> }
@@ -493,6 +564,9 @@ const PROBES: Record<
   'png-8192': { run: hugePng },
   'old-breakers': { run: oldBreakers },
   backlog: { run: backlog },
+  'load-64': { run: load(64) },
+  'load-256': { run: load(256) },
+  'load-512': { run: load(512) },
 };
 
 const wanted = values.only ? values.only.split(',') : Object.keys(PROBES);
