@@ -38,26 +38,43 @@ export function scoreCacheKey(parts: ScoreCacheKeyParts): string {
   return createHash('sha256').update(canonicalJson(parts)).digest('hex');
 }
 
-/** An in-memory store that keeps the `maxEntries` most recently used scores (default 10,000). */
-export function memoryScoreStore(maxEntries = 10_000): ScoreCacheStore & { readonly size: number } {
-  const entries = new Map<string, CachedScore>();
+/**
+ * An in-memory store that keeps the most recently used scores: at most `maxEntries` (default 10,000) and at most
+ * `maxBytes` (default 64 MiB) counted as the UTF-16 size of each key and of its value's JSON (details can be
+ * large); a value larger than a quarter of `maxBytes` is not kept.
+ */
+export function memoryScoreStore(maxEntries = 10_000, maxBytes = 64 * 1024 * 1024): ScoreCacheStore & { readonly size: number; readonly bytes: number } {
+  const entries = new Map<string, { value: CachedScore; bytes: number }>();
+  let bytes = 0;
+  const drop = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    bytes -= entry.bytes;
+    entries.delete(key);
+  };
   return {
     get size() {
       return entries.size;
     },
+    get bytes() {
+      return bytes;
+    },
     get(key) {
-      const value = entries.get(key);
-      if (value !== undefined) {
+      const entry = entries.get(key);
+      if (entry !== undefined) {
         // Re-insert: Map iteration order is insertion order, so the first key is the least recently used.
         entries.delete(key);
-        entries.set(key, value);
+        entries.set(key, entry);
       }
-      return value;
+      return entry?.value;
     },
     set(key, value) {
-      entries.delete(key);
-      entries.set(key, value);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      drop(key);
+      const size = 2 * (key.length + (JSON.stringify(value)?.length ?? 0));
+      if (size > maxBytes / 4) return;
+      entries.set(key, { value, bytes: size });
+      bytes += size;
+      while (entries.size > maxEntries || bytes > maxBytes) drop(entries.keys().next().value as string);
     },
   };
 }

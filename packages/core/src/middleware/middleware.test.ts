@@ -76,6 +76,18 @@ describe('cacheMiddleware', () => {
     expect(model.calls.length).toBe(2);
   });
 
+  it('memoryScoreStore is bounded by bytes too: large details evict the least recently used, an oversized value is not kept', () => {
+    const store = memoryScoreStore(10_000, 40_000);
+    const details = { boxes: 'x'.repeat(4_000) };
+    for (let index = 0; index < 10; index++) store.set(`k${index}`, { score: index, raw: index, warnings: [], details });
+    expect(store.bytes).toBeLessThanOrEqual(40_000);
+    expect(store.size).toBeLessThan(10);
+    expect(store.get('k9')?.score).toBe(9);
+    expect(store.get('k0')).toBeUndefined();
+    store.set('huge', { score: 1, raw: 1, warnings: [], details: { blob: 'y'.repeat(20_000) } });
+    expect(store.get('huge')).toBeUndefined();
+  });
+
   it('memoryScoreStore evicts the least recently used entry', () => {
     const store = memoryScoreStore(2);
     const value = { score: 1, raw: 1, warnings: [] };
