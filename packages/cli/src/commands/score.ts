@@ -92,7 +92,22 @@ async function readJsonlItems(file: string): Promise<ScoreItem[]> {
   });
 }
 
-/** Pairs images with prompts: one prompt for all, one per image, or the example photos' own prompts. */
+/**
+ * What `t2ir score` (`npm start`) scores with no arguments: the bundled photos with prompts that exercise each rule
+ * of the reward, passing and failing: existence, the count rule (three horses: 3/3; two birds: 1/2 → 0), the
+ * spatial rule (the person is left of the horse: 1; the dog is not right of the bicycle: 0.6·0 + 0.4·1), and a
+ * painting the COCO photo detector finds no one in (its "why" says so).
+ */
+export const SHOWCASE: readonly { image: string; prompt: string }[] = [
+  { image: 'giraffe', prompt: 'a giraffe and a zebra' },
+  { image: 'horses', prompt: 'three horses' },
+  { image: 'eagle', prompt: 'two birds' },
+  { image: 'person', prompt: 'a person on the left of a horse' },
+  { image: 'dog', prompt: 'a dog on the right of a bicycle' },
+  { image: 'scream', prompt: 'a painting of a screaming man' },
+];
+
+/** Pairs images with prompts: one prompt for all, one per image, or the showcase (the bundled photos, see SHOWCASE). */
 export async function collectItems(flags: ScoreFlags): Promise<ScoreItem[]> {
   if (flags.promptsFile?.endsWith('.jsonl')) {
     if (flags.image?.length || flags.prompt?.length) throw new UsageError('a .jsonl --prompts-file names its own images and prompts: drop --image / --prompt');
@@ -104,12 +119,17 @@ export async function collectItems(flags: ScoreFlags): Promise<ScoreItem[]> {
   const prompts = flags.promptsFile ? await readPromptLines(flags.promptsFile) : (flags.prompt ?? []);
   if (flags.promptsFile && prompts.length === 0) throw new UsageError(`${flags.promptsFile} holds no prompts`);
   const useExamples = !flags.image?.length;
+  if (useExamples && prompts.length === 0) {
+    return SHOWCASE.map(({ image, prompt }) => {
+      const file = EXAMPLE_IMAGES.find((example) => example.name === image)!.path;
+      return { image: file, prompt, label: path.basename(file) };
+    });
+  }
   const images = useExamples ? EXAMPLE_IMAGES.map((example) => example.path) : flags.image!;
   const labels = useExamples ? EXAMPLE_IMAGES.map((example) => path.basename(example.path)) : images.map(labelOf);
   let pairedPrompts: string[];
   if (prompts.length === 0) {
-    if (!useExamples) throw new UsageError('--image needs --prompt TEXT (one for all images or one per image) or --prompts-file');
-    pairedPrompts = EXAMPLE_IMAGES.map((example) => example.prompt);
+    throw new UsageError('--image needs --prompt TEXT (one for all images or one per image) or --prompts-file');
   } else if (prompts.length === 1) {
     pairedPrompts = images.map(() => prompts[0]!);
   } else if (prompts.length === images.length) {
@@ -252,7 +272,7 @@ function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItem
         if (!outcome) return '–';
         return outcome.error ? 'error' : formatScore(outcome.score);
       }),
-      explainResult(result, expertNames),
+      explainResult(result, expertNames, item.prompt),
       truncate(rowNotes(result, options.failedExperts).join('; '), 240),
     ];
   });
@@ -291,11 +311,32 @@ export function fitWidths(head: readonly string[], rows: readonly string[][], ke
 }
 
 /** The "why" column: each expert's own `explain` (through its plugin) over its details, joined by "; ". */
-export function explainResult(result: EnsembleItemResult, expertNames: readonly string[] = Object.keys(result.experts)): string {
+export function explainResult(result: EnsembleItemResult, expertNames: readonly string[] = Object.keys(result.experts), prompt?: string): string {
   return expertNames
-    .map((name) => (result.experts[name] ? explainOutcome(result.experts[name]!) : ''))
+    .map((name) => {
+      const outcome = result.experts[name];
+      if (!outcome) return '';
+      const why = explainOutcome(outcome);
+      const note = prompt !== undefined ? mediumNote(prompt, outcome) : undefined;
+      return note ? `${why}${why ? ' — ' : ''}${note}` : why;
+    })
     .filter(Boolean)
     .join('; ');
+}
+
+const NOT_A_PHOTO = /\b(painting|paintings|painted|drawing|drawn|sketch|cartoon|illustration|watercolou?r|anime|comic|engraving|woodcut)\b/i;
+
+/**
+ * A detector that found nothing in a prompt about a painting or a drawing: its COCO photo model often finds no
+ * one there (CenterNet finds no person in The Scream), so 0 means "not found", not "absent". Said in the why column
+ * instead of leaving a bare 0.
+ */
+export function mediumNote(prompt: string, outcome: { kind: string; score: number | null; details?: Record<string, unknown> }): string | undefined {
+  const medium = NOT_A_PHOTO.exec(prompt)?.[1];
+  if (!medium || outcome.kind !== 'detector' || outcome.score === null || outcome.score >= 1) return undefined;
+  const objects = Array.isArray(outcome.details?.objects) ? (outcome.details!.objects as { found?: unknown }[]) : [];
+  if (!objects.some((object) => object.found === 0 || object.found === false)) return undefined;
+  return `a ${medium.toLowerCase()}: the detector learned from COCO photos and often finds no one in paintings or drawings, so this 0 says "not found", not "not there"`;
 }
 
 /** Each expert with what its plugin says it judges (a kind whose plugin cannot be found: undeclared). */

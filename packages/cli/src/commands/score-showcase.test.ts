@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EXAMPLE_IMAGES } from '@t2i-reward/core';
+import { captureWrites } from '@t2i-reward/core/test';
+import { runCli } from '../program.js';
+import { mediumNote, SHOWCASE } from './score.js';
+
+// `npm start` (`t2ir score` with no arguments): the bundled photos with prompts that exercise the count and spatial
+// rules, passing and failing, and a painting whose 0 the why column explains. The real CenterNet detector, in-process.
+
+const scream = EXAMPLE_IMAGES.find((example) => example.name === 'scream')!.path;
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('the showcase (t2ir score with no arguments)', () => {
+  it('shows existence, the count rule and the spatial rule, each passing or failing as the photo says', async () => {
+    const stdout = captureWrites(process.stdout);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await runCli(['score', '--threads', '0', '--json'])).toBe(0);
+    const { results } = JSON.parse(stdout.text) as {
+      results: {
+        image: string;
+        prompt: string;
+        reward: number;
+        experts: { detector: { details: { objects: { name: string; found: number; count?: number }[] } } };
+      }[];
+    };
+    expect(results.map((result) => result.prompt)).toEqual(SHOWCASE.map((item) => item.prompt));
+    const by = Object.fromEntries(results.map((result) => [result.prompt, result]));
+    expect(by['a giraffe and a zebra']!.reward).toBe(1);
+    // Count rule: exactly three horses pass; one bird where two are asked scores 0.
+    expect(by['three horses']!.reward).toBe(1);
+    expect(by['two birds']!.reward).toBe(0);
+    expect(by['two birds']!.experts.detector.details.objects[0]).toMatchObject({ name: 'bird', found: 1, count: 2 });
+    // Spatial rule: the person is left of the horse (1); the dog is not right of the bicycle (existence only, 0.4).
+    expect(by['a person on the left of a horse']!.reward).toBe(1);
+    expect(by['a dog on the right of a bicycle']!.reward).toBeCloseTo(0.4, 6);
+    expect(by['a painting of a screaming man']!.reward).toBe(0);
+  });
+
+  it("the table's why column says why the painting scores 0", async () => {
+    const stdout = captureWrites(process.stdout);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await runCli(['score', '--threads', '0', '--image', scream, '--prompt', 'a painting of a screaming man'])).toBe(0);
+    const flat = stdout.text.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
+    expect(flat).toContain(
+      'a painting: the detector learned from COCO photos and often finds no one in paintings or drawings, so this 0 says "not found", not "not there"',
+    );
+  });
+
+  it('the note is for a detector that found nothing in a painting or drawing only', () => {
+    const missed = { kind: 'detector', score: 0, details: { objects: [{ name: 'man', found: 0 }] } };
+    expect(mediumNote('a watercolour of a man', missed)).toMatch(/^a watercolour: /);
+    expect(mediumNote('a photo of a man', missed)).toBeUndefined();
+    expect(mediumNote('a painting of a man', { ...missed, score: 1, details: { objects: [{ name: 'man', found: 1 }] } })).toBeUndefined();
+    expect(mediumNote('a painting of a man', { ...missed, kind: 'vqa' })).toBeUndefined();
+  });
+});
