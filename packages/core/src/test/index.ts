@@ -79,6 +79,31 @@ export function captureWrites(stream: NodeJS.WriteStream): CapturedWrites {
   };
 }
 
+/**
+ * Runs the first ```ts snippet of a README as written — saved into `dir` (so its imports resolve as the package's own
+ * files do), imported, removed — and returns what it printed with `console.log` (one string per call, arguments
+ * joined by spaces) and what the comment of its `console.log(...); // ...` line says it prints. The import needs
+ * vitest (or another TypeScript loader).
+ */
+export async function runReadmeSnippet(readme: string, dir: string): Promise<{ printed: string[]; expected: string | undefined }> {
+  if (!vitest) throw new Error('runReadmeSnippet needs vitest');
+  const { promises: fs } = await import('node:fs');
+  const path = await import('node:path');
+  const snippet = /```ts\n([\s\S]*?)```/.exec(await fs.readFile(readme, 'utf8'))?.[1];
+  if (snippet === undefined) throw new Error(`${readme} has no \`\`\`ts snippet`);
+  const expected = /console\.log\(.*\); \/\/ (.*)\n/.exec(snippet)?.[1];
+  const file = path.join(dir, `.readme-snippet-${process.pid}-${Date.now()}.ts`);
+  const log = vitest.vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    await fs.writeFile(file, snippet);
+    await import(/* @vite-ignore */ file);
+    return { printed: log.mock.calls.map((call) => call.map(String).join(' ')), expected };
+  } finally {
+    log.mockRestore();
+    await fs.rm(file, { force: true });
+  }
+}
+
 /** The InvalidConfigError that `fn` throws; any other error is rethrown, and none at all is an error. */
 export function configErrorOf(fn: () => unknown): InvalidConfigError {
   try {
