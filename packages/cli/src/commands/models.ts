@@ -83,7 +83,7 @@ export function registerModelsCommand(program: Command, setExitCode: (code: numb
     .command('models')
     .summary('list the expert kinds and their backends')
     .description(
-      'List the expert kinds a config file can name (detector, vqa, orm, hpm, ocr and registered plugins), whether each package is installed and loads, and the backend types it supports (backend.type in configs).',
+      'List the expert kinds a config file can name (detector, vqa, orm, hpm, ocr, compressibility, safety, aesthetic and registered plugins), whether each package is installed and loads, and the backend types it supports (backend.type in configs).',
     )
     .addOption(new Option('--json', 'print a JSON array instead of a table'))
     .action(async (flags: { json?: boolean }) => {
