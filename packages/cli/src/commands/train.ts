@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { GRPO_PRESETS, latestCheckpoint, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
-import { runDemo } from '@t2i-reward/trainer/demo';
+import { DEMO_SETTINGS, HELD_OUT_PROMPTS, runDemo, TRAIN_EVAL_PROMPTS } from '@t2i-reward/trainer/demo';
 import { integer, nonNegativeInteger, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
 import { failCommand, poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
 
@@ -54,6 +54,44 @@ export function interruptedMessage(stepsDone: number, saved: { step: number; dir
   return `interrupted after step ${stepsDone}: the curve and summary cover it; the checkpoint of step ${saved.step} is saved (${saved.dir}): add --resume to continue from step ${saved.step}`;
 }
 
+/** The demo's reference speed: `npm run bench:pool` on 2 otherwise idle cores, CenterNet in the pool (trainer README). */
+export const DEMO_REFERENCE_STEPS_PER_MINUTE = 11.7;
+
+/** What a --demo run of `steps` steps draws and scores: training batches, evaluations (step 0, every 10, the last), samples. */
+export function demoWorkload(steps: number, evalEvery = 10, evalGroupSize = 4) {
+  const perStep = (DEMO_SETTINGS.groupSize ?? 8) * (DEMO_SETTINGS.promptsPerStep ?? 4);
+  const evaluations = 1 + Math.floor(steps / evalEvery) + (steps % evalEvery === 0 ? 0 : 1);
+  const perEvaluation = (HELD_OUT_PROMPTS.length + TRAIN_EVAL_PROMPTS.length) * evalGroupSize;
+  const images = steps * perStep + evaluations * perEvaluation + HELD_OUT_PROMPTS.length;
+  // The reference speed in images a second (a step's update included), for the whole run's estimate.
+  const referenceImagesPerSecond = (DEMO_REFERENCE_STEPS_PER_MINUTE * perStep) / 60;
+  return { perStep, evaluations, perEvaluation, images, expectedMinutes: images / referenceImagesPerSecond / 60 };
+}
+
+const minutesText = (minutes: number): string => (minutes < 1.5 ? `${Math.max(1, Math.round(minutes * 60))} s` : `${Math.round(minutes)} min`);
+
+/**
+ * The demo's up-front line (stderr): what it will compute and about how long that takes at the reference speed,
+ * so a new user knows a 60-step run is minutes, not seconds.
+ */
+export function demoPlanLine(steps: number, reward: 'detector' | 'scene'): string {
+  const work = demoWorkload(steps);
+  if (reward === 'scene') return `t2ir train --demo: ${steps} steps on the scene reward (no images drawn): seconds`;
+  return (
+    `t2ir train --demo: ${steps} steps × ${work.perStep} images + ${work.evaluations} evaluations × ${work.perEvaluation} images ` +
+    `(${work.images} images drawn and scored by CenterNet): about ${minutesText(work.expectedMinutes)} on 2 idle cores ` +
+    `(${DEMO_REFERENCE_STEPS_PER_MINUTE} steps/min measured) plus loading the models, longer on a busy machine; the step-0 evaluation comes first`
+  );
+}
+
+/** After the step-0 evaluation: the speed measured here and the time left for the whole run at that speed. */
+export function demoProgressLine(steps: number, seconds: number): string {
+  const work = demoWorkload(steps);
+  const rate = work.perEvaluation / Math.max(seconds, 1e-3);
+  const left = (work.images - work.perEvaluation) / rate / 60;
+  return `step-0 evaluation: ${work.perEvaluation} images in ${Math.round(seconds)} s (models loaded; ${rate.toFixed(1)} images/s here): about ${minutesText(left)} to go for ${steps} steps`;
+}
+
 async function runTrain(flags: TrainFlags): Promise<number> {
   const progress = flags.progress !== false;
   if (flags.demo) {
@@ -63,7 +101,18 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     const interrupt = new AbortController();
     const onSigint = () => interrupt.abort(new Error('interrupted'));
     process.once('SIGINT', onSigint);
+    const steps = flags.steps ?? 60;
+    const reward = flags.reward ?? 'detector';
+    const started = performance.now();
+    let evaluated = false;
+    if (!flags.json) process.stderr.write(`${demoPlanLine(steps, reward)}\n`);
     const summary = await runDemo({
+      // The first feedback with numbers: the speed of this machine once the models are loaded and step 0 evaluated.
+      onRecord: (record) => {
+        if (evaluated || flags.json || reward === 'scene' || record.split !== 'eval-train' || record.step !== 0) return;
+        evaluated = true;
+        process.stderr.write(`${demoProgressLine(steps, (performance.now() - started) / 1000)}\n`);
+      },
       signal: interrupt.signal,
       outDir,
       ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
