@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 // real server on loopback. A renamed flag, a wrong port or a missing probe route fails here, not on a cluster.
 
 /** The CLI's own commander type (the root's `commander` is another major version). */
-type Command = ReturnType<typeof createProgram>;
+type Command = Awaited<ReturnType<typeof createProgram>>;
 
 const deployDir = fileURLToPath(new URL('../deploy/', import.meta.url));
 
@@ -27,7 +27,7 @@ interface Invocation {
 /** Parses `argv` (after the binary) with the real `t2ir` program; returns what the matched action would get. */
 async function parseWithCli(argv: string[]): Promise<Invocation> {
   let invocation: Invocation | undefined;
-  const program = createProgram(() => {});
+  const program = await createProgram(() => {});
   const record = (command: Command) => {
     command.action((...received: unknown[]) => {
       const self = received.at(-1) as Command;

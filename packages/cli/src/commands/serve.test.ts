@@ -13,8 +13,8 @@ import { createProgram } from '../program.js';
 const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 
 describe('t2ir serve', () => {
-  it('--help lists every flag', () => {
-    const serve = createProgram(() => {}).commands.find((command) => command.name() === 'serve')!;
+  it('--help lists every flag', async () => {
+    const serve = (await createProgram(() => {})).commands.find((command) => command.name() === 'serve')!;
     const help = serve.helpInformation();
     for (const flag of [
       '--config',
