@@ -12,6 +12,7 @@ import { twoScaleReward } from './demo/scale-reward.js';
 import { multiRewardAdvantages } from './math/advantages.js';
 import { normalizeOutcomes, parseRewardNormalize } from './normalize.js';
 import { SeededRng } from './rng.js';
+import type { RewardFunction } from './reward.js';
 import { train, type TrainOptions } from './trainer.js';
 
 describe('gdpo advantages', () => {
@@ -91,6 +92,36 @@ describe('rewardNormalize', () => {
       outDir,
       settings: { groupSize: 4, promptsPerStep: 2, learningRate: 0.05, beta: 0, rewardNormalize: { mode: 'running-z', perPrompt: false } },
       ...extra,
+    });
+
+    it("a reward's own running statistics (an ensemble's running-z experts) travel in checkpoints too", async () => {
+      /** The two-scale reward whose `layout` is running-z'd by the reward itself (as an ensemble config would). */
+      const selfNormalizing = (): RewardFunction => {
+        const inner = twoScaleReward({ scale: 100 });
+        const store = new NormalizerStore();
+        return {
+          normalizers: store,
+          async score(inputs) {
+            const outcomes = await inner.score(inputs);
+            const layout = store.normalize(
+              'layout',
+              outcomes.map((o) => o.experts.layout ?? null),
+              { mode: 'running-z' },
+            ).values;
+            return outcomes.map((o, i) => ({ ...o, reward: (o.experts.scene ?? 0) + (layout[i] ?? 0) }));
+          },
+        };
+      };
+      const plain = { groupSize: 4, promptsPerStep: 2, learningRate: 0.05, beta: 0 };
+      const whole = await train(options(path.join(root, 'self-straight'), { reward: selfNormalizing(), settings: plain }));
+      const dir = path.join(root, 'self-interrupted');
+      await train(options(dir, { reward: selfNormalizing(), settings: plain, stopAfter: 2 }));
+      const { state } = await loadCheckpoint<{ rewardNormalizers?: ReturnType<NormalizerStore['toJSON']> }>(
+        (await latestCheckpoint(path.join(dir, 'checkpoints')))!,
+      );
+      expect(state.rewardNormalizers?.running.layout?.keys['*']?.count).toBeGreaterThanOrEqual(16);
+      const resumed = await train(options(dir, { reward: selfNormalizing(), settings: plain, resume: true }));
+      expect(await readRecordsWithoutTiming(resumed.metricsPath!)).toEqual(await readRecordsWithoutTiming(whole.metricsPath!));
     });
 
     it('the multiReward mode reaches the advantages (gdpo ≠ the plain weighted sum)', async () => {

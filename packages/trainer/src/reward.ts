@@ -1,4 +1,4 @@
-import type { Ensemble, ScoreInput } from '@t2i-reward/core';
+import type { Ensemble, NormalizerStore, ScoreInput } from '@t2i-reward/core';
 import type { RewardInput } from './policy.js';
 
 /** One scored sample: the aggregated reward and each expert's own score (null = that expert failed). */
@@ -15,11 +15,14 @@ export interface RewardOutcome {
 export interface RewardFunction {
   score(inputs: readonly RewardInput[], options?: { signal?: AbortSignal }): Promise<RewardOutcome[]>;
   dispose?(): Promise<void> | void;
+  /** Running statistics the reward keeps (an ensemble's running-z experts): the trainer stores them in checkpoints. */
+  readonly normalizers?: NormalizerStore;
 }
 
 /** Reward from a core `Ensemble`: its aggregated `reward`, and each expert's `score` for per-expert metrics. */
-export function ensembleReward(ensemble: Pick<Ensemble, 'score' | 'dispose'>): RewardFunction {
+export function ensembleReward(ensemble: Pick<Ensemble, 'score' | 'dispose'> & Partial<Pick<Ensemble, 'normalizers'>>): RewardFunction {
   return {
+    ...(ensemble.normalizers ? { normalizers: ensemble.normalizers } : {}),
     async score(inputs, options) {
       // RewardInput is ScoreInput with a looser image type: the ensemble validates images itself.
       const results = await ensemble.score(inputs as readonly ScoreInput[], options?.signal ? { signal: options.signal } : {});

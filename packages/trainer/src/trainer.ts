@@ -157,6 +157,8 @@ interface TrainerState {
   tracker?: StatTrackerState;
   /** Running statistics of `rewardNormalize` (running-z). */
   normalizers?: NormalizerState;
+  /** Running statistics the reward keeps itself (an ensemble config with running-z experts). */
+  rewardNormalizers?: NormalizerState;
   adamStep: number;
   variables: number;
   hasReference: boolean;
@@ -248,6 +250,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     cursor = state.cursor;
     tracker = state.tracker ? PerPromptStatTracker.fromJSON(state.tracker) : tracker;
     if (state.normalizers) normalizers.restore(state.normalizers);
+    if (state.rewardNormalizers) reward.normalizers?.restore(state.rewardNormalizers);
     const byPrefix = (prefix: string): StoredTensor[] => tensors.filter((t) => t.name.startsWith(`${prefix}/`));
     assignStored(tf, variables, byPrefix('policy'), 'policy');
     if (reference && state.hasReference) assignStored(tf, reference.trainableVariables(), byPrefix('reference'), 'reference');
@@ -404,6 +407,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       hasReference: reference !== undefined,
       ...(tracker ? { tracker: tracker.toJSON() } : {}),
       ...(normalizers.size > 0 ? { normalizers: normalizers.toJSON() } : {}),
+      ...(reward.normalizers && reward.normalizers.size > 0 ? { rewardNormalizers: reward.normalizers.toJSON() } : {}),
       ...(ahead
         ? {
             pending: {
