@@ -202,7 +202,7 @@ function isNoun(token: Token | undefined): boolean {
 function isAdjective(token: Token | undefined): boolean {
   if (!token) return false;
   if (token.compoundName) return false;
-  return has(token, 'Adjective') || has(token, 'Comparable') || attributeKind(token.text) !== undefined;
+  return has(token, 'Adjective') || has(token, 'Comparable') || attributeKind(token.text) !== undefined || MODIFIER_WORDS.has(token.text);
 }
 
 /** "dining" (table), "potted" (plant), "frosted" (glass): verbs used as pre-nominal modifiers. */
@@ -348,7 +348,19 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
     if (has(token, 'ClauseVerb')) continue;
     // A participle after a model number is its verb ("a Porsche 356 parked in front of ...").
     if (isNumber(previous) && (lexiconVerbForm(token.text) || (has(token, 'PastTense') && /ed$/.test(token.text)))) continue;
-    if (isNumber(previous) || (isDeterminer(previous) && boundaryAfter) || (isAdjective(previous) && isAttributive(tokens, i - 1))) {
+    // Two finite verbs cannot follow each other: in "the orange construction cones marked the road" or "the sports
+    // bike sped past", the first is the noun.
+    const finiteVerbNext =
+      next !== undefined &&
+      !endsClause(token) &&
+      has(next, 'Verb') &&
+      has(next, 'PastTense') &&
+      !has(next, 'Participle') &&
+      !has(token, 'PastTense') &&
+      !has(token, 'Gerund') &&
+      isNoun(previous) &&
+      !PERSONAL_PRONOUNS.has(previous.text);
+    if (finiteVerbNext || isNumber(previous) || (isDeterminer(previous) && boundaryAfter) || (isAdjective(previous) && isAttributive(tokens, i - 1))) {
       const plural = /s$/.test(token.text) && !/ss$/.test(token.text);
       token.tags = new Set(['Noun', plural ? 'Plural' : 'Singular']);
     }
@@ -356,6 +368,8 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
 }
 
 /** Words that open a relative clause ("a sign that says", "the cat, which ran"): never a determiner then. */
+/** Abstract nouns that name a property of a thing, dropped even with a colour or shape word ("the fluffy texture of"). */
+const PROPERTY_NOUNS = new Set(['texture', 'line', 'lines', 'shape', 'form', 'contrast', 'touch', 'taste', 'smell']);
 const RELATIVE_WORDS = new Set(['that', 'which', 'who', 'whom', 'whose']);
 const PERSONAL_PRONOUNS = new Set(['it', 'them', 'him', 'her', 'they', 'he', 'she', 'we', 'you', 'i', 'me', 'us']);
 
@@ -386,6 +400,11 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
       token.tags = new Set(['Adverb']);
       return;
     }
+    // "The intricate, delicate web", "a human brain": a modifier compromise read as a noun, before more modifiers or a noun.
+    if (MODIFIER_WORDS.has(token.text) && next && (isNoun(next) || isAdjective(next))) {
+      token.tags = new Set(['Adjective']);
+      return;
+    }
     if (PREPOSITIONS.has(token.text) && has(token, 'Noun') && !has(token, 'Preposition')) {
       token.tags = new Set(['Preposition']);
       return;
@@ -403,13 +422,15 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
       return;
     }
     if (!previous || relationStarts.has(i)) return;
+    const takesObject = next !== undefined && !endsClause(token) && (isDeterminer(next) || isNumber(next) || has(next, 'Pronoun'));
     // ("leather hiking boots": after a material or colour word and before a noun, the -ing word is a modifier.)
     const afterNoun =
-      (isNoun(previous) && !endsClause(previous) && !(attributeKind(previous.text) !== undefined && isNoun(next))) ||
+      (isNoun(previous) && !endsClause(previous) && !(attributeKind(previous.text) !== undefined && (isNoun(next) || !takesObject))) ||
       (has(previous, 'Adverb') && isNoun(tokens[i - 2]) && !endsClause(tokens[i - 2]!));
-    const takesObject = next !== undefined && !endsClause(token) && (isDeterminer(next) || isNumber(next) || has(next, 'Pronoun'));
     // "an orange wearing a hat": a colour word alone after a determiner names the thing, the -ing word is its verb.
-    const afterNamingModifier = isAdjective(previous) && isDeterminer(tokens[i - 2]) && takesObject;
+    const beforeModifier = tokens[i - 2];
+    const afterNamingModifier =
+      isAdjective(previous) && (beforeModifier === undefined || i === 2 || isDeterminer(beforeModifier) || has(beforeModifier, 'ProperNoun')) && takesObject;
     if (/ing$/.test(token.text) && has(token, 'Noun') && !has(token, 'Verb') && (afterNoun || afterNamingModifier) && lexicon[token.text] === 'Gerund') {
       if (!ING_NOUNS.has(token.text) || takesObject) asVerb(token, 'Gerund');
       return;
@@ -510,7 +531,9 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     // "an orange", "the sweet orange", "a black": after a determiner or a number, a phrase of modifiers that
     // ends the clause names a thing by its last word.
     const last = content[content.length - 1];
-    if (!last || (determiners.length === 0 && numbers.length === 0) || !isAdjective(last) || isParticiple(last)) return undefined;
+    // ("Siberian husky playing the piano": before a clause's verb too.)
+    if (!last || (determiners.length === 0 && numbers.length === 0 && !has(tokens[end], 'ClauseVerb')) || !isAdjective(last) || isParticiple(last))
+      return undefined;
     runStart = content.length - 1;
   }
   // Attribute words at the front of the run are modifiers ("glass palette", "gold clock"), never the head; so are
@@ -530,6 +553,15 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
   else if (context.knownNames.has(head.text)) headName = head.text;
   // "glasses", "pants", "scissors": plural-only nouns keep their plural (not "two glasses of wine").
   else if (PLURALIA_TANTUM.has(head.text) && tokens[end]?.text !== 'of') headName = head.text;
+  // A plural compromise tagged neither singular nor plural ("their hands in their pockets").
+  else if (
+    !has(head, 'Singular') &&
+    !has(head, 'Uncountable') &&
+    has(head, 'Noun') &&
+    /[^su]s$/.test(head.text) &&
+    (lexicon[head.text] === undefined || lexicon[head.text] === 'Plural')
+  )
+    headName = singularOfPlural(head.text);
   else if (has(head, 'Plural') && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
   // After a number of two or more the noun is plural whatever compromise tagged ("four piggy banks").
   else if (count !== undefined && count >= 2 && /[^s]s$/.test(head.text) && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
@@ -545,7 +577,11 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
   if (attributes.some((word) => attributeKind(word) !== undefined)) object.phrase = [...modifiers.map((t) => t.text), name].join(' ');
   if (count !== undefined) object.count = count;
   const indefinite = determiners.length === 1 && INDEFINITE.has(determiners[0]!.text) && !VAGUE_QUANTITIES.has(content[0]?.text ?? '');
-  const depiction = DEPICTION_NOUNS.has(head.text) && (tokens[end]?.text === 'of' || standsAlone(tokens, start, end));
+  // ("one painting, two bowls" counts a painting: a medium fragment has no determiner or number.)
+  const depiction =
+    DEPICTION_NOUNS.has(head.text) &&
+    (tokens[end]?.text === 'of' ||
+      (determiners.every((t) => isPossessive(t) && !DETERMINERS.has(t.text)) && numbers.length === 0 && standsAlone(tokens, start, end)));
   const dropped =
     // A verb form is never an object, whatever compromise tagged it ("the sun setting behind them").
     has(head, 'ClauseVerb') ||
@@ -558,8 +594,9 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       lexiconVerbForm(head.text) &&
       !ING_NOUNS.has(head.text) &&
       !DEPICTION_NOUNS.has(head.text)) ||
-    ABSTRACT_NOUNS.has(head.text) ||
-    ABSTRACT_NOUNS.has(headName) ||
+    // ("the pentagonal study", "a crescent design": a shape, colour or texture word makes it a thing to draw.)
+    ((ABSTRACT_NOUNS.has(head.text) || ABSTRACT_NOUNS.has(headName)) &&
+      (PROPERTY_NOUNS.has(head.text) || !modifiers.some((t) => attributeKind(t.text) !== undefined))) ||
     // ("a white piece of paper" keeps its colour: T2I-R1 asks about "white piece of paper".)
     (PARTITIVE_HEADS.has(head.text) && run.length === 1 && tokens[end]?.text === 'of' && !modifiers.some((t) => attributeKind(t.text) !== undefined)) ||
     (POSITION_NOUNS.has(head.text) && run.length === 1 && modifiers.length === 0 && determiners.every((t) => t.text === 'the')) ||
@@ -573,7 +610,7 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
   if (owner) ownerWords = [owner.text];
   let possessor: PromptObject | undefined;
   const ownerToken = owner ?? content[0];
-  if (ownerWords && ownerWords.length > 0 && !KIND_POSSESSED.has(headName) && !dropped && ownerToken) {
+  if (ownerWords && ownerWords.length > 0 && !KIND_POSSESSED.has(headName) && ownerToken) {
     const last = ownerWords[ownerWords.length - 1]!;
     const bare = last.replace(/['’]s?$/, '');
     const plural = /['’]$/.test(last) || (owner !== undefined && /^['’]/.test(owner.post));
@@ -913,14 +950,58 @@ function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec 
       // What stands in a spatial relation is a physical thing: in a prompt that counts, "a" / "an" counts it.
       for (const end of [subject, object]) if (explicitCounts && end.indefinite && end.object.count === undefined) end.object.count = 1;
     }
-    for (const thing of things) {
-      if (thing.possessor) add(thing.possessor);
-      add(thing.object);
+    for (const phrase of phrases) {
+      // "the bride's beauty": the owner is in the picture even when what she owns is not.
+      if (phrase.possessor && !phrase.depiction) add(phrase.possessor);
+      if (!phrase.depiction && !phrase.dropped) add(phrase.object);
     }
   }
-  spec.objects = objects;
+  spec.objects = withoutVerbForms(objects, relations, context.knownNames);
   spec.relations = relations;
   return spec;
+}
+
+const verbFormCache = new Map<string, boolean>();
+
+/**
+ * True when compromise reads `word` (in -ing, -ed, -en) as a gerund, participle or past form in "they ___", and
+ * its lexicon does not know it as a noun.
+ */
+function readsAsVerbForm(word: string): boolean {
+  let verdict = verbFormCache.get(word);
+  if (verdict === undefined) {
+    const terms = (nlp(`they ${word}`).json({ offset: false }) as { terms?: { tags?: string[] }[] }[])[0]?.terms ?? [];
+    const tags = new Set(terms[1]?.tags ?? []);
+    const entry = lexicon[word];
+    verdict =
+      tags.has('Verb') &&
+      (tags.has('Gerund') || tags.has('Participle') || tags.has('PastTense')) &&
+      /(?:ing|ed|en)$/.test(word) &&
+      entry !== 'Singular' &&
+      entry !== 'Plural' &&
+      entry !== 'Uncountable';
+    if (verbFormCache.size > 5000) verbFormCache.clear();
+    verbFormCache.set(word, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * The last guard of "a verb form is never an object": a bare one-word object (no count, no modifier) that reads as
+ * a verb form and is no known name (COCO class), -ing noun, depiction or plural-only noun is dropped with its
+ * relations.
+ */
+function withoutVerbForms(objects: PromptObject[], relations: PromptRelation[], knownNames: ReadonlySet<string>): PromptObject[] {
+  const exempt = (word: string): boolean => knownNames.has(word) || ING_NOUNS.has(word) || DEPICTION_NOUNS.has(word) || PLURALIA_TANTUM.has(word);
+  return objects.filter((object) => {
+    // A count, a modifier or a compound makes a noun of it ("three stockings", "its conical opening").
+    const verbForm =
+      !object.name.includes(' ') && object.count === undefined && !object.attributes?.length && !exempt(object.name) && readsAsVerbForm(object.name);
+    if (verbForm) {
+      for (let k = relations.length - 1; k >= 0; k--) if (relations[k]!.subject === object.name || relations[k]!.object === object.name) relations.splice(k, 1);
+    }
+    return !verbForm;
+  });
 }
 
 /** A small least-recently-used cache: parsing runs on every sample and batches repeat prompts (G images each). */

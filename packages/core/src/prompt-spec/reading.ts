@@ -222,6 +222,7 @@ export const MODIFIER_WORDS: ReadonlySet<string> = new Set([
   'ancient',
   'modern',
   'futuristic',
+  'human',
 ]);
 
 /**
