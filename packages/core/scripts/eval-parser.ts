@@ -270,16 +270,22 @@ if (runGenEval && wantFailures === 0) {
   }
   if (args.json) jsonOut.geneval = { data: genevalFile, ...tally };
   else {
-    console.log(`\nGenEval evaluation_metadata.jsonl (${genevalRows.length} prompts): the parse against the row (fromGenEvalRow), exact per row`);
-    const table = new Table({
-      head: ['tag', 'rows', 'names', 'names + counts', 'relations'],
-      ...(!process.stdout.isTTY ? { style: { head: [], border: [] } } : {}),
-    });
-    for (const [tag, cell] of Object.entries(tally).sort(([a], [b]) => Number(a === 'overall') - Number(b === 'overall'))) {
-      const p = (n: number) => `${((100 * n) / cell.rows).toFixed(1)}% (${n}/${cell.rows})`;
-      table.push([tag, String(cell.rows), p(cell.names), p(cell.counts), p(cell.relations)]);
+    const title = `GenEval evaluation_metadata.jsonl (${genevalRows.length} prompts): the parse against the row (fromGenEvalRow), exact per row`;
+    const head = ['tag', 'rows', 'names', 'names + counts', 'relations'];
+    const lines = Object.entries(tally)
+      .sort(([a], [b]) => Number(a === 'overall') - Number(b === 'overall'))
+      .map(([tag, cell]) => {
+        const p = (n: number) => `${((100 * n) / cell.rows).toFixed(1)}% (${n}/${cell.rows})`;
+        return [tag, String(cell.rows), p(cell.names), p(cell.counts), p(cell.relations)];
+      });
+    if (args.markdown) {
+      console.log(`\n**${title}**\n\n| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
+      for (const line of lines) console.log(`| ${line.join(' | ')} |`);
+    } else {
+      const table = new Table({ head, ...(!process.stdout.isTTY ? { style: { head: [], border: [] } } : {}) });
+      table.push(...lines);
+      console.log(`\n${title}\n${table.toString()}`);
     }
-    console.log(table.toString());
   }
 }
 
