@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEnsembleFromConfig, loadEnsembleConfig } from '@t2i-reward/core';
-import { startVllmFixtureServer, type VllmFixtureServer } from '../../reward-vqa/src/__fixtures__/vllm-server.js';
+import { startVllmFixtureServer, type VllmFixtureServer } from '../../yes-no/src/__fixtures__/vllm-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const vqaModels = path.resolve(here, '../../reward-vqa/fixtures/models');

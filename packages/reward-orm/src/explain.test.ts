@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRgbImage, explainOutcome, type QuestionRecord } from '@t2i-reward/core';
-import type { YesNoAnswer, YesNoBackend } from '@t2i-reward/vqa/yes-no';
+import type { YesNoAnswer, YesNoBackend } from '@t2i-reward/yes-no';
 import { explain } from './explain.js';
 import { createOrmReward } from './orm-reward.js';
 import { expertPlugin } from './plugin.js';

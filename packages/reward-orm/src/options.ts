@@ -1,5 +1,5 @@
 import type { JSONSchema } from '@t2i-reward/core';
-import { validateYesNoExpertOptions, yesNoBackendSchema, type YesNoBackend, type YesNoBackendConfig } from '@t2i-reward/vqa/yes-no';
+import { validateYesNoExpertOptions, yesNoBackendSchema, type YesNoBackend, type YesNoBackendConfig } from '@t2i-reward/yes-no';
 
 /** The T2I-R1 ORM question, verbatim; `{prompt}` is where the generation prompt goes (inserted as data). */
 export const T2I_R1_ORM_TEMPLATE =

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findYesNoTokenIds, pythonLowerStrip, readYesNo } from '@t2i-reward/vqa/yes-no';
+import { findYesNoTokenIds, pythonLowerStrip, readYesNo } from '@t2i-reward/yes-no';
 
 /**
  * Golden cases of scripts/reward_orm_answer_port.py: which sampled first token reward_orm.py accepts as an answer

@@ -8,7 +8,7 @@ import {
   type YesNoAskOptions,
   type YesNoBackend,
   type YesNoQuery,
-} from '@t2i-reward/vqa/yes-no';
+} from '@t2i-reward/yes-no';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
 import { createOrmReward } from './orm-reward.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRgbImage } from '@t2i-reward/core';
 import { describeRewardContract } from '@t2i-reward/core/test';
-import { startVllmFixtureServer, type VllmFixtureServer } from '../../reward-vqa/src/__fixtures__/vllm-server.js';
+import { startVllmFixtureServer, type VllmFixtureServer } from '../../yes-no/src/__fixtures__/vllm-server.js';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
 import { T2I_R1_ORM_TEMPLATE } from './options.js';
 import { createOrmReward } from './orm-reward.js';

@@ -7,7 +7,7 @@ import {
   type RewardItemResult,
   type RewardSample,
 } from '@t2i-reward/core';
-import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/vqa/yes-no';
+import { askGroupedByImage, createYesNoBackend, defaultImageConcurrency, splitTemplate, type YesNoBackend, type YesNoQuery } from '@t2i-reward/yes-no';
 import { SeededUniform } from './draws.js';
 import { HF_DEFAULT_TOP_K, T2I_R1_ORM_TEMPERATURE, T2I_R1_ORM_TEMPLATE, validateOrmOptions, type OrmReference, type OrmRewardOptions } from './options.js';
 import { VERSION } from './version.js';

@@ -1,5 +1,5 @@
 import type { ExpertPlugin } from '@t2i-reward/core';
-import { REMOTE_BACKENDS, YES_NO_BACKEND_TYPES, backendFromConfig, expertEntrySchema } from '@t2i-reward/vqa/yes-no';
+import { REMOTE_BACKENDS, YES_NO_BACKEND_TYPES, backendFromConfig, expertEntrySchema } from '@t2i-reward/yes-no';
 import { ormRewardOptionsSchema, type OrmRewardOptions } from './options.js';
 import { createOrmReward } from './orm-reward.js';
 import { explain } from './explain.js';

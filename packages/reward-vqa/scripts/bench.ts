@@ -15,8 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRgbImage, loadOnnxRuntime, loadTransformers, type RgbImage } from '@t2i-reward/core';
-import { OnnxGitYesNoBackend } from '../src/backends/onnx-git.js';
-import { TransformersYesNoBackend } from '../src/backends/transformers.js';
+import { OnnxGitYesNoBackend, TransformersYesNoBackend } from '@t2i-reward/yes-no';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The bench-size models of `npm run fixtures:bench` when generated, else the tiny test fixtures. */

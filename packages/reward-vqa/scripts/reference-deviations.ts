@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRgbImage, fromT2IR1Row, type RewardSample } from '@t2i-reward/core';
-import { newStats } from '../src/backend.js';
+import { newStats } from '@t2i-reward/yes-no';
 import { createVqaReward } from '../src/vqa-reward.js';
 
 /** The training metadata the repo ships (benchmarks/data/t2i-r1, with its licence). */

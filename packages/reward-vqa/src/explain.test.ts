@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRgbImage, explainOutcome, type QuestionRecord } from '@t2i-reward/core';
-import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
+import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from '@t2i-reward/yes-no';
 import { explain } from './explain.js';
 import { expertPlugin } from './plugin.js';
 import { createVqaReward } from './vqa-reward.js';

@@ -4,6 +4,5 @@ export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type Vqa
 export { VQASCORE_TEMPLATE } from './vqascore.js';
 export { expertPlugin } from './plugin.js';
 export { explain } from './explain.js';
-// What a caller needs to pass a backend; the rest of the yes/no machinery is `@t2i-reward/vqa/yes-no`.
-export { createYesNoBackend, type YesNoBackendConfig } from './backends/index.js';
-export type { YesNoAnswer, YesNoBackend, YesNoQuery } from './backend.js';
+// What a caller needs to pass a backend; the rest of the yes/no machinery is `@t2i-reward/yes-no`.
+export { createYesNoBackend, type YesNoAnswer, type YesNoBackend, type YesNoBackendConfig, type YesNoQuery } from '@t2i-reward/yes-no';

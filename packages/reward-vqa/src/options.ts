@@ -1,7 +1,5 @@
 import type { JSONSchema } from '@t2i-reward/core';
-import type { YesNoBackend } from './backend.js';
-import { yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
-import { validateYesNoExpertOptions } from './yes-no-config.js';
+import { validateYesNoExpertOptions, yesNoBackendSchema, type YesNoBackend, type YesNoBackendConfig } from '@t2i-reward/yes-no';
 
 export type VqaAggregate = 'mean' | 'product';
 

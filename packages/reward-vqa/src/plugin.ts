@@ -1,9 +1,8 @@
 import type { ExpertPlugin } from '@t2i-reward/core';
-import { YES_NO_BACKEND_TYPES } from './backends/index.js';
 import { vqaRewardOptionsSchema, type VqaRewardOptions } from './options.js';
 import { createVqaReward } from './vqa-reward.js';
 import { explain } from './explain.js';
-import { REMOTE_BACKENDS, backendFromConfig, expertEntrySchema } from './yes-no-config.js';
+import { REMOTE_BACKENDS, YES_NO_BACKEND_TYPES, backendFromConfig, expertEntrySchema } from '@t2i-reward/yes-no';
 
 /** Lets `t2ir score --config FILE` build the VQA expert from `{ "kind": "vqa", "backend": {...}, "options": {...} }`. */
 export const expertPlugin: ExpertPlugin = {
@@ -21,4 +20,4 @@ export const expertPlugin: ExpertPlugin = {
   },
 };
 
-export { REMOTE_BACKENDS, backendFromConfig, expertEntrySchema } from './yes-no-config.js';
+export { REMOTE_BACKENDS, backendFromConfig, expertEntrySchema } from '@t2i-reward/yes-no';

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRgbImage, fromT2IR1Row, type RgbImage } from '@t2i-reward/core';
-import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
+import { newStats, queryText, referenceFirstToken, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from '@t2i-reward/yes-no';
 import { fixtureModelDir } from './__fixtures__/reference.js';
 import { createVqaReward } from './vqa-reward.js';
-import { referenceFirstToken } from './yes-no.js';
 
 /** Golden cases of scripts/reward_git_port.py (a port of reward_git.py's GIT.__call__, written from reading it). */
 interface GoldenCase {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, createRgbImage, fromT2IR1Row, type RgbImage } from '@t2i-reward/core';
 import { describeRewardContract } from '@t2i-reward/core/test';
-import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
+import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from '@t2i-reward/yes-no';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
-import { startVllmFixtureServer, type VllmFixtureServer } from './__fixtures__/vllm-server.js';
+import { startVllmFixtureServer, type VllmFixtureServer } from '../../yes-no/src/__fixtures__/vllm-server.js';
 import { createVqaReward } from './vqa-reward.js';
 
 /** A test double: answers with a fixed ratio per question text (null for unknown ones) and records its calls. */

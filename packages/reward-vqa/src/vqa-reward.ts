@@ -10,9 +10,16 @@ import {
   type RewardItemResult,
   type RewardSample,
 } from '@t2i-reward/core';
-import { queryText, splitTemplate, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from './backend.js';
-import { createYesNoBackend } from './backends/index.js';
-import { askGroupedByImage, defaultImageConcurrency } from './batch.js';
+import {
+  askGroupedByImage,
+  createYesNoBackend,
+  defaultImageConcurrency,
+  queryText,
+  splitTemplate,
+  type YesNoAnswer,
+  type YesNoBackend,
+  type YesNoQuery,
+} from '@t2i-reward/yes-no';
 import { validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions, type VqaVariant } from './options.js';
 import { VQASCORE_SLOT, VQASCORE_TEMPLATE, vqascoreQuery, vqascoreResult } from './vqascore.js';
 import { VERSION } from './version.js';

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, createRgbImage, explainOutcome } from '@t2i-reward/core';
 import { describeRewardContract } from '@t2i-reward/core/test';
-import { newStats, queryText } from './backend.js';
+import { TransformersYesNoBackend, newStats, queryText } from '@t2i-reward/yes-no';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
-import { startVllmFixtureServer, type VllmFixtureServer } from './__fixtures__/vllm-server.js';
-import { TransformersYesNoBackend } from './backends/transformers.js';
+import { startVllmFixtureServer, type VllmFixtureServer } from '../../yes-no/src/__fixtures__/vllm-server.js';
 import { expertPlugin } from './plugin.js';
 import type { VqaRewardOptions } from './options.js';
 import { createVqaReward } from './vqa-reward.js';

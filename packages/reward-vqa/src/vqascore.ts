@@ -1,5 +1,5 @@
 import { failedResult, UnsupportedInputError, type QuestionRecord, type RewardItemResult } from '@t2i-reward/core';
-import { splitTemplate, type YesNoAnswer, type YesNoQuery } from './backend.js';
+import { splitTemplate, type YesNoAnswer, type YesNoQuery } from '@t2i-reward/yes-no';
 
 /**
  * VQAScore (Lin et al., "Evaluating Text-to-Visual Generation with Image-to-Text Generation", 2024), as its code

@@ -1,40 +1,5 @@
 /**
- * `@t2i-reward/vqa/yes-no`: the yes/no machinery shared by the experts that ask a vision-language model a
- * yes-or-no question (VQA, ORM, your own): P(yes)/(P(yes)+P(no)) from first-token logits, the backends that
- * compute it (transformers.js, ONNX, OpenAI-compatible servers), batching per image, and the config plumbing.
- * No VQA scoring lives here: an expert built on it never imports another expert.
+ * `@t2i-reward/vqa/yes-no`, kept for compatibility.
+ * @deprecated The yes/no machinery is its own package now: import from `@t2i-reward/yes-no` (same exports).
  */
-export {
-  answerWordOf,
-  findYesNoTokenIds,
-  pythonLowerStrip,
-  ratioFromLogMasses,
-  referenceFirstToken,
-  yesNoProbabilities,
-  type ReferenceFirstToken,
-  type ReferenceTokenIds,
-  yesNoTokenIdsFor,
-  type YesNoOptions,
-  type YesNoProbabilities,
-  type YesNoTokenIds,
-} from './yes-no.js';
-export {
-  isYesNoBackend,
-  newStats,
-  queryText,
-  splitTemplate,
-  stripSpecialTokens,
-  type YesNoAnswer,
-  type YesNoAskOptions,
-  type YesNoBackend,
-  type YesNoBackendStats,
-  type YesNoQuery,
-} from './backend.js';
-export { createYesNoBackend, yesNoBackendSchema, YES_NO_BACKENDS, YES_NO_BACKEND_TYPES, type YesNoBackendConfig } from './backends/index.js';
-export { TransformersYesNoBackend, type TransformersBackendOptions } from './backends/transformers.js';
-export { OnnxYesNoBackend, type OnnxBackendOptions } from './backends/onnx.js';
-export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';
-export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
-export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOptions } from './backends/openai.js';
-export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from './batch.js';
-export { REMOTE_BACKENDS, backendFromConfig, expertEntrySchema, validateYesNoExpertOptions } from './yes-no-config.js';
+export * from '@t2i-reward/yes-no';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureModelDir, readReference } from '../__fixtures__/reference.js';
-import { OnnxYesNoBackend } from './onnx.js';
+import { OnnxYesNoBackend } from '@t2i-reward/yes-no';
 
 const dir = fixtureModelDir('tiny-blip');
 const { reference, image } = readReference(dir);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '@t2i-reward/core';
 import { fixtureModelDir, readReference } from '../__fixtures__/reference.js';
-import { OnnxGitYesNoBackend } from './onnx-git.js';
+import { OnnxGitYesNoBackend } from '@t2i-reward/yes-no';
 
 const dir = fixtureModelDir('tiny-git');
 const { reference, image } = readReference(dir);

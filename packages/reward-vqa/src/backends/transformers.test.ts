@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ModelLoadError, createRgbImage } from '@t2i-reward/core';
 import { fixtureModelDir, readReference } from '../__fixtures__/reference.js';
-import { TransformersYesNoBackend } from './transformers.js';
+import { TransformersYesNoBackend } from '@t2i-reward/yes-no';
 
 const dir = fixtureModelDir('tiny-llava');
 const { reference, image } = readReference(dir);

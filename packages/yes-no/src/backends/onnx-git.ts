@@ -2,22 +2,17 @@ import { throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
-import { OnnxExportYesNoBackend, framedQueryIds, type ExportTokenizer, type LoadedExport, type OpenedSessions, type SessionContract } from './onnx-export.js';
+import {
+  OnnxExportYesNoBackend,
+  framedQueryIds,
+  type ExportTokenizer,
+  type LoadedExport,
+  type OnnxGitBackendOptions,
+  type OpenedSessions,
+  type SessionContract,
+} from './onnx-export.js';
 
-export interface OnnxGitBackendOptions {
-  /**
-   * Local folder holding a GIT-style export (see the README's ONNX contract):
-   * onnx/vision_encoder.onnx, onnx/decoder_model.onnx, tokenizer.json, tokenizer_config.json, preprocessor_config.json.
-   */
-  model: string;
-  /** onnxruntime execution providers (default ['cpu']). */
-  executionProviders?: string[];
-  intraOpNumThreads?: number;
-  /** Further onnxruntime session options (e.g. `{ extra: { session: { allow_spinning: '0' } } }`). */
-  sessionOptions?: Record<string, unknown>;
-  /** Text positions of the decoder; default the tokenizer's model_max_length. */
-  maxInputTokens?: number;
-}
+export type { OnnxGitBackendOptions } from './onnx-export.js';
 
 interface Tokenizer extends ExportTokenizer {
   config: { cls_token?: string | { content: string } };

@@ -4,8 +4,15 @@ import { throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
-import type { OnnxGitBackendOptions } from './onnx-git.js';
-import { OnnxExportYesNoBackend, framedQueryIds, type ExportTokenizer, type LoadedExport, type OpenedSessions, type SessionContract } from './onnx-export.js';
+import {
+  OnnxExportYesNoBackend,
+  framedQueryIds,
+  type ExportTokenizer,
+  type LoadedExport,
+  type OnnxGitBackendOptions,
+  type OpenedSessions,
+  type SessionContract,
+} from './onnx-export.js';
 
 type Tokenizer = ExportTokenizer;
 interface Loaded extends LoadedExport<Tokenizer> {
