@@ -7,7 +7,7 @@ import {
   type ExpertConfig,
   type ModelCatalogEntry,
 } from '@t2i-reward/core';
-import { UsageError } from './ensemble-setup.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * The expert entry for `--model <name>`: the catalog entry's kind / backend / variant, with `backend.model` the

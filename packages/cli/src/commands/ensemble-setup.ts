@@ -13,6 +13,7 @@ import {
   type ExpertConfig,
 } from '@t2i-reward/core';
 import { expertEntryForModel } from './catalog-model.js';
+import { UsageError } from './usage-error.js';
 
 /** The offline default: core's one constant (the real COCO detector, CenterNet on TF.js). */
 export { DEFAULT_ENSEMBLE_CONFIG };
@@ -62,10 +63,8 @@ function setupHint(kind: string): string {
   return `--expert ${kind} needs ${hint.needs}; give --config FILE, e.g. ${example} (examples/configs has runnable ones)`;
 }
 
-/** A mistake in the command line or the files it names: exit 2 (the `exitCode` isUsageError reads). */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-}
+// In a module of its own so catalog-model.ts, which this file imports, can throw it without an import circle.
+export { UsageError };
 
 /**
  * Ends a command's action after an error by the one exit-code rule: a usage error prints `error: …` and exits 2
