@@ -100,7 +100,7 @@ export const ABSTRACT_NOUNS: ReadonlySet<string> = new Set(
     'childhood elegance comfort warmth touch ambiance texture contrast vision expression innovation ingenuity ambition',
     'testament marvel engineering geometry imagination possibility possibilities entertainment triumph temptation stealth',
     'refuge wake excitement curiosity concentration determination pride gratitude kindness patience confidence energy',
-    'style form nature design flavor flavour taste smell study crack bend line lines home run word kind',
+    'story stories tale tales scent aroma fragrance artistry ride style form nature design flavor flavour taste smell study crack bend line lines home run word kind',
     // places in a picture rather than things in it, and pronoun-like nouns
     'background foreground distance air nobody someone somebody anyone anybody everyone everybody everything something nothing number',
     // times and weather that set a scene rather than fill it
@@ -128,7 +128,7 @@ export const POSITION_NOUNS: ReadonlySet<string> = new Set([
   'inside',
   'outside',
   'corner',
-  'end',
+  'end', 'left', 'right',
 ]);
 
 /** Nouns that introduce quoted text ("the words 'KEEP OFF'", "the saying …"): the text, not an object. */

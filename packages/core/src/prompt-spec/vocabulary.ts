@@ -341,4 +341,8 @@ export const DEPICTION_NOUNS: ReadonlySet<string> = new Set([
   'watercolor',
   'watercolour',
   'cartoon',
+  'wash',
+  'woodcut',
+  'lithograph',
+  'engraving',
 ]);
