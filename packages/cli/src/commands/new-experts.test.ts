@@ -72,7 +72,7 @@ describe('t2ir score --expert compressibility safety (no config: offline default
 
   it('--expert aesthetic alone says what it needs (exit 2)', async () => {
     const { code, stderr } = await cli('score', '--expert', 'aesthetic', '--image', photo('dog'), '--prompt', 'a dog');
-    expect(code).toBe(2);
+    expect(code, stderr).toBe(2);
     expect(stderr).toMatch(/--expert aesthetic needs a CLIP ViT-L\/14 folder .*clip-vit-l14.*laion-aesthetic/);
   });
 });
