@@ -108,6 +108,8 @@ const USAGE_ERRORS: [string, () => string[], RegExp][] = [
   ['serve: unreadable --token-file', () => ['serve', '--token-file', file('nowhere')], /--token-file .*ENOENT/],
   ['serve: empty --token-file', () => ['serve', '--token-file', file('empty-token')], /is empty/],
   ['serve: bad --port', () => ['serve', '--port', 'http'], /--port/],
+  // models
+  ['models: unknown option', () => ['models', '--nope'], /unknown option '--nope'/],
   ['serve: config with a mistyped expert kind', () => ['serve', '--config', file('bad-key.json'), '--port', '0'], /wieght/],
 ];
 
