@@ -11,17 +11,22 @@ activations. Here, at toy width and in the published layouts:
     published .pth state dict would be and converted by export_aesthetic_head.py into aesthetic-head.safetensors.
     Random weights; the last bias is set to 5.5 so the raw values land inside the predictor's 1-10 range.
 reference.json: three 32x32 images (at the input size, so resize and crop are identities), their image_embeds, the
-normalised embeddings and the head's output, computed by torch in float32 (eval mode: dropout off).
+normalised embeddings and the head's output, computed by torch in float32 (eval mode: dropout off); and the six
+bundled photos through a port of HF CLIPImageProcessor (PIL: the short side to 32, long side int(32 * long / short),
+Image.BICUBIC, centre crop at ((h - 32) // 2, (w - 32) // 2)), with the crop (base64 RGB) and torch's score of it.
 
   /usr/bin/python3 scripts/gen_aesthetic_fixture.py   (apt-get install -y python3-torch python3-onnx)
 """
+import base64
 import importlib.util
 import json
 import os
 import sys
 import tempfile
 
+import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,6 +56,21 @@ class AestheticHead(nn.Module):
 
     def forward(self, x):
         return self.layers(x)
+
+
+PHOTOS = os.path.join(HERE, "..", "..", "core", "assets", "images")
+PHOTO_NAMES = ["dog", "horses", "giraffe", "eagle", "person", "scream"]
+
+
+def hf_clip_resize_crop(image, size):
+    """HF CLIPImageProcessor's resize (shortest_edge, PIL bicubic) and centre crop, on a PIL RGB image."""
+    w, h = image.size
+    short, long = min(w, h), max(w, h)
+    new_long = int(size * long / short)
+    nw, nh = (size, new_long) if w <= h else (new_long, size)
+    resized = np.asarray(image.resize((nw, nh), resample=Image.BICUBIC))
+    top, left = (nh - size) // 2, (nw - size) // 2
+    return np.ascontiguousarray(resized[top : top + size, left : left + size])
 
 
 def main(seed=4321):
@@ -93,12 +113,20 @@ def main(seed=4321):
         embeds = vision(torch.stack([clip.normalise(i) for i in images]))[0]
         normalised = embeds / torch.linalg.vector_norm(embeds, dim=-1, keepdim=True)
         scores = head(normalised).squeeze(1)
+    photos = []
+    with torch.no_grad():
+        for name in PHOTO_NAMES:
+            crop = hf_clip_resize_crop(Image.open(os.path.join(PHOTOS, f"{name}.jpg")).convert("RGB"), TINY["image"])
+            e = vision(clip.normalise(crop).unsqueeze(0))[0]
+            score = head(e / torch.linalg.vector_norm(e, dim=-1, keepdim=True)).item()
+            photos.append({"name": name, "crop": base64.b64encode(crop.tobytes()).decode(), "score": score})
     reference = {
         "generator": "scripts/gen_aesthetic_fixture.py",
         "images": [{"width": TINY["image"], "height": TINY["image"], "rgb": i.reshape(-1).tolist()} for i in images],
         "image_embeds": embeds.double().tolist(),
         "normalized_embeds": normalised.double().tolist(),
         "scores": scores.double().tolist(),
+        "photos": photos,
     }
     with open(os.path.join(OUT, "reference.json"), "w") as f:
         json.dump(reference, f)

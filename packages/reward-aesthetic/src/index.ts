@@ -12,5 +12,6 @@ export {
   readSafetensors,
   type HeadLayer,
 } from './head.js';
+export { clipPreprocessing, clipResizeCrop, normaliseCrop, readClipPreprocessing, type ClipPreprocessing, type ClipProcessorConfig } from './preprocess.js';
 // Every expert package exports `explain(details)` (the details contract of core).
 export { explainAesthetic as explain } from './reward.js';

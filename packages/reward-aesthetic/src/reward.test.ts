@@ -4,7 +4,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_IMAGES, createRgbImage, loadImage } from '@t2i-reward/core';
-import { AESTHETIC_HEAD_FILE, PUBLISHED_HEAD_WIDTHS, createAestheticReward, explain, headFromTensors, normaliseAesthetic, readSafetensors } from './index.js';
+import {
+  AESTHETIC_HEAD_FILE,
+  PUBLISHED_HEAD_WIDTHS,
+  clipResizeCrop,
+  createAestheticReward,
+  explain,
+  headFromTensors,
+  normaliseAesthetic,
+  readClipPreprocessing,
+  readSafetensors,
+} from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = path.join(here, '..', 'fixtures', 'tiny-aesthetic');
@@ -13,6 +23,7 @@ const reference = JSON.parse(readFileSync(path.join(fixture, 'reference.json'), 
   image_embeds: number[][];
   normalized_embeds: number[][];
   scores: number[];
+  photos: { name: string; crop: string; score: number }[];
 };
 const images = reference.images.map((image) => createRgbImage(Uint8Array.from(image.rgb), image.width, image.height, 'reference'));
 
@@ -31,6 +42,22 @@ describe('aesthetic predictor on the tiny fixture (torch parity)', () => {
     });
     // the head's output differs between the images (the check would pass on a constant otherwise)
     expect(new Set(results.map((r) => r.raw!.toFixed(4))).size).toBe(3);
+  });
+
+  it('preprocesses photos as HF CLIPImageProcessor with PIL does (antialiased bicubic), and scores them as torch does', async () => {
+    const steps = (await readClipPreprocessing(fixture))!;
+    expect(steps).toMatchObject({ shortestEdge: 32, cropHeight: 32, cropWidth: 32 });
+    const photos = await Promise.all(reference.photos.map(({ name }) => loadImage(EXAMPLE_IMAGES.find((e) => e.name === name)!.path)));
+    const results = await reward.doScore(photos.map((image) => ({ image, prompt: '' })));
+    for (const [i, photo] of reference.photos.entries()) {
+      const pil = Buffer.from(photo.crop, 'base64');
+      const ours = await clipResizeCrop(photos[i]!, steps);
+      const diffs = Array.from(ours, (v, k) => Math.abs(v - pil[k]!));
+      // sharp's cubic (Catmull-Rom, widened when shrinking) against PIL's BICUBIC: rounding-level differences.
+      expect(Math.max(...diffs), photo.name).toBeLessThanOrEqual(12);
+      expect(diffs.reduce((a, b) => a + b, 0) / diffs.length, photo.name).toBeLessThan(1.5);
+      expect(Math.abs(results[i]!.raw! - photo.score), photo.name).toBeLessThan(2e-3);
+    }
   });
 
   it('scores photos of any size (the processor resizes and crops) and fails only a broken item', async () => {

@@ -17,6 +17,7 @@ import {
   toRawImage,
 } from '@t2i-reward/core';
 import { AESTHETIC_HEAD_FILE, type AestheticHead, loadAestheticHead } from './head.js';
+import { type ClipPreprocessing, clipResizeCrop, normaliseCrop, readClipPreprocessing } from './preprocess.js';
 import { type AestheticRewardOptions, validateAestheticRewardOptions } from './options.js';
 import { VERSION } from './version.js';
 
@@ -43,6 +44,8 @@ interface Loaded {
   processor: Awaited<ReturnType<TransformersModule['AutoImageProcessor']['from_pretrained']>>;
   vision: AnyModel;
   head: AestheticHead;
+  /** The CLIP preprocessing done here (PIL-like resize); undefined: transformers.js' processor does it. */
+  steps: ClipPreprocessing | undefined;
 }
 
 /**
@@ -76,13 +79,14 @@ export class AestheticReward extends BaseReward {
       const pretrained = pretrainedLoadOptions({}, true);
       let loaded: Loaded;
       try {
-        const [processor, vision] = await Promise.all([
+        const [processor, vision, steps] = await Promise.all([
           runtime.AutoImageProcessor.from_pretrained(source.location, pretrained),
           runtime.CLIPVisionModelWithProjection.from_pretrained(source.location, { ...pretrained, dtype: 'fp32' } as Parameters<
             TransformersModule['PreTrainedModel']['from_pretrained']
           >[1]),
+          readClipPreprocessing(source.location),
         ]);
-        loaded = { runtime, processor, vision, head };
+        loaded = { runtime, processor, vision, head, steps };
       } catch (error) {
         throw new ModelLoadError(`cannot load the CLIP image tower from ${source.location}: ${(error as Error).message}`, { cause: error });
       }
@@ -102,8 +106,18 @@ export class AestheticReward extends BaseReward {
 
   /** The CLIP image embeddings (not normalised), one row per image. */
   async embed(images: readonly RgbImage[]): Promise<Float32Array[]> {
-    const { runtime, processor, vision } = await this.load();
-    const { pixel_values } = (await processor(images.map((image) => toRawImage(runtime.RawImage, image)))) as { pixel_values: unknown };
+    const { runtime, processor, vision, steps } = await this.load();
+    let pixel_values: unknown;
+    if (steps) {
+      // HF CLIPImageProcessor's steps with PIL's antialiased bicubic (transformers.js point-samples when it shrinks).
+      const plane = steps.cropHeight * steps.cropWidth;
+      const data = new Float32Array(images.length * 3 * plane);
+      const crops = await Promise.all(images.map((image) => clipResizeCrop(image, steps)));
+      crops.forEach((crop, i) => normaliseCrop(crop, steps, data, i * 3 * plane));
+      pixel_values = new runtime.Tensor('float32', data, [images.length, 3, steps.cropHeight, steps.cropWidth]);
+    } else {
+      pixel_values = ((await processor(images.map((image) => toRawImage(runtime.RawImage, image)))) as { pixel_values: unknown }).pixel_values;
+    }
     const output = (await vision({ pixel_values })) as Record<string, { data: Float32Array; dims: number[] } | undefined>;
     const embeds = output['image_embeds'];
     if (!embeds) throw new ModelLoadError(`${this.clip}: the vision model has no image_embeds output`);
