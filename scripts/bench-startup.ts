@@ -4,9 +4,10 @@
  * in load hits all of them alike; the medians of `--runs` rounds are printed, with each case's ratio to bare node.
  * Uses the built CLI (packages/cli/dist/bin.js: `npm run build -w @t2i-reward/cli` and the packages it imports).
  *
- *   npm run bench:startup [-- --runs 10 --score]
+ *   npm run bench:startup [-- --runs 10 --score --compare OTHER/bin.js]
  *
- * `--score` also times one `t2ir score` of one bundled photo with the default ensemble (once, after the rounds).
+ * `--score` also times `t2ir score` of one bundled photo with the default ensemble (median of 3, after the rounds).
+ * `--compare` runs another build of the CLI (e.g. an older commit's, bundled elsewhere) in the same rounds.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '10' },
     score: { type: 'boolean', default: false },
     bin: { type: 'string' },
+    compare: { type: 'string' },
   },
 });
 
@@ -27,6 +29,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.resolve(values.bin ?? path.join(root, 'packages/cli/dist/bin.js'));
 if (!existsSync(bin)) {
   process.stderr.write(`bench-startup: ${bin} is not built (npm run build -w @t2i-reward/cli, and the packages it imports)\n`);
+  process.exit(2);
+}
+const other = values.compare ? path.resolve(values.compare) : undefined;
+if (other && !existsSync(other)) {
+  process.stderr.write(`bench-startup: --compare ${other} does not exist\n`);
   process.exit(2);
 }
 const runs = Number(values.runs);
@@ -43,6 +50,12 @@ const cases: Case[] = [
   { name: 'node -e 0', args: ['-e', '0'] },
   { name: 't2ir --version', args: [bin, '--version'] },
   { name: 't2ir --help', args: [bin, '--help'] },
+  ...(other
+    ? [
+        { name: 'other --version', args: [other, '--version'] },
+        { name: 'other --help', args: [other, '--help'] },
+      ]
+    : []),
 ];
 
 /** Wall-clock milliseconds of one run of `node ...args`; throws when it exits non-zero. */
@@ -62,6 +75,7 @@ function median(values: number[]): number {
 
 const load = () => os.loadavg()[0]!.toFixed(2);
 process.stdout.write(`t2ir startup, median of ${runs} rounds (${bin}; ${os.cpus().length} CPUs, load ${load()})\n`);
+if (other) process.stdout.write(`  other: ${other}\n`);
 // One warm-up round so the first case does not pay for a cold file cache.
 for (const { args } of cases) timeOnce(args);
 const times = new Map(cases.map(({ name }) => [name, [] as number[]]));
@@ -80,7 +94,15 @@ process.stdout.write(`  (load at the end ${load()})\n`);
 
 if (values.score) {
   const image = path.join(root, 'packages/core/assets/images/dog.jpg');
-  const args = existsSync(image) ? [bin, 'score', '--image', image, '--prompt', 'a dog next to a bicycle', '--json'] : [bin, 'score', '--json'];
-  const ms = timeOnce(args);
-  process.stdout.write(`  t2ir ${args.slice(1).join(' ')}: ${ms.toFixed(0)} ms (once, load ${load()})\n`);
+  const scoreArgs = ['score', '--image', image, '--prompt', 'a dog next to a bicycle', '--json'];
+  const clis = [['t2ir', bin], ...(other ? [['other', other]] : [])] as const;
+  const scoreTimes = clis.map(() => [] as number[]);
+  // Alternating, like the rounds above: one run of each per round.
+  for (let round = 0; round < 3; round++) clis.forEach(([, cli], index) => scoreTimes[index]!.push(timeOnce([cli, ...scoreArgs])));
+  clis.forEach(([name], index) => {
+    const samples = scoreTimes[index]!;
+    process.stdout.write(
+      `  ${name} score (one photo, default ensemble): ${median(samples).toFixed(0)} ms, median of 3 (${samples.map((ms) => ms.toFixed(0)).join(', ')}; load ${load()})\n`,
+    );
+  });
 }
