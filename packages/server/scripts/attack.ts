@@ -189,7 +189,9 @@ function healthPoller(url: string, everyMs = 100, localAddress?: string) {
     async stop() {
       running = false;
       await loop;
-      return { max: Math.max(0, ...latencies), count: latencies.length, statuses: countText(statuses) };
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN;
+      return { max: Math.max(0, ...latencies), p99, count: latencies.length, statuses: countText(statuses) };
     },
   };
 }
@@ -264,7 +266,7 @@ async function probe(
       rssBeforeMb: before,
       rssPeakMb: peak,
       rssIdleMb: idle,
-      notes: `${result.notes ?? ''}${crashed ? `; ${crashed}` : ''}${died}; healthz ${healthStats.statuses}`,
+      notes: `${result.notes ?? ''}${crashed ? `; ${crashed}` : ''}${died}; healthz ${healthStats.statuses}, p99 ${healthStats.p99.toFixed(0)} ms, max ${healthStats.max.toFixed(0)} ms`,
     };
   } finally {
     await stopServer(server);
