@@ -38,10 +38,10 @@ export function errorToJson(error: unknown): { name: string; code: string; messa
 }
 
 /**
- * Validates a request body against its schema; a mismatch is the client's (400). Arrays named in `arrays`
- * longer than `maxItems` are refused (413) before the schema looks at any element, and the schema stops at
- * the first failing keyword (at most 8 violations, each clipped): a wrongly-shaped body of any size fails in
- * milliseconds with an answer of a few hundred bytes.
+ * Validates a request body against its schema; a mismatch is the client's (400). A body with an array named
+ * in `arrays` longer than `maxItems` is checked on its first 8 elements only (400 when they are wrong), then
+ * refused (413 too_many_items); the schema stops at the first failing keyword (at most 8 violations, each
+ * clipped): a wrongly-shaped body of any size costs a few elements' work and answers a few hundred bytes.
  */
 export function validateRequest<T>(
   schema: Record<string, unknown>,
