@@ -4,7 +4,7 @@ import { ModelLoadError } from '../errors.js';
 import type { PromptSpec } from '../prompt-spec/types.js';
 import type { RewardSample } from '../spec.js';
 import { createMockReward, createTestImage } from '../test/mock.js';
-import { cacheMiddleware, canonicalJson, memoryScoreStore, scoreCacheKey } from './cache.js';
+import { cacheMiddleware, canonicalJson, memoryScoreStore, scoreCacheKey, type CachedScore } from './cache.js';
 import { metricsMiddleware, type ScoreCallMetrics } from './metrics.js';
 import { wrapRewardModel, type RewardMiddleware } from './wrap.js';
 
@@ -82,7 +82,7 @@ describe('cacheMiddleware', () => {
     for (let index = 0; index < 10; index++) store.set(`k${index}`, { score: index, raw: index, warnings: [], details });
     expect(store.bytes).toBeLessThanOrEqual(40_000);
     expect(store.size).toBeLessThan(10);
-    expect(store.get('k9')?.score).toBe(9);
+    expect((store.get('k9') as CachedScore | undefined)?.score).toBe(9);
     expect(store.get('k0')).toBeUndefined();
     store.set('huge', { score: 1, raw: 1, warnings: [], details: { blob: 'y'.repeat(20_000) } });
     expect(store.get('huge')).toBeUndefined();
