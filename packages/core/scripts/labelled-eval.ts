@@ -48,17 +48,28 @@ const same = (a: string[], b: string[]): boolean => a.length === b.length && a.e
 
 const verbTagCache = new Map<string, boolean>();
 
+const lexicon = (nlp.model() as { one: { lexicon: Record<string, string | string[] | undefined> } }).one.lexicon;
+const VERB_FORMS = new Set(['Gerund', 'Participle', 'PastTense', 'PresentTense']);
+const NOUN_FORMS = new Set(['Singular', 'Plural', 'Uncountable']);
+
 /**
- * True when compromise reads `word` as an inflected verb in "they ___" (a gerund, participle, past or third-person
- * form): the check is compromise's own reading of the word, independent of the parser's rules.
+ * True when `word` is an inflected verb form by compromise's own knowledge, independent of the parser's rules: its
+ * lexicon lists it as a gerund, participle, past or third-person form ("riding", "says"); a word it lists as a noun
+ * is none ("glass", "world"); a word it does not list counts when compromise tags it a gerund, participle or past
+ * form in "they ___" ("parked").
  */
 export function isVerbForm(word: string): boolean {
   let verdict = verbTagCache.get(word);
   if (verdict === undefined) {
-    const terms = (nlp(`they ${word}`).json({ offset: false }) as { terms: { tags: string[] }[] }[])[0]?.terms ?? [];
-    const tags = new Set(terms[1]?.tags ?? []);
-    verdict =
-      tags.has('Verb') && (tags.has('Gerund') || tags.has('Participle') || tags.has('PastTense') || (tags.has('PresentTense') && !tags.has('Infinitive')));
+    const raw = lexicon[word];
+    const entries = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    if (entries.some((e) => VERB_FORMS.has(e))) verdict = true;
+    else if (entries.some((e) => NOUN_FORMS.has(e))) verdict = false;
+    else {
+      const terms = (nlp(`they ${word}`).json({ offset: false }) as { terms: { tags: string[] }[] }[])[0]?.terms ?? [];
+      const tags = new Set(terms[1]?.tags ?? []);
+      verdict = tags.has('Verb') && (tags.has('Gerund') || tags.has('Participle') || tags.has('PastTense'));
+    }
     verbTagCache.set(word, verdict);
   }
   return verdict;
