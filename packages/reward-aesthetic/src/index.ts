@@ -1,3 +1,6 @@
+// The optional runtimes' real module types (core's RuntimeModuleTypes) while this package is type-checked and
+// built; a type-only import leaves no trace in the JS or the published declarations.
+import type {} from '@t2i-reward/core/runtime-types';
 export { VERSION } from './version.js';
 export { AestheticReward, createAestheticReward, explainAesthetic, normaliseAesthetic, AESTHETIC_RANGE, type AestheticDetails } from './reward.js';
 export { aestheticRewardOptionsSchema, validateAestheticRewardOptions, type AestheticRewardOptions } from './options.js';

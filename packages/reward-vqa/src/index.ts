@@ -1,3 +1,6 @@
+// The optional runtimes' real module types (core's RuntimeModuleTypes) while this package is type-checked and
+// built; a type-only import leaves no trace in the JS or the published declarations.
+import type {} from '@t2i-reward/core/runtime-types';
 export { VERSION } from './version.js';
 export { VqaReward, createVqaReward, t2iR1TaskType, type VqaQuestionDetail } from './vqa-reward.js';
 export { vqaRewardOptionsSchema, validateVqaOptions, type VqaAggregate, type VqaReference, type VqaRewardOptions, type VqaVariant } from './options.js';

@@ -1,3 +1,6 @@
+// The optional runtimes' real module types (core's RuntimeModuleTypes) while this package is type-checked and
+// built; a type-only import leaves no trace in the JS or the published declarations.
+import type {} from '@t2i-reward/core/runtime-types';
 export { VERSION } from './version.js';
 export * from './math/index.js';
 export { train, DEFAULT_TRAINER_SETTINGS, type TrainOptions, type TrainResult, type TrainerSettings, type MetricsRecord, type Stats } from './trainer.js';

@@ -1,3 +1,6 @@
+// The optional runtimes' real module types (core's RuntimeModuleTypes) while this package is type-checked and
+// built; a type-only import leaves no trace in the JS or the published declarations.
+import type {} from '@t2i-reward/core/runtime-types';
 /**
  * `@t2i-reward/yes-no`: the yes/no machinery shared by the experts that ask a vision-language model a yes-or-no
  * question (VQA, ORM, your own): P(yes)/(P(yes)+P(no)) from first-token logits, the backends that compute it

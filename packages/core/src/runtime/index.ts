@@ -1,9 +1,5 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type * as OnnxRuntime from 'onnxruntime-node';
-import type * as Transformers from '@huggingface/transformers';
-import type * as Tfjs from '@tensorflow/tfjs';
-import type * as TfjsWasm from '@tensorflow/tfjs-backend-wasm';
 import { RuntimeUnavailableError, T2IRewardError } from '../errors.js';
 import type { RgbImage } from '../spec.js';
 
@@ -13,9 +9,22 @@ import type { RgbImage } from '../spec.js';
  */
 export type RuntimeName = 'onnxruntime-node' | '@huggingface/transformers' | '@tensorflow/tfjs' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs-node-gpu';
 
-export type OnnxRuntimeModule = typeof OnnxRuntime;
-export type TransformersModule = typeof Transformers;
-export type TfjsModule = typeof Tfjs;
+/**
+ * The runtimes' own module types, by package name. Empty here, so core's published types import no optional
+ * peer (a consumer of core without onnxruntime-node or transformers.js compiles under `strict` without
+ * `skipLibCheck`); `@t2i-reward/core/runtime-types` fills it in for packages that have the runtimes installed
+ * (add it to `compilerOptions.types`), and then every module type below is the runtime's real one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface RuntimeModuleTypes {}
+/** The runtime's module type where `runtime-types` is loaded, else `any` (what a dynamic import would give). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fallback without the peer's types
+type RuntimeModuleType<Name extends string> = RuntimeModuleTypes extends Record<Name, infer Module> ? Module : any;
+
+export type OnnxRuntimeModule = RuntimeModuleType<'onnxruntime-node'>;
+export type TransformersModule = RuntimeModuleType<'@huggingface/transformers'>;
+export type TfjsModule = RuntimeModuleType<'@tensorflow/tfjs'>;
+type TfjsWasmModule = RuntimeModuleType<'@tensorflow/tfjs-backend-wasm'>;
 
 const injected = new Map<RuntimeName, unknown>();
 const memo = new Map<string, Promise<unknown>>();
@@ -169,7 +178,7 @@ async function loadTfjsNodeGpu(): Promise<LoadedTfjs> {
 
 async function loadTfjsWasm(wasmPaths: string | undefined): Promise<LoadedTfjs> {
   const tf = await importRuntime<TfjsModule>('@tensorflow/tfjs', () => import('@tensorflow/tfjs'), 'tensor');
-  const wasm = await importRuntime<typeof TfjsWasm>('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), 'setWasmPaths');
+  const wasm = await importRuntime<TfjsWasmModule>('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), 'setWasmPaths');
   if (tf.findBackend('wasm') === null || tf.getBackend() !== 'wasm') {
     try {
       wasm.setWasmPaths(wasmPaths ?? defaultWasmPaths());

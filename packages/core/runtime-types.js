@@ -1,0 +1,2 @@
+// Types only: see runtime-types.d.ts.
+export {};
