@@ -100,7 +100,7 @@ export const ABSTRACT_NOUNS: ReadonlySet<string> = new Set(
     'childhood elegance comfort warmth touch ambiance texture contrast vision expression innovation ingenuity ambition',
     'testament marvel engineering geometry imagination possibility possibilities entertainment triumph temptation stealth',
     'refuge wake excitement curiosity concentration determination pride gratitude kindness patience confidence energy',
-    'story stories tale tales scent aroma fragrance artistry ride style form nature design flavor flavour taste smell study crack bend line lines home run word kind',
+    'world story stories tale tales scent aroma fragrance artistry ride style form nature design flavor flavour taste smell study crack bend line lines home run word kind',
     // places in a picture rather than things in it, and pronoun-like nouns
     'background foreground distance air nobody someone somebody anyone anybody everyone everybody everything something nothing number',
     // times and weather that set a scene rather than fill it
@@ -128,7 +128,9 @@ export const POSITION_NOUNS: ReadonlySet<string> = new Set([
   'inside',
   'outside',
   'corner',
-  'end', 'left', 'right',
+  'end',
+  'left',
+  'right',
 ]);
 
 /** Nouns that introduce quoted text ("the words 'KEEP OFF'", "the saying …"): the text, not an object. */
@@ -154,7 +156,7 @@ export const TEXT_NOUNS: ReadonlySet<string> = new Set([
  * "a coat of paint", "a splash of colour"): the thing after "of" is the object.
  */
 export const PARTITIVE_HEADS: ReadonlySet<string> = new Set(
-  'group bunch pair herd flock crowd pile stack couple lot lots number variety handful dozen collection set row pack swarm school coat splash splashes splotch trail touch sense kind type sort piece bit layer sea array assortment series shade edge top bottom side center centre middle inside outside front rest end'.split(
+  'group bunch pair herd flock crowd pile stack couple lot lots number variety handful dozen collection set row pack swarm school coat splash splashes splotch trail touch sense kind type sort piece bit layer curve curves sea array assortment series shade edge top bottom side center centre middle inside outside front rest end'.split(
     ' ',
   ),
 );
