@@ -229,6 +229,8 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   inService = () => batcher.runningItems;
 
   let ready = false;
+  /** The --health-port thread, once listening with `healthPort` set. */
+  let healthPort: HealthPort | undefined;
   const byteLeases = new WeakMap<IncomingMessage, ByteLease>();
 
   // requestTimeout bounds receiving a request (slow uploads); scoring is bounded by withDeadline.
@@ -273,6 +275,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     }
     ready = true;
     metrics.ready.set(1);
+    healthPort?.refresh();
     // Where each expert runs, so an operator sees whether models are off the thread that answers /healthz.
     const where = (model: RewardModelV1) =>
       model instanceof PooledReward ? `pool of ${model.pool.maxThreads} thread${model.pool.maxThreads === 1 ? '' : 's'}` : 'in-process';
@@ -400,7 +403,6 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
   }
 
   let closing: Promise<void> | undefined;
-  let healthPort: HealthPort | undefined;
   let address: { url: string; host: string; port: number } | undefined;
 
   async function shutdown(): Promise<void> {
@@ -411,6 +413,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       return;
     }
     log('shutting down: finishing accepted requests');
+    healthPort?.refresh();
     await lifecycle.drain(() => batcher.drain());
     await healthPort?.close();
     // Every answered request has updated the running statistics: keep them for the next start.

@@ -17,6 +17,8 @@ export interface HealthPortOptions {
 export interface HealthPort {
   readonly url: string;
   readonly port: number;
+  /** Beats now (the server calls it when readiness changes, so /readyz does not lag the 100 ms beat). */
+  refresh(): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startHealthPort(options: HealthPortOptions, isReady: () =>
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    refresh: beat,
     async close() {
       clearInterval(timer);
       worker.postMessage('close');
