@@ -1,11 +1,12 @@
 /**
  * The server side of attack.ts, in its own process (so its RSS is its own): default server options and a cheap
  * expert (mean brightness) behind the real ensemble, which parses every prompt into a spec as with real
- * experts. argv[2]: JSON of extra RewardServerOptions (e.g. {"maxInflightPixels": 67108864}). Prints {"url"}
+ * experts. argv[2]: JSON of extra RewardServerOptions (e.g. {"maxInflightPixels": 67108864}; {"serveEnsemble": true}
+ * serves the default `t2ir serve` ensemble instead). Prints {"url"}
  * (and {"healthUrl"} when a health port is set) once ready; exits on SIGTERM.
  */
 import { BaseReward, createEnsemble, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
-import { createRewardServer, type RewardServerOptions } from '@t2i-reward/server';
+import { createRewardServer, createServeEnsemble, type RewardServerOptions } from '@t2i-reward/server';
 
 /**
  * Mean brightness over at most ~64k samples of the pixels (the suite measures the server, not an expert's CPU
@@ -29,8 +30,10 @@ class BrightnessReward extends BaseReward {
   }
 }
 
-const extra = JSON.parse(process.argv[2] ?? '{}') as Partial<RewardServerOptions>;
-const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'bright', model: new BrightnessReward() }] }), ...extra });
+// {"serveEnsemble": true}: the default `t2ir serve` ensemble (CenterNet in the worker pool) instead of the cheap expert.
+const { serveEnsemble, ...extra } = JSON.parse(process.argv[2] ?? '{}') as Partial<RewardServerOptions> & { serveEnsemble?: boolean };
+const ensemble = serveEnsemble ? await createServeEnsemble(undefined, {}) : createEnsemble({ experts: [{ name: 'bright', model: new BrightnessReward() }] });
+const server = createRewardServer({ ensemble, ...extra });
 const { url } = await server.listen();
 await server.ready;
 process.stdout.write(`${JSON.stringify({ url, ...(server.healthUrl ? { healthUrl: server.healthUrl } : {}) })}\n`);
