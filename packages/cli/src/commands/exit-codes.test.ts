@@ -1,10 +1,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
-import { captureWrites } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 // One exit-code rule for every command (help: "2 for bad flags"): every usage error any command can raise exits 2
 // with one `error: …` line, before any model loads or any work starts. Run in-process.
@@ -32,16 +31,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = captureWrites(process.stdout);
-  const stderr = captureWrites(process.stderr);
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const cli = (argv: string[]) => runCliCaptured(...argv);
 
 /** [what, argv, the error line] for every usage error of every command. */
 const USAGE_ERRORS: [string, () => string[], RegExp][] = [

@@ -5,21 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_IMAGES, encodeImage, loadImage } from '@t2i-reward/core';
-import { captureWrites } from '@t2i-reward/core/test';
 import { createRewardServer, createServeEnsemble } from '@t2i-reward/server';
-import { runCli } from '../program.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
-/** Runs the CLI in-process with stdout and stderr captured. */
-async function t2ir(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = captureWrites(process.stdout);
-  const stderr = captureWrites(process.stderr);
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const t2ir = runCliCaptured;
 
 /**
  * One stand-in OpenAI-compatible server on loopback for both new kinds: a request with `logprobs: true` (the

@@ -16,10 +16,10 @@ import {
   resolveExpertPlugin,
   type ModelCatalogEntry,
 } from '@t2i-reward/core';
-import { captureWrites, createTestImage, describeRepoFiles, startStandInHub, type StandInHub } from '@t2i-reward/core/test';
+import { createTestImage, describeRepoFiles, startStandInHub, type StandInHub } from '@t2i-reward/core/test';
 import { buildClipTokenizerJson } from '@t2i-reward/hpm';
-import { runCli } from '../program.js';
 import { catalogExpertConfig } from './catalog-model.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 const hpmFixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../reward-hpm/fixtures');
 const REVISION = 'feedface00000000000000000000000000000002';
@@ -85,16 +85,7 @@ function register(overrides: Partial<ModelCatalogEntry> = {}): void {
   unregister.push(registerCatalogEntry({ ...entry, ...overrides }));
 }
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = captureWrites(process.stdout);
-  const stderr = captureWrites(process.stderr);
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const cli = runCliCaptured;
 
 describe('t2ir models pull', () => {
   it('pulls with progress, resumes a cut transfer without re-sending bytes, then scores with --model and no config', async () => {

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
-import { captureWrites } from '@t2i-reward/core/test';
 import { createRewardServer, createServeEnsemble } from '@t2i-reward/server';
-import { runCli } from '../program.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 // The experts of issue #22 (compressibility, safety, aesthetic) through the CLI's score, models, bench and serve
 // paths, in-process. `--threads 0` keeps the TF.js safety expert on this thread (its pool path is tested in its package).
@@ -32,16 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = captureWrites(process.stdout);
-  const stderr = captureWrites(process.stderr);
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const cli = runCliCaptured;
 
 describe('t2ir score --expert compressibility safety (no config: offline defaults)', () => {
   it('scores real photos with both, and the "why" column is each expert’s explain', async () => {

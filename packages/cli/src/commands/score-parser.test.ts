@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeImage, registerExpertPlugin, unregisterExpertPlugin, type ExpertPlugin, type RewardSample } from '@t2i-reward/core';
-import { captureWrites, createMockReward, createTestImage } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
+import { createMockReward, createTestImage } from '@t2i-reward/core/test';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 // t2ir score --parser openai against a stand-in OpenAI-compatible server on loopback: a probe expert reports the
 // object names of the spec it was given, so the output shows where the spec came from.
@@ -58,16 +58,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = captureWrites(process.stdout);
-  const stderr = captureWrites(process.stderr);
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const cli = runCliCaptured;
 
 describe('t2ir score --parser', () => {
   it('asks the server for the spec, caches it on disk, and falls back to the rule parser with a warning', async () => {

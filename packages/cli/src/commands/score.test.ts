@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { encodeImage, EXAMPLE_IMAGES, registerExpertPlugin, resolveExpertPlugin, unregisterExpertPlugin, type ExpertPlugin } from '@t2i-reward/core';
-import { captureWrites, createMockReward, createTestImage } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
+import { createMockReward, createTestImage } from '@t2i-reward/core/test';
 import { buildEnsemble, DEFAULT_ENSEMBLE_CONFIG } from './ensemble-setup.js';
+import { runCliCaptured, type CliRun } from './__fixtures__/run-cli.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 let dir: string;
@@ -51,17 +51,11 @@ afterEach(() => {
 });
 
 /** Runs the CLI in-process, capturing stdout and stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = captureWrites(process.stdout);
-  const stderr = captureWrites(process.stderr);
-  try {
-    const code = await runCli(argv);
-    // The status comes back as the return value only: nothing leaks into the test process's own exit code.
-    expect(process.exitCode).toBeUndefined();
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    vi.restoreAllMocks();
-  }
+async function cli(...argv: string[]): Promise<CliRun> {
+  const run = await runCliCaptured(...argv);
+  // The status comes back as the return value only: nothing leaks into the test process's own exit code.
+  expect(process.exitCode).toBeUndefined();
+  return run;
 }
 
 describe('t2ir score (in-process, MOCK experts from a config)', () => {
