@@ -374,6 +374,19 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     ]);
   });
 
+  it('leaves out general abstractions: listed ones and nouns made with -ness, -ism, -ity, -hood, not "city" or "harness"', () => {
+    expect(names(parsePrompt('a woman on a bench with a feeling of freedom and sadness'))).toEqual(['woman', 'bench']);
+    expect(names(parsePrompt('a poster about realism and serenity in childhood'))).toEqual(['poster']);
+    expect(names(parsePrompt('a city with a horse in a harness'))).toEqual(['city', 'horse', 'harness']);
+  });
+
+  it('reads breeds, "this one" and linking-verb complements', () => {
+    expect(names(parsePrompt('Siberian husky playing the piano.'))).toEqual(['husky', 'piano']);
+    expect(parsePrompt('an Alaskan husky in the snow').objects[0]).toMatchObject({ name: 'husky', attributes: ['alaskan'] });
+    expect(names(parsePrompt('a robot holding a sign, this one fails'))).toEqual(['robot', 'sign']);
+    expect(names(parsePrompt('A person is looking at a waterfall and feeling awestruck.'))).toEqual(['person', 'waterfall']);
+  });
+
   it('marks a prompt in another script or language unsupported, and English prompts with foreign names not', () => {
     for (const prompt of ['一只猫坐在桌子上', 'кошка сидит на столе', 'ein Hund und eine Katze auf dem Sofa', 'un perro y un gato en el sofá']) {
       expect(parsePrompt(prompt).unsupported, prompt).toBe('not-english');

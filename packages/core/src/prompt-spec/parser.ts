@@ -3,7 +3,7 @@ import nlp from 'compromise';
 import { RELATION_PHRASES } from './relations.js';
 import type { PromptObject, PromptRelation, PromptSpec, SpatialRelation } from './types.js';
 import {
-  ABSTRACT_NOUNS,
+  isAbstractNoun,
   ING_NOUNS,
   KIND_POSSESSED,
   MODIFIER_WORDS,
@@ -370,6 +370,12 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
 /** Words that open a relative clause ("a sign that says", "the cat, which ran"): never a determiner then. */
 /** Abstract nouns that name a property of a thing, dropped even with a colour or shape word ("the fluffy texture of"). */
 const PROPERTY_NOUNS = new Set(['texture', 'line', 'lines', 'shape', 'form', 'contrast', 'touch', 'taste', 'smell']);
+/** Linking verbs: a bare word after them that ends the clause is an adjective ("feeling awestruck"). */
+const LINKING_VERBS = new Set(
+  'feel feels feeling felt seem seems seeming seemed appear appears appearing appeared become becomes becoming became look looks looking looked'.split(' '),
+);
+/** Words before which "one" is a pronoun ("this one", "that one"). */
+const ONE_PRONOUN_BEFORE = new Set(['this', 'that', 'which', 'each', 'every', 'another']);
 const RELATIVE_WORDS = new Set(['that', 'which', 'who', 'whom', 'whose']);
 const PERSONAL_PRONOUNS = new Set(['it', 'them', 'him', 'her', 'they', 'he', 'she', 'we', 'you', 'i', 'me', 'us']);
 
@@ -419,6 +425,52 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
       (token.text !== 'that' || !next || has(next, 'Verb') || has(next, 'Adverb') || has(next, 'Modal') || has(next, 'Auxiliary'))
     ) {
       token.tags = new Set(['Conjunction', 'Relative']);
+      return;
+    }
+    // "Siberian husky playing", "an Alaskan husky": a nationality word before a word compromise read as an adjective
+    // that ends the noun phrase names a breed or kind; the second word is the noun.
+    if (
+      (/^[a-z]{3,}(?:ian|ean|ese)$/.test(token.text) || (has(token, 'ProperNoun') && /^[a-z]{3,}an$/.test(token.text))) &&
+      has(token, 'Noun') &&
+      (lexicon[token.text] === undefined || lexicon[token.text] === 'Demonym') &&
+      next &&
+      !endsClause(token) &&
+      has(next, 'Adjective') &&
+      !has(next, 'Noun') &&
+      attributeKind(next.text) === undefined &&
+      !lexiconVerbForm(next.text) &&
+      (!tokens[i + 2] ||
+        endsClause(next) ||
+        relationStarts.has(i + 2) ||
+        has(tokens[i + 2], 'Verb') ||
+        has(tokens[i + 2], 'Preposition') ||
+        lexicon[tokens[i + 2]!.text] === 'Gerund')
+    ) {
+      token.tags = new Set(['Adjective', 'Demonym']);
+      next.tags = new Set(['Noun', 'Singular']);
+      return;
+    }
+    // "this one fails", "that one is broken": "one" after a demonstrative is a pronoun, and what follows its verb.
+    if (token.text === 'one' && previous && ONE_PRONOUN_BEFORE.has(previous.text) && !endsClause(token) && next && (has(next, 'Verb') || has(next, 'Plural'))) {
+      // ("one" counts a singular noun: a plural after it is a verb.)
+      token.tags = new Set(['Pronoun']);
+      previous.tags = new Set(['Determiner']);
+      asVerb(next, 'PresentTense');
+      return;
+    }
+    // "feeling awestruck", "looks sleepy": a bare word after a linking verb that ends the clause is its complement,
+    // an adjective, when compromise's lexicon does not list it as a noun.
+    if (
+      previous &&
+      LINKING_VERBS.has(previous.text) &&
+      has(token, 'Noun') &&
+      !has(token, 'Pronoun') &&
+      !has(token, 'Plural') &&
+      !token.compoundName &&
+      lexicon[token.text] === undefined &&
+      (!next || endsClause(token) || COORDINATORS.has(next.text))
+    ) {
+      token.tags = new Set(['Adjective']);
       return;
     }
     if (!previous || relationStarts.has(i)) return;
@@ -595,7 +647,7 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       !ING_NOUNS.has(head.text) &&
       !DEPICTION_NOUNS.has(head.text)) ||
     // ("the pentagonal study", "a crescent design": a shape, colour or texture word makes it a thing to draw.)
-    ((ABSTRACT_NOUNS.has(head.text) || ABSTRACT_NOUNS.has(headName)) &&
+    ((isAbstractNoun(head.text) || isAbstractNoun(headName)) &&
       (PROPERTY_NOUNS.has(head.text) || !modifiers.some((t) => attributeKind(t.text) !== undefined))) ||
     // ("a white piece of paper" keeps its colour: T2I-R1 asks about "white piece of paper".)
     (PARTITIVE_HEADS.has(head.text) && run.length === 1 && tokens[end]?.text === 'of' && !modifiers.some((t) => attributeKind(t.text) !== undefined)) ||
@@ -615,7 +667,7 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     const bare = last.replace(/['’]s?$/, '');
     const plural = /['’]$/.test(last) || (owner !== undefined && /^['’]/.test(owner.post));
     const ownerName = [...ownerWords.slice(0, -1), plural ? singularOfPlural(bare) : bare].join(' ');
-    if (bare.length > 0 && !ABSTRACT_NOUNS.has(bare)) possessor = { name: ownerName };
+    if (bare.length > 0 && !isAbstractNoun(bare)) possessor = { name: ownerName };
   }
   return {
     start,

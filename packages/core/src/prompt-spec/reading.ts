@@ -113,6 +113,57 @@ export const ABSTRACT_NOUNS: ReadonlySet<string> = new Set(
 );
 
 /**
+ * More general-English abstractions (feelings, qualities, events, times), not drawn from any prompt: a reader
+ * pictures none of them as a thing of its own.
+ */
+const GENERAL_ABSTRACT_NOUNS: ReadonlySet<string> = new Set(
+  [
+    // feelings and states of mind
+    'freedom wisdom boredom courage bravery solitude calm chaos danger safety risk luck fortune fate destiny hope faith trust',
+    'belief glory honor honour respect dignity grace charm mystery magic delight pleasure satisfaction surprise shock anger',
+    'rage fury sorrow grief despair misery anxiety stress worry panic terror horror dread shame guilt envy jealousy greed',
+    'passion desire longing affection romance loyalty devotion harmony unity bliss euphoria ecstasy serenity tranquility',
+    'tranquillity relaxation leisure enjoyment amusement laughter humor humour irony emotion emotions feeling feelings',
+    'sensation impression mood atmosphere vibe essence concept theme purpose reason cause effect impact influence change',
+    'progress growth success failure victory defeat achievement accomplishment challenge problem solution question answer',
+    'knowledge intelligence logic inspiration admiration appreciation anticipation fascination frustration exhaustion',
+    'dedication tradition heritage culture legacy reality fantasy illusion nightmare myth legend narrative smile grin frown',
+    'gesture pose posture stance motion movement speed pace rhythm strength power force weakness weight size height depth',
+    'width length quality precision simplicity complexity symmetry perspective composition focus emphasis luxury wealth',
+    'poverty abundance contentment stillness privacy isolation perfection protection inspiration imagery symbolism',
+    'friendship relationship partnership leadership ownership craftsmanship workmanship sportsmanship showmanship',
+    'companionship hardship kinship',
+    // events and activities
+    'activity action competition contest tournament festival concert holiday vacation tour visit errand chore task job',
+    'hobby sport sports yoga meditation prayer worship education training attempt effort search quest mission escape',
+    'rescue struggle chase pursuit play joke laugh voice cry shout scream whisper echo chorus tune symphony',
+    // times and weather that set a scene
+    'twilight winter summer autumn year years hour hours minute minutes century decade era future today tonight yesterday',
+    'tomorrow weather climate heat gust',
+  ]
+    .join(' ')
+    .split(' '),
+);
+
+/** Words with an abstract suffix that name things all the same. */
+const CONCRETE_DESPITE_SUFFIX: ReadonlySet<string> = new Set(
+  'harness wilderness witness city university facility community celebrity deity cavity vanity nativity majority minority authority entity quantity variety personality prism organism mechanism hood neighborhood neighbourhood'.split(
+    ' ',
+  ),
+);
+
+/**
+ * True when `word` names an abstraction: one of {@link ABSTRACT_NOUNS} or the general list, or a noun made with
+ * an abstract suffix (-ness, -ism, -ity, -hood: "sadness", "realism", "serenity", "childhood") that is not a
+ * thing all the same ("harness", "city", "prism", "neighborhood").
+ */
+export function isAbstractNoun(word: string): boolean {
+  if (ABSTRACT_NOUNS.has(word) || GENERAL_ABSTRACT_NOUNS.has(word)) return true;
+  if (CONCRETE_DESPITE_SUFFIX.has(word)) return false;
+  return /^[a-z]{3,}(?:ness|ism|ity|ities|hood)$/.test(word);
+}
+
+/**
  * Parts and positions ("at the top", "in the middle of the night"): no object when they stand bare after "the"
  * (or no determiner); with a modifier or an owner they are parts to draw ("its triangular top").
  */
