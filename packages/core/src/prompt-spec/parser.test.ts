@@ -387,6 +387,13 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt('A person is looking at a waterfall and feeling awestruck.'))).toEqual(['person', 'waterfall']);
   });
 
+  it('keeps the noun of a noun + gerund activity out of the name ("soccer balls scuba diving", "a man rock climbing")', () => {
+    expect(names(parsePrompt('a dump truck filled with soccer balls scuba diving'))).toEqual(['dump truck', 'soccer ball']);
+    expect(parsePrompt('two boys ice skating on a pond').objects).toEqual([{ name: 'boy', count: 2 }, { name: 'pond' }]);
+    expect(names(parsePrompt('a woman rock climbing a cliff'))).toEqual(['woman', 'cliff']);
+    expect(names(parsePrompt('the dog house standing on the hill'))).toEqual(['dog house', 'hill']);
+  });
+
   it('marks a prompt in another script or language unsupported, and English prompts with foreign names not', () => {
     for (const prompt of ['一只猫坐在桌子上', 'кошка сидит на столе', 'ein Hund und eine Katze auf dem Sofa', 'un perro y un gato en el sofá']) {
       expect(parsePrompt(prompt).unsupported, prompt).toBe('not-english');

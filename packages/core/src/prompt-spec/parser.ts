@@ -370,6 +370,27 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
 /** Words that open a relative clause ("a sign that says", "the cat, which ran"): never a determiner then. */
 /** Abstract nouns that name a property of a thing, dropped even with a colour or shape word ("the fluffy texture of"). */
 const PROPERTY_NOUNS = new Set(['texture', 'line', 'lines', 'shape', 'form', 'contrast', 'touch', 'taste', 'smell']);
+/** Activities named by a noun and a gerund ("a man scuba diving"): the noun is part of the activity, no object. */
+const GERUND_ACTIVITIES = new Set([
+  'scuba diving',
+  'sky diving',
+  'deep-sea diving',
+  'ice skating',
+  'roller skating',
+  'rock climbing',
+  'mountain climbing',
+  'bungee jumping',
+  'water skiing',
+  'snow boarding',
+  'wind surfing',
+  'kite surfing',
+  'horseback riding',
+  'bird watching',
+  'window shopping',
+  'ice fishing',
+  'fly fishing',
+  'hang gliding',
+]);
 /** Linking verbs: a bare word after them that ends the clause is an adjective ("feeling awestruck"). */
 const LINKING_VERBS = new Set(
   'feel feels feeling felt seem seems seeming seemed appear appears appearing appeared become becomes becoming became look looks looking looked'.split(' '),
@@ -576,6 +597,24 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     ownerWords = content.slice(0, possessiveAt + 1).map((t) => t.text);
     content = content.slice(possessiveAt + 1);
   }
+  // "soccer balls scuba diving", "two boys ice skating": a singular noun after a plural one, right before a clause's
+  // gerund, makes an activity with the gerund (English compounds take no plural first word); the plural is the head.
+  const lastWord = content[content.length - 1];
+  const beforeLast = content[content.length - 2];
+  if (
+    lastWord &&
+    beforeLast &&
+    tokens[end] !== undefined &&
+    has(tokens[end], 'Gerund') &&
+    (has(tokens[end], 'Verb') || lexicon[tokens[end]!.text] === 'Gerund') &&
+    !endsClause(lastWord) &&
+    !lastWord.compoundName &&
+    !has(lastWord, 'Plural') &&
+    isNoun(lastWord) &&
+    isNoun(beforeLast) &&
+    ((has(beforeLast, 'Plural') && !PLURALIA_TANTUM.has(beforeLast.text)) || GERUND_ACTIVITIES.has(`${lastWord.text} ${tokens[end]!.text}`))
+  )
+    content = content.slice(0, -1);
   // The noun run: the trailing nouns of the phrase.
   let runStart = content.length;
   while (runStart > 0 && isNoun(content[runStart - 1])) runStart--;
