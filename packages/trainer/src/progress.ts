@@ -3,6 +3,8 @@ import type { MetricsRecord } from './trainer.js';
 
 export interface ProgressReporter {
   onRecord(record: MetricsRecord): void;
+  /** Images scored so far in the run moved by `count` (the bar moves while a step or an evaluation is scored). */
+  onImagesScored(count: number): void;
   stop(): void;
 }
 
@@ -19,12 +21,12 @@ export function createProgressBar(totalSteps: number, startStep = 0, stream: Nod
     {
       stream,
       format:
-        'train |{bar}| {value}/{total} | reward {reward} | held-out {heldout} | train-eval {train} | kl {kl} | {duration_formatted} (eta {eta_formatted})',
+        'train |{bar}| {value}/{total} | {images} images scored | reward {reward} | held-out {heldout} | train-eval {train} | kl {kl} | {duration_formatted} (eta {eta_formatted})',
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
   );
-  const payload = { reward: format(undefined), heldout: format(undefined), train: format(undefined), kl: format(undefined) };
+  const payload = { images: 0, reward: format(undefined), heldout: format(undefined), train: format(undefined), kl: format(undefined) };
   bar.start(totalSteps, startStep, payload);
   return {
     onRecord(record) {
@@ -37,6 +39,10 @@ export function createProgressBar(totalSteps: number, startStep = 0, stream: Nod
         else payload.train = format(record.reward.mean);
         bar.update(payload);
       }
+    },
+    onImagesScored(count) {
+      payload.images += count;
+      bar.update(payload);
     },
     stop() {
       bar.stop();

@@ -19,13 +19,35 @@ export interface RewardFunction {
   readonly normalizers?: NormalizerStore;
 }
 
+/** Options of {@link ensembleReward}. */
+export interface EnsembleRewardOptions {
+  /** Called as the ensemble finishes each chunk of a call, with the number of items that chunk scored: progress bars. */
+  onItemsScored?: (count: number) => void;
+}
+
 /** Reward from a core `Ensemble`: its aggregated `reward`, and each expert's `score` for per-expert metrics. */
-export function ensembleReward(ensemble: Pick<Ensemble, 'score' | 'dispose'> & Partial<Pick<Ensemble, 'normalizers'>>): RewardFunction {
+export function ensembleReward(
+  ensemble: Pick<Ensemble, 'score' | 'dispose'> & Partial<Pick<Ensemble, 'normalizers'>>,
+  rewardOptions: EnsembleRewardOptions = {},
+): RewardFunction {
   return {
     ...(ensemble.normalizers ? { normalizers: ensemble.normalizers } : {}),
     async score(inputs, options) {
       // RewardInput is ScoreInput with a looser image type: the ensemble validates images itself.
-      const results = await ensemble.score(inputs as readonly ScoreInput[], options?.signal ? { signal: options.signal } : {});
+      // Per call, so concurrent calls (sampleAhead) each report their own chunks.
+      let reported = 0;
+      const onItemsScored = rewardOptions.onItemsScored;
+      const results = await ensemble.score(inputs as readonly ScoreInput[], {
+        ...(options?.signal ? { signal: options.signal } : {}),
+        ...(onItemsScored
+          ? {
+              onProgress: (done: number) => {
+                onItemsScored(done - reported);
+                reported = done;
+              },
+            }
+          : {}),
+      });
       return results.map((result) => {
         const experts: Record<string, number | null> = {};
         const weights: Record<string, number> = {};

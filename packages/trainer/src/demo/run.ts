@@ -270,6 +270,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   if (!(copyPenalty >= 0 && copyPenalty <= 1)) throw new RangeError(`copyPenalty must be in [0, 1], got ${copyPenalty}`);
   if (copyPenalty > 0 && !useDetector) throw new RangeError('copyPenalty applies to the detector reward (the scene reward has no detector)');
   const rewardExpert = useDetector ? (copyPenalty > 0 ? 'detector-copies' : 'detector') : 'scene';
+  // Created before the reward so the first images scored (models loading, the step-0 evaluation) move it at once.
+  const progress = options.progress ? createProgressBar(steps) : undefined;
   if (useDetector) {
     const runtime = options.runtime ?? 'wasm';
     cached = cacheMiddleware();
@@ -282,13 +284,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     });
     // The cache wraps each expert; reward calls count images, once per image however many experts read it.
     cachedPerImage = ensemble.experts.length;
-    reward = withSceneFlags(ensembleReward(ensemble));
+    // Each finished chunk of a reward call moves the bar by the images it scored.
+    reward = withSceneFlags(ensembleReward(ensemble, progress ? { onItemsScored: (count) => progress.onImagesScored(count) } : {}));
   } else {
     reward = sceneReward();
   }
   const metricsFile = path.join(options.outDir, 'metrics.jsonl');
   const startStep = options.resume ? lastTrainStep(await readMetricsRecords(metricsFile)) : 0;
-  const progress = options.progress ? createProgressBar(steps) : undefined;
   const started = performance.now();
   try {
     let interrupted = false;
