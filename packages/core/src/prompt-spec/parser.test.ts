@@ -163,9 +163,9 @@ describe('parsePrompt: attribute phrases', () => {
   });
 
   it('keeps the other modifiers of a described object, and no phrase for undescribed ones', () => {
-    const spec = parsePrompt('a big brown bowl gives a stylish look');
+    const spec = parsePrompt('a big brown bowl gives a stylish lamp');
     expect(attributePhrases(spec)).toEqual(['big brown bowl']);
-    expect(spec.objects[1]).toEqual({ name: 'look', attributes: ['stylish'] });
+    expect(spec.objects[1]).toEqual({ name: 'lamp', attributes: ['stylish'] });
   });
 
   it('keeps commas between modifiers inside the phrase', () => {
@@ -385,6 +385,15 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(parsePrompt('an Alaskan husky in the snow').objects[0]).toMatchObject({ name: 'husky', attributes: ['alaskan'] });
     expect(names(parsePrompt('a robot holding a sign, this one fails'))).toEqual(['robot', 'sign']);
     expect(names(parsePrompt('A person is looking at a waterfall and feeling awestruck.'))).toEqual(['person', 'waterfall']);
+  });
+
+  it('reads a comma list of modifiers with participles, and leaves out bare activities in -ing and "its left / right"', () => {
+    expect(names(parsePrompt('The intricate, winding roads of the city'))).toEqual(['road', 'city']);
+    expect(parsePrompt('The sleek, streamlined airplane soared').objects).toEqual([{ name: 'airplane', attributes: ['sleek', 'streamlined'] }]);
+    expect(names(parsePrompt('The smooth, glossy finish of the ceramic vase'))).toEqual(['vase']);
+    expect(names(parsePrompt('a red apple, a symbol of healthful eating'))).toEqual(['apple', 'symbol']);
+    expect(names(parsePrompt('a blue recycling bin on its right'))).toEqual(['recycling bin']);
+    expect(names(parsePrompt('the mirror with its spherical frame and triangular etching'))).toEqual(['mirror', 'frame', 'etching']);
   });
 
   it('keeps the noun of a noun + gerund activity out of the name ("soccer balls scuba diving", "a man rock climbing")', () => {

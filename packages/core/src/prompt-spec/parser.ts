@@ -4,6 +4,7 @@ import { RELATION_PHRASES } from './relations.js';
 import type { PromptObject, PromptRelation, PromptSpec, SpatialRelation } from './types.js';
 import {
   isAbstractNoun,
+  isAlwaysAbstract,
   ING_NOUNS,
   KIND_POSSESSED,
   MODIFIER_WORDS,
@@ -428,7 +429,7 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
       return;
     }
     // "The intricate, delicate web", "a human brain": a modifier compromise read as a noun, before more modifiers or a noun.
-    if (MODIFIER_WORDS.has(token.text) && next && (isNoun(next) || isAdjective(next))) {
+    if (MODIFIER_WORDS.has(token.text) && next && (isNoun(next) || isAdjective(next) || isParticiple(next))) {
       token.tags = new Set(['Adjective']);
       return;
     }
@@ -634,7 +635,14 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     (attributeKind(t.text) !== undefined || has(t, 'Demonym') || MODIFIER_WORDS.has(t.text) || (has(t, 'ProperNoun') && /(?:ian|ean|ese)$/.test(t.text)));
   while (runStart < content.length - 1 && modifierLike(content[runStart]!)) runStart++;
   // A gerund right before the noun makes a compound noun ("dining table", "cutting board").
-  if (runStart > 0 && has(content[runStart - 1], 'Gerund') && attributeKind(content[runStart - 1]!.text) === undefined) runStart--;
+  // ("The intricate, winding roads": a gerund after a comma is one of a list of modifiers.)
+  if (
+    runStart > 0 &&
+    has(content[runStart - 1], 'Gerund') &&
+    attributeKind(content[runStart - 1]!.text) === undefined &&
+    !(content[runStart - 2]?.post.includes(',') ?? false)
+  )
+    runStart--;
   const count = parseCount(numbers);
   const modifiers = content.slice(0, runStart);
   const run = content.slice(runStart);
@@ -687,7 +695,17 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       !DEPICTION_NOUNS.has(head.text)) ||
     // ("the pentagonal study", "a crescent design": a shape, colour or texture word makes it a thing to draw.)
     ((isAbstractNoun(head.text) || isAbstractNoun(headName)) &&
-      (PROPERTY_NOUNS.has(head.text) || !modifiers.some((t) => attributeKind(t.text) !== undefined))) ||
+      (PROPERTY_NOUNS.has(head.text) ||
+        !modifiers.some((t) => attributeKind(t.text) !== undefined && (!isAlwaysAbstract(head.text) || attributeKind(t.text) !== 'texture')))) ||
+    // "healthful eating", "on its left": an activity in -ing with no determiner, and left / right, are never things.
+    (run.length === 1 &&
+      determiners.length === 0 &&
+      numbers.length === 0 &&
+      lexicon[head.text] === 'Gerund' &&
+      !ING_NOUNS.has(head.text) &&
+      !DEPICTION_NOUNS.has(head.text) &&
+      !modifiers.some((t) => attributeKind(t.text) !== undefined)) ||
+    ((head.text === 'left' || head.text === 'right') && run.length === 1 && modifiers.length === 0) ||
     // ("a white piece of paper" keeps its colour: T2I-R1 asks about "white piece of paper".)
     (PARTITIVE_HEADS.has(head.text) && run.length === 1 && tokens[end]?.text === 'of' && !modifiers.some((t) => attributeKind(t.text) !== undefined)) ||
     (POSITION_NOUNS.has(head.text) && run.length === 1 && modifiers.length === 0 && determiners.every((t) => t.text === 'the')) ||
@@ -803,7 +821,12 @@ function chunk(tokens: Token[], relations: RelationSpan[], context: ParseContext
       }
       if (endsClause(token)) {
         // "tall, slender trees": a comma between modifiers stays inside the phrase.
-        const continues = token.post.trim() === ',' && !sawNoun && isAdjective(token) && (isAdjective(tokens[j + 1]) || isNoun(tokens[j + 1]));
+        // ("The sleek, streamlined shape": a participle after the comma that leads to a noun is a modifier too.)
+        const continues =
+          token.post.trim() === ',' &&
+          !sawNoun &&
+          isAdjective(token) &&
+          (isAdjective(tokens[j + 1]) || isNoun(tokens[j + 1]) || (isParticiple(tokens[j + 1]) && leadsToNoun(tokens, j + 1, inRelation)));
         if (!continues) {
           j++;
           break;

@@ -136,7 +136,8 @@ const GENERAL_ABSTRACT_NOUNS: ReadonlySet<string> = new Set(
     // events and activities
     'activity action competition contest tournament festival concert holiday vacation tour visit errand chore task job',
     'hobby sport sports yoga meditation prayer worship education training attempt effort search quest mission escape',
-    'rescue struggle chase pursuit play joke laugh voice cry shout scream whisper echo chorus tune symphony',
+    'rescue struggle chase pursuit play joke laugh voice cry shout scream whisper echo chorus tune symphony protest',
+    'marathon race bite move moves show look finish best blast',
     // times and weather that set a scene
     'twilight winter summer autumn year years hour hours minute minutes century decade era future today tonight yesterday',
     'tomorrow weather climate heat gust',
@@ -151,6 +152,15 @@ const CONCRETE_DESPITE_SUFFIX: ReadonlySet<string> = new Set(
     ' ',
   ),
 );
+
+/**
+ * True when `word` is an abstraction no modifier makes a thing to draw (the general list and the suffix rule: "a
+ * soft comfort", "a glossy finish"); {@link ABSTRACT_NOUNS} with a colour or shape word may be drawn ("a crescent
+ * design").
+ */
+export function isAlwaysAbstract(word: string): boolean {
+  return !ABSTRACT_NOUNS.has(word) && isAbstractNoun(word);
+}
 
 /**
  * True when `word` names an abstraction: one of {@link ABSTRACT_NOUNS} or the general list, or a noun made with
