@@ -396,6 +396,14 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt('the mirror with its spherical frame and triangular etching'))).toEqual(['mirror', 'frame', 'etching']);
   });
 
+  it('reads participles that describe as modifiers, coordinate modifiers, brackets and quantity heads', () => {
+    expect(parsePrompt('the sweet scent of blooming flowers').objects).toEqual([{ name: 'flower', attributes: ['blooming'] }]);
+    expect(parsePrompt('The jagged, towering cliffs loomed').objects).toEqual([{ name: 'cliff', attributes: ['jagged', 'towering'] }]);
+    expect(names(parsePrompt('a wooden dining table'))).toEqual(['dining table']);
+    expect(names(parsePrompt('A group of farm animals (cows, sheep, and pigs) made out of cheese'))).toEqual(['farm animal', 'cow', 'sheep', 'pig', 'cheese']);
+    expect(names(parsePrompt('a bundle of blue and yellow flowers in a vase'))).toEqual(['flower', 'vase']);
+  });
+
   it('keeps the noun of a noun + gerund activity out of the name ("soccer balls scuba diving", "a man rock climbing")', () => {
     expect(names(parsePrompt('a dump truck filled with soccer balls scuba diving'))).toEqual(['dump truck', 'soccer ball']);
     expect(parsePrompt('two boys ice skating on a pond').objects).toEqual([{ name: 'boy', count: 2 }, { name: 'pond' }]);

@@ -9,6 +9,7 @@ import {
   KIND_POSSESSED,
   MODIFIER_WORDS,
   MULTIWORD_NOUNS,
+  PARTICIPIAL_MODIFIERS,
   NOT_NOUNS,
   PARTITIVE_HEADS,
   PLURALIA_TANTUM,
@@ -216,7 +217,7 @@ function endsClause(token: Token): boolean {
 }
 
 /** Tokens of one sentence from compromise's terms, hyphenated words joined. */
-function tokensOf(terms: { normal?: string; text?: string; tags?: string[]; post?: string }[]): Token[] {
+function tokensOf(terms: { normal?: string; text?: string; tags?: string[]; pre?: string; post?: string }[]): Token[] {
   const tokens: Token[] = [];
   let joinNext = false;
   for (const term of terms) {
@@ -224,6 +225,8 @@ function tokensOf(terms: { normal?: string; text?: string; tags?: string[]; post
     const post = term.post ?? '';
     const tags = new Set(term.tags ?? []);
     const previous = tokens[tokens.length - 1];
+    // "farm animals (cows, sheep, and pigs)": an opening bracket ends the phrase before it.
+    if (previous && /[([{]/.test(term.pre ?? '')) previous.post = `${previous.post},`;
     if (text === QUOTE_MARK) {
       // A quoted span: text to render, never a word of a phrase; it ends the phrase before it.
       if (previous) {
@@ -632,14 +635,28 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
   // nationality words and adjectives compromise reads as nouns ("an Athenian vase", "an ornate chest").
   const modifierLike = (t: Token): boolean =>
     !t.compoundName &&
-    (attributeKind(t.text) !== undefined || has(t, 'Demonym') || MODIFIER_WORDS.has(t.text) || (has(t, 'ProperNoun') && /(?:ian|ean|ese)$/.test(t.text)));
+    (attributeKind(t.text) !== undefined ||
+      has(t, 'Demonym') ||
+      MODIFIER_WORDS.has(t.text) ||
+      PARTICIPIAL_MODIFIERS.has(t.text) ||
+      (has(t, 'ProperNoun') && /(?:ian|ean|ese)$/.test(t.text)));
   while (runStart < content.length - 1 && modifierLike(content[runStart]!)) runStart++;
+  // "the jagged, towering cliffs", "soft, plush cushions": a word after a modifier and a comma is another modifier.
+  if (
+    runStart > 0 &&
+    runStart < content.length - 1 &&
+    isAdjective(content[runStart - 1]) &&
+    content[runStart - 1]!.post.trim() === ',' &&
+    !content[runStart]!.compoundName
+  )
+    runStart++;
   // A gerund right before the noun makes a compound noun ("dining table", "cutting board").
   // ("The intricate, winding roads": a gerund after a comma is one of a list of modifiers.)
   if (
     runStart > 0 &&
     has(content[runStart - 1], 'Gerund') &&
     attributeKind(content[runStart - 1]!.text) === undefined &&
+    !PARTICIPIAL_MODIFIERS.has(content[runStart - 1]!.text) &&
     !(content[runStart - 2]?.post.includes(',') ?? false)
   )
     runStart--;
@@ -967,7 +984,7 @@ interface SentenceParse {
 }
 
 function parseSentences(text: string, compounds: readonly string[]): { sentences: { tokens: Token[] }[] } {
-  const json = nlp(text).json({ offset: false }) as { terms?: { normal?: string; text?: string; tags?: string[]; post?: string }[] }[];
+  const json = nlp(text).json({ offset: false }) as { terms?: { normal?: string; text?: string; tags?: string[]; pre?: string; post?: string }[] }[];
   return {
     sentences: json.map((sentence) => {
       const tokens = mergeCompounds(tokensOf(sentence.terms ?? []), compounds);

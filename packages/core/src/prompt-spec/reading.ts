@@ -217,7 +217,7 @@ export const TEXT_NOUNS: ReadonlySet<string> = new Set([
  * "a coat of paint", "a splash of colour"): the thing after "of" is the object.
  */
 export const PARTITIVE_HEADS: ReadonlySet<string> = new Set(
-  'group bunch pair herd flock crowd pile stack couple lot lots number variety handful dozen collection set row pack swarm school coat splash splashes splotch trail touch sense kind type sort piece bit layer curve curves sea array assortment series shade edge top bottom side center centre middle inside outside front rest end'.split(
+  'group bunch bundle cluster clump heap batch pinch dash scrap scraps sheet pair herd flock crowd pile stack couple lot lots number variety handful dozen collection set row pack swarm school coat splash splashes splotch trail touch sense kind type sort piece bit layer curve curves sea array assortment series shade edge top bottom side center centre middle inside outside front rest end'.split(
     ' ',
   ),
 );
@@ -227,6 +227,22 @@ export const ING_NOUNS: ReadonlySet<string> = new Set(
   'building painting drawing ceiling ring wedding clothing earring pudding dumpling icing frosting railing awning sibling evening morning king wing string swing spring thing sling bedding lightning stuffing carving carvings lettering landing filling topping seasoning dressing sapling seedling duckling offspring wiring siding'.split(
     ' ',
   ),
+);
+
+/**
+ * Words in -ing that describe what the noun itself does or looks like ("blooming flowers", "the setting sun",
+ * "towering cliffs"): modifiers, never the first word of a compound as purpose gerunds are ("dining table").
+ */
+export const PARTICIPIAL_MODIFIERS: ReadonlySet<string> = new Set(
+  [
+    'blooming towering smiling glowing sparkling shining gleaming glittering shimmering twinkling flickering blazing burning',
+    'smoldering melting dripping flowing rushing cascading babbling bubbling boiling steaming sizzling crackling howling',
+    'roaring buzzing chirping singing laughing crying screaming grinning galloping prancing leaping soaring hovering floating',
+    'drifting swirling billowing swaying waving fluttering looming sprawling bustling crumbling wilting fading rising setting',
+    'falling growing ripening grazing wandering roaming lurking charging stunning amazing charming dazzling winding',
+  ]
+    .join(' ')
+    .split(' '),
 );
 
 /** Plural-only nouns: their name keeps the plural ("glasses", not "glass"; "two glasses of wine" is a glass). */
