@@ -404,6 +404,14 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt('a bundle of blue and yellow flowers in a vase'))).toEqual(['flower', 'vase']);
   });
 
+  it('reads a guessed adjective at the end of a noun phrase as its noun, "astride" as no noun, "the next" as no object', () => {
+    expect(names(parsePrompt('a steam locomotive in a desert'))).toEqual(['steam locomotive', 'desert']);
+    expect(names(parsePrompt('a cat asleep on the sofa'))).toEqual(['cat', 'sofa']);
+    expect(names(parsePrompt('Anubis sitting astride a hog motorcycle'))).toEqual(['anubis', 'hog motorcycle']);
+    expect(names(parsePrompt('the lines of the sculpture flowed from one form to the next'))).toEqual(['sculpture']);
+    expect(names(parsePrompt('a couple strolling in a park'))).toEqual(['couple', 'park']);
+  });
+
   it('keeps the noun of a noun + gerund activity out of the name ("soccer balls scuba diving", "a man rock climbing")', () => {
     expect(names(parsePrompt('a dump truck filled with soccer balls scuba diving'))).toEqual(['dump truck', 'soccer ball']);
     expect(parsePrompt('two boys ice skating on a pond').objects).toEqual([{ name: 'boy', count: 2 }, { name: 'pond' }]);

@@ -404,6 +404,15 @@ const ONE_PRONOUN_BEFORE = new Set(['this', 'that', 'which', 'each', 'every', 'a
 const RELATIVE_WORDS = new Set(['that', 'which', 'who', 'whom', 'whose']);
 const PERSONAL_PRONOUNS = new Set(['it', 'them', 'him', 'her', 'they', 'he', 'she', 'we', 'you', 'i', 'me', 'us']);
 
+/**
+ * True when an -ing word after a noun is a gerund: its lexicon entry says so, or the lexicon does not list it (or
+ * lists it as an adjective: "speeding") and compromise reads it as a gerund in "they ___" ("strolling").
+ */
+function gerundAfterNoun(word: string): boolean {
+  const entry = lexicon[word];
+  return entry === 'Gerund' || ((entry === undefined || entry === 'Adjective') && !ING_NOUNS.has(word) && readsAsVerbForm(word));
+}
+
 /** True when compromise's lexicon knows `word` as an inflected verb form (a gerund, participle or past form). */
 function lexiconVerbForm(word: string): boolean {
   const entry = lexicon[word];
@@ -452,13 +461,17 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
       token.tags = new Set(['Conjunction', 'Relative']);
       return;
     }
-    // "Siberian husky playing", "an Alaskan husky": a nationality word before a word compromise read as an adjective
-    // that ends the noun phrase names a breed or kind; the second word is the noun.
+    // "Siberian husky playing", "an Alaskan husky", "a steam locomotive speeding": a word compromise guessed to be an
+    // adjective (its lexicon does not list it; no adjective-only ending) after a noun, at the end of the noun
+    // phrase, is the noun (English puts adjectives before the noun); a nationality word before it is a modifier.
+    const nationality = /^[a-z]{3,}(?:ian|ean|ese)$/.test(token.text) || (has(token, 'ProperNoun') && /^[a-z]{3,}an$/.test(token.text));
     if (
-      (/^[a-z]{3,}(?:ian|ean|ese)$/.test(token.text) || (has(token, 'ProperNoun') && /^[a-z]{3,}an$/.test(token.text))) &&
+      (nationality || (isNoun(token) && !has(token, 'Pronoun') && previous !== undefined && (isDeterminer(previous) || isAdjective(previous)))) &&
       has(token, 'Noun') &&
-      (lexicon[token.text] === undefined || lexicon[token.text] === 'Demonym') &&
+      (lexicon[token.text] === undefined || lexicon[token.text] === 'Demonym' || !nationality) &&
       next &&
+      lexicon[next.text] === undefined &&
+      !/(?:ous|ful|less|able|ible|ish|ent|ant|ly|ic|al|est|like)$/.test(next.text) &&
       !endsClause(token) &&
       has(next, 'Adjective') &&
       !has(next, 'Noun') &&
@@ -469,9 +482,10 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
         relationStarts.has(i + 2) ||
         has(tokens[i + 2], 'Verb') ||
         has(tokens[i + 2], 'Preposition') ||
-        lexicon[tokens[i + 2]!.text] === 'Gerund')
+        lexicon[tokens[i + 2]!.text] === 'Gerund' ||
+        (/[^aeiou]ing$/.test(tokens[i + 2]!.text) && !ING_NOUNS.has(tokens[i + 2]!.text)))
     ) {
-      token.tags = new Set(['Adjective', 'Demonym']);
+      if (nationality) token.tags = new Set(['Adjective', 'Demonym']);
       next.tags = new Set(['Noun', 'Singular']);
       return;
     }
@@ -508,7 +522,7 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
     const beforeModifier = tokens[i - 2];
     const afterNamingModifier =
       isAdjective(previous) && (beforeModifier === undefined || i === 2 || isDeterminer(beforeModifier) || has(beforeModifier, 'ProperNoun')) && takesObject;
-    if (/ing$/.test(token.text) && has(token, 'Noun') && !has(token, 'Verb') && (afterNoun || afterNamingModifier) && lexicon[token.text] === 'Gerund') {
+    if (/ing$/.test(token.text) && has(token, 'Noun') && !has(token, 'Verb') && (afterNoun || afterNamingModifier) && gerundAfterNoun(token.text)) {
       if (!ING_NOUNS.has(token.text) || takesObject) asVerb(token, 'Gerund');
       return;
     }

@@ -179,6 +179,7 @@ export function isAbstractNoun(word: string): boolean {
  */
 export const POSITION_NOUNS: ReadonlySet<string> = new Set([
   'top',
+  'next',
   'bottom',
   'middle',
   'center',
@@ -255,6 +256,9 @@ export const PLURALIA_TANTUM: ReadonlySet<string> = new Set(
 /** Words compromise reads as nouns that are adverbs or prepositions in prompts ("sped past the barn", "back and forth"). */
 export const NOT_NOUNS: ReadonlySet<string> = new Set([
   'past',
+  'astride',
+  'aboard',
+  'atop',
   'forth',
   'away',
   'together',
