@@ -412,6 +412,13 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt('a couple strolling in a park'))).toEqual(['couple', 'park']);
   });
 
+  it('reads unknown adjective endings and attributive participles as modifiers ("a luminescent bird", "a multi-colored kite")', () => {
+    expect(parsePrompt('a luminescent bird').objects).toEqual([{ name: 'bird', attributes: ['luminescent'] }]);
+    expect(parsePrompt('a cream colored labradoodle').objects[0]).toMatchObject({ name: 'labradoodle', attributes: ['cream', 'colored'] });
+    expect(parsePrompt('a multi-colored kite and a dog').objects).toEqual([{ name: 'kite', attributes: ['multi-colored'] }, { name: 'dog' }]);
+    expect(names(parsePrompt('a brightly colored kite flying'))).toEqual(['kite']);
+  });
+
   it('keeps the noun of a noun + gerund activity out of the name ("soccer balls scuba diving", "a man rock climbing")', () => {
     expect(names(parsePrompt('a dump truck filled with soccer balls scuba diving'))).toEqual(['dump truck', 'soccer ball']);
     expect(parsePrompt('two boys ice skating on a pond').objects).toEqual([{ name: 'boy', count: 2 }, { name: 'pond' }]);

@@ -364,7 +364,26 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
       !has(token, 'Gerund') &&
       isNoun(previous) &&
       !PERSONAL_PRONOUNS.has(previous.text);
-    if (finiteVerbNext || isNumber(previous) || (isDeterminer(previous) && boundaryAfter) || (isAdjective(previous) && isAttributive(tokens, i - 1))) {
+    // "a multi-colored kite", "a brightly colored kite": a participle after a determiner (and adverbs) is attributive.
+    // (and the participle itself is no noun when a verb-tagged word ends the phrase after it: "a multi-colored kite").
+    const participleBeforeLastWord =
+      /ed$/.test(token.text) &&
+      has(token, 'PastTense') &&
+      next !== undefined &&
+      has(next, 'Verb') &&
+      !has(next, 'PastTense') &&
+      !has(next, 'Gerund') &&
+      (tokens[i + 2] === undefined || endsClause(next) || has(tokens[i + 2], 'Preposition') || COORDINATORS.has(tokens[i + 2]!.text));
+    let d = i - 2;
+    while (d > 0 && has(tokens[d], 'Adverb') && /ly$/.test(tokens[d]!.text)) d--;
+    const afterAttributiveParticiple = isParticiple(previous) && /ed$/.test(previous.text) && isDeterminer(tokens[d]) && boundaryAfter;
+    if (
+      finiteVerbNext ||
+      isNumber(previous) ||
+      (isDeterminer(previous) && boundaryAfter && !participleBeforeLastWord) ||
+      (isAdjective(previous) && isAttributive(tokens, i - 1)) ||
+      afterAttributiveParticiple
+    ) {
       const plural = /s$/.test(token.text) && !/ss$/.test(token.text);
       token.tags = new Set(['Noun', plural ? 'Plural' : 'Singular']);
     }
@@ -653,6 +672,9 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       has(t, 'Demonym') ||
       MODIFIER_WORDS.has(t.text) ||
       PARTICIPIAL_MODIFIERS.has(t.text) ||
+      // ("a luminescent bird", "a cream colored labradoodle": adjective endings compromise did not know.)
+      (lexicon[t.text] === undefined && /^[a-z]{3,}(?:escent|ous|less)$/.test(t.text)) ||
+      /^(?:[a-z]+-)?colou?red$/.test(t.text) ||
       (has(t, 'ProperNoun') && /(?:ian|ean|ese)$/.test(t.text)));
   while (runStart < content.length - 1 && modifierLike(content[runStart]!)) runStart++;
   // "the jagged, towering cliffs", "soft, plush cushions": a word after a modifier and a comma is another modifier.
