@@ -419,6 +419,17 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt('a brightly colored kite flying'))).toEqual(['kite']);
   });
 
+  it('reads bounds as no count, and a hyphenated word before a compound as its modifier', () => {
+    expect(parsePrompt('a group of not more than five meerkats').objects).toEqual([{ name: 'meerkat' }]);
+    expect(parsePrompt('at least three dogs and up to four cats').objects).toEqual([{ name: 'dog' }, { name: 'cat' }]);
+    expect(parsePrompt('three dogs').objects).toEqual([{ name: 'dog', count: 3 }]);
+    expect(parsePrompt('a drop-top sports car coming around a bend in the road').objects).toEqual([
+      { name: 'sports car', attributes: ['drop-top'] },
+      { name: 'road' },
+    ]);
+    expect(names(parsePrompt('a red sports car coming around a bend'))).toEqual(['sports car']);
+  });
+
   it('keeps the noun of a noun + gerund activity out of the name ("soccer balls scuba diving", "a man rock climbing")', () => {
     expect(names(parsePrompt('a dump truck filled with soccer balls scuba diving'))).toEqual(['dump truck', 'soccer ball']);
     expect(parsePrompt('two boys ice skating on a pond').objects).toEqual([{ name: 'boy', count: 2 }, { name: 'pond' }]);

@@ -414,6 +414,8 @@ const GERUND_ACTIVITIES = new Set([
   'fly fishing',
   'hang gliding',
 ]);
+/** Plurals that do start English compounds ("sports car", "arms dealer", "clothes line"). */
+const PLURAL_FIRST_WORDS = new Set('sports arms clothes goods sales news savings customs parts games drinks'.split(' '));
 /** Linking verbs: a bare word after them that ends the clause is an adjective ("feeling awestruck"). */
 const LINKING_VERBS = new Set(
   'feel feels feeling felt seem seems seeming seemed appear appears appearing appeared become becomes becoming became look looks looking looked'.split(' '),
@@ -649,7 +651,8 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     !has(lastWord, 'Plural') &&
     isNoun(lastWord) &&
     isNoun(beforeLast) &&
-    ((has(beforeLast, 'Plural') && !PLURALIA_TANTUM.has(beforeLast.text)) || GERUND_ACTIVITIES.has(`${lastWord.text} ${tokens[end]!.text}`))
+    ((has(beforeLast, 'Plural') && !PLURALIA_TANTUM.has(beforeLast.text) && !PLURAL_FIRST_WORDS.has(beforeLast.text)) ||
+      GERUND_ACTIVITIES.has(`${lastWord.text} ${tokens[end]!.text}`))
   )
     content = content.slice(0, -1);
   // The noun run: the trailing nouns of the phrase.
@@ -677,6 +680,14 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       /^(?:[a-z]+-)?colou?red$/.test(t.text) ||
       (has(t, 'ProperNoun') && /(?:ian|ean|ese)$/.test(t.text)));
   while (runStart < content.length - 1 && modifierLike(content[runStart]!)) runStart++;
+  // "a drop-top sports car": a hyphenated word before a compound noun (a known one, or two more nouns) qualifies it.
+  if (
+    runStart < content.length - 1 &&
+    content[runStart]!.text.includes('-') &&
+    !content[runStart]!.compoundName &&
+    (content[runStart + 1]!.compoundName !== undefined || content.length - runStart >= 3)
+  )
+    runStart++;
   // "the jagged, towering cliffs", "soft, plush cushions": a word after a modifier and a comma is another modifier.
   if (
     runStart > 0 &&
@@ -696,7 +707,15 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     !(content[runStart - 2]?.post.includes(',') ?? false)
   )
     runStart--;
-  const count = parseCount(numbers);
+  // "not more than five meerkats", "at least three dogs", "up to four cats": a bound, not a count.
+  const firstNumber = tokens.indexOf(numbers[0]!);
+  const before = (k: number): string => tokens[firstNumber - k]?.text ?? '';
+  const bounded =
+    numbers.length > 0 &&
+    ((before(1) === 'than' && ['more', 'fewer', 'less'].includes(before(2))) ||
+      (before(2) === 'at' && ['most', 'least'].includes(before(1))) ||
+      (before(2) === 'up' && before(1) === 'to'));
+  const count = bounded ? undefined : parseCount(numbers);
   const modifiers = content.slice(0, runStart);
   const run = content.slice(runStart);
   const head = run[run.length - 1]!;
