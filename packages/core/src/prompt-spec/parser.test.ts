@@ -430,6 +430,12 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt('a red sports car coming around a bend'))).toEqual(['sports car']);
   });
 
+  it('reads "a heart made of chocolate" (a shape word as the subject of a participle) and "is bungee jumping"', () => {
+    expect(names(parsePrompt('A heart made of chocolate'))).toEqual(['heart', 'chocolate']);
+    expect(parsePrompt('a red heart').objects).toEqual([{ name: 'heart', attributes: ['red'], phrase: 'red heart' }]);
+    expect(names(parsePrompt('A person is bungee jumping off a bridge.'))).toEqual(['person', 'bridge']);
+  });
+
   it('keeps the noun of a noun + gerund activity out of the name ("soccer balls scuba diving", "a man rock climbing")', () => {
     expect(names(parsePrompt('a dump truck filled with soccer balls scuba diving'))).toEqual(['dump truck', 'soccer ball']);
     expect(parsePrompt('two boys ice skating on a pond').objects).toEqual([{ name: 'boy', count: 2 }, { name: 'pond' }]);

@@ -381,7 +381,11 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
       finiteVerbNext ||
       isNumber(previous) ||
       (isDeterminer(previous) && boundaryAfter && !participleBeforeLastWord) ||
-      (isAdjective(previous) && isAttributive(tokens, i - 1)) ||
+      // ("A heart made of chocolate": a shape or colour word compromise reads as a noun is the subject of a
+      // participle before a preposition.)
+      (isAdjective(previous) &&
+        isAttributive(tokens, i - 1) &&
+        !(has(previous, 'Noun') && lexiconVerbForm(token.text) && next !== undefined && has(next, 'Preposition'))) ||
       afterAttributiveParticiple
     ) {
       const plural = /s$/.test(token.text) && !/ss$/.test(token.text);
@@ -639,6 +643,8 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
   // "soccer balls scuba diving", "two boys ice skating": a singular noun after a plural one, right before a clause's
   // gerund, makes an activity with the gerund (English compounds take no plural first word); the plural is the head.
   const lastWord = content[content.length - 1];
+  // "A person is bungee jumping": the first word of a noun + gerund activity is no object of its own.
+  if (content.length === 1 && lastWord && tokens[end] && GERUND_ACTIVITIES.has(`${lastWord.text} ${tokens[end]!.text}`)) return undefined;
   const beforeLast = content[content.length - 2];
   if (
     lastWord &&

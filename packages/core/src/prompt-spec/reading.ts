@@ -137,7 +137,7 @@ const GENERAL_ABSTRACT_NOUNS: ReadonlySet<string> = new Set(
     'activity action competition contest tournament festival concert holiday vacation tour visit errand chore task job',
     'hobby sport sports yoga meditation prayer worship education training attempt effort search quest mission escape',
     'rescue struggle chase pursuit play joke laugh voice cry shout scream whisper echo chorus tune symphony protest',
-    'marathon race bite move moves show look finish best blast',
+    'marathon race bite move moves show look finish best blast duet ballet birthday language behavior behaviour research',
     // times and weather that set a scene
     'twilight winter summer autumn year years hour hours minute minutes century decade era future today tonight yesterday',
     'tomorrow weather climate heat gust',
