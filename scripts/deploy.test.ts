@@ -117,15 +117,16 @@ describe('deploy/: manifests, container commands and probes', () => {
           const run = await parseWithCli(argv);
           if (run.command === 'serve') {
             const port = Number(run.options.port);
-            expect(
-              container.ports?.map((p) => p.containerPort),
-              `${file} ${container.name}`,
-            ).toContain(port);
+            // Probes go to --health-port where the container has one, else to the scoring port.
+            const healthPort = run.options.healthPort === undefined ? port : Number(run.options.healthPort);
+            const containerPorts = container.ports?.map((p) => p.containerPort);
+            expect(containerPorts, `${file} ${container.name}`).toContain(port);
+            expect(containerPorts, `${file} ${container.name}`).toContain(healthPort);
             for (const probe of [container.readinessProbe, container.livenessProbe]) {
               expect(probe, `${file}: ${container.name} needs readiness and liveness probes`).toBeDefined();
               const probePort =
                 typeof probe!.httpGet.port === 'number' ? probe!.httpGet.port : container.ports!.find((p) => p.name === probe!.httpGet.port)?.containerPort;
-              expect(probePort, `${file}: probe port`).toBe(port);
+              expect(probePort, `${file}: probe port`).toBe(healthPort);
               probePaths.add(probe!.httpGet.path);
             }
             expect(run.options.host).toBe('0.0.0.0');
@@ -152,12 +153,14 @@ describe('deploy/: manifests, container commands and probes', () => {
       expect(() => parseEnsembleConfig(JSON.parse(doc.data!['ensemble.json']!))).not.toThrow();
     }
 
-    // The probe paths answer 200 on a real server once it is ready.
-    const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'mock', model: createMockReward() }] }) });
+    // The probe paths answer 200 on a real server once it is ready: on its scoring port and on its health port.
+    const server = createRewardServer({ ensemble: createEnsemble({ experts: [{ name: 'mock', model: createMockReward() }] }), healthPort: 0 });
     await server.listen();
     try {
       await server.ready;
-      for (const probe of probePaths) expect((await fetch(`${server.url}${probe}`)).status, probe).toBe(200);
+      for (const base of [server.url, server.healthUrl!]) {
+        for (const probe of probePaths) expect((await fetch(`${base}${probe}`)).status, `${base}${probe}`).toBe(200);
+      }
     } finally {
       await server.close();
     }
