@@ -104,7 +104,7 @@ export const SHOWCASE: readonly { image: string; prompt: string }[] = [
   { image: 'eagle', prompt: 'two birds' },
   { image: 'person', prompt: 'a person on the left of a horse' },
   { image: 'dog', prompt: 'a dog on the right of a bicycle' },
-  { image: 'scream', prompt: 'a painting of a screaming man' },
+  { image: 'scream', prompt: 'a painting of a man screaming' },
 ];
 
 /** Pairs images with prompts: one prompt for all, one per image, or the showcase (the bundled photos, see SHOWCASE). */
