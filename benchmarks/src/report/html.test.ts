@@ -64,8 +64,11 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
     const extra = path.join(dir, 'extra.jsonl');
     await writeLines(extra, [
       ...items.map((item) => ({ prompt: item.prompt, category: item.category, image: item.image })),
-      { prompt: '</script><img src=x onerror=alert(1)> "quoted"', category: 'matching', image: 'missing.png' },
+      // A failed image keeps its card (the hostile prompt must render as text); a missing one is a count only.
+      { prompt: '</script><img src=x onerror=alert(1)> "quoted"', category: 'matching', image: 'broken.png' },
+      { prompt: 'a prompt whose image was never made', category: 'matching', image: 'missing.png' },
     ]);
+    await fs.writeFile(path.join(dir, 'broken.png'), 'not a PNG at all');
     run = await runBench({
       suite: userFileSuite(extra),
       outDir: path.join(dir, 'run'),
@@ -101,7 +104,8 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
 
     // The grid: one card per image, worst first, with prompt, score and expert details.
     const cards = page.locator('#grid .card');
-    expect(await cards.count()).toBe(run.records.length);
+    // One card per image present: the missing image is no placeholder card.
+    expect(await cards.count()).toBe(run.records.length - 1);
     const shown = await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-score')));
     const scored = shown.filter((s) => s !== '').map(Number);
     expect(scored).toEqual([...scored].sort((a, b) => a - b));
@@ -113,7 +117,7 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     await expect(page.locator('#grid .card', { hasText: '</script>' }).count()).resolves.toBe(1);
     // Detector-style boxes from the expert details are drawn over each image, in image pixels.
-    expect(await page.locator('#grid .thumb svg.boxes rect').count()).toBe(2 * (run.records.length - 1));
+    expect(await page.locator('#grid .thumb svg.boxes rect').count()).toBe(2 * (run.records.length - 2));
     await expect(page.locator('#grid .thumb svg.boxes text').first().textContent()).resolves.toBe('thing 0.50');
     // Labels of boxes sharing a corner do not overlap, and stay inside the image.
     const labelBoxes = await page
@@ -154,8 +158,9 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
     const screenshot = path.join(dir, 'report.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     expect((await fs.stat(screenshot)).size).toBeGreaterThan(20_000);
-    // Problems section names the missing image.
-    await expect(page.locator('#problems').textContent()).resolves.toContain('missing.png');
+    // Problems section counts the missing image and names it, and names the undecodable one.
+    await expect(page.locator('#problems').textContent()).resolves.toMatch(/1 images missing \(first: .*missing\.png/);
+    await expect(page.locator('#problems').textContent()).resolves.toContain('broken.png');
 
     expect(errors).toEqual([]);
     expect(requests.every((url) => url.startsWith('file://'))).toBe(true);
