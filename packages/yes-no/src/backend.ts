@@ -1,5 +1,5 @@
 import type { RgbImage } from '@t2i-reward/core';
-import type { ReferenceFirstToken } from './yes-no.js';
+import type { ReferenceFirstToken, YesNoProbabilities } from './yes-no.js';
 
 /**
  * One yes/no question about an image. The three parts are joined as `prefix + body + suffix` and sent as the
@@ -66,6 +66,18 @@ export interface YesNoBackend {
 }
 
 /** Whether a value is a ready backend instance rather than a backend config. */
+/** The answer of a backend that reads full logits: one position's probabilities, the question as sent, its warnings. */
+export function logitsAnswer(p: YesNoProbabilities & { reference?: ReferenceFirstToken }, sent: string | undefined, warnings: string[]): YesNoAnswer {
+  return {
+    pYes: p.pYes,
+    pNo: p.pNo,
+    ratio: p.ratio,
+    ...(p.reference ? { reference: p.reference } : {}),
+    ...(sent !== undefined ? { sent } : {}),
+    warnings,
+  };
+}
+
 export function isYesNoBackend(value: unknown): value is YesNoBackend {
   return typeof value === 'object' && value !== null && typeof (value as YesNoBackend).ask === 'function';
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
+import { logitsAnswer, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import {
   OnnxExportYesNoBackend,
@@ -88,14 +88,7 @@ export class OnnxBlipYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Load
       const { logits } = await loaded.decoder.run({ input_ids: start, question_embeds: questionEmbeds!, question_attention_mask: ones });
       const vocab = logits!.dims[2]!;
       const p = yesNoProbabilities((logits!.data as Float32Array).subarray(0, vocab), loaded.yesNo, options);
-      answers.push({
-        pYes: p.pYes,
-        pNo: p.pNo,
-        ratio: p.ratio,
-        ...(p.reference ? { reference: p.reference } : {}),
-        ...(sent !== undefined ? { sent } : {}),
-        warnings,
-      });
+      answers.push(logitsAnswer(p, sent, warnings));
     }
     return answers;
   }

@@ -1,6 +1,6 @@
 import { throwIfAborted, toRawImage, type RgbImage } from '@t2i-reward/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
+import { logitsAnswer, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import {
   OnnxExportYesNoBackend,
@@ -90,14 +90,7 @@ export class OnnxGitYesNoBackend extends OnnxExportYesNoBackend<Tokenizer, Loade
       const [, positions, vocab] = logits!.dims as [number, number, number];
       const data = logits!.data as Float32Array;
       const p = yesNoProbabilities(data.subarray((positions - 1) * vocab, positions * vocab), loaded.yesNo, options);
-      answers.push({
-        pYes: p.pYes,
-        pNo: p.pNo,
-        ratio: p.ratio,
-        ...(p.reference ? { reference: p.reference } : {}),
-        ...(sent !== undefined ? { sent } : {}),
-        warnings,
-      });
+      answers.push(logitsAnswer(p, sent, warnings));
     }
     return answers;
   }

@@ -8,7 +8,7 @@ import {
   toRawImage,
   type RgbImage,
 } from '@t2i-reward/core';
-import { stripSpecialTokens, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
+import { logitsAnswer, stripSpecialTokens, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import { LoadingYesNoBackend } from './loading.js';
 
@@ -183,14 +183,7 @@ export class TransformersYesNoBackend extends LoadingYesNoBackend<TransformersBa
         const offset = (row * positions + positions - 1) * vocab;
         const p = yesNoProbabilities(data.subarray(offset, offset + vocab), loaded.yesNo, options);
         const sent = prepared.sent[row];
-        answers.push({
-          pYes: p.pYes,
-          pNo: p.pNo,
-          ratio: p.ratio,
-          ...(p.reference ? { reference: p.reference } : {}),
-          ...(sent !== undefined ? { sent } : {}),
-          warnings: prepared.warnings[row] ?? [],
-        });
+        answers.push(logitsAnswer(p, sent, prepared.warnings[row] ?? []));
       }
     }
     return answers;
