@@ -1,6 +1,7 @@
 import { type Box, mergeDuplicates } from './boxes.js';
 import { type ScoreOutcome, type ScoringInput, type ScoringOptions, beginScoring, boxesBy, judgeRelation, mean, relationSides, round } from './common.js';
 import { positionScore } from './position.js';
+import { determinePosition } from './t2i-r1-reference.js';
 
 /** T2I-CompBench's UniDet transform: torchvision `Resize(size=479, max_size=480)` (UniDet_eval/experts/model_bank.py). */
 export const COMPBENCH_RESIZE = { size: 479, maxSize: 480 } as const;
@@ -60,37 +61,20 @@ export const COMPBENCH_VOCAB_SPATIAL: readonly string[] = [
  * branch), scores 0. A 0 / 0 IoU fails both IoU tests (0), as NaN does there.
  */
 export function compbenchDeterminePosition(locality: string | undefined, box1: Box, box2: Box, iouThreshold = 0.1, distanceThreshold = 150): number {
-  const dx = (box2[0] + box2[2]) / 2 - (box1[0] + box1[2]) / 2;
-  const dy = (box2[1] + box2[3]) / 2 - (box1[1] + box1[3]) / 2;
-  const intersection =
-    Math.max(0, Math.min(box1[2], box2[2]) - Math.max(box1[0], box2[0])) * Math.max(0, Math.min(box1[3], box2[3]) - Math.max(box1[1], box2[1]));
-  const union = (box1[2] - box1[0]) * (box1[3] - box1[1]) + (box2[2] - box2[0]) * (box2[3] - box2[1]) - intersection;
-  const iou = intersection / union;
-  const ax = Math.abs(dx);
-  const ay = Math.abs(dy);
-  const directional = (holds: boolean, dominant: boolean): number => {
-    if (!holds || !dominant) return 0;
-    if (iou < iouThreshold) return 1;
-    if (iou >= iouThreshold) return iouThreshold / iou;
-    return 0;
-  };
-  switch (locality) {
-    case 'next to':
-    case 'on side of':
-    case 'near':
-      return ax < distanceThreshold || ay < distanceThreshold ? 1 : distanceThreshold / Math.max(ax, ay);
-    case 'on the right of':
-      return directional(dx < 0, ax > ay);
-    case 'on the left of':
-      return directional(dx > 0, ax > ay);
-    case 'on the bottom of':
-      return directional(dy < 0, ay > ax);
-    case 'on the top of':
-      return directional(dy > 0, ay > ax);
-    default:
-      return 0;
-  }
+  // The geometry is T2I-R1's copy of the same function; CompBench's has branches for the long spellings only.
+  return locality !== undefined && COMPBENCH_POSITION_BRANCHES.has(locality) ? determinePosition(locality, box1, box2, iouThreshold, distanceThreshold) : 0;
 }
+
+/** The localities 2D_spatial_eval.py's determine_position has a branch for. */
+const COMPBENCH_POSITION_BRANCHES: ReadonlySet<string> = new Set([
+  'next to',
+  'on side of',
+  'near',
+  'on the right of',
+  'on the left of',
+  'on the bottom of',
+  'on the top of',
+]);
 
 /**
  * Reference mode (`formula: 'compbench', reproduceBugs: true`) for 2D-spatial prompts: the scoring of
