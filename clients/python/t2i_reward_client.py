@@ -148,7 +148,6 @@ def _fingerprint(image: Any) -> str:
     return f"id:{id(image)}"
 
 
-
 def _retry_after(value: Optional[str]) -> float:
     """Seconds from a Retry-After header (delta-seconds; an HTTP date or nothing counts as 1 s), at most 30."""
     try:
@@ -231,12 +230,12 @@ class RewardClient:
         for round_index in range(self.retries + 1):
             waits: List[float] = []
             for position, base in enumerate(self._replica_order()):
-                if position > 0:
-                    self.failovers += 1
                 request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
                 try:
                     with self._lock:
                         self.requests_made += 1
+                        if position > 0:
+                            self.failovers += 1
                     with urllib.request.urlopen(request, timeout=self.timeout) as response:
                         payload = json.loads(response.read().decode("utf-8"))
                     self._down_until.pop(base, None)
@@ -249,7 +248,7 @@ class RewardClient:
                         last = RewardServerError(error.code, f"{base}: {_error_message(text)}")
                         continue
                     raise RewardServerError(error.code, _error_message(text)) from None
-                except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException, OSError) as error:
+                except (OSError, http.client.HTTPException) as error:  # URLError, refused / reset, timeouts are OSErrors
                     # Refused, reset mid-answer (a killed replica) or silent: set it aside, go on with another.
                     self._down_until[base] = time.monotonic() + self.cooldown
                     last = RewardServerError(0, f"{base}: {getattr(error, 'reason', error)}")
