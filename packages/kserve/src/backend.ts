@@ -296,6 +296,8 @@ export class KServeReward extends BaseReward {
       const tried = new Set<EndpointState>();
       // Retry-After (ms) of every endpoint that said busy (429) or not ready (503) in this round.
       const busyWaits: number[] = [];
+      // An answer another replica would give the same (our request's fault): no endpoint and no round more.
+      let requestFault = false;
       for (let endpoint = this.#pick(tried); endpoint; endpoint = this.#pick(tried)) {
         tried.add(endpoint);
         throwIfAborted(signal);
@@ -307,9 +309,12 @@ export class KServeReward extends BaseReward {
         } catch (error) {
           throwIfAborted(signal);
           lastError = error;
-          // 4xx other than 429 is our request's fault: another replica would answer the same.
-          if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) break;
-          if (error instanceof KServeProtocolError || RemoteServiceError.isInstance(error)) break;
+          // 4xx other than 429, or an answer we cannot read.
+          requestFault =
+            (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) ||
+            error instanceof KServeProtocolError ||
+            RemoteServiceError.isInstance(error);
+          if (requestFault) break;
           const busy = error instanceof HttpStatusError && (error.status === 429 || error.status === 503);
           if (busy) busyWaits.push(error.retryAfterMs ?? 1000);
           // A full queue (429) is busy, not broken: the endpoint stays in rotation.
@@ -319,8 +324,7 @@ export class KServeReward extends BaseReward {
       }
       // No endpoint answered, and some were busy (429) or not ready (503) while others may be dead: wait as
       // the busy ones said (the longest), then try every endpoint again.
-      if (busyWaits.length === 0 || attempt >= retries) break;
-      if (lastError instanceof HttpStatusError && lastError.status < 500 && lastError.status !== 429) break;
+      if (requestFault || busyWaits.length === 0 || attempt >= retries) break;
       const wait = Math.min(Math.max(...busyWaits), 30_000);
       this.#backoffs.push(wait);
       await sleep(wait, signal);
