@@ -1,4 +1,6 @@
-import { createRgbImage, InvalidConfigError } from '@t2i-reward/core';
+import type { InvalidConfigError } from '@t2i-reward/core';
+import { createRgbImage } from '@t2i-reward/core';
+import { configErrorOf } from '@t2i-reward/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipReference, TINY_IMAGE_REWARD_DIR, tinyClipFolder } from '../test/fixtures.js';
 import { ClipReward } from './clip-reward.js';
@@ -13,15 +15,7 @@ beforeAll(() => {
 });
 afterAll(() => folder.cleanup());
 
-function configError(options: unknown): InvalidConfigError {
-  try {
-    createHpmReward(options as never);
-  } catch (error) {
-    if (InvalidConfigError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected InvalidConfigError');
-}
+const configError = (options: unknown): InvalidConfigError => configErrorOf(() => createHpmReward(options as never));
 
 describe('createHpmReward options', () => {
   it('builds the CLIP scorer or ImageReward by variant', () => {

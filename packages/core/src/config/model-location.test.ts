@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../errors.js';
+import { thrownBy } from '../test/index.js';
 import { checkModelFolder, checkModelLocation, resolveModelLocation } from './model-location.js';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 't2ir-loc-'));
@@ -34,15 +35,7 @@ describe('resolveModelLocation', () => {
 });
 
 describe('checkModelFolder / checkModelLocation: one line naming what is missing, before any runtime loads', () => {
-  const thrown = (fn: () => unknown): ModelLoadError => {
-    try {
-      fn();
-    } catch (error) {
-      if (ModelLoadError.isInstance(error)) return error;
-      throw error;
-    }
-    throw new Error('nothing thrown');
-  };
+  const thrown = (fn: () => unknown): ModelLoadError => thrownBy(fn, ModelLoadError);
 
   it('a folder that does not exist is named as such', () => {
     const error = thrown(() => checkModelLocation('/nowhere/tiny-git', 'the GIT-style ONNX export', ['config.json']));

@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InvalidPromptSpecError, T2IRewardError } from '../errors.js';
+import type { T2IRewardError } from '../errors.js';
+import { InvalidPromptSpecError } from '../errors.js';
 import { fromGenEvalRow, fromT2IR1Row } from './convert.js';
 import { attributePhrases } from './parser.js';
 import { validatePromptSpec } from './schema.js';
+import { thrownBy } from '../test/index.js';
 
 // Rows copied verbatim from benchmarks/data (T2I-R1 geneval_and_t2i_data_final.json, GenEval evaluation_metadata.jsonl).
 const T2IR1_SPATIAL =
@@ -26,15 +28,7 @@ const GENEVAL_COUNTING =
 
 const row = (json: string): unknown => JSON.parse(json);
 
-function rejection(fn: () => unknown): T2IRewardError {
-  try {
-    fn();
-  } catch (error) {
-    if (T2IRewardError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a typed error');
-}
+const rejection = (fn: () => unknown): T2IRewardError => thrownBy(fn);
 
 describe('fromT2IR1Row', () => {
   it('converts a spatial row (multiword nouns kept)', () => {

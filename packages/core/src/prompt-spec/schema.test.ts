@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPromptSpecError, T2IRewardError } from '../errors.js';
+import type { T2IRewardError } from '../errors.js';
+import { InvalidPromptSpecError } from '../errors.js';
 import { validatePromptSpec } from './schema.js';
+import { thrownBy } from '../test/index.js';
 
-function rejection(value: unknown): T2IRewardError {
-  try {
-    validatePromptSpec(value);
-  } catch (error) {
-    if (T2IRewardError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected validatePromptSpec to throw');
-}
+const rejection = (value: unknown): T2IRewardError => thrownBy(() => validatePromptSpec(value));
 
 describe('validatePromptSpec', () => {
   it('accepts a full spec and returns it', () => {

@@ -104,15 +104,26 @@ export async function runReadmeSnippet(readme: string, dir: string): Promise<{ p
   }
 }
 
-/** The InvalidConfigError that `fn` throws; any other error is rethrown, and none at all is an error. */
-export function configErrorOf(fn: () => unknown): InvalidConfigError {
+/**
+ * The typed error that `fn` throws, of class `type` (default: any T2IRewardError, matched by `isInstance`); any
+ * other error is rethrown, and none at all is an error.
+ */
+export function thrownBy<E extends T2IRewardError = T2IRewardError>(
+  fn: () => unknown,
+  type: (abstract new (...args: never[]) => E) & { isInstance(error: unknown): boolean; name: string } = T2IRewardError as never,
+): E {
   try {
     fn();
   } catch (error) {
-    if (InvalidConfigError.isInstance(error)) return error;
+    if (type.isInstance(error)) return error as E;
     throw error;
   }
-  throw new Error('expected InvalidConfigError');
+  throw new Error(`expected ${type.name}`);
+}
+
+/** The InvalidConfigError that `fn` throws; any other error is rethrown, and none at all is an error. */
+export function configErrorOf(fn: () => unknown): InvalidConfigError {
+  return thrownBy(fn, InvalidConfigError);
 }
 
 /** The T2IRewardError that `promise` rejects with; any other error is rethrown, and fulfilment is an error. */
