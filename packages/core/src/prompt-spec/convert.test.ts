@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { T2IRewardError } from '../errors.js';
@@ -201,7 +201,7 @@ const readLines = (file: string): unknown[] =>
     .filter((line) => line.trim())
     .map((line) => JSON.parse(line) as unknown);
 
-describe.runIf(existsSync(`${dataDir}t2i-r1/geneval_and_t2i_data_final.json`))('the bundled metadata files', () => {
+describe('the bundled metadata files (shipped in benchmarks/data)', () => {
   it('converts all 7,223 T2I-R1 rows to valid specs', () => {
     const rows = readLines(`${dataDir}t2i-r1/geneval_and_t2i_data_final.json`);
     expect(rows).toHaveLength(7223);
