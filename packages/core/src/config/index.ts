@@ -22,7 +22,17 @@ export {
   type JudgedAspect,
   type PluginResolveOptions,
 } from './config.js';
-export { ensembleConfigSchema, expertConfigSchema, type EnsembleConfig, type ExpertBackendConfig, type ExpertConfig, type ImageConfig } from './schema.js';
+export {
+  ensembleConfigSchema,
+  expertBackendConfigSchema,
+  expertConfigSchema,
+  imageConfigSchema,
+  type EnsembleConfig,
+  type ExpertBackendConfig,
+  type ExpertConfig,
+  type ImageConfig,
+} from './schema.js';
+export { Const, Dictionary, Pair, StringEnum } from './typebox.js';
 export { FIXTURE_MARKER_FILE, findFixtureModels, isFixtureModel, type FixtureModelUse } from './fixture-models.js';
 export { ENSEMBLE_PRESETS, ENSEMBLE_PRESET_NAMES, applyEnsemblePreset, type EnsemblePreset, type EnsemblePresetName } from './presets.js';
 export { resolveModelLocation, checkModelFolder, checkModelLocation, isModelPath, type ModelLocation } from './model-location.js';

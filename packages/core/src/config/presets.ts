@@ -1,14 +1,7 @@
 import { InvalidConfigError } from '../errors.js';
-import type { EnsembleConfig, ExpertConfig } from './schema.js';
+import { ENSEMBLE_PRESET_NAMES, type EnsembleConfig, type EnsemblePresetName, type ExpertConfig } from './schema.js';
 
-/**
- * Named ensemble presets: one switch that rewrites a config's aggregation and each expert's options.
- * `t2i-r1-reference` reproduces the released T2I-R1 reward (CaraJ7/T2I-R1 `src/t2i-r1/src/utils/reward_*.py`, run by
- * `src/scripts/run_grpo.sh` with `--reward_funcs hps git gdino orm`): the experts' scores are summed with weight 1
- * (`rewards_per_func.sum(dim=1)`), a score the reference computes as 0 stays 0 (`onMissing: 'zero'`), and each
- * expert runs its reference mode. The models themselves (backends) stay the config's choice.
- */
-export type EnsemblePresetName = 't2i-r1-reference';
+export { ENSEMBLE_PRESET_NAMES, type EnsemblePresetName };
 
 export interface EnsemblePreset {
   description: string;
@@ -20,6 +13,15 @@ export interface EnsemblePreset {
   onMissing: NonNullable<EnsembleConfig['onMissing']>;
 }
 
+/**
+ * Named ensemble presets: one switch that rewrites a config's aggregation and each expert's options.
+ * `t2i-r1-reference` reproduces the released T2I-R1 reward (CaraJ7/T2I-R1 `src/t2i-r1/src/utils/reward_*.py`, run by
+ * `src/scripts/run_grpo.sh` with `--reward_funcs hps git gdino orm`): the experts' scores are summed with weight 1
+ * (`rewards_per_func.sum(dim=1)`), a score the reference computes as 0 stays 0 (`onMissing: 'zero'`), and each
+ * expert runs its reference mode. The models themselves (backends) stay the config's choice.
+ *
+ * The names are ENSEMBLE_PRESET_NAMES (schema.ts, the config schema's `preset` enum); this table is typed by them.
+ */
 export const ENSEMBLE_PRESETS: Readonly<Record<EnsemblePresetName, EnsemblePreset>> = Object.freeze({
   't2i-r1-reference': {
     description: 'the released T2I-R1 reward: HPS v2.1 + GIT VQA + GroundingDINO + ORM, each as its released code, summed with weight 1',
@@ -38,8 +40,6 @@ export const ENSEMBLE_PRESETS: Readonly<Record<EnsemblePresetName, EnsemblePrese
     onMissing: 'zero',
   },
 });
-
-export const ENSEMBLE_PRESET_NAMES = Object.keys(ENSEMBLE_PRESETS) as EnsemblePresetName[];
 
 /**
  * Applies a named preset to a config: aggregation, missing-score policy, weight 1 for every expert and each

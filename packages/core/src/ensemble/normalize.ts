@@ -21,30 +21,40 @@
  *   too few values (n − 1 ≤ 0 for sample, n = 0 for population) the std is 0, so a lone value normalises to 0.
  * - ε is **1e-4** (T2I-R1, TRL and Flow-GRPO add 1e-4 to the std), added, not a floor: z = (x − mean) / (std + ε).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { InvalidConfigError } from '../errors.js';
-import { validateWithSchema, type JSONSchema } from '../validation.js';
+import { Pair, StringEnum } from '../config/typebox.js';
+import { validateWithSchema } from '../validation.js';
 
-export type NormalizeMode = 'none' | 'batch-z' | 'group-z' | 'running-z' | 'rank';
-export type NormalizeStd = 'population' | 'sample';
-export type RunningStatisticsKind = 'welford' | 'ema';
+export const NORMALIZE_MODES = ['none', 'batch-z', 'group-z', 'running-z', 'rank'] as const;
+export type NormalizeMode = (typeof NORMALIZE_MODES)[number];
+const NORMALIZE_STDS = ['population', 'sample'] as const;
+export type NormalizeStd = (typeof NORMALIZE_STDS)[number];
+const RUNNING_STATISTICS = ['welford', 'ema'] as const;
+export type RunningStatisticsKind = (typeof RUNNING_STATISTICS)[number];
 
-export interface NormalizeSpec {
-  mode: NormalizeMode;
-  /** z modes: added to the std; default 1e-4 (DEFAULT_NORMALIZE_EPSILON). */
-  epsilon?: number;
-  /** z modes (Welford too): default `population`. EMA keeps its own variance and ignores it. */
-  std?: NormalizeStd;
-  /** running-z: default `welford` (every value counts equally); `ema` forgets at rate `decay`. */
-  statistics?: RunningStatisticsKind;
-  /** running-z with `ema`: the rate α in (0, 1]; default 0.01. */
-  decay?: number;
-  /** running-z: one set of statistics per prompt (group key) instead of one per expert. */
-  perPrompt?: boolean;
-  /** Clamp the result to [lo, hi] last. */
-  clip?: [number, number];
-}
+/** JSON Schema of a `normalize` entry (an expert's in an ensemble config, or a server request's); NormalizeSpec is its type. */
+export const normalizeSpecSchema = Type.Object(
+  {
+    mode: StringEnum(NORMALIZE_MODES),
+    /** z modes: added to the std; default 1e-4 (DEFAULT_NORMALIZE_EPSILON). */
+    epsilon: Type.Optional(Type.Number({ minimum: 0 })),
+    /** z modes (Welford too): default `population`. EMA keeps its own variance and ignores it. */
+    std: Type.Optional(StringEnum(NORMALIZE_STDS)),
+    /** running-z: default `welford` (every value counts equally); `ema` forgets at rate `decay`. */
+    statistics: Type.Optional(StringEnum(RUNNING_STATISTICS)),
+    /** running-z with `ema`: the rate α in (0, 1]; default 0.01. */
+    decay: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    /** running-z: one set of statistics per prompt (group key) instead of one per expert. */
+    perPrompt: Type.Optional(Type.Boolean()),
+    /** Clamp the result to [lo, hi] last. */
+    clip: Type.Optional(Pair(Type.Number())),
+  },
+  { additionalProperties: false },
+);
 
-export const NORMALIZE_MODES: readonly NormalizeMode[] = ['none', 'batch-z', 'group-z', 'running-z', 'rank'];
+export type NormalizeSpec = Static<typeof normalizeSpecSchema>;
+
 export const DEFAULT_NORMALIZE_EPSILON = 1e-4;
 export const DEFAULT_EMA_DECAY = 0.01;
 
@@ -73,22 +83,6 @@ export type GroupKey = string | number;
 export function isValidScore(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
-
-/** JSON Schema of a `normalize` entry (an expert's in an ensemble config, or a server request's). */
-export const normalizeSpecSchema: JSONSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['mode'],
-  properties: {
-    mode: { enum: [...NORMALIZE_MODES] },
-    epsilon: { type: 'number', minimum: 0 },
-    std: { enum: ['population', 'sample'] },
-    statistics: { enum: ['welford', 'ema'] },
-    decay: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-    perPrompt: { type: 'boolean' },
-    clip: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
-  },
-};
 
 /** Validates a spec (or a bare mode name, `"group-z"`); InvalidConfigError names the bad key. */
 export function parseNormalizeSpec(value: unknown, path = 'normalize'): NormalizeSpec {
