@@ -8,6 +8,7 @@ import { startHealthPort, type HealthPort } from './core/health-port.js';
 import { Lifecycle } from './core/lifecycle.js';
 import { admissionHttpError, createScorer } from './core/scoring.js';
 import { HttpError, bearerMatches, isJsonContentType, parseJson, readBody, sendJson } from './http.js';
+import { defaultMaxJsonTokens, refuseCostlyJson } from './json-scan.js';
 import type { ImagePolicy } from './images.js';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '@t2i-reward/kserve';
 import { kserveProtocol } from './kserve/handler.js';
@@ -47,6 +48,12 @@ export interface RewardServerOptions extends ImagePolicy {
   requestTimeoutMs?: number;
   /** Largest request body, in bytes; more gets 413. Default 64 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Most JSON values and keys (counted as the `{ [ , :` outside strings) a request body may hold; more is
+   * refused with 400 `json_too_complex` before the body is parsed (parsing runs on the event loop and costs
+   * per value). Default max(65536, 1024 × maxQueue).
+   */
+  maxJsonTokens?: number;
   /** Most request-body bytes held at once over all requests; a request that does not fit gets 429. Default max(maxBodyBytes, 128 MiB). */
   maxInflightBytes?: number;
   /**
@@ -192,6 +199,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     },
     () => inService(),
   );
+  const maxJsonTokens = options.maxJsonTokens ?? defaultMaxJsonTokens(admission.options.maxItems);
   if (admission.options.maxBytes < maxBodyBytes) throw new RangeError('maxInflightBytes must be >= maxBodyBytes');
   const served = (options.instrumentExperts ?? true) ? instrumentEnsemble(options.ensemble, metrics) : options.ensemble;
   // Requests share ensemble calls: experts score raw there, and each request is normalised on its own (normalize.ts).
@@ -296,7 +304,12 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     scoreItems: async (items, signal, normalize) => normalizer.apply(await scorer.scoreItems(items, signal), items, normalize),
     parseNormalize: (value) => normalizer.parseRequest(value),
     readBody: ({ request }) => readBody(request, maxBodyBytes, byteLeases.get(request), retryAfter, bodyIdleTimeoutMs),
-    readJson: async (exchange) => parseJson(await context.readBody(exchange)),
+    checkJson: (text) => refuseCostlyJson(text, maxJsonTokens),
+    readJson: async (exchange) => {
+      const body = await context.readBody(exchange);
+      await context.checkJson(body);
+      return parseJson(body);
+    },
     withDeadline: ({ response }, work) => withDeadline(response, requestTimeoutMs, work, () => metrics.error('request', 'timeout')),
     maxItems: admission.options.maxItems,
   };

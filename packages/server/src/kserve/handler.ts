@@ -232,6 +232,10 @@ async function serveKServe(exchange: Exchange, context: ServerContext): Promise<
   const body = await context.readBody(exchange);
   const headerValue = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
   const headerLength = headerValue === undefined ? undefined : Number(headerValue);
+  // The JSON part (all of the body, or the header before binary tensors) is judged before it is parsed.
+  await context.checkJson(
+    headerLength !== undefined && Number.isInteger(headerLength) && headerLength >= 0 && headerLength <= body.length ? body.subarray(0, headerLength) : body,
+  );
   let decoded: { header: KServeInferRequest; tensors: DecodedTensor[] };
   try {
     decoded = decodeInferMessage<KServeInferRequest>(body, headerLength, 'inputs');

@@ -45,8 +45,14 @@ export interface ServerContext {
   parseNormalize(value: unknown): RequestNormalize | undefined;
   /** Reads the body under the size limit and the in-flight byte budget (413 / 429). */
   readBody(exchange: Exchange): Promise<Buffer>;
-  /** readBody, then JSON.parse (400 when malformed). */
+  /** readBody, then checkJson, then JSON.parse (400 when malformed). */
   readJson(exchange: Exchange): Promise<unknown>;
+  /**
+   * Refuses a JSON text that holds more values than any request needs (400 `json_too_complex`), from a scan
+   * that yields to the event loop, before anything parses it (JSON.parse of a 16 MB body of tiny values holds the
+   * event loop ~300 ms).
+   */
+  checkJson(text: Uint8Array): Promise<void>;
   /** Runs scoring under the per-request deadline (504); the client going away withdraws its queued items. */
   withDeadline<T>(exchange: Exchange, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** Retry-After seconds, as the header value. */
