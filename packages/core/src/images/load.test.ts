@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { ImageDecodeError, ImageSourceNotAllowedError, ImageTooLargeError, InvalidImageInputError, RewardAbortedError, T2IRewardError } from '../errors.js';
 import { EXAMPLE_IMAGES } from '../examples.js';
 import { rejectionOf } from '../test/index.js';
-import { createRgbImage, encodeImage, isUrlAllowed, loadImage, loadImages } from './load.js';
+import { createRgbImage, createRgbImageAsync, encodeImage, hashPixels, hashPixelsAsync, isUrlAllowed, loadImage, loadImages } from './load.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -326,5 +326,39 @@ describe('loadImages', () => {
 
   it('rejects as a whole only when aborted', async () => {
     await expect(loadImages([twoPixels], { signal: AbortSignal.abort() })).rejects.toSatisfy(RewardAbortedError.isInstance);
+  });
+});
+
+describe('hashPixelsAsync (issue 21: a large image is hashed without holding the event loop)', () => {
+  it('gives the same hash as hashPixels, sliced or not, and differs when one byte or the size differs', async () => {
+    const data = new Uint8Array(30 * 20 * 3).map((_, index) => (index * 31) % 256);
+    const whole = hashPixels(data, 30, 20);
+    expect(await hashPixelsAsync(data, 30, 20)).toBe(whole);
+    for (const slice of [1, 7, 64, 1799, 1800, 5000]) expect(await hashPixelsAsync(data, 30, 20, slice)).toBe(whole);
+    expect(await hashPixelsAsync(data, 20, 30, 64)).not.toBe(whole);
+    const changed = data.slice();
+    changed[1234] ^= 1;
+    expect(await hashPixelsAsync(changed, 30, 20, 64)).not.toBe(whole);
+    expect((await createRgbImageAsync(data, 30, 20, 'x')).hash).toBe(createRgbImage(data, 30, 20).hash);
+  });
+
+  it('yields to the event loop between slices', async () => {
+    const data = new Uint8Array(64 * 64 * 3);
+    let ranBetween = false;
+    setImmediate(() => (ranBetween = true));
+    const hashing = hashPixelsAsync(data, 64, 64, 1024);
+    expect(ranBetween).toBe(false);
+    await hashing;
+    expect(ranBetween).toBe(true);
+    // Below one slice it is hashed at once, without yielding.
+    let ranSmall = false;
+    setImmediate(() => (ranSmall = true));
+    await hashPixelsAsync(data, 64, 64);
+    expect(ranSmall).toBe(false);
+  });
+
+  it('checks the size like createRgbImage', async () => {
+    await expect(createRgbImageAsync(new Uint8Array(5), 1, 2)).rejects.toBeInstanceOf(InvalidImageInputError);
+    await expect(createRgbImageAsync(new Uint8Array(0), 0, 0)).rejects.toBeInstanceOf(InvalidImageInputError);
   });
 });

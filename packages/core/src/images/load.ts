@@ -58,25 +58,60 @@ const MAX_REDIRECTS = 5;
 /** Formats decoded; others (SVG, PDF, raw camera files) are refused: they are not generated images and widen the attack surface. */
 const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
 
-/** sha256 over a 16-byte header ("RGB8", width, height, channel count, big-endian) and the pixels. */
-export function hashPixels(data: Uint8Array, width: number, height: number): string {
+function pixelHashHeader(width: number, height: number): Buffer {
   const header = Buffer.alloc(16);
   header.write('RGB8', 0, 'latin1');
   header.writeUInt32BE(width, 4);
   header.writeUInt32BE(height, 8);
   header.writeUInt32BE(3, 12);
-  return createHash('sha256').update(header).update(data).digest('hex');
+  return header;
 }
 
-/** Wraps RGB pixels (`width*height*3` bytes) as an RgbImage, computing its hash. */
-export function createRgbImage(data: Uint8Array, width: number, height: number, source?: string): RgbImage {
+/** sha256 over a 16-byte header ("RGB8", width, height, channel count, big-endian) and the pixels. */
+export function hashPixels(data: Uint8Array, width: number, height: number): string {
+  return createHash('sha256').update(pixelHashHeader(width, height)).update(data).digest('hex');
+}
+
+/** Pixel bytes hashed between two yields to the event loop by hashPixelsAsync (about 2 ms of sha256). */
+export const HASH_SLICE_BYTES = 2 * 1024 * 1024;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * hashPixels (the same hash) in slices of HASH_SLICE_BYTES, yielding to the event loop between them: an
+ * 8192×8192 image is 192 MB of sha256, ~150 ms that a server's event loop (health checks, other requests)
+ * would otherwise wait through in one piece.
+ */
+export async function hashPixelsAsync(data: Uint8Array, width: number, height: number, sliceBytes = HASH_SLICE_BYTES): Promise<string> {
+  if (data.length <= sliceBytes) return hashPixels(data, width, height);
+  const hash = createHash('sha256').update(pixelHashHeader(width, height));
+  for (let offset = 0; offset < data.length; offset += sliceBytes) {
+    hash.update(data.subarray(offset, offset + sliceBytes));
+    await yieldToLoop();
+  }
+  return hash.digest('hex');
+}
+
+function checkRgbSize(data: Uint8Array, width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new InvalidImageInputError(`image size must be positive integers, got ${width}x${height}`);
   }
   if (data.length !== width * height * 3) {
     throw new InvalidImageInputError(`RGB data of ${width}x${height} needs ${width * height * 3} bytes, got ${data.length}`);
   }
+}
+
+/** Wraps RGB pixels (`width*height*3` bytes) as an RgbImage, computing its hash. */
+export function createRgbImage(data: Uint8Array, width: number, height: number, source?: string): RgbImage {
+  checkRgbSize(data, width, height);
   const image: RgbImage = { data, width, height, hash: hashPixels(data, width, height) };
+  return source === undefined ? image : { ...image, source };
+}
+
+/** createRgbImage with the hash computed in slices (hashPixelsAsync): the event loop keeps running on large images. */
+export async function createRgbImageAsync(data: Uint8Array, width: number, height: number, source?: string): Promise<RgbImage> {
+  checkRgbSize(data, width, height);
+  const image: RgbImage = { data, width, height, hash: await hashPixelsAsync(data, width, height) };
   return source === undefined ? image : { ...image, source };
 }
 
@@ -159,7 +194,7 @@ export async function decodeImageBytes(bytes: Uint8Array, source: string, option
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return createRgbImage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, source);
+    return await createRgbImageAsync(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, source);
   } catch (error) {
     throw decodeError(source, error);
   }
