@@ -1,5 +1,5 @@
 import type { Admission, Lease } from './admission.js';
-import { scheduleReclaim } from './reclaim.js';
+import { releaseAfterReclaim } from './reclaim.js';
 
 /**
  * One request's door to the pixel budget. Each item reports its header size (or that it failed before
@@ -62,10 +62,11 @@ export class PixelGate {
 
   /** Gives the budget back (after the request's items were scored or dropped). */
   release(): void {
-    // Large decoded images are collected once the request's last references are gone (see reclaim.ts).
-    if (this.#lease) scheduleReclaim(this.#lease.amount);
-    this.#lease?.release();
+    // Large decoded images are collected once the request's last references are gone, and only then is their
+    // budget given back to the next request (see reclaim.ts).
+    const lease = this.#lease;
     this.#lease = undefined;
+    if (lease) releaseAfterReclaim(lease.amount, () => lease.release());
   }
 
   #arrive(): void {

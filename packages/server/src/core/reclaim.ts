@@ -27,22 +27,34 @@ function collector(): (() => void) | null {
 /** Images of this many pixels or more are collected right after their request (16 Mpx: 48 MB of RGB). */
 export const RECLAIM_MIN_PIXELS = 16 * 1024 * 1024;
 
-let scheduled = false;
+/** Lease releases waiting for the next collection (one collection serves every release queued before it runs). */
+let waiting: (() => void)[] = [];
 
 /**
- * Schedules one full collection (coalesced) for after the current request's answer is on its way, when
- * `pixels` were just given back and are at least `minPixels`: by then nothing references the decoded image, and
- * the next request's decode (in libuv's threads) has not allocated its output yet.
+ * Gives back `pixels` of budget through `release` only once their memory is actually free: for `minPixels` or
+ * more, after one full collection (coalesced, on the next timer turn: by then the request's answer is on its
+ * way and nothing references its decoded images). Released at once for smaller images, or where no collector
+ * can be had. Measured (issue 21): giving the budget back first let the next request's decode (in libuv's
+ * threads) allocate its output before the previous image was collected, so four 8192×8192 PNGs at once peaked
+ * above the budget although it admits one at a time.
  */
-export function scheduleReclaim(pixels: number, minPixels = RECLAIM_MIN_PIXELS): void {
-  if (pixels < minPixels || scheduled) return;
-  scheduled = true;
+export function releaseAfterReclaim(pixels: number, release: () => void, minPixels = RECLAIM_MIN_PIXELS): void {
+  if (pixels < minPixels || !collector()) {
+    release();
+    return;
+  }
+  waiting.push(release);
+  if (waiting.length > 1) return;
   setTimeout(() => {
-    scheduled = false;
-    reclaimDecodedPixels(pixels, minPixels);
-  }, 0).unref();
+    const releases = waiting;
+    waiting = [];
+    try {
+      reclaimDecodedPixels(pixels, minPixels);
+    } finally {
+      for (const next of releases) next();
+    }
+  }, 0);
 }
-
 /** Runs a full collection now when `pixels` were just given back and are at least `minPixels`. */
 export function reclaimDecodedPixels(pixels: number, minPixels = RECLAIM_MIN_PIXELS): boolean {
   if (pixels < minPixels) return false;
