@@ -5,6 +5,7 @@
  * serves the default `t2ir serve` ensemble instead). Prints {"url"}
  * (and {"healthUrl"} when a health port is set) once ready; exits on SIGTERM.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BaseReward, createEnsemble, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
 import { createRewardServer, createServeEnsemble, type RewardServerOptions } from '@t2i-reward/server';
 
@@ -37,4 +38,12 @@ const server = createRewardServer({ ensemble, ...extra });
 const { url } = await server.listen();
 await server.ready;
 process.stdout.write(`${JSON.stringify({ url, ...(server.healthUrl ? { healthUrl: server.healthUrl } : {}) })}\n`);
+// The main thread's event-loop delay (10 ms resolution): attack.ts sends SIGUSR2 after a probe and reads
+// {"loop":{"maxMs","p99Ms"}} on stdout (then the histogram starts over), to show where the server stalled.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+process.on('SIGUSR2', () => {
+  process.stdout.write(`${JSON.stringify({ loop: { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 } })}\n`);
+  loopDelay.reset();
+});
 process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,6 +44,9 @@ interface Row {
   requests: number;
   statuses: string;
   healthMaxMs: number;
+  healthP99Ms: number;
+  /** The server's main-thread event-loop delay over the probe (monitorEventLoopDelay, 10 ms resolution). */
+  loopMaxMs: number;
   rssBeforeMb: number;
   rssPeakMb: number;
   rssIdleMb: number;
@@ -57,6 +61,8 @@ interface ServerProc {
   port: number;
   exited: Promise<number | null>;
   stderr: () => string;
+  /** The server's event-loop delay since the last call (it answers SIGUSR2 on stdout); NaN when it does not answer. */
+  loopDelay: () => Promise<{ maxMs: number; p99Ms: number }>;
 }
 
 async function startServer(extra: Record<string, unknown> = {}): Promise<ServerProc> {
@@ -74,7 +80,16 @@ async function startServer(extra: Record<string, unknown> = {}): Promise<ServerP
     reader.once('line', (line) => resolve(JSON.parse(line) as { url: string; healthUrl?: string }));
     void exited.then((code) => reject(new Error(`attack server exited (${code}): ${stderr}`)));
   });
-  return { child, url, healthUrl: healthUrl ?? url, port: Number(new URL(url).port), exited, stderr: () => stderr };
+  const loopDelay = async () => {
+    const none = { maxMs: NaN, p99Ms: NaN };
+    if (child.exitCode !== null || child.signalCode !== null) return none;
+    const line = new Promise<{ maxMs: number; p99Ms: number }>((resolve) => {
+      reader.once('line', (text) => resolve((JSON.parse(text) as { loop: { maxMs: number; p99Ms: number } }).loop));
+    });
+    child.kill('SIGUSR2');
+    return Promise.race([line, sleep(10_000).then(() => none)]);
+  };
+  return { child, url, healthUrl: healthUrl ?? url, port: Number(new URL(url).port), exited, stderr: () => stderr, loopDelay };
 }
 
 async function stopServer(server: ServerProc): Promise<void> {
@@ -174,26 +189,48 @@ function request(
   });
 }
 
-/** Polls /healthz every `everyMs` (a fresh connection each time, as a kubelet does) until stopped. */
-function healthPoller(url: string, everyMs = 100, localAddress?: string) {
-  const latencies: number[] = [];
-  const statuses = new Map<string, number>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const answer = await request(url, { path: '/healthz', timeoutMs: 60_000, ...(localAddress ? { localAddress } : {}) });
-      latencies.push(answer.ms);
-      statuses.set(String(answer.status), (statuses.get(String(answer.status)) ?? 0) + 1);
-      await sleep(everyMs);
-    }
-  })();
+/**
+ * Polls /healthz every `everyMs` (a fresh connection each time, as a kubelet does) until stopped, from a
+ * process of its own: the probes' own work (1,100 dripping sockets, big bodies) would otherwise delay the
+ * poller's event loop and be read as the server's latency.
+ */
+function healthPoller(url: string, everyMs = 50) {
+  const source = `
+    const http = require('node:http');
+    const results = [];
+    let running = true;
+    process.stdin.on('data', () => (running = false));
+    process.stdin.resume();
+    const once = () => new Promise((resolve) => {
+      const started = performance.now();
+      const request = http.get(${JSON.stringify(url)} + '/healthz', { agent: false, timeout: 60000 }, (response) => {
+        response.resume();
+        response.on('end', () => resolve([performance.now() - started, String(response.statusCode)]));
+      });
+      request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+      request.on('error', (error) => resolve([performance.now() - started, error.code || 'error']));
+    });
+    (async () => {
+      while (running) {
+        results.push(await once());
+        await new Promise((resolve) => setTimeout(resolve, ${everyMs}));
+      }
+      process.stdout.write(JSON.stringify(results), () => process.exit(0));
+    })();`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     async stop() {
-      running = false;
-      await loop;
-      const sorted = [...latencies].sort((a, b) => a - b);
+      child.stdin!.end('stop');
+      await exited;
+      const results = out ? (JSON.parse(out) as [number, string][]) : [];
+      const statuses = new Map<string, number>();
+      for (const [, status] of results) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      const sorted = results.map(([ms]) => ms).sort((a, b) => a - b);
       const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN;
-      return { max: Math.max(0, ...latencies), p99, count: latencies.length, statuses: countText(statuses) };
+      return { max: Math.max(0, ...sorted), p99, count: sorted.length, statuses: countText(statuses) };
     },
   };
 }
@@ -233,6 +270,7 @@ async function probe(
     await sleep(500);
     const before = rssMb(pid);
     resetHwm(pid);
+    await server.loopDelay(); // starts the server's loop histogram over (start-up and warm-up are not the probe's)
     const health = healthPoller(server.healthUrl);
     let result: { answers: Answer[]; notes?: string };
     let crashed = '';
@@ -251,6 +289,7 @@ async function probe(
     }
     const peak = hwmMb(pid);
     const healthStats = await health.stop();
+    const loop = await server.loopDelay();
     let idle = NaN;
     if (server.child.exitCode === null && server.child.signalCode === null) {
       await sleep(IDLE_S * 1000);
@@ -265,10 +304,12 @@ async function probe(
       requests: result.answers.length,
       statuses: tally(result.answers),
       healthMaxMs: healthStats.max,
+      healthP99Ms: healthStats.p99,
+      loopMaxMs: loop.maxMs,
       rssBeforeMb: before,
       rssPeakMb: peak,
       rssIdleMb: idle,
-      notes: `${result.notes ?? ''}${crashed ? `; ${crashed}` : ''}${died}; healthz ${healthStats.statuses}, p99 ${healthStats.p99.toFixed(0)} ms, max ${healthStats.max.toFixed(0)} ms`,
+      notes: `${result.notes ?? ''}${crashed ? `; ${crashed}` : ''}${died}; healthz ${healthStats.statuses}, p99 ${healthStats.p99.toFixed(0)} ms, max ${healthStats.max.toFixed(0)} ms (${healthStats.count} probes); server event loop delay max ${loop.maxMs.toFixed(0)} ms, p99 ${loop.p99Ms.toFixed(0)} ms`,
     };
   } finally {
     await stopServer(server);
@@ -595,7 +636,11 @@ const PROBES: Record<
 };
 
 const wanted = values.only ? values.only.split(',') : Object.keys(PROBES);
-console.log(`attack suite: scale ${SCALE}, idle ${IDLE_S} s, node ${process.version}, server options ${values.server}`);
+console.log(
+  `attack suite: scale ${SCALE}, idle ${IDLE_S} s, node ${process.version}, server options ${values.server}, load average ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')}`,
+);
 const rows: Row[] = [];
 for (const name of wanted) {
   const entry = PROBES[name];
@@ -606,11 +651,16 @@ for (const name of wanted) {
   console.log(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s — ${row.notes}`);
 }
 const fmt = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '—');
-console.log('\n| probe | requests | status codes | /healthz max ms | RSS before MB | RSS peak MB | RSS after idle MB |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')}`,
+);
+console.log('| probe | requests | status codes | /healthz p99 ms | /healthz max ms | loop delay max ms | RSS before MB | RSS peak MB | RSS after idle MB |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) {
   console.log(
-    `| ${row.probe} | ${row.requests} | ${row.statuses} | ${fmt(row.healthMaxMs)} | ${fmt(row.rssBeforeMb)} | ${fmt(row.rssPeakMb)} | ${fmt(row.rssIdleMb)} |`,
+    `| ${row.probe} | ${row.requests} | ${row.statuses} | ${fmt(row.healthP99Ms)} | ${fmt(row.healthMaxMs)} | ${fmt(row.loopMaxMs)} | ${fmt(row.rssBeforeMb)} | ${fmt(row.rssPeakMb)} | ${fmt(row.rssIdleMb)} |`,
   );
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 2));
