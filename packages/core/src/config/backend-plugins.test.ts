@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMockReward } from '../test/mock.js';
-import { createEnsembleFromConfig, registerBackendPlugin, unregisterBackendPlugin, type BackendPlugin } from './config.js';
+import { createEnsembleFromConfig, createRewardRegistry, type BackendPlugin } from './config.js';
 
 describe('shared backend plugins (backend.type for any kind)', () => {
   const remote: BackendPlugin = {
@@ -25,12 +25,10 @@ describe('shared backend plugins (backend.type for any kind)', () => {
   });
 
   it('validates the entry with the backend schema, naming the path', async () => {
-    registerBackendPlugin(remote);
-    try {
-      await expect(createEnsembleFromConfig({ experts: [{ kind: 'hpm', backend: { type: 'remote-test' } }] })).rejects.toThrow(/experts\/0\/backend.*url/);
-    } finally {
-      unregisterBackendPlugin('remote-test');
-    }
+    const registry = createRewardRegistry({ backends: [remote] });
+    await expect(createEnsembleFromConfig({ experts: [{ kind: 'hpm', backend: { type: 'remote-test' } }] }, { registry })).rejects.toThrow(
+      /experts\/0\/backend.*url/,
+    );
   });
 
   it('imports the built-in package of a shared backend type (kserve: @t2i-reward/kserve backendPlugins)', async () => {
@@ -46,6 +44,5 @@ describe('shared backend plugins (backend.type for any kind)', () => {
     );
     expect(imported).toEqual(['@t2i-reward/kserve']);
     expect(ensemble.experts[0]!.model.kind).toBe('orm');
-    unregisterBackendPlugin('kserve');
   });
 });

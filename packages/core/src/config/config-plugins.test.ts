@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, RuntimeUnavailableError } from '../errors.js';
-import { createEnsembleFromConfig, unregisterExpertPlugin } from './config.js';
+import { createEnsembleFromConfig, defaultRewardRegistry } from './config.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 't2ir-plugins-'));
 // A plugin module with no import at all: a RewardModelV1 is a plain object.
@@ -16,7 +16,6 @@ writeFileSync(
 );
 writeFileSync(path.join(dir, 'empty.mjs'), 'export const nothing = 1;');
 afterAll(() => {
-  unregisterExpertPlugin('const-test');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -28,6 +27,12 @@ describe('config plugins', () => {
       configDir: dir,
     });
     expect(ensemble.experts[0]!.model.modelId).toBe('const/0.7');
+    // The config's plugins live in that build's registry only: a later ensemble without them looks for a package.
+    expect(defaultRewardRegistry.findExpert('const-test')).toBeUndefined();
+    await expect(createEnsembleFromConfig({ experts: [{ kind: 'const-test', options: { value: 0.7 } }], configDir: dir })).rejects.toSatisfy(
+      (error) => RuntimeUnavailableError.isInstance(error) && error.message.includes('needs the package const-test, which is not installed'),
+    );
+    await ensemble.dispose();
   });
 
   it('says which entry failed: a module that cannot load, one that exports no plugin', async () => {

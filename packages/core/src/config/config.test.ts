@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,11 +7,9 @@ import type { RewardModelV1 } from '../spec.js';
 import { configErrorOf, createMockReward, createTestImage, rejectionOf, type MockReward } from '../test/index.js';
 import {
   createEnsembleFromConfig,
+  createRewardRegistry,
   loadEnsembleConfig,
   parseEnsembleConfig,
-  registerExpertPlugin,
-  resolveExpertPlugin,
-  unregisterExpertPlugin,
   type ExpertConfig,
   type ExpertPlugin,
   type ExpertPluginContext,
@@ -104,10 +102,6 @@ describe('loadEnsembleConfig', () => {
 });
 
 describe('createEnsembleFromConfig', () => {
-  afterEach(() => {
-    unregisterExpertPlugin('mocky');
-  });
-
   it('builds the experts through their plugins, with weights, names and paths', async () => {
     const { plugin, seen } = mockPlugin('mocky');
     const ensemble = await createEnsembleFromConfig(
@@ -135,11 +129,13 @@ describe('createEnsembleFromConfig', () => {
 
   it('validates each entry with the plugin schema, errors carrying the entry path', async () => {
     const { plugin } = mockPlugin('mocky');
-    registerExpertPlugin(plugin);
-    const error = await rejectionOf(createEnsembleFromConfig({ experts: [{ kind: 'mocky' }, { kind: 'mocky', options: { score: 'high', colour: 1 } }] }));
+    const registry = createRewardRegistry({ plugins: [plugin] });
+    const error = await rejectionOf(
+      createEnsembleFromConfig({ experts: [{ kind: 'mocky' }, { kind: 'mocky', options: { score: 'high', colour: 1 } }] }, { registry }),
+    );
     expect(error.message).toBe('invalid mocky expert config: experts/1/options/colour is not a known key; experts/1/options/score must be number');
     expect(error.data?.path).toBe('experts/1/options/colour');
-    const backend = await rejectionOf(createEnsembleFromConfig({ experts: [{ kind: 'mocky', backend: { type: 'openai' } }] }));
+    const backend = await rejectionOf(createEnsembleFromConfig({ experts: [{ kind: 'mocky', backend: { type: 'openai' } }] }, { registry }));
     expect(backend.data?.path).toBe('experts/0/backend/type');
     expect(backend.message).toContain("'openai' is not a backend of mocky (mock, other)");
   });
@@ -162,24 +158,28 @@ describe('createEnsembleFromConfig', () => {
   });
 });
 
-describe('resolveExpertPlugin', () => {
-  afterEach(() => {
-    unregisterExpertPlugin('detector');
-  });
-
-  it('imports @t2i-reward/<kind> for built-in kinds and registers its expertPlugin', async () => {
+describe('registry.resolveExpert', () => {
+  it('imports @t2i-reward/<kind> for built-in kinds once and keeps its expertPlugin in that registry only', async () => {
     const { plugin } = mockPlugin('detector');
     const imported: string[] = [];
     const importModule = async (specifier: string) => {
       imported.push(specifier);
       return { expertPlugin: plugin };
     };
-    expect(await resolveExpertPlugin('detector', { importModule })).toBe(plugin);
-    expect(await resolveExpertPlugin('detector', { importModule })).toBe(plugin);
+    const registry = createRewardRegistry({ importModule });
+    expect(await registry.resolveExpert('detector')).toBe(plugin);
+    expect(await registry.resolveExpert('detector')).toBe(plugin);
     expect(imported).toEqual(['@t2i-reward/detector']);
+    expect(registry.isImported('detector')).toBe(true);
+    // A child falls back to its parent's import; another registry imports for itself.
+    expect(await registry.extend({}).resolveExpert('detector')).toBe(plugin);
+    expect(imported).toEqual(['@t2i-reward/detector']);
+    expect(createRewardRegistry({ importModule }).findExpert('detector')).toBeUndefined();
   });
 
   it('says when the package is missing or exports no plugin', async () => {
+    const resolveExpertPlugin = (kind: string, options: { importModule?: (specifier: string) => Promise<unknown> } = {}) =>
+      createRewardRegistry(options).resolveExpert(kind);
     const missing = await rejectionOf(resolveExpertPlugin('@t2i-reward/does-not-exist'));
     expect(RuntimeUnavailableError.isInstance(missing)).toBe(true);
     expect(missing.message).toContain('npm install @t2i-reward/does-not-exist');

@@ -1,254 +1,117 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { InvalidConfigError, RuntimeUnavailableError, T2IRewardError } from '../errors.js';
-import { assertSupportedModel, createEnsemble, type Ensemble, type EnsembleOptions } from '../ensemble/ensemble.js';
-import { explainDetails, type ExplainDetails } from '../details.js';
+import { InvalidConfigError, T2IRewardError } from '../errors.js';
+import {
+  assertSupportedModel,
+  createEnsemble,
+  wrapEnsembleExperts,
+  type Ensemble,
+  type EnsembleOptions,
+  type ExpertMiddlewareFor,
+} from '../ensemble/ensemble.js';
+import type { RewardMiddleware } from '../middleware/wrap.js';
 import { resolveModelLocation } from './model-location.js';
-import { didYouMean } from '../suggest.js';
 import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
-import { validateWithSchema, type JSONSchema } from '../validation.js';
+import { validateWithSchema } from '../validation.js';
 import { applyEnsemblePreset } from './presets.js';
 import { createPooledReward, RewardPool, type RewardPoolOptions } from '../pool/pool.js';
 import { ensembleConfigSchema, type EnsembleConfig, type ExpertConfig } from './schema.js';
 import type { NormalizeSpec } from '../ensemble/normalize.js';
 import { createSpecSource, type SpecParserConfig, type SpecSource } from '../prompt-spec/llm-parser.js';
+import { placementOfBackend, type BackendPlacement, type BackendPlugin, type ExpertPlugin, type ExpertPluginContext } from './plugin.js';
+import { defaultRewardRegistry, type ImportModule, type RewardRegistry } from './registry.js';
 
-/** What a plugin's `create` gets besides its own config entry. */
-export interface ExpertPluginContext {
-  /** Folder relative paths are resolved against (the config file's folder, else the working directory). */
-  configDir: string;
-  /** JSON path of this expert's entry, e.g. "experts/1", for error messages. */
-  path: string;
-  /** Resolves a path relative to `configDir` (absolute paths pass through). */
-  resolvePath(relativePath: string): string;
-  /** The ensemble's image limits, for experts that fetch or decode more images themselves. */
-  image: ImageLoadOptions;
-}
+export {
+  placementOfBackend,
+  type BackendPlacement,
+  type BackendPlugin,
+  type ExpertPlugin,
+  type ExpertPluginContext,
+  type JudgedAspect,
+  type OfflineDefault,
+  type SetupHint,
+} from './plugin.js';
+export {
+  BUILTIN_BACKEND_PACKAGES,
+  BUILTIN_EXPERT_KINDS,
+  createRewardRegistry,
+  defaultRewardRegistry,
+  expertPackageName,
+  type ImportModule,
+  type RewardRegistry,
+  type RewardRegistryOptions,
+} from './registry.js';
 
-/**
- * How a package makes its expert nameable by `kind` in config files. Expert packages export one as
- * `expertPlugin`; others call `registerExpertPlugin`.
- */
-export interface ExpertPlugin {
-  kind: string;
-  /** One line for `t2ir models`. */
-  description?: string;
-  /** Supported `backend.type` values; the first is the default when the config gives no backend. */
-  backends: readonly string[];
-  /**
-   * JSON Schema of this kind's whole expert entry ({kind, name, weight, backend, options}); declare the keys you
-   * read (e.g. `backend.model`, `options.threshold`). Errors are reported with the entry's path ("experts/0/...").
-   */
-  configSchema?: JSONSchema;
-  /**
-   * Backends that compute on the calling thread (TF.js wasm, plain JS): config entries using one run in a
-   * worker pool by default (`execution: 'pool'`). Runtimes that thread themselves (onnxruntime) and remote
-   * backends stay in-process unless an entry asks otherwise.
-   */
-  poolBackends?: readonly string[];
-  /**
-   * Items per pool task (default: each batch split evenly over the threads). 1 suits models that run image by
-   * image anyway (TF.js CenterNet): a free worker takes the next image, so one slowed thread does not hold a batch.
-   */
-  poolChunkSize?: number;
-  create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
-  /** Backends whose `backend.model` names a served model rather than a location (never resolved as a path). */
-  remoteBackends?: readonly string[];
-  /** One line on why this kind scored what it did, from its `details` (default: core's `explainDetails`). */
-  explain?: ExplainDetails;
-  /**
-   * What of a prompt this kind's score checks. `t2ir score` warns about the parts of a prompt that no expert of
-   * the ensemble checks ("attributes not checked", "text not checked"), naming what each expert does check.
-   * Undeclared: unknown, and no such warning is given for ensembles with this kind.
-   */
-  judges?: readonly JudgedAspect[];
-}
-
-/**
- * A part of a prompt an expert can check: `objects` named, their `counts`, `positions` (spatial relations),
- * `attributes` (colour, material, ...), quoted `text` rendered in the image, or the image as a whole (`overall`:
- * preference / alignment models, which check no part on its own).
- */
-export type JudgedAspect = 'objects' | 'counts' | 'positions' | 'attributes' | 'text' | 'overall';
-
-/**
- * A backend that can run an expert of any kind (remote serving engines: `kserve`). When an entry's
- * `backend.type` names one, it builds the model and the kind is only a label (its package is not loaded).
- * Packages export theirs as `backendPlugins`; others call `registerBackendPlugin`.
- */
-export interface BackendPlugin {
-  type: string;
-  description?: string;
-  /** JSON Schema of the whole expert entry, as for ExpertPlugin. */
-  configSchema?: JSONSchema;
-  create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
-}
-
-/** Backend types shipped in t2i-reward packages, imported on first use (their `backendPlugins` export). */
-export const BUILTIN_BACKEND_PACKAGES: Readonly<Record<string, string>> = { kserve: '@t2i-reward/kserve' };
-
-const backendRegistry = new Map<string, BackendPlugin>();
-
-/** Makes `plugin.type` usable as `backend.type` for every kind (replacing an earlier registration). */
+/** @deprecated pass plugins in a registry (`createRewardRegistry({ backends })`, or `registry.extend`). Adds to the default registry. */
 export function registerBackendPlugin(plugin: BackendPlugin): void {
   if (!plugin || typeof plugin.type !== 'string' || typeof plugin.create !== 'function') {
     throw new InvalidConfigError('not a BackendPlugin ({ type, create })');
   }
-  backendRegistry.set(plugin.type, plugin);
+  defaultRewardRegistry.add({ backend: plugin });
 }
 
+/** @deprecated the counterpart of `registerBackendPlugin`. */
 export function unregisterBackendPlugin(type: string): boolean {
-  return backendRegistry.delete(type);
+  return defaultRewardRegistry.remove({ type });
 }
 
 /**
- * The backend plugin for `type`: `options.backends`, the registry, then the built-in package for it; undefined
- * when the type is not a shared backend (the kind's own plugin handles it then).
+ * @deprecated `registry.resolveBackend(type)`. The backend plugin for `type`: `options.backends`, the default
+ * registry, then the built-in package for it; undefined when the type is not a shared backend.
  */
 export async function resolveBackendPlugin(type: string, options: PluginResolveOptions = {}): Promise<BackendPlugin | undefined> {
-  const given = options.backends?.find((plugin) => plugin.type === type);
-  if (given) return given;
-  const registered = backendRegistry.get(type);
-  if (registered) return registered;
-  const packageName = BUILTIN_BACKEND_PACKAGES[type];
-  if (!packageName) return undefined;
-  const importModule = options.importModule ?? ((specifier: string) => import(specifier));
-  let module: unknown;
-  try {
-    module = await importModule(packageName);
-  } catch (error) {
-    throw new RuntimeUnavailableError(`backend '${type}' needs the package ${packageName} (npm install ${packageName}): ${(error as Error).message}`, {
-      cause: error,
-      data: { backend: type, package: packageName },
-    });
-  }
-  const plugins = (module as { backendPlugins?: unknown } | null)?.backendPlugins;
-  const plugin = Array.isArray(plugins) ? (plugins as BackendPlugin[]).find((candidate) => candidate?.type === type) : undefined;
-  if (!plugin) throw new RuntimeUnavailableError(`${packageName} exports no backend plugin '${type}'`, { data: { backend: type, package: packageName } });
-  registerBackendPlugin(plugin);
-  return plugin;
+  return registryOf(options).resolveBackend(type);
 }
 
-/** Kinds shipped as @t2i-reward/<kind> packages, imported on first use. */
-export const BUILTIN_EXPERT_KINDS: readonly string[] = ['detector', 'vqa', 'orm', 'hpm', 'ocr', 'compressibility', 'judge', 'safety', 'aesthetic'];
-
-const registry = new Map<string, ExpertPlugin>();
-
-function assertPlugin(plugin: unknown, where: string): asserts plugin is ExpertPlugin {
-  const candidate = plugin as Partial<ExpertPlugin> | null;
-  if (
-    !candidate ||
-    typeof candidate !== 'object' ||
-    typeof candidate.kind !== 'string' ||
-    typeof candidate.create !== 'function' ||
-    !Array.isArray(candidate.backends)
-  ) {
-    throw new InvalidConfigError(`${where} is not an ExpertPlugin ({ kind, backends, create })`);
-  }
-}
-
-/** Makes `plugin.kind` usable in config files (replacing an earlier registration of that kind). */
+/** @deprecated pass plugins in a registry (`createRewardRegistry({ plugins })`). Adds `plugin` to the default registry. */
 export function registerExpertPlugin(plugin: ExpertPlugin): void {
-  assertPlugin(plugin, `plugin ${JSON.stringify((plugin as { kind?: unknown })?.kind)}`);
-  registry.set(plugin.kind, plugin);
+  defaultRewardRegistry.add({ expert: plugin });
 }
 
+/** @deprecated the counterpart of `registerExpertPlugin`. */
 export function unregisterExpertPlugin(kind: string): boolean {
-  return registry.delete(kind);
+  return defaultRewardRegistry.remove({ kind });
 }
 
 /**
- * One line on why an expert scored what it did: its kind's `explain` (the plugin given, else registered or
- * resolved by a config), else core's `explainDetails` over the contract records. Used by `t2ir score`'s "why"
- * column and the benchmarks' HTML report.
+ * @deprecated `registry.explain(outcome)`. One line on why an expert scored what it did: its kind's `explain` (the
+ * plugins given, else the default registry's), else core's `explainDetails`.
  */
 export function explainOutcome(outcome: { kind: string; details?: Record<string, unknown> | undefined }, plugins?: readonly ExpertPlugin[]): string {
-  const plugin = plugins?.find((candidate) => candidate.kind === outcome.kind) ?? registry.get(outcome.kind);
-  return (plugin?.explain ?? explainDetails)(outcome.details);
+  return registryOf(plugins ? { plugins } : {}).explain(outcome);
 }
 
-/** The plugins registered so far (built-in kinds appear once resolved). */
+/** @deprecated `registry.experts()`: the plugins the default registry holds (built-in kinds appear once resolved). */
 export function listExpertPlugins(): ExpertPlugin[] {
-  return [...registry.values()];
+  return defaultRewardRegistry.experts();
 }
 
 export interface PluginResolveOptions {
-  /** Plugins to use before the registry (not registered globally). */
+  /** The registry plugins are resolved in (default: `defaultRewardRegistry`). */
+  registry?: RewardRegistry;
+  /** Plugins to use before the registry's (a child registry for this call; the registry is unchanged). */
   plugins?: readonly ExpertPlugin[];
-  /** Backend plugins to use before the backend registry (not registered globally). */
+  /** Backend plugins to use before the registry's. */
   backends?: readonly BackendPlugin[];
-  /** Imports a package by name (default: dynamic `import()`); tests and bundlers substitute it. */
-  importModule?: (specifier: string) => Promise<unknown>;
+  /** Imports a package by name (default: the registry's); tests and bundlers substitute it. */
+  importModule?: ImportModule;
 }
 
-/** The package a kind lives in: @t2i-reward/<kind> for built-ins, the kind itself when it is a package name. */
-export function expertPackageName(kind: string): string | undefined {
-  if (BUILTIN_EXPERT_KINDS.includes(kind)) return `@t2i-reward/${kind}`;
-  if (/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(kind) && (kind.startsWith('@') || kind.includes('-'))) return kind;
-  return undefined;
+/** The registry a call resolves in: `options.registry` (or the default), extended by the call's own plugins. */
+export function registryOf(options: PluginResolveOptions = {}): RewardRegistry {
+  const base = options.registry ?? defaultRewardRegistry;
+  if (!options.plugins?.length && !options.backends?.length && !options.importModule) return base;
+  return base.extend({
+    ...(options.plugins ? { plugins: options.plugins } : {}),
+    ...(options.backends ? { backends: options.backends } : {}),
+    ...(options.importModule ? { importModule: options.importModule } : {}),
+  });
 }
 
-function isModuleNotFound(error: unknown, specifier: string): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') &&
-    String((error as Error).message).includes(specifier)
-  );
-}
-
-/**
- * Finds the plugin for `kind`: `options.plugins`, then the registry, then the package (@t2i-reward/<kind> for
- * detector / vqa / orm / hpm, or the kind itself when it names a package) and its `expertPlugin` export, which
- * is then registered. Throws InvalidConfigError for an unknown kind and RuntimeUnavailableError when the
- * package is not installed or exports no plugin.
- */
+/** @deprecated `registry.resolveExpert(kind)`: `options.plugins`, then the registry, then the kind's package. */
 export async function resolveExpertPlugin(kind: string, options: PluginResolveOptions = {}): Promise<ExpertPlugin> {
-  const given = options.plugins?.find((plugin) => plugin.kind === kind);
-  if (given) return given;
-  const registered = registry.get(kind);
-  if (registered) return registered;
-  const packageName = expertPackageName(kind);
-  if (!packageName) {
-    const known = [...new Set([...BUILTIN_EXPERT_KINDS, ...registry.keys(), ...(options.plugins ?? []).map((plugin) => plugin.kind)])];
-    throw new InvalidConfigError(
-      `unknown expert kind '${kind}'${didYouMean(kind, known)} (known: ${known.join(', ')}; or an npm package exporting expertPlugin)`,
-      {
-        data: { path: 'kind', kind },
-      },
-    );
-  }
-  const importModule = options.importModule ?? ((specifier: string) => import(specifier));
-  let module: unknown;
-  try {
-    module = await importModule(packageName);
-  } catch (error) {
-    if (isModuleNotFound(error, packageName)) {
-      throw new RuntimeUnavailableError(`expert kind '${kind}' needs the package ${packageName}, which is not installed (npm install ${packageName})`, {
-        cause: error,
-        data: { kind, package: packageName, reason: 'not-installed' },
-      });
-    }
-    throw new RuntimeUnavailableError(`${packageName} failed to load: ${(error as Error).message}`, {
-      cause: error,
-      data: { kind, package: packageName, reason: 'load-failed' },
-    });
-  }
-  const plugin = (module as { expertPlugin?: unknown } | null)?.expertPlugin;
-  if (plugin === undefined) {
-    throw new RuntimeUnavailableError(`${packageName} does not export expertPlugin (is it a t2i-reward expert package, and recent enough?)`, {
-      data: { kind, package: packageName, reason: 'no-plugin' },
-    });
-  }
-  assertPlugin(plugin, `${packageName}'s expertPlugin`);
-  if (plugin.kind !== kind && packageName !== kind) {
-    throw new RuntimeUnavailableError(`${packageName}'s expertPlugin is of kind '${plugin.kind}', expected '${kind}'`, {
-      data: { kind, package: packageName },
-    });
-  }
-  registry.set(kind, plugin);
-  return plugin;
+  return registryOf(options).resolveExpert(kind);
 }
 
 /** Validates a parsed JSON value as an ensemble config; InvalidConfigError names each bad key ("experts/0/weight"). */
@@ -292,12 +155,17 @@ export interface CreateFromConfigOptions extends PluginResolveOptions {
   /** Merged over `config.image` (e.g. the CLI's --allow-url). */
   image?: ImageLoadOptions;
   /**
-   * Where pooled experts run (entries with `execution: 'pool'`, or whose backend is in their plugin's
-   * `poolBackends`): a shared RewardPool (the caller destroys it), options for a pool of the ensemble's own
-   * (created on first use, destroyed with the ensemble; default: one thread per core), or `false` to run
-   * every expert in-process.
+   * Where pooled experts run (entries with `execution: 'pool'`, or whose backend is declared `placement: 'pool'`):
+   * a shared RewardPool (the caller destroys it), options for a pool of the ensemble's own (created on first use,
+   * destroyed with the ensemble; default: one thread per core), or `false` to run every expert in-process.
    */
   pool?: RewardPool | RewardPoolOptions | false;
+  /**
+   * Middleware around every expert (an array applies the first outermost), or a function giving each expert its own
+   * (by name, kind, weight; undefined leaves it as built): metrics, caches, limits. Applied once the experts are built,
+   * through core's `wrapEnsembleExperts`; disposing the ensemble disposes the experts.
+   */
+  middleware?: RewardMiddleware | readonly RewardMiddleware[] | ExpertMiddlewareFor;
 }
 
 function resolveRelative(configDir: string, value: string): string {
@@ -306,44 +174,29 @@ function resolveRelative(configDir: string, value: string): string {
 
 /**
  * `backend.model` located once, here, by core's `resolveModelLocation` against the config's folder — except for
- * backends whose model is a served name (`plugin.remoteBackends`, e.g. `openai`). Plugins get it as is.
+ * remote backends, whose model is a served name (e.g. `openai`). Plugins get it as is.
  */
-function withResolvedPaths(expert: ExpertConfig, configDir: string, remoteBackends: readonly string[] = []): ExpertConfig {
+function withResolvedPaths(expert: ExpertConfig, configDir: string, placement: BackendPlacement): ExpertConfig {
   const model = expert.backend?.model;
-  if (!expert.backend || typeof model !== 'string' || remoteBackends.includes(expert.backend.type)) return expert;
+  if (!expert.backend || typeof model !== 'string' || placement === 'remote') return expert;
   const { location } = resolveModelLocation(model, configDir);
   return location === model ? expert : { ...expert, backend: { ...expert.backend, model: location } };
 }
 
 /**
- * Loads the config's `plugins` modules (a path relative to `configDir`, or a package name through
- * `importModule`) and registers what each exports: `expertPlugin`, `expertPlugins`, `backendPlugins`.
+ * @deprecated `registry.loadModules(specifiers, configDir)`, which returns a child registry holding the modules'
+ * plugins. This adds them to `options.registry` (default: the default registry) for every later build.
  */
 export async function loadConfigPlugins(specifiers: readonly string[], configDir: string, options: PluginResolveOptions = {}): Promise<void> {
-  for (const [index, specifier] of specifiers.entries()) {
-    const isPath = /^\.{1,2}[\\/]/.test(specifier) || path.isAbsolute(specifier);
-    let module: Record<string, unknown> | null;
-    try {
-      module = (
-        isPath
-          ? await import(pathToFileURL(resolveRelative(configDir, specifier)).href)
-          : await (options.importModule ?? ((name: string) => import(name)))(specifier)
-      ) as Record<string, unknown> | null;
-    } catch (error) {
-      throw new RuntimeUnavailableError(`plugins/${index}: cannot load ${specifier}: ${(error as Error).message}`, {
-        cause: error,
-        data: { path: `plugins/${index}`, package: specifier, reason: 'load-failed' },
-      });
+  const target = options.registry ?? defaultRewardRegistry;
+  const loaded = await registryOf(options).loadModules(specifiers, configDir);
+  const experts = new Set(registryOf(options).experts());
+  for (const plugin of loaded.experts()) if (!experts.has(plugin)) target.add({ expert: plugin });
+  for (const { type, package: pkg } of loaded.sharedBackends()) {
+    if (pkg === undefined) {
+      const plugin = await loaded.resolveBackend(type);
+      if (plugin) target.add({ backend: plugin });
     }
-    const experts = [module?.expertPlugin, ...(Array.isArray(module?.expertPlugins) ? module.expertPlugins : [])].filter((p) => p !== undefined);
-    const backends = Array.isArray(module?.backendPlugins) ? (module.backendPlugins as BackendPlugin[]) : [];
-    if (experts.length === 0 && backends.length === 0) {
-      throw new InvalidConfigError(`plugins/${index}: ${specifier} exports no expertPlugin, expertPlugins or backendPlugins`, {
-        data: { path: `plugins/${index}` },
-      });
-    }
-    for (const plugin of experts) registerExpertPlugin(plugin as ExpertPlugin);
-    for (const plugin of backends) registerBackendPlugin(plugin);
   }
 }
 
@@ -364,18 +217,112 @@ export function prepareExpertEntry(entry: ExpertConfig, plugin: ExpertPlugin, wh
   }
   if (plugin.configSchema) validateWithSchema(plugin.configSchema, expert, `${entry.kind} expert config`, { pathPrefix: where });
   // Normalised once, here: the default backend filled in, its model located, options always an object.
-  return withResolvedPaths({ ...expert, options: expert.options ?? {} }, configDir, plugin.remoteBackends);
+  return withResolvedPaths(
+    { ...expert, options: expert.options ?? {} },
+    configDir,
+    expert.backend ? placementOfBackend(plugin, expert.backend.type) : 'in-process',
+  );
+}
+
+/** Where an entry's model is built (see PLACEMENTS). */
+function placementOf(
+  entry: ExpertConfig,
+  expert: ExpertConfig,
+  plugin: ExpertPlugin,
+  options: CreateFromConfigOptions,
+  registry: RewardRegistry,
+): BackendPlacement {
+  const declared = expert.backend ? placementOfBackend(plugin, expert.backend.type) : 'in-process';
+  const here: BackendPlacement = declared === 'remote' ? 'remote' : 'in-process';
+  if (options.pool === false) return here;
+  if (entry.execution) return entry.execution === 'pool' ? 'pool' : here;
+  // A worker finds a plugin by importing its kind's package: plugins given as values cannot cross threads.
+  if (!registry.isImported(entry.kind)) return here;
+  return declared;
+}
+
+/** One entry of a config, planned: its plugin (or the shared backend plugin that replaces it), entry and placement. */
+interface PlannedExpert {
+  entry: ExpertConfig;
+  where: string;
+  /** What the builder gets: the entry without core's keys, its default backend filled in and its model located. */
+  expert: ExpertConfig;
+  placement: BackendPlacement;
+  /** Builds the model on this thread (the kind's plugin, or the shared backend's). */
+  create(config: ExpertConfig, context: ExpertPluginContext): RewardModelV1 | Promise<RewardModelV1>;
+  what: string;
+  poolChunkSize?: number;
+}
+
+interface BuildState {
+  configDir: string;
+  image: ImageLoadOptions;
+  context: ExpertPluginContext;
+  /** The pool pooled experts run in (made on first use). */
+  pool(): RewardPool;
 }
 
 /**
- * Where an entry runs: its own `execution`, else the pool when its backend is in the plugin's `poolBackends`
- * and a worker can find the plugin by kind (plugin objects passed in `options.plugins` cannot cross threads).
+ * The one placement table: how a planned entry becomes a model. `remote` (a shared backend plugin such as kserve,
+ * or a kind's served backend such as openai) and `in-process` build on this thread; `pool` builds in the worker pool,
+ * where each worker resolves the kind's plugin by its package.
  */
-function placementOf(entry: ExpertConfig, expert: ExpertConfig, plugin: ExpertPlugin, options: CreateFromConfigOptions): 'pool' | 'in-process' {
-  if (options.pool === false) return 'in-process';
-  if (entry.execution) return entry.execution;
-  if (options.plugins?.includes(plugin) || expertPackageName(entry.kind) === undefined) return 'in-process';
-  return expert.backend && plugin.poolBackends?.includes(expert.backend.type) ? 'pool' : 'in-process';
+const PLACEMENTS: Readonly<Record<BackendPlacement, (planned: PlannedExpert, state: BuildState) => RewardModelV1 | Promise<RewardModelV1>>> = {
+  remote: (planned, state) => planned.create(planned.expert, state.context),
+  'in-process': (planned, state) => planned.create(planned.expert, state.context),
+  pool: (planned, state) =>
+    createPooledReward(planned.expert, {
+      pool: state.pool(),
+      configDir: state.configDir,
+      path: planned.where,
+      image: state.image,
+      ...(planned.poolChunkSize !== undefined ? { chunkSize: planned.poolChunkSize } : {}),
+    }),
+};
+
+/** Resolves an entry's plugin in `registry` and decides where it runs; errors carry the entry's path. */
+async function planExpert(
+  entry: ExpertConfig,
+  where: string,
+  configDir: string,
+  registry: RewardRegistry,
+  options: CreateFromConfigOptions,
+): Promise<PlannedExpert> {
+  // A shared backend (e.g. kserve) builds the model for any kind.
+  let backendPlugin: BackendPlugin | undefined;
+  try {
+    backendPlugin = entry.backend ? await registry.resolveBackend(entry.backend.type) : undefined;
+  } catch (error) {
+    throw atPath(error, `${where}/backend/type`);
+  }
+  if (backendPlugin) {
+    const { execution: _execution, normalize: _normalize, ...remote } = entry;
+    if (backendPlugin.configSchema) validateWithSchema(backendPlugin.configSchema, remote, `${entry.backend!.type} backend config`, { pathPrefix: where });
+    return {
+      entry,
+      where,
+      expert: remote,
+      placement: 'remote',
+      create: (config, context) => backendPlugin.create(config, context),
+      what: `the ${entry.backend!.type} model of ${entry.kind}`,
+    };
+  }
+  let plugin: ExpertPlugin;
+  try {
+    plugin = await registry.resolveExpert(entry.kind);
+  } catch (error) {
+    throw atPath(error, where);
+  }
+  const expert = prepareExpertEntry(entry, plugin, where, configDir);
+  return {
+    entry,
+    where,
+    expert,
+    placement: placementOf(entry, expert, plugin, options, registry),
+    create: (config, context) => plugin.create(config, context),
+    what: `the model of ${entry.kind}`,
+    ...(plugin.poolChunkSize !== undefined ? { poolChunkSize: plugin.poolChunkSize } : {}),
+  };
 }
 
 function atPath(error: unknown, prefix: string): unknown {
@@ -388,9 +335,23 @@ function atPath(error: unknown, prefix: string): unknown {
 }
 
 /**
- * Builds the ensemble a config describes: resolves each expert's plugin, checks `backend.type` against the
- * plugin's backends, validates the entry with the plugin's schema, creates the models (disposing those already
- * created if one fails) and checks their specification version.
+ * The registry a config builds in: `options.registry` (default: the default registry) with the call's `plugins` /
+ * `backends`, and a child holding the config's `plugins` modules, so they never reach later builds.
+ */
+export async function registryForConfig(
+  config: Pick<EnsembleConfig, 'plugins' | 'configDir'>,
+  options: PluginResolveOptions & { configDir?: string } = {},
+): Promise<RewardRegistry> {
+  const registry = registryOf(options);
+  if (!config.plugins?.length) return registry;
+  return registry.loadModules(config.plugins, path.resolve(options.configDir ?? config.configDir ?? process.cwd()));
+}
+
+/**
+ * Builds the ensemble a config describes: resolves each expert's plugin in the registry (a child of it holding the
+ * config's `plugins`), checks `backend.type` against the plugin's backends, validates the entry with the plugin's
+ * schema, builds each model where the placement table says (disposing those already built if one fails), checks
+ * their specification version and wraps them in `options.middleware`.
  */
 export async function createEnsembleFromConfig(value: EnsembleConfig, options: CreateFromConfigOptions = {}): Promise<Ensemble> {
   const { configDir: storedDir, ...fileConfig } = value;
@@ -402,7 +363,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
     ...(config.image?.allowedRoot ? { allowedRoot: resolveRelative(configDir, config.image.allowedRoot) } : {}),
     ...options.image,
   };
-  if (config.plugins?.length) await loadConfigPlugins(config.plugins, configDir, options);
+  const registry = await registryForConfig(config, { ...options, configDir });
   const parserConfig = options.parser ?? config.parser;
   let specSource: SpecSource | undefined;
   try {
@@ -412,71 +373,22 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
   }
   const created: { name?: string; model: RewardModelV1; weight?: number; normalize?: NormalizeSpec }[] = [];
   let pool: RewardPool | undefined = options.pool instanceof RewardPool ? options.pool : undefined;
+  const sharedPool = () => {
+    if (!pool) {
+      pool = new RewardPool(options.pool && !(options.pool instanceof RewardPool) ? options.pool : {});
+      pool.destroyWhenUnheld();
+    }
+    return pool;
+  };
   try {
     for (const [index, entry] of config.experts.entries()) {
       const where = `experts/${index}`;
+      const planned = await planExpert(entry, where, configDir, registry, options);
       const context: ExpertPluginContext = { configDir, path: where, resolvePath: (relative) => resolveRelative(configDir, relative), image };
-      // A shared backend (e.g. kserve) builds the model for any kind.
-      let backendPlugin: BackendPlugin | undefined;
-      try {
-        backendPlugin = entry.backend ? await resolveBackendPlugin(entry.backend.type, options) : undefined;
-      } catch (error) {
-        throw atPath(error, `${where}/backend/type`);
-      }
-      if (backendPlugin) {
-        const { execution: _execution, normalize: _normalize, ...remote } = entry;
-        if (backendPlugin.configSchema) validateWithSchema(backendPlugin.configSchema, remote, `${entry.backend!.type} backend config`, { pathPrefix: where });
-        let model: RewardModelV1;
-        try {
-          model = await backendPlugin.create(remote, context);
-          assertSupportedModel(model, `the ${entry.backend!.type} model of ${entry.kind}`);
-        } catch (error) {
-          throw atPath(error, where);
-        }
-        created.push({
-          model,
-          ...(entry.name !== undefined ? { name: entry.name } : {}),
-          ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
-          ...(entry.normalize !== undefined ? { normalize: entry.normalize } : {}),
-        });
-        continue;
-      }
-      let plugin: ExpertPlugin;
-      try {
-        plugin = await resolveExpertPlugin(entry.kind, options);
-      } catch (error) {
-        throw atPath(error, where);
-      }
-      const expert = prepareExpertEntry(entry, plugin, where, configDir);
-      if (placementOf(entry, expert, plugin, options) === 'pool') {
-        if (!pool) {
-          pool = new RewardPool(options.pool && !(options.pool instanceof RewardPool) ? options.pool : {});
-          pool.destroyWhenUnheld();
-        }
-        let model: RewardModelV1;
-        try {
-          model = await createPooledReward(expert, {
-            pool,
-            configDir,
-            path: where,
-            image,
-            ...(plugin.poolChunkSize !== undefined ? { chunkSize: plugin.poolChunkSize } : {}),
-          });
-        } catch (error) {
-          throw atPath(error, where);
-        }
-        created.push({
-          model,
-          ...(entry.name !== undefined ? { name: entry.name } : {}),
-          ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
-          ...(entry.normalize !== undefined ? { normalize: entry.normalize } : {}),
-        });
-        continue;
-      }
       let model: RewardModelV1;
       try {
-        model = await plugin.create(expert, context);
-        assertSupportedModel(model, `the model of ${entry.kind}`);
+        model = await PLACEMENTS[planned.placement](planned, { configDir, image, context, pool: sharedPool });
+        assertSupportedModel(model, planned.what);
       } catch (error) {
         throw atPath(error, where);
       }
@@ -487,7 +399,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
         ...(entry.normalize !== undefined ? { normalize: entry.normalize } : {}),
       });
     }
-    return createEnsemble({
+    const ensemble = createEnsemble({
       experts: created,
       ...(config.aggregate ? { aggregate: config.aggregate } : {}),
       ...(config.onMissing ? { onMissing: config.onMissing } : {}),
@@ -496,6 +408,9 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
       ...(specSource ? { specSource } : {}),
       image,
     });
+    const middleware = options.middleware;
+    if (middleware === undefined) return ensemble;
+    return wrapEnsembleExperts(ensemble, typeof middleware === 'function' ? middleware : () => middleware);
   } catch (error) {
     await Promise.allSettled(created.map((expert) => expert.model.dispose()));
     throw error;

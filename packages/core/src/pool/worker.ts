@@ -8,7 +8,9 @@ import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import { assertSupportedModel } from '../ensemble/ensemble.js';
-import { prepareExpertEntry, resolveExpertPlugin, type ExpertPlugin } from '../config/config.js';
+import { prepareExpertEntry } from '../config/config.js';
+import type { ExpertPlugin } from '../config/plugin.js';
+import { createRewardRegistry, type RewardRegistry } from '../config/registry.js';
 import { InvalidConfigError } from '../errors.js';
 import type { RewardModelV1 } from '../spec.js';
 import { errorToWire, resultToWire, samplesFromWire } from './wire.js';
@@ -27,6 +29,7 @@ if (data.nice && os.platform() === 'linux') {
 const models = new Map<string, Promise<RewardModelV1>>();
 
 let modulePlugins: Promise<ExpertPlugin[]> | undefined;
+let registry: RewardRegistry | undefined;
 
 /**
  * Imports a module by name or URL. From TypeScript sources (tests, tsx) a worker's own dynamic `import()` does
@@ -54,8 +57,10 @@ function pluginsFromModules(): Promise<ExpertPlugin[]> {
 
 async function build(task: PoolTask): Promise<RewardModelV1> {
   const { entry, configDir, path: where, image } = task.build;
+  // This worker's own registry: the pool's modules, then each kind's package.
   const plugins = await pluginsFromModules();
-  const plugin = await resolveExpertPlugin(entry.kind, { plugins, importModule });
+  registry ??= createRewardRegistry({ plugins, importModule });
+  const plugin = await registry.resolveExpert(entry.kind);
   const expert = prepareExpertEntry(entry, plugin, where, configDir);
   const model = await plugin.create(expert, {
     configDir,
