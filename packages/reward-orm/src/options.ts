@@ -1,4 +1,5 @@
-import type { JSONSchema } from '@t2i-reward/core';
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '@t2i-reward/core';
 import { validateYesNoExpertOptions, yesNoBackendSchema, type YesNoBackend, type YesNoBackendConfig } from '@t2i-reward/yes-no';
 
 /** The T2I-R1 ORM question, verbatim; `{prompt}` is where the generation prompt goes (inserted as data). */
@@ -16,38 +17,36 @@ export const HF_DEFAULT_TOP_K = 50;
  * the first answer token is sampled at the temperature (seeded); an answer that is neither "yes" nor "no" scores 0;
  * otherwise P("yes") / (P("yes") + P("no")) read at the single lowercase token ids.
  */
-export type OrmReference = 't2i-r1-code';
+export const ORM_REFERENCES = ['t2i-r1-code'] as const;
+export type OrmReference = (typeof ORM_REFERENCES)[number];
 
-export interface OrmRewardOptions {
+/** JSON Schema of the options; OrmRewardOptions is its type (with a ready backend instance allowed for `backend`). */
+export const ormRewardOptionsSchema = Type.Object(
+  {
+    /** Which model answers: a backend config (e.g. the 7B ORM behind vLLM: type 'openai'). */
+    backend: Type.Unsafe<YesNoBackendConfig>(yesNoBackendSchema),
+    /** Question text with one `{prompt}` slot (default: T2I-R1's template, verbatim). */
+    template: Type.Optional(Type.String({ pattern: '\\{prompt\\}' })),
+    /** Softmax temperature on the first-token logits (default 0.3, as T2I-R1). */
+    temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Distinct images scored at once (default 16 for `openai`, 1 for in-process backends). */
+    imageConcurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Reproduce the released reference's sampled decoding instead of our deterministic expected value. */
+    reference: Type.Optional(StringEnum(ORM_REFERENCES)),
+    /** Reference mode: seed of the draws (default 0); the n-th item scored by this instance uses the n-th draw. */
+    seed: Type.Optional(Type.Integer()),
+    /** Reference mode: top-k of the sampling distribution (default 50, Hugging Face `generate`'s default). */
+    topK: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The options of an entry's `options` object (`backend` is the entry's own key). */
+export const ormEntryOptionsSchema = Type.Omit(ormRewardOptionsSchema, ['backend']);
+
+export type OrmRewardOptions = Omit<Static<typeof ormRewardOptionsSchema>, 'backend'> & {
   /** Which model answers: a backend config or a ready YesNoBackend (e.g. the 7B ORM behind vLLM: type 'openai'). */
   backend: YesNoBackendConfig | YesNoBackend;
-  /** Question text with one `{prompt}` slot (default: T2I-R1's template, verbatim). */
-  template?: string;
-  /** Softmax temperature on the first-token logits (default 0.3, as T2I-R1). */
-  temperature?: number;
-  /** Distinct images scored at once (default 16 for `openai`, 1 for in-process backends). */
-  imageConcurrency?: number;
-  /** Reproduce the released reference's sampled decoding instead of our deterministic expected value. */
-  reference?: OrmReference;
-  /** Reference mode: seed of the draws (default 0); the n-th item scored by this instance uses the n-th draw. */
-  seed?: number;
-  /** Reference mode: top-k of the sampling distribution (default 50, Hugging Face `generate`'s default). */
-  topK?: number;
-}
-
-export const ormRewardOptionsSchema: JSONSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['backend'],
-  properties: {
-    backend: yesNoBackendSchema,
-    template: { type: 'string', pattern: '\\{prompt\\}' },
-    temperature: { type: 'number', exclusiveMinimum: 0 },
-    imageConcurrency: { type: 'integer', minimum: 1 },
-    reference: { enum: ['t2i-r1-code'] },
-    seed: { type: 'integer' },
-    topK: { type: 'integer', minimum: 1 },
-  },
 };
 
 export function validateOrmOptions(options: OrmRewardOptions): OrmRewardOptions {
