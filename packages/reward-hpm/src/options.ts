@@ -1,8 +1,9 @@
-import { validateWithSchema, type JSONSchema } from '@t2i-reward/core';
-import { CLIP_VARIANTS, type ClipVariant, type PickScoreNormalization } from './scoring.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum, validateWithSchema } from '@t2i-reward/core';
+import { CLIP_VARIANTS, PICKSCORE_NORMALIZATIONS } from './scoring.js';
 
 export const HPM_VARIANTS = [...CLIP_VARIANTS, 'image-reward'] as const;
-export type HpmVariant = ClipVariant | 'image-reward';
+export type HpmVariant = (typeof HPM_VARIANTS)[number];
 
 /**
  * Weight formats of an exported model, as transformers.js names them: each picks the file onnx/<session><suffix>.onnx
@@ -41,93 +42,86 @@ export function dtypeLabel(dtype: HpmDtype | Partial<Record<string, HpmDtype>> |
 }
 
 /** ONNX session knobs passed to onnxruntime (both backends). */
-export interface HpmSessionOptions {
-  intraOpNumThreads?: number;
-  interOpNumThreads?: number;
-  /** ORT's intra-op threads spin-wait after each run (~35 ms of CPU); false frees the cores for image decoding. */
-  allowSpinning?: boolean;
-}
-
-/** Options of {@link createHpmReward}. */
-export interface HpmRewardOptions {
-  /** Which scorer: a CLIP-family formula, or ImageReward (BLIP). */
-  variant: HpmVariant;
-  /**
-   * A local folder in the Hugging Face layout (config.json, tokenizer.json, preprocessor_config.json, onnx/*.onnx),
-   * or a hub id (transformers backend: read from transformers.js' cache, or downloaded when `allowRemoteModels`).
-   * Default for 'clipscore' / 'cosine': Xenova/clip-vit-base-patch32. Required for the others (see scripts/export_*.py).
-   */
-  model?: string;
-  /** 'transformers' (CLIP family) or 'onnx' (ImageReward). Defaults to the variant's own. */
-  backend?: 'transformers' | 'onnx';
-  /**
-   * CLIP ONNX layout: 'split' = onnx/text_model.onnx + onnx/vision_model.onnx (text embeddings cached),
-   * 'combined' = onnx/model.onnx (both towers in one call), 'auto' = split when the folder has it. Default 'auto'.
-   */
-  layout?: 'auto' | 'split' | 'combined';
-  /** exp(logit_scale) for 'pickscore'. Default: config.json `t2i_reward.logit_scale` (our export scripts write it), else 100. */
-  logitScale?: number;
-  /** 'divide-26' (default): score = logitScale·cos / 26; 'cosine': score = cos. Both clamped to [0, 1]. */
-  pickscoreNormalization?: PickScoreNormalization;
-  /** Text embeddings kept across calls (LRU by prompt). Default 1024; 0 disables the cache. */
-  textCacheSize?: number;
-  /** Most images per session call; larger batches are split. Default 32. */
-  maxImageBatch?: number;
-  /** Allow hub downloads (transformers.js `env.allowRemoteModels`, process-wide). Default false: offline, local folders and the transformers.js cache only. */
-  allowRemoteModels?: boolean;
-  /** transformers.js cache folder for hub downloads. */
-  cacheDir?: string;
-  /** transformers.js device ('cpu', 'cuda', ...). Default: transformers.js' own (cpu on Node). */
-  device?: string;
-  /**
-   * Weight format, i.e. which onnx/<session><suffix>.onnx to load (both backends; names and suffixes as transformers.js):
-   * 'fp32' (default), 'q8' (`*_quantized.onnx`, int8 weights from scripts/quantize_onnx.py), 'fp16', ... One value for
-   * all sessions, or per session: `{ vision_model: 'q8', text_model: 'fp32' }` (sessions not named stay fp32).
-   */
-  dtype?: HpmDtype | Partial<Record<string, HpmDtype>>;
-  session?: HpmSessionOptions;
-  /**
-   * CLIP family: 'letterbox' = longest side to the input size, black padding (HPS v2's inference transform; default
-   * for hps-v2 / hps-v2.1); 'processor' = preprocessor_config.json as is (shortest side + centre crop; default otherwise).
-   */
-  imageResize?: 'letterbox' | 'processor';
-}
-
-/** ajv schema of {@link HpmRewardOptions} (kept next to the type). */
-export const hpmRewardOptionsSchema: JSONSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['variant'],
-  properties: {
-    variant: { enum: [...HPM_VARIANTS] },
-    model: { type: 'string', minLength: 1 },
-    backend: { enum: ['transformers', 'onnx'] },
-    layout: { enum: ['auto', 'split', 'combined'] },
-    logitScale: { type: 'number', exclusiveMinimum: 0 },
-    pickscoreNormalization: { enum: ['divide-26', 'cosine'] },
-    textCacheSize: { type: 'integer', minimum: 0 },
-    maxImageBatch: { type: 'integer', minimum: 1 },
-    allowRemoteModels: { type: 'boolean' },
-    cacheDir: { type: 'string', minLength: 1 },
-    device: { type: 'string', minLength: 1 },
-    dtype: { anyOf: [{ enum: HPM_DTYPES }, { type: 'object', minProperties: 1, additionalProperties: { enum: HPM_DTYPES } }] },
-    imageResize: { enum: ['letterbox', 'processor'] },
-    session: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        intraOpNumThreads: { type: 'integer', minimum: 0 },
-        interOpNumThreads: { type: 'integer', minimum: 0 },
-        allowSpinning: { type: 'boolean' },
-      },
-    },
+export const hpmSessionOptionsSchema = Type.Object(
+  {
+    intraOpNumThreads: Type.Optional(Type.Integer({ minimum: 0 })),
+    interOpNumThreads: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** ORT's intra-op threads spin-wait after each run (~35 ms of CPU); false frees the cores for image decoding. */
+    allowSpinning: Type.Optional(Type.Boolean()),
   },
+  { additionalProperties: false },
+);
+export type HpmSessionOptions = Static<typeof hpmSessionOptionsSchema>;
+
+const hpmDtype = () => StringEnum(HPM_DTYPES);
+
+/** The options' keys, without the rules between them (those are {@link hpmRewardOptionsSchema}'s `allOf`). */
+const hpmOptionsObject = Type.Object(
+  {
+    /** Which scorer: a CLIP-family formula, or ImageReward (BLIP). */
+    variant: StringEnum(HPM_VARIANTS),
+    /**
+     * A local folder in the Hugging Face layout (config.json, tokenizer.json, preprocessor_config.json, onnx/*.onnx),
+     * or a hub id (transformers backend: read from transformers.js' cache, or downloaded when `allowRemoteModels`).
+     * Default for 'clipscore' / 'cosine': Xenova/clip-vit-base-patch32. Required for the others (see scripts/export_*.py).
+     */
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    /** 'transformers' (CLIP family) or 'onnx' (ImageReward). Defaults to the variant's own. */
+    backend: Type.Optional(StringEnum(['transformers', 'onnx'])),
+    /**
+     * CLIP ONNX layout: 'split' = onnx/text_model.onnx + onnx/vision_model.onnx (text embeddings cached),
+     * 'combined' = onnx/model.onnx (both towers in one call), 'auto' = split when the folder has it. Default 'auto'.
+     */
+    layout: Type.Optional(StringEnum(['auto', 'split', 'combined'])),
+    /** exp(logit_scale) for 'pickscore'. Default: config.json `t2i_reward.logit_scale` (our export scripts write it), else 100. */
+    logitScale: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** 'divide-26' (default): score = logitScale·cos / 26; 'cosine': score = cos. Both clamped to [0, 1]. */
+    pickscoreNormalization: Type.Optional(StringEnum(PICKSCORE_NORMALIZATIONS)),
+    /** Text embeddings kept across calls (LRU by prompt). Default 1024; 0 disables the cache. */
+    textCacheSize: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Most images per session call; larger batches are split. Default 32. */
+    maxImageBatch: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Allow hub downloads (transformers.js `env.allowRemoteModels`, process-wide). Default false: offline, local folders and the transformers.js cache only. */
+    allowRemoteModels: Type.Optional(Type.Boolean()),
+    /** transformers.js cache folder for hub downloads. */
+    cacheDir: Type.Optional(Type.String({ minLength: 1 })),
+    /** transformers.js device ('cpu', 'cuda', ...). Default: transformers.js' own (cpu on Node). */
+    device: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Weight format, i.e. which onnx/<session><suffix>.onnx to load (both backends; names and suffixes as transformers.js):
+     * 'fp32' (default), 'q8' (`*_quantized.onnx`, int8 weights from scripts/quantize_onnx.py), 'fp16', ... One value for
+     * all sessions, or per session: `{ vision_model: 'q8', text_model: 'fp32' }` (sessions not named stay fp32).
+     */
+    dtype: Type.Optional(
+      Type.Unsafe<HpmDtype | Partial<Record<string, HpmDtype>>>(
+        Type.Union([hpmDtype(), Type.Unsafe({ type: 'object', minProperties: 1, additionalProperties: hpmDtype() })]),
+      ),
+    ),
+    /**
+     * CLIP family: 'letterbox' = longest side to the input size, black padding (HPS v2's inference transform; default
+     * for hps-v2 / hps-v2.1); 'processor' = preprocessor_config.json as is (shortest side + centre crop; default otherwise).
+     */
+    imageResize: Type.Optional(StringEnum(['letterbox', 'processor'])),
+    session: Type.Optional(hpmSessionOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** ajv schema of the options of {@link createHpmReward}; HpmRewardOptions is its type. */
+export const hpmRewardOptionsSchema = Type.Object(hpmOptionsObject.properties, {
+  additionalProperties: false,
   allOf: [
     { if: { properties: { variant: { const: 'image-reward' } } }, then: { properties: { backend: { const: 'onnx' }, layout: false, imageResize: false } } },
     { if: { properties: { variant: { enum: [...CLIP_VARIANTS] } } }, then: { properties: { backend: { const: 'transformers' } } } },
     { if: { properties: { variant: { enum: ['hps-v2', 'hps-v2.1', 'pickscore', 'image-reward'] } } }, then: { required: ['model'] } },
   ],
-};
+});
+
+/** Options of {@link createHpmReward} (the type of {@link hpmRewardOptionsSchema}). */
+export type HpmRewardOptions = Static<typeof hpmRewardOptionsSchema>;
+
+/** The options of an entry's `options` object: `backend` and `model` are the entry's `backend.type` / `backend.model`. */
+export const hpmEntryOptionsSchema = Type.Omit(hpmOptionsObject, ['backend', 'model']);
 
 export const DEFAULT_CLIP_MODEL = 'Xenova/clip-vit-base-patch32';
 

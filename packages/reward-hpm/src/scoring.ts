@@ -10,7 +10,8 @@ export const PICKSCORE_DIVISOR = 26;
 /** CLIPScore weight w of Hessel et al. (2021): CLIPScore = w · max(cos, 0). */
 export const CLIPSCORE_WEIGHT = 2.5;
 
-export type PickScoreNormalization = 'divide-26' | 'cosine';
+export const PICKSCORE_NORMALIZATIONS = ['divide-26', 'cosine'] as const;
+export type PickScoreNormalization = (typeof PICKSCORE_NORMALIZATIONS)[number];
 
 export interface VariantScore {
   raw: number;
