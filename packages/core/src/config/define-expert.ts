@@ -32,7 +32,9 @@ export type DeclaredBackendConfig<Backends> = {
     ? Schema extends { static: infer T }
       ? T
       : ExpertBackendConfig & { type: Type }
-    : { type: Type; model?: string };
+    : Backends[Type] extends { model: 'required' }
+      ? { type: Type; model: string }
+      : { type: Type; model?: string };
 }[keyof Backends & string];
 
 /** What a defined expert's `create` gets: the entry as core normalised it (default backend filled, options an object). */
