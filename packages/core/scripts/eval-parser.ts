@@ -6,7 +6,8 @@
  *   npm run eval:parser -- --markdown         the same as Markdown tables (PARSER-EVAL.md)
  *   npm run eval:parser -- --failures 20 --metric spatial [--category complex]
  *                                             disagreements of the TUNING half only, to study while tuning
- *   npm run eval:parser -- --no-compounds     ablation: without the COCO compound-noun list
+ *   npm run eval:parser -- --no-compounds     ablation: without the COCO compound-noun list (and without WordNet)
+ *   npm run eval:parser -- --no-wordnet       ablation: without WordNet's nouns (assets/wordnet/nouns.txt)
  *   npm run eval:parser -- --tuning-only      only the tuning half's table (what tuning looks at)
  *   npm run eval:parser -- --set labelled     only the hand-labelled set of prompts with verbs, clauses and quoted
  *                                             text (benchmarks/data/parser-eval); --set t2i-r1 only the metadata
@@ -57,7 +58,9 @@ const { values: args } = parseArgs({
     metric: { type: 'string', default: 'spatial' },
     category: { type: 'string' },
     'no-compounds': { type: 'boolean', default: false },
+    'no-wordnet': { type: 'boolean', default: false },
     'tuning-only': { type: 'boolean', default: false },
+    'dev-only': { type: 'boolean', default: false },
     set: { type: 'string', default: 'all' },
     labelled: { type: 'string' },
   },
@@ -131,7 +134,7 @@ function judge(row: Row, spec: PromptSpec): Partial<Record<Metric, Judgement>> {
   return out;
 }
 
-const compounds = args['no-compounds'] ? { compounds: [] as string[] } : {};
+const compounds = { ...(args['no-compounds'] ? { compounds: [] as string[] } : {}), ...(args['no-wordnet'] ? { wordnet: false } : {}) };
 const emptyCells = (): Record<Metric, Cell> => ({
   nouns: { agree: 0, n: 0 },
   heads: { agree: 0, n: 0 },
@@ -293,7 +296,11 @@ if (runLabelled) {
   const labelledFile = args.labelled ?? fileURLToPath(new URL('../../../benchmarks/data/parser-eval/labelled-prompts.jsonl', import.meta.url));
   const labelledRows = readLabelled(labelledFile);
   const verdicts = labelledRows.map((row) => judgeLabelled(row, parsePrompt(row.prompt, compounds)));
-  const halves = { 'held-out': summarize(verdicts.filter((v) => v.row.split === 'held-out')), dev: summarize(verdicts.filter((v) => v.row.split === 'dev')) };
+  // --dev-only: the dev half's totals alone (what tuning looks at; the held-out totals only at checkpoints).
+  const halves: Partial<Record<'held-out' | 'dev', LabelledSummary>> = {
+    ...(args['dev-only'] ? {} : { 'held-out': summarize(verdicts.filter((v) => v.row.split === 'held-out')) }),
+    dev: summarize(verdicts.filter((v) => v.row.split === 'dev')),
+  };
   const pctOf = (n: number, d: number): string => `${((100 * n) / d).toFixed(1)}% (${n}/${d})`;
   if (wantFailures > 0) {
     const failing = verdicts.filter((v) => v.row.split === 'dev' && !v.agree.objects);
@@ -318,13 +325,14 @@ if (runLabelled) {
     const title = `Hand-labelled prompts with verbs, clauses and quoted text (${labelledRows.length}; ${labelledFile.replace(/.*benchmarks/, 'benchmarks')})`;
     if (args.markdown) {
       console.log(`\n**${title}**\n\n| ${HEAD.join(' | ')} |\n|${HEAD.map(() => '---').join('|')}|`);
-      for (const [half, s] of Object.entries(halves)) console.log(`| ${line(half, s).join(' | ')} |`);
+      for (const [half, s] of Object.entries(halves)) if (s) console.log(`| ${line(half, s).join(' | ')} |`);
     } else {
       const table = new Table({ head: HEAD, ...(!process.stdout.isTTY ? { style: { head: [], border: [] } } : {}) });
-      for (const [half, s] of Object.entries(halves)) table.push(line(half, s));
+      for (const [half, s] of Object.entries(halves)) if (s) table.push(line(half, s));
       console.log(`\n${title}\n${table.toString()}`);
     }
     for (const [half, s] of Object.entries(halves)) {
+      if (!s) continue;
       const classes = Object.entries(s.classes).sort((a, b) => b[1] - a[1]);
       console.log(`\nError classes left, ${half} half (rows with a wrong object list; a row can have several):`);
       for (const [name, n] of classes) console.log(`  ${String(n).padStart(3)}  ${name}`);

@@ -391,7 +391,8 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt('The intricate, winding roads of the city'))).toEqual(['road', 'city']);
     expect(parsePrompt('The sleek, streamlined airplane soared').objects).toEqual([{ name: 'airplane', attributes: ['sleek', 'streamlined'] }]);
     expect(names(parsePrompt('The smooth, glossy finish of the ceramic vase'))).toEqual(['vase']);
-    expect(names(parsePrompt('a red apple, a symbol of healthful eating'))).toEqual(['apple', 'symbol']);
+    // ("a symbol of …" in an appositive names no thing: WordNet files "symbol" under noun.communication only.)
+    expect(names(parsePrompt('a red apple, a symbol of healthful eating'))).toEqual(['apple']);
     expect(names(parsePrompt('a blue recycling bin on its right'))).toEqual(['recycling bin']);
     expect(names(parsePrompt('the mirror with its spherical frame and triangular etching'))).toEqual(['mirror', 'frame', 'etching']);
   });

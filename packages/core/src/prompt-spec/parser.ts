@@ -21,6 +21,7 @@ import {
   extractQuoted,
 } from './reading.js';
 import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
+import { compoundsStartingWith, isDepictableName, isDepictableNoun, isNounLemma } from './wordnet.js';
 
 export { COCO_CLASSES, COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
 
@@ -38,6 +39,12 @@ export interface ParsePromptOptions {
    * animal). Pass [] to rely on compromise alone.
    */
   compounds?: readonly string[];
+  /**
+   * Read WordNet's nouns (default true): which nouns name things to draw, its multi-word nouns ("coral reef", "work
+   * of art") as one noun, and which words are nouns as written ("lens", not "len"). false: compromise and the
+   * parser's word lists alone (an ablation).
+   */
+  wordnet?: boolean;
 }
 
 /** Prompts longer than this are parsed up to the last word boundary before it (prompts are sentences, not books). */
@@ -49,8 +56,10 @@ interface Token {
   tags: Set<string>;
   /** Punctuation after the word. */
   post: string;
-  /** The singular of a compound noun read from the compound list. */
+  /** The singular of a compound noun read from the compound list or WordNet. */
   compoundName?: string;
+  /** The compound came from the compound list (COCO class names): a thing to detect whatever WordNet says. */
+  listed?: boolean;
   /** A quoted span followed this word (the span itself is no token). */
   beforeQuote?: boolean;
 }
@@ -293,6 +302,77 @@ function singleWordNames(names: readonly string[]): Set<string> {
   return set;
 }
 
+/**
+ * Merges WordNet's multi-word nouns ("coral reef", "jump shot", "Times Square", "works of art") into one noun token,
+ * where compromise and the compound list left them apart. Left apart: a sequence that starts with a colour, shape
+ * or material word or an adjective ("a red fox", "an old man": by the labelling conventions the first word is an
+ * attribute; so is a nationality word, "a Siberian husky"), with a function word or a number, or with a gerund after a
+ * noun (the verb of a clause: "a boy playing cards"); activities in -ing ("scuba diving") stay gerunds; "X of Y"
+ * nouns only when WordNet calls them a thing to draw and X is no partitive ("a piece of cake" is an idiom, not a
+ * noun, in "a piece of cake on a plate"; "a coat of paint" is paint).
+ */
+function mergeWordNetCompounds(tokens: Token[]): Token[] {
+  const merged: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const previous = merged[merged.length - 1];
+    const startsCompound =
+      !token.compoundName &&
+      !endsClause(token) &&
+      (has(token, 'Noun') || has(token, 'Verb')) &&
+      !has(token, 'Adjective') &&
+      !has(token, 'Pronoun') &&
+      !has(token, 'Determiner') &&
+      !has(token, 'Preposition') &&
+      !has(token, 'Conjunction') &&
+      !has(token, 'Value') &&
+      !has(token, 'Auxiliary') &&
+      !has(token, 'Copula') &&
+      attributeKind(token.text) === undefined &&
+      !MODIFIER_WORDS.has(token.text) &&
+      !has(token, 'Demonym') &&
+      !/^[a-z]{3,}(?:ian|ean|ese)$/.test(token.text) &&
+      !(/ing$/.test(token.text) && previous !== undefined && has(previous, 'Noun') && !endsClause(previous));
+    const singular = startsCompound && /s$/.test(token.text) ? toSingular(token.text) : token.text;
+    const candidates = startsCompound ? [...compoundsStartingWith(token.text), ...(singular !== token.text ? compoundsStartingWith(singular) : [])] : [];
+    const match = startsCompound
+      ? candidates.find((words) => {
+          if (words.length > 4 || words.some((word) => !/^[a-z][a-z-]*$/.test(word))) return false;
+          // ("an oil painting" is the medium of the picture, read as one.)
+          if (DEPICTION_NOUNS.has(words[words.length - 1]!)) return false;
+          const of = words.indexOf('of');
+          const depictable = isDepictableNoun(words.join(' ')) === true;
+          // ("a coat of paint" is paint; "scuba diving" an activity, read with the noun before it.)
+          if (of >= 0 && (!depictable || PARTITIVE_HEADS.has(words[0]!))) return false;
+          if (!depictable && /ing$/.test(words[words.length - 1]!)) return false;
+          return words.every((word, k) => {
+            const candidate = tokens[i + k];
+            if (!candidate || candidate.compoundName || (k < words.length - 1 && endsClause(candidate))) return false;
+            if (candidate.text === word) return true;
+            // The head may be plural: the last word, or the first of "X of Y" ("works of art").
+            const head = of > 0 ? of - 1 : words.length - 1;
+            return k === head && toSingular(candidate.text) === word;
+          });
+        })
+      : undefined;
+    if (!match) {
+      merged.push(token);
+      continue;
+    }
+    const parts = tokens.slice(i, i + match.length);
+    const plural = parts.some((t, k) => t.text !== match[k]);
+    merged.push({
+      text: parts.map((t) => t.text).join(' '),
+      tags: new Set(['Noun', plural ? 'Plural' : 'Singular']),
+      post: parts[parts.length - 1]!.post,
+      compoundName: match.join(' '),
+      ...(parts[parts.length - 1]!.beforeQuote ? { beforeQuote: true } : {}),
+    });
+    i += match.length - 1;
+  }
+  return merged;
+}
+
 /** Merges known multiword nouns ("hot dog", "potted plants") into one noun token. */
 function mergeCompounds(tokens: Token[], compounds: readonly string[]): Token[] {
   const index = compoundIndex(compounds);
@@ -321,6 +401,7 @@ function mergeCompounds(tokens: Token[], compounds: readonly string[]): Token[] 
       tags: new Set(['Noun', plural ? 'Plural' : 'Singular']),
       post: last.post,
       compoundName: match.name,
+      listed: true,
     });
     i += match.words.length - 1;
   }
@@ -619,6 +700,8 @@ function parseCount(words: Token[]): number | undefined {
 interface ParseContext {
   /** One-word object names kept as written. */
   knownNames: ReadonlySet<string>;
+  /** Read WordNet's nouns (ParsePromptOptions.wordnet). */
+  wordnet: boolean;
 }
 
 /** Turns one noun-phrase token range into an object, or undefined when it has no noun. */
@@ -738,10 +821,13 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     /[^su]s$/.test(head.text) &&
     (lexicon[head.text] === undefined || lexicon[head.text] === 'Plural')
   )
-    headName = singularOfPlural(head.text);
-  else if (has(head, 'Plural') && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
+    headName = singularName(head.text, context);
+  else if (has(head, 'Plural') && !has(head, 'Uncountable')) headName = singularName(head.text, context);
   // After a number of two or more the noun is plural whatever compromise tagged ("four piggy banks").
-  else if (count !== undefined && count >= 2 && /[^s]s$/.test(head.text) && !has(head, 'Uncountable')) headName = singularOfPlural(head.text);
+  else if (count !== undefined && count >= 2 && /[^s]s$/.test(head.text) && !has(head, 'Uncountable')) headName = singularName(head.text, context);
+  // "pandas", tagged singular: a word in -s that is no noun of WordNet's, whose singular is one.
+  else if (context.wordnet && /[^su]s$/.test(head.text) && !has(head, 'Uncountable') && !isNounLemma(head.text) && isNounLemma(singularOfPlural(head.text)))
+    headName = singularOfPlural(head.text);
   else headName = head.text;
   const name = [...run.slice(0, -1).map((t) => t.text), headName].join(' ');
 
@@ -772,7 +858,9 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       !ING_NOUNS.has(head.text) &&
       !DEPICTION_NOUNS.has(head.text)) ||
     // ("the pentagonal study", "a crescent design": a shape, colour or texture word makes it a thing to draw.)
-    ((isAbstractNoun(head.text) || isAbstractNoun(headName)) &&
+    ((isAbstractNoun(head.text) ||
+      isAbstractNoun(headName) ||
+      (context.wordnet && !head.listed && !context.knownNames.has(name) && isDepictableName(name) === false)) &&
       (PROPERTY_NOUNS.has(head.text) ||
         !modifiers.some((t) => attributeKind(t.text) !== undefined && (!isAlwaysAbstract(head.text) || attributeKind(t.text) !== 'texture')))) ||
     // "healthful eating", "on its left": an activity in -ing with no determiner, and left / right, are never things.
@@ -823,6 +911,16 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
 function standsAlone(tokens: Token[], start: number, end: number): boolean {
   const before = tokens[start - 1];
   return (before === undefined || endsClause(before)) && (end >= tokens.length || endsClause(tokens[end - 1]!));
+}
+
+/**
+ * The singular of a plural noun, unless WordNet knows the word as written and not the singular ("rhinoceros",
+ * "lens", "triceratops", "Anubis" are singulars; "rhinocero", "len" are no words).
+ */
+function singularName(word: string, context: ParseContext): string {
+  const singular = singularOfPlural(word);
+  if (context.wordnet && singular !== word && isNounLemma(word) && !isNounLemma(singular)) return word;
+  return singular;
 }
 
 /**
@@ -1044,11 +1142,12 @@ interface SentenceParse {
   relations: RelationSpan[];
 }
 
-function parseSentences(text: string, compounds: readonly string[]): { sentences: { tokens: Token[] }[] } {
+function parseSentences(text: string, compounds: readonly string[], wordnet: boolean): { sentences: { tokens: Token[] }[] } {
   const json = nlp(text).json({ offset: false }) as { terms?: { normal?: string; text?: string; tags?: string[]; pre?: string; post?: string }[] }[];
   return {
     sentences: json.map((sentence) => {
-      const tokens = mergeCompounds(tokensOf(sentence.terms ?? []), compounds);
+      const listed = mergeCompounds(tokensOf(sentence.terms ?? []), compounds);
+      const tokens = wordnet ? mergeWordNetCompounds(listed) : listed;
       repairTags(tokens, new Set(findRelations(tokens).map((span) => span.start)));
       return { tokens };
     }),
@@ -1092,8 +1191,9 @@ function parseUncached(prompt: string, options: ParsePromptOptions): PromptSpec 
   }
   const text = quoted.text;
   const compounds = options.compounds ?? DEFAULT_COMPOUNDS;
-  const { sentences } = parseSentences(text, compounds);
-  const context: ParseContext = { knownNames: singleWordNames(compounds) };
+  const wordnet = options.wordnet !== false && compounds.length > 0;
+  const { sentences } = parseSentences(text, compounds, wordnet);
+  const context: ParseContext = { knownNames: singleWordNames(compounds), wordnet };
 
   const parsed: SentenceParse[] = sentences.map(({ tokens }) => {
     const relations = findRelations(tokens);
@@ -1238,7 +1338,7 @@ function cloneSpec(spec: PromptSpec): PromptSpec {
 export function parsePrompt(prompt: string, options: ParsePromptOptions = {}): PromptSpec {
   const text = typeof prompt === 'string' ? prompt : '';
   // A category is a benchmark's name: one past 256 characters (a client's metadata) is parsed, never cached.
-  const key = options.compounds || (options.category?.length ?? 0) > 256 ? undefined : parseCacheKey(text, options.category);
+  const key = options.compounds || options.wordnet === false || (options.category?.length ?? 0) > 256 ? undefined : parseCacheKey(text, options.category);
   const cached = key !== undefined ? cache.get(key) : undefined;
   if (cached) return { ...cloneSpec(cached), prompt: text };
   let spec: PromptSpec;

