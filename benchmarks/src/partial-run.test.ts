@@ -42,19 +42,25 @@ function genevalLikeProtocol(): Protocol {
   };
 }
 
+/** A GenEval run over the partial folder with the GenEval-like protocol: its result, output folder and log lines. */
+async function partialRun() {
+  const images = await partialGenEvalFolder();
+  const out = path.join(await tempDir(), 'run');
+  const { lines, log } = collectLog();
+  const result = await runBench({
+    suite: await resolveSuite('geneval'),
+    outDir: out,
+    protocol: genevalLikeProtocol(),
+    source: genevalFolderSource(images),
+    progress: false,
+    log,
+  });
+  return { images, out, lines, result };
+}
+
 describe('a GenEval image folder holding 8 of 553 images', () => {
   it('is an incomplete run: missing images count in no task, the coverage is in the summary, one log line', async () => {
-    const images = await partialGenEvalFolder();
-    const out = path.join(await tempDir(), 'run');
-    const { lines, log } = collectLog();
-    const result = await runBench({
-      suite: await resolveSuite('geneval'),
-      outDir: out,
-      protocol: genevalLikeProtocol(),
-      source: genevalFolderSource(images),
-      progress: false,
-      log,
-    });
+    const { images, lines, result } = await partialRun();
     expect(result.summary.incomplete).toEqual({ missing: 545, present: 8, expected: 553, coverage: 8 / 553 });
     // Every task alike: no missing colour image is "unsupported" (which GenEval's headline counts as incorrect).
     const byCategory = Object.fromEntries(result.summary.categories.map((c) => [c.category, c]));
@@ -74,16 +80,7 @@ describe('a GenEval image folder holding 8 of 553 images', () => {
   });
 
   it('the HTML report shows the coverage and a count of missing images, not a placeholder card for each', async () => {
-    const images = await partialGenEvalFolder();
-    const out = path.join(await tempDir(), 'run');
-    const result = await runBench({
-      suite: await resolveSuite('geneval'),
-      outDir: out,
-      protocol: genevalLikeProtocol(),
-      source: genevalFolderSource(images),
-      progress: false,
-      log: collectLog().log,
-    });
+    const { out, result } = await partialRun();
     const html = renderHtmlReport({ manifest: (await readManifest(out))!, summary: result.summary, records: (await loadRecords(out)).records });
     expect(html).toContain('Incomplete run: 8 of 553 images present (1.4%), 545 missing');
     const data = JSON.parse(/<script type="application\/json" id="records-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as unknown[];
