@@ -1,6 +1,14 @@
-import { InvalidConfigError, validateWithSchema, type ExpertConfig, type ExpertPluginContext, type JSONSchema } from '@t2i-reward/core';
+import {
+  InvalidConfigError,
+  validateWithSchema,
+  type BackendPlacement,
+  type ExpertBackendDeclaration,
+  type ExpertConfig,
+  type ExpertPluginContext,
+  type JSONSchema,
+} from '@t2i-reward/core';
 import { isYesNoBackend, type YesNoBackend } from './backend.js';
-import { yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
+import { YES_NO_BACKENDS, yesNoBackendSchema, type YesNoBackendConfig } from './backends/index.js';
 
 /* Config plumbing shared by every expert that asks a yes/no backend (VQA, ORM): entry schema, backend, options. */
 
@@ -39,6 +47,21 @@ export function backendFromConfig(config: ExpertConfig, context?: Pick<ExpertPlu
 
 /** Backends whose `model` is a served model name, never a path. */
 export const REMOTE_BACKENDS: readonly string[] = ['openai'];
+
+function declared(type: keyof typeof YES_NO_BACKENDS & string, placement: BackendPlacement): ExpertBackendDeclaration {
+  const { schema, description, isDefault } = YES_NO_BACKENDS[type]!;
+  return { schema, placement, ...(description !== undefined ? { description } : {}), ...(isDefault ? { isDefault } : {}) };
+}
+
+/**
+ * The yes/no backends as an expert declares them (`defineExpert({ backends: YES_NO_EXPERT_BACKENDS, ... })`): the
+ * table's schemas, in-process for the local runtimes, `remote` for `openai` (its `model` is a served name).
+ */
+export const YES_NO_EXPERT_BACKENDS = {
+  transformers: declared('transformers', 'in-process'),
+  onnx: declared('onnx', 'in-process'),
+  openai: declared('openai', 'remote'),
+} as const satisfies Record<string, ExpertBackendDeclaration>;
 
 /** The options schema with `backend` left open, for a ready backend instance (not JSON); built once per schema. */
 const instanceSchemas = new WeakMap<JSONSchema, JSONSchema>();

@@ -42,4 +42,4 @@ export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx
 export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
 export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOptions } from './backends/openai.js';
 export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from './batch.js';
-export { REMOTE_BACKENDS, backendFromConfig, expertEntrySchema, validateYesNoExpertOptions } from './config.js';
+export { REMOTE_BACKENDS, YES_NO_EXPERT_BACKENDS, backendFromConfig, expertEntrySchema, validateYesNoExpertOptions } from './config.js';
