@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fromGenEvalRow } from '@t2i-reward/core';
 import { describe, expect, it } from 'vitest';
 import type { Box, Detection } from './boxes.js';
-import { genevalSelect, numpyArgsort } from './geneval.js';
+import { genevalSelect, heapsortSpan, numpyArgsort } from './geneval.js';
 import { DEFAULT_SCORING_OPTIONS } from './common.js';
 import { scoreDetections } from './index.js';
 
@@ -28,6 +28,24 @@ function detectionsOf(c: GoldenCase): Detection[] {
 describe('geneval: box order as evaluate_images.py takes it (golden cases, scripts/geneval_reference_port.py)', () => {
   it.each(golden.sorts.map((s) => [s.values.length, s] as const))('np.argsort of numpy 1.23.1 on %i tie-heavy values', (_, s) => {
     expect(numpyArgsort(s.values.map((v) => (v === null ? Number.NaN : v)))).toEqual(s.argsort);
+  });
+
+  // The golden sorts never use up introsort's depth limit, so numpy's heapsort fallback is checked on its own here.
+  it('the heapsort fallback sorts its span (NaN last) and leaves the rest of the index array alone', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 500; trial++) {
+      const values = Array.from({ length: 45 }, () => (random() < 0.1 ? Number.NaN : Math.floor(random() * 5)));
+      const start = Math.floor(random() * 5);
+      const n = 1 + Math.floor(random() * 40);
+      const order = values.map((_, i) => i);
+      heapsortSpan(values, order, start, n);
+      const span = order.slice(start, start + n);
+      expect([...span].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => start + i));
+      const sorted = span.map((i) => values[i]!);
+      for (let k = 1; k < n; k++) expect(sorted[k - 1]! <= sorted[k]! || Number.isNaN(sorted[k]!)).toBe(true);
+      expect([...order.slice(0, start), ...order.slice(start + n)]).toEqual([...values.keys()].filter((i) => i < start || i >= start + n));
+    }
   });
 
   it.each(golden.cases.map((c) => [c.name, c] as const))('%s', (_, c) => {

@@ -210,19 +210,16 @@ export function numpyArgsort(values: readonly number[]): number[] {
   return t;
 }
 
-/** numpy 1.23.1 `aheapsort_` on `t[start .. start + n)` (1-based heap indices, as there). */
-function heapsortSpan(v: readonly number[], t: number[], start: number, n: number): void {
+/** numpy 1.23.1 `aheapsort_` on `t[start .. start + n)` (1-based heap indices, as there); exported for its test. */
+export function heapsortSpan(v: readonly number[], t: number[], start: number, n: number): void {
   const a = (k: number): number => t[start + k - 1]!;
   const set = (k: number, value: number): void => {
     t[start + k - 1] = value;
   };
-  let i: number;
-  let j: number;
-  let tmp: number;
-  for (let l = n >> 1; l > 0; --l) {
-    tmp = a(l);
-    for (i = l, j = l << 1; j <= n;) {
-      if (j < n && npyLess(v[a(j)]!, v[a(j + 1)]!)) j += 1;
+  /** numpy's sift-down, written out twice there (heap building, then extraction): `tmp` down from heap index `i` in a heap of `size`. */
+  const siftDown = (tmp: number, i: number, size: number): void => {
+    for (let j = i << 1; j <= size;) {
+      if (j < size && npyLess(v[a(j)]!, v[a(j + 1)]!)) j += 1;
       if (npyLess(v[tmp]!, v[a(j)]!)) {
         set(i, a(j));
         i = j;
@@ -230,19 +227,12 @@ function heapsortSpan(v: readonly number[], t: number[], start: number, n: numbe
       } else break;
     }
     set(i, tmp);
-  }
+  };
+  for (let l = n >> 1; l > 0; --l) siftDown(a(l), l, n);
   for (; n > 1;) {
-    tmp = a(n);
+    const tmp = a(n);
     set(n, a(1));
     n -= 1;
-    for (i = 1, j = 2; j <= n;) {
-      if (j < n && npyLess(v[a(j)]!, v[a(j + 1)]!)) j++;
-      if (npyLess(v[tmp]!, v[a(j)]!)) {
-        set(i, a(j));
-        i = j;
-        j += j;
-      } else break;
-    }
-    set(i, tmp);
+    siftDown(tmp, 1, n);
   }
 }
