@@ -145,7 +145,9 @@ export function toRawImage<R>(RawImage: new (data: Uint8ClampedArray, width: num
   return new RawImage(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
 }
 
-export type TfjsBackendChoice = 'auto' | 'tfjs-node-gpu' | 'wasm' | 'cpu';
+/** TF.js backends a config can name ('auto': tfjs-node-gpu when installed, else wasm, else cpu). */
+export const TFJS_BACKEND_CHOICES = ['auto', 'tfjs-node-gpu', 'wasm', 'cpu'] as const;
+export type TfjsBackendChoice = (typeof TFJS_BACKEND_CHOICES)[number];
 
 export interface TfjsLoadOptions {
   /** 'auto' (default): tfjs-node-gpu when installed, else wasm, else cpu. */
