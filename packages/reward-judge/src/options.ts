@@ -1,4 +1,5 @@
-import { InvalidConfigError, validateWithSchema, type JSONSchema } from '@t2i-reward/core';
+import { Type, type Static } from '@sinclair/typebox';
+import { Const, Dictionary, InvalidConfigError, Pair, StringEnum, validateWithSchema } from '@t2i-reward/core';
 
 /**
  * The pointwise scoring prompt of UnifiedReward as the RL codebases send it: Flow-GRPO's
@@ -25,96 +26,72 @@ export const FINAL_SCORE_PATTERN = 'Final Score:\\s*([-+]?\\d+(?:\\.\\d+)?)';
 /** The slot of a prompt template. */
 export const PROMPT_SLOT = '{prompt}';
 
-/** The served judge: an OpenAI-compatible chat-completions server (vLLM, SGLang, llama.cpp server, a hosted API). */
-export interface JudgeBackendConfig {
-  type: 'openai';
-  /** Server root including the API prefix, e.g. "http://127.0.0.1:8000/v1". */
-  baseURL: string;
-  /** The served model name. */
-  model: string;
-  /** Sent as `Authorization: Bearer ...` when set. */
-  apiKey?: string;
-  /** Name of an environment variable holding the API key (keeps keys out of config files); `apiKey` wins. */
-  apiKeyEnv?: string;
-  /** Per-request deadline in ms (default 120 000: a judge writes a whole answer). */
-  timeoutMs?: number;
-  /** Requests in flight at once across all calls on this expert (default 8). */
-  concurrency?: number;
-  /** Retries after a 429, a 5xx, a timeout or a refused connection (default 3). */
-  maxRetries?: number;
-  /** First backoff delay in ms, doubled on each retry with jitter; a Retry-After header wins when longer (default 500). */
-  retryBaseMs?: number;
-  /** Image encoding of the data URL (default 'png': lossless, as Flow-GRPO sends it). */
-  imageFormat?: 'png' | 'jpeg';
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-}
+const positiveInteger = () => Type.Integer({ minimum: 1 });
 
-export interface JudgeRewardOptions {
-  backend: JudgeBackendConfig;
-  /** The user text sent after the image; `{prompt}` is replaced by the generation prompt, inserted as data (default UNIFIED_REWARD_TEMPLATE). */
-  template?: string;
-  /** An optional system message. */
-  system?: string;
-  /** Regular expression (JavaScript syntax) whose first capture group is the number (default FINAL_SCORE_PATTERN). */
-  pattern?: string;
-  /** Its flags, e.g. "i" (default none; "g" and "y" are refused). */
-  patternFlags?: string;
-  /** Which match counts when the answer has several: 'first' (default, Python's re.search) or 'last'. */
-  occurrence?: 'first' | 'last';
-  /** The judge's scale [min, max]: the number x becomes (x − min) / (max − min) (default [1, 5]). */
-  scale?: [number, number];
-  /** A number outside the scale: 'fail' the item (default) or 'clamp' it with a warning. */
-  outOfScale?: 'fail' | 'clamp';
-  /** Sampling temperature (default 0: greedy, as Flow-GRPO). */
-  temperature?: number;
-  /** Answer length limit in tokens (default 1024). */
-  maxTokens?: number;
-  /** User text over this many characters loses the end of its prompt, with a warning (default 8000). */
-  maxPromptChars?: number;
+/** The served judge: an OpenAI-compatible chat-completions server (vLLM, SGLang, llama.cpp server, a hosted API). */
+export const judgeBackendSchema = Type.Object(
+  {
+    type: Const('openai'),
+    /** Server root including the API prefix, e.g. "http://127.0.0.1:8000/v1". */
+    baseURL: Type.String({ pattern: '^https?://' }),
+    /** The served model name. */
+    model: Type.String({ minLength: 1 }),
+    /** Sent as `Authorization: Bearer ...` when set. */
+    apiKey: Type.Optional(Type.String()),
+    /** Name of an environment variable holding the API key (keeps keys out of config files); `apiKey` wins. */
+    apiKeyEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    /** Per-request deadline in ms (default 120 000: a judge writes a whole answer). */
+    timeoutMs: Type.Optional(positiveInteger()),
+    /** Requests in flight at once across all calls on this expert (default 8). */
+    concurrency: Type.Optional(positiveInteger()),
+    /** Retries after a 429, a 5xx, a timeout or a refused connection (default 3). */
+    maxRetries: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** First backoff delay in ms, doubled on each retry with jitter; a Retry-After header wins when longer (default 500). */
+    retryBaseMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Image encoding of the data URL (default 'png': lossless, as Flow-GRPO sends it). */
+    imageFormat: Type.Optional(StringEnum(['png', 'jpeg'])),
+    /** Extra request headers. */
+    headers: Type.Optional(Dictionary(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+export type JudgeBackendConfig = Static<typeof judgeBackendSchema>;
+
+/** JSON Schema of the JSON-configurable options (everything but `fetch`); JudgeRewardOptions is its type. */
+export const judgeRewardOptionsSchema = Type.Object(
+  {
+    backend: judgeBackendSchema,
+    /** The user text sent after the image; `{prompt}` is replaced by the generation prompt, inserted as data (default UNIFIED_REWARD_TEMPLATE). */
+    template: Type.Optional(Type.String({ pattern: '\\{prompt\\}' })),
+    /** An optional system message. */
+    system: Type.Optional(Type.String()),
+    /** Regular expression (JavaScript syntax) whose first capture group is the number (default FINAL_SCORE_PATTERN). */
+    pattern: Type.Optional(Type.String({ minLength: 1 })),
+    /** Its flags, e.g. "i" (default none; "g" and "y" are refused). */
+    patternFlags: Type.Optional(Type.String({ pattern: '^[imsu]*$' })),
+    /** Which match counts when the answer has several: 'first' (default, Python's re.search) or 'last'. */
+    occurrence: Type.Optional(StringEnum(['first', 'last'])),
+    /** The judge's scale [min, max]: the number x becomes (x − min) / (max − min) (default [1, 5]). */
+    scale: Type.Optional(Pair(Type.Number())),
+    /** A number outside the scale: 'fail' the item (default) or 'clamp' it with a warning. */
+    outOfScale: Type.Optional(StringEnum(['fail', 'clamp'])),
+    /** Sampling temperature (default 0: greedy, as Flow-GRPO). */
+    temperature: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Answer length limit in tokens (default 1024). */
+    maxTokens: Type.Optional(positiveInteger()),
+    /** User text over this many characters loses the end of its prompt, with a warning (default 8000). */
+    maxPromptChars: Type.Optional(positiveInteger()),
+  },
+  { additionalProperties: false },
+);
+
+/** The options of an entry's `options` object (`backend` is the entry's own key). */
+export const judgeEntryOptionsSchema = Type.Omit(judgeRewardOptionsSchema, ['backend']);
+
+export type JudgeRewardOptions = Static<typeof judgeRewardOptionsSchema> & {
   /** A fetch implementation (default the global one); not JSON-configurable. */
   fetch?: typeof fetch;
-}
-
-const positiveInteger = { type: 'integer', minimum: 1 } as const;
-
-export const judgeBackendSchema: JSONSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['type', 'baseURL', 'model'],
-  properties: {
-    type: { const: 'openai' },
-    baseURL: { type: 'string', pattern: '^https?://' },
-    model: { type: 'string', minLength: 1 },
-    apiKey: { type: 'string' },
-    apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-    timeoutMs: positiveInteger,
-    concurrency: positiveInteger,
-    maxRetries: { type: 'integer', minimum: 0 },
-    retryBaseMs: { type: 'integer', minimum: 0 },
-    imageFormat: { enum: ['png', 'jpeg'] },
-    headers: { type: 'object', additionalProperties: { type: 'string' } },
-  },
-};
-
-/** JSON Schema of the JSON-configurable options (everything but `fetch`). */
-export const judgeRewardOptionsSchema: JSONSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['backend'],
-  properties: {
-    backend: judgeBackendSchema,
-    template: { type: 'string', pattern: '\\{prompt\\}' },
-    system: { type: 'string' },
-    pattern: { type: 'string', minLength: 1 },
-    patternFlags: { type: 'string', pattern: '^[imsu]*$' },
-    occurrence: { enum: ['first', 'last'] },
-    scale: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number' } },
-    outOfScale: { enum: ['fail', 'clamp'] },
-    temperature: { type: 'number', minimum: 0 },
-    maxTokens: positiveInteger,
-    maxPromptChars: positiveInteger,
-  },
 };
 
 /** Validates options (throws InvalidConfigError naming the bad key) and compiles the pattern. */
