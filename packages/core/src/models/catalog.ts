@@ -70,6 +70,16 @@ export interface ModelCatalogEntry {
 }
 
 /** Hub-published ONNX models first, then entries whose ONNX folder is made by our export scripts. */
+/** The files of a transformers.js open-vocabulary detector export (one ONNX graph, the processor and the tokenizer). */
+const DETECTOR_EXPORT_FILES: CatalogFile[] = [
+  { path: 'config.json' },
+  { path: 'preprocessor_config.json' },
+  { path: 'special_tokens_map.json' },
+  { path: 'tokenizer.json' },
+  { path: 'tokenizer_config.json' },
+  { path: 'onnx/model.onnx' },
+];
+
 const BUILTIN_CATALOG: ModelCatalogEntry[] = [
   // ---- hpm (CLIP family): ONNX published by the transformers.js maintainers ----
   {
@@ -221,14 +231,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     repo: 'Xenova/owlv2-base-patch16-ensemble',
     revision: '5214a97dfca652cbd56e34edb76c5e2680ae6f2b',
     listedSize: '617 MB',
-    files: [
-      { path: 'config.json' },
-      { path: 'preprocessor_config.json' },
-      { path: 'special_tokens_map.json' },
-      { path: 'tokenizer.json' },
-      { path: 'tokenizer_config.json' },
-      { path: 'onnx/model.onnx' },
-    ],
+    files: DETECTOR_EXPORT_FILES,
     expert: { kind: 'detector', backend: 'transformers' },
     license: 'not stated (see google/owlv2)',
     confirmedFrom: [
@@ -244,14 +247,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     repo: 'onnx-community/grounding-dino-tiny-ONNX',
     revision: 'ff690b0a8050566c290287545bd059350f3e9096',
     listedSize: '720 MB',
-    files: [
-      { path: 'config.json' },
-      { path: 'preprocessor_config.json' },
-      { path: 'special_tokens_map.json' },
-      { path: 'tokenizer.json' },
-      { path: 'tokenizer_config.json' },
-      { path: 'onnx/model.onnx' },
-    ],
+    files: DETECTOR_EXPORT_FILES,
     expert: { kind: 'detector', backend: 'transformers' },
     license: 'Apache-2.0 (upstream)',
     confirmedFrom: [
