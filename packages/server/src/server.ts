@@ -1,11 +1,22 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRgbImage, isFatalRewardError, PooledReward, toRewardError, type Ensemble, type RewardModelV1, type RgbImage } from '@t2i-reward/core';
+import {
+  createRgbImage,
+  isFatalRewardError,
+  PooledReward,
+  toRewardError,
+  validatePromptSpec,
+  validateWithSchema,
+  type Ensemble,
+  type RewardModelV1,
+  type RgbImage,
+} from '@t2i-reward/core';
 import { Admission, AdmissionRefusedError, type ByteLease } from './core/admission.js';
 import { withDeadline } from './core/deadline.js';
 import { startHealthPort, type HealthPort } from './core/health-port.js';
 import { Lifecycle } from './core/lifecycle.js';
+import { nextTurn } from './core/turns.js';
 import { admissionHttpError, createScorer } from './core/scoring.js';
 import { HttpError, bearerMatches, isJsonContentType, parseJson, readBody, sendJson } from './http.js';
 import { defaultMaxJsonTokens, refuseCostlyJson } from './json-scan.js';
@@ -21,6 +32,7 @@ import type { Exchange, Protocol, RouteMatch, ServerContext } from './protocols/
 import type { ExpertInfo } from './types.js';
 import type { NormalizeOverride } from '@t2i-reward/core';
 import { ServerNormalizer } from './normalize.js';
+import { openRlhfRequestSchema, scoreRequestSchema } from './schemas.js';
 
 export type { RawItem } from './core/scoring.js';
 export type { ServerContext, Protocol, Exchange, RouteMatch } from './protocols/types.js';
@@ -149,6 +161,25 @@ export interface RewardServer {
   stats(): ServerStats;
   /** The health port's URL once listening with `healthPort` set; undefined otherwise. */
   readonly healthUrl: string | undefined;
+}
+
+/**
+ * Compiles the request validators before the server reports ready: ajv compiles a schema on its first use,
+ * which held the event loop ~60 ms inside the first scoring request (issue 21).
+ */
+function compileRequestSchemas(): void {
+  for (const schema of [scoreRequestSchema, openRlhfRequestSchema]) {
+    try {
+      validateWithSchema(schema, {}, 'warm-up', { stopEarly: true });
+    } catch {
+      /* {} is invalid: only the compiled validator is wanted */
+    }
+  }
+  try {
+    validatePromptSpec({}, { stopEarly: true });
+  } catch {
+    /* as above */
+  }
 }
 
 /** A small picture that every expert accepts, for the warm-up. */
@@ -281,6 +312,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
         throw new Error(`warm-up failed: ${failed.map(([name, outcome]) => `${name}: ${outcome.error!.message}`).join('; ')}`);
       }
     }
+    compileRequestSchemas();
     ready = true;
     metrics.ready.set(1);
     healthPort?.refresh();
@@ -301,12 +333,19 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     retryAfter,
     isReady: () => ready && !shuttingDown(),
     isShuttingDown: shuttingDown,
-    scoreItems: async (items, signal, normalize) => normalizer.apply(await scorer.scoreItems(items, signal), items, normalize),
+    scoreItems: async (items, signal, normalize) => {
+      const results = await scorer.scoreItems(items, signal);
+      // Normalising and answering wait their turn like parsing and decoding (core/turns.ts).
+      await nextTurn();
+      return normalizer.apply(results, items, normalize);
+    },
     parseNormalize: (value) => normalizer.parseRequest(value),
     readBody: ({ request }) => readBody(request, maxBodyBytes, byteLeases.get(request), retryAfter, bodyIdleTimeoutMs),
     checkJson: (text) => refuseCostlyJson(text, maxJsonTokens),
     readJson: async (exchange) => {
       const body = await context.readBody(exchange);
+      // Parsing, validating and starting to decode a request take the main thread in turns (core/turns.ts).
+      await nextTurn();
       await context.checkJson(body);
       return parseJson(body);
     },

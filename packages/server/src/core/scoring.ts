@@ -14,6 +14,7 @@ import { classifyImageReference, loadClassifiedImage, type ClassifiedReference, 
 import type { ServerMetrics } from '../metrics.js';
 import { AdmissionRefusedError, type Admission } from './admission.js';
 import { PixelGate } from './pixel-gate.js';
+import { nextTurn } from './turns.js';
 
 /** An item of any protocol before decoding. */
 export interface RawItem {
@@ -177,17 +178,19 @@ export function createScorer(options: ScorerOptions): Scorer {
   ): Promise<EnsembleItemResult[]> {
     const decoded = await Promise.all(
       classified.map((reference, index) =>
-        loadClassifiedImage(reference, policy, signal, ({ width, height, format }) => gate.report(index, chargedPixels(width, height, format))).catch(
-          (error: unknown) => {
-            gate.skip(index);
-            if (signal.aborted || gate.error !== undefined) return undefined;
-            const typed = toRewardError(error);
-            // Core re-checks the root after resolving symlinks: a refusal there is still a refusal.
-            if (typed.code === NOT_ALLOWED) throw new HttpError(403, typed.code, typed.message);
-            metrics.error('image', typed.code);
-            return typed;
-          },
-        ),
+        loadClassifiedImage(reference, policy, signal, async ({ width, height, format }) => {
+          await gate.report(index, chargedPixels(width, height, format));
+          // The decode starts in its turn (core/turns.ts).
+          await nextTurn();
+        }).catch((error: unknown) => {
+          gate.skip(index);
+          if (signal.aborted || gate.error !== undefined) return undefined;
+          const typed = toRewardError(error);
+          // Core re-checks the root after resolving symlinks: a refusal there is still a refusal.
+          if (typed.code === NOT_ALLOWED) throw new HttpError(403, typed.code, typed.message);
+          metrics.error('image', typed.code);
+          return typed;
+        }),
       ),
     );
     if (signal.aborted) throw signal.reason;

@@ -1,5 +1,6 @@
 import type { EnsembleItemResult } from '@t2i-reward/core';
 import type { RawItem } from '../core/scoring.js';
+import { nextTurn } from '../core/turns.js';
 import { HttpError, sendBytes, sendJson } from '../http.js';
 import type { Exchange, Protocol, ServerContext } from '../protocols/types.js';
 import { VERSION } from '../version.js';
@@ -230,6 +231,8 @@ async function serveKServe(exchange: Exchange, context: ServerContext): Promise<
   if (action !== '/infer' || method !== 'POST') return false;
 
   const body = await context.readBody(exchange);
+  // Decoding the message and its items takes the main thread in turns with other requests (core/turns.ts).
+  await nextTurn();
   const headerValue = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
   const headerLength = headerValue === undefined ? undefined : Number(headerValue);
   // The JSON part (all of the body, or the header before binary tensors) is judged before it is parsed.
