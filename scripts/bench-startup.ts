@@ -6,20 +6,24 @@
  *
  *   npm run bench:startup [-- --runs 10 --score --compare OTHER/bin.js]
  *
- * `--score` also times `t2ir score` of one bundled photo with the default ensemble (median of 3, after the rounds).
+ * `--score` also times `t2ir score` of one bundled photo with the default ensemble (median of `--score-runs`, 3 by
+ * default, after the rounds), side by side in alternating rounds with the same command through the fully loaded
+ * program (`createProgram(…, 'all')`: every command's module imported first, as `t2ir` did before commands loaded
+ * lazily) and with the library alone (`createEnsembleFromConfig(DEFAULT_ENSEMBLE_CONFIG)`, `score`, `dispose`: no CLI).
  * `--compare` runs another build of the CLI (e.g. an older commit's, bundled elsewhere) in the same rounds.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '10' },
     score: { type: 'boolean', default: false },
+    'score-runs': { type: 'string', default: '3' },
     bin: { type: 'string' },
     compare: { type: 'string' },
   },
@@ -93,16 +97,50 @@ for (const { name } of cases) {
 process.stdout.write(`  (load at the end ${load()})\n`);
 
 if (values.score) {
+  const scoreRuns = Number(values['score-runs']);
+  if (!Number.isInteger(scoreRuns) || scoreRuns < 1) {
+    process.stderr.write(`bench-startup: --score-runs must be a positive integer (got ${values['score-runs']})\n`);
+    process.exit(2);
+  }
   const image = path.join(root, 'packages/core/assets/images/dog.jpg');
-  const scoreArgs = ['score', '--image', image, '--prompt', 'a dog next to a bicycle', '--json'];
-  const clis = [['t2ir', bin], ...(other ? [['other', other]] : [])] as const;
-  const scoreTimes = clis.map(() => [] as number[]);
-  // Alternating, like the rounds above: one run of each per round.
-  for (let round = 0; round < 3; round++) clis.forEach(([, cli], index) => scoreTimes[index]!.push(timeOnce([cli, ...scoreArgs])));
-  clis.forEach(([name], index) => {
+  const prompt = 'a dog next to a bicycle';
+  const scoreArgs = ['score', '--image', image, '--prompt', prompt, '--json'];
+  const cliIndex = pathToFileURL(path.join(path.dirname(bin), 'index.js')).href;
+  // The same `t2ir score` through the program with every command loaded (the CLI before lazy commands).
+  const eager = [
+    `import { createProgram } from ${JSON.stringify(cliIndex)};`,
+    'let code = 0;',
+    "const program = await createProgram((c) => (code = c), 'all');",
+    "await program.parseAsync(process.argv.slice(1), { from: 'user' });",
+    'process.exitCode = code;',
+  ].join('\n');
+  // The library alone: the default ensemble scoring the photo, no CLI around it.
+  const library = [
+    "import { createEnsembleFromConfig, DEFAULT_ENSEMBLE_CONFIG } from '@t2i-reward/core';",
+    'const ensemble = await createEnsembleFromConfig(DEFAULT_ENSEMBLE_CONFIG);',
+    'const [result] = await ensemble.score([{ image: process.argv[1], prompt: process.argv[2] }]);',
+    'await ensemble.dispose();',
+    'if (result.reward === null) throw new Error(JSON.stringify(result));',
+    'process.stdout.write(JSON.stringify(result.reward) + "\\n");',
+  ].join('\n');
+  const ways: [string, string[]][] = [
+    ['t2ir score (lazy commands)', [bin, ...scoreArgs]],
+    ['fully loaded program', ['--input-type=module', '-e', eager, ...scoreArgs]],
+    ['library only', ['--input-type=module', '-e', library, image, prompt]],
+    ...(other ? ([['other score', [other, ...scoreArgs]]] as [string, string[]][]) : []),
+  ];
+  const scoreTimes = ways.map(() => [] as number[]);
+  // One warm-up of each (file cache), then alternating rounds like the startup rounds above.
+  for (const [, args] of ways) timeOnce(args);
+  for (let round = 0; round < scoreRuns; round++) ways.forEach(([, args], index) => scoreTimes[index]!.push(timeOnce(args)));
+  const lazy = median(scoreTimes[0]!);
+  process.stdout.write(`t2ir score of one photo (dog.jpg), default ensemble, median of ${scoreRuns} alternating rounds (load ${load()}):\n`);
+  ways.forEach(([name], index) => {
     const samples = scoreTimes[index]!;
+    const ms = median(samples);
     process.stdout.write(
-      `  ${name} score (one photo, default ensemble): ${median(samples).toFixed(0)} ms, median of 3 (${samples.map((ms) => ms.toFixed(0)).join(', ')}; load ${load()})\n`,
+      `  ${name.padEnd(27)} ${ms.toFixed(0).padStart(6)} ms  ×${(ms / lazy).toFixed(2)} t2ir score  (${samples.map((v) => v.toFixed(0)).join(', ')})\n`,
     );
   });
+  process.stdout.write(`  (load at the end ${load()})\n`);
 }
