@@ -11,22 +11,9 @@ import {
 import type { InferenceSession } from 'onnxruntime-node';
 import { stripSpecialTokens, type YesNoQuery } from '../backend.js';
 import { LoadingYesNoBackend } from './loading.js';
+import type { OnnxGitBackendOptions } from './schemas.js';
 
-/** Options of the ONNX export backends (GIT- and BLIP-style layouts; `OnnxYesNoBackend` picks one from the folder). */
-export interface OnnxGitBackendOptions {
-  /**
-   * Local folder holding a GIT-style export (see the README's ONNX contract):
-   * onnx/vision_encoder.onnx, onnx/decoder_model.onnx, tokenizer.json, tokenizer_config.json, preprocessor_config.json.
-   */
-  model: string;
-  /** onnxruntime execution providers (default ['cpu']). */
-  executionProviders?: string[];
-  intraOpNumThreads?: number;
-  /** Further onnxruntime session options (e.g. `{ extra: { session: { allow_spinning: '0' } } }`). */
-  sessionOptions?: Record<string, unknown>;
-  /** Text positions of the decoder; default the tokenizer's model_max_length. */
-  maxInputTokens?: number;
-}
+export type { OnnxGitBackendOptions } from './schemas.js';
 
 export type ImageProcessor = (image: unknown) => Promise<{ pixel_values: { data: Float32Array; dims: number[] } }>;
 export type RawImageClass = new (data: Uint8ClampedArray, width: number, height: number, channels: number) => unknown;

@@ -3,12 +3,10 @@ import path from 'node:path';
 import { memoizeAsync, type RgbImage } from '@t2i-reward/core';
 import { newStats, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoBackendStats, type YesNoQuery } from '../backend.js';
 import { OnnxBlipYesNoBackend } from './onnx-blip.js';
-import { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './onnx-git.js';
+import { OnnxGitYesNoBackend } from './onnx-git.js';
+import type { OnnxBackendOptions } from './schemas.js';
 
-export interface OnnxBackendOptions extends OnnxGitBackendOptions {
-  /** Export layout; default: config.json `model_type` ('git' | 'blip'), else 'git'. */
-  architecture?: 'git' | 'blip';
-}
+export type { OnnxBackendOptions } from './schemas.js';
 
 /** The `onnx` backend: GIT- or BLIP-VQA-style exports on raw onnxruntime-node, chosen by the export's config.json. */
 export class OnnxYesNoBackend implements YesNoBackend {

@@ -13,35 +13,9 @@ import {
 } from '@t2i-reward/core';
 import { newStats, queryText, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { answerWordOf, ratioFromLogMasses, type ReferenceFirstToken } from '../yes-no.js';
+import type { OpenAiBackendOptions } from './schemas.js';
 
-export interface OpenAiBackendOptions {
-  /** Server root including the API prefix, e.g. "http://localhost:8000/v1" (vLLM, SGLang, llama.cpp server). */
-  baseURL: string;
-  /** The served model name. */
-  model: string;
-  /** Sent as `Authorization: Bearer ...` when set. */
-  apiKey?: string;
-  /** Name of an environment variable holding the API key (keeps keys out of config files); `apiKey` wins. */
-  apiKeyEnv?: string;
-  /** Per-request deadline in ms (default 60 000). */
-  timeoutMs?: number;
-  /** Requests in flight at once, across all calls on this backend (default 8). */
-  concurrency?: number;
-  /** Retries after a 429, a 5xx, a timeout or a refused connection (default 3). */
-  maxRetries?: number;
-  /** First backoff delay in ms, doubled on each retry with jitter; a Retry-After header wins (default 500). */
-  retryBaseMs?: number;
-  /** Image encoding of the data URL (default 'png': lossless). */
-  imageFormat?: 'png' | 'jpeg';
-  /** User text longer than this many characters is truncated with a warning (default 8000). */
-  maxPromptChars?: number;
-  /** Logprobs requested per position (default 20, the OpenAI maximum). */
-  topLogprobs?: number;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-  /** A fetch implementation (default the global one). */
-  fetch?: typeof fetch;
-}
+export type { OpenAiBackendOptions } from './schemas.js';
 
 /** The part of an OpenAI / vLLM chat-completions response this backend reads. */
 interface ChatCompletionResponse {

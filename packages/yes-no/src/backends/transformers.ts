@@ -11,24 +11,9 @@ import {
 import { logitsAnswer, stripSpecialTokens, tokenizerLimit, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { yesNoProbabilities, yesNoTokenIdsFor, type YesNoTokenIds } from '../yes-no.js';
 import { LoadingYesNoBackend } from './loading.js';
+import type { TransformersBackendOptions } from './schemas.js';
 
-export interface TransformersBackendOptions {
-  /** Hub id ("llava-hf/llava-1.5-7b-hf" style ONNX export) or local folder in the transformers.js layout. */
-  model: string;
-  /** Weight precision of the ONNX files to load (default 'fp32': `onnx/<session>.onnx`). */
-  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
-  /** transformers.js device (default 'cpu'). */
-  device?: string;
-  /** Let transformers.js download from the hub (default false: offline, local folders only). */
-  allowRemoteModels?: boolean;
-  cacheDir?: string;
-  /** Token limit of the language model; default the tokenizer's model_max_length, else max_position_embeddings. */
-  maxInputTokens?: number;
-  /** Questions per decoder forward pass (they share the image's features; default 4). */
-  maxBatchQuestions?: number;
-  /** onnxruntime session options passed to transformers.js (e.g. intraOpNumThreads, extra.session.allow_spinning). */
-  sessionOptions?: Record<string, unknown>;
-}
+export type { TransformersBackendOptions } from './schemas.js';
 
 /* The slice of the transformers.js API this backend uses (typed here so the runtime stays an optional peer). */
 interface Tensor {
