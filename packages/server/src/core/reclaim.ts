@@ -9,15 +9,17 @@ import { runInNewContext } from 'node:vm';
  * the next request decodes, keeps the peak at the budget. A full GC costs milliseconds at this heap size and
  * runs only after an image of at least `minPixels`.
  */
-let collect: (() => void) | null | undefined;
+/** V8's exposed `gc`: a full collection, or `{ type: 'minor' }` for the young generation only. */
+type Collect = (options?: { type: 'minor' | 'major' }) => void;
+let collect: Collect | null | undefined;
 
-function collector(): (() => void) | null {
+function collector(): Collect | null {
   if (collect !== undefined) return collect;
-  const exposed = (globalThis as { gc?: () => void }).gc;
+  const exposed = (globalThis as { gc?: Collect }).gc;
   if (typeof exposed === 'function') return (collect = exposed);
   try {
     setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as () => void;
+    collect = runInNewContext('gc') as Collect;
   } catch {
     collect = null;
   }
@@ -55,11 +57,19 @@ export function releaseAfterReclaim(pixels: number, release: () => void, minPixe
     }
   }, 0);
 }
-/** Runs a full collection now when `pixels` were just given back and are at least `minPixels`. */
+
+/**
+ * Collects now when `pixels` were just given back and are at least `minPixels`: a young-generation collection
+ * first (under a millisecond to ~15 ms; the decoded image's buffer is usually still young), and a full one
+ * (~80 ms of main thread with a detector's heap loaded) only when that did not free at least `minPixels` × 3
+ * bytes of array buffers.
+ */
 export function reclaimDecodedPixels(pixels: number, minPixels = RECLAIM_MIN_PIXELS): boolean {
   if (pixels < minPixels) return false;
   const gc = collector();
   if (!gc) return false;
-  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  gc({ type: 'minor' });
+  if (before - process.memoryUsage().arrayBuffers < minPixels * 3) gc();
   return true;
 }
