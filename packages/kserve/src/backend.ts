@@ -1,5 +1,9 @@
+import { Type, type Static } from '@sinclair/typebox';
 import {
   BaseReward,
+  Const,
+  Dictionary,
+  StringEnum,
   InvalidConfigError,
   RemoteServiceError,
   RewardTimeoutError,
@@ -22,75 +26,65 @@ import {
   type OutgoingTensor,
 } from './codec.js';
 
-export interface KServeRewardOptions {
-  /** Expert kind reported by the model (the config's `kind`). Default "kserve". */
-  kind?: string;
-  /** One endpoint's base URL, e.g. "http://triton:8000". */
-  url?: string;
-  /** Several replicas of the same model; requests go to a healthy one chosen by `strategy`. */
-  endpoints?: string[];
-  /** Model name on the endpoint (`/v2/models/{model}/infer`). */
-  model: string;
-  /** Model version (`/v2/models/{model}/versions/{v}`); none by default. */
-  modelVersion?: string;
-  /** How to pick among healthy endpoints. Default "least-loaded" (fewest requests in flight, ties round-robin). */
-  strategy?: 'round-robin' | 'least-loaded';
-  /** Bearer token sent as `Authorization`. */
-  token?: string;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-  /** Deadline of one remote call, in ms. Default 60000. */
-  timeoutMs?: number;
-  /** Encoding of the images sent as BYTES. Default "png" (lossless). */
-  imageFormat?: 'png' | 'jpeg' | 'webp';
-  /** Tensor names on the remote model. Defaults match `t2ir serve`: IMAGE, PROMPT, SPEC. `spec: null` never sends specs. */
-  inputs?: { image?: string; prompt?: string; spec?: string | null };
-  /** Output names: score (default REWARD), raw (default RAW; falls back to null), info (default INFO, per-item JSON). */
-  outputs?: { score?: string; raw?: string | null; info?: string | null };
-  /** Active health checks (`/v2/models/{model}/ready`) every this many ms; 0 turns them off. Default 5000. */
-  healthCheckIntervalMs?: number;
-  /** Rounds of retries when every endpoint answers 429 / 503, waiting Retry-After in between. Default 2. */
-  retries?: number;
-  /** Stable id for caches; default "<kind>/kserve/<model>". */
-  modelId?: string;
+const nullableString = () => Type.Unsafe<string | null>({ type: ['string', 'null'] });
+
+/** JSON Schema of the `kserve` backend object; KServeRewardOptions is its type (without `type`, plus `fetch`). */
+export const kserveRewardOptionsSchema = Type.Object(
+  {
+    type: Type.Optional(Const('kserve')),
+    /** Expert kind reported by the model (the config's `kind`). Default "kserve". */
+    kind: Type.Optional(Type.String()),
+    /** One endpoint's base URL, e.g. "http://triton:8000". */
+    url: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** Several replicas of the same model; requests go to a healthy one chosen by `strategy`. */
+    endpoints: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }), { minItems: 1 })),
+    /** Model name on the endpoint (`/v2/models/{model}/infer`). */
+    model: Type.String({ minLength: 1 }),
+    /** Model version (`/v2/models/{model}/versions/{v}`); none by default. */
+    modelVersion: Type.Optional(Type.String()),
+    /** How to pick among healthy endpoints. Default "least-loaded" (fewest requests in flight, ties round-robin). */
+    strategy: Type.Optional(StringEnum(['round-robin', 'least-loaded'])),
+    /** Bearer token sent as `Authorization`. */
+    token: Type.Optional(Type.String()),
+    /** Extra request headers. */
+    headers: Type.Optional(Dictionary(Type.String())),
+    /** Deadline of one remote call, in ms. Default 60000. */
+    timeoutMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Encoding of the images sent as BYTES. Default "png" (lossless). */
+    imageFormat: Type.Optional(StringEnum(['png', 'jpeg', 'webp'])),
+    /** Tensor names on the remote model. Defaults match `t2ir serve`: IMAGE, PROMPT, SPEC. `spec: null` never sends specs. */
+    inputs: Type.Optional(
+      Type.Object(
+        { image: Type.Optional(Type.String()), prompt: Type.Optional(Type.String()), spec: Type.Optional(nullableString()) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Output names: score (default REWARD), raw (default RAW; falls back to null), info (default INFO, per-item JSON). */
+    outputs: Type.Optional(
+      Type.Object(
+        { score: Type.Optional(Type.String()), raw: Type.Optional(nullableString()), info: Type.Optional(nullableString()) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Active health checks (`/v2/models/{model}/ready`) every this many ms; 0 turns them off. Default 5000. */
+    healthCheckIntervalMs: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Rounds of retries when every endpoint answers 429 / 503, waiting Retry-After in between. Default 2. */
+    retries: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Stable id for caches; default "<kind>/kserve/<model>". */
+    modelId: Type.Optional(Type.String()),
+  },
+  {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://t2i-reward.dev/schemas/server/kserve-backend.json',
+    anyOf: [{ required: ['url'] }, { required: ['endpoints'] }],
+    additionalProperties: false,
+  },
+);
+
+export type KServeRewardOptions = Omit<Static<typeof kserveRewardOptionsSchema>, 'type'> & {
   /** fetch implementation (tests, proxies). Default global fetch. */
   fetch?: typeof globalThis.fetch;
-}
-
-export const kserveRewardOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://t2i-reward.dev/schemas/server/kserve-backend.json',
-  type: 'object',
-  properties: {
-    type: { const: 'kserve' },
-    kind: { type: 'string' },
-    url: { type: 'string', pattern: '^https?://' },
-    endpoints: { type: 'array', items: { type: 'string', pattern: '^https?://' }, minItems: 1 },
-    model: { type: 'string', minLength: 1 },
-    modelVersion: { type: 'string' },
-    strategy: { enum: ['round-robin', 'least-loaded'] },
-    token: { type: 'string' },
-    headers: { type: 'object', additionalProperties: { type: 'string' } },
-    timeoutMs: { type: 'number', exclusiveMinimum: 0 },
-    imageFormat: { enum: ['png', 'jpeg', 'webp'] },
-    inputs: {
-      type: 'object',
-      properties: { image: { type: 'string' }, prompt: { type: 'string' }, spec: { type: ['string', 'null'] } },
-      additionalProperties: false,
-    },
-    outputs: {
-      type: 'object',
-      properties: { score: { type: 'string' }, raw: { type: ['string', 'null'] }, info: { type: ['string', 'null'] } },
-      additionalProperties: false,
-    },
-    healthCheckIntervalMs: { type: 'number', minimum: 0 },
-    retries: { type: 'integer', minimum: 0 },
-    modelId: { type: 'string' },
-  },
-  required: ['model'],
-  anyOf: [{ required: ['url'] }, { required: ['endpoints'] }],
-  additionalProperties: false,
-} as const;
+};
 
 interface EndpointState {
   url: string;
