@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createEnsemble, type Ensemble } from '@t2i-reward/core';
 import { createMockReward, createTestImage } from '@t2i-reward/core/test';
+import { createServeEnsemble } from './from-config.js';
 import { instrumentEnsemble } from './instrument.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -44,5 +48,43 @@ describe('instrumentEnsemble', () => {
   it('serves an ensemble core did not build as given', () => {
     const custom = { kind: 'ensemble', experts: [] } as unknown as Ensemble;
     expect(instrumentEnsemble(custom, recorder().metrics)).toBe(custom);
+  });
+});
+
+describe('instrumentation as middleware given at build', () => {
+  it("createServeEnsemble({ metrics }) builds the experts instrumented, by expert name, keeping the caller's middleware", async () => {
+    const { seen, metrics } = recorder();
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-instrument-'));
+    try {
+      // A plugin module named by the config (no process-wide registration).
+      await fs.writeFile(
+        path.join(dir, 'half.mjs'),
+        `export const expertPlugin = { kind: 'half', backends: ['local'],
+           create: () => ({ specificationVersion: 'v1', kind: 'half', modelId: 'half', version: '1',
+             doScore: async (samples) => samples.map(() => ({ score: 0.5, raw: 0.5, warnings: [] })), dispose: async () => {} }) };`,
+      );
+      const file = path.join(dir, 'ensemble.json');
+      await fs.writeFile(file, JSON.stringify({ plugins: ['./half.mjs'], experts: [{ kind: 'half' }, { kind: 'half', name: 'other' }] }));
+      const inner: string[] = [];
+      const ensemble = await createServeEnsemble(file, {
+        metrics,
+        middleware: (expert) => ({
+          wrapScore: async ({ doScore, samples }) => {
+            inner.push(expert.name);
+            return doScore(samples);
+          },
+        }),
+      });
+      await ensemble.score([{ image: createTestImage(4, 4), prompt: 'a' }]);
+      expect(seen.sort((a, b) => a.expert.localeCompare(b.expert))).toEqual([
+        { expert: 'half', ok: 1, error: 0, nullScore: 0 },
+        { expert: 'other', ok: 1, error: 0, nullScore: 0 },
+      ]);
+      // The caller's middleware is kept beside the metrics.
+      expect(inner.sort()).toEqual(['half', 'other']);
+      await ensemble.dispose();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

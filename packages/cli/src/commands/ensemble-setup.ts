@@ -3,7 +3,6 @@ import { isUsageError } from '@t2i-reward/benchmarks';
 import {
   BUILTIN_EXPERT_KINDS,
   DEFAULT_ENSEMBLE_CONFIG,
-  DEFAULT_EXPERT_CONFIG,
   createEnsembleFromConfig,
   loadEnsembleConfig,
   RuntimeUnavailableError,
@@ -11,56 +10,28 @@ import {
   type Ensemble,
   type EnsembleConfig,
   type ExpertConfig,
+  type RewardRegistry,
 } from '@t2i-reward/core';
 import { expertEntryForModel } from './catalog-model.js';
+import { cliRegistry } from './registry.js';
 import { UsageError } from './usage-error.js';
 
 /** The offline default: core's one constant (the real COCO detector, CenterNet on TF.js). */
 export { DEFAULT_ENSEMBLE_CONFIG };
 
-/** Per-kind defaults for `--expert KIND` without a config. */
-export const DEFAULT_EXPERT_CONFIGS: Record<string, ExpertConfig> = {
-  detector: DEFAULT_EXPERT_CONFIG,
-  // Tesseract with the English LSTM weights of @tesseract.js-data/eng: offline, no config needed.
-  ocr: { kind: 'ocr', backend: { type: 'tesseract' } },
-  // JPEG size at quality 95 with sharp (DDPO's / Flow-GRPO's reward): no model at all.
-  compressibility: { kind: 'compressibility', backend: { type: 'sharp' } },
-  // The nsfwjs MobileNetV2 classifier, whose weights ship in the nsfwjs package: offline.
-  safety: { kind: 'safety', backend: { type: 'tfjs' } },
-};
-
 /**
- * What an expert kind without an offline default needs, with a config entry to copy: `--expert KIND` alone cannot
- * build it (its model weights are not shipped in any npm package), so the user is told how, not shown a schema error.
+ * The entry `--expert KIND` runs without a config: the kind's declared offline default (`defineExpert({ offline })`);
+ * a kind that declares what it needs instead (`setupHint`) is refused with that, not shown a schema error. Kinds whose
+ * plugin cannot be resolved here get `{ kind }`, and building says why.
  */
-export const EXPERT_SETUP_HINTS: Record<string, { needs: string; example: ExpertConfig }> = {
-  vqa: {
-    needs: 'a VQA model: a local transformers.js / ONNX folder or an OpenAI-compatible server (VQAScore: options.variant "vqascore")',
-    example: { kind: 'vqa', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'llava-hf/llava-onevision-qwen2-7b-ov-hf' } },
-  },
-  orm: {
-    needs: 'the output reward model: an OpenAI-compatible server (vLLM / SGLang) or a local transformers.js folder',
-    example: { kind: 'orm', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'CaraJ/ORM-T2I-R1' } },
-  },
-  aesthetic: {
-    needs: 'a CLIP ViT-L/14 folder (t2ir models pull clip-vit-l14) holding the LAION head aesthetic-head.safetensors (t2ir models export laion-aesthetic)',
-    example: { kind: 'aesthetic', backend: { type: 'transformers', model: './models/laion-aesthetic' }, options: { clip: 'clip-vit-l14' } },
-  },
-  hpm: {
-    needs: 'a human-preference model folder (HPS v2.1, PickScore, CLIP or ImageReward) and its variant',
-    example: { kind: 'hpm', backend: { type: 'transformers', model: './models/hps-v2.1' }, options: { variant: 'hps-v2.1' } },
-  },
-  judge: {
-    needs: 'a VLM judge behind an OpenAI-compatible server (vLLM / SGLang) that answers with "Final Score: x"',
-    example: { kind: 'judge', backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'CodeGoat24/UnifiedReward-qwen-7b' } },
-  },
-};
-
-function setupHint(kind: string): string {
-  const hint = EXPERT_SETUP_HINTS[kind];
-  if (!hint) return `--expert ${kind} has no offline default: give --config FILE with an experts entry for it (see t2ir models)`;
-  const example = JSON.stringify({ experts: [hint.example] });
-  return `--expert ${kind} needs ${hint.needs}; give --config FILE, e.g. ${example} (examples/configs has runnable ones)`;
+export async function expertEntryForKind(kind: string, registry: RewardRegistry = cliRegistry): Promise<ExpertConfig> {
+  const plugin = await registry.resolveExpert(kind).catch(() => undefined);
+  if (plugin?.offline) return plugin.offline.entry;
+  if (plugin?.setupHint) {
+    const example = JSON.stringify({ experts: [plugin.setupHint.example] });
+    throw new UsageError(`--expert ${kind} needs ${plugin.setupHint.needs}; give --config FILE, e.g. ${example} (examples/configs has runnable ones)`);
+  }
+  return { kind };
 }
 
 // In a module of its own so catalog-model.ts, which this file imports, can throw it without an import circle.
@@ -87,6 +58,8 @@ export interface EnsembleChoice {
   preset?: string;
   /** A catalog model pulled into the cache (`t2ir models pull`): one expert of its kind, no config needed. */
   model?: string;
+  /** Where `--expert KIND` looks its kind up (default: the CLI's registry). */
+  registry?: RewardRegistry;
 }
 
 /** The config a command runs: the file, or the default, narrowed to `--expert` kinds, with flag overrides. */
@@ -110,11 +83,8 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
     config = { aggregate: 'mean', experts: [expertEntryForModel(choice.model, choice.experts)] };
   } else if (choice.experts?.length) {
     const kinds = [...new Set(choice.experts)];
-    // Built-in kinds without an offline default are refused here with what they need; other kinds (third-party
-    // plugins) go to their plugin with no options, which may have defaults of its own.
-    const withoutDefault = kinds.find((kind) => !DEFAULT_EXPERT_CONFIGS[kind] && EXPERT_SETUP_HINTS[kind]);
-    if (withoutDefault) throw new UsageError(setupHint(withoutDefault));
-    config = { aggregate: 'mean', experts: kinds.map((kind) => DEFAULT_EXPERT_CONFIGS[kind] ?? { kind }) };
+    // Each kind's own declaration says what it runs offline, or what it needs (its package is imported only now).
+    config = { aggregate: 'mean', experts: await Promise.all(kinds.map((kind) => expertEntryForKind(kind, choice.registry))) };
   } else {
     config = DEFAULT_ENSEMBLE_CONFIG;
   }
@@ -124,7 +94,8 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
       ...(choice.aggregate ? { aggregate: choice.aggregate } : {}),
       ...(choice.onMissing ? { onMissing: choice.onMissing } : {}),
       ...(choice.batchSize ? { batchSize: choice.batchSize } : {}),
-      ...(choice.preset ? { preset: choice.preset } : {}),
+      // An unknown preset name is refused when the config is parsed (the preset enum), with the names it knows.
+      ...(choice.preset ? { preset: choice.preset as EnsembleConfig['preset'] } : {}),
     },
     isDefault: !choice.config && !choice.experts?.length && !choice.model,
   };
@@ -134,7 +105,7 @@ export async function resolveEnsembleConfig(choice: EnsembleChoice): Promise<{ c
 export async function buildEnsemble(config: EnsembleConfig, isDefault: boolean, options: CreateFromConfigOptions = {}): Promise<Ensemble> {
   try {
     // Expert packages are imported from here (the CLI depends on them), which also works where core cannot see them.
-    return await createEnsembleFromConfig(config, { importModule: (specifier) => import(specifier), ...options });
+    return await createEnsembleFromConfig(config, { registry: cliRegistry, ...options });
   } catch (error) {
     if (RuntimeUnavailableError.isInstance(error) && typeof error.data?.package === 'string') {
       const kind = String(error.data.kind);

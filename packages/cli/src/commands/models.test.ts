@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerExpertPlugin, unregisterExpertPlugin } from '@t2i-reward/core';
+import { createRewardRegistry } from '@t2i-reward/core';
 import { captureWrites, createMockReward } from '@t2i-reward/core/test';
 import { runCli } from '../program.js';
 import { listExpertKinds } from './models.js';
+import { cliRegistry } from './registry.js';
 
 afterEach(() => {
-  unregisterExpertPlugin('mockbright');
   vi.restoreAllMocks();
 });
 
 describe('t2ir models', () => {
   it('lists the built-in kinds and registered plugins with their backends', async () => {
-    registerExpertPlugin({ kind: 'mockbright', description: 'MOCK', backends: ['mock'], create: () => createMockReward() });
-    const kinds = await listExpertKinds();
+    const registry = cliRegistry.extend({ plugins: [{ kind: 'mockbright', description: 'MOCK', backends: ['mock'], create: () => createMockReward() }] });
+    const kinds = await listExpertKinds(registry);
     expect(kinds.map((info) => info.kind)).toEqual(expect.arrayContaining(['detector', 'vqa', 'orm', 'hpm', 'mockbright']));
     expect(kinds.find((info) => info.kind === 'mockbright')).toMatchObject({
       kind: 'mockbright',
@@ -29,6 +29,12 @@ describe('t2ir models', () => {
       // Each kind either loads (and names its backends) or says why not.
       expect(info.available ? info.backends.length > 0 : typeof info.problem === 'string').toBe(true);
     }
+    // The registry it was given only: the CLI's own lists no mock.
+    expect((await listExpertKinds()).map((info) => info.kind)).not.toContain('mockbright');
+    expect((await listExpertKinds(createRewardRegistry({ importModule: async () => ({}) }))).find((info) => info.kind === 'vqa')).toMatchObject({
+      available: false,
+      problem: 'no expert plugin exported yet',
+    });
   });
 
   it('prints JSON with --json', async () => {

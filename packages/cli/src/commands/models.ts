@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
-import { BUILTIN_BACKEND_PACKAGES, BUILTIN_EXPERT_KINDS, expertPackageName, listExpertPlugins, resolveExpertPlugin, T2IRewardError } from '@t2i-reward/core';
+import { loadEnsembleConfig, registryForConfig, T2IRewardError, type ExpertPlugin, type RewardRegistry } from '@t2i-reward/core';
 import { catalogStatuses, registerCatalogCommands, renderCatalogTable, type CatalogModelStatus } from './models-catalog.js';
+import { cliRegistry } from './registry.js';
 
 export interface ExpertKindInfo {
   kind: string;
@@ -9,7 +10,7 @@ export interface ExpertKindInfo {
   available: boolean;
   backends: string[];
   /** Backend types every kind can use (e.g. `kserve`: delegate to a KServe v2 / Triton server), and their package. */
-  sharedBackends: { type: string; package: string }[];
+  sharedBackends: { type: string; package: string | undefined }[];
   /** What runs with no network and no model download, or what the kind needs instead. */
   offline: string;
   description?: string;
@@ -19,41 +20,31 @@ export interface ExpertKindInfo {
   models: CatalogModelStatus[];
 }
 
-/**
- * What each built-in kind can run offline, right after `npm install`: only models whose weights ship inside an npm
- * package do; the others need a model folder (exported weights) or a server.
- */
-export const OFFLINE_NOTES: Record<string, string> = {
-  detector: 'yes: backend tfjs, model centernet (COCO-80 weights ship in @vladmandic/human)',
-  ocr: 'yes: tesseract (English LSTM weights ship in @tesseract.js-data/eng)',
-  compressibility: 'yes: no model (JPEG size with sharp)',
-  safety: 'yes: backend tfjs, nsfwjs MobileNetV2 / InceptionV3 (weights ship in the nsfwjs package)',
-  aesthetic: 'no: needs a CLIP ViT-L/14 folder with the LAION head (t2ir models pull clip-vit-l14, then t2ir models export laion-aesthetic)',
-  vqa: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
-  orm: 'no: needs a local model folder (transformers / onnx) or an OpenAI-compatible server',
-  hpm: 'no: needs a local CLIP / HPS / PickScore / ImageReward folder',
-  judge: 'no: needs an OpenAI-compatible server running the judge (e.g. UnifiedReward on vLLM)',
-};
+/** The offline column of a kind, from its declaration: what runs offline, or what it needs instead. */
+export function offlineNote(plugin: Pick<ExpertPlugin, 'offline' | 'setupHint'>): string {
+  if (plugin.offline) return `yes: ${plugin.offline.note}`;
+  if (plugin.setupHint) return `no: needs ${plugin.setupHint.needs}`;
+  return "see the plugin's documentation";
+}
 
-const SHARED_BACKENDS = Object.entries(BUILTIN_BACKEND_PACKAGES).map(([type, pkg]) => ({ type, package: pkg }));
-
-/** Every known expert kind (built-in and registered) and whether its package loads here. */
-export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
-  const kinds = [...new Set([...BUILTIN_EXPERT_KINDS, ...listExpertPlugins().map((plugin) => plugin.kind)])];
+/** Every kind `registry` knows (built-in and held plugins), whether its package loads here, and what it declares. */
+export async function listExpertKinds(registry: RewardRegistry = cliRegistry): Promise<ExpertKindInfo[]> {
+  const kinds = registry.kinds();
+  const sharedBackends = registry.sharedBackends();
   const catalog = catalogStatuses();
   const modelsOf = (kind: string) => catalog.filter((model) => model.kind === kind);
   return Promise.all(
     kinds.map(async (kind): Promise<ExpertKindInfo> => {
-      const packageName = expertPackageName(kind);
+      const packageName = registry.findExpert(kind) && !registry.isImported(kind) ? undefined : registry.packageOf(kind);
       try {
-        const plugin = await resolveExpertPlugin(kind, { importModule: (specifier) => import(specifier) });
+        const plugin = await registry.resolveExpert(kind);
         return {
           kind,
           package: packageName,
           available: true,
           backends: [...plugin.backends],
-          sharedBackends: SHARED_BACKENDS,
-          offline: OFFLINE_NOTES[kind] ?? "see the plugin's documentation",
+          sharedBackends,
+          offline: offlineNote(plugin),
           ...(plugin.description ? { description: plugin.description } : {}),
           models: modelsOf(kind),
         };
@@ -68,8 +59,8 @@ export async function listExpertKinds(): Promise<ExpertKindInfo[]> {
           package: packageName,
           available: false,
           backends: [],
-          sharedBackends: SHARED_BACKENDS,
-          offline: OFFLINE_NOTES[kind] ?? 'unknown',
+          sharedBackends,
+          offline: 'unknown',
           problem,
           models: modelsOf(kind),
         };
@@ -83,11 +74,13 @@ export function registerModelsCommand(program: Command, setExitCode: (code: numb
     .command('models')
     .summary('list the expert kinds and their backends')
     .description(
-      'List the expert kinds a config file can name (detector, vqa, orm, hpm, ocr, compressibility, safety, aesthetic and registered plugins), whether each package is installed and loads, and the backend types it supports (backend.type in configs).',
+      "List the expert kinds a config file can name (the built-in packages, and with --config the plugins it loads), whether each package is installed and loads, the backend types it supports (backend.type in configs) and what runs offline: each from the kind's own declaration.",
     )
     .addOption(new Option('--json', 'print a JSON array instead of a table'))
-    .action(async (flags: { json?: boolean }) => {
-      const kinds = await listExpertKinds();
+    .addOption(new Option('--config <file>', "also list the kinds of the config's plugins (its `plugins` modules)"))
+    .action(async (flags: { json?: boolean; config?: string }) => {
+      const registry = flags.config ? await registryForConfig(await loadEnsembleConfig(flags.config), { registry: cliRegistry }) : cliRegistry;
+      const kinds = await listExpertKinds(registry);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(kinds, null, 2)}\n`);
         return;
@@ -109,7 +102,10 @@ export function registerModelsCommand(program: Command, setExitCode: (code: numb
           info.description ?? '',
         ]);
       }
-      const shared = SHARED_BACKENDS.map((backend) => `${backend.type} (${backend.package})`).join(', ');
+      const shared = registry
+        .sharedBackends()
+        .map((backend) => (backend.package ? `${backend.type} (${backend.package})` : backend.type))
+        .join(', ');
       process.stdout.write(`${table.toString()}\n* shared backends, usable by every kind: ${shared}: delegate scoring to a KServe v2 / Triton reward server\n`);
       process.stdout.write(
         `\nModel catalog (t2ir models pull <name>; cache: $T2IR_CACHE/models):\n${renderCatalogTable(kinds.flatMap((info) => info.models))}\n`,

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXAMPLE_IMAGES, registerExpertPlugin, unregisterExpertPlugin, type ExpertPlugin, type RelationRecord } from '@t2i-reward/core';
-import { captureWrites, createMockReward } from '@t2i-reward/core/test';
+import { EXAMPLE_IMAGES, type RelationRecord } from '@t2i-reward/core';
+import { captureWrites } from '@t2i-reward/core/test';
 import { runCli } from '../program.js';
 import { buildEnsemble } from './ensemble-setup.js';
 import { explainResult } from './score.js';
@@ -12,20 +12,22 @@ const FORMULAS = ['t2i-r1', 't2i-r1-code', 'compbench', 'geneval'] as const;
 const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
 let dir: string;
 
-/** A toy kind with its own explain(): the "why" column must use it, not core's default. */
-const toyPlugin: ExpertPlugin = {
+/** A toy kind with its own explain(), loaded by the config's `plugins`: the "why" column must use it, not core's default. */
+const TOY_PLUGIN = `export const expertPlugin = {
   kind: 'whytoy',
   backends: ['mock'],
-  create: () => createMockReward({ kind: 'whytoy', score: () => ({ score: 0.5, raw: 0.5, details: { verdict: 'half right' } }) }),
-  explain: (details) => `toy: ${String(details?.verdict)}`,
+  create: () => ({ specificationVersion: 'v1', kind: 'whytoy', modelId: 'whytoy', version: '1',
+    doScore: async (samples) => samples.map(() => ({ score: 0.5, raw: 0.5, details: { verdict: 'half right' }, warnings: [] })),
+    dispose: async () => {} }),
+  explain: (details) => 'toy: ' + String(details?.verdict),
 };
+`;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-why-'));
-  registerExpertPlugin(toyPlugin);
+  await fs.writeFile(path.join(dir, 'whytoy.mjs'), TOY_PLUGIN);
 });
 afterAll(async () => {
-  unregisterExpertPlugin('whytoy');
   await fs.rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {
@@ -60,6 +62,7 @@ describe('t2ir score "why" column (real CenterNet, every detector formula)', () 
     await fs.writeFile(
       config,
       JSON.stringify({
+        plugins: ['./whytoy.mjs'],
         experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' }, options: { formula: 't2i-r1-code' } }, { kind: 'whytoy' }],
       }),
     );

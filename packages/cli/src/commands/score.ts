@@ -9,17 +9,18 @@ import {
   errorCauseChain,
   findFixtureModels,
   explainDetails as coreExplainDetails,
-  explainOutcome,
   outcomeToJson,
-  resolveExpertPlugin,
+  registryForConfig,
   resolveSpec,
   validatePromptSpec,
   type JudgedAspect,
   type EnsembleItemResult,
   type ImageLoadOptions,
   type PromptSpec,
+  type RewardRegistry,
   type ScoreInput,
 } from '@t2i-reward/core';
+import { cliRegistry } from './registry.js';
 import { nonNegativeInteger, positiveInteger } from './arguments.js';
 import { buildEnsemble, failCommand, KNOWN_EXPERT_KINDS, poolOption, resolveEnsembleConfig, THREADS_FLAG_HELP, UsageError } from './ensemble-setup.js';
 import { addParserOptions, parserFromFlags, type ParserFlags } from './parser-flags.js';
@@ -249,6 +250,8 @@ interface TableOptions {
   failedExperts: ReadonlyMap<string, string>;
   /** Experts scored by random-weight test fixtures (marked in their header). */
   fixtureExperts: ReadonlySet<string>;
+  /** The registry the ensemble was built in: each kind's own `explain` for the "why" column. */
+  registry: RewardRegistry;
 }
 
 function rowNotes(result: EnsembleItemResult, failedExperts: ReadonlyMap<string, string>): string[] {
@@ -272,7 +275,7 @@ function renderTable(items: readonly ScoreItem[], results: readonly EnsembleItem
         if (!outcome) return '–';
         return outcome.error ? 'error' : formatScore(outcome.score);
       }),
-      explainResult(result, expertNames, item.prompt),
+      explainResult(result, expertNames, item.prompt, options.registry),
       truncate(rowNotes(result, options.failedExperts).join('; '), 240),
     ];
   });
@@ -310,13 +313,18 @@ export function fitWidths(head: readonly string[], rows: readonly string[][], ke
   return widths;
 }
 
-/** The "why" column: each expert's own `explain` (through its plugin) over its details, joined by "; ". */
-export function explainResult(result: EnsembleItemResult, expertNames: readonly string[] = Object.keys(result.experts), prompt?: string): string {
+/** The "why" column: each expert's own `explain` (through its plugin in `registry`) over its details, joined by "; ". */
+export function explainResult(
+  result: EnsembleItemResult,
+  expertNames: readonly string[] = Object.keys(result.experts),
+  prompt?: string,
+  registry: RewardRegistry = cliRegistry,
+): string {
   return expertNames
     .map((name) => {
       const outcome = result.experts[name];
       if (!outcome) return '';
-      const why = explainOutcome(outcome);
+      const why = registry.explain(outcome);
       const note = prompt !== undefined ? mediumNote(prompt, outcome) : undefined;
       return note ? `${why}${why ? ' — ' : ''}${note}` : why;
     })
@@ -340,10 +348,10 @@ export function mediumNote(prompt: string, outcome: { kind: string; score: numbe
 }
 
 /** Each expert with what its plugin says it judges (a kind whose plugin cannot be found: undeclared). */
-async function judgingExperts(experts: readonly { name: string; kind: string }[]): Promise<JudgingExpert[]> {
+async function judgingExperts(experts: readonly { name: string; kind: string }[], registry: RewardRegistry): Promise<JudgingExpert[]> {
   return Promise.all(
     experts.map(async (expert) => {
-      const plugin = await resolveExpertPlugin(expert.kind, { importModule: (specifier) => import(specifier) }).catch(() => undefined);
+      const plugin = await registry.resolveExpert(expert.kind).catch(() => undefined);
       return { ...expert, ...(plugin?.judges ? { judges: plugin.judges } : {}) };
     }),
   );
@@ -368,7 +376,10 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     ...(flags.maxPixels ? { maxPixels: flags.maxPixels } : {}),
   };
   const parser = parserFromFlags(flags);
-  const ensemble = await buildEnsemble(config, isDefault, { image, ...poolOption(flags.threads), ...(parser ? { parser } : {}) });
+  // The config's plugins in a registry of this run's own: the ensemble is built in it, and its kinds explain themselves.
+  const registry = await registryForConfig(config, { registry: cliRegistry });
+  const { plugins: _loaded, ...built } = config;
+  const ensemble = await buildEnsemble(built, isDefault, { registry, image, ...poolOption(flags.threads), ...(parser ? { parser } : {}) });
   const showProgress = !flags.json && process.stderr.isTTY === true && items.length > 1;
   const bar = showProgress
     ? new cliProgress.SingleBar(
@@ -389,7 +400,10 @@ async function runScore(flags: ScoreFlags): Promise<number> {
     await ensemble.dispose().catch(() => undefined);
   }
   const expertNames = ensemble.experts.map((expert) => expert.name);
-  const judging = await judgingExperts(ensemble.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind })));
+  const judging = await judgingExperts(
+    ensemble.experts.map((expert) => ({ name: expert.name, kind: expert.model.kind })),
+    registry,
+  );
   results.forEach((result, index) => {
     if (result.error) return;
     result.warnings.push(...uncheckedPartsWarnings(items[index]!, judging));
@@ -430,7 +444,7 @@ async function runScore(flags: ScoreFlags): Promise<number> {
   } else {
     // A terminal's width, else $COLUMNS (set by shells and CI logs), else no limit (output to a file or pipe).
     const width = (process.stdout.isTTY ? process.stdout.columns : undefined) ?? (Number(process.env.COLUMNS) > 0 ? Number(process.env.COLUMNS) : undefined);
-    process.stdout.write(`${renderTable(items, results, expertNames, { ...(width ? { width } : {}), failedExperts, fixtureExperts })}\n`);
+    process.stdout.write(`${renderTable(items, results, expertNames, { ...(width ? { width } : {}), failedExperts, fixtureExperts, registry })}\n`);
     for (const notice of notices) process.stdout.write(`! ${notice}\n`);
     const failed = results.length - scored;
     process.stdout.write(

@@ -196,8 +196,17 @@ class Registry implements RewardRegistry {
     return removed;
   }
 
+  /** The plugin held for `kind`, leaving out the parents' imported ones when this registry imports for itself. */
+  #held(kind: string, ownImport: boolean): ExpertPlugin | undefined {
+    const own = this.#experts.get(kind);
+    if (own) return own;
+    const inherited = this.#parent?.findExpert(kind);
+    return inherited && ownImport && this.#parent!.isImported(kind) ? undefined : inherited;
+  }
+
   async resolveExpert(kind: string): Promise<ExpertPlugin> {
-    const held = this.findExpert(kind);
+    // A registry with an import of its own takes packages from it, not its parents' imports (given plugins still count).
+    const held = this.#held(kind, this.#ownImport !== undefined);
     if (held) return held;
     // The registry that owns the import function imports (and keeps) the package: a child with an import of its own
     // never fills its parent.

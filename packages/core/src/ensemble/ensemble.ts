@@ -313,6 +313,11 @@ const WRAP_EXPERTS = Symbol('t2i-reward.ensemble.wrapExperts');
 /** The middleware for one expert of an ensemble, or undefined to leave that expert as it is. */
 export type ExpertMiddlewareFor = (expert: EnsembleExpert) => RewardMiddleware | readonly RewardMiddleware[] | undefined;
 
+/** Whether `ensemble` came from this core's `createEnsemble` (so `wrapEnsembleExperts` can wrap its experts). */
+export function canWrapEnsembleExperts(ensemble: Ensemble): boolean {
+  return typeof (ensemble as Partial<Record<typeof WRAP_EXPERTS, unknown>>)[WRAP_EXPERTS] === 'function';
+}
+
 /**
  * The same ensemble — names, weights, aggregation, missing policy, image limits, batch size, spec resolution — with
  * each expert wrapped in the middleware `middlewareFor` returns (per-expert caches, metrics). Nothing is rebuilt

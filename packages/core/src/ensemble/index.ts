@@ -1,5 +1,6 @@
 export {
   createEnsemble,
+  canWrapEnsembleExperts,
   wrapEnsembleExperts,
   aggregateOutcomes,
   assertSupportedModel,
