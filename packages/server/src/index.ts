@@ -1,5 +1,12 @@
 export { VERSION } from './version.js';
-export { createRewardServer, type RewardServer, type RewardServerOptions, type ListenOptions, type ServerStats } from './server.js';
+export {
+  createRewardServer,
+  DEFAULT_MAX_INFLIGHT_PIXELS,
+  type RewardServer,
+  type RewardServerOptions,
+  type ListenOptions,
+  type ServerStats,
+} from './server.js';
 export { DynamicBatcher, BatcherRefusedError, type BatcherOptions, type BatchInfo, type BatchTicket } from './batcher.js';
 export { ServerMetrics } from './metrics.js';
 export { instrumentEnsemble, instrumentModel } from './instrument.js';

@@ -69,8 +69,10 @@ export interface RewardServerOptions extends ImagePolicy {
   /** Most request-body bytes held at once over all requests; a request that does not fit gets 429. Default max(maxBodyBytes, 128 MiB). */
   maxInflightBytes?: number;
   /**
-   * Most decoded pixels held at once over all requests (3 bytes each); requests wait for room in arrival
-   * order, a request that needs more than all of it gets 413. Default 64 Mi pixels (192 MiB of RGB).
+   * Most decoded pixels held at once over all requests (3 bytes each), each image charged what its decode
+   * really peaks at (its format's cost per pixel plus its decoder's rows, chargedPixels); requests wait for room
+   * in arrival order, a request that needs more than all of it gets 413. Default 72 Mi (216 MiB): one image
+   * at the 64 Mpx limit fits.
    */
   maxInflightPixels?: number;
   /** Most open connections; past it requests (but health) are answered 503 + Retry-After and the connection closed. Default 1024. */
@@ -182,6 +184,12 @@ function compileRequestSchemas(): void {
   }
 }
 
+/**
+ * Default `maxInflightPixels`: 72 Mi pixels of budget (216 MiB), room for one PNG / JPEG at the default 64 Mpx
+ * image limit with its decoder's row buffers (8192² is charged 64 Mi + 5 Mi; see chargedPixels).
+ */
+export const DEFAULT_MAX_INFLIGHT_PIXELS = 72 * 1024 * 1024;
+
 /** A small picture that every expert accepts, for the warm-up. */
 function warmupImage(): RgbImage {
   const width = 64;
@@ -226,7 +234,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     {
       maxItems: options.maxQueue ?? 256,
       maxBytes: options.maxInflightBytes ?? Math.max(maxBodyBytes, 128 * 1024 * 1024),
-      maxPixels: options.maxInflightPixels ?? 64 * 1024 * 1024,
+      maxPixels: options.maxInflightPixels ?? DEFAULT_MAX_INFLIGHT_PIXELS,
     },
     () => inService(),
   );

@@ -60,9 +60,17 @@ function failedItem(error: T2IRewardError): EnsembleItemResult {
  */
 export const DECODE_COST: Readonly<Record<string, number>> = { png: 1, jpeg: 1, tiff: 1, webp: 2.75, gif: 2.5, avif: 2.75, heif: 2.75 };
 
-/** Budget pixels a width × height image of `format` is charged. */
+/**
+ * Budget pixels charged per column of an image's width on top of DECODE_COST, for the decoder's row buffers:
+ * libvips' peak over the RGB output grows with the width, not the height (measured for PNG, sharp 0.35, issue
+ * 21: 16384×1024 +24.5 MB, 8192×8192 and 8192×2048 +14.4 MB, 4096² +7.2 MB, 2048×8192 +3.6 MB, 1024×16384
+ * +1.3 MB: ~1.8 KB per column). 640 pixels of budget = 1.9 KB.
+ */
+export const DECODE_COST_PER_COLUMN = 640;
+
+/** Budget pixels a width × height image of `format` is charged: its pixels at the format's cost plus its decoder's rows. */
 export function chargedPixels(width: number, height: number, format: string): number {
-  return Math.ceil(width * height * (DECODE_COST[format] ?? 2.75));
+  return Math.ceil(width * height * (DECODE_COST[format] ?? 2.75) + width * DECODE_COST_PER_COLUMN);
 }
 
 /** Maps an intake refusal to its HTTP answer (413 never fits; 429 with Retry-After, try again). */
