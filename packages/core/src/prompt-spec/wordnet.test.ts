@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePrompt } from './parser.js';
-import { compoundsStartingWith, isDepictableName, isDepictableNoun, isNounLemma, nounSenses } from './wordnet.js';
+import { compoundsStartingWith, isAdjectiveOnly, isDepictableName, isDepictableNoun, isNounLemma, nounSenses } from './wordnet.js';
 
 const names = (prompt: string, wordnet = true): string[] => parsePrompt(prompt, { wordnet }).objects.map((o) => o.name);
 
@@ -20,11 +20,15 @@ describe('WordNet noun table (issue 20)', () => {
 
   it('reads sense profiles: lexicographer file and tag count per sense, most frequent first', () => {
     expect(nounSenses('picnic')).toEqual([
-      { lexname: 'noun.time', tagCount: 2 },
-      { lexname: 'noun.act', tagCount: 1 },
-      { lexname: 'noun.food', tagCount: 0 },
+      { lexname: 'noun.time', physical: false, tagCount: 2 },
+      { lexname: 'noun.act', physical: false, tagCount: 1 },
+      { lexname: 'noun.food', physical: true, tagCount: 0 },
     ]);
-    expect(nounSenses('dog')?.[0]).toEqual({ lexname: 'noun.animal', tagCount: 42 });
+    expect(nounSenses('dog')?.[0]).toEqual({ lexname: 'noun.animal', physical: true, tagCount: 42 });
+    // "book" and "textbook" are filed under noun.communication, but descend from artifact (publication → work →
+    // product → creation → artifact): physical.
+    expect(nounSenses('textbook')).toEqual([{ lexname: 'noun.communication', physical: true, tagCount: 0 }]);
+    expect(nounSenses('speech')?.every((sense) => !sense.physical)).toBe(true);
     expect(nounSenses('notaword')).toBeUndefined();
   });
 
@@ -38,13 +42,33 @@ describe('WordNet noun table (issue 20)', () => {
   });
 
   it('tells things to draw from acts, events, times and qualities by the tag-weighted lexicographer files', () => {
-    for (const word of ['day', 'speech', 'trick', 'beauty', 'game', 'meaning', 'presentation']) expect(isDepictableNoun(word), word).toBe(false);
-    for (const word of ['table', 'ring', 'heart', 'glass', 'book', 'sign', 'basketball', 'dog', 'tree', 'sky', 'park', 'tornado', 'sunset'])
+    for (const word of ['day', 'speech', 'trick', 'beauty', 'meaning', 'presentation']) expect(isDepictableNoun(word), word).toBe(false);
+    for (const word of [
+      'table',
+      'ring',
+      'heart',
+      'glass',
+      'book',
+      'textbook',
+      'sign',
+      'flame',
+      'basketball',
+      'dog',
+      'tree',
+      'sky',
+      'park',
+      'tornado',
+      'sunset',
+    ])
       expect(isDepictableNoun(word), word).toBe(true);
     expect(isDepictableNoun('qwertyuiop')).toBeUndefined();
+    // A word WordNet knows only as an adjective is no noun lemma.
+    expect(isAdjectiveOnly('peaceful')).toBe(true);
+    expect(isAdjectiveOnly('cold')).toBe(false);
+    expect(isNounLemma('peaceful')).toBe(false);
     // A compound WordNet does not list goes by its words: a concrete word makes a thing of it.
     expect(isDepictableName('phone case')).toBe(true);
-    expect(isDepictableName('soccer game')).toBe(false);
+    expect(isDepictableName('tennis match')).toBe(false);
     expect(isDepictableName('zorblax symbol')).toBeUndefined();
   });
 });
@@ -64,6 +88,8 @@ describe('parsePrompt with WordNet (issue 20)', () => {
     // "a piece of cake" (an idiom in WordNet) is cake; "a coat of paint" is paint.
     expect(names('a piece of cake on a plate')).toEqual(['cake', 'plate']);
     expect(names('a fresh coat of paint on the wall')).toEqual(['paint', 'wall']);
+    // An activity in -ing WordNet lists as a noun stays the verb it is here.
+    expect(names('A student is poring over textbooks.')).toEqual(['student', 'textbook']);
   });
 
   it('singularises only to a noun WordNet knows', () => {

@@ -66,6 +66,8 @@ export const NOUN_LEXNAMES: readonly string[] = [
 
 export interface NounSense {
   lexname: string;
+  /** The sense's synset descends from physical_entity through WordNet's hypernyms ("book": publication → … → artifact). */
+  physical: boolean;
   /** How often the sense was tagged in WordNet's semantic concordance (0 for most senses of rare words). */
   tagCount: number;
 }
@@ -138,17 +140,24 @@ function profileOf(lemma: string): string | undefined {
 /** The senses of a noun lemma (lower case; multi-word lemmas with spaces) as the table keeps them, or undefined. */
 export function nounSenses(lemma: string): NounSense[] | undefined {
   const profile = profileOf(lemma);
-  if (profile === undefined) return undefined;
+  if (profile === undefined || profile === '-') return undefined;
   const senses: NounSense[] = [];
-  for (const [, letter, count] of profile.matchAll(/([a-z])(\d*)/g)) {
-    senses.push({ lexname: NOUN_LEXNAMES[letter!.charCodeAt(0) - 97]!, tagCount: count ? Number(count) : 0 });
+  for (const [, letter, count] of profile.matchAll(/([a-zA-Z])(\d*)/g)) {
+    const lower = letter!.toLowerCase();
+    senses.push({ lexname: NOUN_LEXNAMES[lower.charCodeAt(0) - 97]!, physical: lower !== letter, tagCount: count ? Number(count) : 0 });
   }
   return senses;
 }
 
 /** True when WordNet lists `word` (lower case) as a noun lemma. */
 export function isNounLemma(word: string): boolean {
-  return profileOf(word) !== undefined;
+  const profile = profileOf(word);
+  return profile !== undefined && profile !== '-';
+}
+
+/** True when WordNet lists `word` as an adjective and not as a noun ("cozy", "peaceful"; not "cold", also a noun). */
+export function isAdjectiveOnly(word: string): boolean {
+  return profileOf(word) === '-';
 }
 
 const compoundCache = new Map<string, readonly string[][]>();
@@ -168,24 +177,27 @@ export function compoundsStartingWith(word: string): readonly string[][] {
 }
 
 /**
- * Whether a noun lemma names a thing a picture shows, or undefined when WordNet does not know it. The rule: each
- * sense the table lists votes with its tag count plus one (how often it was tagged in WordNet's semantic
- * concordance, so frequent readings weigh most; the one makes rare words and untagged senses count too); the noun
- * is depictable when at least a tenth of the votes go to depictable lexicographer files
- * ({@link DEPICTABLE_LEXNAMES}). A tenth, not a half: a prompt describes a picture, so a concrete reading is far
- * likelier there than in the concordance's running text ("book": 46 tags for the text, 10 for the volume; "sign":
- * 5 of 32 concrete). So "day" (349 tags, all noun.time), "speech", "trick", "beauty" (1 concrete vote of 21),
- * and "game" are no things ("view", 11 of 90 votes for a place or an artifact, and "picnic", a meal in one of three
- * senses, are things by this rule; the parser's own list of abstractions leaves them out); "table", "ring", "heart", "basketball" and "glass" are.
- * (Threshold from the dev half of the labelled set: a tenth to a twentieth gave the same dev result; a fifth lost
- * "book", "sign", "basketball".)
+ * Whether a noun lemma names a thing a picture shows, or undefined when WordNet does not know it. A sense is
+ * depictable when its synset descends from physical_entity (WordNet's own split of physical things from
+ * abstractions; "book" and "textbook", filed under noun.communication, descend from artifact) or its lexicographer
+ * file is one of {@link DEPICTABLE_LEXNAMES} (groups such as "forest" and shapes are abstractions in the hierarchy,
+ * and are drawn). Each sense the table lists votes with its tag count plus one (how often it was tagged in WordNet's
+ * semantic concordance, so frequent readings weigh most; the one makes rare words and untagged senses count too);
+ * the noun is depictable when at least a tenth of the votes are for depictable senses. A tenth, not a half: a prompt
+ * describes a picture, so a concrete reading is far likelier there than in the concordance's running text ("sign":
+ * 5 of 32 tags concrete). So "day" (349 tags, all noun.time), "speech", "trick", "beauty" (2 votes of 21 for "a
+ * beauty", a person), "meaning", "presentation" and "campfire" (noun.event) are no things; "table", "ring",
+ * "heart", "basketball", "book", "flame" and "glass" are. Near the line: "game" and "view" are things by this rule,
+ * "wave" (5 of 69 votes, the rest noun.event) is not; the parser's own list of abstractions leaves "game" and
+ * "view" out. The threshold: the dev half of the labelled set gives the same result from a thirtieth to a seventh,
+ * a fifth loses "book", "sign" and "basketball".
  */
 export function isDepictableNoun(lemma: string): boolean | undefined {
   const senses = nounSenses(lemma);
   if (!senses || senses.length === 0) return undefined;
   const votes = (s: NounSense): number => s.tagCount + 1;
   const total = senses.reduce((sum, s) => sum + votes(s), 0);
-  const depictable = senses.reduce((sum, s) => sum + (DEPICTABLE_LEXNAMES.has(s.lexname) ? votes(s) : 0), 0);
+  const depictable = senses.reduce((sum, s) => sum + (s.physical || DEPICTABLE_LEXNAMES.has(s.lexname) ? votes(s) : 0), 0);
   return depictable * 10 >= total;
 }
 
