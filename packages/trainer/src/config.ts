@@ -1,20 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Type, type Static } from '@sinclair/typebox';
 import {
   DEFAULT_ENSEMBLE_CONFIG,
   createEnsembleFromConfig,
   InvalidConfigError,
   loadTfjs,
   parseEnsembleConfig,
+  StringEnum,
+  TFJS_BACKEND_CHOICES,
   validateWithSchema,
   type CreateFromConfigOptions,
   type EnsembleConfig,
-  type JSONSchema,
-  type TfjsBackendChoice,
 } from '@t2i-reward/core';
 import { normalizeSpecSchema } from '@t2i-reward/core';
-import type { EarlyStoppingOptions } from './diagnostics.js';
+import { earlyStoppingOptionsSchema, type EarlyStoppingOptions } from './diagnostics.js';
 import type { Policy, PolicyFactory, PromptItem } from './policy.js';
 import { createProgressBar } from './progress.js';
 import { ensembleReward, type RewardFunction } from './reward.js';
@@ -24,32 +25,7 @@ import { GRPO_PRESETS, type GrpoPresetName } from './math/presets.js';
 /** A prompt list: inline strings / {prompt, spec} objects, or a file (.txt one prompt a line, .jsonl objects). */
 export type PromptSource = string | (string | PromptItem)[];
 
-/** `t2ir train --config FILE`: JSON. Paths are relative to the config file. */
-export interface TrainConfig {
-  /** A JS/TS module exporting `createPolicy` (default or named export), a PolicyFactory. */
-  policy: string;
-  prompts: PromptSource;
-  evalPrompts?: PromptSource;
-  /** Core ensemble config; default: the CenterNet detector. Ignored when the policy module exports `reward`. */
-  ensemble?: EnsembleConfig;
-  /**
-   * GRPO settings preset applied under `settings` (see GRPO_PRESETS). `t2i-r1-reference` also applies the ensemble
-   * preset of the same name (released T2I-R1 reward: reference experts, plain sum) to the ensemble.
-   */
-  preset?: GrpoPresetName;
-  steps?: number;
-  seed?: number;
-  evalEvery?: number;
-  evalGroupSize?: number;
-  checkpointEvery?: number;
-  /** TF.js backend (default 'auto': tfjs-node-gpu when installed, else wasm, else cpu). */
-  runtime?: TfjsBackendChoice;
-  settings?: Partial<TrainerSettings>;
-  /** Stop when the held-out reward (evalPrompts) has not improved for `patience` evaluations. */
-  earlyStopping?: EarlyStoppingOptions;
-}
-
-const promptSourceSchema = {
+const promptSourceSchema = Type.Unsafe<PromptSource>({
   oneOf: [
     { type: 'string', minLength: 1 },
     {
@@ -68,81 +44,86 @@ const promptSourceSchema = {
       },
     },
   ],
-};
-const count = { type: 'integer', minimum: 0 };
+});
 /** Schema fragments the options below share. */
 const positiveInt = { type: 'integer', minimum: 1 };
 const nonNegative = { type: 'number', minimum: 0 };
 const positive = { type: 'number', exclusiveMinimum: 0 };
 
-export const trainConfigSchema: JSONSchema = {
-  $id: 'https://t2i-reward.dev/schemas/train-config.json',
+/** `settings` of a train config: the trainer's settings (TrainerSettings, from the math modules' option types), all optional. */
+const trainerSettingsSchema = Type.Unsafe<Partial<TrainerSettings>>({
   type: 'object',
-  required: ['policy', 'prompts'],
   additionalProperties: false,
   properties: {
-    $schema: { type: 'string' },
-    policy: { type: 'string', minLength: 1 },
-    prompts: promptSourceSchema,
-    evalPrompts: promptSourceSchema,
-    ensemble: { type: 'object' },
-    preset: { enum: Object.keys(GRPO_PRESETS) },
-    steps: positiveInt,
-    seed: { type: 'integer' },
-    evalEvery: count,
-    evalGroupSize: positiveInt,
-    checkpointEvery: count,
-    runtime: { enum: ['auto', 'tfjs-node-gpu', 'wasm', 'cpu'] },
-    earlyStopping: {
-      type: 'object',
-      required: ['patience'],
-      additionalProperties: false,
-      properties: { patience: positiveInt, minDelta: nonNegative, expert: { type: 'string', minLength: 1 } },
+    groupSize: positiveInt,
+    promptsPerStep: positiveInt,
+    updatesPerBatch: positiveInt,
+    learningRate: positive,
+    beta: nonNegative,
+    epsilon: nonNegative,
+    scale: { enum: ['group', 'batch', 'none'] },
+    std: { enum: ['sample', 'population'] },
+    multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages', 'gdpo'] },
+    aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
+    epsilonLow: nonNegative,
+    epsilonHigh: nonNegative,
+    maxLength: positiveInt,
+    globalTokenCount: positiveInt,
+    maxGradNorm: nonNegative,
+    weightDecay: nonNegative,
+    sampleAhead: { type: 'boolean' },
+    // One spec for every expert, or specs by expert name (core's normalizeSpecSchema).
+    rewardNormalize: {
+      anyOf: [{ const: false }, normalizeSpecSchema, { type: 'object', not: { required: ['mode'] }, additionalProperties: normalizeSpecSchema }],
     },
-    settings: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        groupSize: positiveInt,
-        promptsPerStep: positiveInt,
-        updatesPerBatch: positiveInt,
-        learningRate: positive,
-        beta: nonNegative,
-        epsilon: nonNegative,
-        scale: { enum: ['group', 'batch', 'none'] },
-        std: { enum: ['sample', 'population'] },
-        multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages', 'gdpo'] },
-        aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
-        epsilonLow: nonNegative,
-        epsilonHigh: nonNegative,
-        maxLength: positiveInt,
-        globalTokenCount: positiveInt,
-        maxGradNorm: nonNegative,
-        weightDecay: nonNegative,
-        sampleAhead: { type: 'boolean' },
-        // One spec for every expert, or specs by expert name (core's normalizeSpecSchema).
-        rewardNormalize: {
-          anyOf: [{ const: false }, normalizeSpecSchema, { type: 'object', not: { required: ['mode'] }, additionalProperties: normalizeSpecSchema }],
+    statTracker: {
+      oneOf: [
+        { const: false },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            globalStd: { type: 'boolean' },
+            epsilon: nonNegative,
+            std: { enum: ['sample', 'population'] },
+            historySize: positiveInt,
+          },
         },
-        statTracker: {
-          oneOf: [
-            { const: false },
-            {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                globalStd: { type: 'boolean' },
-                epsilon: nonNegative,
-                std: { enum: ['sample', 'population'] },
-                historySize: positiveInt,
-              },
-            },
-          ],
-        },
-      },
+      ],
     },
   },
-};
+});
+
+/** `t2ir train --config FILE`: JSON. Paths are relative to the config file. TrainConfig is its type. */
+export const trainConfigSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    /** A JS/TS module exporting `createPolicy` (default or named export), a PolicyFactory. */
+    policy: Type.String({ minLength: 1 }),
+    prompts: promptSourceSchema,
+    evalPrompts: Type.Optional(promptSourceSchema),
+    /** Core ensemble config (checked by parseEnsembleConfig); default: the CenterNet detector. Ignored when the policy module exports `reward`. */
+    ensemble: Type.Optional(Type.Unsafe<EnsembleConfig>({ type: 'object' })),
+    /**
+     * GRPO settings preset applied under `settings` (see GRPO_PRESETS). `t2i-r1-reference` also applies the ensemble
+     * preset of the same name (released T2I-R1 reward: reference experts, plain sum) to the ensemble.
+     */
+    preset: Type.Optional(StringEnum(Object.keys(GRPO_PRESETS) as GrpoPresetName[])),
+    steps: Type.Optional(Type.Integer({ minimum: 1 })),
+    seed: Type.Optional(Type.Integer()),
+    evalEvery: Type.Optional(Type.Integer({ minimum: 0 })),
+    evalGroupSize: Type.Optional(Type.Integer({ minimum: 1 })),
+    checkpointEvery: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** TF.js backend (default 'auto': tfjs-node-gpu when installed, else wasm, else cpu). */
+    runtime: Type.Optional(StringEnum(TFJS_BACKEND_CHOICES)),
+    /** Stop when the held-out reward (evalPrompts) has not improved for `patience` evaluations. */
+    earlyStopping: Type.Optional(earlyStoppingOptionsSchema),
+    settings: Type.Optional(trainerSettingsSchema),
+  },
+  { $id: 'https://t2i-reward.dev/schemas/train-config.json', additionalProperties: false },
+);
+
+export type TrainConfig = Static<typeof trainConfigSchema>;
 
 export function parseTrainConfig(value: unknown): TrainConfig {
   const config = validateWithSchema<TrainConfig>(trainConfigSchema, value, 'train config');

@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { driftAlarms, expertAgreement, type AgreementSummary, type DriftAlarm, type DriftOptions } from '@t2i-reward/core';
 import type { RewardOutcome } from './reward.js';
 
@@ -49,14 +50,20 @@ export function trainingDrift(
   return driftAlarms(expertSeries(records.filter((r) => r.split === 'train')), options);
 }
 
-export interface EarlyStoppingOptions {
-  /** Evaluations without an improvement of at least `minDelta` over the best held-out reward before stopping. */
-  patience: number;
-  /** Default 0: any increase counts as an improvement. */
-  minDelta?: number;
-  /** Which held-out mean is watched: the aggregated reward (default) or one expert's mean. */
-  expert?: string;
-}
+/** `earlyStopping` of a train config (JSON Schema); EarlyStoppingOptions is its type. */
+export const earlyStoppingOptionsSchema = Type.Object(
+  {
+    /** Evaluations without an improvement of at least `minDelta` over the best held-out reward before stopping. */
+    patience: Type.Integer({ minimum: 1 }),
+    /** Default 0: any increase counts as an improvement. */
+    minDelta: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Which held-out mean is watched: the aggregated reward (default) or one expert's mean. */
+    expert: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export type EarlyStoppingOptions = Static<typeof earlyStoppingOptionsSchema>;
 
 export interface EarlyStoppingState {
   bestStep: number;
