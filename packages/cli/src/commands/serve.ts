@@ -107,7 +107,11 @@ export function registerServeCommand(program: Command): void {
     .option('--max-body-mb <n>', 'largest request body in MiB (413 past it)', integer(1), 64)
     .option('--max-inflight-mb <n>', 'request bodies held at once over all requests, MiB (429 past it; default max(body, 128))', integer(1))
     .option('--max-image-pixels <n>', 'largest image in pixels, width*height (the item fails past it; default 64 Mi)', integer(1))
-    .option('--max-inflight-pixels <n>', 'decoded pixels held at once over all requests (requests wait; 413 if one needs more; default 64 Mi)', integer(1))
+    .option(
+      '--max-inflight-pixels <n>',
+      'decoded pixels held at once over all requests, each image charged its decode peak (requests wait; 413 if one needs more; default 72 Mi)',
+      integer(1),
+    )
     .option('--max-connections <n>', 'open connections; past it requests (but health) get 503 + Retry-After', integer(1), 1024)
     .option(
       '--max-connections-per-client <n>',
