@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { BaseReward } from '../../base-reward.js';
-import type { ExpertPlugin } from '../../config/config.js';
+import { defineExpert } from '../../config/define-expert.js';
 import { ImageDecodeError, ModelLoadError } from '../../errors.js';
 import type { RewardItemResult, RewardSample } from '../../spec.js';
 
@@ -40,13 +40,14 @@ class BrightnessReward extends BaseReward {
   }
 }
 
-export const expertPlugin: ExpertPlugin = {
+export const expertPlugin = defineExpert({
   kind: FIXTURE_KIND,
-  backends: ['js'],
-  poolBackends: ['js'],
+  // Plain JS on the calling thread: a pool backend.
+  backends: { js: { placement: 'pool' } },
+  options: { type: 'object', properties: { spinMs: { type: 'number', minimum: 0 }, failLoad: { type: 'boolean' } } },
   create(config) {
-    const options = (config.options ?? {}) as { spinMs?: number; failLoad?: boolean };
+    const options = config.options as { spinMs?: number; failLoad?: boolean };
     if (options.failLoad) throw new ModelLoadError('fixture model files are missing', { data: { path: 'backend/model' } });
     return new BrightnessReward(options.spinMs ?? 0);
   },
-};
+});
