@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeImage, registerExpertPlugin, unregisterExpertPlugin, type ExpertPlugin, type RewardSample } from '@t2i-reward/core';
-import { createMockReward, createTestImage } from '@t2i-reward/core/test';
+import { encodeImage } from '@t2i-reward/core';
+import { createTestImage } from '@t2i-reward/core/test';
 import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 // t2ir score --parser openai against a stand-in OpenAI-compatible server on loopback: a probe expert reports the
@@ -16,22 +16,23 @@ let server: Server;
 let baseURL: string;
 let requests = 0;
 
-const probe: ExpertPlugin = {
+/** The probe, a plugin module the config names (`plugins`): each item's spec object names and source. */
+const PROBE_MODULE = `export const expertPlugin = {
   kind: 'specprobe',
   backends: ['mock'],
-  create: () =>
-    createMockReward({
-      kind: 'specprobe',
-      score: (sample: RewardSample) => ({ score: 1, raw: 1, details: { names: sample.spec?.objects.map((o) => o.name) ?? [], source: sample.spec?.source } }),
-    }),
+  create: () => ({ specificationVersion: 'v1', kind: 'specprobe', modelId: 'specprobe', version: '1',
+    doScore: async (samples) => samples.map((sample) => ({ score: 1, raw: 1, warnings: [],
+      details: { names: sample.spec?.objects.map((o) => o.name) ?? [], source: sample.spec?.source } })),
+    dispose: async () => {} }),
 };
+`;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-parser-'));
   png = path.join(dir, 'grey.png');
   await fs.writeFile(png, await encodeImage(createTestImage(8, 8, [90, 90, 90]), 'png'));
-  await fs.writeFile(path.join(dir, 'probe.json'), JSON.stringify({ experts: [{ kind: 'specprobe' }] }));
-  registerExpertPlugin(probe);
+  await fs.writeFile(path.join(dir, 'probe.mjs'), PROBE_MODULE);
+  await fs.writeFile(path.join(dir, 'probe.json'), JSON.stringify({ plugins: ['./probe.mjs'], experts: [{ kind: 'specprobe' }] }));
   server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
@@ -52,7 +53,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  unregisterExpertPlugin('specprobe');
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await fs.rm(dir, { recursive: true, force: true });
