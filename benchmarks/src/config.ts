@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InvalidConfigError, parseEnsembleConfig, validateWithSchema, type EnsembleConfig, type ExpertConfig, type JSONSchema } from '@t2i-reward/core';
-import { BACKEND_DEFAULT_THRESHOLDS, type DetectorThresholds } from '@t2i-reward/detector';
+import { Type, type Static } from '@sinclair/typebox';
+import { InvalidConfigError, parseEnsembleConfig, StringEnum, validateWithSchema, type EnsembleConfig, type ExpertConfig } from '@t2i-reward/core';
+import { BACKEND_DEFAULT_THRESHOLDS, detectorRewardOptionsSchema, type DetectorThresholds } from '@t2i-reward/detector';
 import { errorMessage } from './errors.js';
 
 /** Detector thresholds the harness passes to the detector reward, per protocol (the detector's own type). */
@@ -14,55 +15,49 @@ export type { DetectorThresholds } from '@t2i-reward/detector';
  */
 export const DEFAULT_DETECTOR_THRESHOLDS: Record<'tfjs' | 'transformers', DetectorThresholds> = BACKEND_DEFAULT_THRESHOLDS;
 
-export interface BenchConfig {
-  /** The T2I-R1 ensemble of the `ensemble` protocol (same format as `t2ir score --config`). */
-  ensemble?: EnsembleConfig;
-  /** The detector of the compbench / geneval protocols (and of the default ensemble). */
-  detector?: {
-    backend?: { type: 'tfjs' | 'transformers'; [key: string]: unknown };
-    thresholds?: { tfjs?: DetectorThresholds; transformers?: DetectorThresholds };
-    /** Other detector options (synonyms, nmsIou, ...), passed through. */
-    options?: Record<string, unknown>;
-  };
-  /** Modules exporting `expertPlugin` (paths relative to the config file, or package names): custom expert kinds. */
-  plugins?: string[];
-  /** Experts of the CompBench protocol besides the detector. */
-  compbench?: { vqa?: ExpertConfig; clip?: ExpertConfig };
-  /** GenEval's colour rule: an image-text expert (CLIP-family hpm, as GenEval uses CLIP) picks each object's colour. */
-  geneval?: { color?: ExpertConfig };
-  /** The expert of the `ocr` protocol (default `{ kind: 'ocr' }`: tesseract with the bundled English weights). */
-  ocr?: ExpertConfig;
-}
+/** A detector's thresholds: those keys of the detector's own options schema. */
+const thresholdsSchema = Type.Pick(detectorRewardOptionsSchema, ['boxThreshold', 'compbenchMinConfidence', 'genevalThreshold', 'genevalCountingThreshold']);
+/** An expert entry, checked here for its kind only (the ensemble builder checks the rest against the kind's schema). */
+const expertSchema = Type.Unsafe<ExpertConfig>({ type: 'object', required: ['kind'], properties: { kind: { type: 'string', minLength: 1 } } });
 
-const unit = { type: 'number', minimum: 0, maximum: 1 } as const;
-const thresholdsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { boxThreshold: unit, compbenchMinConfidence: unit, genevalThreshold: unit, genevalCountingThreshold: unit },
-} as const;
-const expertSchema = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', minLength: 1 } } } as const;
-
-export const benchConfigSchema: JSONSchema = {
-  $id: 'https://t2i-reward.dev/schemas/bench-config.json',
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    ensemble: { type: 'object' },
-    plugins: { type: 'array', items: { type: 'string', minLength: 1 } },
-    detector: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        backend: { type: 'object', required: ['type'], properties: { type: { enum: ['tfjs', 'transformers'] } } },
-        thresholds: { type: 'object', additionalProperties: false, properties: { tfjs: thresholdsSchema, transformers: thresholdsSchema } },
-        options: { type: 'object' },
-      },
-    },
-    compbench: { type: 'object', additionalProperties: false, properties: { vqa: expertSchema, clip: expertSchema } },
-    geneval: { type: 'object', additionalProperties: false, properties: { color: expertSchema } },
-    ocr: expertSchema,
+/** JSON Schema of a bench config; BenchConfig is its type. */
+export const benchConfigSchema = Type.Object(
+  {
+    /** The T2I-R1 ensemble of the `ensemble` protocol (same format as `t2ir score --config`). */
+    ensemble: Type.Optional(Type.Unsafe<EnsembleConfig>({ type: 'object' })),
+    /** Modules exporting `expertPlugin` (paths relative to the config file, or package names): custom expert kinds. */
+    plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    /** The detector of the compbench / geneval protocols (and of the default ensemble). */
+    detector: Type.Optional(
+      Type.Object(
+        {
+          backend: Type.Optional(
+            Type.Unsafe<{ type: 'tfjs' | 'transformers'; [key: string]: unknown }>({
+              type: 'object',
+              required: ['type'],
+              properties: { type: StringEnum(['tfjs', 'transformers']) },
+            }),
+          ),
+          thresholds: Type.Optional(
+            Type.Object({ tfjs: Type.Optional(thresholdsSchema), transformers: Type.Optional(thresholdsSchema) }, { additionalProperties: false }),
+          ),
+          /** Other detector options (synonyms, nmsIou, ...), passed through. */
+          options: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Experts of the CompBench protocol besides the detector. */
+    compbench: Type.Optional(Type.Object({ vqa: Type.Optional(expertSchema), clip: Type.Optional(expertSchema) }, { additionalProperties: false })),
+    /** GenEval's colour rule: an image-text expert (CLIP-family hpm, as GenEval uses CLIP) picks each object's colour. */
+    geneval: Type.Optional(Type.Object({ color: Type.Optional(expertSchema) }, { additionalProperties: false })),
+    /** The expert of the `ocr` protocol (default `{ kind: 'ocr' }`: tesseract with the bundled English weights). */
+    ocr: Type.Optional(expertSchema),
   },
-} as unknown as JSONSchema;
+  { $id: 'https://t2i-reward.dev/schemas/bench-config.json', additionalProperties: false },
+);
+
+export type BenchConfig = Static<typeof benchConfigSchema>;
 
 /**
  * A bench config: `{ensemble?, detector?, compbench?}`; a plain ensemble config (`{"experts": [...]}`, the
