@@ -394,6 +394,10 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     // ("a symbol of …" in an appositive names no thing: WordNet files "symbol" under noun.communication only.)
     expect(names(parsePrompt('a red apple, a symbol of healthful eating'))).toEqual(['apple']);
     expect(names(parsePrompt('a blue recycling bin on its right'))).toEqual(['recycling bin']);
+    // What a thing is compared to ("shaped like", "looks like") is not in the picture; "like" as a verb is no comparison.
+    expect(names(parsePrompt("a doorknocker shaped like a lion's head"))).toEqual(['doorknocker']);
+    expect(names(parsePrompt('a cloud that looks like a dog'))).toEqual(['cloud']);
+    expect(names(parsePrompt('cats like milk'))).toEqual(['cat', 'milk']);
     expect(names(parsePrompt('the mirror with its spherical frame and triangular etching'))).toEqual(['mirror', 'frame', 'etching']);
   });
 

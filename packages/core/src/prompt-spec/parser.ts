@@ -805,6 +805,10 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       (before(2) === 'at' && ['most', 'least'].includes(before(1))) ||
       (before(2) === 'up' && before(1) === 'to'));
   const count = bounded ? undefined : parseCount(numbers);
+  // "a doorknocker shaped like a lion's head", "a cloud that looks like a dog": what a thing is compared to is not in
+  // the picture.
+  const comparison =
+    tokens[start - 1]?.text === 'like' && /(?:ed|^looks?|^looking|^seems?|^seeming)$/.test(tokens[start - 2]?.text ?? '') && !endsClause(tokens[start - 2]!);
   const modifiers = content.slice(0, runStart);
   const run = content.slice(runStart);
   const head = run[run.length - 1]!;
@@ -880,14 +884,15 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     (TEXT_NOUNS.has(head.text) && head.beforeQuote === true) ||
     // "a plate that has no bananas on it": what the prompt says is absent is no object to find.
     determiners.some((t) => t.text === 'no') ||
-    tokens[start - 1]?.text === 'without';
+    tokens[start - 1]?.text === 'without' ||
+    comparison;
   // "a turtle's back", "their mother's finger": the owner is in the picture too, unless the possessive names a kind
   // ("a chef's hat") or is a pronoun.
   const owner = determiners.find((t) => isPossessive(t) && has(t, 'Noun') && !has(t, 'Pronoun') && !DETERMINERS.has(t.text));
   if (owner) ownerWords = [owner.text];
   let possessor: PromptObject | undefined;
   const ownerToken = owner ?? content[0];
-  if (ownerWords && ownerWords.length > 0 && !KIND_POSSESSED.has(headName) && ownerToken) {
+  if (ownerWords && ownerWords.length > 0 && !KIND_POSSESSED.has(headName) && ownerToken && !comparison) {
     const last = ownerWords[ownerWords.length - 1]!;
     const bare = last.replace(/['’]s?$/, '');
     const plural = /['’]$/.test(last) || (owner !== undefined && /^['’]/.test(owner.post));
