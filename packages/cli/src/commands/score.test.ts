@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encodeImage, EXAMPLE_IMAGES, registerExpertPlugin, unregisterExpertPlugin, type ExpertPlugin } from '@t2i-reward/core';
-import { createMockReward, createTestImage } from '@t2i-reward/core/test';
+import { encodeImage, EXAMPLE_IMAGES } from '@t2i-reward/core';
+import { createTestImage } from '@t2i-reward/core/test';
 import { buildEnsemble, DEFAULT_ENSEMBLE_CONFIG } from './ensemble-setup.js';
 import { runCliCaptured, type CliRun } from './__fixtures__/run-cli.js';
 
@@ -15,13 +15,19 @@ let dir: string;
 let goodPng: string;
 let corruptPng: string;
 
-/** A MOCK plugin scoring by brightness, registered as kind 'mockbright' for these tests. */
-const mockPlugin: ExpertPlugin = {
+/** A MOCK plugin module scoring by mean brightness (or `options.fixed`), kind 'mockbright', named by mock.json's `plugins`. */
+const MOCK_MODULE = `const brightness = (image) => image.data.reduce((sum, value) => sum + value, 0) / image.data.length / 255;
+export const expertPlugin = {
   kind: 'mockbright',
   backends: ['mock'],
-  create: (config) =>
-    createMockReward({ kind: 'mockbright', ...(config.options?.fixed !== undefined ? { score: () => config.options!.fixed as number } : {}) }),
+  create: (config) => ({ specificationVersion: 'v1', kind: 'mockbright', modelId: 'mockbright', version: '1',
+    doScore: async (samples) => samples.map(({ image }) => {
+      const score = config.options?.fixed ?? brightness(image);
+      return { score, raw: score, warnings: [] };
+    }),
+    dispose: async () => {} }),
 };
+`;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-cli-'));
@@ -33,6 +39,7 @@ beforeAll(async () => {
   await fs.writeFile(
     path.join(dir, 'mock.json'),
     JSON.stringify({
+      plugins: ['./mockbright.mjs'],
       aggregate: 'sum',
       experts: [
         { kind: 'mockbright', weight: 2 },
@@ -40,10 +47,9 @@ beforeAll(async () => {
       ],
     }),
   );
-  registerExpertPlugin(mockPlugin);
+  await fs.writeFile(path.join(dir, 'mockbright.mjs'), MOCK_MODULE);
 });
 afterAll(async () => {
-  unregisterExpertPlugin('mockbright');
   await fs.rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {
@@ -163,7 +169,6 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
 
   it("says in one sentence when the default ensemble's detector package is missing", async () => {
     const notFound = Object.assign(new Error("Cannot find package '@t2i-reward/detector'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    unregisterExpertPlugin('detector');
     const error = await buildEnsemble(DEFAULT_ENSEMBLE_CONFIG, true, {
       importModule: async () => {
         throw notFound;
