@@ -1,4 +1,4 @@
-import { createRgbImage, explainOutcome } from '@t2i-reward/core';
+import { createRgbImage, createRewardRegistry } from '@t2i-reward/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipReference, TINY_IMAGE_REWARD_DIR, tinyClipFolder } from '../test/fixtures.js';
 import { createHpmReward } from './create.js';
@@ -20,7 +20,7 @@ describe('HPM explain()', () => {
     await model.dispose();
     const why = explain(result!.details);
     expect(why).toBe(`hps-v2.1: image–text cosine ${(result!.details!.cosine as number).toFixed(3)}`);
-    expect(explainOutcome({ kind: 'hpm', details: result!.details }, [expertPlugin])).toBe(why);
+    expect(createRewardRegistry({ plugins: [expertPlugin] }).explain({ kind: 'hpm', details: result!.details })).toBe(why);
   });
 
   it('ImageReward explains itself by its head output (tiny fixture)', async () => {

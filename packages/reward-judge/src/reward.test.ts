@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEnsembleFromConfig,
   createRgbImage,
-  explainOutcome,
+  createRewardRegistry,
   InvalidConfigError,
   RemoteServiceError,
   RewardTimeoutError,
@@ -61,7 +61,7 @@ describe('judge against a stand-in OpenAI-compatible server', () => {
     expect(content.map((part) => part.type)).toEqual(['image_url', 'text']);
     expect(content[0]!.image_url!.url).toMatch(/^data:image\/png;base64,iVBOR/);
     expect(content[1]!.text).toBe(UNIFIED_REWARD_TEMPLATE.replace('{prompt}', 'a cat on a mat [good]'));
-    expect(explainOutcome({ kind: 'judge', details: result!.details }, [expertPlugin])).toBe('4.5 on [1, 5] ("Final Score: 4.5")');
+    expect(createRewardRegistry({ plugins: [expertPlugin] }).explain({ kind: 'judge', details: result!.details })).toBe('4.5 on [1, 5] ("Final Score: 4.5")');
   });
 
   it('fails an answer without a number with a typed per-item error, never a 0; the raw text stays in details', async () => {
@@ -75,7 +75,9 @@ describe('judge against a stand-in OpenAI-compatible server', () => {
     expect(bad!.error!.data).toMatchObject({ reason: 'no-score' });
     expect(bad!.error!.message).toMatch(/^no score in the judge's answer: .* does not match: "The image shows a cat/);
     expect(bad!.details).toMatchObject({ answer: 'The image shows a cat on a mat. I would rate it highly overall.' });
-    expect(explainOutcome({ kind: 'judge', details: bad!.details }, [expertPlugin])).toMatch(/^no score in the answer "The image shows/);
+    expect(createRewardRegistry({ plugins: [expertPlugin] }).explain({ kind: 'judge', details: bad!.details })).toMatch(
+      /^no score in the answer "The image shows/,
+    );
     expect(good!.score).toBe(0.875);
   });
 

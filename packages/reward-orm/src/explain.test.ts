@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRgbImage, explainOutcome, type QuestionRecord } from '@t2i-reward/core';
+import { createRgbImage, createRewardRegistry, type QuestionRecord } from '@t2i-reward/core';
 import type { YesNoAnswer, YesNoBackend } from '@t2i-reward/yes-no';
 import { explain } from './explain.js';
 import { createOrmReward } from './orm-reward.js';
@@ -21,7 +21,7 @@ describe('ORM details contract and explain()', () => {
     const [question] = result!.details!.questions as QuestionRecord[];
     expect(question).toEqual({ question: 'matches the prompt?', pYes: 0.6, pNo: 0.15, ratio: 0.8 });
     expect(explain(result!.details)).toBe('matches the prompt? 0.80 (T 0.3)');
-    expect(explainOutcome({ kind: 'orm', details: result!.details }, [expertPlugin])).toBe('matches the prompt? 0.80 (T 0.3)');
+    expect(createRewardRegistry({ plugins: [expertPlugin] }).explain({ kind: 'orm', details: result!.details })).toBe('matches the prompt? 0.80 (T 0.3)');
   });
 });
 

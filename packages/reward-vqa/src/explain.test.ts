@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRgbImage, explainOutcome, type QuestionRecord } from '@t2i-reward/core';
+import { createRgbImage, createRewardRegistry, type QuestionRecord } from '@t2i-reward/core';
 import { newStats, queryText, type YesNoAnswer, type YesNoBackend, type YesNoQuery } from '@t2i-reward/yes-no';
 import { explain } from './explain.js';
 import { expertPlugin } from './plugin.js';
@@ -34,6 +34,6 @@ describe('VQA details contract and explain()', () => {
     const questions = result!.details!.questions as QuestionRecord[];
     for (const q of questions) expect(Object.keys(q)).toEqual(expect.arrayContaining(['question', 'pYes', 'pNo', 'ratio']));
     expect(explain(result!.details)).toBe('mean of red car? 0.80, blue dog? 0.25, green cat? no answer');
-    expect(explainOutcome({ kind: 'vqa', details: result!.details }, [expertPlugin])).toBe(explain(result!.details));
+    expect(createRewardRegistry({ plugins: [expertPlugin] }).explain({ kind: 'vqa', details: result!.details })).toBe(explain(result!.details));
   });
 });

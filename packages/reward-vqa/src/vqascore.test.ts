@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidConfigError, createRgbImage, explainOutcome } from '@t2i-reward/core';
+import { InvalidConfigError, createRgbImage, createRewardRegistry } from '@t2i-reward/core';
 import { describeRewardContract } from '@t2i-reward/core/test';
 import { TransformersYesNoBackend, newStats, queryText } from '@t2i-reward/yes-no';
 import { fixtureModelDir, readReference } from './__fixtures__/reference.js';
@@ -115,7 +115,7 @@ describe('VQAScore through a served model (loopback vLLM-format server)', () => 
 
   it('explains itself through the plugin', async () => {
     const [result] = await servedVqascore().doScore([{ image, prompt: 'a dog [p=0.5]' }]);
-    expect(explainOutcome({ kind: 'vqa', details: result!.details }, [expertPlugin])).toBe('P(yes) 0.45 (VQAScore)');
+    expect(createRewardRegistry({ plugins: [expertPlugin] }).explain({ kind: 'vqa', details: result!.details })).toBe('P(yes) 0.45 (VQAScore)');
   });
 });
 

@@ -7,15 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  catalogAvailability,
-  encodeImage,
-  MODEL_CATALOG,
-  prepareExpertEntry,
-  registerCatalogEntry,
-  resolveExpertPlugin,
-  type ModelCatalogEntry,
-} from '@t2i-reward/core';
+import { catalogAvailability, encodeImage, MODEL_CATALOG, prepareExpertEntry, registerCatalogEntry, type ModelCatalogEntry } from '@t2i-reward/core';
+import { cliRegistry } from './registry.js';
 import { createTestImage, describeRepoFiles, startStandInHub, type StandInHub } from '@t2i-reward/core/test';
 import { buildClipTokenizerJson } from '@t2i-reward/hpm';
 import { catalogExpertConfig } from './catalog-model.js';
@@ -255,7 +248,7 @@ describe('catalog entries against the real expert plugins', () => {
     const checked: string[] = [];
     for (const entry of MODEL_CATALOG) {
       if (catalogAvailability(entry) === 'serve') continue;
-      const plugin = await resolveExpertPlugin(entry.expert.kind, { importModule: (specifier) => import(specifier) });
+      const plugin = await cliRegistry.resolveExpert(entry.expert.kind);
       const config = catalogExpertConfig(entry.expert, path.join(work, 'models', entry.name));
       expect(() => prepareExpertEntry(config, plugin, `catalog/${entry.name}`, work), entry.name).not.toThrow();
       checked.push(entry.name);
