@@ -21,7 +21,7 @@ import {
   extractQuoted,
 } from './reading.js';
 import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
-import { compoundsStartingWith, isAdjectiveOnly, isDepictableName, isDepictableNoun, isNounLemma } from './wordnet.js';
+import { compoundsStartingWith, isAdjectiveOnly, isAnimateName, isDepictableName, isDepictableNoun, isNounLemma } from './wordnet.js';
 
 export { COCO_CLASSES, COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
 
@@ -1021,19 +1021,21 @@ function chunk(tokens: Token[], relations: RelationSpan[], context: ParseContext
     if (phrase) phrases.push(phrase);
     i = end;
   }
-  return joinPartitives(tokens, splitHiddenVerbs(tokens, phrases, inRelation, context));
+  return joinPartitives(tokens, splitHiddenVerbs(tokens, phrases, inRelation, context), context);
 }
 
 /**
  * "a triangular slice of watermelon", "a cylindrical roll of paper towels": a described object followed by "of"
  * and a bare noun phrase is one thing; its phrase runs to the end ("triangular slice of watermelon").
  */
-function joinPartitives(tokens: Token[], phrases: NounPhrase[]): NounPhrase[] {
+function joinPartitives(tokens: Token[], phrases: NounPhrase[], context: ParseContext): NounPhrase[] {
   const out: NounPhrase[] = [];
   for (const phrase of phrases) {
     const previous = out[out.length - 1];
     if (
       previous?.object.phrase !== undefined &&
+      // ("large statues of warrior rabbits": an animal or a person is never a portion of a thing; it is in the picture.)
+      !(context.wordnet && isAnimateName(phrase.object.name)) &&
       !previous.depiction &&
       !previous.dropped &&
       phrase.bare &&

@@ -109,6 +109,10 @@ describe('parsePrompt with WordNet (issue 20)', () => {
     expect(names('a girl enjoying the serenity of the lake')).toEqual(['girl', 'lake']);
     expect(names('a student giving a presentation in a classroom')).toEqual(['student', 'classroom']);
     expect(names('a student giving a presentation in a classroom', false)).toContain('presentation');
+    // An animal or a person after "of" is no portion of the thing before it: it is in the picture too.
+    expect(names('two large statues of warrior rabbits')).toEqual(['statue', 'warrior rabbit']);
+    expect(names('two large statues of warrior rabbits', false)).toEqual(['statue']);
+    expect(names('a triangular slice of watermelon')).toEqual(['slice']);
     // WordNet files "traffic light" under noun.communication (a signal); it is a COCO class to detect.
     expect(names('a photo of a laptop below a traffic light')).toEqual(['laptop', 'traffic light']);
   });

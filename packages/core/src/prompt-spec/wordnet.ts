@@ -215,3 +215,16 @@ export function isDepictableName(name: string): boolean | undefined {
   // ("yin-yang symbol": a word WordNet does not know may make a thing of it.)
   return verdicts.includes(undefined) ? undefined : false;
 }
+
+/**
+ * Whether an object name names an animal or a person: most of its votes (tag count plus one per sense, as in
+ * {@link isDepictableNoun}) go to noun.animal and noun.person; a compound WordNet does not list goes by its last
+ * word ("warrior rabbit" → rabbit).
+ */
+export function isAnimateName(name: string): boolean {
+  const senses = nounSenses(name) ?? nounSenses(name.split(' ').pop()!);
+  if (!senses || senses.length === 0) return false;
+  const total = senses.reduce((sum, s) => sum + s.tagCount + 1, 0);
+  const animate = senses.reduce((sum, s) => sum + (s.lexname === 'noun.animal' || s.lexname === 'noun.person' ? s.tagCount + 1 : 0), 0);
+  return animate * 2 > total;
+}
