@@ -1,4 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import { defineExpert, isModelPath, type JSONSchema } from '@t2i-reward/core';
+import { aestheticRewardOptionsSchema } from './options.js';
 import { createAestheticReward, explainAesthetic } from './reward.js';
 
 /**
@@ -11,11 +13,8 @@ export const expertPlugin = defineExpert({
   kind: 'aesthetic',
   description: "LAION improved aesthetic predictor (CLIP ViT-L/14 embedding → MLP; DDPO's / Flow-GRPO's aesthetic reward), raw ~1–10",
   backends: { transformers: { model: 'required', description: 'CLIP ViT-L/14 image tower through transformers.js, then the LAION MLP head' } },
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { head: { type: 'string', minLength: 1 }, clip: { type: 'string', minLength: 1 } },
-  },
+  // The reward's options but `model`, which is the entry's `backend.model`.
+  options: Type.Omit(aestheticRewardOptionsSchema, ['model']),
   setupHint: {
     needs: 'a CLIP ViT-L/14 folder (t2ir models pull clip-vit-l14) holding the LAION head aesthetic-head.safetensors (t2ir models export laion-aesthetic)',
     example: { backend: { type: 'transformers', model: './models/laion-aesthetic' }, options: { clip: 'clip-vit-l14' } },
@@ -24,7 +23,7 @@ export const expertPlugin = defineExpert({
   judges: ['overall'],
   explain: explainAesthetic,
   create(config, context) {
-    const options = config.options as { head?: string; clip?: string };
+    const { options } = config;
     return createAestheticReward({
       model: config.backend.model,
       ...(typeof options.head === 'string' ? { head: context.resolvePath(options.head) } : {}),

@@ -1,9 +1,6 @@
 import { defineExpert, type JSONSchema } from '@t2i-reward/core';
-import { judgeBackendSchema, judgeRewardOptionsSchema, type JudgeBackendConfig, type JudgeRewardOptions } from './options.js';
+import { judgeBackendSchema, judgeEntryOptionsSchema, type JudgeBackendConfig, type JudgeRewardOptions } from './options.js';
 import { createJudgeReward, explainJudge } from './reward.js';
-
-// The entry's options are the reward's options but `backend` (the entry's backend object).
-const { backend: _backend, ...optionProperties } = judgeRewardOptionsSchema.properties as Record<string, JSONSchema>;
 
 /**
  * Makes `{ kind: 'judge', backend: { type: 'openai', ... } }` work in ensemble config files, `t2ir score`,
@@ -14,7 +11,7 @@ export const expertPlugin = defineExpert({
   description:
     'VLM judge with a text score: an OpenAI-compatible server answers a scoring prompt (UnifiedReward\'s by default), "Final Score: x" on [1, 5] → [0, 1]',
   backends: { openai: { schema: judgeBackendSchema, placement: 'remote', description: 'an OpenAI-compatible chat server (vLLM, SGLang)' } },
-  options: { type: 'object', additionalProperties: false, properties: optionProperties },
+  options: judgeEntryOptionsSchema,
   setupHint: {
     needs: 'a VLM judge behind an OpenAI-compatible server (vLLM / SGLang) that answers with "Final Score: x"',
     example: { backend: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', model: 'CodeGoat24/UnifiedReward-qwen-7b' } },
