@@ -13,6 +13,10 @@
  *                                             text (benchmarks/data/parser-eval); --set t2i-r1 only the metadata
  *   npm run eval:parser -- --set geneval      only GenEval's evaluation_metadata.jsonl (553 prompts): names, counts,
  *                                             relations of the parse against fromGenEvalRow of the row
+ *   npm run eval:parser -- --set fresh        only the fresh blind-labelled set (fresh-prompts.jsonl): totals and error
+ *                                             classes, never a row (an honest held-out figure)
+ *   npm run eval:parser -- --set labelled --dev-only
+ *                                             the labelled set's dev half alone (what tuning looks at)
  *   npm run eval:parser -- --set labelled --failures 20
  *                                             the labelled set's DEV-half disagreements (never the held-out half)
  *
@@ -65,10 +69,12 @@ const { values: args } = parseArgs({
     labelled: { type: 'string' },
   },
 });
-if (!['all', 't2i-r1', 'labelled', 'geneval'].includes(args.set)) throw new Error(`--set must be all, t2i-r1, geneval or labelled (got ${args.set})`);
+if (!['all', 't2i-r1', 'labelled', 'geneval', 'fresh'].includes(args.set))
+  throw new Error(`--set must be all, t2i-r1, geneval, labelled or fresh (got ${args.set})`);
 const runT2IR1 = args.set === 'all' || args.set === 't2i-r1';
 const runLabelled = args.set === 'all' || args.set === 'labelled';
 const runGenEval = args.set === 'all' || args.set === 'geneval';
+const runFresh = args.set === 'fresh';
 
 const dataFile = args.data ?? fileURLToPath(new URL('../../../benchmarks/data/t2i-r1/geneval_and_t2i_data_final.json', import.meta.url));
 const rows: Row[] = (runT2IR1 ? readFileSync(dataFile, 'utf8') : '')
@@ -341,6 +347,35 @@ if (runLabelled) {
     console.log('\nPer row: exact objects = the set of (name, count) equals the labels; nouns = the set of names; counts = the');
     console.log('set of (name, count) where a count is given; attributes = the set of (attribute, name); relations = the set of');
     console.log('spatial triples; text = spec.text equals the quoted spans in order. Noun P / R = noun-level precision / recall.');
+  }
+}
+if (runFresh) {
+  // The fresh blind-labelled set (benchmarks/data/parser-eval/fresh-prompts.jsonl, 160 prompts labelled by someone who
+  // never ran the parser): totals only, never a row, so that it stays a held-out measurement.
+  const freshFile = fileURLToPath(new URL('../../../benchmarks/data/parser-eval/fresh-prompts.jsonl', import.meta.url));
+  const freshRows = readLabelled(freshFile);
+  const summary = summarize(freshRows.map((row) => judgeLabelled(row, parsePrompt(row.prompt, compounds))));
+  if (args.json) jsonOut.fresh = { data: freshFile, ...summary };
+  else {
+    const pct = (n: number, d: number): string => `${((100 * n) / d).toFixed(1)}% (${n}/${d})`;
+    const HEAD = ['set', 'rows', 'exact objects', ...LABELLED_FIELDS.slice(1), 'noun P / R', 'verb-form names', 'quoted spans in text'];
+    const line = [
+      'fresh',
+      String(summary.rows),
+      ...LABELLED_FIELDS.map((field) => pct(summary.agree[field], summary.rows)),
+      `${(100 * summary.nounPrecision).toFixed(1)}% / ${(100 * summary.nounRecall).toFixed(1)}%`,
+      String(summary.verbNames),
+      pct(summary.quotedLanded, summary.quotedSpans),
+    ];
+    const title = `Fresh blind-labelled held-out prompts (${freshRows.length}; ${freshFile.replace(/.*benchmarks/, 'benchmarks')}; totals only)`;
+    if (args.markdown) console.log(`\n**${title}**\n\n| ${HEAD.join(' | ')} |\n|${HEAD.map(() => '---').join('|')}|\n| ${line.join(' | ')} |`);
+    else {
+      const table = new Table({ head: HEAD, ...(!process.stdout.isTTY ? { style: { head: [], border: [] } } : {}) });
+      table.push(line);
+      console.log(`\n${title}\n${table.toString()}`);
+    }
+    console.log('\nError classes, fresh set (rows with a wrong object list; a row can have several):');
+    for (const [name, n] of Object.entries(summary.classes).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${name}`);
   }
 }
 if (args.json) console.log(JSON.stringify(jsonOut, null, 2));

@@ -11,7 +11,7 @@ import type { PromptSpec } from '../src/prompt-spec/types.js';
 
 export interface LabelledRow {
   id: number;
-  split: 'dev' | 'held-out';
+  split: 'dev' | 'held-out' | 'fresh';
   source: string;
   line: number;
   prompt: string;
