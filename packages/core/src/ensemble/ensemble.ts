@@ -24,7 +24,8 @@ import { NormalizerStore, parseNormalizeSpec, type GroupKey, type NormalizeMode,
  * - `weighted-mean`: Σ w_i R_i / Σ w_i over the experts that scored.
  * - `sum`: Σ w_i R_i (the T2I-R1 released code, with weights 1).
  */
-export type Aggregation = 'mean' | 'weighted-mean' | 'sum';
+export const AGGREGATIONS = ['mean', 'weighted-mean', 'sum'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
 
 /**
  * What a missing expert score (null, or the expert failed on that item) does to the item.
@@ -32,10 +33,8 @@ export type Aggregation = 'mean' | 'weighted-mean' | 'sum';
  * - `zero`: counted as 0.
  * - `fail`: the item fails (reward null, `error` set).
  */
-export type MissingPolicy = 'skip' | 'zero' | 'fail';
-
-export const AGGREGATIONS: readonly Aggregation[] = ['mean', 'weighted-mean', 'sum'];
-export const MISSING_POLICIES: readonly MissingPolicy[] = ['skip', 'zero', 'fail'];
+export const MISSING_POLICIES = ['skip', 'zero', 'fail'] as const;
+export type MissingPolicy = (typeof MISSING_POLICIES)[number];
 
 export interface EnsembleExpertInput {
   /** Key of this expert in results (default: its kind; "detector-2" for a second detector). */
