@@ -3,8 +3,8 @@ import { type Box, type Detection, detectionsOf } from './boxes.js';
 import { type PositionResult, positionScore } from './position.js';
 
 /** The scoring rules a detector reward can apply; see the README for each one's source. */
-export type ScoringFormula = 't2i-r1' | 't2i-r1-code' | 'compbench' | 'geneval';
-export const SCORING_FORMULAS: readonly ScoringFormula[] = ['t2i-r1', 't2i-r1-code', 'compbench', 'geneval'];
+export const SCORING_FORMULAS = ['t2i-r1', 't2i-r1-code', 'compbench', 'geneval'] as const;
+export type ScoringFormula = (typeof SCORING_FORMULAS)[number];
 
 /** Which rule of a formula applies to a prompt. */
 export type PromptTask = 'spatial' | 'numeracy' | 'existence';
