@@ -111,9 +111,8 @@ export function substringDistance(target: string, text: string): number {
  * scores the best-matching stretch of the recognised text (see substringDistance), so text read around the
  * target (OCR noise on busy backgrounds, other signs) no longer hides a partly right rendering.
  */
-export type OcrMatchMode = 'flow-grpo' | 'substring';
-
-export const OCR_MATCH_MODES: readonly OcrMatchMode[] = ['flow-grpo', 'substring'];
+export const OCR_MATCH_MODES = ['flow-grpo', 'substring'] as const;
+export type OcrMatchMode = (typeof OCR_MATCH_MODES)[number];
 
 export interface OcrMatch {
   /** The distance that enters the reward: 0 when contained, else min(Levenshtein, target length). */
