@@ -57,8 +57,14 @@ export interface RewardDetails {
   [key: string]: unknown;
 }
 
-/** Explains one expert's details in one line (`explain(details)` of an expert package). */
-export type ExplainDetails = (details: Record<string, unknown> | undefined) => string;
+/** What a "why" line may also read besides the details: the item's prompt and the expert's score. */
+export interface ExplainContext {
+  prompt?: string;
+  score?: number | null;
+}
+
+/** Explains one expert's details in one line (`explain(details)` of an expert package; `context` when the caller has it). */
+export type ExplainDetails = (details: Record<string, unknown> | undefined, context?: ExplainContext) => string;
 
 const fixed = (value: unknown, digits = 2): string | undefined => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : undefined);
 

@@ -18,6 +18,7 @@ export {
   explainObject,
   explainQuestion,
   explainRelation,
+  type ExplainContext,
   type ExplainDetails,
   type ObjectRecord,
   type QuestionRecord,

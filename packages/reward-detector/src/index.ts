@@ -18,6 +18,7 @@ export {
 } from './options.js';
 export { expertPlugin, detectorConfigSchema } from './plugin.js';
 export { explain } from './explain.js';
+export { mediumNote } from './medium-note.js';
 // A custom detector (`options.detector`) and scoring your own detections with a formula.
 export type { DetectorBackend } from './backends/types.js';
 export type { Box, Detection } from './scoring/boxes.js';

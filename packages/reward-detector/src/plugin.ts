@@ -3,6 +3,7 @@ import { detectorEntryOptionsSchema, type DetectorBackendConfig, type DetectorRe
 import { createDetectorReward } from './reward.js';
 import { DETECTOR_BACKENDS } from './backends/table.js';
 import { explain } from './explain.js';
+import { mediumNote } from './medium-note.js';
 
 /**
  * Makes `{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' } }` work in ensemble config files
@@ -24,7 +25,12 @@ export const expertPlugin = defineExpert({
   // slowed by a neighbour does not hold the batch back (bench:pool: 1.88–2.00× one thread, 1.78–1.84× split in two).
   poolChunkSize: 1,
   offline: { note: 'backend tfjs, model centernet (COCO-80 weights ship in @vladmandic/human)', backend: { type: 'tfjs', model: 'centernet' } },
-  explain,
+  // Its details in one line, and, given the prompt, why a 0 on a painting or drawing says "not found".
+  explain(details, context) {
+    const why = explain(details);
+    const note = mediumNote(details, context);
+    return note ? `${why}${why ? ' — ' : ''}${note}` : why;
+  },
   create(config, context) {
     return createDetectorReward(
       { ...(config.options as DetectorRewardOptions), backend: config.backend as DetectorBackendConfig },

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
 import { captureWrites } from '@t2i-reward/core/test';
 import { runCli } from '../program.js';
-import { mediumNote, SHOWCASE } from './score.js';
+import { createRewardRegistry } from '@t2i-reward/core';
+import { expertPlugin as detectorPlugin, mediumNote } from '@t2i-reward/detector';
+import { SHOWCASE } from './score.js';
 
 // `npm start` (`t2ir score` with no arguments): the bundled photos with prompts that exercise the count and spatial
 // rules, passing and failing, and a painting whose 0 the why column explains. The real CenterNet detector, in-process.
@@ -47,11 +49,15 @@ describe('the showcase (t2ir score with no arguments)', () => {
     );
   });
 
-  it('the note is for a detector that found nothing in a painting or drawing only', () => {
+  it("the note is the detector's own (its explain, given the prompt), for nothing found in a painting or drawing only", () => {
     const missed = { kind: 'detector', score: 0, details: { objects: [{ name: 'man', found: 0 }] } };
-    expect(mediumNote('a watercolour of a man', missed)).toMatch(/^a watercolour: /);
-    expect(mediumNote('a photo of a man', missed)).toBeUndefined();
-    expect(mediumNote('a painting of a man', { ...missed, score: 1, details: { objects: [{ name: 'man', found: 1 }] } })).toBeUndefined();
-    expect(mediumNote('a painting of a man', { ...missed, kind: 'vqa' })).toBeUndefined();
+    expect(mediumNote(missed.details, { prompt: 'a watercolour of a man', score: 0 })).toMatch(/^a watercolour: /);
+    expect(mediumNote(missed.details, { prompt: 'a photo of a man', score: 0 })).toBeUndefined();
+    expect(mediumNote({ objects: [{ name: 'man', found: 1 }] }, { prompt: 'a painting of a man', score: 1 })).toBeUndefined();
+    // Through a registry: the detector's explain adds it given the prompt; another kind's does not, nor without a prompt.
+    const registry = createRewardRegistry({ plugins: [detectorPlugin] });
+    expect(registry.explain(missed, { prompt: 'a painting of a man' })).toContain('a painting: the detector learned from COCO photos');
+    expect(registry.explain({ ...missed, kind: 'vqa' }, { prompt: 'a painting of a man' })).not.toContain('COCO');
+    expect(registry.explain(missed)).not.toContain('COCO');
   });
 });

@@ -324,27 +324,10 @@ export function explainResult(
     .map((name) => {
       const outcome = result.experts[name];
       if (!outcome) return '';
-      const why = registry.explain(outcome);
-      const note = prompt !== undefined ? mediumNote(prompt, outcome) : undefined;
-      return note ? `${why}${why ? ' — ' : ''}${note}` : why;
+      return registry.explain(outcome, prompt !== undefined ? { prompt } : {});
     })
     .filter(Boolean)
     .join('; ');
-}
-
-const NOT_A_PHOTO = /\b(painting|paintings|painted|drawing|drawn|sketch|cartoon|illustration|watercolou?r|anime|comic|engraving|woodcut)\b/i;
-
-/**
- * A detector that found nothing in a prompt about a painting or a drawing: its COCO photo model often finds no
- * one there (CenterNet finds no person in The Scream), so 0 means "not found", not "absent". Said in the why column
- * instead of leaving a bare 0.
- */
-export function mediumNote(prompt: string, outcome: { kind: string; score: number | null; details?: Record<string, unknown> }): string | undefined {
-  const medium = NOT_A_PHOTO.exec(prompt)?.[1];
-  if (!medium || outcome.kind !== 'detector' || outcome.score === null || outcome.score >= 1) return undefined;
-  const objects = Array.isArray(outcome.details?.objects) ? (outcome.details!.objects as { found?: unknown }[]) : [];
-  if (!objects.some((object) => object.found === 0 || object.found === false)) return undefined;
-  return `a ${medium.toLowerCase()}: the detector learned from COCO photos and often finds no one in paintings or drawings, so this 0 says "not found", not "not there"`;
 }
 
 /** Each expert with what its plugin says it judges (a kind whose plugin cannot be found: undeclared). */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { explainDetails } from '../details.js';
+import { explainDetails, type ExplainContext } from '../details.js';
 import { InvalidConfigError, RuntimeUnavailableError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import type { BackendPlugin, ExpertPlugin } from './plugin.js';
@@ -58,8 +58,11 @@ export interface RewardRegistry {
   sharedBackends(): { type: string; package: string | undefined }[];
   /** The package `kind` is imported from (undefined: not importable by name). */
   packageOf(kind: string): string | undefined;
-  /** One line on why an expert scored what it did: its kind's `explain` when held, else core's `explainDetails`. */
-  explain(outcome: { kind: string; details?: Record<string, unknown> | undefined }): string;
+  /**
+   * One line on why an expert scored what it did: its kind's `explain` when held, else core's `explainDetails`; the
+   * kind's `explain` also gets the outcome's score and, when given, the item's prompt.
+   */
+  explain(outcome: { kind: string; details?: Record<string, unknown> | undefined; score?: number | null }, context?: { prompt?: string }): string;
   /** A child registry holding `plugins` / `backends` besides everything this one resolves; this one is unchanged. */
   extend(options: Omit<RewardRegistryOptions, 'parent'>): RewardRegistry;
   /**
@@ -166,8 +169,12 @@ class Registry implements RewardRegistry {
     return expertPackageName(kind);
   }
 
-  explain(outcome: { kind: string; details?: Record<string, unknown> | undefined }): string {
-    return (this.findExpert(outcome.kind)?.explain ?? explainDetails)(outcome.details);
+  explain(outcome: { kind: string; details?: Record<string, unknown> | undefined; score?: number | null }, context: { prompt?: string } = {}): string {
+    const explainContext: ExplainContext = {
+      ...(context.prompt !== undefined ? { prompt: context.prompt } : {}),
+      ...(outcome.score !== undefined ? { score: outcome.score } : {}),
+    };
+    return (this.findExpert(outcome.kind)?.explain ?? explainDetails)(outcome.details, explainContext);
   }
 
   extend(options: Omit<RewardRegistryOptions, 'parent'>): RewardRegistry {
