@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Const, Dictionary, InvalidConfigError, Pair, StringEnum, validateWithSchema } from '@t2i-reward/core';
+import { Const, InvalidConfigError, Pair, StringEnum, validateWithSchema } from '@t2i-reward/core';
+import { openAiCompatibleConnectionProperties } from '@t2i-reward/yes-no';
 
 /**
  * The pointwise scoring prompt of UnifiedReward as the RL codebases send it: Flow-GRPO's
@@ -32,26 +33,10 @@ const positiveInteger = () => Type.Integer({ minimum: 1 });
 export const judgeBackendSchema = Type.Object(
   {
     type: Const('openai'),
-    /** Server root including the API prefix, e.g. "http://127.0.0.1:8000/v1". */
-    baseURL: Type.String({ pattern: '^https?://' }),
-    /** The served model name. */
-    model: Type.String({ minLength: 1 }),
-    /** Sent as `Authorization: Bearer ...` when set. */
-    apiKey: Type.Optional(Type.String()),
-    /** Name of an environment variable holding the API key (keeps keys out of config files); `apiKey` wins. */
-    apiKeyEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
-    /** Per-request deadline in ms (default 120 000: a judge writes a whole answer). */
-    timeoutMs: Type.Optional(positiveInteger()),
-    /** Requests in flight at once across all calls on this expert (default 8). */
-    concurrency: Type.Optional(positiveInteger()),
-    /** Retries after a 429, a 5xx, a timeout or a refused connection (default 3). */
-    maxRetries: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** First backoff delay in ms, doubled on each retry with jitter; a Retry-After header wins when longer (default 500). */
-    retryBaseMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** Image encoding of the data URL (default 'png': lossless, as Flow-GRPO sends it). */
-    imageFormat: Type.Optional(StringEnum(['png', 'jpeg'])),
-    /** Extra request headers. */
-    headers: Type.Optional(Dictionary(Type.String())),
+    // baseURL, model, apiKey, apiKeyEnv, timeoutMs (default 120 000: a judge writes a whole answer), concurrency,
+    // maxRetries, retryBaseMs, imageFormat (default 'png', as Flow-GRPO sends it), headers: the connection every
+    // OpenAI-compatible backend has (@t2i-reward/yes-no), the same as the yes/no `openai` backend's.
+    ...openAiCompatibleConnectionProperties,
   },
   { additionalProperties: false },
 );

@@ -41,5 +41,14 @@ export { OnnxYesNoBackend, type OnnxBackendOptions } from './backends/onnx.js';
 export { OnnxGitYesNoBackend, type OnnxGitBackendOptions } from './backends/onnx-git.js';
 export { OnnxBlipYesNoBackend } from './backends/onnx-blip.js';
 export { OpenAiYesNoBackend, readYesNo, stripControlTokens, type OpenAiBackendOptions } from './backends/openai.js';
+export {
+  OpenAiCompatibleClient,
+  openAiCompatibleConnectionProperties,
+  openAiCompatibleConnectionSchema,
+  responseSnippet,
+  type OpenAiCompatibleClientOptions,
+  type OpenAiCompatibleConnection,
+  type OpenAiCompatibleResponse,
+} from './openai-compatible.js';
 export { askGroupedByImage, defaultImageConcurrency, type AskManyOptions } from './batch.js';
 export { REMOTE_BACKENDS, YES_NO_EXPERT_BACKENDS, backendFromConfig, expertEntrySchema, validateYesNoExpertOptions } from './config.js';

@@ -1,16 +1,5 @@
-import pLimit, { type LimitFunction } from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
-import {
-  errorCauseChain,
-  InvalidConfigError,
-  RemoteServiceError,
-  RewardAbortedError,
-  RewardTimeoutError,
-  T2IRewardError,
-  encodeImage,
-  throwIfAborted,
-  type RgbImage,
-} from '@t2i-reward/core';
+import { encodeImage, RemoteServiceError, type RgbImage } from '@t2i-reward/core';
+import { OpenAiCompatibleClient } from '../openai-compatible.js';
 import { newStats, queryText, type YesNoAnswer, type YesNoAskOptions, type YesNoBackend, type YesNoQuery } from '../backend.js';
 import { answerWordOf, ratioFromLogMasses, type ReferenceFirstToken } from '../yes-no.js';
 import type { OpenAiBackendOptions } from './schemas.js';
@@ -24,15 +13,6 @@ interface ChatCompletionResponse {
   }[];
 }
 
-class RetryableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Yes/no answers from an OpenAI-compatible chat-completions server: one request per question with
  * `max_tokens: 1, logprobs: true, top_logprobs: 20` and the image as a data URL before the text.
@@ -43,32 +23,18 @@ class RetryableError extends Error {
 export class OpenAiYesNoBackend implements YesNoBackend {
   readonly id: string;
   readonly stats = newStats();
-  readonly #options: Required<Omit<OpenAiBackendOptions, 'apiKey' | 'apiKeyEnv' | 'headers' | 'fetch'>> & Pick<OpenAiBackendOptions, 'apiKey' | 'headers'>;
-  readonly #fetch: typeof fetch;
-  readonly #limit: LimitFunction;
-  readonly #endpoint: string;
+  readonly #options: Required<Pick<OpenAiBackendOptions, 'model' | 'imageFormat' | 'maxPromptChars' | 'topLogprobs'>>;
+  /** The HTTP side (deadline, retries, Retry-After, concurrency, typed errors), shared with the VLM judge. */
+  readonly #client: OpenAiCompatibleClient;
   readonly #imageCache = new Map<string, Promise<string>>();
 
   constructor(options: OpenAiBackendOptions) {
-    const { apiKeyEnv, ...rest } = options;
-    const apiKey = options.apiKey ?? (apiKeyEnv ? process.env[apiKeyEnv] : undefined);
-    if (apiKeyEnv && apiKey === undefined) {
-      throw new InvalidConfigError(`environment variable ${apiKeyEnv} (apiKeyEnv) is not set`, { data: { path: 'backend/apiKeyEnv' } });
-    }
-    this.#options = {
-      timeoutMs: 60_000,
-      concurrency: 8,
-      maxRetries: 3,
-      retryBaseMs: 500,
-      imageFormat: 'png',
-      maxPromptChars: 8000,
-      topLogprobs: 20,
-      ...rest,
-      ...(apiKey !== undefined ? { apiKey } : {}),
-    };
-    this.#fetch = options.fetch ?? fetch;
-    this.#limit = pLimit(this.#options.concurrency);
-    this.#endpoint = `${options.baseURL.replace(/\/+$/, '')}/chat/completions`;
+    this.#options = { imageFormat: 'png', maxPromptChars: 8000, topLogprobs: 20, ...options };
+    this.#client = new OpenAiCompatibleClient(options, {
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      defaultTimeoutMs: 60_000,
+      onRequest: () => this.stats.requests++,
+    });
     this.id = `openai/${options.model}`;
   }
 
@@ -77,7 +43,7 @@ export class OpenAiYesNoBackend implements YesNoBackend {
   async ask(image: RgbImage, queries: readonly YesNoQuery[], options: YesNoAskOptions = {}): Promise<YesNoAnswer[]> {
     const url = await this.#dataUrl(image);
     try {
-      return await Promise.all(queries.map((query) => this.#limit(() => this.#askOne(url, query, options))));
+      return await Promise.all(queries.map((query) => this.#askOne(url, query, options)));
     } finally {
       this.#imageCache.delete(image.hash);
     }
@@ -121,98 +87,14 @@ export class OpenAiYesNoBackend implements YesNoBackend {
       logprobs: true,
       top_logprobs: this.#options.topLogprobs,
     };
-    const answer = readYesNo(await this.#post(request, options.signal), options.temperature ?? 1, this.#endpoint, options.topK);
+    const { body: response } = await this.#client.post<ChatCompletionResponse>(request, options.signal);
+    const answer = readYesNo(response, options.temperature ?? 1, this.#client.endpoint, options.topK);
     const sent = body === query.body ? {} : { sent: queryText({ ...query, body }) };
     return { ...answer, ...sent, warnings: [...warnings, ...answer.warnings] };
   }
 
-  async #post(request: unknown, signal: AbortSignal | undefined): Promise<ChatCompletionResponse> {
-    const server = this.#endpoint;
-    const { timeoutMs } = this.#options;
-    // p-retry stops at an AbortError; it carries core's typed abort error out.
-    const stopIfAborted = (): void => {
-      if (signal?.aborted) throw new AbortError(new RewardAbortedError('scoring aborted', { cause: signal.reason }));
-    };
-    const attempt = async (): Promise<ChatCompletionResponse> => {
-      stopIfAborted();
-      this.stats.requests++;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      /** A failed fetch or body read: the caller's abort stops, a timeout or network error is retried. */
-      const retryOrStop = (what: string, error: unknown): never => {
-        stopIfAborted();
-        if (timeout.aborted) throw new RetryableError(`no answer within ${timeoutMs} ms`);
-        // The reason under undici's "fetch failed" (e.g. "fetch failed (connect ECONNREFUSED 127.0.0.1:8000)").
-        const [message, ...causes] = errorCauseChain(error);
-        throw new RetryableError(`${what}: ${message}${causes.length > 0 ? ` (${causes.join(': ')})` : ''}`);
-      };
-      let response: Response;
-      try {
-        response = await this.#fetch(server, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}),
-            ...this.#options.headers,
-          },
-          body: JSON.stringify(request),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-      } catch (error) {
-        return retryOrStop('request failed', error);
-      }
-      // fetch's signal also aborts a body that stalls after the headers.
-      const text = await response.text().catch((error: unknown) => retryOrStop('reading the response failed', error));
-      if (response.status === 429 || response.status >= 500) {
-        throw new RetryableError(`HTTP ${response.status}: ${snippet(text)}`, retryAfterMs(response.headers.get('retry-after')));
-      }
-      if (!response.ok) {
-        throw new AbortError(
-          new RemoteServiceError(`${server} answered HTTP ${response.status}: ${snippet(text)}`, {
-            data: { server, status: response.status },
-          }),
-        );
-      }
-      try {
-        return JSON.parse(text) as ChatCompletionResponse;
-      } catch (error) {
-        throw new AbortError(new RemoteServiceError(`${server} answered with invalid JSON: ${snippet(text)}`, { cause: error, data: { server } }));
-      }
-    };
-    let lastRetryable: RetryableError | undefined;
-    try {
-      return await pRetry(attempt, {
-        retries: this.#options.maxRetries,
-        minTimeout: this.#options.retryBaseMs,
-        factor: 2,
-        randomize: true,
-        ...(signal ? { signal } : {}),
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          if (error instanceof RetryableError) {
-            lastRetryable = error;
-            // Honour Retry-After on top of the exponential backoff p-retry adds.
-            if (retriesLeft > 0 && error.retryAfterMs !== undefined) await sleep(error.retryAfterMs, signal);
-          }
-        },
-        shouldRetry: ({ error }) => error instanceof RetryableError,
-      });
-    } catch (error) {
-      throwIfAborted(signal);
-      if (T2IRewardError.isInstance(error)) throw error;
-      const failure = error instanceof RetryableError ? error : lastRetryable;
-      const attempts = this.#options.maxRetries + 1;
-      const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
-      if (failure && /no answer within/.test(failure.message)) {
-        throw new RewardTimeoutError(`${server}: ${failure.message} (${tries})`, { cause: failure, data: { server } });
-      }
-      throw new RemoteServiceError(`${server}: ${(failure ?? (error as Error)).message} (${tries})`, {
-        cause: error,
-        data: { server },
-      });
-    }
-  }
-
   async dispose(): Promise<void> {
-    this.#limit.clearQueue();
+    this.#client.dispose();
   }
 }
 
@@ -306,29 +188,4 @@ export function readYesNo(response: ChatCompletionResponse, temperature: number,
     return max + Math.log(scaled.reduce((sum, v) => sum + Math.exp(v - max), 0));
   };
   return { pYes: sumExp(yes), pNo: sumExp(no), ratio: ratioFromLogMasses(logMass(yes), logMass(no)), ...reference, warnings };
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.min(Math.max(seconds, 0) * 1000, 60_000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.min(Math.max(date - Date.now(), 0), 60_000);
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || '(empty body)';
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

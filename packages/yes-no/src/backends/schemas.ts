@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Const, Dictionary, StringEnum } from '@t2i-reward/core';
+import { Const, StringEnum } from '@t2i-reward/core';
+import { openAiCompatibleConnectionProperties } from '../openai-compatible.js';
 
 /*
  * The `backend` object of each yes/no backend, written once: the JSON Schema the table validates with
@@ -62,30 +63,12 @@ export const onnxYesNoBackendSchema = Type.Object(
 export const openAiYesNoBackendSchema = Type.Object(
   {
     type: Type.Optional(Const('openai')),
-    /** Server root including the API prefix, e.g. "http://localhost:8000/v1" (vLLM, SGLang, llama.cpp server). */
-    baseURL: Type.String({ pattern: '^https?://' }),
-    /** The served model name. */
-    model: Type.String({ minLength: 1 }),
-    /** Sent as `Authorization: Bearer ...` when set. */
-    apiKey: Type.Optional(Type.String()),
-    /** Name of an environment variable holding the API key (keeps keys out of config files); `apiKey` wins. */
-    apiKeyEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
-    /** Per-request deadline in ms (default 60 000). */
-    timeoutMs: Type.Optional(positiveInteger()),
-    /** Requests in flight at once, across all calls on this backend (default 8). */
-    concurrency: Type.Optional(positiveInteger()),
-    /** Retries after a 429, a 5xx, a timeout or a refused connection (default 3). */
-    maxRetries: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** First backoff delay in ms, doubled on each retry with jitter; a Retry-After header wins (default 500). */
-    retryBaseMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** Image encoding of the data URL (default 'png': lossless). */
-    imageFormat: Type.Optional(StringEnum(['png', 'jpeg'])),
+    // baseURL, model, apiKey, apiKeyEnv, timeoutMs (default 60 000), concurrency, maxRetries, retryBaseMs, imageFormat, headers.
+    ...openAiCompatibleConnectionProperties,
     /** User text longer than this many characters is truncated with a warning (default 8000). */
     maxPromptChars: Type.Optional(positiveInteger()),
     /** Logprobs requested per position (default 20, the OpenAI maximum). */
     topLogprobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
-    /** Extra request headers. */
-    headers: Type.Optional(Dictionary(Type.String())),
   },
   { additionalProperties: false },
 );
