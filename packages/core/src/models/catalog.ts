@@ -70,6 +70,18 @@ export interface ModelCatalogEntry {
 }
 
 /** Hub-published ONNX models first, then entries whose ONNX folder is made by our export scripts. */
+/** The files of a transformers.js CLIP export (text and vision towers, processor, tokenizer); the vision tower's LFS sha256 when confirmed. */
+function clipExportFiles(visionSha256?: string): CatalogFile[] {
+  return [
+    { path: 'config.json' },
+    { path: 'preprocessor_config.json' },
+    { path: 'tokenizer.json' },
+    { path: 'tokenizer_config.json' },
+    { path: 'onnx/text_model.onnx' },
+    { path: 'onnx/vision_model.onnx', ...(visionSha256 ? { sha256: visionSha256 } : {}) },
+  ];
+}
+
 /** The files of a transformers.js open-vocabulary detector export (one ONNX graph, the processor and the tokenizer). */
 const DETECTOR_EXPORT_FILES: CatalogFile[] = [
   { path: 'config.json' },
@@ -88,14 +100,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     repo: 'Xenova/clip-vit-base-patch32',
     revision: '4c1807b705b1d015fb032789cc4d221b23025a6f',
     listedSize: '608 MB',
-    files: [
-      { path: 'config.json' },
-      { path: 'preprocessor_config.json' },
-      { path: 'tokenizer.json' },
-      { path: 'tokenizer_config.json' },
-      { path: 'onnx/text_model.onnx' },
-      { path: 'onnx/vision_model.onnx', sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40' },
-    ],
+    files: clipExportFiles('fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40'),
     expert: { kind: 'hpm', variant: 'clipscore', backend: 'transformers' },
     license: 'MIT (OpenAI CLIP)',
     confirmedFrom: [
@@ -112,14 +117,7 @@ const BUILTIN_CATALOG: ModelCatalogEntry[] = [
     repo: 'Xenova/clip-vit-large-patch14',
     revision: 'main',
     listedSize: '1.7 GB',
-    files: [
-      { path: 'config.json' },
-      { path: 'preprocessor_config.json' },
-      { path: 'tokenizer.json' },
-      { path: 'tokenizer_config.json' },
-      { path: 'onnx/text_model.onnx' },
-      { path: 'onnx/vision_model.onnx' },
-    ],
+    files: clipExportFiles(),
     expert: { kind: 'hpm', variant: 'clipscore', backend: 'transformers' },
     license: 'MIT (OpenAI CLIP)',
     confirmedFrom: [
