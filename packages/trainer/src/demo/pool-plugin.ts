@@ -4,7 +4,7 @@
  * the detection pass can: this plugin (kind `demo-centernet-detections`) runs `CenterNetBackend.detect` in a pool
  * worker and returns each image's raw detections in `details.detections` (score = their count; not a reward).
  */
-import { BaseReward, type ExpertPlugin, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
+import { BaseReward, defineExpert, TFJS_BACKEND_CHOICES, type RewardItemResult, type RewardSample } from '@t2i-reward/core';
 import { CenterNetBackend, type CenterNetBackendOptions } from '@t2i-reward/detector/internal';
 import { VERSION } from '../version.js';
 
@@ -30,12 +30,22 @@ class CenterNetDetections extends BaseReward {
   }
 }
 
-export const expertPlugin: ExpertPlugin = {
+export const expertPlugin = defineExpert({
   kind: DEMO_DETECTIONS_KIND,
   description: "the trainer demo's CenterNet detections, computed in a pool worker (internal)",
-  backends: ['tfjs'],
+  backends: {
+    tfjs: {
+      placement: 'pool',
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: { type: { const: 'tfjs' }, runtime: { enum: [...TFJS_BACKEND_CHOICES] } },
+      },
+    },
+  },
   create(config) {
-    const runtime = (config.backend as { runtime?: CenterNetBackendOptions['runtime'] } | undefined)?.runtime ?? 'wasm';
+    const runtime = (config.backend as { runtime?: CenterNetBackendOptions['runtime'] }).runtime ?? 'wasm';
     return new CenterNetDetections(new CenterNetBackend({ runtime }));
   },
-};
+});
