@@ -127,14 +127,24 @@ function lowerBound(t: Table, key: string): number {
   return lo;
 }
 
+/** Profiles looked up so far (prompts repeat the same few thousand words); null: not in the table. */
+const profileCache = new Map<string, string | null>();
+
 function profileOf(lemma: string): string | undefined {
+  const cached = profileCache.get(lemma);
+  if (cached !== undefined) return cached ?? undefined;
   const t = load();
   const key = lemma.replace(/ /g, '_');
   const k = lowerBound(t, key);
-  if (k >= t.starts.length || lemmaAt(t, k) !== key) return undefined;
-  const start = t.starts[k]! + key.length + 1;
-  const end = t.text.indexOf('\n', start);
-  return t.text.slice(start, end < 0 ? t.text.length : end);
+  let profile: string | null = null;
+  if (k < t.starts.length && lemmaAt(t, k) === key) {
+    const start = t.starts[k]! + key.length + 1;
+    const end = t.text.indexOf('\n', start);
+    profile = t.text.slice(start, end < 0 ? t.text.length : end);
+  }
+  if (profileCache.size > 20_000) profileCache.clear();
+  profileCache.set(lemma, profile);
+  return profile ?? undefined;
 }
 
 /** The senses of a noun lemma (lower case; multi-word lemmas with spaces) as the table keeps them, or undefined. */
