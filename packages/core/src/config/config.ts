@@ -184,23 +184,6 @@ function withResolvedPaths(expert: ExpertConfig, configDir: string, placement: B
 }
 
 /**
- * @deprecated `registry.loadModules(specifiers, configDir)`, which returns a child registry holding the modules'
- * plugins. This adds them to `options.registry` (default: the default registry) for every later build.
- */
-export async function loadConfigPlugins(specifiers: readonly string[], configDir: string, options: PluginResolveOptions = {}): Promise<void> {
-  const target = options.registry ?? defaultRewardRegistry;
-  const loaded = await registryOf(options).loadModules(specifiers, configDir);
-  const experts = new Set(registryOf(options).experts());
-  for (const plugin of loaded.experts()) if (!experts.has(plugin)) target.add({ expert: plugin });
-  for (const { type, package: pkg } of loaded.sharedBackends()) {
-    if (pkg === undefined) {
-      const plugin = await loaded.resolveBackend(type);
-      if (plugin) target.add({ backend: plugin });
-    }
-  }
-}
-
-/**
  * A config entry made ready for its plugin: the default backend filled in, the backend type checked against the
  * plugin, the entry validated by the plugin's schema (without `execution`, which is core's), explicitly relative
  * model paths made absolute. The worker pool runs the same step before building an expert.

@@ -7,7 +7,6 @@ export {
   expertPackageName,
   explainOutcome,
   listExpertPlugins,
-  loadConfigPlugins,
   loadEnsembleConfig,
   parseEnsembleConfig,
   placementOfBackend,
