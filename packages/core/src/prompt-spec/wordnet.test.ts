@@ -88,6 +88,9 @@ describe('parsePrompt with WordNet (issue 20)', () => {
     // "a piece of cake" (an idiom in WordNet) is cake; "a coat of paint" is paint.
     expect(names('a piece of cake on a plate')).toEqual(['cake', 'plate']);
     expect(names('a fresh coat of paint on the wall')).toEqual(['paint', 'wall']);
+    // A word WordNet lists only as an adjective modifies the noun after it ("starry").
+    expect(parsePrompt('a starry night sky').objects).toEqual([{ name: 'night sky', attributes: ['starry'] }]);
+    expect(names('a starry night sky', false)).toEqual(['starry night sky']);
     // An activity in -ing WordNet lists as a noun stays the verb it is here.
     expect(names('A student is poring over textbooks.')).toEqual(['student', 'textbook']);
   });
