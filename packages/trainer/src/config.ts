@@ -14,12 +14,11 @@ import {
   type CreateFromConfigOptions,
   type EnsembleConfig,
 } from '@t2i-reward/core';
-import { normalizeSpecSchema } from '@t2i-reward/core';
 import { earlyStoppingOptionsSchema, type EarlyStoppingOptions } from './diagnostics.js';
 import type { Policy, PolicyFactory, PromptItem } from './policy.js';
 import { createProgressBar } from './progress.js';
 import { ensembleReward, type RewardFunction } from './reward.js';
-import { train, type TrainResult, type TrainerSettings } from './trainer.js';
+import { train, trainerSettingsSchema, type TrainResult, type TrainerSettings } from './trainer.js';
 import { GRPO_PRESETS, type GrpoPresetName } from './math/presets.js';
 
 /** A prompt list: inline strings / {prompt, spec} objects, or a file (.txt one prompt a line, .jsonl objects). */
@@ -45,54 +44,9 @@ const promptSourceSchema = Type.Unsafe<PromptSource>({
     },
   ],
 });
-/** Schema fragments the options below share. */
-const positiveInt = { type: 'integer', minimum: 1 };
-const nonNegative = { type: 'number', minimum: 0 };
-const positive = { type: 'number', exclusiveMinimum: 0 };
 
-/** `settings` of a train config: the trainer's settings (TrainerSettings, from the math modules' option types), all optional. */
-const trainerSettingsSchema = Type.Unsafe<Partial<TrainerSettings>>({
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    groupSize: positiveInt,
-    promptsPerStep: positiveInt,
-    updatesPerBatch: positiveInt,
-    learningRate: positive,
-    beta: nonNegative,
-    epsilon: nonNegative,
-    scale: { enum: ['group', 'batch', 'none'] },
-    std: { enum: ['sample', 'population'] },
-    multiReward: { enum: ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages', 'gdpo'] },
-    aggregation: { enum: ['grpo', 'bnpo', 'dr-grpo', 'dapo'] },
-    epsilonLow: nonNegative,
-    epsilonHigh: nonNegative,
-    maxLength: positiveInt,
-    globalTokenCount: positiveInt,
-    maxGradNorm: nonNegative,
-    weightDecay: nonNegative,
-    sampleAhead: { type: 'boolean' },
-    // One spec for every expert, or specs by expert name (core's normalizeSpecSchema).
-    rewardNormalize: {
-      anyOf: [{ const: false }, normalizeSpecSchema, { type: 'object', not: { required: ['mode'] }, additionalProperties: normalizeSpecSchema }],
-    },
-    statTracker: {
-      oneOf: [
-        { const: false },
-        {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            globalStd: { type: 'boolean' },
-            epsilon: nonNegative,
-            std: { enum: ['sample', 'population'] },
-            historySize: positiveInt,
-          },
-        },
-      ],
-    },
-  },
-});
+/** `settings` of a train config: the trainer's settings, every key optional. */
+const trainerSettingsConfigSchema = Type.Partial(trainerSettingsSchema);
 
 /** `t2ir train --config FILE`: JSON. Paths are relative to the config file. TrainConfig is its type. */
 export const trainConfigSchema = Type.Object(
@@ -118,7 +72,7 @@ export const trainConfigSchema = Type.Object(
     runtime: Type.Optional(StringEnum(TFJS_BACKEND_CHOICES)),
     /** Stop when the held-out reward (evalPrompts) has not improved for `patience` evaluations. */
     earlyStopping: Type.Optional(earlyStoppingOptionsSchema),
-    settings: Type.Optional(trainerSettingsSchema),
+    settings: Type.Optional(trainerSettingsConfigSchema),
   },
   { $id: 'https://t2i-reward.dev/schemas/train-config.json', additionalProperties: false },
 );

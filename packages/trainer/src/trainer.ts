@@ -1,20 +1,22 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
+import { Type, type Static } from '@sinclair/typebox';
 import {
   T2I_R1_PRESET,
   grpoLoss,
+  grpoSettingsSchema,
+  statTrackerOptionsSchema,
   grpoLossTf,
   multiRewardAdvantages,
   PerPromptStatTracker,
   summarize,
   type AdvantageResult,
-  type GrpoSettings,
   type StatTrackerOptions,
   type StatTrackerState,
   type Tf,
 } from './math/index.js';
-import { NormalizerStore, type AgreementSummary, type DriftAlarm, type DriftOptions, type NormalizerState } from '@t2i-reward/core';
+import { NormalizerStore, normalizeSpecSchema, type AgreementSummary, type DriftAlarm, type DriftOptions, type NormalizerState } from '@t2i-reward/core';
 import { normalizeOutcomes, parseRewardNormalize, type RewardNormalizeSetting } from './normalize.js';
 import { AdamOptimizer } from './adam.js';
 import { EarlyStopping, recordDiagnostics, trainingDrift, type EarlyStoppingOptions, type EarlyStoppingState } from './diagnostics.js';
@@ -23,29 +25,38 @@ import type { Policy, PromptItem, SampledSequence } from './policy.js';
 import type { RewardFunction, RewardOutcome } from './reward.js';
 import { SeededRng } from './rng.js';
 
-export interface TrainerSettings extends GrpoSettings {
-  /** Prompts per step; the batch holds promptsPerStep × groupSize samples. */
-  promptsPerStep: number;
-  /** Clip the global gradient norm (TRL's max_grad_norm = 1); 0 = off. */
-  maxGradNorm: number;
-  weightDecay: number;
-  /** Use a Flow-GRPO per-prompt stat tracker (options) instead of per-batch group statistics. */
-  statTracker: StatTrackerOptions | false;
-  /**
-   * Sample batch k+1 (and start its rewards) before update k, so the reward of the next batch runs during this
-   * update (a pooled or remote reward then never waits on the trainer, nor the trainer on it). One step off-policy:
-   * the batch's old log-probs are taken when it is sampled and the clipped ratio π_θ / π_sampler corrects for the
-   * update in between (as asynchronous GRPO trainers do). A checkpoint stores the batch already sampled, so a
-   * resumed run equals an uninterrupted one. Default false (on-policy, T2I-R1's setting).
-   */
-  sampleAhead: boolean;
-  /**
-   * Normalise each expert's scores with core's normalisers before the advantages (`{ mode: 'running-z' }` for every
-   * expert, or specs by expert name); groups are the prompts. Running statistics travel in checkpoints. Default
-   * false (raw scores). `multiReward: 'gdpo'` is the per-expert group-z form without this setting.
-   */
-  rewardNormalize: RewardNormalizeSetting | false;
-}
+/** The trainer's settings (JSON Schema: the train config's `settings` is it, every key optional); TrainerSettings is its type. */
+export const trainerSettingsSchema = Type.Object(
+  {
+    ...grpoSettingsSchema.properties,
+    /** Prompts per step; the batch holds promptsPerStep × groupSize samples. */
+    promptsPerStep: Type.Integer({ minimum: 1 }),
+    /** Clip the global gradient norm (TRL's max_grad_norm = 1); 0 = off. */
+    maxGradNorm: Type.Number({ minimum: 0 }),
+    weightDecay: Type.Number({ minimum: 0 }),
+    /**
+     * Sample batch k+1 (and start its rewards) before update k, so the reward of the next batch runs during this
+     * update (a pooled or remote reward then never waits on the trainer, nor the trainer on it). One step off-policy:
+     * the batch's old log-probs are taken when it is sampled and the clipped ratio π_θ / π_sampler corrects for the
+     * update in between (as asynchronous GRPO trainers do). A checkpoint stores the batch already sampled, so a
+     * resumed run equals an uninterrupted one. Default false (on-policy, T2I-R1's setting).
+     */
+    sampleAhead: Type.Boolean(),
+    /**
+     * Normalise each expert's scores with core's normalisers before the advantages (`{ mode: 'running-z' }` for every
+     * expert, or specs by expert name); groups are the prompts. Running statistics travel in checkpoints. Default
+     * false (raw scores). `multiReward: 'gdpo'` is the per-expert group-z form without this setting.
+     */
+    rewardNormalize: Type.Unsafe<RewardNormalizeSetting | false>({
+      // One spec for every expert, or specs by expert name (core's normalizeSpecSchema).
+      anyOf: [{ const: false }, normalizeSpecSchema, { type: 'object', not: { required: ['mode'] }, additionalProperties: normalizeSpecSchema }],
+    }),
+    /** Use a Flow-GRPO per-prompt stat tracker (options) instead of per-batch group statistics. */
+    statTracker: Type.Unsafe<StatTrackerOptions | false>({ oneOf: [{ const: false }, statTrackerOptionsSchema] }),
+  },
+  { additionalProperties: false },
+);
+export type TrainerSettings = Static<typeof trainerSettingsSchema>;
 
 export const DEFAULT_TRAINER_SETTINGS: Readonly<TrainerSettings> = Object.freeze({
   ...T2I_R1_PRESET,

@@ -1,4 +1,5 @@
-import { normalizeScores } from '@t2i-reward/core';
+import { Type, type Static } from '@sinclair/typebox';
+import { normalizeScores, StringEnum } from '@t2i-reward/core';
 
 /**
  * Group-relative advantages (GRPO, DESIGN.md §3). Pure number-array functions, no TF.js.
@@ -8,21 +9,28 @@ import { normalizeScores } from '@t2i-reward/core';
  */
 
 /** How the centred reward is scaled: by its group's std, by the whole batch's std, or not at all (Dr. GRPO). */
-export type StdScaling = 'group' | 'batch' | 'none';
+export const STD_SCALINGS = ['group', 'batch', 'none'] as const;
+export type StdScaling = (typeof STD_SCALINGS)[number];
 /** `sample` divides by n − 1 (Bessel; torch.std, TRL, T2I-R1); `population` divides by n (numpy.std, Flow-GRPO). */
-export type StdEstimator = 'sample' | 'population';
+export const STD_ESTIMATORS = ['sample', 'population'] as const;
+export type StdEstimator = (typeof STD_ESTIMATORS)[number];
 /** A group is a contiguous run of `groupSize` samples, or an explicit key per sample (e.g. the prompt). */
 export type Groups = number | readonly (string | number)[];
 export type MaybeReward = number | null | undefined;
 
-export interface AdvantageOptions {
-  /** Default `group`. */
-  scale?: StdScaling;
-  /** Added to the std before dividing; default 1e-4 (T2I-R1, TRL). */
-  epsilon?: number;
-  /** Default `sample` (Bessel-corrected, as TRL). */
-  std?: StdEstimator;
-}
+/** The advantage options (JSON Schema, the train config's `settings` takes them); AdvantageOptions is its type. */
+export const advantageOptionsSchema = Type.Object(
+  {
+    /** Added to the std before dividing; default 1e-4 (T2I-R1, TRL). */
+    epsilon: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Default `group`. */
+    scale: Type.Optional(StringEnum(STD_SCALINGS)),
+    /** Default `sample` (Bessel-corrected, as TRL). */
+    std: Type.Optional(StringEnum(STD_ESTIMATORS)),
+  },
+  { additionalProperties: false },
+);
+export type AdvantageOptions = Static<typeof advantageOptionsSchema>;
 
 export interface AdvantageResult {
   /** Per sample; 0 where `valid` is false. */
@@ -132,8 +140,8 @@ export function groupAdvantages(rewards: readonly MaybeReward[], groups: Groups,
  *   batch. The same numbers as `normalize-then-sum` (TRL implements GDPO under that name; a test holds the two
  *   implementations equal); Flow-Factory divides by max(std, 1e-6) where we add ε.
  */
-export type MultiRewardMode = 'sum-then-normalize' | 'normalize-then-sum' | 'sum-of-advantages' | 'gdpo';
-export const MULTI_REWARD_MODES: readonly MultiRewardMode[] = ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages', 'gdpo'];
+export const MULTI_REWARD_MODES = ['sum-then-normalize', 'normalize-then-sum', 'sum-of-advantages', 'gdpo'] as const;
+export type MultiRewardMode = (typeof MULTI_REWARD_MODES)[number];
 
 export interface MultiRewardOptions extends AdvantageOptions {
   /** Default `sum-then-normalize`; see MultiRewardMode. */

@@ -1,5 +1,6 @@
 // Policy-agnostic GRPO math: number arrays, plus a TF.js loss that takes the tf namespace as an argument.
 export {
+  advantageOptionsSchema,
   DEFAULT_EPSILON,
   groupAdvantages,
   groupIndices,
@@ -8,6 +9,8 @@ export {
   MULTI_REWARD_MODES,
   nanMean,
   nanStd,
+  STD_ESTIMATORS,
+  STD_SCALINGS,
   summarize,
   type AdvantageOptions,
   type AdvantageResult,
@@ -19,11 +22,12 @@ export {
   type StdEstimator,
   type StdScaling,
 } from './advantages.js';
-export { PerPromptStatTracker, type StatTrackerOptions, type StatTrackerState } from './stat-tracker.js';
+export { PerPromptStatTracker, statTrackerOptionsSchema, type StatTrackerOptions, type StatTrackerState } from './stat-tracker.js';
 export {
   LOSS_AGGREGATIONS,
   aggregateLoss,
   grpoLoss,
+  grpoLossOptionsSchema,
   k3,
   logSoftmax,
   perTokenLoss,
@@ -36,4 +40,13 @@ export {
   type TokenLoss,
 } from './loss.js';
 export { grpoLossTf, stopGradient, tokenLogProbs, type GrpoLossTfInput, type Tf } from './tf-loss.js';
-export { DAPO_PRESET, DR_GRPO_PRESET, GRPO_PRESETS, T2I_R1_PRESET, T2I_R1_REFERENCE_PRESET, type GrpoPresetName, type GrpoSettings } from './presets.js';
+export {
+  DAPO_PRESET,
+  DR_GRPO_PRESET,
+  GRPO_PRESETS,
+  grpoSettingsSchema,
+  T2I_R1_PRESET,
+  T2I_R1_REFERENCE_PRESET,
+  type GrpoPresetName,
+  type GrpoSettings,
+} from './presets.js';

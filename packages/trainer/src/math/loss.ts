@@ -5,25 +5,32 @@
  * per-token loss = −min(ρ·A, clip(ρ, 1 − ε_low, 1 + ε_high)·A) + β·k3,
  * ρ = exp(logπθ − logπ_old), k3 = exp(ref − logπθ) − (ref − logπθ) − 1.
  */
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '@t2i-reward/core';
 
 /** TRL's names: grpo (per-sequence token mean, then mean), bnpo (sum / tokens), dr-grpo (sum / (B·L_max)), dapo (sum / global tokens). */
-export type LossAggregation = 'grpo' | 'bnpo' | 'dr-grpo' | 'dapo';
-export const LOSS_AGGREGATIONS: readonly LossAggregation[] = ['grpo', 'bnpo', 'dr-grpo', 'dapo'];
+export const LOSS_AGGREGATIONS = ['grpo', 'bnpo', 'dr-grpo', 'dapo'] as const;
+export type LossAggregation = (typeof LOSS_AGGREGATIONS)[number];
 
-export interface GrpoLossOptions {
-  /** Lower clip range: ρ below 1 − ε_low stops pushing down; default 0.2. */
-  epsilonLow?: number;
-  /** Upper clip range (DAPO's clip-higher uses 0.28); default = epsilonLow. */
-  epsilonHigh?: number;
-  /** KL coefficient on k3; default 0 (T2I-R1: 0.01). */
-  beta?: number;
-  /** Default `grpo`. */
-  aggregation?: LossAggregation;
-  /** `dr-grpo` divides by B·maxLength; default the padded width of the batch (TRL uses max_completion_length). */
-  maxLength?: number;
-  /** `dapo` divides by the token count of the whole global batch (all micro-batches); default this batch's. */
-  globalTokenCount?: number;
-}
+/** The loss options (JSON Schema, the train config's `settings` takes them); GrpoLossOptions is its type. */
+export const grpoLossOptionsSchema = Type.Object(
+  {
+    /** KL coefficient on k3; default 0 (T2I-R1: 0.01). */
+    beta: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Default `grpo`. */
+    aggregation: Type.Optional(StringEnum(LOSS_AGGREGATIONS)),
+    /** Lower clip range: ρ below 1 − ε_low stops pushing down; default 0.2. */
+    epsilonLow: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Upper clip range (DAPO's clip-higher uses 0.28); default = epsilonLow. */
+    epsilonHigh: Type.Optional(Type.Number({ minimum: 0 })),
+    /** `dr-grpo` divides by B·maxLength; default the padded width of the batch (TRL uses max_completion_length). */
+    maxLength: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** `dapo` divides by the token count of the whole global batch (all micro-batches); default this batch's. */
+    globalTokenCount: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type GrpoLossOptions = Static<typeof grpoLossOptionsSchema>;
 
 export interface ResolvedLossOptions {
   epsilonLow: number;

@@ -1,15 +1,23 @@
-import type { AdvantageOptions, MultiRewardMode } from './advantages.js';
-import type { GrpoLossOptions } from './loss.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '@t2i-reward/core';
+import { advantageOptionsSchema, MULTI_REWARD_MODES } from './advantages.js';
+import { grpoLossOptionsSchema } from './loss.js';
 
-/** Everything that fixes a GRPO variant: sampling, advantages, loss. */
-export interface GrpoSettings extends AdvantageOptions, GrpoLossOptions {
-  /** Samples per prompt (G). */
-  groupSize: number;
-  /** Optimiser updates on each sampled batch (1 = on-policy, ρ = 1, clipping inactive). */
-  updatesPerBatch: number;
-  multiReward: MultiRewardMode;
-  learningRate: number;
-}
+/** Everything that fixes a GRPO variant: sampling, advantages, loss (JSON Schema; GrpoSettings is its type). */
+export const grpoSettingsSchema = Type.Object(
+  {
+    /** Samples per prompt (G). */
+    groupSize: Type.Integer({ minimum: 1 }),
+    /** Optimiser updates on each sampled batch (1 = on-policy, ρ = 1, clipping inactive). */
+    updatesPerBatch: Type.Integer({ minimum: 1 }),
+    learningRate: Type.Number({ exclusiveMinimum: 0 }),
+    ...advantageOptionsSchema.properties,
+    multiReward: StringEnum(MULTI_REWARD_MODES),
+    ...grpoLossOptionsSchema.properties,
+  },
+  { additionalProperties: false },
+);
+export type GrpoSettings = Static<typeof grpoSettingsSchema>;
 
 /**
  * T2I-R1's hyper-parameters (arXiv 2505.00703, `src/scripts/run_grpo.sh`): G = 8, β = 0.01, lr 1e-6, one update per

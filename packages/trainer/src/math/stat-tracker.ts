@@ -1,15 +1,22 @@
-import { DEFAULT_EPSILON, isValidReward, nanMean, nanStd, type AdvantageResult, type MaybeReward, type StdEstimator } from './advantages.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '@t2i-reward/core';
+import { DEFAULT_EPSILON, isValidReward, nanMean, nanStd, STD_ESTIMATORS, type AdvantageResult, type MaybeReward } from './advantages.js';
 
-export interface StatTrackerOptions {
-  /** Scale by the std of the current batch's rewards instead of the prompt's own (Flow-GRPO `global_std`). */
-  globalStd?: boolean;
-  /** Default 1e-4. */
-  epsilon?: number;
-  /** Default `population` (numpy.std, as Flow-GRPO). */
-  std?: StdEstimator;
-  /** Keep at most this many past rewards per prompt; default: all until `clear()`. */
-  historySize?: number;
-}
+/** The stat tracker's options (JSON Schema, the train config's `settings.statTracker`); StatTrackerOptions is its type. */
+export const statTrackerOptionsSchema = Type.Object(
+  {
+    /** Scale by the std of the current batch's rewards instead of the prompt's own (Flow-GRPO `global_std`). */
+    globalStd: Type.Optional(Type.Boolean()),
+    /** Default 1e-4. */
+    epsilon: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Default `population` (numpy.std, as Flow-GRPO). */
+    std: Type.Optional(StringEnum(STD_ESTIMATORS)),
+    /** Keep at most this many past rewards per prompt; default: all until `clear()`. */
+    historySize: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type StatTrackerOptions = Static<typeof statTrackerOptionsSchema>;
 
 export interface StatTrackerState {
   options: StatTrackerOptions;
