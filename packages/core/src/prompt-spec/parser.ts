@@ -866,6 +866,9 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
     // ("the pentagonal study", "a crescent design": a shape, colour or texture word makes it a thing to draw.)
     ((isAbstractNoun(head.text) ||
       isAbstractNoun(headName) ||
+      // ("a bear birthday party": a compound WordNet merged is an abstraction when its last word is one, unless
+      // WordNet calls the compound itself a thing.)
+      (head.compoundName !== undefined && !head.listed && isAbstractNoun(headName.split(' ').pop()!) && isDepictableNoun(head.compoundName) !== true) ||
       (context.wordnet && !head.listed && !context.knownNames.has(name) && isDepictableName(name) === false)) &&
       (PROPERTY_NOUNS.has(head.text) ||
         !modifiers.some((t) => attributeKind(t.text) !== undefined && (!isAlwaysAbstract(head.text) || attributeKind(t.text) !== 'texture')))) ||
