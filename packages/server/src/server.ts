@@ -296,7 +296,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     (request, response) => onRequest(request, response, false),
   );
   httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => onRequest(request, response, true));
-  const lifecycle = new Lifecycle(httpServer, { maxConnections, maxConnectionsPerClient });
+  const lifecycle = new Lifecycle(httpServer, { maxConnections, maxConnectionsPerClient, headersTimeoutMs: headersTimeout });
   const shuttingDown = () => lifecycle.draining;
 
   metrics.setQueueDepthSource(() => scorer.queueDepth());

@@ -9,8 +9,18 @@ export interface LifecycleOptions {
    * are over the cap too. Default: all of `maxConnections`.
    */
   maxConnectionsPerClient?: number;
-  /** How long an over-cap socket may stay open at all (whether or not it sends anything). Default 5000 ms. */
+  /**
+   * How long an over-cap socket may stay open at all (whether or not it sends anything): it is closed after
+   * 80–100% of this (spread, so a flood's sockets do not all close in one loop iteration). Default 5000 ms.
+   */
   overCapLifetimeMs?: number;
+  /**
+   * Longest a counted socket may take to deliver its first request's headers: past 90–100% of it (spread, as
+   * above) it is answered 408 and closed. Node's own `headersTimeout` (the same value, checked every second)
+   * stays as the backstop, for later requests on a kept-alive socket; on its own it closed 768 sockets in one
+   * 75 ms step (issue 21). 0: Node's check only. Default 0.
+   */
+  headersTimeoutMs?: number;
   /** Quiet time, after the last accepted request is answered, for bytes already on the wire to be read. Default 100 ms. */
   lingerMs?: number;
   /** Longest the drain waits for that quiet time while new requests keep arriving. Default 2000 ms. */
@@ -40,13 +50,22 @@ export class Lifecycle {
   /** Counted connections per remote address. */
   readonly #perClient = new Map<string, number>();
   readonly #responses = new Set<ServerResponse>();
+  /** Counted sockets that have not delivered a request yet, with their header timers. */
+  readonly #awaitingHeaders = new Map<Socket, NodeJS.Timeout>();
   #idleWaiters: (() => void)[] = [];
   #lastRequestAt = 0;
   #draining = false;
 
   constructor(server: Server, options: LifecycleOptions) {
     this.#server = server;
-    this.#options = { lingerMs: 100, lingerMaxMs: 2_000, maxConnectionsPerClient: options.maxConnections, overCapLifetimeMs: 5_000, ...options };
+    this.#options = {
+      lingerMs: 100,
+      lingerMaxMs: 2_000,
+      maxConnectionsPerClient: options.maxConnections,
+      overCapLifetimeMs: 5_000,
+      headersTimeoutMs: 0,
+      ...options,
+    };
     server.on('connection', (socket: Socket) => this.#accept(socket));
   }
 
@@ -62,7 +81,14 @@ export class Lifecycle {
     if (this.#connections.size < this.#options.maxConnections && fromClient < this.#options.maxConnectionsPerClient) {
       this.#connections.add(socket);
       this.#perClient.set(address, fromClient + 1);
+      if (this.#options.headersTimeoutMs > 0) {
+        const timer = setTimeout(() => this.#headersTimedOut(socket), this.#options.headersTimeoutMs * (0.9 + 0.1 * Math.random()));
+        timer.unref();
+        this.#awaitingHeaders.set(socket, timer);
+      }
       socket.once('close', () => {
+        clearTimeout(this.#awaitingHeaders.get(socket));
+        this.#awaitingHeaders.delete(socket);
         this.#connections.delete(socket);
         const left = (this.#perClient.get(address) ?? 1) - 1;
         if (left > 0) this.#perClient.set(address, left);
@@ -76,12 +102,21 @@ export class Lifecycle {
     }
     this.#overCap.add(socket);
     this.#overCapOpen.add(socket);
-    const timer = setTimeout(() => socket.destroy(), this.#options.overCapLifetimeMs);
+    const timer = setTimeout(() => socket.destroy(), this.#options.overCapLifetimeMs * (0.8 + 0.2 * Math.random()));
     timer.unref();
     socket.once('close', () => {
       clearTimeout(timer);
       this.#overCapOpen.delete(socket);
     });
+  }
+
+  /** A counted socket whose first request's headers did not arrive in time: 408, then closed. */
+  #headersTimedOut(socket: Socket): void {
+    this.#awaitingHeaders.delete(socket);
+    if (socket.destroyed) return;
+    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+    // A peer that never reads must not keep it open either.
+    setTimeout(() => socket.destroy(), 1_000).unref();
   }
 
   /** Connections counted toward the cap (over-cap ones excluded). */
@@ -115,6 +150,11 @@ export class Lifecycle {
   /** Tracks a request from now until its response closes; `onClose` runs first. */
   track(response: ServerResponse, onClose: () => void): void {
     this.#lastRequestAt = performance.now();
+    const socket = response.socket;
+    if (socket && this.#awaitingHeaders.has(socket)) {
+      clearTimeout(this.#awaitingHeaders.get(socket));
+      this.#awaitingHeaders.delete(socket);
+    }
     if (this.#draining) response.shouldKeepAlive = false;
     this.#responses.add(response);
     response.once('close', () => {
