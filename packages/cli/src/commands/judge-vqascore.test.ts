@@ -108,7 +108,8 @@ describe('judge and vqascore in the CLI (stand-in server on loopback)', () => {
     const list = JSON.parse(out.stdout) as { kind: string; available: boolean; backends: string[]; offline: string }[];
     const judge = list.find((entry) => entry.kind === 'judge');
     expect(judge).toMatchObject({ available: true, backends: ['openai'] });
-    expect(judge!.offline).toMatch(/^no: needs an OpenAI-compatible server/);
+    // One text from the judge's declaration (its setupHint), as --expert judge says it.
+    expect(judge!.offline).toMatch(/^no: needs a VLM judge behind an OpenAI-compatible server/);
   });
 
   it('t2ir serve: the config serves both over /v1/score', async () => {
