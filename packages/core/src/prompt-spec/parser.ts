@@ -869,7 +869,8 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       // ("a bear birthday party": a compound WordNet merged is an abstraction when its last word is one, unless
       // WordNet calls the compound itself a thing.)
       (head.compoundName !== undefined && !head.listed && isAbstractNoun(headName.split(' ').pop()!) && isDepictableNoun(head.compoundName) !== true) ||
-      (context.wordnet && !head.listed && !context.knownNames.has(name) && isDepictableName(name) === false)) &&
+      // (A capitalised name is a named thing or place: WordNet's senses of "the Alamo" are a siege.)
+      (context.wordnet && !head.listed && !has(head, 'ProperNoun') && !context.knownNames.has(name) && isDepictableName(name) === false)) &&
       (PROPERTY_NOUNS.has(head.text) ||
         !modifiers.some((t) => attributeKind(t.text) !== undefined && (!isAlwaysAbstract(head.text) || attributeKind(t.text) !== 'texture')))) ||
     // "healthful eating", "on its left": an activity in -ing with no determiner, and left / right, are never things.

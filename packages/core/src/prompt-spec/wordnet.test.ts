@@ -116,6 +116,8 @@ describe('parsePrompt with WordNet (issue 20)', () => {
     expect(names('two large statues of warrior rabbits')).toEqual(['statue', 'warrior rabbit']);
     expect(names('two large statues of warrior rabbits', false)).toEqual(['statue']);
     expect(names('a triangular slice of watermelon')).toEqual(['slice']);
+    // A capitalised name is a named thing or place, whatever WordNet's senses (the Alamo: a siege, noun.act).
+    expect(names('The Alamo with white clouds above it')).toEqual(['alamo', 'cloud']);
     // A compound WordNet merges is still an abstraction when the parser's lists call its last word one.
     expect(names('a birthday party in the park')).toEqual(['park']);
     // WordNet files "traffic light" under noun.communication (a signal); it is a COCO class to detect.
