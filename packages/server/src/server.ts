@@ -491,7 +491,10 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
       const host = listenOptions.host ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
-        httpServer.listen(listenOptions.port ?? 0, host, () => {
+        // A backlog past the connection caps: a burst of connects (a flood, or many clients at once) queues in the
+        // kernel instead of dropping SYNs past Node's default of 511, which made a health probe's connect wait for
+        // its 1 s retransmit (the kernel caps it at net.core.somaxconn).
+        httpServer.listen(listenOptions.port ?? 0, host, Math.max(511, 2 * maxConnections), () => {
           httpServer.off('error', reject);
           resolve();
         });
