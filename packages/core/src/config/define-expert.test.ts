@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createMockReward, createTestImage, rejectionOf } from '../test/index.js';
 import { createEnsembleFromConfig, createRewardRegistry, defineExpert, placementOfBackend } from './index.js';
 
@@ -66,5 +67,34 @@ describe('defineExpert', () => {
     expect(needy.configSchema!.required).toEqual(['kind', 'backend', 'options']);
     expect(needy.setupHint!.example).toEqual({ kind: 'needy', backend: { type: 'files', model: './m' }, options: { variant: 'a' } });
     expect(() => defineExpert({ kind: 'none', backends: {}, create: () => createMockReward() })).toThrow(/at least one backend/);
+  });
+
+  it("types create's options and backend from the declaration (TypeBox Static, the model key a backend declares)", async () => {
+    const typed = defineExpert({
+      kind: 'typed',
+      backends: {
+        files: { model: 'required' },
+        served: { placement: 'remote', schema: Type.Object({ type: Type.Literal('served'), url: Type.String() }, { additionalProperties: false }) },
+      },
+      options: Type.Object({ gain: Type.Optional(Type.Number({ minimum: 0 })) }, { additionalProperties: false }),
+      create(config) {
+        expectTypeOf(config.options).toEqualTypeOf<{ gain?: number }>();
+        expectTypeOf(config.backend).toEqualTypeOf<{ type: 'files'; model: string } | { type: 'served'; url: string }>();
+        return createMockReward({ kind: 'typed', score: () => config.options.gain ?? 0 });
+      },
+    });
+    expect(typed.configSchema!.required).toEqual(['kind', 'backend']);
+    const registry = createRewardRegistry({ plugins: [typed] });
+    const ensemble = await createEnsembleFromConfig(
+      { experts: [{ kind: 'typed', backend: { type: 'served', url: 'http://x' }, options: { gain: 0.5 } }] },
+      { registry },
+    );
+    const [result] = await ensemble.score([{ image: createTestImage(2, 2), prompt: 'x' }]);
+    expect(result!.reward).toBe(0.5);
+    await ensemble.dispose();
+    const negative = await rejectionOf(
+      createEnsembleFromConfig({ experts: [{ kind: 'typed', backend: { type: 'files', model: './m' }, options: { gain: -1 } }] }, { registry }),
+    );
+    expect(negative.data?.path).toBe('experts/0/options/gain');
   });
 });
