@@ -768,8 +768,9 @@ function buildPhrase(tokens: Token[], start: number, end: number, context: Parse
       (lexicon[t.text] === undefined && /^[a-z]{3,}(?:escent|ous|less)$/.test(t.text)) ||
       /^(?:[a-z]+-)?colou?red$/.test(t.text) ||
       (has(t, 'ProperNoun') && /(?:ian|ean|ese)$/.test(t.text)) ||
-      // ("a starry night sky": a word WordNet lists as an adjective and never as a noun.)
-      (context.wordnet && isAdjectiveOnly(t.text)));
+      // ("a starry night sky": a word WordNet lists as an adjective and never as a noun; not in a name, "the
+      // Oriental Pearl".)
+      (context.wordnet && !has(t, 'ProperNoun') && isAdjectiveOnly(t.text)));
   while (runStart < content.length - 1 && modifierLike(content[runStart]!)) runStart++;
   // "a drop-top sports car": a hyphenated word before a compound noun (a known one, or two more nouns) qualifies it.
   if (
