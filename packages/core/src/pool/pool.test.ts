@@ -54,13 +54,13 @@ describe('RewardPool', () => {
   });
 
   it('abort: a running task is stopped (RewardAbortedError) and the pool keeps scoring', async () => {
-    const slow = await createPooledReward(entry({ spinMs: 20_000 }), { pool });
+    // The task would spin for ten minutes, far past the test's timeout: a rejection at all shows it was stopped,
+    // not waited for (no wall-clock bound needed).
+    const slow = await createPooledReward(entry({ spinMs: 600_000 }), { pool });
     const controller = new AbortController();
-    const started = Date.now();
     const pending = slow.doScore(photos.slice(0, 2), { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('stop')), 200);
     await expect(pending).rejects.toSatisfy(RewardAbortedError.isInstance);
-    expect(Date.now() - started).toBeLessThan(15_000);
     const already = new AbortController();
     already.abort();
     await expect(slow.doScore(photos, { signal: already.signal })).rejects.toSatisfy(RewardAbortedError.isInstance);
