@@ -15,7 +15,8 @@
  * has the same lexicographer file (it adds nothing to "which files do its senses fall in", and such senses are
  * most of the size). Example: `picnic z2b1k` (first sense noun.time, tagged twice; then noun.act, once; then
  * noun.food, never tagged). Then the one-word adjectives of index.adj that are no noun lemma, with the profile `-`
- * ("cozy -", "peaceful -"). The parser decides from the profile what is a thing a picture
+ * ("peaceful -"), or `~` when the adjective's first sense is relational (lexicographer file adj.pert: "solar ~");
+ * a noun lemma whose first adjective sense is relational gets `~` after its profile. The parser decides from the profile what is a thing a picture
  * shows (see wordnet.ts); this script decides nothing.
  *
  * WordNet 3.1 Copyright 2011 by Princeton University; the licence (reproduced at the head of the table) allows
@@ -148,23 +149,39 @@ const header = [
   '# Each line: lemma (multi-word lemmas joined by _), a space, one letter per sense in WordNet order (a = noun.Tops,',
   '# b = noun.act, ..., z = noun.time: lexicographer files 03-28; upper case when the synset descends from',
   '# physical_entity) with its tag count when not 0; a sense never tagged is left out when an earlier sense of the',
-  '# lemma has the same letter. A profile "-": a one-word adjective of',
-  '# index.adj that is no noun lemma ("cozy").',
+  '# lemma has the same letter. A profile "-": a one-word adjective of index.adj that is no noun lemma ("peaceful");',
+  '# "~" instead, or "~" after a noun profile: an adjective whose first sense is relational (adj.pert: "solar").',
   '#',
   '# WordNet licence:',
   ...licence.map((line) => `# ${line}`.trimEnd()),
 ];
 mkdirSync(path.dirname(out), { recursive: true });
-// Adjectives of index.adj that are no noun lemma, one-word ("cozy", "peaceful"): profile "-".
+// Adjectives of index.adj, one-word: those that are no noun lemma get the profile "-" ("cozy", "peaceful"), or "~"
+// when their first (most frequent) sense is relational (lexicographer file adj.pert, 01: "solar", "social"); a noun
+// lemma whose first adjective sense is relational gets "~" after its profile.
+const adjectiveFile = new Map<string, number>();
+for (const line of readFileSync(path.join(dict, 'data.adj'), 'utf8').split('\n')) {
+  if (/^\d{8} /.test(line)) adjectiveFile.set(line.slice(0, 8), Number(line.slice(9, 11)));
+}
 const nounLemmas = new Set(lemmas);
+const relationalNouns = new Set<string>();
 let adjectives = 0;
 for (const line of readFileSync(path.join(dict, 'index.adj'), 'utf8').split('\n')) {
   if (line.length === 0 || line.startsWith(' ')) continue;
-  const lemma = line.split(' ')[0]!;
-  if (/^[a-z][a-z-]*$/.test(lemma) && !nounLemmas.has(lemma)) {
-    lines.push(`${lemma} -`);
+  const fields = line.trim().split(' ');
+  const lemma = fields[0]!;
+  if (!/^[a-z][a-z-]*$/.test(lemma)) continue;
+  // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...: the first offset is the
+  // most frequent sense.
+  const relational = adjectiveFile.get(fields[4 + Number(fields[3]) + 2]!) === 1;
+  if (!nounLemmas.has(lemma)) {
+    lines.push(`${lemma} ${relational ? '~' : '-'}`);
     adjectives++;
-  }
+  } else if (relational) relationalNouns.add(lemma);
+}
+for (let k = 0; k < lines.length; k++) {
+  const lemma = lines[k]!.slice(0, lines[k]!.indexOf(' '));
+  if (relationalNouns.has(lemma)) lines[k] = `${lines[k]}~`;
 }
 
 // Sorted by lemma in code-unit order: the parser finds a lemma, and the lemmas that start with "word_", by bisection.

@@ -398,6 +398,9 @@ describe('parsePrompt: English as people write it (issue 20)', () => {
     expect(names(parsePrompt("a doorknocker shaped like a lion's head"))).toEqual(['doorknocker']);
     expect(names(parsePrompt('a cloud that looks like a dog'))).toEqual(['cloud']);
     expect(names(parsePrompt('cats like milk'))).toEqual(['cat', 'milk']);
+    // A second -ing verb after "and" in a sentence whose verb is a gerund ("watching people" is no person).
+    // (compromise reads "watching people" as a noun: it was the object "watching person".)
+    expect(names(parsePrompt('A woman is sitting on a bench and watching people walk by.'))).toEqual(['woman', 'bench', 'person']);
     expect(names(parsePrompt('the mirror with its spherical frame and triangular etching'))).toEqual(['mirror', 'frame', 'etching']);
   });
 

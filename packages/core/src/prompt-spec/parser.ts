@@ -21,7 +21,7 @@ import {
   extractQuoted,
 } from './reading.js';
 import { COCO_CLASS_NAMES, DEPICTION_NOUNS, attributeKind } from './vocabulary.js';
-import { compoundsStartingWith, isAdjectiveOnly, isAnimateName, isDepictableName, isDepictableNoun, isNounLemma } from './wordnet.js';
+import { compoundsStartingWith, isAdjectiveOnly, isAnimateName, isRelationalAdjective, isDepictableName, isDepictableNoun, isNounLemma } from './wordnet.js';
 
 export { COCO_CLASSES, COCO_CLASS_NAMES, COLOR_WORDS, SHAPE_WORDS, TEXTURE_WORDS, attributeKind, type AttributeKind } from './vocabulary.js';
 
@@ -319,8 +319,11 @@ function mergeWordNetCompounds(tokens: Token[]): Token[] {
     const startsCompound =
       !token.compoundName &&
       !endsClause(token) &&
-      (has(token, 'Noun') || has(token, 'Verb')) &&
-      !has(token, 'Adjective') &&
+      (has(token, 'Noun') || has(token, 'Verb') || has(token, 'Adjective')) &&
+      // An adjective starts a compound when it is relational ("solar system", "electric guitar"); one that describes
+      // stays an attribute ("an old man"), and so does a participle compromise reads as an adjective ("a punching bag"
+      // → bag + punching, as T2I-R1's metadata writes "cutting board" → board).
+      (!has(token, 'Adjective') || isRelationalAdjective(token.text)) &&
       !has(token, 'Pronoun') &&
       !has(token, 'Determiner') &&
       !has(token, 'Preposition') &&
@@ -619,6 +622,22 @@ function markClauses(tokens: Token[], relationStarts: ReadonlySet<number>): void
       return;
     }
     if (!previous || relationStarts.has(i)) return;
+    // "is sitting on a bench and watching people walk by": an -ing word after "and" / "or", in a sentence whose
+    // verb is a gerund already, is a second verb of the same kind (compromise read "watching people" as a noun).
+    if (
+      /ing$/.test(token.text) &&
+      COORDINATORS.has(previous.text) &&
+      !ING_NOUNS.has(token.text) &&
+      !has(token, 'Verb') &&
+      next !== undefined &&
+      !endsClause(token) &&
+      (isNoun(next) || isDeterminer(next) || isNumber(next)) &&
+      tokens.slice(0, i - 1).some((t) => has(t, 'Verb') && has(t, 'Gerund')) &&
+      readsAsVerbForm(token.text)
+    ) {
+      asVerb(token, 'Gerund');
+      return;
+    }
     const takesObject = next !== undefined && !endsClause(token) && (isDeterminer(next) || isNumber(next) || has(next, 'Pronoun'));
     // ("leather hiking boots": after a material or colour word and before a noun, the -ing word is a modifier.)
     const afterNoun =

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePrompt } from './parser.js';
-import { compoundsStartingWith, isAdjectiveOnly, isDepictableName, isDepictableNoun, isNounLemma, nounSenses } from './wordnet.js';
+import { compoundsStartingWith, isAdjectiveOnly, isDepictableName, isRelationalAdjective, isDepictableNoun, isNounLemma, nounSenses } from './wordnet.js';
 
 const names = (prompt: string, wordnet = true): string[] => parsePrompt(prompt, { wordnet }).objects.map((o) => o.name);
 
@@ -83,6 +83,11 @@ describe('parsePrompt with WordNet (issue 20)', () => {
       { name: 'man', attributes: ['old'] },
       { name: 'fox', attributes: ['red'], phrase: 'red fox' },
     ]);
+    // A relational adjective (WordNet adj.pert) starts a compound; a describing one does not.
+    expect(names('a map of the solar system')).toEqual(['map', 'solar system']);
+    expect(names('an electric guitar on a stand')).toEqual(['electric guitar', 'stand']);
+    expect(isRelationalAdjective('solar')).toBe(true);
+    expect(isRelationalAdjective('old')).toBe(false);
     // A gerund after a noun is the clause's verb, not the start of "playing card".
     expect(names('a boy playing cards')).toEqual(['boy', 'card']);
     // "a piece of cake" (an idiom in WordNet) is cake; "a coat of paint" is paint.

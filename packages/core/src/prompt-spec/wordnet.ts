@@ -150,7 +150,7 @@ function profileOf(lemma: string): string | undefined {
 /** The senses of a noun lemma (lower case; multi-word lemmas with spaces) as the table keeps them, or undefined. */
 export function nounSenses(lemma: string): NounSense[] | undefined {
   const profile = profileOf(lemma);
-  if (profile === undefined || profile === '-') return undefined;
+  if (profile === undefined || profile === '-' || profile === '~') return undefined;
   const senses: NounSense[] = [];
   for (const [, letter, count] of profile.matchAll(/([a-zA-Z])(\d*)/g)) {
     const lower = letter!.toLowerCase();
@@ -162,12 +162,22 @@ export function nounSenses(lemma: string): NounSense[] | undefined {
 /** True when WordNet lists `word` (lower case) as a noun lemma. */
 export function isNounLemma(word: string): boolean {
   const profile = profileOf(word);
-  return profile !== undefined && profile !== '-';
+  return profile !== undefined && profile !== '-' && profile !== '~';
 }
 
-/** True when WordNet lists `word` as an adjective and not as a noun ("cozy", "peaceful"; not "cold", also a noun). */
+/** True when WordNet lists `word` as an adjective and not as a noun ("peaceful", "solar"; not "cold", also a noun). */
 export function isAdjectiveOnly(word: string): boolean {
-  return profileOf(word) === '-';
+  const profile = profileOf(word);
+  return profile === '-' || profile === '~';
+}
+
+/**
+ * True when the first (most frequent) sense of the adjective `word` is relational (WordNet's adj.pert: "solar",
+ * "social", "electric"): such an adjective makes a kind of thing with its noun ("solar system"), it does not describe
+ * one ("old man").
+ */
+export function isRelationalAdjective(word: string): boolean {
+  return profileOf(word)?.endsWith('~') === true;
 }
 
 const compoundCache = new Map<string, readonly string[][]>();
