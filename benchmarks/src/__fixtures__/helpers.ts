@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll } from 'vitest';
+import type { RunManifest } from '../records.js';
 
 const created: string[] = [];
 // Each test file imports this module afresh: its temporary folders go when the file's tests are done.
@@ -40,4 +41,19 @@ export async function writeLines(file: string, lines: unknown[]): Promise<void> 
 export function collectLog(): { lines: string[]; log: (line: string) => void } {
   const lines: string[] = [];
   return { lines, log: (line: string) => lines.push(line) };
+}
+
+/** The manifest of a made-up ensemble run (score metric, one sample per prompt, no problems) for report tests. */
+export function testManifest(overrides: Pick<RunManifest, 'suite' | 'expected'> & Partial<RunManifest>): RunManifest {
+  return {
+    tool: 't2i-reward-bench',
+    formatVersion: 1,
+    protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
+    samplesPerPrompt: 1,
+    source: 'test',
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    problems: [],
+    ...overrides,
+  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { explain as explainHpm, expertPlugin as hpmPlugin } from '@t2i-reward/hpm';
 import { cocoVocabulary, scoreDetections, SCORING_FORMULAS, type Detection } from '@t2i-reward/detector';
 import type { PromptSpec } from '@t2i-reward/core';
-import type { RunManifest } from '../records.js';
+import { testManifest } from '../__fixtures__/helpers.js';
 import type { ExpertRecord, ResultRecord } from '../types.js';
 import { explainRecord, renderHtmlReport } from './html.js';
 import { summarize } from './summary.js';
@@ -61,18 +61,7 @@ describe('HTML report: every result explains itself', () => {
 
   it('renderHtmlReport embeds the why lines in the records the page shows', () => {
     const records = [record('a', { detector: detectorRecord('t2i-r1-code') })];
-    const manifest: RunManifest = {
-      tool: 't2i-reward-bench',
-      formatVersion: 1,
-      suite: 'unit',
-      protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
-      samplesPerPrompt: 1,
-      source: 'test',
-      createdAt: '2026-01-01T00:00:00Z',
-      updatedAt: '2026-01-01T00:00:00Z',
-      expected: 1,
-      problems: [],
-    };
+    const manifest = testManifest({ suite: 'unit', expected: 1 });
     const html = renderHtmlReport({ manifest, summary: summarize(manifest, records), records });
     const data = JSON.parse(html.match(/<script type="application\/json" id="records-data">([^<]*)<\/script>/)![1]!) as { why: string }[];
     expect(data[0]!.why).toBe('detector: dog left of car: 1.00 → 0.90');

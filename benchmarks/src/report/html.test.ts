@@ -4,13 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockReward, meanBrightness } from '@t2i-reward/core/test';
-import { collectLog, tempDir, writeLines } from '../__fixtures__/helpers.js';
+import { collectLog, tempDir, testManifest, writeLines } from '../__fixtures__/helpers.js';
 import { itemImageSource } from '../generators/index.js';
 import { createEnsembleProtocol } from '../protocols/ensemble.js';
 import { runBench, type RunResult } from '../run.js';
 import { examplesSuite } from '../suites/examples.js';
 import { userFileSuite } from '../suites/user-file.js';
-import type { RunManifest } from '../records.js';
 import type { ResultRecord } from '../types.js';
 import { escapeHtml, renderHtmlReport } from './html.js';
 import { summarize } from './summary.js';
@@ -180,18 +179,7 @@ describe.skipIf(!browserAvailable && !browserRequired)('HTML report in headless 
       warnings: [],
       time: '2026-01-01T00:00:00.000Z',
     }));
-    const manifest: RunManifest = {
-      tool: 't2i-reward-bench',
-      formatVersion: 1,
-      suite: 'big',
-      protocol: { name: 'ensemble', metric: 'score', overall: 'mean-of-items' },
-      samplesPerPrompt: 1,
-      source: 'none',
-      createdAt: '',
-      updatedAt: '',
-      expected: 305,
-      problems: [],
-    };
+    const manifest = testManifest({ suite: 'big', expected: 305, source: 'none', createdAt: '', updatedAt: '' });
     const file = path.join(dir, 'big.html');
     await fs.writeFile(file, renderHtmlReport({ manifest, summary: summarize(manifest, records), records }));
     const page = await browser.newPage();
