@@ -14,6 +14,8 @@ describe('the default t2ir serve ensemble (offline CenterNet detector)', () => {
     // The detector runs in core's worker pool, off the thread that serves requests.
     const detector = ensemble.experts[0]!.model as PooledReward;
     expect(detector).toBeInstanceOf(PooledReward);
+    // ... and the ensemble says so (the ready line reads it; a model wrapped in middleware keeps no class to tell).
+    expect(ensemble.experts[0]!.placement).toEqual({ type: 'pool', threads: detector.pool.maxThreads });
     const expected = await ensemble.score([{ image: `${assets}dog.jpg`, prompt: 'a dog' }]);
     const server = createRewardServer({ ensemble, imageRoot: assets, disposeOnClose: true });
     await server.listen();

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createEnsemble, type Ensemble } from '@t2i-reward/core';
+import { createEnsemble, wrapEnsembleExperts, type Ensemble } from '@t2i-reward/core';
 import { createMockReward, createTestImage } from '@t2i-reward/core/test';
 import { createServeEnsemble } from './from-config.js';
-import { instrumentEnsemble } from './instrument.js';
-import type { ServerMetrics } from './metrics.js';
+import { instrumentEnsemble, instrumentMiddleware } from './instrument.js';
+import { ServerMetrics } from './metrics.js';
+import { createRewardServer } from './server.js';
 
 function recorder() {
   const seen: { expert: string; ok: number; error: number; nullScore: number }[] = [];
@@ -86,5 +87,33 @@ describe('instrumentation as middleware given at build', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the ready line says where each expert runs from its placement, for models wrapped at build too', async () => {
+    const metrics = new ServerMetrics();
+    const ensemble = createEnsemble({
+      experts: [
+        { name: 'pooled', model: createMockReward(), placement: { type: 'pool', threads: 3 } },
+        { name: 'served', model: createMockReward(), placement: { type: 'remote' } },
+        { name: 'here', model: createMockReward() },
+      ],
+    });
+    const lines: string[] = [];
+    const server = createRewardServer({
+      ensemble: wrapEnsembleExperts(ensemble, instrumentMiddleware(metrics)),
+      metrics,
+      instrumentExperts: false,
+      warmup: false,
+      log: (line) => lines.push(line),
+    });
+    await server.listen();
+    try {
+      await server.ready;
+    } finally {
+      await server.close();
+    }
+    expect(lines.find((line) => line.startsWith('ready: '))).toMatch(
+      /^ready: pooled \([^;]+; pool of 3 threads\), served \([^;]+; remote\), here \([^;]+; in-process\)$/,
+    );
   });
 });

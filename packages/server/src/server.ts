@@ -9,7 +9,8 @@ import {
   validatePromptSpec,
   validateWithSchema,
   type Ensemble,
-  type RewardModelV1,
+  type EnsembleExpert,
+  type ExpertPlacement,
   type RgbImage,
 } from '@t2i-reward/core';
 import { Admission, AdmissionRefusedError, type ByteLease } from './core/admission.js';
@@ -41,7 +42,11 @@ export { resultToJson, errorToJson } from './protocols/native.js';
 export interface RewardServerOptions extends ImagePolicy {
   /** What to serve: an Ensemble from core (createEnsemble / createEnsembleFromConfig). */
   ensemble: Ensemble;
-  /** Time each expert for the per-expert latency histograms (wraps the experts). Default true. */
+  /**
+   * Time each expert for the per-expert latency histograms by wrapping the given ensemble's experts
+   * (`instrumentEnsemble`). Default true; false when they were built instrumented (`createServeEnsemble(file,
+   * { metrics })` with the `metrics` given here too, as `t2ir serve` does).
+   */
   instrumentExperts?: boolean;
   /** KServe model name of the whole ensemble. Default "t2i-reward". */
   modelName?: string;
@@ -203,6 +208,18 @@ function warmupImage(): RgbImage {
   return createRgbImage(data, width, height, 'warmup');
 }
 
+/**
+ * Where an expert runs, for the ready line: the placement its builder recorded (createEnsembleFromConfig's placement
+ * table, kept through middleware). An expert of a hand-built ensemble has none: a PooledReward given as is still says
+ * its pool, anything else is taken as in-process.
+ */
+function whereExpertRuns(expert: EnsembleExpert): string {
+  const placement: ExpertPlacement =
+    expert.placement ?? (expert.model instanceof PooledReward ? { type: 'pool', threads: expert.model.pool.maxThreads } : { type: 'in-process' });
+  if (placement.type !== 'pool' || placement.threads === undefined) return placement.type;
+  return `pool of ${placement.threads} thread${placement.threads === 1 ? '' : 's'}`;
+}
+
 /** Protocols in routing order; each claims its paths with `match`. */
 const PROTOCOLS: readonly Protocol[] = [systemProtocol, nativeProtocol, openRlhfProtocol, kserveProtocol];
 
@@ -325,9 +342,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     metrics.ready.set(1);
     healthPort?.refresh();
     // Where each expert runs, so an operator sees whether models are off the thread that answers /healthz.
-    const where = (model: RewardModelV1) =>
-      model instanceof PooledReward ? `pool of ${model.pool.maxThreads} thread${model.pool.maxThreads === 1 ? '' : 's'}` : 'in-process';
-    log(`ready: ${options.ensemble.experts.map((expert) => `${expert.name} (${expert.model.modelId}; ${where(expert.model)})`).join(', ')}`);
+    log(`ready: ${options.ensemble.experts.map((expert) => `${expert.name} (${expert.model.modelId}; ${whereExpertRuns(expert)})`).join(', ')}`);
   })();
   // Callers that never await `ready` must not crash the process on a failed warm-up; readiness stays false.
   readyPromise.catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { createRewardServer, createServeEnsemble } from '@t2i-reward/server';
+import { createRewardServer, createServeEnsemble, ServerMetrics } from '@t2i-reward/server';
 import { resolveNormalizeSpecs, type NormalizeOverride } from '@t2i-reward/core';
 import { poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
 
@@ -157,16 +157,18 @@ SIGTERM / Ctrl-C: every request already read is answered; new ones get 503 + Ret
       }
       const log = (line: string) => process.stderr.write(`t2ir serve: ${line}\n`);
       // Builds the experts from the config (a bad config fails here); models load after the bind, in the warm-up.
-      // The server instruments the experts (instrumentEnsemble: the same metrics middleware, applied to this ensemble).
-      // Not given at build (createServeEnsemble({ metrics })) yet: the ready line tells pooled experts by their class,
-      // which a wrapped model no longer has.
-      const ensemble = await createServeEnsemble(flags.config, poolOption(flags.threads));
+      // The experts are built instrumented (the server's metrics middleware, given at build); the server gets the same
+      // metrics and does not wrap them again. The ready line reads where each runs from the ensemble's placement.
+      const metrics = new ServerMetrics();
+      const ensemble = await createServeEnsemble(flags.config, { ...poolOption(flags.threads), metrics });
       const specs = resolveNormalizeSpecs(ensemble.experts, flags.normalize); // a bad --normalize fails here, naming the key
       const running = specs.some((spec) => spec?.mode === 'running-z');
       const state = flags.state ?? (running && flags.config ? `${flags.config}.state.json` : undefined);
       if (running && state === undefined) log('running-z statistics are kept in memory only (give --state <file> to keep them across restarts)');
       const server = createRewardServer({
         ensemble,
+        metrics,
+        instrumentExperts: false,
         modelName: flags.modelName,
         maxBatch: flags.maxBatch,
         maxWaitMs: flags.maxWaitMs,

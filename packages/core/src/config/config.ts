@@ -6,6 +6,7 @@ import {
   createEnsemble,
   wrapEnsembleExperts,
   type Ensemble,
+  type EnsembleExpertInput,
   type EnsembleOptions,
   type ExpertMiddlewareFor,
 } from '../ensemble/ensemble.js';
@@ -17,7 +18,7 @@ import { validateWithSchema } from '../validation.js';
 import { applyEnsemblePreset } from './presets.js';
 import { createPooledReward, RewardPool, type RewardPoolOptions } from '../pool/pool.js';
 import { ensembleConfigSchema, type EnsembleConfig, type ExpertConfig } from './schema.js';
-import type { NormalizeSpec } from '../ensemble/normalize.js';
+import type { ExpertPlacement } from './placement.js';
 import { createSpecSource, type SpecParserConfig, type SpecSource } from '../prompt-spec/llm-parser.js';
 import { placementOfBackend, type BackendPlacement, type BackendPlugin, type ExpertPlugin, type ExpertPluginContext } from './plugin.js';
 import { defaultRewardRegistry, type ImportModule, type RewardRegistry } from './registry.js';
@@ -354,7 +355,7 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
   } catch (error) {
     throw atPath(error, 'parser');
   }
-  const created: { name?: string; model: RewardModelV1; weight?: number; normalize?: NormalizeSpec }[] = [];
+  const created: EnsembleExpertInput[] = [];
   let pool: RewardPool | undefined = options.pool instanceof RewardPool ? options.pool : undefined;
   const sharedPool = () => {
     if (!pool) {
@@ -375,8 +376,11 @@ export async function createEnsembleFromConfig(value: EnsembleConfig, options: C
       } catch (error) {
         throw atPath(error, where);
       }
+      // The ensemble keeps where each expert runs (the server's ready line says it), through any middleware.
+      const placement: ExpertPlacement = planned.placement === 'pool' ? { type: 'pool', threads: sharedPool().maxThreads } : { type: planned.placement };
       created.push({
         model,
+        placement,
         ...(entry.name !== undefined ? { name: entry.name } : {}),
         ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
         ...(entry.normalize !== undefined ? { normalize: entry.normalize } : {}),

@@ -2,6 +2,7 @@ import type { ExplainDetails } from '../details.js';
 import type { ImageLoadOptions } from '../images/load.js';
 import type { RewardModelV1 } from '../spec.js';
 import type { JSONSchema } from '../validation.js';
+import type { BackendPlacement } from './placement.js';
 import type { ExpertConfig } from './schema.js';
 
 /** What a plugin's `create` gets besides its own config entry. */
@@ -16,12 +17,7 @@ export interface ExpertPluginContext {
   image: ImageLoadOptions;
 }
 
-/**
- * Where a backend's model runs when an ensemble is built: on the calling thread (`in-process`: runtimes that thread
- * themselves, such as onnxruntime), in core's worker pool (`pool`: TF.js wasm / cpu and plain JS, which compute on
- * the calling thread), or on a server (`remote`: `backend.model` names a served model, never a path).
- */
-export type BackendPlacement = 'in-process' | 'pool' | 'remote';
+export type { BackendPlacement } from './placement.js';
 
 /** What a kind runs with no network and no model download: the config entry `--expert KIND` uses, and why it is offline. */
 export interface OfflineDefault {

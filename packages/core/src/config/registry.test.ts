@@ -62,6 +62,8 @@ describe('createEnsembleFromConfig: placement and middleware', () => {
       { registry },
     );
     expect(alpha.built.map((config) => config.backend?.model)).toEqual([path.resolve('/models/m'), './m']);
+    // The ensemble keeps where each expert was placed.
+    expect(ensemble.experts.map((expert) => expert.placement)).toEqual([{ type: 'in-process' }, { type: 'remote' }]);
     await ensemble.dispose();
   });
 
@@ -69,10 +71,11 @@ describe('createEnsembleFromConfig: placement and middleware', () => {
     const alpha = plugin('alpha', { placement: { local: 'pool' } });
     const ensemble = await createEnsembleFromConfig({ experts: [{ kind: 'alpha' }] }, { registry: createRewardRegistry({ plugins: [alpha] }) });
     expect(alpha.built).toHaveLength(1);
+    expect(ensemble.experts[0]!.placement).toEqual({ type: 'in-process' });
     await ensemble.dispose();
   });
 
-  it('wraps every expert in the middleware given at build, or each in its own', async () => {
+  it('wraps every expert in the middleware given at build, or each in its own, keeping each placement', async () => {
     const calls: string[] = [];
     const tag = (label: string): RewardMiddleware => ({
       wrapScore: async ({ doScore, samples, model }) => {
@@ -81,12 +84,13 @@ describe('createEnsembleFromConfig: placement and middleware', () => {
         return results.map((result) => ({ ...result, score: (result.score ?? 0) * 2 }));
       },
     });
-    const registry = createRewardRegistry({ plugins: [plugin('alpha'), plugin('beta')] });
+    const registry = createRewardRegistry({ plugins: [plugin('alpha'), plugin('beta', { placement: { local: 'remote' } })] });
     const config = { aggregate: 'sum' as const, experts: [{ kind: 'alpha' }, { kind: 'beta' }] };
     const all = await createEnsembleFromConfig(config, { registry, middleware: [tag('outer'), tag('inner')] });
     const [both] = await all.score([{ image: createTestImage(2, 2), prompt: 'x' }]);
     expect(both!.reward).toBeCloseTo(2 * (0.5 * 4));
     expect(calls).toEqual(['outer:alpha', 'inner:alpha', 'outer:beta', 'inner:beta']);
+    expect(all.experts.map((expert) => expert.placement)).toEqual([{ type: 'in-process' }, { type: 'remote' }]);
     await all.dispose();
     calls.length = 0;
     const one = await createEnsembleFromConfig(config, { registry, middleware: (expert) => (expert.name === 'beta' ? tag('only') : undefined) });

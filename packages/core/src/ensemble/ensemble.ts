@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import { loadImages, type ImageInput, type ImageLoadOptions } from '../images/load.js';
 import { resolveSpec as parseSpecOf } from '../prompt-spec/parser.js';
+import type { ExpertPlacement } from '../config/placement.js';
 import type { SpecResolution, SpecSource } from '../prompt-spec/llm-parser.js';
 import type { PromptSpec } from '../prompt-spec/types.js';
 import type { RewardCallOptions, RewardItemResult, RewardModelV1, RewardSample, RgbImage } from '../spec.js';
@@ -44,6 +45,8 @@ export interface EnsembleExpertInput {
   weight?: number;
   /** How this expert's scores are normalised before aggregation (default: raw scores, `none`). */
   normalize?: NormalizeSpec;
+  /** Where the model runs, as its builder placed it (`createEnsembleFromConfig` sets it); kept through middleware. */
+  placement?: ExpertPlacement;
 }
 
 export interface EnsembleExpert {
@@ -51,6 +54,8 @@ export interface EnsembleExpert {
   readonly model: RewardModelV1;
   readonly weight: number;
   readonly normalize?: NormalizeSpec;
+  /** Where the model runs (in-process, in core's worker pool, on a server), when its builder said so. */
+  readonly placement?: ExpertPlacement;
 }
 
 export interface EnsembleOptions {
@@ -171,7 +176,7 @@ function nameExperts(inputs: readonly EnsembleExpertInput[]): EnsembleExpert[] {
     for (let suffix = 2; used.has(name); suffix++) name = `${input.model.kind}-${suffix}`;
     used.add(name);
     const normalize = input.normalize === undefined ? undefined : parseNormalizeSpec(input.normalize, `experts/${index}/normalize`);
-    return { name, model: input.model, weight, ...(normalize ? { normalize } : {}) };
+    return { name, model: input.model, weight, ...(normalize ? { normalize } : {}), ...(input.placement ? { placement: input.placement } : {}) };
   });
 }
 
@@ -462,6 +467,7 @@ class RewardEnsemble implements Ensemble {
           name: expert.name,
           weight: expert.weight,
           ...(expert.normalize ? { normalize: expert.normalize } : {}),
+          ...(expert.placement ? { placement: expert.placement } : {}),
           model: middleware ? wrapRewardModel(expert.model, middleware) : expert.model,
         };
       }),

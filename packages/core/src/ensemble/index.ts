@@ -27,6 +27,7 @@ export {
   resolveNormalizeSpecs,
   normalizeEnsembleResults,
 } from './ensemble.js';
+export type { ExpertPlacement } from '../config/placement.js';
 export {
   NORMALIZERS,
   NORMALIZE_MODES,
