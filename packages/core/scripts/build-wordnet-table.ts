@@ -8,7 +8,7 @@
  * One line per noun lemma of WordNet's index.noun, sorted in code-unit order (multi-word lemmas keep WordNet's underscores: `coral_reef`,
  * `teddy_bear`, `work_of_art`), then a space, then its sense profile from index.sense: one letter per sense, in
  * WordNet's sense order (most frequent first), for the lexicographer file of the sense (`a` = noun.Tops (03) …
- * `z` = noun.time (28), see LEXNAMES; upper case when the sense's synset descends from physical_entity through
+ * `z` = noun.time (28): the letter of file n is 'a' + n - 3, NOUN_LEXNAMES in wordnet.ts names them; upper case when the sense's synset descends from physical_entity through
  * WordNet's hypernyms, as "book" (noun.communication: publication → work → product → creation → artifact) does),
  * followed by the sense's tag count (how often it was tagged in the semantic
  * concordance texts) when that is not 0. A sense that was never tagged is left out when an earlier sense of the lemma
@@ -27,36 +27,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-/** Noun lexicographer files 03–28, in order: the letter of file n is LEXNAMES index n - 3 ('a' + n - 3). */
-export const LEXNAMES = [
-  'noun.Tops',
-  'noun.act',
-  'noun.animal',
-  'noun.artifact',
-  'noun.attribute',
-  'noun.body',
-  'noun.cognition',
-  'noun.communication',
-  'noun.event',
-  'noun.feeling',
-  'noun.food',
-  'noun.group',
-  'noun.location',
-  'noun.motive',
-  'noun.object',
-  'noun.person',
-  'noun.phenomenon',
-  'noun.plant',
-  'noun.possession',
-  'noun.process',
-  'noun.quantity',
-  'noun.relation',
-  'noun.shape',
-  'noun.state',
-  'noun.substance',
-  'noun.time',
-] as const;
 
 const { values: args } = parseArgs({ options: { dict: { type: 'string' }, out: { type: 'string' } } });
 const require = createRequire(import.meta.url);

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
-import { createRewardServer, createServeEnsemble } from '@t2i-reward/server';
+import { createServeEnsemble } from '@t2i-reward/server';
+import { serveAndScore } from '@t2i-reward/server/test';
 import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 // The experts of issue #22 (compressibility, safety, aesthetic) through the CLI's score, models, bench and serve
@@ -109,21 +110,12 @@ describe('a config with all three', () => {
 
   it('t2ir serve’s ensemble (createServeEnsemble) answers /v1/score with the three', async () => {
     const ensemble = await createServeEnsemble(config, { pool: false });
-    const server = createRewardServer({ ensemble, imageRoot: path.dirname(photo('dog')), disposeOnClose: true });
-    await server.listen();
-    try {
-      await server.ready;
-      const response = await fetch(`${server.url}/v1/score`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ items: [{ image: 'giraffe.jpg', prompt: 'a giraffe' }] }),
-      });
-      expect(response.status).toBe(200);
-      const body = (await response.json()) as { results: { experts: Record<string, { score: number }> }[] };
-      expect(Object.keys(body.results[0]!.experts).sort()).toEqual(['aesthetic', 'compressibility', 'safety']);
-    } finally {
-      await server.close();
-    }
+    const { status, body } = await serveAndScore<{ results: { experts: Record<string, { score: number }> }[] }>(
+      { ensemble, imageRoot: path.dirname(photo('dog')) },
+      [{ image: 'giraffe.jpg', prompt: 'a giraffe' }],
+    );
+    expect(status).toBe(200);
+    expect(Object.keys(body.results[0]!.experts).sort()).toEqual(['aesthetic', 'compressibility', 'safety']);
   }, 120_000);
 });
 

@@ -5,7 +5,7 @@ import { InvalidConfigError, RemoteServiceError, RewardTimeoutError } from '../e
 import { cacheRoot } from '../models/cache.js';
 import { validateWithSchema, type JSONSchema } from '../validation.js';
 import { parsePrompt } from './parser.js';
-import { validatePromptSpec } from './schema.js';
+import { objectListSchema, promptSpecObjectProperties, promptSpecRelationProperties, promptSpecTextSchema, validatePromptSpec } from './schema.js';
 import { SPATIAL_RELATIONS, type PromptSpec } from './types.js';
 
 /**
@@ -54,37 +54,18 @@ export const specParserConfigSchema: JSONSchema = {
 /** Bumped when the request (instructions or schema) changes: older cached answers are then not reused. */
 export const LLM_SPEC_VERSION = 1;
 
-const nonEmpty = { type: 'string', minLength: 1 } as const;
-
-/** The schema the model must answer with: the PromptSpec fields a prompt determines (no provenance fields). */
+/**
+ * The schema the model must answer with: the PromptSpec fields a prompt determines, built from the PromptSpec
+ * schema's own pieces (no provenance fields; the three lists required, so structured output always gives them).
+ */
 export const LLM_SPEC_SCHEMA: JSONSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['objects', 'relations', 'text'],
   properties: {
-    objects: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          name: nonEmpty,
-          count: { type: 'integer', minimum: 0 },
-          attributes: { type: 'array', items: nonEmpty },
-        },
-      },
-    },
-    relations: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['subject', 'relation', 'object'],
-        properties: { subject: nonEmpty, relation: { enum: [...SPATIAL_RELATIONS] }, object: nonEmpty },
-      },
-    },
-    text: { type: 'array', items: nonEmpty },
+    objects: objectListSchema(['name'], promptSpecObjectProperties),
+    relations: objectListSchema(['subject', 'relation', 'object'], promptSpecRelationProperties),
+    text: promptSpecTextSchema,
   },
 };
 

@@ -4,6 +4,23 @@ import { SPATIAL_RELATIONS, type PromptSpec } from './types.js';
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
 
+/**
+ * The keys of a spec's object and relation a prompt determines, and its list of texts: what the LLM spec parser asks
+ * a model for (`LLM_SPEC_SCHEMA`). {@link promptSpecSchema} adds the provenance keys (`phrase`) and the other lists.
+ */
+export const promptSpecObjectProperties = {
+  name: nonEmptyString,
+  count: { type: 'integer', minimum: 0 },
+  attributes: { type: 'array', items: nonEmptyString },
+} as const;
+export const promptSpecRelationProperties = { subject: nonEmptyString, relation: { enum: [...SPATIAL_RELATIONS] }, object: nonEmptyString } as const;
+export const promptSpecTextSchema = { type: 'array', items: nonEmptyString } as const;
+
+/** A list of objects with exactly these properties (unknown keys refused), the `required` ones among them. */
+export function objectListSchema(required: readonly string[], properties: Readonly<Record<string, JSONSchema>>): JSONSchema {
+  return { type: 'array', items: { type: 'object', additionalProperties: false, required: [...required], properties } };
+}
+
 /** JSON Schema (draft 2020-12) of {@link PromptSpec}. Unknown keys are refused: they are usually typos. */
 export const promptSpecSchema: JSONSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -16,48 +33,11 @@ export const promptSpecSchema: JSONSchema = {
   properties: {
     prompt: { type: 'string' },
     category: { type: 'string' },
-    objects: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          name: nonEmptyString,
-          count: { type: 'integer', minimum: 0 },
-          attributes: { type: 'array', items: nonEmptyString },
-          phrase: nonEmptyString,
-        },
-      },
-    },
-    relations: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['subject', 'relation', 'object'],
-        properties: {
-          subject: nonEmptyString,
-          relation: { enum: [...SPATIAL_RELATIONS] },
-          object: nonEmptyString,
-          phrase: { type: 'string' },
-        },
-      },
-    },
-    exclude: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'count'],
-        properties: {
-          name: nonEmptyString,
-          count: { type: 'integer', minimum: 1 },
-        },
-      },
-    },
+    objects: objectListSchema(['name'], { ...promptSpecObjectProperties, phrase: nonEmptyString }),
+    relations: objectListSchema(['subject', 'relation', 'object'], { ...promptSpecRelationProperties, phrase: { type: 'string' } }),
+    exclude: objectListSchema(['name', 'count'], { name: nonEmptyString, count: { type: 'integer', minimum: 1 } }),
     phrases: { type: 'array', items: nonEmptyString },
-    text: { type: 'array', items: nonEmptyString },
+    text: promptSpecTextSchema,
     unsupported: { enum: ['not-english'] },
     warnings: { type: 'array', items: { type: 'string' } },
     t2iR1: {
