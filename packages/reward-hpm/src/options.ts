@@ -107,7 +107,7 @@ const hpmOptionsObject = Type.Object(
   { additionalProperties: false },
 );
 
-/** ajv schema of the options of {@link createHpmReward}; HpmRewardOptions is its type. */
+/** JSON Schema (TypeBox) of the options of {@link createHpmReward}; HpmRewardOptions is its type. */
 export const hpmRewardOptionsSchema = Type.Object(hpmOptionsObject.properties, {
   additionalProperties: false,
   allOf: [

@@ -39,8 +39,9 @@ export const expertConfigSchema = Type.Object(
     /** Expert options, validated by the plugin's schema. */
     options: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
     /**
-     * Where the model runs: 'pool' (worker threads, off the calling thread) or 'in-process'. Default: the pool
-     * for backends the plugin lists in `poolBackends` (e.g. the TF.js detector), in-process otherwise.
+     * Where the model runs: 'pool' (worker threads, off the calling thread) or 'in-process'. Default: the placement
+     * the kind declares for its backend (`placement: 'pool'` in defineExpert's backends, e.g. the TF.js detector's
+     * `tfjs`), in-process otherwise.
      */
     execution: Type.Optional(StringEnum(['pool', 'in-process'])),
     /**
