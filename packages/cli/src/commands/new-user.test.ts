@@ -6,25 +6,40 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
+import { runCliCaptured, type CliRun } from './__fixtures__/run-cli.js';
 import { demoTrainArgv } from './__fixtures__/train-demo.js';
 
-// What a new user hits, run through the built CLI exactly as a user runs it (`node packages/cli/dist/bin.js`).
+// What a new user hits. Run in-process (runCliCaptured: the same runCli that bin.ts runs, its exit code as it returns
+// it); only what must be a process is spawned through the built CLI (`node packages/cli/dist/bin.js`): Ctrl-C on
+// `train --demo`.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const bin = path.join(repoRoot, 'packages/cli/dist/bin.js');
 const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!.path;
 
-function t2ir(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...argv], { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+// The runs that score keep the experts in this process too (`--threads 0`): a pool's worker threads would load TF.js
+// and the detector again on every run (about 2 s each here), and where the experts run is not what these tests are
+// about. The default placement (a pool of worker threads) is what score.test.ts's default-ensemble test and
+// scripts/readme-commands.test.ts run.
+const inProcess = ['--threads', '0'];
+
+/** Runs `t2ir <argv>` in this process with `env` set on top of process.env for the run (stdout is not a terminal here). */
+async function t2ir(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const saved = Object.keys(env).map((name) => [name, process.env[name]] as const);
+  Object.assign(process.env, env);
+  try {
+    return await runCliCaptured(...argv);
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 }
 
 let dir: string;
 beforeAll(async () => {
   await fs.access(bin).catch(() => {
-    throw new Error(`${bin} is missing: run \`npm run build\` first (CLI tests run the built CLI)`);
+    throw new Error(`${bin} is missing: run \`npm run build\` first (the Ctrl-C test runs the built CLI)`);
   });
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 't2ir-new-user-'));
 });
@@ -32,15 +47,15 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('t2ir score as a new user runs it (built CLI)', () => {
+describe('t2ir score as a new user runs it (in-process)', () => {
   it('exits 1 when no expert could judge the image (nothing scored), and says so', async () => {
-    const { code, stdout } = await t2ir(['score', '--image', dog, '--prompt', 'a 🐶 next to a 🚲']);
+    const { code, stdout } = await t2ir(['score', '--image', dog, '--prompt', 'a 🐶 next to a 🚲', ...inProcess]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/1 image\(s\), 1 failed \(1 that no expert could judge\)/);
   });
 
   it('warns that colours / attributes were not checked by a detector-only ensemble, naming the expert that would', async () => {
-    const { code, stdout } = await t2ir(['score', '--image', dog, '--prompt', 'a blue car', '--json']);
+    const { code, stdout } = await t2ir(['score', '--image', dog, '--prompt', 'a blue car', '--json', ...inProcess]);
     expect(code).toBe(0);
     const [result] = JSON.parse(stdout).results;
     expect(result.warnings.join('\n')).toMatch(/attributes not checked: "blue" \(car\).*vqa/);
@@ -48,13 +63,13 @@ describe('t2ir score as a new user runs it (built CLI)', () => {
 
   it('marks experts scored by random-weight fixture models, in the table and in JSON', async () => {
     const config = path.join(repoRoot, 'examples/configs/t2i-r1-tiny-fixtures.json');
-    const json = await t2ir(['score', '--config', config, '--image', dog, '--prompt', 'a dog', '--json']);
+    const json = await t2ir(['score', '--config', config, '--image', dog, '--prompt', 'a dog', '--json', ...inProcess]);
     expect(json.code, json.stderr).toBe(0);
     const output = JSON.parse(json.stdout);
     expect(output.warnings.join('\n')).toMatch(/vqa, orm, hpm: scored by random-weight test fixture models/);
     const fixtures = output.ensemble.experts.filter((expert: { fixture?: boolean }) => expert.fixture).map((expert: { name: string }) => expert.name);
     expect(fixtures).toEqual(['vqa', 'orm', 'hpm']);
-    const table = await t2ir(['score', '--config', config, '--image', dog, '--prompt', 'a dog']);
+    const table = await t2ir(['score', '--config', config, '--image', dog, '--prompt', 'a dog', ...inProcess]);
     expect(table.stdout).toMatch(/vqa \(fixture\)/);
     expect(table.stdout).toMatch(/^! vqa, orm, hpm: scored by random-weight test fixture models .*carry no meaning$/m);
   });
@@ -88,7 +103,7 @@ describe('t2ir score as a new user runs it (built CLI)', () => {
       }),
     );
     const images = EXAMPLE_IMAGES.slice(0, 3).map((example) => example.path);
-    const { code, stdout, stderr } = await t2ir(['score', '--config', config, '--image', ...images, '--prompt', 'a red dog']);
+    const { code, stdout, stderr } = await t2ir(['score', '--config', config, '--image', ...images, '--prompt', 'a red dog', ...inProcess]);
     expect(code, stderr).toBe(0);
     const lines = stderr.split('\n').filter((line) => line.includes("expert 'vqa' failed"));
     expect(lines).toHaveLength(1);
@@ -99,13 +114,13 @@ describe('t2ir score as a new user runs it (built CLI)', () => {
   it('a --prompts-file line whose spec lists only objects is scored (relations are optional)', async () => {
     const file = path.join(dir, 'items.jsonl');
     await fs.writeFile(file, `${JSON.stringify({ image: dog, prompt: 'a dog', spec: { objects: [{ name: 'dog' }] } })}\n`);
-    const { code, stdout, stderr } = await t2ir(['score', '--prompts-file', file, '--json']);
+    const { code, stdout, stderr } = await t2ir(['score', '--prompts-file', file, '--json', ...inProcess]);
     expect(code, stderr).toBe(0);
     expect(JSON.parse(stdout).results[0].experts.detector.score).toBeGreaterThan(0.5);
   });
 
   it('the table fits the terminal width and drops columns that are empty on every row', async () => {
-    const { code, stdout } = await t2ir(['score'], { COLUMNS: '100' });
+    const { code, stdout } = await t2ir(['score', ...inProcess], { COLUMNS: '100' });
     expect(code).toBe(0);
     const tableLines = stdout.split('\n').filter((line) => /^[┌│├└]/.test(line));
     expect(tableLines.length).toBeGreaterThan(3);
@@ -115,13 +130,13 @@ describe('t2ir score as a new user runs it (built CLI)', () => {
   });
 });
 
-describe('t2ir bench and train as a new user runs them (built CLI)', () => {
+describe('t2ir bench and train as a new user runs them', () => {
   it('a resumed bench says how much was already scored and how much is new', async () => {
     const out = path.join(dir, 'bench-run');
-    const first = await t2ir(['bench', '--out', out, '--no-cache', '--no-progress']);
+    const first = await t2ir(['bench', '--out', out, '--no-cache', '--no-progress', ...inProcess]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).not.toMatch(/resumed:/);
-    const second = await t2ir(['bench', '--out', out, '--no-cache', '--no-progress']);
+    const second = await t2ir(['bench', '--out', out, '--no-cache', '--no-progress', ...inProcess]);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout.split('\n')[0]).toBe('resumed: 12 already scored, 0 new in this run');
   });
@@ -139,6 +154,7 @@ describe('t2ir bench and train as a new user runs them (built CLI)', () => {
     }
   });
 
+  // Ctrl-C is a signal to a process: this run is spawned (the built CLI); the resumed run after it is in-process.
   it('train --demo: Ctrl-C writes the curve of the steps done, says which checkpoint --resume continues from, exits 130; a resumed run counts its own steps', async () => {
     const out = path.join(dir, 'demo');
     const child = execFile(process.execPath, [bin, ...demoTrainArgv(100000, out, '--no-progress')], { cwd: repoRoot });

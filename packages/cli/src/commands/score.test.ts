@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { encodeImage, EXAMPLE_IMAGES } from '@t2i-reward/core';
 import { createTestImage } from '@t2i-reward/core/test';
 import { buildEnsemble, DEFAULT_ENSEMBLE_CONFIG } from './ensemble-setup.js';
@@ -178,18 +176,13 @@ describe('t2ir score (in-process, MOCK experts from a config)', () => {
   });
 });
 
-describe('t2ir (spawned)', () => {
-  const run = promisify(execFile);
-  const t2ir = (...argv: string[]) =>
-    run(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...argv], { cwd: repoRoot })
-      .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
-      .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
-
+describe('t2ir score with the offline default ensemble', () => {
   // The detector is a workspace package, always installed here; the message for a missing one is tested in-process
-  // above (buildEnsemble with an importModule that fails).
+  // above (buildEnsemble with an importModule that fails). In-process, with the default placement: the detector in
+  // a pool of worker threads, one per core.
   it('scores a bundled photo with the offline default ensemble (the real detector)', async () => {
     const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
-    const { code, stdout, stderr } = await t2ir('score', '--image', dog.path, '--prompt', 'a dog', '--json');
+    const { code, stdout, stderr } = await cli('score', '--image', dog.path, '--prompt', 'a dog', '--json');
     expect(code, stderr).toBe(0);
     const [result] = JSON.parse(stdout).results;
     expect(result.experts.detector.score).toBeGreaterThan(0.5);
@@ -197,12 +190,24 @@ describe('t2ir (spawned)', () => {
   });
 });
 
-// In-process: the real detector (and the tiny VQA / ORM fixtures) loaded once for both, no process to spawn.
+// In-process, experts included (--threads 0: no pool of worker threads loading TF.js and the models again per run;
+// the default placement is the test above): the real detector and the tiny VQA / ORM fixtures, no process to spawn.
 describe('t2ir score with the reference modes', () => {
   it('the t2i-r1-reference example config: every expert in its reference mode, a plain sum', async () => {
     const config = path.join(repoRoot, 'examples/configs/t2i-r1-reference-tiny-fixtures.json');
     const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
-    const { code, stdout, stderr } = await cli('score', '--config', config, '--image', dog.path, '--prompt', 'a dog next to a bicycle', '--json');
+    const { code, stdout, stderr } = await cli(
+      'score',
+      '--config',
+      config,
+      '--image',
+      dog.path,
+      '--prompt',
+      'a dog next to a bicycle',
+      '--json',
+      '--threads',
+      '0',
+    );
     expect(code, stderr).toBe(0);
     const [result] = JSON.parse(stdout).results;
     expect(result.experts.detector.details).toMatchObject({ formula: 't2i-r1-code', reproduceBugs: true });
@@ -218,7 +223,7 @@ describe('t2ir score with the reference modes', () => {
 
   it('--preset t2i-r1-reference runs the default detector as reward_gdino.py, quirks included', async () => {
     const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
-    const { code, stdout, stderr } = await cli('score', '--image', dog.path, '--prompt', 'a dog', '--preset', 't2i-r1-reference', '--json');
+    const { code, stdout, stderr } = await cli('score', '--image', dog.path, '--prompt', 'a dog', '--preset', 't2i-r1-reference', '--json', '--threads', '0');
     expect(code, stderr).toBe(0);
     const [result] = JSON.parse(stdout).results;
     expect(result.experts.detector.details).toMatchObject({ formula: 't2i-r1-code', reproduceBugs: true });

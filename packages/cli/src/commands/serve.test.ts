@@ -9,6 +9,7 @@ import { createMockReward, createTestImage, meanBrightness } from '@t2i-reward/c
 import { createRewardServer } from '@t2i-reward/server';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../program.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 
@@ -92,6 +93,8 @@ describe('t2ir serve', () => {
     }
   });
 
+  // Signals, ports and the exit that follows them are what the spawned tests here are about; usage errors are not
+  // (the token test runs in-process).
   /** Runs `t2ir serve ...args` to its exit; returns the exit code and stderr. */
   function runServe(args: string[]): Promise<{ code: number | null; stderr: string }> {
     const child = spawn(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', bin, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -154,13 +157,14 @@ describe('t2ir serve', () => {
     try {
       const empty = path.join(dir, 'empty');
       await writeFile(empty, '\n');
-      const missing = await runServe(['--port', '0', '--token-file', path.join(dir, 'nope')]);
+      const serveInProcess = (args: string[]) => runCliCaptured('serve', ...args);
+      const missing = await serveInProcess(['--port', '0', '--token-file', path.join(dir, 'nope')]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain('ENOENT');
-      const blank = await runServe(['--port', '0', '--token-file', empty]);
+      const blank = await serveInProcess(['--port', '0', '--token-file', empty]);
       expect(blank.code).toBe(2);
       expect(blank.stderr).toContain('is empty');
-      const both = await runServe(['--port', '0', '--token', 'a', '--token-file', empty]);
+      const both = await serveInProcess(['--port', '0', '--token', 'a', '--token-file', empty]);
       expect(both.code).toBe(2);
       expect(both.stderr).toContain('not both');
     } finally {
