@@ -31,7 +31,8 @@ async function bench(...args: string[]): Promise<number> {
 describe('t2ir bench', () => {
   it('with no suite: the bundled photos, scored offline by the real detector; table + report path', async () => {
     const out = path.join(await tempDir(), 'run');
-    await bench('--out', out, '--no-cache', '--json', '--batch-size', '6');
+    // --threads 0: the detector in this process (no pool of worker threads loading TF.js and the model again).
+    await bench('--out', out, '--no-cache', '--json', '--batch-size', '6', '--threads', '0');
     const summary = JSON.parse(stdout.text);
     expect(summary).toMatchObject({ suite: 'examples', protocol: 'ensemble', counts: { expected: 12, scored: 12, errors: 0 } });
     const mean = (name: string) => summary.categories.find((c: { category: string }) => c.category === name).mean;
@@ -118,6 +119,8 @@ describe('t2ir bench', () => {
       path.join(dir, 'run'),
       '--no-cache',
       '--json',
+      '--threads',
+      '0',
     );
     expect(code).toBe(0);
     const summary = JSON.parse(stdout.text);

@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const images = path.join(repoRoot, 'packages/reward-ocr/fixtures/images');
 
-describe('t2ir score --expert ocr (spawned, no config)', () => {
-  const run = promisify(execFile);
-  const t2ir = (...argv: string[]) =>
-    run(process.execPath, ['--conditions=t2ir-source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...argv], { cwd: repoRoot })
-      .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
-      .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
+describe('t2ir score --expert ocr (in-process, no config)', () => {
+  const t2ir = runCliCaptured;
 
   it('grades rendered text: the asked text > part of it > other text >= a blank sign; no quotes → null', async () => {
     const files = ['grand-opening.png', 'grand.png', 'closed-today.png', 'blank.png', 'grand-opening.png'].map((name) => path.join(images, name));
