@@ -5,6 +5,7 @@
  * with more values than the server could ever score is refused before it is parsed, from a scan that yields to
  * the event loop every `sliceBytes` (health and other requests keep being answered meanwhile).
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { HttpError } from './http.js';
 
 const QUOTE = 0x22;
@@ -16,8 +17,6 @@ const OPEN_BRACKET = 0x5b;
 
 /** Bytes scanned between two yields to the event loop (about a millisecond each). */
 export const JSON_SCAN_SLICE_BYTES = 1024 * 1024;
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Counts the structural tokens of a JSON text (`{`, `[`, `,` and `:` outside strings: about one per value or

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Metadata } from 'sharp';
 import { ImageDecodeError, ImageSourceNotAllowedError, ImageTooLargeError, InvalidImageInputError, T2IRewardError, throwIfAborted } from '../errors.js';
@@ -74,8 +75,6 @@ export function hashPixels(data: Uint8Array, width: number, height: number): str
 
 /** Pixel bytes hashed between two yields to the event loop by hashPixelsAsync (about 2 ms of sha256). */
 export const HASH_SLICE_BYTES = 2 * 1024 * 1024;
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * hashPixels (the same hash) in slices of HASH_SLICE_BYTES, yielding to the event loop between them: an
