@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import {
   catalogAvailability,
   findCatalogEntry,
+  isModelPath,
   listCatalog,
   modelsCacheDir,
   ModelPullError,
@@ -146,7 +147,7 @@ export function exportInstructions(entry: ModelCatalogEntry, out: string): strin
   }
   const command = spec.command.replace('{script}', scriptPath(spec.script)).replace('{out}', out);
   // Explicitly relative, so a config reads it as a folder next to itself, never as a hub id.
-  const folder = path.isAbsolute(out) || /^\.{1,2}[\\/]/.test(out) ? out : `./${out}`;
+  const folder = isModelPath(out) ? out : `./${out}`;
   const config = { experts: [catalogExpertConfig(entry.expert, folder)] };
   return [
     `# ${entry.name}: no ONNX export of ${entry.repo} is published; our script makes one (${entry.license}).`,
