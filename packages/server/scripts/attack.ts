@@ -104,23 +104,18 @@ async function stopServer(server: ServerProc): Promise<void> {
   }
 }
 
-function rssMb(pid: number): number {
+/** A memory field of /proc/<pid>/status (VmRSS: now, VmHWM: peak since start or resetHwm), in MB; NaN when unreadable. */
+function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : NaN;
   } catch {
     return NaN;
   }
 }
 
-function hwmMb(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
+const rssMb = (pid: number): number => procStatusMb(pid, 'VmRSS');
+const hwmMb = (pid: number): number => procStatusMb(pid, 'VmHWM');
 
 function resetHwm(pid: number): void {
   try {
