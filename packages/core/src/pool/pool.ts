@@ -246,10 +246,6 @@ export function chunkRanges(count: number, parts: number, chunkSize?: number): [
 }
 
 /**
- * A RewardModelV1 whose model lives in pool workers: `doScore` splits the batch over the workers, sends the
- * pixels as transferable buffers, and rebuilds typed errors on return. The calling thread never runs the model.
- */
-/**
  * One abort listener on the caller's signal for a whole call, however many pool tasks it splits into: piscina adds
  * a listener per task, and a batch split one image per task (the detector) passed Node's limit of 10 and printed
  * MaxListenersExceededWarning on every `t2ir train --demo`. The tasks share a signal of the call's own, whose
@@ -268,6 +264,10 @@ function callSignal(outer: AbortSignal | undefined): { signal?: AbortSignal; don
   return { signal: controller.signal, done: () => outer.removeEventListener('abort', forward) };
 }
 
+/**
+ * A RewardModelV1 whose model lives in pool workers: `doScore` splits the batch over the workers, sends the
+ * pixels as transferable buffers, and rebuilds typed errors on return. The calling thread never runs the model.
+ */
 export class PooledReward implements RewardModelV1 {
   readonly specificationVersion = 'v1' as const;
   readonly kind: string;
