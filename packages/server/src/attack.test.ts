@@ -151,16 +151,8 @@ describe('attack probes, scaled down (issue 21)', () => {
 
   it('kserve-outputs: malformed "outputs" are 400 before anything is scored (was 500 after scoring)', async () => {
     const before = expert.scored;
-    for (const outputs of [
-      { length: 5 },
-      [null],
-      'REWARD',
-      [{ name: 5 }],
-      [{ name: 'REWARD', parameters: 'x' }],
-      [{ name: 'REWARD', parameters: { binary_data: 'yes' } }],
-      [{ name: 'NOPE' }],
-    ]) {
-      const answer = await send(
+    const infer = (outputs: unknown) =>
+      send(
         server.url,
         '/v2/models/t2i-reward/infer',
         JSON.stringify({
@@ -171,20 +163,20 @@ describe('attack probes, scaled down (issue 21)', () => {
           outputs,
         }),
       );
+    for (const outputs of [
+      { length: 5 },
+      [null],
+      'REWARD',
+      [{ name: 5 }],
+      [{ name: 'REWARD', parameters: 'x' }],
+      [{ name: 'REWARD', parameters: { binary_data: 'yes' } }],
+      [{ name: 'NOPE' }],
+    ]) {
+      const answer = await infer(outputs);
       expect(answer.status, JSON.stringify(outputs)).toBe(400);
     }
     expect(expert.scored).toBe(before);
-    const good = await send(
-      server.url,
-      '/v2/models/t2i-reward/infer',
-      JSON.stringify({
-        inputs: [
-          { name: 'IMAGE', datatype: 'BYTES', shape: [1], data: [png] },
-          { name: 'PROMPT', datatype: 'BYTES', shape: [1], data: ['a red car'] },
-        ],
-        outputs: [{ name: 'REWARD', parameters: { binary_data: false } }],
-      }),
-    );
+    const good = await infer([{ name: 'REWARD', parameters: { binary_data: false } }]);
     expect(good.status).toBe(200);
     expect(JSON.parse(good.body).outputs.map((output: { name: string }) => output.name)).toEqual(['REWARD']);
   });
