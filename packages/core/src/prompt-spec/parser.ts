@@ -303,6 +303,18 @@ function singleWordNames(names: readonly string[]): Set<string> {
 }
 
 /**
+ * True when the tokens from `i` on spell `words`, the word at `head` possibly plural ("potted plants"), with no clause
+ * boundary inside and no token already merged into a compound.
+ */
+function wordsAt(tokens: Token[], i: number, words: readonly string[], head: number): boolean {
+  return words.every((word, k) => {
+    const candidate = tokens[i + k];
+    if (!candidate || candidate.compoundName || (k < words.length - 1 && endsClause(candidate))) return false;
+    return candidate.text === word || (k === head && toSingular(candidate.text) === word);
+  });
+}
+
+/**
  * Merges WordNet's multi-word nouns ("coral reef", "jump shot", "Times Square", "works of art") into one noun token,
  * where compromise and the compound list left them apart. Left apart: a sequence that starts with a colour, shape
  * or material word or an adjective ("a red fox", "an old man": by the labelling conventions the first word is an
@@ -348,14 +360,8 @@ function mergeWordNetCompounds(tokens: Token[]): Token[] {
           // ("a coat of paint" is paint; "scuba diving" an activity, read with the noun before it.)
           if (of >= 0 && (!depictable || PARTITIVE_HEADS.has(words[0]!))) return false;
           if (!depictable && words.some((word) => /ing$/.test(word))) return false;
-          return words.every((word, k) => {
-            const candidate = tokens[i + k];
-            if (!candidate || candidate.compoundName || (k < words.length - 1 && endsClause(candidate))) return false;
-            if (candidate.text === word) return true;
-            // The head may be plural: the last word, or the first of "X of Y" ("works of art").
-            const head = of > 0 ? of - 1 : words.length - 1;
-            return k === head && toSingular(candidate.text) === word;
-          });
+          // The head may be plural: the last word, or the first of "X of Y" ("works of art").
+          return wordsAt(tokens, i, words, of > 0 ? of - 1 : words.length - 1);
         })
       : undefined;
     if (!match) {
@@ -383,13 +389,7 @@ function mergeCompounds(tokens: Token[], compounds: readonly string[]): Token[] 
   const merged: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
-    const match = index.get(token.text)?.find(({ words }) =>
-      words.every((word, k) => {
-        const candidate = tokens[i + k];
-        if (!candidate || (k < words.length - 1 && endsClause(candidate))) return false;
-        return candidate.text === word || (k === words.length - 1 && toSingular(candidate.text) === word);
-      }),
-    );
+    const match = index.get(token.text)?.find(({ words }) => wordsAt(tokens, i, words, words.length - 1));
     if (!match) {
       merged.push(token);
       continue;
@@ -478,7 +478,6 @@ function repairTags(tokens: Token[], relationStarts: ReadonlySet<number>): void 
   }
 }
 
-/** Words that open a relative clause ("a sign that says", "the cat, which ran"): never a determiner then. */
 /** Abstract nouns that name a property of a thing, dropped even with a colour or shape word ("the fluffy texture of"). */
 const PROPERTY_NOUNS = new Set(['texture', 'line', 'lines', 'shape', 'form', 'contrast', 'touch', 'taste', 'smell']);
 /** Activities named by a noun and a gerund ("a man scuba diving"): the noun is part of the activity, no object. */
@@ -510,6 +509,7 @@ const LINKING_VERBS = new Set(
 );
 /** Words before which "one" is a pronoun ("this one", "that one"). */
 const ONE_PRONOUN_BEFORE = new Set(['this', 'that', 'which', 'each', 'every', 'another']);
+/** Words that open a relative clause ("a sign that says", "the cat, which ran"): never a determiner then. */
 const RELATIVE_WORDS = new Set(['that', 'which', 'who', 'whom', 'whose']);
 const PERSONAL_PRONOUNS = new Set(['it', 'them', 'him', 'her', 'they', 'he', 'she', 'we', 'you', 'i', 'me', 'us']);
 
