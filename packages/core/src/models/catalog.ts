@@ -69,7 +69,6 @@ export interface ModelCatalogEntry {
   serve?: string;
 }
 
-/** Hub-published ONNX models first, then entries whose ONNX folder is made by our export scripts. */
 /** The files of a transformers.js CLIP export (text and vision towers, processor, tokenizer); the vision tower's LFS sha256 when confirmed. */
 function clipExportFiles(visionSha256?: string): CatalogFile[] {
   return [
@@ -92,6 +91,7 @@ const DETECTOR_EXPORT_FILES: CatalogFile[] = [
   { path: 'onnx/model.onnx' },
 ];
 
+/** Hub-published ONNX models first, then entries whose ONNX folder is made by our export scripts. */
 const BUILTIN_CATALOG: ModelCatalogEntry[] = [
   // ---- hpm (CLIP family): ONNX published by the transformers.js maintainers ----
   {
