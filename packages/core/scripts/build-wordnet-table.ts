@@ -78,15 +78,10 @@ for (const line of readFileSync(path.join(dict, 'index.sense'), 'utf8').split('\
 }
 
 // index.noun: the lemmas (lines after the licence start with a lemma; licence lines start with two spaces).
-const lemmas = readFileSync(path.join(dict, 'index.noun'), 'utf8')
-  .split('\n')
-  .filter((line) => line.length > 0 && !line.startsWith(' '))
-  .map((line) => line.split(' ')[0]!);
+const indexNoun = readFileSync(path.join(dict, 'index.noun'), 'utf8').split('\n');
+const lemmas = indexNoun.filter((line) => line.length > 0 && !line.startsWith(' ')).map((line) => line.split(' ')[0]!);
 
-const licence = readFileSync(path.join(dict, 'index.noun'), 'utf8')
-  .split('\n')
-  .filter((line) => line.startsWith('  '))
-  .map((line) => line.replace(/^\s+\d+\s?/, '').trimEnd());
+const licence = indexNoun.filter((line) => line.startsWith('  ')).map((line) => line.replace(/^\s+\d+\s?/, '').trimEnd());
 
 const lines: string[] = [];
 let skipped = 0;
