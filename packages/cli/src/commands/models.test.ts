@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRewardRegistry } from '@t2i-reward/core';
-import { captureWrites, createMockReward } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
+import { createMockReward } from '@t2i-reward/core/test';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 import { listExpertKinds } from './models.js';
 import { cliRegistry } from './registry.js';
 
@@ -38,9 +38,8 @@ describe('t2ir models', () => {
   });
 
   it('prints JSON with --json', async () => {
-    const stdout = captureWrites(process.stdout);
-    expect(await runCli(['models', '--json'])).toBe(0);
-    vi.restoreAllMocks();
-    expect((JSON.parse(stdout.text) as { kind: string }[]).map((info) => info.kind).slice(0, 4)).toEqual(['detector', 'vqa', 'orm', 'hpm']);
+    const { code, stdout } = await runCliCaptured('models', '--json');
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { kind: string }[]).map((info) => info.kind).slice(0, 4)).toEqual(['detector', 'vqa', 'orm', 'hpm']);
   });
 });

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
-import { captureWrites } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 import { createRewardRegistry } from '@t2i-reward/core';
 import { expertPlugin as detectorPlugin, mediumNote } from '@t2i-reward/detector';
 import { SHOWCASE } from './score.js';
@@ -15,10 +14,9 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('the showcase (t2ir score with no arguments)', () => {
   it('shows existence, the count rule and the spatial rule, each passing or failing as the photo says', async () => {
-    const stdout = captureWrites(process.stdout);
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    expect(await runCli(['score', '--threads', '0', '--json'])).toBe(0);
-    const { results } = JSON.parse(stdout.text) as {
+    const { code, stdout } = await runCliCaptured('score', '--threads', '0', '--json');
+    expect(code).toBe(0);
+    const { results } = JSON.parse(stdout) as {
       results: {
         image: string;
         prompt: string;
@@ -40,10 +38,9 @@ describe('the showcase (t2ir score with no arguments)', () => {
   });
 
   it("the table's why column says why the painting scores 0", async () => {
-    const stdout = captureWrites(process.stdout);
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    expect(await runCli(['score', '--threads', '0', '--image', scream, '--prompt', 'a painting of a man screaming'])).toBe(0);
-    const flat = stdout.text.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
+    const { code, stdout } = await runCliCaptured('score', '--threads', '0', '--image', scream, '--prompt', 'a painting of a man screaming');
+    expect(code).toBe(0);
+    const flat = stdout.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
     expect(flat).toContain(
       'a painting: the detector learned from COCO photos and often finds no one in paintings or drawings, so this 0 says "not found", not "not there"',
     );

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_IMAGES } from '@t2i-reward/core';
-import { captureWrites } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 import { uncheckedPartsWarnings, type JudgingExpert } from './score.js';
 
 // "Not checked" warnings come from what each expert declares it judges (ExpertPlugin.judges), never from a guess:
@@ -16,11 +15,8 @@ const vqa: JudgingExpert = { name: 'vqa', kind: 'vqa', judges: ['objects', 'attr
 afterEach(() => vi.restoreAllMocks());
 
 async function scoreJson(...argv: string[]): Promise<{ code: number; warnings: string[] }> {
-  const stdout = captureWrites(process.stdout);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const code = await runCli(['score', '--image', dog, '--threads', '0', '--json', ...argv]);
-  const output = JSON.parse(stdout.text) as { results: { warnings: string[] }[] };
-  vi.restoreAllMocks();
+  const { code, stdout } = await runCliCaptured('score', '--image', dog, '--threads', '0', '--json', ...argv);
+  const output = JSON.parse(stdout) as { results: { warnings: string[] }[] };
   return { code, warnings: output.results[0]!.warnings };
 }
 

@@ -3,10 +3,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXAMPLE_IMAGES, type RelationRecord } from '@t2i-reward/core';
-import { captureWrites } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
 import { buildEnsemble } from './ensemble-setup.js';
 import { explainResult } from './score.js';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 
 const FORMULAS = ['t2i-r1', 't2i-r1-code', 'compbench', 'geneval'] as const;
 const dog = EXAMPLE_IMAGES.find((example) => example.name === 'dog')!;
@@ -66,11 +65,9 @@ describe('t2ir score "why" column (real CenterNet, every detector formula)', () 
         experts: [{ kind: 'detector', backend: { type: 'tfjs', model: 'centernet' }, options: { formula: 't2i-r1-code' } }, { kind: 'whytoy' }],
       }),
     );
-    const stdout = captureWrites(process.stdout);
-    const code = await runCli(['score', '--config', config, '--image', dog.path, '--prompt', 'a dog on the left of a bicycle']);
-    vi.restoreAllMocks();
+    const { code, stdout } = await runCliCaptured('score', '--config', config, '--image', dog.path, '--prompt', 'a dog on the left of a bicycle');
     expect(code).toBe(0);
-    const flat = stdout.text.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
+    const flat = stdout.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
     expect(flat).toContain('why');
     expect(flat).toMatch(/dog left of bicycle: \d\.\d\d/);
     expect(flat).toContain('toy: half right');
@@ -78,11 +75,19 @@ describe('t2ir score "why" column (real CenterNet, every detector formula)', () 
   });
 
   it("--preset t2i-r1-reference: the why column gives the released code's terms (it was empty)", async () => {
-    const stdout = captureWrites(process.stdout);
-    const code = await runCli(['score', '--preset', 't2i-r1-reference', '--image', dog.path, '--prompt', 'a dog next to a bicycle', '--threads', '0']);
-    vi.restoreAllMocks();
+    const { code, stdout } = await runCliCaptured(
+      'score',
+      '--preset',
+      't2i-r1-reference',
+      '--image',
+      dog.path,
+      '--prompt',
+      'a dog next to a bicycle',
+      '--threads',
+      '0',
+    );
     expect(code).toBe(0);
-    const flat = stdout.text.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
+    const flat = stdout.replace(/[│┃|]/g, ' ').replace(/\s+/g, ' ');
     expect(flat).toContain('why');
     expect(flat).toMatch(/dog found, bicycle found, dog next to bicycle: position \d\.\d\d → 0\.2·e1 \+ 0\.2·e2 \+ determine_position\/2 = 0\.\d\d/);
   });
