@@ -21,16 +21,21 @@ export function compbenchResize(width: number, height: number): { width: number;
   return width <= height ? { width: newShort, height: newLong } : { width: newLong, height: newShort };
 }
 
+/** Maps a box in the image's pixels into the frame UniDet sees (the image resized by {@link compbenchResize}). */
+function toUnidetFrame(image: { width: number; height: number }): (box: Box) => Box {
+  const resized = compbenchResize(image.width, image.height);
+  const sx = resized.width / image.width;
+  const sy = resized.height / image.height;
+  return (b) => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+}
+
 /**
  * T2I-CompBench's `determine_position` runs on UniDet's boxes in the resized image's pixels, with its 150 px near
  * threshold there: boxes are mapped into that frame and `nearThresholdPx` applies in it unscaled (150 px at 479 px
  * is 160.3 px of a 512 px image).
  */
 function compbenchPosition(relation: string, image: { width: number; height: number }, nearThresholdPx: number) {
-  const resized = compbenchResize(image.width, image.height);
-  const sx = resized.width / image.width;
-  const sy = resized.height / image.height;
-  const scale = (b: Box): Box => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+  const scale = toUnidetFrame(image);
   return (subject: Box, object: Box) => positionScore(relation, scale(subject), scale(object), { nearThreshold: nearThresholdPx });
 }
 
@@ -98,10 +103,7 @@ function scoreCompBenchReference(input: ScoringInput, options: ScoringOptions): 
   const first = (name: string) => boxesBy(boxes, labelOf(name))[0];
   const box1 = first(relation.subject);
   const box2 = first(relation.object);
-  const resized = compbenchResize(input.image.width, input.image.height);
-  const sx = resized.width / input.image.width;
-  const sy = resized.height / input.image.height;
-  const scale = (b: Box): Box => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+  const scale = toUnidetFrame(input.image);
   let raw = 0;
   let pos: number | null = null;
   if (box1 && box2) {
