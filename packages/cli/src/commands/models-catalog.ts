@@ -18,7 +18,7 @@ import {
 } from '@t2i-reward/core';
 import { nonNegativeInteger } from './arguments.js';
 import { catalogExpertConfig } from './catalog-model.js';
-import { UsageError } from './ensemble-setup.js';
+import { UsageError } from './usage-error.js';
 
 /** Where one catalog model stands here, now. */
 export interface CatalogModelStatus {

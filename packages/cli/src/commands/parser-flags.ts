@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SpecParserConfig } from '@t2i-reward/core';
-import { UsageError } from './ensemble-setup.js';
+import { UsageError } from './usage-error.js';
 
 /** The flags that choose where prompt specs come from (`t2ir score`, `t2ir bench`). */
 export interface ParserFlags {
