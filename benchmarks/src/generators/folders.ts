@@ -20,6 +20,16 @@ async function* compbenchFiles(dir: string, depth = 0): AsyncGenerator<{ name: s
   }
 }
 
+/** A folder source's `missingImage`: the 'missing-image' error its own `obtain` throws, else undefined. */
+function missingImageOf(runDir: string): ImageSource['missingImage'] {
+  return async function (this: ImageSource, item: BenchItem, sample: number) {
+    return this.obtain(item, sample, { runDir, samplesPerPrompt: 1 }).then(
+      () => undefined,
+      (error: unknown) => (BenchInputError.isInstance(error) ? error : undefined),
+    );
+  };
+}
+
 /**
  * Images named `{prompt}_{idx:06d}.png` (T2I-CompBench), in the folder or its `samples/` subfolder (and,
  * for a run folder, `images/<category>/samples`). The idx counts images globally in CompBench's scripts, so
@@ -39,12 +49,7 @@ export function compbenchFolderSource(dir: string): ImageSource {
   };
   return {
     description: `folder:compbench:${dir}`,
-    async missingImage(item: BenchItem, sample: number) {
-      return this.obtain(item, sample, { runDir: dir, samplesPerPrompt: 1 }).then(
-        () => undefined,
-        (error: unknown) => (BenchInputError.isInstance(error) ? error : undefined),
-      );
-    },
+    missingImage: missingImageOf(dir),
     async obtain(item: BenchItem, sample: number) {
       index ??= build();
       const files = (await index).get(compbenchFileStem(item.prompt));
@@ -90,12 +95,7 @@ export async function detectImageLayout(dir: string): Promise<ImageFolderLayout 
 export function genevalFolderSource(dir: string): ImageSource {
   return {
     description: `folder:geneval:${dir}`,
-    async missingImage(item: BenchItem, sample: number) {
-      return this.obtain(item, sample, { runDir: dir, samplesPerPrompt: 1 }).then(
-        () => undefined,
-        (error: unknown) => (BenchInputError.isInstance(error) ? error : undefined),
-      );
-    },
+    missingImage: missingImageOf(dir),
     async obtain(item: BenchItem, sample: number) {
       const file = path.join(dir, String(item.index).padStart(5, '0'), 'samples', `${String(sample).padStart(4, '0')}.png`);
       if (!(await fileExists(file))) {
@@ -110,12 +110,7 @@ export function genevalFolderSource(dir: string): ImageSource {
 export function itemImageSource(): ImageSource {
   return {
     description: 'item-images',
-    async missingImage(item: BenchItem, sample: number) {
-      return this.obtain(item, sample, { runDir: '', samplesPerPrompt: 1 }).then(
-        () => undefined,
-        (error: unknown) => (BenchInputError.isInstance(error) ? error : undefined),
-      );
-    },
+    missingImage: missingImageOf(''),
     async obtain(item: BenchItem, sample: number) {
       if (!item.image)
         throw new BenchInputError('missing-image', `missing image: item ${item.id} ("${item.prompt}") names no image and no generator was given`);
