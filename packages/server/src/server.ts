@@ -264,14 +264,6 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     ...(options.normalizerState !== undefined ? { statePath: options.normalizerState } : {}),
   });
   normalizer.registerMetrics(metrics);
-  const rawScoring = new Proxy(served, {
-    get(target, key) {
-      if (key === 'scoreSamples')
-        return ((samples, callOptions) => target.scoreSamples(samples, { ...callOptions, normalize: false })) as Ensemble['scoreSamples'];
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
   const experts: ExpertInfo[] = served.experts.map((expert) => ({
     name: expert.name,
     kind: expert.model.kind,
@@ -279,7 +271,7 @@ export function createRewardServer(options: RewardServerOptions): RewardServer {
     weight: expert.weight,
   }));
   const scorer = createScorer({
-    ensemble: rawScoring,
+    ensemble: served,
     metrics,
     policy,
     admission,

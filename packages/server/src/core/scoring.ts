@@ -94,8 +94,9 @@ export function createScorer(options: ScorerOptions): Scorer {
       metrics.runningBatches.inc();
       const stopTimer = metrics.batchDuration.startTimer();
       try {
-        // No abort signal: once a batch starts it finishes (graceful shutdown relies on it).
-        return await options.ensemble.scoreSamples(items);
+        // No abort signal: once a batch starts it finishes (graceful shutdown relies on it). Raw scores: a batch
+        // mixes requests, so each request is normalised on its own afterwards (normalize.ts).
+        return await options.ensemble.scoreSamples(items, { normalize: false });
       } catch (error) {
         metrics.error('batch', toRewardError(error).code);
         throw error;
