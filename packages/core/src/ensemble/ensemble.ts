@@ -509,9 +509,9 @@ class RewardEnsemble implements Ensemble {
     };
   }
 
-  #withSpecs(samples: readonly RewardSample[]): { samples: RewardSample[]; warnings: string[][] } {
-    const warnings = samples.map((): string[] => []);
-    if (!this.#resolveSpec) return { samples: [...samples], warnings };
+  /** Resolves the specs the samples still lack (`resolveSpec`); a prompt that cannot be parsed adds to its `warnings`. */
+  #withSpecs(samples: readonly RewardSample[], warnings: readonly string[][]): RewardSample[] {
+    if (!this.#resolveSpec) return [...samples];
     const resolve = this.#resolveSpec;
     const withSpecs = samples.map((sample, index) => {
       if (sample.spec) return sample;
@@ -523,7 +523,7 @@ class RewardEnsemble implements Ensemble {
         return sample;
       }
     });
-    return { samples: withSpecs, warnings };
+    return withSpecs;
   }
 
   /** Every expert's raw results for `samples` (specs resolved once), before normalisation and aggregation. */
@@ -531,9 +531,9 @@ class RewardEnsemble implements Ensemble {
     samples: readonly RewardSample[],
     signal: AbortSignal | undefined,
   ): Promise<{ samples: RewardSample[]; warnings: string[][]; perExpert: RewardItemResult[][] }> {
-    const sourced = await this.#fromSpecSource(samples, signal);
-    const { samples: prepared, warnings: parseWarnings } = this.#withSpecs(sourced.samples);
-    const warnings = parseWarnings.map((list, index) => [...sourced.warnings[index]!, ...list]);
+    // Each item's warnings: the spec source's first, then the rule parser's.
+    const { samples: sourced, warnings } = await this.#fromSpecSource(samples, signal);
+    const prepared = this.#withSpecs(sourced, warnings);
     const perExpert = await Promise.all(this.experts.map((expert) => runExpert(expert, prepared, signal)));
     throwIfAborted(signal);
     return { samples: prepared, warnings, perExpert };
