@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { validatePromptSpec, type PromptSpec, type SpecSource } from '@t2i-reward/core';
+import { writeFileAtomic } from './generators/layout.js';
 import type { BenchItem } from './types.js';
 
 /** The specs a run was scored with, next to its results: a re-run (or a resume) reads them instead of asking again. */
@@ -70,9 +71,7 @@ export async function precomputeSpecs(
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   for (const item of items) if (!item.spec && stored.specs[item.id]) item.spec = stored.specs[item.id];
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, `${JSON.stringify(stored, null, 1)}\n`);
-  await fs.rename(temp, file);
+  await writeFileAtomic(file, `${JSON.stringify(stored, null, 1)}\n`);
   if (failures.length > 0) options.log?.(`! ${failures.length} prompt(s) got the rule parser's spec instead of ${source.id}'s: ${failures[0]}`);
   return { source: stored.source, file: SPECS_FILE, items: unique.length, ...counts };
 }

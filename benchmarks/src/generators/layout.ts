@@ -38,8 +38,8 @@ export async function fileExists(file: string): Promise<boolean> {
   }
 }
 
-/** Writes atomically (temp file + rename) so a crash never leaves a half-written image under the final name. */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+/** Writes atomically (temp file + rename) so a crash never leaves a half-written file (an image, specs.json) under the final name. */
+export async function writeFileAtomic(file: string, bytes: string | Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(temp, bytes);
