@@ -23,20 +23,19 @@ const withFormats = (ajv: AjvCore): AjvCore => addFormats(ajv);
 // Configs are validated with every error listed (they are small and a user fixes them all at once); request
 // bodies (`stopEarly`) stop at the first failing keyword, so a huge wrongly-shaped body costs one error, not one
 // per element (issue 21: `allErrors` on a 16 MB body of bad items took 97 s and answered 228 MB).
-const ajvOptions = { allErrors: true, strict: false } as const;
-const ajvEarlyOptions = { allErrors: false, strict: false } as const;
+/** The ajv instances (built on first use) and compiled validators for one set of ajv options. */
 interface AjvPair {
+  options: { allErrors: boolean; strict: false };
   ajv2020?: AjvCore;
   ajvDraft07?: AjvCore;
   compiled: WeakMap<object, ValidateFunction>;
 }
-const allErrorsAjv: AjvPair = { compiled: new WeakMap() };
-const earlyAjv: AjvPair = { compiled: new WeakMap() };
+const allErrorsAjv: AjvPair = { options: { allErrors: true, strict: false }, compiled: new WeakMap() };
+const earlyAjv: AjvPair = { options: { allErrors: false, strict: false }, compiled: new WeakMap() };
 
 function compile(schema: JSONSchema, stopEarly = false): ValidateFunction {
   const pair = stopEarly ? earlyAjv : allErrorsAjv;
-  const options = stopEarly ? ajvEarlyOptions : ajvOptions;
-  const { compiled } = pair;
+  const { compiled, options } = pair;
   const cached = compiled.get(schema);
   if (cached) return cached;
   const draft07 = typeof schema.$schema === 'string' && schema.$schema.includes('draft-07');
