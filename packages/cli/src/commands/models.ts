@@ -35,7 +35,7 @@ export async function listExpertKinds(registry: RewardRegistry = cliRegistry): P
   const modelsOf = (kind: string) => catalog.filter((model) => model.kind === kind);
   return Promise.all(
     kinds.map(async (kind): Promise<ExpertKindInfo> => {
-      const packageName = registry.findExpert(kind) && !registry.isImported(kind) ? undefined : registry.packageOf(kind);
+      const packageName = registry.packageOf(kind);
       try {
         const plugin = await registry.resolveExpert(kind);
         return {

@@ -56,7 +56,7 @@ export interface RewardRegistry {
   experts(): ExpertPlugin[];
   /** The shared backend types usable by every kind, with their package (undefined: a plugin held here). */
   sharedBackends(): { type: string; package: string | undefined }[];
-  /** The package `kind` is imported from (undefined: not importable by name). */
+  /** The package `kind` is imported from here (undefined: a plugin given as a value, or not importable by name). */
   packageOf(kind: string): string | undefined;
   /**
    * One line on why an expert scored what it did: its kind's `explain` when held, else core's `explainDetails`; the
@@ -166,6 +166,7 @@ class Registry implements RewardRegistry {
   }
 
   packageOf(kind: string): string | undefined {
+    if (this.findExpert(kind) && !this.isImported(kind)) return undefined;
     return expertPackageName(kind);
   }
 
