@@ -80,6 +80,10 @@ export function formatNotes(summary: RunSummary): string[] {
 export function formatIncomplete(summary: RunSummary): string | undefined {
   const incomplete = summary.incomplete;
   if (!incomplete) return undefined;
-  const percent = (incomplete.coverage * 100).toFixed(incomplete.coverage < 0.1 ? 1 : 0);
-  return `INCOMPLETE: ${incomplete.present} of ${incomplete.expected} images present (${percent}%), ${incomplete.missing} missing; the scores cover the ${incomplete.present} present only`;
+  return `INCOMPLETE: ${incomplete.present} of ${incomplete.expected} images present (${formatCoverage(incomplete.coverage)}), ${incomplete.missing} missing; the scores cover the ${incomplete.present} present only`;
+}
+
+/** An incomplete run's coverage (0–1) as a percentage, with one decimal under 10% ("1.4%", "87%"). */
+export function formatCoverage(coverage: number): string {
+  return `${(coverage * 100).toFixed(coverage < 0.1 ? 1 : 0)}%`;
 }

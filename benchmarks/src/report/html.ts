@@ -2,7 +2,7 @@ import { explainOutcome, type ExpertPlugin } from '@t2i-reward/core';
 import { expertPlugin as detectorPlugin } from '@t2i-reward/detector';
 import type { RunManifest } from '../records.js';
 import type { ResultRecord } from '../types.js';
-import { formatCi, formatNumber } from './format.js';
+import { formatCi, formatCoverage, formatNumber } from './format.js';
 import type { RunSummary } from './summary.js';
 
 export function escapeHtml(text: string): string {
@@ -272,7 +272,7 @@ export function renderHtmlReport({ manifest, summary, records, plugins }: HtmlRe
     ...summary.problems.filter((p) => p.kind !== 'missing-image'),
   ];
   const incomplete = summary.incomplete
-    ? `<p class="incomplete"><b>Incomplete run: ${summary.incomplete.present} of ${summary.incomplete.expected} images present (${(summary.incomplete.coverage * 100).toFixed(summary.incomplete.coverage < 0.1 ? 1 : 0)}%), ${summary.incomplete.missing} missing</b>: the scores cover the present images only.</p>`
+    ? `<p class="incomplete"><b>Incomplete run: ${summary.incomplete.present} of ${summary.incomplete.expected} images present (${formatCoverage(summary.incomplete.coverage)}), ${summary.incomplete.missing} missing</b>: the scores cover the present images only.</p>`
     : '';
   const problems = listed.length
     ? `<ul class="problems">${listed
