@@ -33,8 +33,8 @@ export interface ScorerOptions {
   maxWaitMs: number;
   concurrency: number;
   retryAfter: string;
-  /** Longest prompt (and spec.prompt) accepted, in characters; longer refuses the request with 413. Default 4096. */
-  maxPromptChars?: number;
+  /** Longest prompt (and spec.prompt) accepted, in characters; longer refuses the request with 413. */
+  maxPromptChars: number;
 }
 
 export interface Scorer {
@@ -84,7 +84,7 @@ export function admissionHttpError(error: AdmissionRefusedError, retryAfter: str
  * image policy, and dynamic batching into ensemble calls.
  */
 export function createScorer(options: ScorerOptions): Scorer {
-  const { metrics, policy, admission, retryAfter } = options;
+  const { metrics, policy, admission, retryAfter, maxPromptChars } = options;
   const batcher = new DynamicBatcher<RewardSample, EnsembleItemResult>(
     // The admission bounds the items; the batcher's own bound can never be the tighter one.
     { maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs, maxQueue: admission.options.maxItems, concurrency: options.concurrency },
@@ -114,8 +114,6 @@ export function createScorer(options: ScorerOptions): Scorer {
     }
     throw error;
   }
-
-  const maxPromptChars = options.maxPromptChars ?? 4096;
 
   /** Prompts are sentences: a longer one is refused before it is parsed, cached or held by a batch. */
   function checkPrompts(items: readonly RawItem[]): void {
