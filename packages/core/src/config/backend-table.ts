@@ -19,6 +19,9 @@ export interface BackendEntry<Config extends { type: string }, Context, Built> {
  */
 export type BackendTable<Context, Built> = Readonly<Record<string, BackendEntry<{ type: string }, Context, Built>>>;
 
+/** What the schema and the type list of a table read: each entry's schema and default flag (a BackendTable is one). */
+export type BackendSchemaTable = Readonly<Record<string, Pick<BackendEntry<{ type: string }, unknown, unknown>, 'schema' | 'isDefault'>>>;
+
 /** A table entry whose `create` takes the config type its schema describes. */
 export function backendEntry<Config extends { type: string }, Context, Built>(
   entry: BackendEntry<Config, Context, Built>,
@@ -27,7 +30,7 @@ export function backendEntry<Config extends { type: string }, Context, Built>(
 }
 
 /** The table's default type (the entry with `isDefault`, else the first). */
-export function defaultBackendType(table: BackendTable<unknown, unknown>): string {
+export function defaultBackendType(table: BackendSchemaTable): string {
   const types = Object.keys(table);
   const type = types.find((candidate) => table[candidate]!.isDefault) ?? types[0];
   if (type === undefined) throw new InvalidConfigError('a backend table needs at least one backend');
@@ -35,13 +38,13 @@ export function defaultBackendType(table: BackendTable<unknown, unknown>): strin
 }
 
 /** The table's types, the default first (what `ExpertPlugin.backends` lists). */
-export function backendTypes(table: BackendTable<unknown, unknown>): string[] {
+export function backendTypes(table: BackendSchemaTable): string[] {
   const first = defaultBackendType(table);
   return [first, ...Object.keys(table).filter((type) => type !== first)];
 }
 
 /** JSON Schema of `backend`: `type` is one of the table's, and the object matches that type's schema. */
-export function backendSchema(table: BackendTable<unknown, unknown>): JSONSchema {
+export function backendSchema(table: BackendSchemaTable): JSONSchema {
   return {
     type: 'object',
     required: ['type'],

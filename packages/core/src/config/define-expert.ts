@@ -2,7 +2,7 @@ import type { ExplainDetails } from '../details.js';
 import { InvalidConfigError } from '../errors.js';
 import type { RewardModelV1 } from '../spec.js';
 import type { JSONSchema } from '../validation.js';
-import { backendSchema, backendTypes, type BackendTable } from './backend-table.js';
+import { backendSchema, backendTypes, type BackendSchemaTable } from './backend-table.js';
 import type { BackendPlacement, ExpertPlugin, ExpertPluginContext, JudgedAspect } from './plugin.js';
 import type { ExpertBackendConfig, ExpertConfig } from './schema.js';
 
@@ -105,14 +105,10 @@ export function defineExpert<const Backends extends Readonly<Record<string, Expe
   if (entries.filter(([, declaration]) => declaration.isDefault).length > 1) {
     throw new InvalidConfigError(`defineExpert(${kind}): more than one backend isDefault`);
   }
-  const table: BackendTable<unknown, unknown> = Object.fromEntries(
+  const table: BackendSchemaTable = Object.fromEntries(
     entries.map(([type, declaration]) => [
       type,
-      {
-        schema: declaration.schema ?? defaultBackendSchema(type, declaration),
-        create: () => undefined,
-        ...(declaration.isDefault ? { isDefault: true } : {}),
-      },
+      { schema: declaration.schema ?? defaultBackendSchema(type, declaration), ...(declaration.isDefault ? { isDefault: true } : {}) },
     ]),
   );
   const types = backendTypes(table);

@@ -53,6 +53,7 @@ export {
   createFromBackendTable,
   defaultBackendType,
   type BackendEntry,
+  type BackendSchemaTable,
   type BackendTable,
 } from './backend-table.js';
 export { DEFAULT_ENSEMBLE_CONFIG, DEFAULT_EXPERT_CONFIG } from './defaults.js';
