@@ -130,7 +130,7 @@ const GENERAL_ABSTRACT_NOUNS: ReadonlySet<string> = new Set(
     'dedication tradition heritage culture legacy reality fantasy illusion nightmare myth legend narrative smile grin frown',
     'gesture pose posture stance motion movement speed pace rhythm strength power force weakness weight size height depth',
     'width length quality precision simplicity complexity symmetry perspective composition focus emphasis luxury wealth',
-    'poverty abundance contentment stillness privacy isolation perfection protection inspiration imagery symbolism',
+    'poverty abundance contentment stillness privacy isolation perfection protection imagery symbolism',
     'friendship relationship partnership leadership ownership craftsmanship workmanship sportsmanship showmanship',
     'companionship hardship kinship',
     // events and activities
