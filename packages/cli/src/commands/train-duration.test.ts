@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { captureWrites } from '@t2i-reward/core/test';
-import { runCli } from '../program.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from './__fixtures__/run-cli.js';
 import { demoTrainArgv } from './__fixtures__/train-demo.js';
 import { demoPlanLine, demoProgressLine, demoWorkload } from './train.js';
 
@@ -38,16 +37,11 @@ describe('t2ir train --demo: the expected duration up front', () => {
   });
 
   it('the plan line is the first thing on stderr (not with --json)', async () => {
-    const stderr = captureWrites(process.stderr);
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      expect(await runCli(demoTrainArgv(1, path.join(dir, 'a'), '--no-progress'))).toBe(0);
-      expect(stderr.text.split('\n')[0]).toBe('t2ir train --demo: 1 steps on the scene reward (no images drawn): seconds');
-      stderr.clear();
-      expect(await runCli(demoTrainArgv(1, path.join(dir, 'b'), '--no-progress', '--json'))).toBe(0);
-      expect(stderr.text).not.toContain('t2ir train --demo:');
-    } finally {
-      vi.restoreAllMocks();
-    }
+    const plain = await runCliCaptured(...demoTrainArgv(1, path.join(dir, 'a'), '--no-progress'));
+    expect(plain.code).toBe(0);
+    expect(plain.stderr.split('\n')[0]).toBe('t2ir train --demo: 1 steps on the scene reward (no images drawn): seconds');
+    const json = await runCliCaptured(...demoTrainArgv(1, path.join(dir, 'b'), '--no-progress', '--json'));
+    expect(json.code).toBe(0);
+    expect(json.stderr).not.toContain('t2ir train --demo:');
   });
 });
