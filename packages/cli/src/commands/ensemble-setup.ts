@@ -34,9 +34,6 @@ export async function expertEntryForKind(kind: string, registry: RewardRegistry 
   return { kind };
 }
 
-// In a module of its own so catalog-model.ts, which this file imports, can throw it without an import circle.
-export { UsageError };
-
 /**
  * Ends a command's action after an error by the one exit-code rule: a usage error prints `error: …` and exits 2
  * (through commander, as bad flags do); anything else prints `t2ir <command>: …` and exits 1.

@@ -22,7 +22,8 @@ import {
 } from '@t2i-reward/core';
 import { cliRegistry } from './registry.js';
 import { nonNegativeInteger, positiveInteger } from './arguments.js';
-import { buildEnsemble, failCommand, KNOWN_EXPERT_KINDS, poolOption, resolveEnsembleConfig, THREADS_FLAG_HELP, UsageError } from './ensemble-setup.js';
+import { buildEnsemble, failCommand, KNOWN_EXPERT_KINDS, poolOption, resolveEnsembleConfig, THREADS_FLAG_HELP } from './ensemble-setup.js';
+import { UsageError } from './usage-error.js';
 import { addParserOptions, parserFromFlags, type ParserFlags } from './parser-flags.js';
 
 interface ScoreFlags extends ParserFlags {
