@@ -20,9 +20,11 @@ const photos = await Promise.all(EXAMPLE_IMAGES.map(async ({ path, prompt }) => 
 const corrupt = { image: { data: new Uint8Array(5), width: 3, height: 3, hash: 'corrupt' } as RgbImage, prompt: 'a dog' };
 const entry = (options: Record<string, unknown> = {}) => ({ kind: FIXTURE_KIND, backend: { type: 'js' }, options });
 
+// One pool of two fixture workers for the RewardPool tests and the abort-signal tests below.
+const pool = createRewardPool({ threads: 2, modules: [fixtureModule] });
+afterAll(() => pool.destroy());
+
 describe('RewardPool', () => {
-  const pool = createRewardPool({ threads: 2, modules: [fixtureModule] });
-  afterAll(() => pool.destroy());
 
   it('scores the bundled photos as the same expert does in-thread, on worker threads, one batch spread over both', async () => {
     const pooled = await createPooledReward(entry(), { pool });
@@ -219,9 +221,6 @@ describe('wire', () => {
 });
 
 describe('RewardPool and abort signals', () => {
-  const pool = createRewardPool({ threads: 2, modules: [fixtureModule] });
-  afterAll(() => pool.destroy());
-
   it("a batch split into many tasks adds one listener to the caller's signal (no MaxListenersExceededWarning), removed after", async () => {
     const pooled = await createPooledReward(entry(), { pool, chunkSize: 1 });
     const warnings: Error[] = [];
