@@ -25,7 +25,6 @@ const pool = createRewardPool({ threads: 2, modules: [fixtureModule] });
 afterAll(() => pool.destroy());
 
 describe('RewardPool', () => {
-
   it('scores the bundled photos as the same expert does in-thread, on worker threads, one batch spread over both', async () => {
     const pooled = await createPooledReward(entry(), { pool });
     const inThread = await expertPlugin.create(entry(), { configDir: process.cwd(), path: 'experts/0', resolvePath: (p) => p, image: {} });
