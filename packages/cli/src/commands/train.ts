@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { GRPO_PRESETS, latestCheckpoint, trainFromConfig, type GrpoPresetName, type MetricsRecord } from '@t2i-reward/trainer';
-import { DEMO_SETTINGS, HELD_OUT_PROMPTS, runDemo, TRAIN_EVAL_PROMPTS } from '@t2i-reward/trainer/demo';
+import { DEMO_EVAL_EVERY, DEMO_EVAL_GROUP_SIZE, DEMO_SETTINGS, HELD_OUT_PROMPTS, runDemo, TRAIN_EVAL_PROMPTS } from '@t2i-reward/trainer/demo';
 import { integer, nonNegativeInteger, positiveInteger, positiveNumber, unitInterval } from './arguments.js';
 import { failCommand, poolOption, THREADS_FLAG_HELP } from './ensemble-setup.js';
 
@@ -58,7 +58,7 @@ export function interruptedMessage(stepsDone: number, saved: { step: number; dir
 export const DEMO_REFERENCE_STEPS_PER_MINUTE = 11.7;
 
 /** What a --demo run of `steps` steps draws and scores: training batches, evaluations (step 0, every 10, the last), samples. */
-export function demoWorkload(steps: number, evalEvery = 10, evalGroupSize = 4) {
+export function demoWorkload(steps: number, evalEvery = DEMO_EVAL_EVERY, evalGroupSize = DEMO_EVAL_GROUP_SIZE) {
   const perStep = (DEMO_SETTINGS.groupSize ?? 8) * (DEMO_SETTINGS.promptsPerStep ?? 4);
   const evaluations = 1 + Math.floor(steps / evalEvery) + (steps % evalEvery === 0 ? 0 : 1);
   const perEvaluation = (HELD_OUT_PROMPTS.length + TRAIN_EVAL_PROMPTS.length) * evalGroupSize;

@@ -1,5 +1,5 @@
 /** `@t2i-reward/trainer/demo`: BiCoT-GRPO at CPU scale (a TF.js policy, rendered scenes, the real CenterNet reward). */
-export { runDemo, createDemoEnsemble, DEMO_SETTINGS, type DemoOptions, type DemoSummary } from './run.js';
+export { runDemo, createDemoEnsemble, DEMO_EVAL_EVERY, DEMO_EVAL_GROUP_SIZE, DEMO_SETTINGS, type DemoOptions, type DemoSummary } from './run.js';
 export { pooledCenterNet, DEMO_POOL_MODULE } from './pooled-centernet.js';
 export { BiCotPolicy, decodePlan, describePlan, type BiCotPolicyOptions, type DecodedPlan } from './policy.js';
 export {

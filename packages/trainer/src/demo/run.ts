@@ -68,6 +68,10 @@ export interface DemoOptions {
 }
 
 /** The demo's GRPO settings: T2I-R1's G = 8, β = 0.01, ε = 1e-4 and loss, with a tiny model's learning rate and 4 updates per batch. */
+/** The demo evaluates every DEMO_EVAL_EVERY steps (and at step 0 and the last), DEMO_EVAL_GROUP_SIZE samples per prompt. */
+export const DEMO_EVAL_EVERY = 10;
+export const DEMO_EVAL_GROUP_SIZE = 4;
+
 export const DEMO_SETTINGS: Partial<TrainerSettings> = {
   groupSize: 8,
   promptsPerStep: 4,
@@ -300,8 +304,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       prompts: TRAIN_PROMPTS,
       evalPrompts: HELD_OUT_PROMPTS,
       evalTrainPrompts: TRAIN_EVAL_PROMPTS,
-      evalGroupSize: options.evalGroupSize ?? 4,
-      evalEvery: options.evalEvery ?? 10,
+      evalGroupSize: options.evalGroupSize ?? DEMO_EVAL_GROUP_SIZE,
+      evalEvery: options.evalEvery ?? DEMO_EVAL_EVERY,
       steps,
       seed,
       settings: { ...DEMO_SETTINGS, ...options.settings },
