@@ -105,6 +105,28 @@ describe('server normalisation', () => {
     await server.close();
   });
 
+  it('an ensemble built with its own normalize specs scores raw in the batch; each request is normalised on its own', async () => {
+    // A scoring batch mixes requests: were the ensemble to normalise inside scoreSamples, its running statistics
+    // would count every request's items under its own key and the answers would be normalised twice.
+    const value = (prompt: string) => Number(prompt.split(' ')[1]);
+    const ensemble = createEnsemble({
+      aggregate: 'sum',
+      experts: [{ name: 'small', normalize: { mode: 'running-z' }, model: createMockReward({ kind: 'small', score: (s) => value(s.prompt) }) }],
+    });
+    const server = createRewardServer({ ensemble, warmup: false, instrumentExperts: false });
+    await server.listen();
+    await server.ready;
+    const prompts = ['p1 0.1', 'p1 0.4', 'p2 0.9'];
+    const json = await score(server, prompts);
+    const expected = new NormalizerStore().normalize('small', prompts.map(value), { mode: 'running-z' }).values;
+    json.results.forEach((result: Json, i: number) => {
+      expect(result.experts.small.score).toBe(value(prompts[i]!));
+      expect(result.reward).toBeCloseTo(expected[i]!, 10);
+    });
+    expect(Object.keys(ensemble.normalizers.summary())).not.toContain('small');
+    await server.close();
+  });
+
   it('a request chooses its own mode over its items alone (group-z by metadata.group, rank, raw); bad specs are 400', async () => {
     const server = await start();
     const raw = await score(server, ['p1 0.1', 'p1 0.3']);
